@@ -1,0 +1,42 @@
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import * as schema from "./schema";
+
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** A database handle or an open transaction: domain functions accept either. */
+export type DbOrTx = Db | Tx;
+
+export interface DbOptions {
+  max?: number;
+  /** How long to wait for a connection: a stopped database must answer 503 within 3 s, not hang. */
+  connectionTimeoutMillis?: number;
+  applicationName?: string;
+}
+
+export function createDb(url: string, options: DbOptions = {}): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 2500,
+    idleTimeoutMillis: 30_000,
+    application_name: options.applicationName ?? "postline",
+  });
+  // An idle client losing its server (a database restart) must not crash the process; the pool
+  // drops it and the next query opens a new connection.
+  pool.on("error", () => {});
+  return drizzle({ client: pool, schema, casing: "snake_case" }) as Db;
+}
+
+const globalForDb = globalThis as unknown as { postlineDb?: Db };
+
+/**
+ * The app's shared handle. Kept on globalThis so hot reloads in `next dev` reuse one pool.
+ * The URL comes from the caller (lib/env.ts) so this module never reads process.env itself.
+ */
+export function getDbFor(url: string, options?: DbOptions): Db {
+  globalForDb.postlineDb ??= createDb(url, options);
+  return globalForDb.postlineDb;
+}
+
+export { schema };

@@ -1,0 +1,5 @@
+export * from "./users";
+export * from "./contacts";
+export * from "./campaigns";
+export * from "./messages";
+export * from "./security";

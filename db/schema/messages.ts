@@ -1,0 +1,106 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { campaigns } from "./campaigns";
+import { contacts } from "./contacts";
+
+export const messageKindEnum = pgEnum("message_kind", ["single", "campaign"]);
+
+// Order matters: status only moves forward along queued < sent < delivered < opened < clicked;
+// bounced, spam_complaint, unsubscribed are terminal outcomes; failed/suppressed never left Postline.
+export const messageStatusEnum = pgEnum("message_status", [
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "opened",
+  "clicked",
+  "bounced",
+  "spam_complaint",
+  "unsubscribed",
+  "failed",
+  "suppressed",
+]);
+export type MessageStatus = (typeof messageStatusEnum.enumValues)[number];
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    kind: messageKindEnum().notNull(),
+    campaignId: uuid().references(() => campaigns.id, { onDelete: "cascade" }),
+    contactId: uuid().references(() => contacts.id, { onDelete: "set null" }),
+    toEmail: text().notNull(),
+    fromEmail: text().notNull(),
+    subject: text().notNull(),
+    messageStream: text().notNull(),
+    tag: text(),
+    metadata: jsonb().$type<Record<string, string>>().notNull().default({}),
+    status: messageStatusEnum().notNull().default("queued"),
+    postmarkMessageId: text().unique(),
+    errorCode: integer(),
+    errorMessage: text(),
+    attempts: integer().notNull().default(0),
+    sentAt: timestamp({ withTimezone: true }),
+    deliveredAt: timestamp({ withTimezone: true }),
+    firstOpenedAt: timestamp({ withTimezone: true }),
+    lastOpenedAt: timestamp({ withTimezone: true }),
+    openCount: integer().notNull().default(0),
+    firstClickedAt: timestamp({ withTimezone: true }),
+    lastClickedAt: timestamp({ withTimezone: true }),
+    clickCount: integer().notNull().default(0),
+    bouncedAt: timestamp({ withTimezone: true }),
+    complainedAt: timestamp({ withTimezone: true }),
+    unsubscribedAt: timestamp({ withTimezone: true }),
+    lastEventAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One message per recipient per campaign: a re-run of the audience freeze cannot duplicate anyone.
+    uniqueIndex("messages_campaign_contact_key")
+      .on(t.campaignId, t.contactId)
+      .where(sql`${t.campaignId} is not null and ${t.contactId} is not null`),
+    index("messages_campaign_status_idx").on(t.campaignId, t.status),
+    index("messages_to_email_idx").on(sql`lower(${t.toEmail})`),
+    index("messages_created_at_idx").on(t.createdAt),
+  ],
+);
+
+export const eventSourceEnum = pgEnum("event_source", ["webhook", "reconciliation"]);
+
+export const messageEvents = pgTable(
+  "message_events",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    // Postmark sends no event id: the key is derived from what identifies one occurrence
+    // (record type, MessageID, recipient, its timestamp, …) so a retried post maps to the same key.
+    eventKey: text().notNull().unique(),
+    messageId: uuid().references(() => messages.id, { onDelete: "cascade" }),
+    postmarkMessageId: text(),
+    recordType: text().notNull(),
+    recipient: text(),
+    occurredAt: timestamp({ withTimezone: true }).notNull(),
+    source: eventSourceEnum().notNull().default("webhook"),
+    // Exactly what Postmark sent, for support and for re-extraction if our parsing improves.
+    raw: jsonb().notNull(),
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("message_events_message_idx").on(t.messageId, t.occurredAt),
+    // Orphans (events that arrived before their message) are found by MessageID when it appears.
+    index("message_events_orphan_idx").on(t.postmarkMessageId).where(sql`${t.messageId} is null`),
+    index("message_events_received_idx").on(t.receivedAt, t.id),
+  ],
+);

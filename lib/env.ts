@@ -1,0 +1,124 @@
+import { z } from "zod";
+
+/**
+ * The one reader of process.env. Everything else receives configuration as arguments, so domain code
+ * runs in plain Node (tests, the launcher, benchmarks) without touching globals.
+ */
+
+type Source = Record<string, string | undefined>;
+
+const secret = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .min(16, `${name} must be at least 16 characters`);
+
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const urlString = (name: string) => z.string().url(`${name} must be a URL such as http://127.0.0.1:3000`);
+
+const appEnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    DATABASE_URL: z.string({ error: "DATABASE_URL is required" }).min(1, "DATABASE_URL is required"),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    POSTMARK_SERVER_TOKEN: z
+      .string({ error: "POSTMARK_SERVER_TOKEN is required" })
+      .min(1, "POSTMARK_SERVER_TOKEN is required"),
+    POSTMARK_API_URL: urlString("POSTMARK_API_URL").default("https://api.postmarkapp.com"),
+    POSTMARK_MESSAGE_STREAM: z.string().min(1).default("outbound"),
+    POSTMARK_BROADCAST_STREAM: z.string().min(1).default("broadcast"),
+    POSTMARK_FROM_EMAIL: z.string().email().default("hello@postline.local"),
+    POSTMARK_WEBHOOK_SECRET: secret("POSTMARK_WEBHOOK_SECRET"),
+    POSTMARK_WEBHOOK_BASIC_USER: optionalNonEmpty,
+    POSTMARK_WEBHOOK_BASIC_PASSWORD: optionalNonEmpty,
+    CRON_SECRET: secret("CRON_SECRET"),
+    AUTH_SECRET: secret("AUTH_SECRET"),
+    APP_URL: urlString("APP_URL").optional(),
+    ALLOW_PRIVATE_WEBHOOK_URLS: z.string().default(""),
+  })
+  .superRefine((env, ctx) => {
+    // Half-configured basic auth would silently disable the check: refuse it.
+    if (Boolean(env.POSTMARK_WEBHOOK_BASIC_USER) !== Boolean(env.POSTMARK_WEBHOOK_BASIC_PASSWORD)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["POSTMARK_WEBHOOK_BASIC_PASSWORD"],
+        message: "POSTMARK_WEBHOOK_BASIC_USER and POSTMARK_WEBHOOK_BASIC_PASSWORD must be set together",
+      });
+    }
+  });
+
+export type AppEnv = z.infer<typeof appEnvSchema> & { APP_URL: string };
+
+export class EnvError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      "Invalid configuration:\n" + problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
+    );
+    this.name = "EnvError";
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, source: Source): z.infer<S> {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? "environment");
+        const message =
+          issue.code === "invalid_type" && issue.input === undefined ? `${variable} is required` : issue.message;
+        return { variable, message };
+      }),
+    );
+  }
+  return result.data;
+}
+
+export function parseAppEnv(source: Source): AppEnv {
+  const env = parse(appEnvSchema, source);
+  return { ...env, APP_URL: (env.APP_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/+$/, "") };
+}
+
+let cached: AppEnv | undefined;
+
+/** The app's configuration, validated once; throws an EnvError naming each bad variable. */
+export function getEnv(): AppEnv {
+  cached ??= parseAppEnv(process.env);
+  return cached;
+}
+
+const launcherEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  DATABASE_URL: optionalNonEmpty,
+  POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5439),
+  POSTMARK_SERVER_TOKEN: optionalNonEmpty,
+  POSTMARK_API_URL: optionalNonEmpty,
+  POSTMARK_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  POSTMARK_SANDBOX_RATES: optionalNonEmpty,
+  POSTMARK_SANDBOX_DELAY_MS: optionalNonEmpty,
+  POSTMARK_SANDBOX_DROP_RATE: optionalNonEmpty,
+  POSTLINE_DATA_DIR: z.string().default(".data"),
+  ADMIN_EMAIL: z.string().email("ADMIN_EMAIL must be an email address").default("admin@postline.local"),
+  ADMIN_PASSWORD: optionalNonEmpty,
+  BOOTSTRAP_API_KEY: optionalNonEmpty,
+  APP_URL: optionalNonEmpty,
+  POSTLINE_CRON: z.enum(["on", "off"]).default("on"),
+});
+
+export type LauncherEnv = z.infer<typeof launcherEnvSchema>;
+
+/** What the launcher itself reads; everything it does not read is passed through to the app. */
+export function getLauncherEnv(source: Source = process.env): LauncherEnv {
+  return parse(launcherEnvSchema, source);
+}
+
+/** The environment a child process inherits, unchanged, plus the launcher's overrides. */
+export function childEnvironment(overrides: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return { ...out, ...overrides };
+}
