@@ -1,0 +1,49 @@
+import { Badge, EmptyState, PageHeader } from "@/components/ui/card";
+import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { requireUser } from "@/lib/auth/session";
+import { listCampaigns } from "@/lib/campaigns/queries";
+import { getAppDb } from "@/lib/server";
+
+export const metadata = { title: "Campaigns" };
+
+export default async function CampaignsPage() {
+  await requireUser("marketer");
+  const campaigns = await listCampaigns(getAppDb());
+  return (
+    <>
+      <PageHeader title="Campaigns" description="Compose, send and follow your campaigns." />
+      {campaigns.length === 0 ? (
+        <EmptyState title="No campaigns yet">
+          A campaign goes to a list, or to every subscribed contact. Add contacts first, then compose your first campaign.
+        </EmptyState>
+      ) : (
+        <Table label="Campaigns">
+          <thead className="bg-slate-50">
+            <tr>
+              <Th>Name</Th>
+              <Th>Status</Th>
+              <Th className="text-right">Recipients</Th>
+              <Th className="text-right">Delivered</Th>
+              <Th className="text-right">Opened</Th>
+              <Th>Created</Th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {campaigns.map((c) => (
+              <tr key={c.id}>
+                <Td className="font-medium text-slate-900">{c.name}</Td>
+                <Td>
+                  <Badge tone={c.status === "sent" ? "green" : c.status === "sending" ? "blue" : "slate"}>{c.status}</Badge>
+                </Td>
+                <Td className="text-right tabular-nums">{c.recipientCount}</Td>
+                <Td className="text-right tabular-nums">{c.deliveredCount}</Td>
+                <Td className="text-right tabular-nums">{c.openedCount}</Td>
+                <Td>{formatDateTime(c.createdAt)}</Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,36 @@
+"use client";
+
+import { useActionState } from "react";
+import { createApiKeyAction } from "@/app/(dashboard)/settings/actions";
+import { Button } from "@/components/ui/button";
+import { Field, SelectField } from "@/components/ui/field";
+import { FormStatus } from "@/components/ui/form-status";
+
+export function CreateApiKeyForm() {
+  const [state, action, pending] = useActionState(createApiKeyAction, null);
+  const errors = state && !state.ok ? state.fieldErrors ?? {} : {};
+  return (
+    <div className="space-y-4">
+      <form action={action} className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end" aria-label="Create an API key">
+        <Field label="Key name" name="name" placeholder="e.g. CRM sync" required error={errors.name} />
+        <SelectField label="Role" name="role" defaultValue="marketer">
+          <option value="marketer">Marketer</option>
+          <option value="admin">Admin</option>
+        </SelectField>
+        <Button type="submit" disabled={pending}>
+          {pending ? "Creating…" : "Create key"}
+        </Button>
+      </form>
+      {state?.ok && state.data ? (
+        <div className="rounded-md border border-amber-300 bg-amber-50 p-3">
+          <p className="text-sm font-medium text-amber-900">{state.message}</p>
+          <code data-testid="new-api-key" className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-sm">
+            {state.data.key}
+          </code>
+        </div>
+      ) : (
+        <FormStatus state={state} />
+      )}
+    </div>
+  );
+}

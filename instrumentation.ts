@@ -1,0 +1,10 @@
+/**
+ * Runs once when the server starts: refuse to start when configuration is missing, naming the
+ * variable, instead of failing on the first request that needs it.
+ */
+export async function register() {
+  // NEXT_RUNTIME is inlined by Next at build time; it is not configuration.
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { assertAppEnvAtStartup } = await import("./lib/startup");
+  assertAppEnvAtStartup();
+}

@@ -1,0 +1,149 @@
+import { timingSafeEqual, createHash } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "@/db";
+import type { Role } from "@/db/schema";
+import { authenticateApiKey, type ApiPrincipal } from "@/lib/api-keys/api-keys";
+import { getEnv, type AppEnv } from "@/lib/env";
+import { AppError, isDatabaseUnavailable } from "@/lib/errors";
+import { clientIp } from "@/lib/http/client-ip";
+import { recordSuspiciousRequest } from "@/lib/security/suspicious-requests";
+import { getAppDb } from "@/lib/server";
+
+/** The one error shape of every JSON route. */
+export function errorResponse(status: number, code: string, message: string, details?: unknown): Response {
+  return Response.json({ error: details === undefined ? { code, message } : { code, message, details } }, { status });
+}
+
+export function toErrorResponse(error: unknown): Response {
+  if (error instanceof AppError) return errorResponse(error.status, error.code, error.message, error.details);
+  if (error instanceof z.ZodError) {
+    return errorResponse(422, "validation_failed", summarizeZodError(error), error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  }
+  if (isDatabaseUnavailable(error)) {
+    return errorResponse(503, "database_unavailable", "The database is not reachable right now; retry shortly");
+  }
+  console.error("Unhandled error in route:", error);
+  return errorResponse(500, "internal_error", "Something went wrong on our side");
+}
+
+export function summarizeZodError(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return "Invalid input";
+  const where = first.path.length ? `${first.path.join(".")}: ` : "";
+  return `${where}${first.message}`;
+}
+
+export interface ApiContext<P> {
+  req: Request;
+  params: P;
+  principal: ApiPrincipal;
+  db: Db;
+  env: AppEnv;
+}
+
+type RouteContext<P> = { params: Promise<P> };
+
+/**
+ * Wraps a `/api/v1` handler: Bearer API key, role check on the server, one error shape.
+ * A handler returns data (sent as `{ data }`) or a Response of its own.
+ */
+export function apiRoute<P = Record<string, never>>(
+  options: { role?: Role },
+  handler: (ctx: ApiContext<P>) => Promise<unknown>,
+) {
+  return async (req: Request, context: RouteContext<P>): Promise<Response> => {
+    try {
+      const header = req.headers.get("authorization") ?? "";
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match) return errorResponse(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'");
+      const db = getAppDb();
+      const principal = await authenticateApiKey(db, match[1]);
+      if (!principal) return errorResponse(401, "unauthorized", "The API key is unknown or revoked");
+      if (options.role === "admin" && principal.role !== "admin") {
+        return errorResponse(403, "forbidden", "This route needs an admin API key");
+      }
+      const result = await handler({ req, params: await context.params, principal, db, env: getEnv() });
+      if (result instanceof Response) return result;
+      return Response.json({ data: result ?? null });
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}
+
+const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
+
+/** Reads a JSON body with a size cap (413), a parse check (400) and a schema (422). */
+export async function readJson<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  maxBytes = DEFAULT_MAX_JSON_BYTES,
+): Promise<z.infer<S>> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`, 413);
+  const body = await readBodyLimited(req, maxBytes);
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new AppError("invalid_json", "The body is not valid JSON", 400);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
+}
+
+/** Streams the body and stops at the cap, so an oversized body is never held in memory whole. */
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<Buffer> {
+  if (!req.body) return Buffer.alloc(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`, 413);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Constant-time string comparison (hashing first makes the lengths equal). */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash("sha256").update(a).digest();
+  const hb = createHash("sha256").update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/**
+ * Wraps a cron route: the caller must present `Authorization: Bearer $CRON_SECRET`, as Vercel Cron
+ * does. A wrong or missing bearer is a 401 and a suspicious-request record.
+ */
+export function cronRoute(name: string, handler: (ctx: { db: Db; env: AppEnv; req: Request }) => Promise<unknown>) {
+  return async (req: Request): Promise<Response> => {
+    try {
+      const env = getEnv();
+      const db = getAppDb();
+      const header = req.headers.get("authorization");
+      const reason = !header ? "cron_bearer_missing" : !safeEqual(header, `Bearer ${env.CRON_SECRET}`) ? "cron_bearer_invalid" : null;
+      if (reason) {
+        await recordSuspiciousRequest(db, {
+          route: new URL(req.url).pathname,
+          ip: clientIp((n) => req.headers.get(n)),
+          reason,
+          userAgent: req.headers.get("user-agent"),
+          headerNames: [...req.headers.keys()],
+        });
+        return errorResponse(401, "unauthorized", "A valid cron bearer token is required");
+      }
+      const result = await handler({ db, env, req });
+      return Response.json({ data: { job: name, ...((result as object) ?? {}) } });
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}

@@ -1,0 +1,49 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db";
+import { users, type Role } from "@/db/schema";
+import { dummyPasswordHash, verifyPassword } from "@/lib/auth/password";
+import { hitRateLimit, peekRateLimit, clearRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
+import { getUserByEmail } from "@/lib/users/users";
+
+// Failed attempts only: a user who signs in often is never locked out by their own successes.
+export const SIGN_IN_LIMITS = {
+  perAddress: { limit: 5, windowMs: 15 * 60_000 } satisfies RateLimitRule,
+  perIp: { limit: 30, windowMs: 15 * 60_000 } satisfies RateLimitRule,
+};
+
+export type SignInResult =
+  | { ok: true; user: { id: string; email: string; name: string; role: Role } }
+  | { ok: false; reason: "invalid_credentials" | "rate_limited" | "disabled" };
+
+export async function signInWithPassword(
+  db: Db,
+  input: { email: string; password: string; ip: string },
+  now: Date = new Date(),
+): Promise<SignInResult> {
+  const email = input.email.trim().toLowerCase();
+  const addressKey = `signin:address:${email}`;
+  const ipKey = `signin:ip:${input.ip}`;
+  const [byAddress, byIp] = await Promise.all([
+    peekRateLimit(db, addressKey, SIGN_IN_LIMITS.perAddress, now),
+    peekRateLimit(db, ipKey, SIGN_IN_LIMITS.perIp, now),
+  ]);
+  if (byAddress.limited || byIp.limited) return { ok: false, reason: "rate_limited" };
+
+  const user = await getUserByEmail(db, email);
+  // Hash even for an unknown address so the response time does not reveal which addresses exist.
+  const valid = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
+  if (!user || !valid) {
+    await Promise.all([
+      hitRateLimit(db, addressKey, SIGN_IN_LIMITS.perAddress, now),
+      hitRateLimit(db, ipKey, SIGN_IN_LIMITS.perIp, now),
+    ]);
+    return { ok: false, reason: "invalid_credentials" };
+  }
+  if (user.disabledAt) return { ok: false, reason: "disabled" };
+
+  await Promise.all([
+    clearRateLimit(db, addressKey),
+    db.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)),
+  ]);
+  return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+}
