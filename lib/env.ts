@@ -122,3 +122,13 @@ export function childEnvironment(overrides: Record<string, string>): Record<stri
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
   return { ...out, ...overrides };
 }
+
+const testEnvSchema = z.object({
+  DATABASE_URL: optionalNonEmpty,
+  TEST_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5441),
+});
+
+/** What the test suite reads: an external PostgreSQL, or the port for its own embedded one. */
+export function getTestEnv(source: Source = process.env) {
+  return parse(testEnvSchema, source);
+}

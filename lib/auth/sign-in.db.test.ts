@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createUser, setUserDisabled } from "@/lib/users/users";
+import { SIGN_IN_LIMITS, signInWithPassword } from "./sign-in";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.drop());
+
+describe("signInWithPassword (real PostgreSQL)", () => {
+  it("signs in with the right password, case-insensitively on the address", async () => {
+    await createUser(t.db, { email: "Ann@Example.com", password: "a-long-password", role: "marketer" });
+    const result = await signInWithPassword(t.db, { email: "ann@example.COM", password: "a-long-password", ip: "10.0.0.1" });
+    expect(result).toMatchObject({ ok: true, user: { email: "Ann@Example.com", role: "marketer" } });
+  });
+
+  it("refuses a wrong password and an unknown address the same way", async () => {
+    const wrong = await signInWithPassword(t.db, { email: "ann@example.com", password: "nope", ip: "10.0.0.2" });
+    const unknown = await signInWithPassword(t.db, { email: "nobody@example.com", password: "nope", ip: "10.0.0.2" });
+    expect(wrong).toEqual({ ok: false, reason: "invalid_credentials" });
+    expect(unknown).toEqual({ ok: false, reason: "invalid_credentials" });
+  });
+
+  it("locks an address after repeated failures, even with the right password, until the window passes", async () => {
+    await createUser(t.db, { email: "bob@example.com", password: "bobs-password", role: "admin" });
+    const now = new Date("2026-01-01T10:00:00Z");
+    for (let i = 0; i < SIGN_IN_LIMITS.perAddress.limit; i++) {
+      await signInWithPassword(t.db, { email: "bob@example.com", password: "guess" + i, ip: `10.1.0.${i}` }, now);
+    }
+    const locked = await signInWithPassword(t.db, { email: "bob@example.com", password: "bobs-password", ip: "10.1.1.1" }, now);
+    expect(locked).toEqual({ ok: false, reason: "rate_limited" });
+    const later = new Date(now.getTime() + SIGN_IN_LIMITS.perAddress.windowMs + 1000);
+    const after = await signInWithPassword(t.db, { email: "bob@example.com", password: "bobs-password", ip: "10.1.1.1" }, later);
+    expect(after.ok).toBe(true);
+  });
+
+  it("limits one IP trying many addresses", async () => {
+    const now = new Date("2026-01-02T10:00:00Z");
+    for (let i = 0; i < SIGN_IN_LIMITS.perIp.limit; i++) {
+      await signInWithPassword(t.db, { email: `spray${i}@example.com`, password: "x", ip: "10.9.9.9" }, now);
+    }
+    const result = await signInWithPassword(t.db, { email: "ann@example.com", password: "a-long-password", ip: "10.9.9.9" }, now);
+    expect(result).toEqual({ ok: false, reason: "rate_limited" });
+    // Another address from another IP is unaffected.
+    const other = await signInWithPassword(t.db, { email: "ann@example.com", password: "a-long-password", ip: "10.9.9.10" }, now);
+    expect(other.ok).toBe(true);
+  });
+
+  it("refuses a disabled account", async () => {
+    const user = await createUser(t.db, { email: "carol@example.com", password: "carols-password", role: "marketer" });
+    await setUserDisabled(t.db, user.id, true);
+    const result = await signInWithPassword(t.db, { email: "carol@example.com", password: "carols-password", ip: "10.0.0.3" });
+    expect(result).toEqual({ ok: false, reason: "disabled" });
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseAppEnv } from "./env";
+
+const complete = {
+  DATABASE_URL: "postgres://u:p@127.0.0.1:5432/postline",
+  POSTMARK_SERVER_TOKEN: "token",
+  POSTMARK_WEBHOOK_SECRET: "w".repeat(32),
+  CRON_SECRET: "c".repeat(32),
+  AUTH_SECRET: "a".repeat(32),
+};
+
+describe("parseAppEnv", () => {
+  it("accepts a complete configuration and fills defaults", () => {
+    const env = parseAppEnv({ ...complete, PORT: "4000" });
+    expect(env.POSTMARK_API_URL).toBe("https://api.postmarkapp.com");
+    expect(env.POSTMARK_MESSAGE_STREAM).toBe("outbound");
+    expect(env.POSTMARK_BROADCAST_STREAM).toBe("broadcast");
+    expect(env.APP_URL).toBe("http://127.0.0.1:4000");
+  });
+
+  it.each(["POSTMARK_WEBHOOK_SECRET", "CRON_SECRET", "AUTH_SECRET", "DATABASE_URL"])("names %s when it is missing", (name) => {
+    const source: Record<string, string | undefined> = { ...complete, [name]: undefined };
+    let thrown: unknown;
+    try {
+      parseAppEnv(source);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(EnvError);
+    expect((thrown as EnvError).problems.map((p) => p.variable)).toEqual([name]);
+    expect((thrown as Error).message).toContain(`${name} is required`);
+  });
+
+  it("refuses short secrets", () => {
+    expect(() => parseAppEnv({ ...complete, CRON_SECRET: "short" })).toThrow(/CRON_SECRET must be at least 16/);
+  });
+
+  it("refuses half-configured basic auth rather than silently skipping the check", () => {
+    expect(() => parseAppEnv({ ...complete, POSTMARK_WEBHOOK_BASIC_USER: "postmark" })).toThrow(/must be set together/);
+    const both = parseAppEnv({ ...complete, POSTMARK_WEBHOOK_BASIC_USER: "pm", POSTMARK_WEBHOOK_BASIC_PASSWORD: "secret" });
+    expect(both.POSTMARK_WEBHOOK_BASIC_USER).toBe("pm");
+  });
+
+  it("strips a trailing slash from APP_URL so links are built one way", () => {
+    expect(parseAppEnv({ ...complete, APP_URL: "https://mail.example.com/" }).APP_URL).toBe("https://mail.example.com");
+  });
+});
