@@ -1,0 +1,54 @@
+import fs from "node:fs";
+import { defineConfig, devices } from "@playwright/test";
+
+// Debian's Chromium where it exists (this machine kind cannot download Playwright's browsers);
+// elsewhere Playwright's own.
+const systemChromium = "/usr/bin/chromium";
+const executablePath = fs.existsSync(systemChromium) ? systemChromium : undefined;
+
+export const E2E = {
+  port: 3100,
+  adminEmail: "admin@e2e.postline.test",
+  adminPassword: "e2e-admin-password",
+  bootstrapApiKey: "pl_e2e_bootstrap_key_0123456789abcdef",
+};
+const baseURL = `http://127.0.0.1:${E2E.port}`;
+
+export default defineConfig({
+  testDir: "./e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  // The real launcher, as `npm start` runs it, on its own data directory and ports.
+  webServer: {
+    command: "tsx lib/launcher/cli.ts start",
+    url: `${baseURL}/api/health`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
+    env: {
+      PORT: String(E2E.port),
+      POSTLINE_DATA_DIR: ".data/e2e",
+      POSTGRES_PORT: "5440",
+      POSTMARK_SANDBOX_PORT: "4011",
+      ADMIN_EMAIL: E2E.adminEmail,
+      ADMIN_PASSWORD: E2E.adminPassword,
+      BOOTSTRAP_API_KEY: E2E.bootstrapApiKey,
+      POSTLINE_CRON: "off",
+    },
+  },
+});
