@@ -1,10 +1,11 @@
 /**
  * Runs once when the server starts: refuse to start when configuration is missing, naming the
- * variable, instead of failing on the first request that needs it.
+ * variable, instead of failing on the first request that needs it; then resume unfinished work.
  */
 export async function register() {
   // NEXT_RUNTIME is inlined by Next at build time; it is not configuration.
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { assertAppEnvAtStartup } = await import("./lib/startup");
+  const { assertAppEnvAtStartup, resumeWorkAfterStart } = await import("./lib/startup");
   assertAppEnvAtStartup();
+  resumeWorkAfterStart();
 }

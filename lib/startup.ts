@@ -12,3 +12,23 @@ export function assertAppEnvAtStartup(): void {
     throw error;
   }
 }
+
+/**
+ * After a restart (a deploy, a crash), pick up unfinished sending at once instead of waiting for the
+ * next cron tick. Work is claimed in the database, so this is safe however many instances start.
+ */
+export function resumeWorkAfterStart(): void {
+  setTimeout(async () => {
+    try {
+      const [{ runDispatchTick }, { chainDispatch }, { getAppDb, getSendingDeps }] = await Promise.all([
+        import("@/lib/jobs/dispatch-tick"),
+        import("@/lib/sending/kick"),
+        import("@/lib/server"),
+      ]);
+      const { sending } = await runDispatchTick(getAppDb(), getSendingDeps());
+      if (sending.stoppedBy === "budget") chainDispatch();
+    } catch (error) {
+      console.warn("[startup] resuming work failed; the dispatch cron will retry", error);
+    }
+  }, 2_000).unref();
+}

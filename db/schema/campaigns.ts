@@ -24,6 +24,10 @@ export const campaigns = pgTable(
     status: campaignStatusEnum().notNull().default("draft"),
     scheduledAt: timestamp({ withTimezone: true }),
     startedAt: timestamp({ withTimezone: true }),
+    pausedAt: timestamp({ withTimezone: true }),
+    cancelledAt: timestamp({ withTimezone: true }),
+    // Why sending stopped on its own (e.g. Postmark refused the token), shown on the campaign page.
+    lastError: text(),
     completedAt: timestamp({ withTimezone: true }),
     createdById: uuid().references(() => users.id, { onDelete: "set null" }),
     // Totals kept incrementally by sending and ingestion, never recounted from message_events.

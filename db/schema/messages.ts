@@ -14,6 +14,29 @@ import {
 import { campaigns } from "./campaigns";
 import { contacts } from "./contacts";
 
+export const sendBatchStatusEnum = pgEnum("send_batch_status", ["in_flight", "done", "uncertain", "released"]);
+
+/**
+ * One call to Postmark (a batch of up to 500, or one single email). Its id travels in every message's
+ * Metadata, so a batch whose outcome we never learned (crash, timeout, 5xx) is looked up in Postmark's
+ * outbound search before anything in it is sent again.
+ */
+export const sendBatches = pgTable(
+  "send_batches",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    campaignId: uuid().references(() => campaigns.id, { onDelete: "cascade" }),
+    status: sendBatchStatusEnum().notNull().default("in_flight"),
+    messageCount: integer().notNull(),
+    claimedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    // An in-flight batch older than this is presumed dead and checked against Postmark.
+    checkAfter: timestamp({ withTimezone: true }).notNull(),
+    completedAt: timestamp({ withTimezone: true }),
+    error: text(),
+  },
+  (t) => [index("send_batches_open_idx").on(t.status, t.checkAfter).where(sql`${t.status} in ('in_flight', 'uncertain')`)],
+);
+
 export const messageKindEnum = pgEnum("message_kind", ["single", "campaign"]);
 
 // Order matters: status only moves forward along queued < sent < delivered < opened < clicked;
@@ -30,6 +53,7 @@ export const messageStatusEnum = pgEnum("message_status", [
   "unsubscribed",
   "failed",
   "suppressed",
+  "cancelled",
 ]);
 export type MessageStatus = (typeof messageStatusEnum.enumValues)[number];
 
@@ -46,11 +70,18 @@ export const messages = pgTable(
     messageStream: text().notNull(),
     tag: text(),
     metadata: jsonb().$type<Record<string, string>>().notNull().default({}),
+    // Bodies of single emails (campaign mail is rendered from its campaign): kept so a throttled or
+    // uncertain send can go out later, and so support can see what was sent.
+    htmlBody: text(),
+    textBody: text(),
     status: messageStatusEnum().notNull().default("queued"),
     postmarkMessageId: text().unique(),
     errorCode: integer(),
     errorMessage: text(),
     attempts: integer().notNull().default(0),
+    batchId: uuid().references(() => sendBatches.id, { onDelete: "set null" }),
+    // Set after a throttled attempt (429): the message waits until then.
+    nextAttemptAt: timestamp({ withTimezone: true }),
     sentAt: timestamp({ withTimezone: true }),
     deliveredAt: timestamp({ withTimezone: true }),
     firstOpenedAt: timestamp({ withTimezone: true }),
@@ -71,7 +102,10 @@ export const messages = pgTable(
     uniqueIndex("messages_campaign_contact_key")
       .on(t.campaignId, t.contactId)
       .where(sql`${t.campaignId} is not null and ${t.contactId} is not null`),
-    index("messages_campaign_status_idx").on(t.campaignId, t.status),
+    // The dispatcher claims the next queued messages of a campaign in id order from this index.
+    index("messages_campaign_status_idx").on(t.campaignId, t.status, t.id),
+    index("messages_batch_idx").on(t.batchId),
+    index("messages_single_queue_idx").on(t.status, t.id).where(sql`${t.campaignId} is null and ${t.status} in ('queued', 'sending')`),
     index("messages_to_email_idx").on(sql`lower(${t.toEmail})`),
     index("messages_created_at_idx").on(t.createdAt),
   ],

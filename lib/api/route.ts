@@ -82,6 +82,16 @@ export async function readJson<S extends z.ZodType>(
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`, 413);
   const body = await readBodyLimited(req, maxBytes);
+  return parseJsonBody(body, schema);
+}
+
+/** Like readJson, but an empty body counts as `{}` (for actions whose options are all optional). */
+export async function readOptionalJson<S extends z.ZodType>(req: Request, schema: S, maxBytes = 64 * 1024): Promise<z.infer<S>> {
+  const body = await readBodyLimited(req, maxBytes);
+  return parseJsonBody(body.length === 0 || body.toString("utf8").trim() === "" ? Buffer.from("{}") : body, schema);
+}
+
+function parseJsonBody<S extends z.ZodType>(body: Buffer, schema: S): z.infer<S> {
   let json: unknown;
   try {
     json = JSON.parse(body.toString("utf8"));

@@ -1,10 +1,10 @@
 import type { Db } from "@/db";
+import { advanceSending, type AdvanceResult, type SendingDeps } from "@/lib/sending/dispatch";
 
 /**
- * One cron tick of sending work: campaigns to advance and outbound webhook deliveries.
- * Each piece registers here as it lands (campaign dispatch, outbound webhooks); until then a tick
- * reports that it had nothing to do rather than pretending work happened.
+ * One cron tick of sending work. Stays inside the function time limit; when work remains at the end
+ * of the budget the caller may chain another tick (see lib/sending/kick.ts).
  */
-export async function runDispatchTick(_db: Db): Promise<{ steps: Record<string, unknown> }> {
-  return { steps: {} };
+export async function runDispatchTick(db: Db, deps: SendingDeps, budgetMs = 45_000): Promise<{ sending: AdvanceResult }> {
+  return { sending: await advanceSending(db, deps, { budgetMs }) };
 }

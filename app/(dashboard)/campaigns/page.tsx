@@ -1,7 +1,9 @@
+import Link from "next/link";
+import { buttonClass } from "@/components/ui/button";
 import { Badge, EmptyState, PageHeader } from "@/components/ui/card";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
-import { listCampaigns } from "@/lib/campaigns/queries";
+import { listCampaigns } from "@/lib/campaigns/campaigns";
 import { getAppDb } from "@/lib/server";
 
 export const metadata = { title: "Campaigns" };
@@ -11,9 +13,9 @@ export default async function CampaignsPage() {
   const campaigns = await listCampaigns(getAppDb());
   return (
     <>
-      <PageHeader title="Campaigns" description="Compose, send and follow your campaigns." />
+      <PageHeader title="Campaigns" description="Compose, send and follow your campaigns." actions={<Link href="/campaigns/new" className={buttonClass()}>New campaign</Link>} />
       {campaigns.length === 0 ? (
-        <EmptyState title="No campaigns yet">
+        <EmptyState title="No campaigns yet" action={<Link href="/campaigns/new" className={buttonClass()}>Compose your first campaign</Link>}>
           A campaign goes to a list, or to every subscribed contact. Add contacts first, then compose your first campaign.
         </EmptyState>
       ) : (
@@ -23,6 +25,7 @@ export default async function CampaignsPage() {
               <Th>Name</Th>
               <Th>Status</Th>
               <Th className="text-right">Recipients</Th>
+              <Th className="text-right">Sent</Th>
               <Th className="text-right">Delivered</Th>
               <Th className="text-right">Opened</Th>
               <Th>Created</Th>
@@ -31,11 +34,16 @@ export default async function CampaignsPage() {
           <tbody className="divide-y divide-slate-100">
             {campaigns.map((c) => (
               <tr key={c.id}>
-                <Td className="font-medium text-slate-900">{c.name}</Td>
+                <Td className="font-medium text-slate-900">
+                  <Link href={`/campaigns/${c.id}`} className="text-brand-700 hover:underline">
+                    {c.name}
+                  </Link>
+                </Td>
                 <Td>
                   <Badge tone={c.status === "sent" ? "green" : c.status === "sending" ? "blue" : "slate"}>{c.status}</Badge>
                 </Td>
                 <Td className="text-right tabular-nums">{c.recipientCount}</Td>
+                <Td className="text-right tabular-nums">{c.sentCount}</Td>
                 <Td className="text-right tabular-nums">{c.deliveredCount}</Td>
                 <Td className="text-right tabular-nums">{c.openedCount}</Td>
                 <Td>{formatDateTime(c.createdAt)}</Td>

@@ -1,3 +1,5 @@
+import Link from "next/link";
+import { buttonClass } from "@/components/ui/button";
 import { Badge, EmptyState, PageHeader } from "@/components/ui/card";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
@@ -11,7 +13,7 @@ export default async function MessagesPage() {
   const messages = await listMessages(getAppDb());
   return (
     <>
-      <PageHeader title="Messages" description="Every email Postline sent, single or from a campaign, with its latest status." />
+      <PageHeader title="Messages" description="Every email Postline sent, single or from a campaign, with its latest status." actions={<Link href="/messages/new" className={buttonClass()}>Send an email</Link>} />
       {messages.length === 0 ? (
         <EmptyState title="No messages yet">Messages appear here as soon as a campaign or a single email is sent.</EmptyState>
       ) : (

@@ -4,19 +4,11 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys/api-keys";
 import { requireAdmin } from "@/lib/auth/session";
+import { fieldErrors, type ActionResult } from "@/lib/actions/result";
 import { AppError } from "@/lib/errors";
 import { getAppDb } from "@/lib/server";
 import { countActiveAdmins, createUser, getUser, setUserDisabled } from "@/lib/users/users";
 
-export type ActionResult<T = undefined> =
-  | { ok: true; message: string; data?: T }
-  | { ok: false; error: string; fieldErrors?: Record<string, string> };
-
-function fieldErrors(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) out[String(issue.path[0])] ??= issue.message;
-  return out;
-}
 
 const createUserSchema = z.object({
   email: z.string().trim().email("Enter a valid email address"),

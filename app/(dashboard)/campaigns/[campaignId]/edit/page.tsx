@@ -1,0 +1,27 @@
+import { notFound, redirect } from "next/navigation";
+import { CampaignForm } from "@/components/campaigns/campaign-form";
+import { PageHeader } from "@/components/ui/card";
+import { requireUser } from "@/lib/auth/session";
+import { getCampaign, getCampaignListIds } from "@/lib/campaigns/campaigns";
+import { countContacts, listLists } from "@/lib/contacts/contacts";
+import { getEnv } from "@/lib/env";
+import { getAppDb } from "@/lib/server";
+
+export const metadata = { title: "Edit campaign" };
+
+export default async function EditCampaignPage({ params }: { params: Promise<{ campaignId: string }> }) {
+  await requireUser("marketer");
+  const { campaignId } = await params;
+  if (!/^[0-9a-f-]{36}$/.test(campaignId)) notFound();
+  const db = getAppDb();
+  const campaign = await getCampaign(db, campaignId);
+  if (!campaign) notFound();
+  if (campaign.status !== "draft" && campaign.status !== "scheduled") redirect(`/campaigns/${campaignId}`);
+  const [lists, counts, listIds] = await Promise.all([listLists(db), countContacts(db), getCampaignListIds(db, campaignId)]);
+  return (
+    <>
+      <PageHeader title={`Edit ${campaign.name}`} description={campaign.status === "scheduled" ? "Saving returns a scheduled campaign to draft; schedule it again afterwards." : undefined} />
+      <CampaignForm lists={lists} totalSubscribed={counts.subscribed} defaultFrom={getEnv().POSTMARK_FROM_EMAIL} initial={{ ...campaign, listIds }} />
+    </>
+  );
+}

@@ -1,0 +1,94 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { CampaignActions } from "@/components/campaigns/campaign-actions";
+import { LiveRefresh } from "@/components/campaigns/live-refresh";
+import { buttonClass } from "@/components/ui/button";
+import { Badge, Card, PageHeader } from "@/components/ui/card";
+import { ProgressBar } from "@/components/ui/progress";
+import { formatDateTime } from "@/components/ui/table";
+import { requireUser } from "@/lib/auth/session";
+import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
+import { getAppDb } from "@/lib/server";
+
+export const metadata = { title: "Campaign" };
+
+const STATUS_TONE = { draft: "slate", scheduled: "amber", sending: "blue", paused: "amber", sent: "green", cancelled: "red" } as const;
+
+function Stat({ label, value, of }: { label: string; value: number; of?: number }) {
+  const rate = of ? ` · ${((value / of) * 100).toFixed(1)}%` : "";
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white px-4 py-3">
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="mt-1 text-xl font-semibold tabular-nums text-slate-900">
+        {value.toLocaleString("en")}
+        <span className="ml-1 text-xs font-normal text-slate-500">{rate}</span>
+      </dd>
+    </div>
+  );
+}
+
+export default async function CampaignPage({ params }: { params: Promise<{ campaignId: string }> }) {
+  await requireUser("marketer");
+  const { campaignId } = await params;
+  if (!/^[0-9a-f-]{36}$/.test(campaignId)) notFound();
+  const db = getAppDb();
+  const campaign = await getCampaign(db, campaignId);
+  if (!campaign) notFound();
+  const editable = campaign.status === "draft" || campaign.status === "scheduled";
+  const audience = editable ? await countAudience(db, campaignId) : null;
+  const processed = campaign.sentCount + campaign.failedCount;
+  return (
+    <>
+      <LiveRefresh active={campaign.status === "sending"} />
+      <PageHeader
+        title={campaign.name}
+        description={`${campaign.subject} · from ${campaign.fromEmail}`}
+        actions={editable ? <Link href={`/campaigns/${campaignId}/edit`} className={buttonClass("secondary")}>Edit</Link> : undefined}
+      />
+      <div className="mb-6 flex flex-wrap items-center gap-3 text-sm text-slate-600">
+        <Badge tone={STATUS_TONE[campaign.status]}>{campaign.status}</Badge>
+        {campaign.scheduledAt && campaign.status === "scheduled" ? <span>Scheduled for {formatDateTime(campaign.scheduledAt)}</span> : null}
+        {campaign.startedAt ? <span>Started {formatDateTime(campaign.startedAt)}</span> : null}
+        {campaign.completedAt ? <span>Finished {formatDateTime(campaign.completedAt)}</span> : null}
+      </div>
+      {campaign.lastError ? (
+        <p role="alert" className="mb-6 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
+          {campaign.lastError}
+        </p>
+      ) : null}
+      <div className="space-y-6">
+        {audience ? (
+          <Card title="Audience" description="Counted now; frozen when you send.">
+            <p className="mb-4 text-sm text-slate-700" data-testid="audience-count">
+              <strong className="text-lg tabular-nums">{audience.recipients.toLocaleString("en")}</strong> recipients
+              {audience.suppressed ? `, ${audience.suppressed.toLocaleString("en")} skipped (unsubscribed, bounced or complained)` : ""}
+            </p>
+            <CampaignActions campaignId={campaignId} status={campaign.status} recipients={audience.recipients} />
+          </Card>
+        ) : (
+          <Card title="Progress">
+            <div className="space-y-4">
+              <ProgressBar value={processed} max={campaign.recipientCount} label={campaign.status === "sending" ? "Sending" : "Handed to Postmark"} />
+              <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-5">
+                <Stat label="Recipients" value={campaign.recipientCount} />
+                <Stat label="Sent" value={campaign.sentCount} of={campaign.recipientCount} />
+                <Stat label="Delivered" value={campaign.deliveredCount} of={campaign.sentCount || undefined} />
+                <Stat label="Opened" value={campaign.openedCount} of={campaign.deliveredCount || undefined} />
+                <Stat label="Clicked" value={campaign.clickedCount} of={campaign.deliveredCount || undefined} />
+                <Stat label="Bounced" value={campaign.bouncedCount} of={campaign.sentCount || undefined} />
+                <Stat label="Spam complaints" value={campaign.spamComplaintCount} />
+                <Stat label="Unsubscribed" value={campaign.unsubscribedCount} />
+                <Stat label="Failed" value={campaign.failedCount} />
+                <Stat label="Skipped" value={campaign.suppressedCount} />
+              </dl>
+              <CampaignActions campaignId={campaignId} status={campaign.status} recipients={campaign.recipientCount} />
+            </div>
+          </Card>
+        )}
+        <Card title="Content">
+          <iframe title="Campaign content" sandbox="" srcDoc={campaign.html} className="h-96 w-full rounded-md border border-slate-200 bg-white" />
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { readBodyLimited, toErrorResponse, errorResponse } from "@/lib/api/route";
+import { getCurrentUser } from "@/lib/auth/session";
+import { importContactsCsv, MAX_IMPORT_BYTES } from "@/lib/contacts/import-csv";
+import { AppError } from "@/lib/errors";
+import { getAppDb } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 60;
+
+/**
+ * The dashboard's CSV import: the file is the request body; the answer is NDJSON, one line per
+ * progress step and a last line with the report (or the error), so the page can draw a progress bar.
+ */
+export async function POST(req: Request) {
+  const user = await getCurrentUser();
+  if (!user) return errorResponse(401, "unauthorized", "Sign in again");
+  const listId = z.string().uuid().optional().safeParse(new URL(req.url).searchParams.get("list_id") || undefined);
+  if (!listId.success) return errorResponse(422, "validation_failed", "Unknown list");
+  if (Number(req.headers.get("content-length") ?? "0") > MAX_IMPORT_BYTES) {
+    return toErrorResponse(new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split the file and import the parts`, 413));
+  }
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream({
+    async start(controller) {
+      const send = (line: unknown) => controller.enqueue(encoder.encode(JSON.stringify(line) + "\n"));
+      try {
+        const bytes = await readBodyLimited(req, MAX_IMPORT_BYTES);
+        const report = await importContactsCsv(getAppDb(), bytes, { listId: listId.data, onProgress: (p) => send({ progress: p }) });
+        send({ report });
+      } catch (error) {
+        const response = toErrorResponse(error);
+        send(await response.json());
+      } finally {
+        controller.close();
+      }
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" } });
+}

@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { apiRoute } from "@/lib/api/route";
+import { toApiCampaign } from "@/lib/api/resources";
+import { getCampaignListIds, getCampaignOrThrow } from "@/lib/campaigns/campaigns";
+
+export const dynamic = "force-dynamic";
+
+export const GET = apiRoute<{ campaignId: string }>({}, async ({ db, params }) => {
+  const id = z.string().uuid("Unknown campaign id").parse(params.campaignId);
+  const [campaign, listIds] = await Promise.all([getCampaignOrThrow(db, id), getCampaignListIds(db, id)]);
+  return toApiCampaign(campaign, listIds);
+});

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { apiRoute, readOptionalJson } from "@/lib/api/route";
+import { toApiCampaign } from "@/lib/api/resources";
+import { scheduleCampaign, startCampaignSend } from "@/lib/campaigns/campaigns";
+import { advanceSendingAfterResponse } from "@/lib/sending/kick";
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 60;
+
+const bodySchema = z.object({ scheduled_at: z.coerce.date().optional() });
+
+/** Send now (202, progress in GET /api/v1/campaigns/{id}) or `{ "scheduled_at": "…" }` to schedule. */
+export const POST = apiRoute<{ campaignId: string }>({}, async ({ req, db, env, params }) => {
+  const id = z.string().uuid("Unknown campaign id").parse(params.campaignId);
+  const body = await readOptionalJson(req, bodySchema);
+  if (body.scheduled_at) {
+    return toApiCampaign(await scheduleCampaign(db, id, body.scheduled_at));
+  }
+  const campaign = await startCampaignSend(db, id, { stream: env.POSTMARK_BROADCAST_STREAM });
+  advanceSendingAfterResponse();
+  return Response.json({ data: toApiCampaign(campaign) }, { status: 202 });
+});

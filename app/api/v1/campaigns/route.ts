@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { apiRoute, readJson } from "@/lib/api/route";
+import { toApiCampaign } from "@/lib/api/resources";
+import { campaignInputSchema, createCampaign, listCampaigns } from "@/lib/campaigns/campaigns";
+
+export const dynamic = "force-dynamic";
+
+export const GET = apiRoute({}, async ({ req, db }) => {
+  const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).parse(Object.fromEntries(new URL(req.url).searchParams));
+  return (await listCampaigns(db, { limit })).map((c) => toApiCampaign(c));
+});
+
+export const POST = apiRoute({}, async ({ req, db, env, principal }) => {
+  const input = await readJson(req, campaignInputSchema, 6 * 1024 * 1024);
+  const campaign = await createCampaign(db, input, { defaultFrom: env.POSTMARK_FROM_EMAIL, createdById: principal.userId });
+  return Response.json({ data: toApiCampaign(campaign, input.list_ids ?? []) }, { status: 201 });
+});

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { apiRoute, readJson } from "@/lib/api/route";
+import { toApiContact } from "@/lib/api/resources";
+import { contactInputSchema, createContact, createContactsBulk, listContacts } from "@/lib/contacts/contacts";
+import { AppError } from "@/lib/errors";
+
+export const dynamic = "force-dynamic";
+
+const querySchema = z.object({
+  search: z.string().max(320).optional(),
+  status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional(),
+  list_id: z.string().uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const GET = apiRoute({}, async ({ req, db }) => {
+  const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+  const rows = await listContacts(db, { search: q.search, status: q.status, listId: q.list_id, limit: q.limit });
+  return rows.map(toApiContact);
+});
+
+const MAX_BULK = 10_000;
+
+/** One contact (201, 409 when the address exists) or an array (upsert, with per-item errors). */
+export const POST = apiRoute({}, async ({ req, db }) => {
+  const body = await readJson(req, z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]), 5 * 1024 * 1024);
+  if (Array.isArray(body)) {
+    if (body.length === 0) throw new AppError("validation_failed", "Send at least one contact", 422);
+    if (body.length > MAX_BULK) throw new AppError("too_many_items", `At most ${MAX_BULK} contacts per request`, 413);
+    const result = await db.transaction((tx) => createContactsBulk(tx, body));
+    return Response.json({ data: result }, { status: result.errors.length && !result.created && !result.updated ? 422 : 200 });
+  }
+  const contact = await createContact(db, contactInputSchema.parse(body));
+  return Response.json({ data: toApiContact(contact) }, { status: 201 });
+});

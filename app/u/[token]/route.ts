@@ -1,0 +1,55 @@
+import { AppError } from "@/lib/errors";
+import { resolveUnsubscribeToken, unsubscribeByToken } from "@/lib/sending/unsubscribe";
+import { escapeHtml } from "@/lib/campaigns/template";
+import { getAppDb, getUnsubscribeKey } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+type Context = { params: Promise<{ token: string }> };
+
+// A page and the RFC 8058 one-click endpoint share one URL, so this is a route handler that renders
+// its own small page: GET never changes anything (link scanners fetch it), POST unsubscribes.
+
+function page(status: number, title: string, body: string): Response {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;background:#f8fafc;color:#0f172a;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}main{background:#fff;border:1px solid #e2e8f0;border-radius:12px;padding:32px;max-width:420px;text-align:center}button{background:#1f5ad6;color:#fff;border:0;border-radius:6px;padding:10px 18px;font-size:15px;cursor:pointer}button:focus-visible{outline:2px solid #2f6fed;outline-offset:2px}p{color:#475569}</style></head>
+<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+  return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "referrer-policy": "no-referrer" } });
+}
+
+function invalid(): Response {
+  return page(404, "Link not valid", "<p>This unsubscribe link is not valid. If you keep receiving emails, reply to one and ask to be removed.</p>");
+}
+
+export async function GET(_req: Request, { params }: Context) {
+  const { token } = await params;
+  try {
+    const target = await resolveUnsubscribeToken(getAppDb(), getUnsubscribeKey(), token);
+    if (target.alreadyUnsubscribed) return page(200, "You are unsubscribed", `<p>${escapeHtml(target.email)} will not receive these emails any more.</p>`);
+    return page(
+      200,
+      "Unsubscribe?",
+      `<p>Stop sending these emails to <strong>${escapeHtml(target.email)}</strong>.</p><form method="post"><button type="submit">Unsubscribe</button></form>`,
+    );
+  } catch (error) {
+    if (error instanceof AppError && error.status === 404) return invalid();
+    throw error;
+  }
+}
+
+/** One-click (RFC 8058: no cookies needed, no redirect) and the page's own button. */
+export async function POST(req: Request, { params }: Context) {
+  const { token } = await params;
+  const body = (await req.text().catch(() => "")).slice(0, 1000);
+  const oneClick = body.includes("List-Unsubscribe=One-Click");
+  try {
+    const result = await unsubscribeByToken(getAppDb(), getUnsubscribeKey(), token, oneClick ? "one-click" : "page");
+    if (oneClick && !(req.headers.get("accept") ?? "").includes("text/html")) {
+      return new Response("Unsubscribed\n", { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
+    }
+    return page(200, "You are unsubscribed", `<p>${escapeHtml(result.email)} will not receive these emails any more.</p>`);
+  } catch (error) {
+    if (error instanceof AppError && error.status === 404) return oneClick ? new Response("Invalid token\n", { status: 404 }) : invalid();
+    throw error;
+  }
+}

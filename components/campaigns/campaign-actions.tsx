@@ -1,0 +1,62 @@
+"use client";
+
+import { useActionState, useEffect, useState } from "react";
+import { cancelCampaignAction, pauseCampaignAction, resumeCampaignAction, scheduleCampaignAction, sendCampaignAction, testSendAction } from "@/app/(dashboard)/campaigns/actions";
+import { Button } from "@/components/ui/button";
+import { inputClass } from "@/components/ui/field";
+import { FormStatus } from "@/components/ui/form-status";
+import type { ActionResult } from "@/lib/actions/result";
+
+type Action = (prev: ActionResult | null, form: FormData) => Promise<ActionResult>;
+
+function ActionForm({ action, campaignId, label, variant = "secondary", confirm, children }: { action: Action; campaignId: string; label: string; variant?: "primary" | "secondary" | "danger"; confirm?: string; children?: React.ReactNode }) {
+  const [state, formAction, pending] = useActionState(action, null);
+  return (
+    <form action={formAction} onSubmit={(e) => confirm && !window.confirm(confirm) && e.preventDefault()} className="flex flex-wrap items-end gap-2">
+      <input type="hidden" name="campaignId" value={campaignId} />
+      {children}
+      <Button type="submit" variant={variant} disabled={pending}>
+        {pending ? "Working…" : label}
+      </Button>
+      <FormStatus state={state} />
+    </form>
+  );
+}
+
+export function CampaignActions({ campaignId, status, recipients }: { campaignId: string; status: string; recipients: number }) {
+  const [offset, setOffset] = useState(0);
+  useEffect(() => setOffset(new Date().getTimezoneOffset()), []);
+  if (status === "draft" || status === "scheduled") {
+    return (
+      <div className="space-y-4">
+        <ActionForm action={sendCampaignAction} campaignId={campaignId} label={`Send now to ${recipients.toLocaleString("en")}`} variant="primary" confirm={`Send this campaign to ${recipients.toLocaleString("en")} recipients now?`} />
+        <ActionForm action={scheduleCampaignAction} campaignId={campaignId} label="Schedule">
+          <input type="hidden" name="timezoneOffset" value={offset} />
+          <label className="text-sm">
+            <span className="mb-1 block font-medium text-slate-700">Send at (your time)</span>
+            <input type="datetime-local" name="scheduledAt" required className={inputClass} />
+          </label>
+        </ActionForm>
+        <ActionForm action={testSendAction} campaignId={campaignId} label="Send a test to me" />
+        <ActionForm action={cancelCampaignAction} campaignId={campaignId} label="Cancel campaign" variant="danger" confirm="Cancel this campaign? It cannot be sent afterwards." />
+      </div>
+    );
+  }
+  if (status === "sending") {
+    return (
+      <div className="flex flex-wrap gap-3">
+        <ActionForm action={pauseCampaignAction} campaignId={campaignId} label="Pause" />
+        <ActionForm action={cancelCampaignAction} campaignId={campaignId} label="Cancel the rest" variant="danger" confirm="Stop sending? Recipients not yet sent to will not receive it." />
+      </div>
+    );
+  }
+  if (status === "paused") {
+    return (
+      <div className="flex flex-wrap gap-3">
+        <ActionForm action={resumeCampaignAction} campaignId={campaignId} label="Resume" variant="primary" />
+        <ActionForm action={cancelCampaignAction} campaignId={campaignId} label="Cancel the rest" variant="danger" confirm="Stop sending? Recipients not yet sent to will not receive it." />
+      </div>
+    );
+  }
+  return null;
+}

@@ -1,0 +1,63 @@
+import { expect, test } from "@playwright/test";
+import { E2E } from "../playwright.config";
+import { signInAndWait } from "./helpers";
+
+test("/contacts → /campaigns: import contacts, compose with a live preview, send, and watch progress reach the end", async ({ page }) => {
+  const tag = Date.now().toString(36);
+  await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
+
+  // A list, then a CSV import into it with a per-row report.
+  await page.goto("/contacts");
+  const listForm = page.getByRole("form", { name: "Create a list" });
+  await listForm.getByLabel("New list name").fill(`Readers ${tag}`);
+  await listForm.getByRole("button", { name: "Create list" }).click();
+  await expect(page.getByText(`List "Readers ${tag}" created.`)).toBeVisible();
+
+  const rows = ["email,name,city"];
+  for (let i = 0; i < 120; i++) rows.push(`delivered+${tag}-${i}@e2e.postline.test,Reader ${i},City ${i % 3}`);
+  rows.push("not-an-address,Broken,Nowhere");
+  const importForm = page.getByRole("form", { name: "Import contacts" });
+  await importForm.getByLabel("CSV file").setInputFiles({ name: "readers.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n")) });
+  await importForm.getByLabel("Add to list").selectOption({ label: `Readers ${tag}` });
+  await importForm.getByRole("button", { name: "Import" }).click();
+  const report = page.getByRole("status").filter({ hasText: "rows:" });
+  await expect(report).toContainText("121 rows: 120 added, 0 updated, 1 refused.");
+  await expect(report).toContainText("Not a valid email address");
+
+  // Compose: the preview follows the typing, personalised with a sample contact.
+  await page.goto("/campaigns/new");
+  const form = page.getByRole("form", { name: "Campaign" });
+  await form.getByLabel("Campaign name").fill(`Launch ${tag}`);
+  await form.getByLabel("Subject").fill("Hello {{ name }}");
+  await expect(page.getByTestId("preview-subject")).toHaveText("Hello Ada Lovelace");
+  await form.getByLabel("HTML body").fill("<h1>News for {{ fields.city | default: \"you\" }}</h1><p>Hi {{ name }}</p>");
+  await expect(page.frameLocator('iframe[title="Email preview"]').getByRole("heading")).toHaveText("News for London");
+  await form.getByLabel("HTML body").fill("<p>{{ first_name }}</p>");
+  await expect(page.getByText('Unknown personalization variable "first_name"')).toBeVisible();
+  await form.getByLabel("HTML body").fill("<h1>News for {{ fields.city | default: \"you\" }}</h1><p>Hi {{ name }}</p>");
+  await form.getByLabel("Contacts in these lists").check();
+  await form.getByLabel(new RegExp(`Readers ${tag}`)).check();
+  await form.getByRole("button", { name: "Save draft" }).click();
+
+  // The campaign page counts the audience before sending, then shows progress to the end.
+  await expect(page.getByRole("heading", { name: `Launch ${tag}` })).toBeVisible();
+  await expect(page.getByTestId("audience-count")).toContainText("120 recipients");
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Send now to 120" }).click();
+  const progress = page.getByRole("progressbar", { name: /Sending|Handed to Postmark/ });
+  await expect(progress).toHaveAttribute("aria-valuenow", "120", { timeout: 30_000 });
+  await expect(page.getByText("sent", { exact: true })).toBeVisible({ timeout: 30_000 });
+
+  // Sending twice is refused by the API as a conflict.
+  const id = page.url().split("/").pop();
+  const again = await page.request.post(`/api/v1/campaigns/${id}/send`, { headers: { authorization: `Bearer ${E2E.bootstrapApiKey}` } });
+  expect(again.status()).toBe(409);
+  expect((await again.json()).error.code).toBe("already_sent");
+});
+
+test("/u/{token}: a forged unsubscribe token is refused", async ({ request }) => {
+  const page = await request.get("/u/AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA");
+  expect(page.status()).toBe(404);
+  const post = await request.post("/u/forged", { data: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } });
+  expect(post.status()).toBe(404);
+});

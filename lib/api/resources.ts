@@ -1,0 +1,87 @@
+import type { Campaign } from "@/lib/campaigns/campaigns";
+import type { Contact, List } from "@/lib/contacts/contacts";
+import type { messages } from "@/db/schema";
+
+/** The public JSON shapes of /api/v1 (snake_case, ISO times). */
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function toApiContact(c: Contact) {
+  return {
+    id: c.id,
+    email: c.email,
+    name: c.name,
+    fields: c.fields,
+    status: c.status,
+    status_reason: c.statusReason,
+    status_changed_at: iso(c.statusChangedAt),
+    created_at: iso(c.createdAt),
+  };
+}
+
+export function toApiList(l: List & { memberCount?: number; subscribedCount?: number }) {
+  return { id: l.id, name: l.name, member_count: l.memberCount ?? 0, subscribed_count: l.subscribedCount ?? 0, created_at: iso(l.createdAt) };
+}
+
+export function toApiCampaign(c: Campaign, listIds: string[] = []) {
+  const done = c.sentCount + c.failedCount;
+  return {
+    id: c.id,
+    name: c.name,
+    from: c.fromEmail,
+    subject: c.subject,
+    html: c.html,
+    text: c.text,
+    list_ids: listIds,
+    status: c.status,
+    scheduled_at: iso(c.scheduledAt),
+    started_at: iso(c.startedAt),
+    completed_at: iso(c.completedAt),
+    last_error: c.lastError,
+    progress: {
+      recipients: c.recipientCount,
+      processed: done,
+      percent: c.recipientCount ? Math.floor((done / c.recipientCount) * 100) : 0,
+    },
+    stats: {
+      recipients: c.recipientCount,
+      sent: c.sentCount,
+      delivered: c.deliveredCount,
+      opened: c.openedCount,
+      clicked: c.clickedCount,
+      bounced: c.bouncedCount,
+      spam_complaints: c.spamComplaintCount,
+      unsubscribed: c.unsubscribedCount,
+      failed: c.failedCount,
+      suppressed: c.suppressedCount,
+    },
+    created_at: iso(c.createdAt),
+  };
+}
+
+export function toApiMessage(m: typeof messages.$inferSelect) {
+  return {
+    id: m.id,
+    kind: m.kind,
+    campaign_id: m.campaignId,
+    contact_id: m.contactId,
+    to: m.toEmail,
+    from: m.fromEmail,
+    subject: m.subject,
+    message_stream: m.messageStream,
+    tag: m.tag,
+    metadata: m.metadata,
+    status: m.status,
+    postmark_message_id: m.postmarkMessageId,
+    error_code: m.errorCode,
+    error_message: m.errorMessage,
+    sent_at: iso(m.sentAt),
+    delivered_at: iso(m.deliveredAt),
+    first_opened_at: iso(m.firstOpenedAt),
+    open_count: m.openCount,
+    first_clicked_at: iso(m.firstClickedAt),
+    click_count: m.clickCount,
+    bounced_at: iso(m.bouncedAt),
+    created_at: iso(m.createdAt),
+  };
+}

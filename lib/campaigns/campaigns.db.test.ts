@@ -1,0 +1,78 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { messages } from "@/db/schema";
+import { createContact, createList, setContactStatusByEmail } from "@/lib/contacts/contacts";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { cancelCampaign, countAudience, createCampaign, getCampaignOrThrow, pauseCampaign, resumeCampaign, scheduleCampaign, startCampaignSend, updateCampaign } from "./campaigns";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.drop());
+
+const base = { name: "Launch", subject: "Hello {{ name | default: \"there\" }}", html: "<p>Hi {{name}}</p>" };
+const opts = { defaultFrom: "news@postline.test" };
+
+describe("campaigns (real PostgreSQL)", () => {
+  it("refuses empty subjects and bodies, unknown variables and unknown lists, storing nothing", async () => {
+    const { campaignInputSchema } = await import("./campaigns");
+    expect(campaignInputSchema.safeParse({ ...base, subject: " " }).success).toBe(false);
+    expect(campaignInputSchema.safeParse({ ...base, html: "" }).success).toBe(false);
+    await expect(createCampaign(t.db, { ...base, html: "<p>{{ first_name }}</p>" }, opts)).rejects.toMatchObject({ code: "invalid_template", status: 422 });
+    await expect(createCampaign(t.db, { ...base, list_ids: ["00000000-0000-4000-8000-000000000000"] }, opts)).rejects.toMatchObject({ code: "unknown_list" });
+  });
+
+  it("freezes the audience of its lists once; suppressed contacts are skipped with a reason; a second send is 409", async () => {
+    const list = await createList(t.db, { name: "VIP" });
+    const other = await createList(t.db, { name: "Other" });
+    for (const email of ["a@vip.test", "b@vip.test", "c@vip.test"]) await createContact(t.db, { email, list_ids: [list.id] });
+    await createContact(t.db, { email: "d@other.test", list_ids: [other.id] });
+    await setContactStatusByEmail(t.db, "c@vip.test", "unsubscribed", "test");
+    const campaign = await createCampaign(t.db, { ...base, list_ids: [list.id] }, opts);
+    expect(await countAudience(t.db, campaign.id)).toEqual({ recipients: 2, suppressed: 1 });
+
+    const sending = await startCampaignSend(t.db, campaign.id, { stream: "broadcast" });
+    expect(sending).toMatchObject({ status: "sending", recipientCount: 2, suppressedCount: 1 });
+    const rows = await t.db.select().from(messages).where(eq(messages.campaignId, campaign.id));
+    expect(rows.map((r) => [r.toEmail, r.status, r.errorMessage]).sort()).toEqual([
+      ["a@vip.test", "queued", null],
+      ["b@vip.test", "queued", null],
+      ["c@vip.test", "suppressed", "Contact is unsubscribed"],
+    ]);
+    await expect(startCampaignSend(t.db, campaign.id, { stream: "broadcast" })).rejects.toMatchObject({ code: "already_sent", status: 409 });
+    await expect(updateCampaign(t.db, campaign.id, base)).rejects.toMatchObject({ status: 409 });
+  });
+
+  it("sends a racing double-click exactly once", async () => {
+    await createContact(t.db, { email: "race@all.test" });
+    const campaign = await createCampaign(t.db, { ...base, name: "Race" }, opts);
+    const results = await Promise.allSettled([1, 2, 3].map(() => startCampaignSend(t.db, campaign.id, { stream: "broadcast" })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const count = await t.db.$count(messages, eq(messages.campaignId, campaign.id));
+    expect(count).toBe((await getCampaignOrThrow(t.db, campaign.id)).recipientCount + (await getCampaignOrThrow(t.db, campaign.id)).suppressedCount);
+  });
+
+  it("refuses a campaign with no audience and leaves it a draft with no messages", async () => {
+    const empty = await createList(t.db, { name: "Empty" });
+    const campaign = await createCampaign(t.db, { ...base, list_ids: [empty.id] }, opts);
+    await expect(startCampaignSend(t.db, campaign.id, { stream: "broadcast" })).rejects.toMatchObject({ code: "no_audience", status: 422 });
+    expect((await getCampaignOrThrow(t.db, campaign.id)).status).toBe("draft");
+    expect(await t.db.$count(messages, eq(messages.campaignId, campaign.id))).toBe(0);
+  });
+
+  it("schedules, pauses, resumes and cancels only from the right states", async () => {
+    const campaign = await createCampaign(t.db, { ...base, name: "States" }, opts);
+    const now = new Date();
+    await expect(scheduleCampaign(t.db, campaign.id, new Date(now.getTime() - 1000), now)).rejects.toMatchObject({ code: "invalid_schedule" });
+    expect((await scheduleCampaign(t.db, campaign.id, new Date(now.getTime() + 3_600_000), now)).status).toBe("scheduled");
+    await expect(pauseCampaign(t.db, campaign.id)).rejects.toMatchObject({ status: 409 });
+    await startCampaignSend(t.db, campaign.id, { stream: "broadcast" });
+    expect((await pauseCampaign(t.db, campaign.id)).status).toBe("paused");
+    expect((await resumeCampaign(t.db, campaign.id)).status).toBe("sending");
+    const cancelled = await cancelCampaign(t.db, campaign.id);
+    expect(cancelled.status).toBe("cancelled");
+    const statuses = await t.db.select({ s: messages.status }).from(messages).where(eq(messages.campaignId, campaign.id));
+    expect(statuses.every((r) => r.s === "cancelled" || r.s === "suppressed")).toBe(true);
+  });
+});

@@ -1,0 +1,224 @@
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db, DbOrTx } from "@/db";
+import { campaignLists, campaigns, lists, type CampaignStatus } from "@/db/schema";
+import { AppError, conflict, notFound } from "@/lib/errors";
+import { compileTemplate, TemplateError } from "./template";
+
+export type Campaign = typeof campaigns.$inferSelect;
+
+const fromSchema = z
+  .string()
+  .trim()
+  .max(320)
+  .refine((v) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v), "From must be an address, or Name <address>");
+
+export const campaignInputSchema = z.object({
+  name: z.string().trim().min(1, "Name the campaign").max(200),
+  subject: z.string().trim().min(1, "The subject cannot be empty").max(998, "Subjects are at most 998 characters"),
+  html: z.string().trim().min(1, "The HTML body cannot be empty").max(5 * 1024 * 1024, "Bodies are at most 5 MB"),
+  text: z.string().max(5 * 1024 * 1024).optional().nullable(),
+  from: fromSchema.optional(),
+  list_ids: z.array(z.string().uuid()).max(100).optional(),
+});
+export type CampaignInput = z.infer<typeof campaignInputSchema>;
+
+/** Every template part must compile: an unknown variable is a 422 before anything is stored. */
+export function validateCampaignTemplates(input: { subject: string; html: string; text?: string | null }): void {
+  for (const [part, source] of [["subject", input.subject], ["html", input.html], ["text", input.text ?? ""]] as const) {
+    try {
+      compileTemplate(source);
+    } catch (error) {
+      if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, 422, { part, variable: error.variable });
+      throw error;
+    }
+  }
+}
+
+async function setAudience(db: DbOrTx, campaignId: string, listIds: string[]) {
+  const unique = [...new Set(listIds)];
+  if (unique.length) {
+    const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, unique));
+    const missing = unique.filter((id) => !found.some((f) => f.id === id));
+    if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`, 422);
+  }
+  await db.delete(campaignLists).where(eq(campaignLists.campaignId, campaignId));
+  if (unique.length) await db.insert(campaignLists).values(unique.map((listId) => ({ campaignId, listId })));
+}
+
+export async function createCampaign(
+  db: Db,
+  input: CampaignInput,
+  options: { defaultFrom: string; createdById?: string | null },
+): Promise<Campaign> {
+  validateCampaignTemplates(input);
+  return db.transaction(async (tx) => {
+    const [campaign] = await tx
+      .insert(campaigns)
+      .values({
+        name: input.name,
+        subject: input.subject,
+        html: input.html,
+        text: input.text?.trim() ? input.text : null,
+        fromEmail: input.from ?? options.defaultFrom,
+        createdById: options.createdById ?? null,
+      })
+      .returning();
+    await setAudience(tx, campaign.id, input.list_ids ?? []);
+    return campaign;
+  });
+}
+
+/** Only drafts (and scheduled campaigns, which go back to draft) can be edited. */
+export async function updateCampaign(db: Db, id: string, input: CampaignInput): Promise<Campaign> {
+  validateCampaignTemplates(input);
+  return db.transaction(async (tx) => {
+    const [campaign] = await tx
+      .update(campaigns)
+      .set({
+        name: input.name,
+        subject: input.subject,
+        html: input.html,
+        text: input.text?.trim() ? input.text : null,
+        ...(input.from ? { fromEmail: input.from } : {}),
+        status: "draft",
+        scheduledAt: null,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(campaigns.id, id), inArray(campaigns.status, ["draft", "scheduled"])))
+      .returning();
+    if (!campaign) {
+      await getCampaignOrThrow(tx, id);
+      throw conflict("Only a draft or scheduled campaign can be edited");
+    }
+    await setAudience(tx, id, input.list_ids ?? []);
+    return campaign;
+  });
+}
+
+export async function getCampaign(db: DbOrTx, id: string): Promise<Campaign | null> {
+  const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function getCampaignOrThrow(db: DbOrTx, id: string): Promise<Campaign> {
+  const row = await getCampaign(db, id);
+  if (!row) throw notFound("Campaign");
+  return row;
+}
+
+export async function listCampaigns(db: DbOrTx, { limit = 50 }: { limit?: number } = {}): Promise<Campaign[]> {
+  return db.select().from(campaigns).orderBy(desc(campaigns.createdAt)).limit(limit);
+}
+
+export async function getCampaignListIds(db: DbOrTx, campaignId: string): Promise<string[]> {
+  const rows = await db.select({ listId: campaignLists.listId }).from(campaignLists).where(eq(campaignLists.campaignId, campaignId));
+  return rows.map((r) => r.listId);
+}
+
+/** SQL selecting the audience's contact ids: members of the campaign's lists, or everyone when none. */
+export function audienceContactsSql(campaignId: string) {
+  return sql`(
+    select c.id, c.email, c.status from contacts c
+    where not exists (select 1 from campaign_lists cl where cl.campaign_id = ${campaignId}::uuid)
+       or exists (select 1 from list_memberships m join campaign_lists cl on cl.list_id = m.list_id
+                  where cl.campaign_id = ${campaignId}::uuid and m.contact_id = c.id)
+  )`;
+}
+
+/** Who would receive the campaign now, and who would be skipped as suppressed. */
+export async function countAudience(db: DbOrTx, campaignId: string): Promise<{ recipients: number; suppressed: number }> {
+  const result = await db.execute<{ recipients: number; suppressed: number }>(sql`
+    select count(*) filter (where a.status = 'subscribed')::int as recipients,
+           count(*) filter (where a.status <> 'subscribed')::int as suppressed
+    from ${audienceContactsSql(campaignId)} a`);
+  return result.rows[0];
+}
+
+/**
+ * Freezes the audience into one message row per contact and marks the campaign as sending, in one
+ * transaction: either the campaign is sending with its full audience, or nothing changed. Suppressed
+ * contacts get a message row too, status 'suppressed' with the reason, so the report says who was
+ * skipped and why. The conditional status update makes a second send a 409, however many race.
+ */
+export async function startCampaignSend(
+  db: Db,
+  campaignId: string,
+  options: { stream: string; now?: Date; fromStatuses?: CampaignStatus[] },
+): Promise<Campaign> {
+  const now = options.now ?? new Date();
+  return db.transaction(async (tx) => {
+    const [claimed] = await tx
+      .update(campaigns)
+      .set({ status: "sending", startedAt: now, updatedAt: now, lastError: null })
+      .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, options.fromStatuses ?? ["draft", "scheduled"])))
+      .returning();
+    if (!claimed) {
+      const existing = await getCampaignOrThrow(tx, campaignId);
+      throw new AppError("already_sent", `This campaign is ${existing.status}; it can be sent only once`, 409);
+    }
+    const inserted = await tx.execute<{ recipients: number; suppressed: number }>(sql`
+      with audience as ${audienceContactsSql(campaignId)},
+      ins as (
+        insert into messages (kind, campaign_id, contact_id, to_email, from_email, subject, message_stream, status, error_message)
+        select 'campaign', ${campaignId}::uuid, a.id, a.email, ${claimed.fromEmail}, ${claimed.subject}, ${options.stream},
+               case when a.status = 'subscribed' then 'queued'::message_status else 'suppressed'::message_status end,
+               case when a.status = 'subscribed' then null else 'Contact is ' || a.status::text end
+        from audience a
+        on conflict do nothing
+        returning status
+      )
+      select count(*) filter (where status = 'queued')::int as recipients,
+             count(*) filter (where status = 'suppressed')::int as suppressed
+      from ins`);
+    const { recipients, suppressed } = inserted.rows[0];
+    if (recipients === 0) {
+      throw new AppError("no_audience", suppressed ? "Every contact in this audience is unsubscribed, bounced or complained" : "This campaign has no recipients: add contacts or choose lists with subscribed contacts", 422);
+    }
+    const [updated] = await tx
+      .update(campaigns)
+      .set({ recipientCount: recipients, suppressedCount: suppressed })
+      .where(eq(campaigns.id, campaignId))
+      .returning();
+    return updated;
+  });
+}
+
+export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date, now: Date = new Date()): Promise<Campaign> {
+  if (at.getTime() <= now.getTime()) throw new AppError("invalid_schedule", "Pick a time in the future", 422);
+  const [row] = await db
+    .update(campaigns)
+    .set({ status: "scheduled", scheduledAt: at, updatedAt: now })
+    .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, ["draft", "scheduled"])))
+    .returning();
+  if (!row) {
+    const existing = await getCampaignOrThrow(db, campaignId);
+    throw new AppError("already_sent", `This campaign is ${existing.status}; it cannot be scheduled`, 409);
+  }
+  return row;
+}
+
+async function transition(db: DbOrTx, campaignId: string, from: CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>, verb: string) {
+  const [row] = await db
+    .update(campaigns)
+    .set({ ...set, updatedAt: new Date() })
+    .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, from)))
+    .returning();
+  if (!row) {
+    const existing = await getCampaignOrThrow(db, campaignId);
+    throw new AppError("invalid_state", `A ${existing.status} campaign cannot be ${verb}`, 409);
+  }
+  return row;
+}
+
+export const pauseCampaign = (db: DbOrTx, id: string, now = new Date()) => transition(db, id, ["sending"], { status: "paused", pausedAt: now }, "paused");
+export const resumeCampaign = (db: DbOrTx, id: string) => transition(db, id, ["paused"], { status: "sending", pausedAt: null, lastError: null }, "resumed");
+
+/** Cancelling keeps what was sent; messages still waiting are marked cancelled and never sent. */
+export async function cancelCampaign(db: Db, id: string, now: Date = new Date()): Promise<Campaign> {
+  return db.transaction(async (tx) => {
+    const row = await transition(tx, id, ["draft", "scheduled", "sending", "paused"], { status: "cancelled", cancelledAt: now }, "cancelled");
+    await tx.execute(sql`update messages set status = 'cancelled', updated_at = ${now.toISOString()}::timestamptz where campaign_id = ${id}::uuid and status = 'queued'`);
+    return row;
+  });
+}

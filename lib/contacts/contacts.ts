@@ -1,0 +1,237 @@
+import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "@/db";
+import { contacts, listMemberships, lists, type ContactStatus } from "@/db/schema";
+import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
+
+export type Contact = typeof contacts.$inferSelect;
+export type List = typeof lists.$inferSelect;
+
+/** Custom field names are what `{{fields.x}}` can reach: identifiers only. */
+export const fieldNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Field names are letters, digits and underscores (up to 64), not starting with a digit");
+
+export const emailSchema = z.string().trim().max(320, "Addresses are at most 320 characters").email("Not a valid email address");
+
+export const contactInputSchema = z.object({
+  email: emailSchema,
+  name: z.string().trim().max(200).optional(),
+  fields: z.record(fieldNameSchema, z.string().max(2000, "Field values are at most 2,000 characters")).optional(),
+  list_ids: z.array(z.string().uuid()).max(100).optional(),
+});
+export type ContactInput = z.infer<typeof contactInputSchema>;
+
+async function assertListsExist(db: DbOrTx, listIds: string[]): Promise<void> {
+  if (listIds.length === 0) return;
+  const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, listIds));
+  const missing = listIds.filter((id) => !found.some((f) => f.id === id));
+  if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`, 422);
+}
+
+export async function createContact(db: DbOrTx, input: ContactInput): Promise<Contact> {
+  const listIds = [...new Set(input.list_ids ?? [])];
+  await assertListsExist(db, listIds);
+  try {
+    const [contact] = await db
+      .insert(contacts)
+      .values({ email: input.email, name: input.name ?? "", fields: input.fields ?? {} })
+      .returning();
+    if (listIds.length) {
+      await db.insert(listMemberships).values(listIds.map((listId) => ({ listId, contactId: contact.id }))).onConflictDoNothing();
+    }
+    return contact;
+  } catch (error) {
+    if (isUniqueViolation(error, "contacts_email_lower_key")) {
+      throw new AppError("contact_exists", `A contact with the address ${input.email} already exists`, 409);
+    }
+    throw error;
+  }
+}
+
+export interface UpsertRow {
+  email: string;
+  name?: string;
+  fields?: Record<string, string>;
+}
+
+/**
+ * Inserts or updates many contacts in one statement per chunk. Existing contacts keep their status
+ * (an import never resubscribes someone who unsubscribed); a non-empty name replaces the old one and
+ * fields are merged. Rows must have distinct addresses (callers dedupe and report duplicates).
+ */
+export async function upsertContacts(
+  db: DbOrTx,
+  rows: UpsertRow[],
+  listIds: string[] = [],
+): Promise<{ created: number; updated: number; ids: string[] }> {
+  if (rows.length === 0) return { created: 0, updated: 0, ids: [] };
+  // Rows travel as one JSON parameter: one round trip and one statement whatever the chunk size.
+  const payload = JSON.stringify(rows.map((r) => ({ email: r.email, name: r.name ?? "", fields: r.fields ?? {} })));
+  const result = await db.execute<{ id: string; inserted: boolean }>(sql`
+    insert into contacts (email, name, fields)
+    select t.email, t.name, t.fields from jsonb_to_recordset(${payload}::jsonb) as t(email text, name text, fields jsonb)
+    on conflict ((lower(email))) do update
+      set name = case when excluded.name <> '' then excluded.name else contacts.name end,
+          fields = contacts.fields || excluded.fields,
+          updated_at = now()
+    returning id, (xmax = 0) as inserted`);
+  const ids = result.rows.map((r) => r.id);
+  for (const listId of listIds) {
+    await db.execute(sql`
+      insert into list_memberships (list_id, contact_id)
+      select ${listId}::uuid, id::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as id
+      on conflict do nothing`);
+  }
+  const created = result.rows.filter((r) => r.inserted).length;
+  return { created, updated: rows.length - created, ids };
+}
+
+/** Bulk create from the API: every row validated first; valid rows written in one transaction. */
+export async function createContactsBulk(
+  db: DbOrTx,
+  inputs: unknown[],
+): Promise<{ created: number; updated: number; errors: { index: number; code: string; message: string }[] }> {
+  const errors: { index: number; code: string; message: string }[] = [];
+  const seen = new Map<string, number>();
+  const byLists = new Map<string, UpsertRow[]>();
+  inputs.forEach((raw, index) => {
+    const parsed = contactInputSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      errors.push({ index, code: "validation_failed", message: `${issue.path.join(".") || "contact"}: ${issue.message}` });
+      return;
+    }
+    const key = parsed.data.email.toLowerCase();
+    if (seen.has(key)) {
+      errors.push({ index, code: "duplicate", message: `Same address as item ${seen.get(key)}` });
+      return;
+    }
+    seen.set(key, index);
+    const listKey = [...new Set(parsed.data.list_ids ?? [])].sort().join(",");
+    const group = byLists.get(listKey) ?? [];
+    group.push({ email: parsed.data.email, name: parsed.data.name, fields: parsed.data.fields });
+    byLists.set(listKey, group);
+  });
+  const allListIds = [...new Set([...byLists.keys()].flatMap((k) => (k ? k.split(",") : [])))];
+  await assertListsExist(db, allListIds);
+  let created = 0;
+  let updated = 0;
+  for (const [listKey, rows] of byLists) {
+    for (let i = 0; i < rows.length; i += 1000) {
+      const r = await upsertContacts(db, rows.slice(i, i + 1000), listKey ? listKey.split(",") : []);
+      created += r.created;
+      updated += r.updated;
+    }
+  }
+  return { created, updated, errors };
+}
+
+export interface ContactFilter {
+  search?: string;
+  status?: ContactStatus;
+  listId?: string;
+  /** Keyset cursor: the createdAt/id of the last row of the previous page. */
+  after?: { createdAt: Date; id: string };
+  limit?: number;
+}
+
+export async function listContacts(db: DbOrTx, filter: ContactFilter = {}): Promise<Contact[]> {
+  const where: SQL[] = [];
+  if (filter.search) where.push(ilike(contacts.email, `%${filter.search.replace(/[%_\\]/g, "\\$&")}%`));
+  if (filter.status) where.push(eq(contacts.status, filter.status));
+  if (filter.listId) {
+    where.push(sql`exists (select 1 from list_memberships m where m.contact_id = contacts.id and m.list_id = ${filter.listId})`);
+  }
+  if (filter.after) {
+    where.push(sql`(${contacts.createdAt}, ${contacts.id}) < (${filter.after.createdAt.toISOString()}::timestamptz, ${filter.after.id}::uuid)`);
+  }
+  return db
+    .select()
+    .from(contacts)
+    .where(and(...where))
+    .orderBy(desc(contacts.createdAt), desc(contacts.id))
+    .limit(Math.min(filter.limit ?? 50, 500));
+}
+
+export async function getContact(db: DbOrTx, id: string): Promise<Contact | null> {
+  const [row] = await db.select().from(contacts).where(eq(contacts.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function countContacts(db: DbOrTx): Promise<{ total: number; subscribed: number }> {
+  const [row] = await db
+    .select({ total: sql<number>`count(*)::int`, subscribed: sql<number>`count(*) filter (where ${contacts.status} = 'subscribed')::int` })
+    .from(contacts);
+  return row;
+}
+
+/**
+ * Moves a contact's subscription status, with the reason and time. Returns whether it changed.
+ * Suppression (unsubscribed, bounced, complained) takes effect for every batch not yet sent.
+ */
+export async function setContactStatus(
+  db: DbOrTx,
+  id: string,
+  status: ContactStatus,
+  reason: string,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const rows = await db
+    .update(contacts)
+    .set({ status, statusReason: reason, statusChangedAt: now, updatedAt: now })
+    .where(and(eq(contacts.id, id), sql`${contacts.status} <> ${status}`))
+    .returning({ id: contacts.id });
+  return rows.length > 0;
+}
+
+/** Same, by address (Postmark reports addresses, not our ids). */
+export async function setContactStatusByEmail(
+  db: DbOrTx,
+  email: string,
+  status: ContactStatus,
+  reason: string,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const rows = await db
+    .update(contacts)
+    .set({ status, statusReason: reason, statusChangedAt: now, updatedAt: now })
+    .where(and(sql`lower(${contacts.email}) = lower(${email})`, sql`${contacts.status} <> ${status}`))
+    .returning({ id: contacts.id });
+  return rows.length > 0;
+}
+
+// Lists
+
+export const listInputSchema = z.object({ name: z.string().trim().min(1, "Name the list").max(200) });
+
+export async function createList(db: DbOrTx, input: { name: string }): Promise<List> {
+  try {
+    const [list] = await db.insert(lists).values({ name: input.name.trim() }).returning();
+    return list;
+  } catch (error) {
+    if (isUniqueViolation(error, "lists_name_lower_key")) throw new AppError("list_exists", `A list named "${input.name}" already exists`, 409);
+    throw error;
+  }
+}
+
+export async function listLists(db: DbOrTx): Promise<(List & { memberCount: number; subscribedCount: number })[]> {
+  return db
+    .select({
+      id: lists.id,
+      name: lists.name,
+      createdAt: lists.createdAt,
+      // Written out as lists.id: drizzle leaves columns unqualified here, and c.id would shadow it.
+      memberCount: sql<number>`(select count(*)::int from list_memberships m where m.list_id = lists.id)`,
+      subscribedCount: sql<number>`(select count(*)::int from list_memberships m join contacts c on c.id = m.contact_id where m.list_id = lists.id and c.status = 'subscribed')`,
+    })
+    .from(lists)
+    .orderBy(asc(lists.name));
+}
+
+export async function getListOrThrow(db: DbOrTx, id: string): Promise<List> {
+  const [row] = await db.select().from(lists).where(eq(lists.id, id)).limit(1);
+  if (!row) throw notFound("List");
+  return row;
+}
+

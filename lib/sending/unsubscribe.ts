@@ -1,0 +1,62 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { campaigns, contacts, messages } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { verifyUnsubscribeToken } from "./unsubscribe-token";
+
+export interface UnsubscribeTarget {
+  messageId: string;
+  email: string;
+  contactId: string | null;
+  alreadyUnsubscribed: boolean;
+}
+
+/** Reads a token without changing anything: what the /u/{token} page shows before the click. */
+export async function resolveUnsubscribeToken(db: Db, key: Buffer, token: string): Promise<UnsubscribeTarget> {
+  const messageId = verifyUnsubscribeToken(key, token);
+  if (!messageId) throw new AppError("invalid_token", "This unsubscribe link is not valid", 404);
+  const [row] = await db
+    .select({ id: messages.id, email: messages.toEmail, contactId: messages.contactId, contactStatus: contacts.status })
+    .from(messages)
+    .leftJoin(contacts, eq(contacts.id, messages.contactId))
+    .where(eq(messages.id, messageId))
+    .limit(1);
+  if (!row) throw new AppError("invalid_token", "This unsubscribe link is no longer valid", 404);
+  return { messageId: row.id, email: row.email, contactId: row.contactId, alreadyUnsubscribed: row.contactStatus === "unsubscribed" };
+}
+
+/**
+ * Unsubscribes the contact a message went to. Idempotent: a second click changes nothing. The contact
+ * is suppressed in this transaction, so the next batch of any campaign skips them.
+ */
+export async function unsubscribeByToken(
+  db: Db,
+  key: Buffer,
+  token: string,
+  how: "one-click" | "page",
+  now: Date = new Date(),
+): Promise<UnsubscribeTarget & { changed: boolean }> {
+  const target = await resolveUnsubscribeToken(db, key, token);
+  const changed = await db.transaction(async (tx) => {
+    let contactChanged = false;
+    if (target.contactId) {
+      const rows = await tx
+        .update(contacts)
+        .set({ status: "unsubscribed", statusReason: how === "one-click" ? "One-click unsubscribe (List-Unsubscribe-Post)" : "Unsubscribe link", statusChangedAt: now, updatedAt: now })
+        .where(sql`${contacts.id} = ${target.contactId} and ${contacts.status} = 'subscribed'`)
+        .returning({ id: contacts.id });
+      contactChanged = rows.length > 0;
+    }
+    // The message ends as unsubscribed unless it already ended in another terminal outcome.
+    const moved = await tx
+      .update(messages)
+      .set({ status: "unsubscribed", unsubscribedAt: now, updatedAt: now })
+      .where(sql`${messages.id} = ${target.messageId} and ${messages.status} not in ('unsubscribed', 'bounced', 'spam_complaint', 'failed', 'suppressed', 'cancelled', 'queued', 'sending')`)
+      .returning({ campaignId: messages.campaignId });
+    if (moved[0]?.campaignId) {
+      await tx.update(campaigns).set({ unsubscribedCount: sql`${campaigns.unsubscribedCount} + 1` }).where(eq(campaigns.id, moved[0].campaignId));
+    }
+    return contactChanged || moved.length > 0;
+  });
+  return { ...target, changed };
+}
