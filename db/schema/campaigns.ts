@@ -1,4 +1,4 @@
-import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { lists } from "./contacts";
 import { users } from "./users";
 
@@ -30,15 +30,11 @@ export const campaigns = pgTable(
     lastError: text(),
     completedAt: timestamp({ withTimezone: true }),
     createdById: uuid().references(() => users.id, { onDelete: "set null" }),
-    // Totals kept incrementally by sending and ingestion, never recounted from message_events.
+    // Sending totals, moved by the dispatcher once per batch. What recipients do afterwards (delivered,
+    // opened, …) is counted in campaign_event_counters: one row per shard, so concurrent webhooks for
+    // one campaign do not queue on a single row lock.
     recipientCount: integer().notNull().default(0),
     sentCount: integer().notNull().default(0),
-    deliveredCount: integer().notNull().default(0),
-    openedCount: integer().notNull().default(0),
-    clickedCount: integer().notNull().default(0),
-    bouncedCount: integer().notNull().default(0),
-    spamComplaintCount: integer().notNull().default(0),
-    unsubscribedCount: integer().notNull().default(0),
     failedCount: integer().notNull().default(0),
     suppressedCount: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -59,4 +55,28 @@ export const campaignLists = pgTable(
       .references(() => lists.id, { onDelete: "restrict" }),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.listId] })],
+);
+
+export const CAMPAIGN_COUNTER_SHARDS = 16;
+
+/**
+ * Campaign totals of recipient outcomes, kept incrementally by ingestion (never recounted from
+ * message_events). A message always adds to the same shard (derived from its id), and a campaign's
+ * total is the sum of at most CAMPAIGN_COUNTER_SHARDS rows.
+ */
+export const campaignEventCounters = pgTable(
+  "campaign_event_counters",
+  {
+    campaignId: uuid()
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    shard: smallint().notNull(),
+    delivered: integer().notNull().default(0),
+    opened: integer().notNull().default(0),
+    clicked: integer().notNull().default(0),
+    bounced: integer().notNull().default(0),
+    spamComplaints: integer().notNull().default(0),
+    unsubscribed: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.shard] })],
 );

@@ -1,4 +1,5 @@
 import type { Campaign } from "@/lib/campaigns/campaigns";
+import { ZERO_OUTCOMES, type OutcomeCounts } from "@/lib/campaigns/stats";
 import type { Contact, List } from "@/lib/contacts/contacts";
 import type { messages } from "@/db/schema";
 
@@ -23,7 +24,7 @@ export function toApiList(l: List & { memberCount?: number; subscribedCount?: nu
   return { id: l.id, name: l.name, member_count: l.memberCount ?? 0, subscribed_count: l.subscribedCount ?? 0, created_at: iso(l.createdAt) };
 }
 
-export function toApiCampaign(c: Campaign, listIds: string[] = []) {
+export function toApiCampaign(c: Campaign, listIds: string[] = [], outcomes: OutcomeCounts = ZERO_OUTCOMES) {
   const done = c.sentCount + c.failedCount;
   return {
     id: c.id,
@@ -46,12 +47,14 @@ export function toApiCampaign(c: Campaign, listIds: string[] = []) {
     stats: {
       recipients: c.recipientCount,
       sent: c.sentCount,
-      delivered: c.deliveredCount,
-      opened: c.openedCount,
-      clicked: c.clickedCount,
-      bounced: c.bouncedCount,
-      spam_complaints: c.spamComplaintCount,
-      unsubscribed: c.unsubscribedCount,
+      delivered: outcomes.delivered,
+      opened: outcomes.opened,
+      clicked: outcomes.clicked,
+      // Delivered and never opened: what marketers call "unopened".
+      unopened: Math.max(0, outcomes.delivered - outcomes.opened),
+      bounced: outcomes.bounced,
+      spam_complaints: outcomes.spamComplaints,
+      unsubscribed: outcomes.unsubscribed,
       failed: c.failedCount,
       suppressed: c.suppressedCount,
     },

@@ -4,6 +4,7 @@ import type { Db } from "@/db";
 import { campaigns, contacts, messages, sendBatches } from "@/db/schema";
 import { getCampaignOrThrow, startCampaignSend, type Campaign } from "@/lib/campaigns/campaigns";
 import { compileTemplate, htmlToText, renderTemplate, type CompiledTemplate } from "@/lib/campaigns/template";
+import { linkOrphanEvents } from "@/lib/ingest/ingest";
 import { backoffMs, classifyPostmarkError, INACTIVE_RECIPIENT, type CallFailure } from "./postmark-outcome";
 import { createUnsubscribeToken } from "./unsubscribe-token";
 
@@ -214,7 +215,7 @@ export async function recordBatchResults(db: Db, deps: SendingDeps, batchId: str
       ),
       sql`, `,
     );
-    const updated = await tx.execute<{ status: string }>(sql`
+    const updated = await tx.execute<{ status: string; postmark_message_id: string | null }>(sql`
       update messages m
       set status = case when v.pm_id is not null then 'sent'::message_status else 'failed'::message_status end,
           postmark_message_id = v.pm_id,
@@ -225,7 +226,10 @@ export async function recordBatchResults(db: Db, deps: SendingDeps, batchId: str
           updated_at = ${now.toISOString()}::timestamptz
       from (values ${values}) as v(id, pm_id, code, msg, at)
       where m.id = v.id and m.batch_id = ${batchId}::uuid and m.status = 'sending'
-      returning m.status`);
+      returning m.status, m.postmark_message_id`);
+    // A webhook may have beaten this write (Postmark is fast): apply what it brought now. An event
+    // committed concurrently with this transaction is linked by the next reconciliation run.
+    await linkOrphanEvents(tx, updated.rows.map((r) => r.postmark_message_id).filter((id): id is string => Boolean(id)));
     const sent = updated.rows.filter((r) => r.status === "sent").length;
     const failed = updated.rows.length - sent;
     if (campaignId && updated.rows.length) {

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { campaigns, contacts, messages } from "@/db/schema";
+import { contacts, messages } from "@/db/schema";
+import { addOutcomeCounts } from "@/lib/campaigns/stats";
 import { AppError } from "@/lib/errors";
 import { verifyUnsubscribeToken } from "./unsubscribe-token";
 
@@ -53,9 +54,7 @@ export async function unsubscribeByToken(
       .set({ status: "unsubscribed", unsubscribedAt: now, updatedAt: now })
       .where(sql`${messages.id} = ${target.messageId} and ${messages.status} not in ('unsubscribed', 'bounced', 'spam_complaint', 'failed', 'suppressed', 'cancelled', 'queued', 'sending')`)
       .returning({ campaignId: messages.campaignId });
-    if (moved[0]?.campaignId) {
-      await tx.update(campaigns).set({ unsubscribedCount: sql`${campaigns.unsubscribedCount} + 1` }).where(eq(campaigns.id, moved[0].campaignId));
-    }
+    if (moved[0]?.campaignId) await addOutcomeCounts(tx, moved[0].campaignId, target.messageId, { unsubscribed: 1 });
     return contactChanged || moved.length > 0;
   });
   return { ...target, changed };

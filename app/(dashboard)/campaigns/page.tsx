@@ -4,13 +4,16 @@ import { Badge, EmptyState, PageHeader } from "@/components/ui/card";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { listCampaigns } from "@/lib/campaigns/campaigns";
+import { getOutcomeCounts } from "@/lib/campaigns/stats";
 import { getAppDb } from "@/lib/server";
 
 export const metadata = { title: "Campaigns" };
 
 export default async function CampaignsPage() {
   await requireUser("marketer");
-  const campaigns = await listCampaigns(getAppDb());
+  const db = getAppDb();
+  const campaigns = await listCampaigns(db);
+  const outcomes = await getOutcomeCounts(db, campaigns.map((c) => c.id));
   return (
     <>
       <PageHeader title="Campaigns" description="Compose, send and follow your campaigns." actions={<Link href="/campaigns/new" className={buttonClass()}>New campaign</Link>} />
@@ -44,8 +47,8 @@ export default async function CampaignsPage() {
                 </Td>
                 <Td className="text-right tabular-nums">{c.recipientCount}</Td>
                 <Td className="text-right tabular-nums">{c.sentCount}</Td>
-                <Td className="text-right tabular-nums">{c.deliveredCount}</Td>
-                <Td className="text-right tabular-nums">{c.openedCount}</Td>
+                <Td className="text-right tabular-nums">{outcomes.get(c.id)!.delivered}</Td>
+                <Td className="text-right tabular-nums">{outcomes.get(c.id)!.opened}</Td>
                 <Td>{formatDateTime(c.createdAt)}</Td>
               </tr>
             ))}

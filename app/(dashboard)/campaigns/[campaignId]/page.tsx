@@ -8,6 +8,7 @@ import { ProgressBar } from "@/components/ui/progress";
 import { formatDateTime } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
+import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { getAppDb } from "@/lib/server";
 
 export const metadata = { title: "Campaign" };
@@ -35,7 +36,7 @@ export default async function CampaignPage({ params }: { params: Promise<{ campa
   const campaign = await getCampaign(db, campaignId);
   if (!campaign) notFound();
   const editable = campaign.status === "draft" || campaign.status === "scheduled";
-  const audience = editable ? await countAudience(db, campaignId) : null;
+  const [audience, o] = await Promise.all([editable ? countAudience(db, campaignId) : null, getCampaignOutcomes(db, campaignId)]);
   const processed = campaign.sentCount + campaign.failedCount;
   return (
     <>
@@ -72,12 +73,13 @@ export default async function CampaignPage({ params }: { params: Promise<{ campa
               <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-5">
                 <Stat label="Recipients" value={campaign.recipientCount} />
                 <Stat label="Sent" value={campaign.sentCount} of={campaign.recipientCount} />
-                <Stat label="Delivered" value={campaign.deliveredCount} of={campaign.sentCount || undefined} />
-                <Stat label="Opened" value={campaign.openedCount} of={campaign.deliveredCount || undefined} />
-                <Stat label="Clicked" value={campaign.clickedCount} of={campaign.deliveredCount || undefined} />
-                <Stat label="Bounced" value={campaign.bouncedCount} of={campaign.sentCount || undefined} />
-                <Stat label="Spam complaints" value={campaign.spamComplaintCount} />
-                <Stat label="Unsubscribed" value={campaign.unsubscribedCount} />
+                <Stat label="Delivered" value={o.delivered} of={campaign.sentCount || undefined} />
+                <Stat label="Opened" value={o.opened} of={o.delivered || undefined} />
+                <Stat label="Unopened" value={Math.max(0, o.delivered - o.opened)} of={o.delivered || undefined} />
+                <Stat label="Clicked" value={o.clicked} of={o.delivered || undefined} />
+                <Stat label="Bounced" value={o.bounced} of={campaign.sentCount || undefined} />
+                <Stat label="Spam complaints" value={o.spamComplaints} />
+                <Stat label="Unsubscribed" value={o.unsubscribed} />
                 <Stat label="Failed" value={campaign.failedCount} />
                 <Stat label="Skipped" value={campaign.suppressedCount} />
               </dl>

@@ -2,11 +2,12 @@ import { z } from "zod";
 import { apiRoute } from "@/lib/api/route";
 import { toApiCampaign } from "@/lib/api/resources";
 import { getCampaignListIds, getCampaignOrThrow } from "@/lib/campaigns/campaigns";
+import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 
 export const dynamic = "force-dynamic";
 
 export const GET = apiRoute<{ campaignId: string }>({}, async ({ db, params }) => {
   const id = z.string().uuid("Unknown campaign id").parse(params.campaignId);
-  const [campaign, listIds] = await Promise.all([getCampaignOrThrow(db, id), getCampaignListIds(db, id)]);
-  return toApiCampaign(campaign, listIds);
+  const [campaign, listIds, outcomes] = await Promise.all([getCampaignOrThrow(db, id), getCampaignListIds(db, id), getCampaignOutcomes(db, id)]);
+  return toApiCampaign(campaign, listIds, outcomes);
 });
