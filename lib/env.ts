@@ -39,6 +39,8 @@ const appEnvSchema = z
     AUTH_SECRET: secret("AUTH_SECRET"),
     APP_URL: urlString("APP_URL").optional(),
     ALLOW_PRIVATE_WEBHOOK_URLS: z.string().default(""),
+    // "off" (default), "postmark" (Postmark's published webhook IPs), or a comma list of IPs/CIDRs.
+    POSTMARK_WEBHOOK_IP_ALLOWLIST: z.string().default("off"),
   })
   .superRefine((env, ctx) => {
     // Half-configured basic auth would silently disable the check: refuse it.

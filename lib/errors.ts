@@ -25,8 +25,10 @@ export const validationFailed = (message: string, details?: unknown) =>
 
 /** True when PostgreSQL is unreachable or restarting: callers answer 503 so clients retry. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | undefined;
+  const e = error as { code?: string; message?: string; cause?: unknown } | undefined;
   if (!e) return false;
+  // Drizzle wraps driver errors; the driver's own error is the cause.
+  if (e.cause && e.cause !== error && isDatabaseUnavailable(e.cause)) return true;
   if (e.code && ["57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08006", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(e.code)) {
     return true;
   }

@@ -3,6 +3,10 @@ import { getEnv } from "@/lib/env";
 import { createPostmarkClient } from "@/lib/postmark/client";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 import type { SendingDeps } from "@/lib/sending/dispatch";
+import type { AlertEmailer } from "@/lib/alerts/alerts";
+import { createAlertEmailer } from "@/lib/alerts/emailer";
+import type { WebhookConfig } from "@/lib/ingest/webhook";
+import { POSTMARK_WEBHOOK_IPS } from "@/lib/ingest/source-ip";
 
 /** The app's database handle, configured from the validated environment. */
 export function getAppDb(): Db {
@@ -30,4 +34,27 @@ export function getSendingDeps(): SendingDeps {
 
 export function getUnsubscribeKey(): Buffer {
   return unsubscribeKey(getEnv().AUTH_SECRET);
+}
+
+let alertEmailer: AlertEmailer | undefined;
+
+export function getAlertEmailer(): AlertEmailer {
+  alertEmailer ??= createAlertEmailer(getAppDb(), getSendingDeps(), getEnv().POSTMARK_FROM_EMAIL);
+  return alertEmailer;
+}
+
+let webhookConfig: WebhookConfig | undefined;
+
+/** The inbound webhook's credentials and source policy, from the environment. */
+export function getWebhookConfig(): WebhookConfig {
+  if (!webhookConfig) {
+    const env = getEnv();
+    const ipSetting = env.POSTMARK_WEBHOOK_IP_ALLOWLIST.trim();
+    webhookConfig = {
+      secret: env.POSTMARK_WEBHOOK_SECRET,
+      basicAuth: env.POSTMARK_WEBHOOK_BASIC_USER && env.POSTMARK_WEBHOOK_BASIC_PASSWORD ? { username: env.POSTMARK_WEBHOOK_BASIC_USER, password: env.POSTMARK_WEBHOOK_BASIC_PASSWORD } : undefined,
+      ipAllowlist: ipSetting === "off" || ipSetting === "" ? null : ipSetting === "postmark" ? POSTMARK_WEBHOOK_IPS : ipSetting.split(","),
+    };
+  }
+  return webhookConfig;
 }

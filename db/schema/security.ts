@@ -36,7 +36,10 @@ export const alerts = pgTable(
     // Alerts of one kind and key are throttled together (a flood becomes one digest).
     dedupeKey: text(),
     occurrences: integer().notNull().default(1),
+    // How many occurrences the emails sent so far covered: the rest go out in the next digest.
+    emailedOccurrences: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     emailedAt: timestamp({ withTimezone: true }),
     acknowledgedAt: timestamp({ withTimezone: true }),
     acknowledgedById: uuid().references(() => users.id, { onDelete: "set null" }),

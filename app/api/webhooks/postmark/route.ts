@@ -1,0 +1,19 @@
+import { clientIp } from "@/lib/http/client-ip";
+import { handlePostmarkWebhook } from "@/lib/ingest/webhook";
+import { getAlertEmailer, getAppDb, getWebhookConfig } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+// Per-instance memory of sources over the abuse limit (the limit itself is counted in PostgreSQL).
+const blocked = new Map<string, number>();
+
+export async function POST(req: Request) {
+  if (blocked.size > 10_000) blocked.clear();
+  return handlePostmarkWebhook(req, {
+    db: getAppDb(),
+    config: getWebhookConfig(),
+    ip: clientIp((name) => req.headers.get(name)),
+    emailer: getAlertEmailer(),
+    blocked,
+  });
+}

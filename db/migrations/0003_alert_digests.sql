@@ -1,0 +1,2 @@
+ALTER TABLE "alerts" ADD COLUMN "emailed_occurrences" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "alerts" ADD COLUMN "last_seen_at" timestamp with time zone DEFAULT now() NOT NULL;

@@ -1,0 +1,173 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Db } from "@/db";
+import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
+import { isDatabaseUnavailable } from "@/lib/errors";
+import { hitRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
+import { recordSuspiciousRequest } from "@/lib/security/suspicious-requests";
+import { ingestPostmarkEvent } from "./ingest";
+import { postmarkEventSchema } from "./postmark-payload";
+import { ipInAllowlist } from "./source-ip";
+
+/**
+ * POST /api/webhooks/postmark, as a plain function of a Request.
+ *
+ * Each check is its own step with its own reason code, in this order: body size, content type,
+ * secret header present, secret value (constant time), basic auth (when configured), source IP (when
+ * configured), JSON, payload shape. Credential and source failures answer 401 (Postmark stops
+ * retrying on 403, and these might be our own misconfiguration) and are recorded as suspicious;
+ * a source that keeps failing gets 429 without any further database work. Only a request that is
+ * really wrong gets a 4xx: a database outage is a 503, so Postmark retries.
+ */
+
+export const WEBHOOK_SECRET_HEADER = "x-webhook-secret";
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+/** Failed credential checks one source may make per window before it is answered 429. */
+export const ABUSE_LIMIT: RateLimitRule = { limit: 20, windowMs: 60_000 };
+const EXCERPT_READ_BYTES = 64 * 1024;
+
+export type RejectReason =
+  | "body_too_large"
+  | "unsupported_content_type"
+  | "secret_missing"
+  | "secret_mismatch"
+  | "basic_auth_missing"
+  | "basic_auth_mismatch"
+  | "source_ip_not_allowed"
+  | "invalid_json"
+  | "invalid_payload";
+
+const CREDENTIAL_REASONS = new Set<RejectReason>(["secret_missing", "secret_mismatch", "basic_auth_missing", "basic_auth_mismatch", "source_ip_not_allowed"]);
+
+export interface WebhookConfig {
+  secret: string;
+  basicAuth?: { username: string; password: string };
+  /** Postmark's published webhook source ranges; null = not checked (the default). */
+  ipAllowlist?: string[] | null;
+}
+
+export interface WebhookDeps {
+  db: Db;
+  config: WebhookConfig;
+  ip: string;
+  emailer?: AlertEmailer | null;
+  now?: () => Date;
+  /** Sources currently over the abuse limit, remembered per instance so a flood costs no queries. */
+  blocked?: Map<string, number>;
+}
+
+function json(status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): Response {
+  return Response.json({ error: { code, message } }, { status, headers: extraHeaders });
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hash both so the comparison takes the same time whatever the lengths.
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The first failed header check, or null. Pure: no I/O, so it runs before anything else. */
+export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip: string): { reason: RejectReason; status: number; message: string } | null {
+  const length = Number(headers.get("content-length") ?? "0");
+  if (length > MAX_WEBHOOK_BYTES) return { reason: "body_too_large", status: 413, message: "Webhook bodies are limited to 1 MiB" };
+  const type = (headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") return { reason: "unsupported_content_type", status: 415, message: "Send application/json" };
+  const secret = headers.get(WEBHOOK_SECRET_HEADER);
+  if (secret === null || secret === "") return { reason: "secret_missing", status: 401, message: "The X-Webhook-Secret header is missing" };
+  if (!sameSecret(secret, config.secret)) return { reason: "secret_mismatch", status: 401, message: "The X-Webhook-Secret header is wrong" };
+  if (config.basicAuth) {
+    const auth = headers.get("authorization") ?? "";
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(auth);
+    if (!match) return { reason: "basic_auth_missing", status: 401, message: "Basic authentication is required" };
+    const decoded = Buffer.from(match[1], "base64").toString("utf8");
+    const expected = `${config.basicAuth.username}:${config.basicAuth.password}`;
+    if (!sameSecret(decoded, expected)) return { reason: "basic_auth_mismatch", status: 401, message: "Basic authentication failed" };
+  }
+  if (config.ipAllowlist && !ipInAllowlist(ip, config.ipAllowlist)) {
+    return { reason: "source_ip_not_allowed", status: 401, message: "This source address may not post webhooks" };
+  }
+  return null;
+}
+
+/** Reads at most `max` bytes; reports whether the body went past `limit`. Never buffers beyond max. */
+async function readCapped(req: Request, max: number): Promise<{ bytes: Buffer; tooLarge: boolean }> {
+  if (!req.body) return { bytes: Buffer.alloc(0), tooLarge: false };
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return { bytes: Buffer.concat(chunks), tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  return { bytes: Buffer.concat(chunks), tooLarge: false };
+}
+
+async function rejectCredential(req: Request, deps: WebhookDeps, failure: { reason: RejectReason; status: number; message: string }): Promise<Response> {
+  const now = deps.now?.() ?? new Date();
+  const blockedUntil = deps.blocked?.get(deps.ip);
+  if (blockedUntil && blockedUntil > now.getTime()) {
+    return json(429, "rate_limited", "Too many failed attempts from this address", { "retry-after": String(Math.ceil((blockedUntil - now.getTime()) / 1000)) });
+  }
+  const state = await hitRateLimit(deps.db, `webhook-fail:${deps.ip}`, ABUSE_LIMIT, now);
+  if (state.limited) {
+    deps.blocked?.set(deps.ip, state.resetAt.getTime());
+    return json(429, "rate_limited", "Too many failed attempts from this address", { "retry-after": String(Math.ceil((state.resetAt.getTime() - now.getTime()) / 1000)) });
+  }
+  const { bytes } = await readCapped(req, EXCERPT_READ_BYTES);
+  await recordSuspiciousRequest(
+    deps.db,
+    { route: "/api/webhooks/postmark", ip: deps.ip, reason: failure.reason, userAgent: req.headers.get("user-agent"), headerNames: [...req.headers.keys()], body: bytes },
+    now,
+  );
+  await raiseAndNotify(
+    deps.db,
+    deps.emailer ?? null,
+    {
+      kind: "suspicious_request",
+      dedupeKey: failure.reason,
+      title: `Suspicious requests to the Postmark webhook: ${failure.reason}`,
+      body: `A request from ${deps.ip} failed the check "${failure.reason}" on POST /api/webhooks/postmark.`,
+    },
+    now,
+  );
+  return json(failure.status, failure.reason, failure.message);
+}
+
+export async function handlePostmarkWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
+  try {
+    const failure = checkWebhookHeaders(req.headers, deps.config, deps.ip);
+    if (failure && CREDENTIAL_REASONS.has(failure.reason)) return await rejectCredential(req, deps, failure);
+    if (failure) return json(failure.status, failure.reason, failure.message);
+
+    const { bytes, tooLarge } = await readCapped(req, MAX_WEBHOOK_BYTES);
+    if (tooLarge) return json(413, "body_too_large", "Webhook bodies are limited to 1 MiB");
+    let text: string;
+    let body: unknown;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      body = JSON.parse(text);
+    } catch {
+      return json(400, "invalid_json", "The body is not valid UTF-8 JSON");
+    }
+    const parsed = postmarkEventSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return json(422, "invalid_payload", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "not a Postmark event"}`);
+    }
+    const result = await ingestPostmarkEvent(deps.db, parsed.data, { rawText: text, source: "webhook" });
+    return Response.json({ data: result }, { status: 200 });
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) {
+      return json(503, "database_unavailable", "Storage is unavailable; retry later", { "retry-after": "30" });
+    }
+    console.error("[webhook] unexpected error", error);
+    // 500 rather than 4xx: Postmark retries, and nothing is lost while we fix it.
+    return json(500, "internal_error", "Something went wrong on our side");
+  }
+}
