@@ -24,7 +24,7 @@ function deps(ip: string, config: Partial<WebhookConfig> = {}, extra: Partial<We
   return { db: t.db, config: { secret: SECRET, ...config }, ip, emailer, blocked: new Map(), ...extra };
 }
 
-function post(body: string | Uint8Array, headers: Record<string, string> = {}): Request {
+function post(body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Request {
   return new Request("http://127.0.0.1/api/webhooks/postmark", {
     method: "POST",
     body,
@@ -86,7 +86,7 @@ describe("POST /api/webhooks/postmark checks (real PostgreSQL)", () => {
     expect((await handlePostmarkWebhook(post(delivery, { "content-length": String(MAX_WEBHOOK_BYTES + 1) }), deps("10.0.4.1"))).status).toBe(413);
     expect((await handlePostmarkWebhook(post(delivery, { "content-type": "text/plain" }), deps("10.0.4.1"))).status).toBe(415);
     expect((await handlePostmarkWebhook(post("{\"RecordType\":"), deps("10.0.4.1"))).status).toBe(400);
-    expect((await handlePostmarkWebhook(post(new Uint8Array([0x7b, 0xff, 0x7d])), deps("10.0.4.1"))).status).toBe(400);
+    expect((await handlePostmarkWebhook(post(new Uint8Array([0x7b, 0xff, 0x7d]) as Uint8Array<ArrayBuffer>), deps("10.0.4.1"))).status).toBe(400);
     const res = await handlePostmarkWebhook(post(JSON.stringify({ RecordType: "Delivery", MessageID: 42 })), deps("10.0.4.1"));
     expect(res.status).toBe(422);
     expect((await res.json()).error.code).toBe("invalid_payload");

@@ -2,13 +2,13 @@ import { after } from "next/server";
 import { cronRoute } from "@/lib/api/route";
 import { runDispatchTick } from "@/lib/jobs/dispatch-tick";
 import { chainDispatch } from "@/lib/sending/kick";
-import { getSendingDeps } from "@/lib/server";
+import { getAlertEmailer, getSendingDeps } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
 export const GET = cronRoute("dispatch", async ({ db }) => {
-  const result = await runDispatchTick(db, getSendingDeps());
+  const result = await runDispatchTick(db, getSendingDeps(), { emailer: getAlertEmailer() });
   if (result.sending.stoppedBy === "budget") after(chainDispatch);
   return result;
 });
