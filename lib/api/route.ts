@@ -6,8 +6,8 @@ import { authenticateApiKey, type ApiPrincipal } from "@/lib/api-keys/api-keys";
 import { getEnv, type AppEnv } from "@/lib/env";
 import { AppError, isDatabaseUnavailable } from "@/lib/errors";
 import { clientIp } from "@/lib/http/client-ip";
-import { recordSuspiciousRequest } from "@/lib/security/suspicious-requests";
-import { getAppDb } from "@/lib/server";
+import { rejectCredentialFailure } from "@/lib/security/credential-failure";
+import { getAlertEmailer, getAppDb } from "@/lib/server";
 
 /** The one error shape of every JSON route. */
 export function errorResponse(status: number, code: string, message: string, details?: unknown): Response {
@@ -141,14 +141,11 @@ export function cronRoute(name: string, handler: (ctx: { db: Db; env: AppEnv; re
       const header = req.headers.get("authorization");
       const reason = !header ? "cron_bearer_missing" : !safeEqual(header, `Bearer ${env.CRON_SECRET}`) ? "cron_bearer_invalid" : null;
       if (reason) {
-        await recordSuspiciousRequest(db, {
-          route: new URL(req.url).pathname,
-          ip: clientIp((n) => req.headers.get(n)),
-          reason,
-          userAgent: req.headers.get("user-agent"),
-          headerNames: [...req.headers.keys()],
-        });
-        return errorResponse(401, "unauthorized", "A valid cron bearer token is required");
+        return await rejectCredentialFailure(
+          req,
+          { db, route: new URL(req.url).pathname, ip: clientIp((n) => req.headers.get(n)), emailer: getAlertEmailer() },
+          { reason, status: 401, message: "A valid cron bearer token is required" },
+        );
       }
       const result = await handler({ db, env, req });
       return Response.json({ data: { job: name, ...((result as object) ?? {}) } });

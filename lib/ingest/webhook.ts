@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Db } from "@/db";
-import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
+import type { AlertEmailer } from "@/lib/alerts/alerts";
 import { isDatabaseUnavailable } from "@/lib/errors";
-import { hitRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
-import { recordSuspiciousRequest } from "@/lib/security/suspicious-requests";
+import { rejectCredentialFailure } from "@/lib/security/credential-failure";
 import { ingestPostmarkEvent } from "./ingest";
 import { postmarkEventSchema } from "./postmark-payload";
 import { ipInAllowlist } from "./source-ip";
@@ -21,9 +20,6 @@ import { ipInAllowlist } from "./source-ip";
 
 export const WEBHOOK_SECRET_HEADER = "x-webhook-secret";
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
-/** Failed credential checks one source may make per window before it is answered 429. */
-export const ABUSE_LIMIT: RateLimitRule = { limit: 20, windowMs: 60_000 };
-const EXCERPT_READ_BYTES = 64 * 1024;
 
 export type RejectReason =
   | "body_too_large"
@@ -54,6 +50,8 @@ export interface WebhookDeps {
   /** Sources currently over the abuse limit, remembered per instance so a flood costs no queries. */
   blocked?: Map<string, number>;
 }
+
+export { ABUSE_LIMIT } from "@/lib/security/credential-failure";
 
 function json(status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): Response {
   return Response.json({ error: { code, message } }, { status, headers: extraHeaders });
@@ -89,8 +87,8 @@ export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip:
   return null;
 }
 
-/** Reads at most `max` bytes; reports whether the body went past `limit`. Never buffers beyond max. */
-async function readCapped(req: Request, max: number): Promise<{ bytes: Buffer; tooLarge: boolean }> {
+/** Reads at most `max` bytes; reports whether the body went past it. Never buffers beyond max. */
+export async function readCapped(req: Request, max: number): Promise<{ bytes: Buffer; tooLarge: boolean }> {
   if (!req.body) return { bytes: Buffer.alloc(0), tooLarge: false };
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -108,41 +106,12 @@ async function readCapped(req: Request, max: number): Promise<{ bytes: Buffer; t
   return { bytes: Buffer.concat(chunks), tooLarge: false };
 }
 
-async function rejectCredential(req: Request, deps: WebhookDeps, failure: { reason: RejectReason; status: number; message: string }): Promise<Response> {
-  const now = deps.now?.() ?? new Date();
-  const blockedUntil = deps.blocked?.get(deps.ip);
-  if (blockedUntil && blockedUntil > now.getTime()) {
-    return json(429, "rate_limited", "Too many failed attempts from this address", { "retry-after": String(Math.ceil((blockedUntil - now.getTime()) / 1000)) });
-  }
-  const state = await hitRateLimit(deps.db, `webhook-fail:${deps.ip}`, ABUSE_LIMIT, now);
-  if (state.limited) {
-    deps.blocked?.set(deps.ip, state.resetAt.getTime());
-    return json(429, "rate_limited", "Too many failed attempts from this address", { "retry-after": String(Math.ceil((state.resetAt.getTime() - now.getTime()) / 1000)) });
-  }
-  const { bytes } = await readCapped(req, EXCERPT_READ_BYTES);
-  await recordSuspiciousRequest(
-    deps.db,
-    { route: "/api/webhooks/postmark", ip: deps.ip, reason: failure.reason, userAgent: req.headers.get("user-agent"), headerNames: [...req.headers.keys()], body: bytes },
-    now,
-  );
-  await raiseAndNotify(
-    deps.db,
-    deps.emailer ?? null,
-    {
-      kind: "suspicious_request",
-      dedupeKey: failure.reason,
-      title: `Suspicious requests to the Postmark webhook: ${failure.reason}`,
-      body: `A request from ${deps.ip} failed the check "${failure.reason}" on POST /api/webhooks/postmark.`,
-    },
-    now,
-  );
-  return json(failure.status, failure.reason, failure.message);
-}
-
 export async function handlePostmarkWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
   try {
     const failure = checkWebhookHeaders(req.headers, deps.config, deps.ip);
-    if (failure && CREDENTIAL_REASONS.has(failure.reason)) return await rejectCredential(req, deps, failure);
+    if (failure && CREDENTIAL_REASONS.has(failure.reason)) {
+      return await rejectCredentialFailure(req, { ...deps, route: "/api/webhooks/postmark" }, failure);
+    }
     if (failure) return json(failure.status, failure.reason, failure.message);
 
     const { bytes, tooLarge } = await readCapped(req, MAX_WEBHOOK_BYTES);

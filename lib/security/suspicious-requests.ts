@@ -56,12 +56,7 @@ export interface SuspiciousRequestFilter {
 }
 
 export async function listSuspiciousRequests(db: DbOrTx, filter: SuspiciousRequestFilter = {}) {
-  const conditions: SQL[] = [];
-  if (filter.reason) conditions.push(eq(suspiciousRequests.reason, filter.reason));
-  if (filter.ip) conditions.push(eq(suspiciousRequests.ip, filter.ip));
-  if (filter.from) conditions.push(gte(suspiciousRequests.createdAt, filter.from));
-  if (filter.to) conditions.push(lte(suspiciousRequests.createdAt, filter.to));
-  if (filter.unacknowledgedOnly) conditions.push(isNull(suspiciousRequests.acknowledgedAt));
+  const conditions = filterSql(filter);
   if (filter.beforeId) conditions.push(sql`${suspiciousRequests.id} < ${filter.beforeId}`);
   return db
     .select()
@@ -69,4 +64,59 @@ export async function listSuspiciousRequests(db: DbOrTx, filter: SuspiciousReque
     .where(and(...conditions))
     .orderBy(desc(suspiciousRequests.id))
     .limit(Math.min(filter.limit ?? 50, 500));
+}
+
+function filterSql(filter: SuspiciousRequestFilter): SQL[] {
+  const conditions: SQL[] = [];
+  if (filter.reason) conditions.push(eq(suspiciousRequests.reason, filter.reason));
+  if (filter.ip) conditions.push(eq(suspiciousRequests.ip, filter.ip));
+  if (filter.from) conditions.push(gte(suspiciousRequests.createdAt, filter.from));
+  if (filter.to) conditions.push(lte(suspiciousRequests.createdAt, filter.to));
+  if (filter.unacknowledgedOnly) conditions.push(isNull(suspiciousRequests.acknowledgedAt));
+  return conditions;
+}
+
+/** Counts per hour and reason, for the Security page's chart. */
+export async function countSuspiciousByHour(db: DbOrTx, filter: SuspiciousRequestFilter) {
+  return db
+    .select({
+      hour: sql<string>`to_char(date_trunc('hour', ${suspiciousRequests.createdAt} at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:00:00"Z"')`,
+      reason: suspiciousRequests.reason,
+      n: sql<number>`count(*)::int`,
+    })
+    .from(suspiciousRequests)
+    .where(and(...filterSql(filter)))
+    .groupBy(sql`1`, suspiciousRequests.reason)
+    .orderBy(sql`1`);
+}
+
+/** The sources with the most failed checks, with the reasons seen from each. */
+export async function topSuspiciousSources(db: DbOrTx, filter: SuspiciousRequestFilter, limit = 10) {
+  return db
+    .select({
+      ip: suspiciousRequests.ip,
+      n: sql<number>`count(*)::int`,
+      reasons: sql<string[]>`array_agg(distinct ${suspiciousRequests.reason})`,
+      lastSeen: sql<Date>`max(${suspiciousRequests.createdAt})`,
+    })
+    .from(suspiciousRequests)
+    .where(and(...filterSql(filter)))
+    .groupBy(suspiciousRequests.ip)
+    .orderBy(sql`2 desc`)
+    .limit(limit);
+}
+
+export async function listSuspiciousReasons(db: DbOrTx): Promise<string[]> {
+  const rows = await db.selectDistinct({ reason: suspiciousRequests.reason }).from(suspiciousRequests).orderBy(suspiciousRequests.reason);
+  return rows.map((r) => r.reason);
+}
+
+/** Marks every unacknowledged record matching the filter as reviewed by this admin. */
+export async function acknowledgeSuspiciousRequests(db: DbOrTx, filter: SuspiciousRequestFilter, userId: string, now = new Date()): Promise<number> {
+  const rows = await db
+    .update(suspiciousRequests)
+    .set({ acknowledgedAt: now, acknowledgedById: userId })
+    .where(and(...filterSql({ ...filter, unacknowledgedOnly: true })))
+    .returning({ id: suspiciousRequests.id });
+  return rows.length;
 }

@@ -1,0 +1,72 @@
+import type { Db } from "@/db";
+import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
+import { hitRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
+import { recordSuspiciousRequest } from "./suspicious-requests";
+
+/** Failed credential checks one source may make per window before it is answered 429. */
+export const ABUSE_LIMIT: RateLimitRule = { limit: 20, windowMs: 60_000 };
+const EXCERPT_READ_BYTES = 64 * 1024;
+
+export interface CredentialFailureDeps {
+  db: Db;
+  route: string;
+  ip: string;
+  emailer?: AlertEmailer | null;
+  now?: () => Date;
+  /** Sources over the limit, remembered per instance so a flood costs no queries. */
+  blocked?: Map<string, number>;
+}
+
+async function readPrefix(req: Request, max: number): Promise<Buffer> {
+  if (!req.body) return Buffer.alloc(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < max) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => {});
+  return Buffer.concat(chunks).subarray(0, max);
+}
+
+/**
+ * What every guarded route does with a request that failed a credential or source check: 401 (never
+ * 403), a suspicious-request record (header names, body hash and excerpt, never the secret), an admin
+ * alert (first at once, then digests). A source over the abuse limit gets 429 and costs nothing more.
+ */
+export async function rejectCredentialFailure(
+  req: Request,
+  deps: CredentialFailureDeps,
+  failure: { reason: string; status: number; message: string },
+): Promise<Response> {
+  const now = deps.now?.() ?? new Date();
+  const tooMany = (until: number) =>
+    Response.json(
+      { error: { code: "rate_limited", message: "Too many failed attempts from this address" } },
+      { status: 429, headers: { "retry-after": String(Math.max(1, Math.ceil((until - now.getTime()) / 1000))) } },
+    );
+  const blockedUntil = deps.blocked?.get(deps.ip);
+  if (blockedUntil && blockedUntil > now.getTime()) return tooMany(blockedUntil);
+  const state = await hitRateLimit(deps.db, `credential-fail:${deps.ip}`, ABUSE_LIMIT, now);
+  if (state.limited) {
+    deps.blocked?.set(deps.ip, state.resetAt.getTime());
+    return tooMany(state.resetAt.getTime());
+  }
+  const body = await readPrefix(req, EXCERPT_READ_BYTES);
+  await recordSuspiciousRequest(deps.db, { route: deps.route, ip: deps.ip, reason: failure.reason, userAgent: req.headers.get("user-agent"), headerNames: [...req.headers.keys()], body }, now);
+  await raiseAndNotify(
+    deps.db,
+    deps.emailer ?? null,
+    {
+      kind: "suspicious_request",
+      dedupeKey: failure.reason,
+      title: `Suspicious requests: ${failure.reason}`,
+      body: `A request from ${deps.ip} failed the check "${failure.reason}" on ${deps.route}.`,
+    },
+    now,
+  );
+  return Response.json({ error: { code: failure.reason, message: failure.message } }, { status: failure.status });
+}
