@@ -1,5 +1,6 @@
 import { CreateApiKeyForm } from "@/components/settings/create-api-key-form";
 import { CreateUserForm } from "@/components/settings/create-user-form";
+import { WebhookTestButton } from "@/components/settings/webhook-test-button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { InlineAction } from "@/components/ui/inline-action";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
@@ -132,7 +133,12 @@ export default async function SettingsPage() {
             <dd>{env.POSTMARK_WEBHOOK_BASIC_USER ? `On: put ${env.POSTMARK_WEBHOOK_BASIC_USER}:•••• in the URL (https://user:password@host/…)` : "Off (set POSTMARK_WEBHOOK_BASIC_USER and _PASSWORD to require it)"}</dd>
             <dt className="font-medium text-slate-600">Events to enable</dt>
             <dd>Delivery, Bounce, Spam complaint, Open, Link click, Subscription change</dd>
+            <dt className="font-medium text-slate-600">Source IP check</dt>
+            <dd>{env.POSTMARK_WEBHOOK_IP_ALLOWLIST === "off" ? "Off (set POSTMARK_WEBHOOK_IP_ALLOWLIST=postmark to accept only Postmark's published addresses)" : `On: ${env.POSTMARK_WEBHOOK_IP_ALLOWLIST}`}</dd>
           </dl>
+          <div className="mt-4 border-t border-slate-100 pt-4">
+            <WebhookTestButton />
+          </div>
         </Card>
       </div>
     </>
