@@ -1,0 +1,343 @@
+/**
+ * What the sandbox does with an accepted message: plan each recipient's outcome, fire the events on a
+ * schedule, keep them for the Messages API, suppress addresses that hard-bounced, complained or
+ * unsubscribed, and hand webhook posts to the poster.
+ */
+import { randomUUID } from "node:crypto";
+import { forcedOutcome, randomOutcome, timeline, ZERO_RATES, type TimelineStep } from "./outcomes";
+import { suppressionChangePayload, webhookPayload } from "./payloads";
+import { Scheduler } from "./scheduler";
+import type { SendInput } from "./send-request";
+import { MessageStore } from "./store";
+import type {
+  SandboxEvent,
+  SandboxMessage,
+  SandboxRates,
+  SandboxRecipientPlan,
+  SandboxStats,
+  SandboxSuppression,
+  SandboxWebhook,
+} from "./types";
+import { DEFAULT_RETRY_SCHEDULE_MS, WebhookPoster } from "./webhook-poster";
+
+export interface EngineOptions {
+  webhook: SandboxWebhook | null;
+  rates: SandboxRates;
+  delayMs: number;
+  dropRate: number;
+  retryScheduleMs: number[];
+  webhookTimeoutMs: number;
+  webhookConcurrency: number;
+  dataFile?: string;
+  keepBodies: boolean;
+  serverId: number;
+  random: () => number;
+  now: () => Date;
+  log: (message: string) => void;
+}
+
+export function engineDefaults(): Omit<EngineOptions, "random" | "now" | "log"> {
+  return {
+    webhook: null,
+    rates: { ...ZERO_RATES },
+    delayMs: 20,
+    dropRate: 0,
+    retryScheduleMs: DEFAULT_RETRY_SCHEDULE_MS,
+    webhookTimeoutMs: 10_000,
+    webhookConcurrency: 16,
+    keepBodies: true,
+    serverId: 4010,
+  };
+}
+
+export class SandboxEngine {
+  readonly store: MessageStore;
+  private readonly scheduler: Scheduler;
+  private readonly poster: WebhookPoster;
+  private webhook: SandboxWebhook | null;
+  private rates: SandboxRates;
+  private delayMs: number;
+  private dropRate: number;
+  private pendingEvents = 0;
+  private bounceSeq: number;
+  private waiters: (() => void)[] = [];
+  private counters = { sent: 0, rejected: 0, events: 0, dropped: 0, silenced: 0, unconfigured: 0 };
+  private readonly bounces: { message: SandboxMessage; event: SandboxEvent }[] = [];
+
+  constructor(private readonly opts: EngineOptions) {
+    this.webhook = opts.webhook;
+    this.rates = { ...opts.rates };
+    this.delayMs = opts.delayMs;
+    this.dropRate = opts.dropRate;
+    // Bounce IDs look like Postmark's (about ten digits); open() moves past IDs already in the data file.
+    this.bounceSeq = 692_560_173;
+    this.store = new MessageStore(opts.dataFile, opts.log);
+    this.scheduler = new Scheduler(() => this.checkIdle());
+    this.poster = new WebhookPoster({
+      scheduler: this.scheduler,
+      target: () => this.webhook,
+      retryScheduleMs: opts.retryScheduleMs,
+      timeoutMs: opts.webhookTimeoutMs,
+      concurrency: opts.webhookConcurrency,
+      onSettled: () => this.checkIdle(),
+      log: opts.log,
+    });
+  }
+
+  /** Loads the data file and schedules the events that had not fired when the last process stopped. */
+  async open(): Promise<void> {
+    await this.store.open();
+    for (const m of this.store.all()) {
+      for (const e of m.events) {
+        if (e.bounceId && e.bounceId >= this.bounceSeq) this.bounceSeq = e.bounceId + 1;
+        if (e.recordType === "Bounce" || e.recordType === "SpamComplaint") this.bounces.push({ message: m, event: e });
+      }
+      for (const plan of m.plans) {
+        const done = m.events.filter((e) => e.recipient === plan.email).length;
+        const steps = timeline(plan.outcome);
+        steps.slice(done).forEach((step, i) => this.scheduleStep(m, plan, step, i));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.scheduler.stop();
+    this.poster.close();
+    this.releaseWaiters();
+    await this.store.close();
+  }
+
+  async reset(): Promise<void> {
+    this.scheduler.clear();
+    this.poster.clear();
+    this.pendingEvents = 0;
+    this.bounces.length = 0;
+    for (const k of Object.keys(this.counters) as (keyof typeof this.counters)[]) this.counters[k] = 0;
+    Object.assign(this.poster.counters, { posts: 0, delivered: 0, failures: 0, retries: 0, givenUp: 0 });
+    await this.store.reset();
+    this.releaseWaiters();
+  }
+
+  configureWebhook(webhook: SandboxWebhook | null): void {
+    if (webhook) new URL(webhook.url); // fail here, not at the first post
+    this.webhook = webhook ? { ...webhook } : null;
+  }
+
+  getWebhook(): SandboxWebhook | null {
+    return this.webhook;
+  }
+
+  setRates(rates: Partial<SandboxRates>): SandboxRates {
+    for (const [k, v] of Object.entries(rates)) {
+      if (!(k in ZERO_RATES)) throw new Error(`unknown rate "${k}"`);
+      if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`rate "${k}" must be a number between 0 and 1`);
+    }
+    this.rates = { ...this.rates, ...rates };
+    return { ...this.rates };
+  }
+
+  getRates(): SandboxRates {
+    return { ...this.rates };
+  }
+
+  setDelivery(options: { delayMs?: number; dropRate?: number }): void {
+    if (options.delayMs !== undefined) {
+      if (!(options.delayMs >= 0)) throw new Error("delayMs must be a number >= 0");
+      this.delayMs = options.delayMs;
+    }
+    if (options.dropRate !== undefined) {
+      if (!(options.dropRate >= 0 && options.dropRate <= 1)) throw new Error("dropRate must be between 0 and 1");
+      this.dropRate = options.dropRate;
+    }
+  }
+
+  /** The addresses of a message that are inactive on its stream (Postmark's 406). */
+  inactiveRecipients(input: SendInput): string[] {
+    return input.recipients.filter((r) => this.store.isSuppressed(input.stream, r));
+  }
+
+  countRejected(n = 1): void {
+    this.counters.rejected += n;
+  }
+
+  /** Stores accepted messages and schedules their events. */
+  accept(inputs: SendInput[]): SandboxMessage[] {
+    const submittedAt = this.opts.now().toISOString();
+    const accepted: SandboxMessage[] = inputs.map((input) => ({
+      messageId: randomUUID(),
+      to: input.to,
+      cc: input.cc,
+      bcc: input.bcc,
+      recipients: input.recipients,
+      from: input.from,
+      subject: input.subject,
+      tag: input.tag,
+      metadata: input.metadata,
+      stream: input.stream,
+      submittedAt,
+      htmlBody: this.opts.keepBodies ? input.htmlBody : input.htmlBody === null ? null : "",
+      textBody: this.opts.keepBodies ? input.textBody : input.textBody === null ? null : "",
+      headers: input.headers,
+      trackOpens: input.trackOpens,
+      trackLinks: input.trackLinks,
+      attachments: input.attachments,
+      plans: input.recipients.map((email) => this.plan(email)),
+      events: [],
+    }));
+    this.store.addMessages(accepted);
+    this.counters.sent += accepted.length;
+    for (const m of accepted) for (const plan of m.plans) timeline(plan.outcome).forEach((step, i) => this.scheduleStep(m, plan, step, i));
+    return accepted;
+  }
+
+  /** Puts an address on a stream's suppression list without any webhook (test and drill setup). */
+  markInactive(email: string, stream = "outbound", reason: SandboxSuppression["reason"] = "HardBounce"): void {
+    this.store.suppress({ email, stream, reason, origin: reason === "ManualSuppression" ? "Customer" : "Recipient", createdAt: this.opts.now().toISOString() });
+  }
+
+  /** Suppressions API: a customer suppresses an address; Postmark posts a SubscriptionChange without MessageID. */
+  createSuppression(stream: string, email: string): { ok: boolean } {
+    const s: SandboxSuppression = { email, stream, reason: "ManualSuppression", origin: "Customer", createdAt: this.opts.now().toISOString() };
+    if (!this.store.suppress(s)) return { ok: true };
+    this.postSuppressionChange(s, true);
+    return { ok: true };
+  }
+
+  /** Suppressions API: reactivation; spam complaints cannot be reactivated by the customer. */
+  deleteSuppression(stream: string, email: string): { ok: boolean; message?: string } {
+    if (this.store.listSuppressions(stream).some((s) => s.email.toLowerCase() === email.toLowerCase() && s.reason === "SpamComplaint")) {
+      return { ok: false, message: "You do not have the required authority to change this suppression." };
+    }
+    const removed = this.store.unsuppress(stream, email);
+    if (removed) this.postSuppressionChange({ ...removed, origin: "Customer" }, false);
+    return { ok: true };
+  }
+
+  listBounces() {
+    return this.bounces;
+  }
+
+  /** Resolves when no event is waiting to fire and no webhook post is queued, in flight or waiting to retry. */
+  flush(timeoutMs = 60_000): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done);
+        reject(new Error(`sandbox webhooks not flushed within ${timeoutMs} ms (${JSON.stringify(this.stats().pending)})`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(done);
+    });
+  }
+
+  stats(): Omit<SandboxStats, "apiCalls" | "faults"> {
+    const p = this.poster.counters;
+    return {
+      ...this.counters,
+      webhookPosts: p.posts,
+      webhookDelivered: p.delivered,
+      webhookFailures: p.failures,
+      webhookRetries: p.retries,
+      webhookGivenUp: p.givenUp,
+      pending: { events: this.pendingEvents, ...this.poster.pending },
+    };
+  }
+
+  private plan(email: string): SandboxRecipientPlan {
+    const forced = forcedOutcome(email);
+    if (forced) return { email, ...forced };
+    return { email, outcome: randomOutcome(this.rates, this.opts.random), silent: false };
+  }
+
+  private scheduleStep(m: SandboxMessage, plan: SandboxRecipientPlan, step: TimelineStep, index: number): void {
+    this.pendingEvents++;
+    // Each later event of a message waits one more delay, so events are posted in their natural order
+    // when the receiver keeps up (concurrent posts may still arrive out of order, as with Postmark).
+    this.scheduler.at(Date.now() + this.delayMs * (index + 1), () => {
+      this.pendingEvents--;
+      this.fire(m, plan, step);
+    });
+  }
+
+  private fire(m: SandboxMessage, plan: SandboxRecipientPlan, step: TimelineStep): void {
+    const last = m.events.length ? Date.parse(m.events[m.events.length - 1].at) : 0;
+    // Strictly increasing per message, even with a frozen injected clock.
+    const at = new Date(Math.max(this.opts.now().getTime(), last + 1)).toISOString();
+    const event: SandboxEvent = { recordType: step.recordType, recipient: plan.email, at, webhook: "pending" };
+    if (step.bounceType) event.bounceType = step.bounceType;
+    if (step.suppressionReason) event.suppressionReason = step.suppressionReason;
+    if (step.recordType === "Bounce" || step.recordType === "SpamComplaint") {
+      event.bounceId = this.bounceSeq++;
+      this.bounces.push({ message: m, event });
+    }
+    if (step.recordType === "Click") event.link = pickLink(m);
+
+    const reason = step.recordType === "SpamComplaint" ? "SpamComplaint" : step.bounceType === "HardBounce" ? "HardBounce" : step.suppressionReason;
+    if (reason) this.store.suppress({ email: plan.email, stream: m.stream, reason, origin: "Recipient", createdAt: at });
+
+    this.counters.events++;
+    if (plan.silent) {
+      event.webhook = "silent";
+      this.counters.silenced++;
+    } else if (!this.webhook) {
+      event.webhook = "no-webhook";
+      this.counters.unconfigured++;
+    } else if (this.dropRate > 0 && this.opts.random() < this.dropRate) {
+      event.webhook = "dropped";
+      this.counters.dropped++;
+    }
+    this.store.addEvent(m, event);
+    if (event.webhook === "pending") {
+      const serverId = this.opts.serverId;
+      this.poster.enqueue({
+        body: () => JSON.stringify(webhookPayload(m, event, serverId)),
+        done: (result) => {
+          event.webhook = result;
+        },
+      });
+    } else this.checkIdle();
+  }
+
+  private postSuppressionChange(s: SandboxSuppression, suppress: boolean): void {
+    if (!this.webhook) return;
+    const at = this.opts.now().toISOString();
+    const serverId = this.opts.serverId;
+    this.poster.enqueue({ body: () => JSON.stringify(suppressionChangePayload(s, suppress, serverId, at)), done: () => {} });
+  }
+
+  private isIdle(): boolean {
+    return this.pendingEvents === 0 && this.poster.idle;
+  }
+
+  private checkIdle(): void {
+    if (this.waiters.length && this.isIdle()) this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/**
+ * The link a recipient "clicks": the first http(s) link of the HTML (or text) body that is not the
+ * List-Unsubscribe target, so a simulated click never doubles as an unsubscribe.
+ */
+function pickLink(m: SandboxMessage): string {
+  const unsubscribe = new Set(
+    m.headers
+      .filter((h) => h.Name.toLowerCase() === "list-unsubscribe")
+      .flatMap((h) => [...h.Value.matchAll(/<([^>]+)>/g)].map((x) => x[1])),
+  );
+  const source = m.htmlBody ?? m.textBody ?? "";
+  const re = m.htmlBody !== null ? /href\s*=\s*["'](https?:\/\/[^"']+)["']/gi : /(https?:\/\/[^\s<>"']+)/gi;
+  for (const match of source.matchAll(re)) {
+    const link = match[1].replace(/&amp;/g, "&");
+    if (!unsubscribe.has(link) && !/\/u\/|unsubscribe/i.test(link)) return link;
+  }
+  return "https://example.com/";
+}
