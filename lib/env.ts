@@ -109,6 +109,12 @@ const launcherEnvSchema = z.object({
   BOOTSTRAP_API_KEY: optionalNonEmpty,
   APP_URL: optionalNonEmpty,
   POSTLINE_CRON: z.enum(["on", "off"]).default("on"),
+  // Set in production-like runs; locally the launcher generates and keeps them in <data>/secrets.json.
+  AUTH_SECRET: optionalNonEmpty,
+  CRON_SECRET: optionalNonEmpty,
+  POSTMARK_WEBHOOK_SECRET: optionalNonEmpty,
+  POSTMARK_WEBHOOK_BASIC_USER: optionalNonEmpty,
+  POSTMARK_WEBHOOK_BASIC_PASSWORD: optionalNonEmpty,
 });
 
 export type LauncherEnv = z.infer<typeof launcherEnvSchema>;
