@@ -9,7 +9,7 @@ const RANGES: [number, number][] = [
   [0, 23],
   [1, 31],
   [1, 12],
-  [0, 6],
+  [0, 7], // 0 and 7 are both Sunday
 ];
 
 export interface CronSchedule {
