@@ -31,9 +31,9 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
-  // The real launcher, as `npm start` runs it, on its own data directory and ports.
+  // The real launcher, as `npm start` runs it, on its own fresh data directory and ports.
   webServer: {
-    command: "tsx lib/launcher/cli.ts start",
+    command: "rm -rf .data/e2e && node --import tsx lib/launcher/cli.ts start",
     url: `${baseURL}/api/health`,
     timeout: 240_000,
     reuseExistingServer: false,

@@ -40,7 +40,7 @@ test("/contacts → /campaigns: import contacts, compose with a live preview, se
   await form.getByRole("button", { name: "Save draft" }).click();
 
   // The campaign page counts the audience before sending, then shows progress to the end.
-  await expect(page.getByRole("heading", { name: `Launch ${tag}` })).toBeVisible();
+  await expect(page.getByRole("heading", { name: `Launch ${tag}`, level: 1 })).toBeVisible();
   await expect(page.getByTestId("audience-count")).toContainText("120 recipients");
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: "Send now to 120" }).click();

@@ -84,7 +84,7 @@ export function ImportForm({ lists }: { lists: { id: string; name: string }[] })
           </label>
           <input id="import-file" name="file" type="file" accept=".csv,text/csv" className="block w-full text-sm file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2" />
         </div>
-        <SelectField label="Add to list" name="list_id" defaultValue="">
+        <SelectField id="import-list" label="Add to list" name="list_id" defaultValue="">
           <option value="">No list</option>
           {lists.map((l) => (
             <option key={l.id} value={l.id}>

@@ -12,7 +12,7 @@ export function CreateListForm() {
   return (
     <form action={action} className="flex flex-wrap items-end gap-3" aria-label="Create a list">
       <div className="min-w-60 flex-1">
-        <Field label="New list name" name="name" required error={errors.name} />
+        <Field id="new-list-name" label="New list name" name="name" required error={errors.name} />
       </div>
       <Button type="submit" disabled={pending}>
         Create list
@@ -27,9 +27,9 @@ export function CreateContactForm({ lists }: { lists: { id: string; name: string
   const errors = state && !state.ok ? state.fieldErrors ?? {} : {};
   return (
     <form action={action} className="grid gap-3 sm:grid-cols-[1fr_1fr_12rem_auto] sm:items-end" aria-label="Add a contact">
-      <Field label="Email" name="email" type="email" required error={errors.email} />
-      <Field label="Name" name="name" error={errors.name} />
-      <SelectField label="List" name="list_id" defaultValue="">
+      <Field id="new-contact-email" label="Email" name="email" type="email" required error={errors.email} />
+      <Field id="new-contact-name" label="Name" name="name" error={errors.name} />
+      <SelectField id="new-contact-list" label="List" name="list_id" defaultValue="">
         <option value="">No list</option>
         {lists.map((l) => (
           <option key={l.id} value={l.id}>

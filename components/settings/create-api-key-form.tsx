@@ -12,8 +12,8 @@ export function CreateApiKeyForm() {
   return (
     <div className="space-y-4">
       <form action={action} className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-end" aria-label="Create an API key">
-        <Field label="Key name" name="name" placeholder="e.g. CRM sync" required error={errors.name} />
-        <SelectField label="Role" name="role" defaultValue="marketer">
+        <Field id="api-key-name" label="Key name" name="name" placeholder="e.g. CRM sync" required error={errors.name} />
+        <SelectField id="api-key-role" label="Role" name="role" defaultValue="marketer">
           <option value="marketer">Marketer</option>
           <option value="admin">Admin</option>
         </SelectField>
