@@ -7,10 +7,11 @@ import { createCampaign } from "@/lib/campaigns/campaigns";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { createContact } from "@/lib/contacts/contacts";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { sharedDir } from "@/lib/postmark-sandbox/test-support";
 import { ingestPostmarkEvent, linkOrphanEvents } from "./ingest";
 import { postmarkEventSchema, type PostmarkEvent } from "./postmark-payload";
 
-const SHARED = path.resolve(process.cwd(), "../shared/postmark/webhooks");
+const SHARED = path.join(sharedDir(), "postmark/webhooks");
 const fixture = (name: string) => fs.readFileSync(path.join(SHARED, name), "utf8");
 
 let t: TestDatabase;

@@ -6,10 +6,11 @@ import { createDb } from "@/db";
 import { alerts, messageEvents, suspiciousRequests } from "@/db/schema";
 import { sendAlertDigests, type AlertEmailer } from "@/lib/alerts/alerts";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { sharedDir } from "@/lib/postmark-sandbox/test-support";
 import { ABUSE_LIMIT, handlePostmarkWebhook, MAX_WEBHOOK_BYTES, type WebhookConfig, type WebhookDeps } from "./webhook";
 
 const SECRET = "s".repeat(40);
-const delivery = fs.readFileSync(path.resolve(process.cwd(), "../shared/postmark/webhooks/delivery.json"), "utf8");
+const delivery = fs.readFileSync(path.join(sharedDir(), "postmark/webhooks/delivery.json"), "utf8");
 
 let t: TestDatabase;
 beforeAll(async () => {
