@@ -44,7 +44,7 @@ export function ensureBuild(root: string, log: (m: string) => void, force = fals
   if (!force && buildIsCurrent(root)) return;
   const fingerprint = sourceFingerprint(root);
   log(force ? "building the app" : "the build is missing or stale: building the app (next build)");
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit", env: process.env });
+  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) throw new LauncherError("next build failed (see the output above)");
   fs.writeFileSync(stampFile(root), JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }) + "\n");
 }

@@ -15,8 +15,9 @@ export function isPortInUse(port: number, host = "127.0.0.1"): Promise<boolean> 
   });
 }
 
-export async function assertPortFree(port: number, what: string, hint: string): Promise<void> {
-  if (await isPortInUse(port)) throw new LauncherError(`port ${port} is in use (${what}); ${hint}`);
+/** Refuses a taken port with one line naming the variables that move it: `port 5439 is in use (set POSTGRES_PORT or DATABASE_URL)`. */
+export async function assertPortFree(port: number, hint: string, host = "127.0.0.1"): Promise<void> {
+  if (await isPortInUse(port, host)) throw new LauncherError(`port ${port} is in use (${hint})`);
 }
 
 /** A free port chosen by the kernel, for tests and benchmarks. */

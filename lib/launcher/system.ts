@@ -156,6 +156,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const appEnvironment = childEnvironment({
       ...(options.appEnv ?? {}),
       NODE_ENV: options.mode === "dev" ? "development" : "production",
+      NEXT_TELEMETRY_DISABLED: "1",
       PORT: String(env.PORT),
       DATABASE_URL: databaseUrl,
       POSTMARK_SERVER_TOKEN: postmarkToken,

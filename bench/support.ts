@@ -1,0 +1,135 @@
+/**
+ * Shared pieces of the benchmarks: the launcher in its own process (so it can be SIGKILLed), a small
+ * API client, and a memory sampler reading /proc. Everything listens on 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+
+export interface LauncherProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+export async function startLauncher(options: { dataDir: string; port: number; postgresPort: number; env: Record<string, string>; fresh?: boolean }): Promise<LauncherProcess> {
+  if (options.fresh) fs.rmSync(path.resolve(ROOT, options.dataDir), { recursive: true, force: true });
+  const child = spawn(process.execPath, ["--import", "tsx", "lib/launcher/cli.ts", "start"], {
+    cwd: ROOT,
+    env: { ...process.env, POSTLINE_DATA_DIR: options.dataDir, PORT: String(options.port), POSTGRES_PORT: String(options.postgresPort), ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const keep = (b: Buffer) => {
+    output.push(...b.toString().split("\n").filter(Boolean));
+    if (output.length > 200) output.splice(0, output.length - 200);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`launcher exited:\n${output.slice(-20).join("\n")}`);
+    try {
+      const res = await fetch(`${baseUrl}/api/health`);
+      if (res.ok && output.some((l) => l.includes("Postline is running"))) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`launcher did not become healthy:\n${output.slice(-20).join("\n")}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { child, baseUrl, output, exited };
+}
+
+export async function stopLauncher(l: LauncherProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (l.child.exitCode !== null || l.child.signalCode !== null) return;
+  l.child.kill(signal);
+  await l.exited;
+}
+
+export function api(baseUrl: string, key: string) {
+  return async function call<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(baseUrl + route, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
+
+function rssKiB(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Samples the resident memory of a process and its descendants; reports the peak per command name. */
+export function sampleMemory(rootPid: number, everyMs = 200) {
+  const peaks = new Map<string, number>();
+  let peakTotal = 0;
+  const tick = () => {
+    const seen: number[] = [];
+    const walk = (pid: number) => {
+      seen.push(pid);
+      for (const c of childrenOf(pid)) walk(c);
+    };
+    walk(rootPid);
+    let total = 0;
+    for (const pid of seen) {
+      let name = "?";
+      try {
+        name = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      } catch {
+        continue;
+      }
+      const kib = rssKiB(pid);
+      total += kib;
+      peaks.set(name, Math.max(peaks.get(name) ?? 0, kib));
+    }
+    peakTotal = Math.max(peakTotal, total);
+  };
+  const timer = setInterval(tick, everyMs);
+  tick();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { peakTotalMiB: peakTotal / 1024, peaksMiB: Object.fromEntries([...peaks].map(([k, v]) => [k, Math.round(v / 1024)])) };
+    },
+  };
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+export function table(rows: Record<string, string | number>[]): string {
+  const keys = Object.keys(rows[0] ?? {});
+  const width = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(width[i])).join(" | ") + " |";
+  return [line(keys), line(width.map((w) => "-".repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join("\n");
+}
