@@ -80,3 +80,31 @@ export const campaignEventCounters = pgTable(
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.shard] })],
 );
+
+/** Opens and clicks per campaign and hour, kept incrementally by ingestion for the campaign's chart. */
+export const campaignHourlyActivity = pgTable(
+  "campaign_hourly_activity",
+  {
+    campaignId: uuid()
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    hour: timestamp({ withTimezone: true }).notNull(),
+    opens: integer().notNull().default(0),
+    clicks: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.hour] })],
+);
+
+/** Clicks per link of a campaign: total clicks and distinct recipients who clicked it. */
+export const campaignLinkClicks = pgTable(
+  "campaign_link_clicks",
+  {
+    campaignId: uuid()
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    link: text().notNull(),
+    clicks: integer().notNull().default(0),
+    uniqueClicks: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.link] })],
+);

@@ -105,6 +105,10 @@ export const messages = pgTable(
     // The dispatcher claims the next queued messages of a campaign in id order from this index.
     index("messages_campaign_status_idx").on(t.campaignId, t.status, t.id),
     index("messages_batch_idx").on(t.batchId),
+    // Per-recipient tables: keyset pages sorted by address or by latest activity within a campaign.
+    index("messages_campaign_email_idx").on(t.campaignId, t.toEmail, t.id),
+    index("messages_campaign_activity_idx").on(t.campaignId, t.lastEventAt, t.id),
+    index("messages_contact_idx").on(t.contactId, t.createdAt),
     index("messages_single_queue_idx").on(t.status, t.id).where(sql`${t.campaignId} is null and ${t.status} in ('queued', 'sending')`),
     index("messages_to_email_idx").on(sql`lower(${t.toEmail})`),
     index("messages_created_at_idx").on(t.createdAt),
