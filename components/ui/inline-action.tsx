@@ -32,7 +32,7 @@ export function InlineAction({
       {Object.entries(fields).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
-      {state && !state.ok ? <FormStatus state={state} /> : null}
+      <FormStatus state={state} />
       <Button type="submit" variant={variant} disabled={pending} className="px-2 py-1 text-xs">
         {label}
       </Button>

@@ -120,11 +120,37 @@ async function applyContactEffect(tx: DbOrTx, e: ExtractedEvent): Promise<void> 
       and (status_changed_at is null or status_changed_at <= ${e.occurredAt.toISOString()}::timestamptz)`);
 }
 
+/** Opens and clicks per hour, and clicks per link, for the campaign page (never recounted). */
+async function addCampaignActivity(tx: DbOrTx, campaignId: string, messageId: string, e: ExtractedEvent, eventId: number): Promise<void> {
+  if (e.effect.kind !== "opened" && e.effect.kind !== "clicked") return;
+  const hour = new Date(Math.floor(e.occurredAt.getTime() / 3_600_000) * 3_600_000);
+  const opens = e.effect.kind === "opened" ? 1 : 0;
+  await tx.execute(sql`
+    insert into campaign_hourly_activity (campaign_id, hour, opens, clicks)
+    values (${campaignId}::uuid, ${hour.toISOString()}::timestamptz, ${opens}, ${1 - opens})
+    on conflict (campaign_id, hour) do update
+      set opens = campaign_hourly_activity.opens + excluded.opens, clicks = campaign_hourly_activity.clicks + excluded.clicks`);
+  const link = typeof e.details.link === "string" ? e.details.link.slice(0, 2000) : null;
+  if (e.effect.kind !== "clicked" || !link) return;
+  // Unique per recipient: the first click of this message on this link.
+  const earlier = await tx.execute(sql`
+    select 1 from message_events
+    where message_id = ${messageId}::uuid and record_type = 'Click' and id <> ${eventId} and details->>'link' = ${link}
+    limit 1`);
+  const unique = earlier.rows.length === 0 ? 1 : 0;
+  await tx.execute(sql`
+    insert into campaign_link_clicks (campaign_id, link, clicks, unique_clicks)
+    values (${campaignId}::uuid, ${link}, 1, ${unique})
+    on conflict (campaign_id, link) do update
+      set clicks = campaign_link_clicks.clicks + 1, unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks`);
+}
+
 /** Moves one message by one event and the campaign totals by exactly what changed. */
-async function applyToMessage(tx: DbOrTx, message: MessageRow, e: ExtractedEvent): Promise<void> {
+async function applyToMessage(tx: DbOrTx, message: MessageRow, e: ExtractedEvent, eventId: number): Promise<void> {
   const change = applyEventToMessage(message, e);
   await tx.update(messages).set(change).where(eq(messages.id, message.id));
   if (!message.campaignId) return;
+  await addCampaignActivity(tx, message.campaignId, message.id, e, eventId);
   const before = outcomeFlags(message);
   const after = outcomeFlags({ ...message, ...change } as MessageRow);
   const delta: Partial<OutcomeCounts> = {};
@@ -169,7 +195,7 @@ export async function ingestPostmarkEvent(
     if (!inserted) return { outcome: "duplicate", eventId: null, messageId: message?.id ?? null };
     await applyContactEffect(tx, extracted);
     if (!message) return { outcome: "orphan", eventId: inserted.id, messageId: null };
-    await applyToMessage(tx, message, extracted);
+    await applyToMessage(tx, message, extracted, inserted.id);
     return { outcome: "stored", eventId: inserted.id, messageId: message.id };
   });
 }
@@ -192,7 +218,7 @@ export async function linkOrphanEvents(tx: DbOrTx, postmarkMessageIds: string[])
     const [message] = await tx.select().from(messages).where(eq(messages.postmarkMessageId, extracted.postmarkMessageId!)).for("update").limit(1);
     if (!message) continue;
     await tx.update(messageEvents).set({ messageId: message.id }).where(eq(messageEvents.id, row.id));
-    await applyToMessage(tx, message, extracted);
+    await applyToMessage(tx, message, extracted, row.id);
     linked++;
   }
   return linked;

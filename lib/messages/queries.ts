@@ -1,9 +1,183 @@
-import { desc } from "drizzle-orm";
+import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
-import { messages } from "@/db/schema";
+import { messageEvents, messages, type MessageStatus } from "@/db/schema";
 
 export type Message = typeof messages.$inferSelect;
+export type MessageEvent = typeof messageEvents.$inferSelect;
 
-export async function listMessages(db: DbOrTx, { limit = 50 }: { limit?: number } = {}): Promise<Message[]> {
-  return db.select().from(messages).orderBy(desc(messages.createdAt)).limit(limit);
+/**
+ * What a marketer filters recipients by. Most are a status; "opened", "clicked" and "delivered"
+ * are reached levels (a clicked message was also opened), and "unopened" is delivered, never opened.
+ */
+export const RECIPIENT_FILTERS = ["all", "queued", "sent", "delivered", "unopened", "opened", "clicked", "bounced", "spam_complaint", "unsubscribed", "failed", "suppressed"] as const;
+export type RecipientFilter = (typeof RECIPIENT_FILTERS)[number];
+
+function filterSql(filter: RecipientFilter): SQL | undefined {
+  switch (filter) {
+    case "all":
+      return undefined;
+    case "queued":
+      return sql`${messages.status} in ('queued', 'sending')`;
+    case "sent":
+      return sql`${messages.sentAt} is not null`;
+    case "delivered":
+      return sql`(${messages.deliveredAt} is not null or ${messages.firstOpenedAt} is not null or ${messages.firstClickedAt} is not null)`;
+    case "unopened":
+      return eq(messages.status, "delivered");
+    case "opened":
+      return sql`${messages.firstOpenedAt} is not null`;
+    case "clicked":
+      return sql`${messages.firstClickedAt} is not null`;
+    default:
+      return eq(messages.status, filter as MessageStatus);
+  }
+}
+
+export type RecipientSort = "email" | "-email" | "-activity";
+
+interface Cursor {
+  v: string | null;
+  id: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.v, c.id])).toString("base64url");
+}
+
+export function decodeCursor(text: string | undefined | null): Cursor | null {
+  if (!text) return null;
+  try {
+    const [v, id] = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as [string | null, string];
+    if (typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id) || (v !== null && typeof v !== "string")) return null;
+    return { v, id };
+  } catch {
+    return null;
+  }
+}
+
+const escapeLike = (s: string) => s.replace(/[%_\\]/g, "\\$&");
+
+export interface RecipientPageInput {
+  filter?: RecipientFilter;
+  search?: string;
+  sort?: RecipientSort;
+  after?: string | null;
+  limit?: number;
+}
+
+/**
+ * One page of a campaign's recipients, by keyset (never OFFSET), so page 4,000 of a 200,000-recipient
+ * campaign costs what page 1 costs. Sorting by activity puts recipients with no event yet last.
+ */
+export async function listCampaignRecipients(db: DbOrTx, campaignId: string, input: RecipientPageInput = {}): Promise<{ rows: Message[]; next: string | null }> {
+  const limit = Math.min(Math.max(input.limit ?? 50, 1), 500);
+  const sort = input.sort ?? "email";
+  const cursor = decodeCursor(input.after);
+  const base: SQL[] = [eq(messages.campaignId, campaignId)];
+  const f = filterSql(input.filter ?? "all");
+  if (f) base.push(f);
+  if (input.search?.trim()) base.push(sql`${messages.toEmail} ilike ${`%${escapeLike(input.search.trim())}%`}`);
+
+  if (sort === "email" || sort === "-email") {
+    const after = cursor ? (sort === "email" ? sql`(${messages.toEmail}, ${messages.id}) > (${cursor.v}, ${cursor.id}::uuid)` : sql`(${messages.toEmail}, ${messages.id}) < (${cursor.v}, ${cursor.id}::uuid)`) : undefined;
+    const order = sort === "email" ? [asc(messages.toEmail), asc(messages.id)] : [desc(messages.toEmail), desc(messages.id)];
+    const rows = await db.select().from(messages).where(and(...base, after)).orderBy(...order).limit(limit + 1);
+    const page = rows.slice(0, limit);
+    return { rows: page, next: rows.length > limit ? encodeCursor({ v: page[page.length - 1].toEmail, id: page[page.length - 1].id }) : null };
+  }
+
+  // Latest activity first: rows with events (index scan backwards), then rows without any, by id.
+  const rows: Message[] = [];
+  if (!cursor || cursor.v !== null) {
+    const after = cursor ? sql`(${messages.lastEventAt}, ${messages.id}) < (${cursor.v}::timestamptz, ${cursor.id}::uuid)` : undefined;
+    rows.push(
+      ...(await db
+        .select()
+        .from(messages)
+        .where(and(...base, sql`${messages.lastEventAt} is not null`, after))
+        .orderBy(desc(messages.lastEventAt), desc(messages.id))
+        .limit(limit + 1)),
+    );
+  }
+  if (rows.length <= limit) {
+    const after = cursor && cursor.v === null ? sql`${messages.id} < ${cursor.id}::uuid` : undefined;
+    rows.push(
+      ...(await db
+        .select()
+        .from(messages)
+        .where(and(...base, sql`${messages.lastEventAt} is null`, after))
+        .orderBy(desc(messages.id))
+        .limit(limit + 1 - rows.length)),
+    );
+  }
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, next: rows.length > limit && last ? encodeCursor({ v: last.lastEventAt?.toISOString() ?? null, id: last.id }) : null };
+}
+
+export async function getMessage(db: DbOrTx, id: string): Promise<Message | null> {
+  const [row] = await db.select().from(messages).where(eq(messages.id, id)).limit(1);
+  return row ?? null;
+}
+
+/** A message's events in the order they happened (webhook and reconciliation alike). */
+export async function listMessageEvents(db: DbOrTx, messageId: string): Promise<MessageEvent[]> {
+  return db.select().from(messageEvents).where(eq(messageEvents.messageId, messageId)).orderBy(asc(messageEvents.occurredAt), asc(messageEvents.id));
+}
+
+export interface MessageSearch {
+  search?: string;
+  status?: MessageStatus;
+  kind?: "single" | "campaign";
+  campaignId?: string;
+  postmarkMessageId?: string;
+  contactId?: string;
+  after?: string | null;
+  limit?: number;
+}
+
+/** Newest first, keyset on (created_at, id). A search that looks like a MessageID matches it exactly. */
+export async function searchMessages(db: DbOrTx, input: MessageSearch = {}): Promise<{ rows: Message[]; next: string | null }> {
+  const limit = Math.min(Math.max(input.limit ?? 50, 1), 500);
+  const where: SQL[] = [];
+  const q = input.search?.trim();
+  if (q) {
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(q)) where.push(sql`(${messages.postmarkMessageId} = ${q} or ${messages.id} = ${q}::uuid)`);
+    else where.push(sql`lower(${messages.toEmail}) like ${`%${escapeLike(q.toLowerCase())}%`}`);
+  }
+  if (input.status) where.push(eq(messages.status, input.status));
+  if (input.kind) where.push(eq(messages.kind, input.kind));
+  if (input.campaignId) where.push(eq(messages.campaignId, input.campaignId));
+  if (input.contactId) where.push(eq(messages.contactId, input.contactId));
+  if (input.postmarkMessageId) where.push(eq(messages.postmarkMessageId, input.postmarkMessageId));
+  const cursor = decodeCursor(input.after);
+  if (cursor?.v) where.push(sql`(${messages.createdAt}, ${messages.id}) < (${cursor.v}::timestamptz, ${cursor.id}::uuid)`);
+  const rows = await db.select().from(messages).where(and(...where)).orderBy(desc(messages.createdAt), desc(messages.id)).limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, next: rows.length > limit ? encodeCursor({ v: last.createdAt.toISOString(), id: last.id }) : null };
+}
+
+/**
+ * The event log in the order Postline received it: the pull alternative to webhooks. The cursor is
+ * the last event's id; `since` starts the log at a time.
+ */
+export async function listEventsSince(db: DbOrTx, input: { since?: Date; afterId?: number; limit?: number }): Promise<{ rows: MessageEvent[]; nextAfterId: number | null }> {
+  const limit = Math.min(Math.max(input.limit ?? 100, 1), 1000);
+  // Ids are handed out when a transaction inserts, not when it commits: an event with a lower id can
+  // become visible after a higher one. Holding back the last two seconds lets those commits land, so a
+  // client paging by id does not skip them.
+  const where: SQL[] = [sql`${messageEvents.receivedAt} < now() - interval '2 seconds'`];
+  if (input.afterId) where.push(sql`${messageEvents.id} > ${input.afterId}`);
+  else if (input.since) where.push(sql`${messageEvents.receivedAt} >= ${input.since.toISOString()}::timestamptz`);
+  const rows = await db.select().from(messageEvents).where(and(...where)).orderBy(asc(messageEvents.id)).limit(limit);
+  return { rows, nextAfterId: rows.length === limit ? rows[rows.length - 1].id : null };
+}
+
+export async function getCampaignActivity(db: DbOrTx, campaignId: string) {
+  const hourly = await db.execute<{ hour: Date; opens: number; clicks: number }>(sql`
+    select hour, opens, clicks from campaign_hourly_activity where campaign_id = ${campaignId}::uuid order by hour`);
+  const links = await db.execute<{ link: string; clicks: number; unique_clicks: number }>(sql`
+    select link, clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaignId}::uuid order by clicks desc limit 50`);
+  return { hourly: hourly.rows.map((r) => ({ ...r, hour: new Date(r.hour) })), links: links.rows };
 }

@@ -107,7 +107,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
             <tbody className="divide-y divide-slate-100">
               {contacts.map((c) => (
                 <tr key={c.id}>
-                  <Td className="font-medium text-slate-900">{c.email}</Td>
+                  <Td className="font-medium"><a href={`/contacts/${c.id}`} className="text-brand-700 hover:underline">{c.email}</a></Td>
                   <Td>{c.name || "—"}</Td>
                   <Td>
                     <Badge tone={STATUS_TONE[c.status]}>{c.status}</Badge>

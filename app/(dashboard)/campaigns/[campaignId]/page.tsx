@@ -9,7 +9,21 @@ import { formatDateTime } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
+import { getCampaignActivity, listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/server";
+import { StackedBars } from "@/components/charts/stacked-bars";
+import { RecipientsSection } from "@/components/campaigns/recipients-section";
+import { z } from "zod";
+
+/** Every hour from the first to the last with activity, so quiet hours show as gaps. */
+function hourBuckets(hours: Date[]): string[] {
+  if (hours.length === 0) return [];
+  const first = Math.min(...hours.map((h) => h.getTime()));
+  const last = Math.max(...hours.map((h) => h.getTime()));
+  const out: string[] = [];
+  for (let t = first; t <= last && out.length < 24 * 14; t += 3_600_000) out.push(new Date(t).toISOString());
+  return out;
+}
 
 export const metadata = { title: "Campaign" };
 
@@ -28,15 +42,28 @@ function Stat({ label, value, of }: { label: string; value: number; of?: number 
   );
 }
 
-export default async function CampaignPage({ params }: { params: Promise<{ campaignId: string }> }) {
+const viewSchema = z.object({
+  filter: z.enum(RECIPIENT_FILTERS).default("all").catch("all"),
+  q: z.string().max(320).default("").catch(""),
+  sort: z.enum(["email", "-email", "-activity"]).default("email").catch("email"),
+  after: z.string().max(500).nullable().default(null).catch(null),
+});
+
+export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
   await requireUser("marketer");
   const { campaignId } = await params;
+  const view = viewSchema.parse(await searchParams);
   if (!/^[0-9a-f-]{36}$/.test(campaignId)) notFound();
   const db = getAppDb();
   const campaign = await getCampaign(db, campaignId);
   if (!campaign) notFound();
   const editable = campaign.status === "draft" || campaign.status === "scheduled";
-  const [audience, o] = await Promise.all([editable ? countAudience(db, campaignId) : null, getCampaignOutcomes(db, campaignId)]);
+  const [audience, o, recipients, activity] = await Promise.all([
+    editable ? countAudience(db, campaignId) : null,
+    getCampaignOutcomes(db, campaignId),
+    editable ? null : listCampaignRecipients(db, campaignId, { filter: view.filter, search: view.q, sort: view.sort, after: view.after }),
+    editable ? null : getCampaignActivity(db, campaignId),
+  ]);
   const processed = campaign.sentCount + campaign.failedCount;
   return (
     <>
@@ -87,6 +114,49 @@ export default async function CampaignPage({ params }: { params: Promise<{ campa
             </div>
           </Card>
         )}
+        {activity && activity.hourly.length ? (
+          <div className="grid gap-6 xl:grid-cols-[2fr_1fr]">
+            <Card title="Opens and clicks over time" description="Per hour, UTC.">
+              <StackedBars
+                title="Opens and clicks per hour"
+                buckets={hourBuckets(activity.hourly.map((h) => h.hour))}
+                series={["opens", "clicks"]}
+                value={(b, s) => {
+                  const h = activity.hourly.find((x) => x.hour.toISOString() === b);
+                  return h ? (s === "opens" ? h.opens : h.clicks) : 0;
+                }}
+                bucketLabel={(b) => b.slice(5, 16).replace("T", " ")}
+              />
+            </Card>
+            <Card title="Clicks per link">
+              {activity.links.length ? (
+                <table className="w-full text-sm" aria-label="Clicks per link">
+                  <thead>
+                    <tr className="text-left text-xs uppercase text-slate-500">
+                      <th className="py-1">Link</th>
+                      <th className="py-1 text-right">Clicks</th>
+                      <th className="py-1 text-right">People</th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100">
+                    {activity.links.map((l) => (
+                      <tr key={l.link}>
+                        <td className="max-w-56 truncate py-1.5 font-mono text-xs" title={l.link}>
+                          {l.link}
+                        </td>
+                        <td className="py-1.5 text-right tabular-nums">{l.clicks}</td>
+                        <td className="py-1.5 text-right tabular-nums">{l.unique_clicks}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : (
+                <p className="text-sm text-slate-500">No clicks yet.</p>
+              )}
+            </Card>
+          </div>
+        ) : null}
+        {recipients ? <RecipientsSection campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} /> : null}
         <Card title="Content">
           <iframe title="Campaign content" sandbox="" srcDoc={campaign.html} className="h-96 w-full rounded-md border border-slate-200 bg-white" />
         </Card>

@@ -1,0 +1,21 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { fromError, type ActionResult } from "@/lib/actions/result";
+import { requireAdmin } from "@/lib/auth/session";
+import { resyncMessage } from "@/lib/reconcile/resync";
+import { getAppDb, getSendingDeps } from "@/lib/server";
+
+export async function resyncMessageAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireAdmin();
+  const id = z.string().uuid().safeParse(form.get("messageId"));
+  if (!id.success) return { ok: false, error: "Unknown message" };
+  try {
+    const r = await resyncMessage(getAppDb(), getSendingDeps().postmark, id.data);
+    revalidatePath(`/messages/${id.data}`);
+    return { ok: true, message: r.recovered ? `Recovered ${r.recovered} event(s) from Postmark.` : "Already up to date with Postmark." };
+  } catch (error) {
+    return fromError(error);
+  }
+}

@@ -1,0 +1,62 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { EventTimeline } from "@/components/messages/event-timeline";
+import { MessageStatusBadge } from "@/components/messages/status-badge";
+import { Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { InlineAction } from "@/components/ui/inline-action";
+import { formatDateTime } from "@/components/ui/table";
+import { requireUser } from "@/lib/auth/session";
+import { getMessage, listMessageEvents } from "@/lib/messages/queries";
+import { getAppDb } from "@/lib/server";
+import { resyncMessageAction } from "./actions";
+
+export const metadata = { title: "Message" };
+
+export default async function MessagePage({ params }: { params: Promise<{ messageId: string }> }) {
+  const user = await requireUser("marketer");
+  const { messageId } = await params;
+  if (!/^[0-9a-f-]{36}$/.test(messageId)) notFound();
+  const db = getAppDb();
+  const message = await getMessage(db, messageId);
+  if (!message) notFound();
+  const events = await listMessageEvents(db, messageId);
+  const facts: [string, React.ReactNode][] = [
+    ["Status", <MessageStatusBadge key="s" status={message.status} />],
+    ["Postmark MessageID", <code key="pm" className="font-mono text-xs" data-testid="postmark-message-id">{message.postmarkMessageId ?? "— (not handed to Postmark)"}</code>],
+    ["From", message.fromEmail],
+    ["Stream", message.messageStream],
+    ["Campaign", message.campaignId ? <Link key="c" href={`/campaigns/${message.campaignId}`} className="text-brand-700 hover:underline">open the campaign</Link> : "single email"],
+    ["Contact", message.contactId ? <Link key="ct" href={`/contacts/${message.contactId}`} className="text-brand-700 hover:underline">contact history</Link> : "—"],
+    ["Sent", formatDateTime(message.sentAt)],
+    ["Delivered", formatDateTime(message.deliveredAt)],
+    ["Opened", message.firstOpenedAt ? `${formatDateTime(message.firstOpenedAt)} (${message.openCount}×)` : "—"],
+    ["Clicked", message.firstClickedAt ? `${formatDateTime(message.firstClickedAt)} (${message.clickCount}×)` : "—"],
+    ["Error", message.errorMessage ? `${message.errorCode ?? ""} ${message.errorMessage}` : "—"],
+  ];
+  return (
+    <>
+      <PageHeader title={message.toEmail} description={message.subject} />
+      <div className="grid gap-6 xl:grid-cols-[1fr_2fr]">
+        <Card title="Message">
+          <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-2 text-sm">
+            {facts.map(([k, v]) => (
+              <div key={k} className="contents">
+                <dt className="text-slate-500">{k}</dt>
+                <dd className="break-all text-slate-800">{v}</dd>
+              </div>
+            ))}
+          </dl>
+          {user.role === "admin" && message.postmarkMessageId ? (
+            <div className="mt-4 border-t border-slate-100 pt-4">
+              <InlineAction action={resyncMessageAction} fields={{ messageId: message.id }} label="Resync from Postmark" />
+              <p className="mt-1 text-right text-xs text-slate-500">Fetches what Postmark knows and adds any missing events.</p>
+            </div>
+          ) : null}
+        </Card>
+        <Card title="Timeline" description="Every event Postmark reported for this message, with its source.">
+          {events.length ? <EventTimeline events={events} /> : <EmptyState title="No events yet">Events arrive from Postmark's webhooks within seconds of sending, or from reconciliation.</EmptyState>}
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { apiRoute } from "@/lib/api/route";
+import { toApiMessage } from "@/lib/api/resources";
+import { notFound } from "@/lib/errors";
+import { getMessage, listMessageEvents } from "@/lib/messages/queries";
+
+export const dynamic = "force-dynamic";
+
+export const GET = apiRoute<{ messageId: string }>({}, async ({ db, params }) => {
+  const id = z.string().uuid("Unknown message id").parse(params.messageId);
+  const message = await getMessage(db, id);
+  if (!message) throw notFound("Message");
+  const events = await listMessageEvents(db, id);
+  return {
+    ...toApiMessage(message),
+    events: events.map((e) => ({ id: e.id, record_type: e.recordType, occurred_at: e.occurredAt.toISOString(), received_at: e.receivedAt.toISOString(), source: e.source, details: e.details, raw: e.raw })),
+  };
+});

@@ -1,0 +1,52 @@
+import { Badge } from "@/components/ui/card";
+import { formatDateTime } from "@/components/ui/table";
+
+export interface TimelineEvent {
+  id: number;
+  recordType: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  source: string;
+  recipient: string | null;
+  details: Record<string, unknown>;
+  raw: unknown;
+}
+
+const LABEL: Record<string, string> = { Delivery: "Delivered", Open: "Opened", Click: "Clicked", Bounce: "Bounced", SpamComplaint: "Spam complaint", SubscriptionChange: "Subscription changed" };
+
+function summary(e: TimelineEvent): string {
+  const d = e.details;
+  if (e.recordType === "Click" && d.link) return String(d.link);
+  if (e.recordType === "Bounce") return [d.type, d.description].filter(Boolean).join(": ");
+  if (e.recordType === "Open") return [d.client, d.platform].filter(Boolean).join(" · ");
+  if (e.recordType === "SubscriptionChange") return `${d.suppressSending ? "Suppressed" : "Reactivated"}${d.reason ? ` (${d.reason})` : ""}`;
+  return "";
+}
+
+/**
+ * The events of one message, oldest first. Raw JSON is pretty-printed as text (React escapes it), so a
+ * payload carrying markup can never run in the page.
+ */
+export function EventTimeline({ events }: { events: TimelineEvent[] }) {
+  return (
+    <ol className="relative space-y-4 border-l border-slate-200 pl-6">
+      {events.map((e) => (
+        <li key={e.id} className="relative">
+          <span className="absolute -left-[1.9rem] top-1.5 h-3 w-3 rounded-full border-2 border-white bg-brand-500" />
+          <div className="flex flex-wrap items-center gap-2 text-sm">
+            <span className="font-semibold text-slate-900">{LABEL[e.recordType] ?? e.recordType}</span>
+            <span className="text-slate-500">{formatDateTime(e.occurredAt)}</span>
+            <Badge tone={e.source === "webhook" ? "blue" : "amber"}>{e.source === "webhook" ? "webhook" : "reconciliation"}</Badge>
+          </div>
+          {summary(e) ? <p className="mt-0.5 break-all text-sm text-slate-600">{summary(e)}</p> : null}
+          <details className="mt-1">
+            <summary className="cursor-pointer text-xs text-brand-700">Raw JSON as received</summary>
+            <pre className="mt-1 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="raw-json">
+              {JSON.stringify(e.raw, null, 2)}
+            </pre>
+          </details>
+        </li>
+      ))}
+    </ol>
+  );
+}
