@@ -1,0 +1,116 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { messageEvents, messages } from "@/db/schema";
+import { createCampaign } from "@/lib/campaigns/campaigns";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { csvField } from "./csv";
+import { listCampaignRecipients, listEventsSince, searchMessages, type RecipientSort } from "./queries";
+
+let t: TestDatabase;
+let campaignId: string;
+const N = 230;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const c = await createCampaign(t.db, { name: "views", subject: "s", html: "<p>h</p>" }, { defaultFrom: "f@postline.test" });
+  campaignId = c.id;
+  const base = new Date("2026-03-01T00:00:00Z").getTime();
+  const statuses = ["sent", "delivered", "opened", "clicked", "bounced"] as const;
+  await t.db.insert(messages).values(
+    Array.from({ length: N }, (_, i) => {
+      const status = statuses[i % statuses.length];
+      const at = (k: number) => new Date(base + i * 60_000 + k * 1000);
+      return {
+        kind: "campaign" as const,
+        campaignId,
+        toEmail: `p${String(i).padStart(3, "0")}@views.test`,
+        fromEmail: "f@postline.test",
+        subject: "s",
+        messageStream: "broadcast",
+        status,
+        postmarkMessageId: `views-${i}`,
+        sentAt: at(0),
+        deliveredAt: status === "sent" || status === "bounced" ? null : at(1),
+        firstOpenedAt: status === "opened" || status === "clicked" ? at(2) : null,
+        firstClickedAt: status === "clicked" ? at(3) : null,
+        // Every third message has no event at all yet.
+        lastEventAt: i % 3 === 0 ? null : at(4),
+      };
+    }),
+  );
+});
+afterAll(() => t.drop());
+
+async function allPages(sort: RecipientSort, limit: number, filter?: Parameters<typeof listCampaignRecipients>[2]) {
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (let pages = 0; pages < 100; pages++) {
+    const page = await listCampaignRecipients(t.db, campaignId, { ...filter, sort, after, limit });
+    seen.push(...page.rows.map((r) => r.toEmail));
+    if (!page.next) break;
+    after = page.next;
+  }
+  return seen;
+}
+
+describe("per-recipient keyset pages (real PostgreSQL)", () => {
+  it.each(["email", "-email", "-activity"] as RecipientSort[])("sort %s: every recipient exactly once across pages, in order", async (sort) => {
+    const seen = await allPages(sort, 17);
+    expect(seen).toHaveLength(N);
+    expect(new Set(seen).size).toBe(N);
+    if (sort === "email") expect(seen).toEqual([...seen].sort());
+    if (sort === "-email") expect(seen).toEqual([...seen].sort().reverse());
+  });
+
+  it("latest activity first puts recipients without events last", async () => {
+    const page = await listCampaignRecipients(t.db, campaignId, { sort: "-activity", limit: 500 });
+    const firstNull = page.rows.findIndex((r) => r.lastEventAt === null);
+    expect(page.rows.slice(firstNull).every((r) => r.lastEventAt === null)).toBe(true);
+    expect(page.rows.slice(0, firstNull).every((r, i, a) => i === 0 || a[i - 1].lastEventAt! >= r.lastEventAt!)).toBe(true);
+  });
+
+  it("filters by reached level, 'unopened', status and address", async () => {
+    const count = async (filter: Parameters<typeof listCampaignRecipients>[2]) => (await allPages("email", 50, filter)).length;
+    expect(await count({ filter: "delivered" })).toBe(N - 46 - 46); // sent-only and bounced never delivered
+    expect(await count({ filter: "unopened" })).toBe(46);
+    expect(await count({ filter: "opened" })).toBe(92); // opened + clicked
+    expect(await count({ filter: "clicked" })).toBe(46);
+    expect(await count({ filter: "bounced" })).toBe(46);
+    expect(await allPages("email", 50, { search: "p12" })).toEqual(["p120@views.test", "p121@views.test", "p122@views.test", "p123@views.test", "p124@views.test", "p125@views.test", "p126@views.test", "p127@views.test", "p128@views.test", "p129@views.test"]);
+    expect(await count({ search: "%" })).toBe(0);
+  });
+
+  it("refuses a forged cursor by starting over rather than failing", async () => {
+    const page = await listCampaignRecipients(t.db, campaignId, { after: "not-a-cursor", limit: 5 });
+    expect(page.rows[0].toEmail).toBe("p000@views.test");
+  });
+});
+
+describe("message search and the event log", () => {
+  it("finds by MessageID exactly and by address fragment", async () => {
+    expect((await searchMessages(t.db, { postmarkMessageId: "views-7" })).rows.map((r) => r.toEmail)).toEqual(["p007@views.test"]);
+    expect((await searchMessages(t.db, { search: "P19", limit: 500 })).rows).toHaveLength(10);
+  });
+
+  it("pages the event log by id and holds back the newest two seconds", async () => {
+    const old = new Date(Date.now() - 60_000);
+    await t.db.insert(messageEvents).values(Array.from({ length: 25 }, (_, i) => ({ eventKey: `log-${i}`, recordType: "Delivery", occurredAt: old, receivedAt: old, raw: { i } })));
+    await t.db.insert(messageEvents).values({ eventKey: "log-fresh", recordType: "Delivery", occurredAt: new Date(), raw: { fresh: true } });
+    const first = await listEventsSince(t.db, { since: new Date(old.getTime() - 1000), limit: 10 });
+    expect(first.rows).toHaveLength(10);
+    const rest = await listEventsSince(t.db, { afterId: first.nextAfterId!, limit: 100 });
+    expect(rest.rows).toHaveLength(15);
+    expect(rest.rows.some((r) => r.eventKey === "log-fresh")).toBe(false);
+    expect(rest.nextAfterId).toBeNull();
+  });
+});
+
+describe("csvField", () => {
+  it("quotes and neutralises spreadsheet formulas", () => {
+    expect(csvField('a,"b"')).toBe('"a,""b"""');
+    expect(csvField("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
+    expect(csvField(null)).toBe("");
+  });
+});
+
+void sql;
