@@ -3,3 +3,4 @@ export * from "./contacts";
 export * from "./campaigns";
 export * from "./messages";
 export * from "./security";
+export * from "./webhooks";
