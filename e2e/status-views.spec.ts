@@ -18,7 +18,7 @@ async function sentCampaign(request: APIRequestContext, tag: string) {
   return campaign.data.id as string;
 }
 
-test.setTimeout(240_000);
+test.describe.configure({ timeout: 240_000 });
 
 test("/campaigns/{id}: each recipient shows the status its webhooks reported; filters, paging and the message timeline work", async ({ page, request }) => {
   const tag = Date.now().toString(36);
