@@ -4,3 +4,4 @@ export * from "./campaigns";
 export * from "./messages";
 export * from "./security";
 export * from "./webhooks";
+export * from "./reconcile";

@@ -94,6 +94,9 @@ export const messages = pgTable(
     complainedAt: timestamp({ withTimezone: true }),
     unsubscribedAt: timestamp({ withTimezone: true }),
     lastEventAt: timestamp({ withTimezone: true }),
+    // When reconciliation last compared this message with Postmark, and how often it has.
+    reconciledAt: timestamp({ withTimezone: true }),
+    reconcileCount: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -109,6 +112,10 @@ export const messages = pgTable(
     index("messages_campaign_email_idx").on(t.campaignId, t.toEmail, t.id),
     index("messages_campaign_activity_idx").on(t.campaignId, t.lastEventAt, t.id),
     index("messages_contact_idx").on(t.contactId, t.createdAt),
+    // Reconciliation's work list: messages Postmark accepted whose outcome may still change.
+    index("messages_reconcile_idx")
+      .on(t.reconciledAt, t.sentAt)
+      .where(sql`${t.postmarkMessageId} is not null and ${t.status} in ('sent', 'delivered', 'opened', 'clicked')`),
     index("messages_single_queue_idx").on(t.status, t.id).where(sql`${t.campaignId} is null and ${t.status} in ('queued', 'sending')`),
     index("messages_to_email_idx").on(sql`lower(${t.toEmail})`),
     index("messages_created_at_idx").on(t.createdAt),
