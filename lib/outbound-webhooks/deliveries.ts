@@ -1,0 +1,104 @@
+import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db, DbOrTx } from "@/db";
+import { webhookDeliveries, webhookDeliveryAttempts, webhookEvents, type WebhookDeliveryStatus } from "@/db/schema";
+import { AppError, notFound } from "@/lib/errors";
+import { clockOf, type OutboundDeps } from "./deps";
+import { getEndpointOrThrow } from "./endpoints";
+
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+export type WebhookAttempt = typeof webhookDeliveryAttempts.$inferSelect;
+
+export interface DeliveryWithAttempts extends WebhookDelivery {
+  data: Record<string, unknown>;
+  occurredAt: Date;
+  attemptLog: WebhookAttempt[];
+}
+
+export const deliveryFilterSchema = z.object({
+  status: z.enum(["pending", "succeeded", "failed", "cancelled"]).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type DeliveryFilter = z.input<typeof deliveryFilterSchema>;
+
+/** The delivery log of one endpoint, newest first, with every attempt of each delivery. */
+export async function listDeliveries(db: DbOrTx, endpointId: string, filter: DeliveryFilter = {}): Promise<DeliveryWithAttempts[]> {
+  const f = deliveryFilterSchema.parse(filter);
+  const rows = await db
+    .select({ d: webhookDeliveries, data: webhookEvents.data, occurredAt: webhookEvents.occurredAt })
+    .from(webhookDeliveries)
+    .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+    .where(
+      and(
+        eq(webhookDeliveries.endpointId, endpointId),
+        f.status ? eq(webhookDeliveries.status, f.status as WebhookDeliveryStatus) : undefined,
+        f.from ? gte(webhookDeliveries.createdAt, f.from) : undefined,
+        f.to ? lte(webhookDeliveries.createdAt, f.to) : undefined,
+        f.before ? lt(webhookDeliveries.id, f.before) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(f.limit);
+  const ids = rows.map((r) => r.d.id);
+  const attempts = ids.length
+    ? await db.select().from(webhookDeliveryAttempts).where(inArray(webhookDeliveryAttempts.deliveryId, ids)).orderBy(webhookDeliveryAttempts.id)
+    : [];
+  const byDelivery = new Map<number, WebhookAttempt[]>();
+  for (const a of attempts) byDelivery.set(a.deliveryId, [...(byDelivery.get(a.deliveryId) ?? []), a]);
+  return rows.map((r) => ({ ...r.d, data: r.data, occurredAt: r.occurredAt, attemptLog: byDelivery.get(r.d.id) ?? [] }));
+}
+
+export async function getDeliveryOrThrow(db: DbOrTx, endpointId: string, deliveryId: number): Promise<WebhookDelivery> {
+  const [row] = Number.isSafeInteger(deliveryId)
+    ? await db
+        .select()
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
+        .limit(1)
+    : [];
+  if (!row) throw notFound("Delivery");
+  return row;
+}
+
+/**
+ * Sends one delivery again: a new delivery of the same event (same payload and webhook-id, so a
+ * receiver can tell it is the same event) at the end of the endpoint's queue.
+ */
+export async function replayDelivery(db: Db, endpointId: string, deliveryId: number, deps: Pick<OutboundDeps, "now">): Promise<WebhookDelivery> {
+  const endpoint = await getEndpointOrThrow(db, endpointId);
+  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
+  const original = await getDeliveryOrThrow(db, endpointId, deliveryId);
+  if (original.status === "pending") throw new AppError("already_pending", "This delivery is still waiting to be delivered", 409);
+  const now = clockOf(deps);
+  const [row] = await db
+    .insert(webhookDeliveries)
+    .values({ endpointId, eventId: original.eventId, event: original.event, replayOfId: original.id, isTest: original.isTest, createdAt: now, nextAttemptAt: now })
+    .returning();
+  return row;
+}
+
+export const replayRangeSchema = z
+  .object({ from: z.coerce.date({ error: "from must be a date" }), to: z.coerce.date({ error: "to must be a date" }) })
+  .refine((v) => v.from <= v.to, { message: "from must not be after to", path: ["to"] });
+
+/**
+ * Replays every failed delivery created in [from, to], oldest first, skipping those whose replay is
+ * already waiting (so pressing the button twice does not send everything twice).
+ */
+export async function replayFailedDeliveries(db: Db, endpointId: string, range: { from: Date; to: Date }, deps: Pick<OutboundDeps, "now">): Promise<number> {
+  const endpoint = await getEndpointOrThrow(db, endpointId);
+  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
+  const now = clockOf(deps).toISOString();
+  const result = await db.execute(sql`
+    insert into webhook_deliveries (endpoint_id, event_id, event, replay_of_id, is_test, created_at, next_attempt_at)
+    select d.endpoint_id, d.event_id, d.event, d.id, d.is_test, ${now}::timestamptz, ${now}::timestamptz
+    from webhook_deliveries d
+    where d.endpoint_id = ${endpointId}::uuid and d.status = 'failed'
+      and d.created_at >= ${range.from.toISOString()}::timestamptz and d.created_at <= ${range.to.toISOString()}::timestamptz
+      and not exists (select 1 from webhook_deliveries r where r.replay_of_id = d.id and r.status = 'pending')
+    order by d.id`);
+  return result.rowCount ?? 0;
+}

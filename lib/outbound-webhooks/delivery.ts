@@ -1,0 +1,378 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { raiseAndNotify } from "@/lib/alerts/alerts";
+import { clockOf, type OutboundDeps } from "./deps";
+import { buildPayload, RATE_PERIOD_MS } from "./events";
+import { DELIVERY_TIMEOUT_MS, requestWebhook, type HttpOutcome } from "./http";
+import { activeSecrets, messageIdFor, signRequest } from "./signing";
+
+/**
+ * Delivery from the outbox, coordinated entirely in PostgreSQL so any number of app instances (cron
+ * ticks, chained invocations) can run it at once:
+ * - At least once: an attempt is committed (the endpoint leased, the attempt row written) before
+ *   the request goes out; if the worker dies, the lease expires and the delivery is tried again.
+ * - In order per endpoint: only the oldest pending delivery of an endpoint (its head) is ever sent,
+ *   and only one request per endpoint is in flight (the lease). A failing head holds the rest back.
+ * - Rate limit exactly: an attempt may start only while fewer than `rate_limit` attempts started in
+ *   the last `rate_limit_period` (a sliding window counted from the attempts table, under the
+ *   endpoint's row lock); the excess waits in the outbox, it is never dropped.
+ * - Failures back off exponentially with jitter over about a day; 410 disables at once; a head that
+ *   exhausts its schedule disables the endpoint and alerts the admins.
+ */
+
+/** Waits after the 1st, 2nd, … failed attempt: about 22.6 hours in all before giving up. */
+export const RETRY_DELAYS_MS = [
+  30_000,
+  60_000,
+  2 * 60_000,
+  5 * 60_000,
+  10 * 60_000,
+  20 * 60_000,
+  40 * 60_000,
+  80 * 60_000,
+  2 * 3_600_000,
+  3 * 3_600_000,
+  4 * 3_600_000,
+  5 * 3_600_000,
+  6 * 3_600_000,
+];
+export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
+
+/** The wait after `attempts` failed attempts, with ±20% jitter so failed endpoints do not retry in lockstep. */
+export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
+  const base = RETRY_DELAYS_MS[Math.min(Math.max(attempts, 1), RETRY_DELAYS_MS.length) - 1];
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+const periodSql = sql`(case e.rate_limit_period when 'second' then interval '1 second' when 'minute' then interval '1 minute' when 'hour' then interval '1 hour' else interval '1 day' end)`;
+
+export interface ClaimedDelivery {
+  attemptId: number;
+  deliveryId: number;
+  endpointId: string;
+  attemptNumber: number;
+  url: string;
+  secrets: string[];
+  eventId: string;
+  event: string;
+  data: unknown;
+  occurredAt: Date;
+}
+
+interface CandidateRow extends Record<string, unknown> {
+  endpoint_id: string;
+  url: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  rate_limit_period: keyof typeof RATE_PERIOD_MS;
+  lease_attempt_id: string | null;
+  delivery_id: string;
+  next_attempt_at: string;
+  attempts: number;
+  event_id: string;
+  event: string;
+  data: unknown;
+  occurred_at: string;
+  nth_started_at: string | null;
+}
+
+export interface ClaimResult {
+  claimed: ClaimedDelivery[];
+  /** The earliest time a deferred endpoint (rate limit or backoff) becomes ready, if any. */
+  nextReadyAt: Date | null;
+}
+
+/**
+ * Claims the head delivery of up to `max` ready endpoints in one transaction. Endpoints whose head
+ * is backing off or whose window is full get `ready_at` pushed to when they may go, so the next
+ * claim does not look at them again before then.
+ */
+export async function claimDeliveries(db: Db, deps: OutboundDeps, max: number): Promise<ClaimResult> {
+  const now = clockOf(deps);
+  const nowIso = now.toISOString();
+  const leaseUntil = new Date(now.getTime() + (deps.timeoutMs ?? DELIVERY_TIMEOUT_MS) + 30_000).toISOString();
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.execute<CandidateRow>(sql`
+      select e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at::text, e.rate_limit_period, e.lease_attempt_id::text,
+             h.id::text as delivery_id, h.next_attempt_at::text, h.attempts, h.event_id, ev.event, ev.data, ev.occurred_at::text,
+             w.started_at::text as nth_started_at
+      from webhook_endpoints e
+      cross join lateral (
+        select d.id, d.next_attempt_at, d.attempts, d.event_id from webhook_deliveries d
+        where d.endpoint_id = e.id and d.status = 'pending' order by d.id limit 1
+      ) h
+      join webhook_events ev on ev.id = h.event_id
+      left join lateral (
+        select a.started_at from webhook_delivery_attempts a
+        where a.endpoint_id = e.id and a.started_at > ${nowIso}::timestamptz - ${periodSql}
+        order by a.started_at desc offset e.rate_limit - 1 limit 1
+      ) w on true
+      where e.status = 'active' and e.ready_at <= ${nowIso}::timestamptz
+        and (e.lease_expires_at is null or e.lease_expires_at <= ${nowIso}::timestamptz)
+      order by e.ready_at, e.id
+      limit ${max}
+      for update of e skip locked`);
+    if (rows.length === 0) return { claimed: [], nextReadyAt: null };
+
+    const lost = rows.filter((r) => r.lease_attempt_id !== null).map((r) => Number(r.lease_attempt_id));
+    if (lost.length) {
+      await tx.execute(sql`
+        update webhook_delivery_attempts set status = 'lost', finished_at = ${nowIso}::timestamptz,
+          error = 'No result was recorded: the worker stopped before the answer (the delivery is tried again)'
+        where id in (select jsonb_array_elements_text(${JSON.stringify(lost)}::jsonb)::bigint) and status = 'in_flight'`);
+    }
+
+    const deferred: { id: string; ready_at: string }[] = [];
+    const go: CandidateRow[] = [];
+    for (const r of rows) {
+      const due = new Date(r.next_attempt_at);
+      if (due > now) deferred.push({ id: r.endpoint_id, ready_at: due.toISOString() });
+      else if (r.nth_started_at) deferred.push({ id: r.endpoint_id, ready_at: new Date(new Date(r.nth_started_at).getTime() + RATE_PERIOD_MS[r.rate_limit_period]).toISOString() });
+      else go.push(r);
+    }
+    if (deferred.length) {
+      await tx.execute(sql`
+        update webhook_endpoints e set ready_at = v.ready_at
+        from jsonb_to_recordset(${JSON.stringify(deferred)}::jsonb) as v(id uuid, ready_at timestamptz)
+        where e.id = v.id`);
+    }
+    const nextReadyAt = deferred.length ? new Date(Math.min(...deferred.map((d) => Date.parse(d.ready_at)))) : null;
+    if (go.length === 0) return { claimed: [], nextReadyAt };
+
+    const { rows: attempts } = await tx.execute<{ id: string; delivery_id: string }>(sql`
+      with v as (
+        select * from jsonb_to_recordset(${JSON.stringify(go.map((r) => ({ delivery_id: Number(r.delivery_id), endpoint_id: r.endpoint_id })))}::jsonb)
+          as v(delivery_id bigint, endpoint_id uuid)
+      ),
+      ins as (
+        insert into webhook_delivery_attempts (delivery_id, endpoint_id, started_at)
+        select delivery_id, endpoint_id, ${nowIso}::timestamptz from v
+        returning id, delivery_id, endpoint_id
+      ),
+      lease as (
+        update webhook_endpoints e set lease_attempt_id = ins.id, lease_expires_at = ${leaseUntil}::timestamptz
+        from ins where e.id = ins.endpoint_id
+      ),
+      d as (
+        update webhook_deliveries d set attempts = d.attempts + 1, first_attempt_at = coalesce(d.first_attempt_at, ${nowIso}::timestamptz),
+          last_attempt_at = ${nowIso}::timestamptz
+        from ins where d.id = ins.delivery_id
+      )
+      select id::text, delivery_id::text from ins`);
+    const attemptByDelivery = new Map(attempts.map((a) => [a.delivery_id, Number(a.id)]));
+    const claimed = go.map((r) => ({
+      attemptId: attemptByDelivery.get(r.delivery_id)!,
+      deliveryId: Number(r.delivery_id),
+      endpointId: r.endpoint_id,
+      attemptNumber: r.attempts + 1,
+      url: r.url,
+      secrets: activeSecrets({ secret: r.secret, previousSecret: r.previous_secret, previousSecretExpiresAt: r.previous_secret_expires_at ? new Date(r.previous_secret_expires_at) : null }, now),
+      eventId: r.event_id,
+      event: r.event,
+      data: r.data,
+      occurredAt: new Date(r.occurred_at),
+    }));
+    return { claimed, nextReadyAt };
+  });
+}
+
+export type AttemptVerdict = "succeeded" | "retry" | "gave_up" | "gone";
+
+/** What an answer means: 2xx is success; 410 means the receiver is gone; everything else is retried. */
+export function judgeOutcome(outcome: HttpOutcome, attemptNumber: number): AttemptVerdict {
+  if (outcome.kind === "response" && outcome.status >= 200 && outcome.status < 300) return "succeeded";
+  if (outcome.kind === "response" && outcome.status === 410) return "gone";
+  return attemptNumber >= MAX_ATTEMPTS ? "gave_up" : "retry";
+}
+
+export function describeOutcome(outcome: HttpOutcome): string | null {
+  if (outcome.kind !== "response") return outcome.error;
+  if (outcome.status >= 200 && outcome.status < 300) return null;
+  if (outcome.status >= 300 && outcome.status < 400) return `HTTP ${outcome.status}: redirects are not followed${outcome.headers.location ? ` (Location: ${outcome.headers.location.slice(0, 300)})` : ""}`;
+  return `HTTP ${outcome.status}`;
+}
+
+/**
+ * Writes one attempt's result in one statement: the attempt, the delivery (done, or its next try),
+ * and the endpoint (lease released, failure streak, disabled on 410 or when the schedule is spent).
+ * The endpoint is only touched while this attempt still holds its lease.
+ */
+export async function recordAttempt(
+  db: Db,
+  deps: OutboundDeps,
+  claim: Pick<ClaimedDelivery, "attemptId" | "deliveryId" | "endpointId" | "attemptNumber" | "url">,
+  outcome: HttpOutcome,
+  options: { test?: boolean } = {},
+): Promise<AttemptVerdict> {
+  const now = clockOf(deps);
+  const nowIso = now.toISOString();
+  // A test is a single attempt outside the queue: never retried, never a reason to disable.
+  const judged = judgeOutcome(outcome, claim.attemptNumber);
+  const verdict: AttemptVerdict = options.test && judged !== "succeeded" ? "gave_up" : judged;
+  const touchEndpoint = !options.test;
+  const ok = verdict === "succeeded";
+  const error = describeOutcome(outcome);
+  const nextAttemptAt = verdict === "retry" ? new Date(now.getTime() + retryDelayMs(claim.attemptNumber, deps.random)) : now;
+  const deliveryStatus = ok ? "succeeded" : verdict === "retry" ? "pending" : "failed";
+  const disableReason = !touchEndpoint
+    ? null
+    : verdict === "gone"
+      ? "The endpoint answered 410 Gone"
+      : verdict === "gave_up"
+        ? `Every attempt failed for about a day (${MAX_ATTEMPTS} attempts); last: ${error ?? "unknown"}`
+        : null;
+  const { rows } = await db.execute<{ just_disabled: boolean }>(sql`
+    with a as (
+      update webhook_delivery_attempts set
+        status = ${outcome.kind === "refused" ? "refused" : ok ? "succeeded" : "failed"}::webhook_attempt_status,
+        finished_at = ${nowIso}::timestamptz, latency_ms = ${outcome.latencyMs},
+        status_code = ${outcome.kind === "response" ? outcome.status : null}::int,
+        error = ${error}::text,
+        response_excerpt = ${outcome.kind === "response" ? outcome.excerpt : null}::text,
+        remote_address = ${outcome.kind === "refused" ? null : outcome.remoteAddress}::text
+      where id = ${claim.attemptId}
+    ),
+    d as (
+      update webhook_deliveries set status = ${deliveryStatus}::webhook_delivery_status,
+        next_attempt_at = ${nextAttemptAt.toISOString()}::timestamptz,
+        last_status_code = ${outcome.kind === "response" ? outcome.status : null}::int,
+        last_error = ${error}::text,
+        completed_at = ${deliveryStatus === "pending" ? null : nowIso}::timestamptz
+      where id = ${claim.deliveryId} and status = 'pending'
+        and (${ok || !touchEndpoint}::boolean or exists (select 1 from webhook_endpoints where id = ${claim.endpointId}::uuid and lease_attempt_id = ${claim.attemptId}))
+    ),
+    e as (
+      update webhook_endpoints set
+        lease_attempt_id = null, lease_expires_at = null,
+        ready_at = greatest(ready_at, ${nextAttemptAt.toISOString()}::timestamptz),
+        consecutive_failures = ${ok ? sql`0` : sql`consecutive_failures + 1`},
+        failing_since = ${ok ? sql`null` : sql`coalesce(failing_since, ${nowIso}::timestamptz)`},
+        status = case when ${disableReason !== null}::boolean and status = 'active' then 'disabled'::webhook_endpoint_status else status end,
+        disabled_at = case when ${disableReason !== null}::boolean and status = 'active' then ${nowIso}::timestamptz else disabled_at end,
+        disabled_reason = case when ${disableReason !== null}::boolean and status = 'active' then ${disableReason}::text else disabled_reason end,
+        updated_at = ${nowIso}::timestamptz
+      where ${touchEndpoint}::boolean and id = ${claim.endpointId}::uuid and lease_attempt_id = ${claim.attemptId}
+      returning (${disableReason !== null}::boolean and status = 'disabled' and disabled_at = ${nowIso}::timestamptz) as just_disabled
+    )
+    select coalesce((select just_disabled from e), false) as just_disabled`);
+  if (rows[0]?.just_disabled) {
+    deps.log?.(`endpoint ${claim.endpointId} disabled: ${disableReason}`);
+    await raiseAndNotify(
+      db,
+      deps.emailer ?? null,
+      {
+        kind: "outbound_webhook_disabled",
+        dedupeKey: claim.endpointId,
+        title: `Webhook endpoint disabled: ${new URL(claim.url).host}`,
+        body: `Postline stopped delivering to ${claim.url}. ${disableReason}. Pending events wait; verify the endpoint again on the Webhooks page to resume.`,
+        severity: "warning",
+      },
+      now,
+    );
+  }
+  return verdict;
+}
+
+/** Sends one claimed delivery and records the result. */
+export async function performDelivery(db: Db, deps: OutboundDeps, claim: ClaimedDelivery): Promise<AttemptVerdict> {
+  const now = clockOf(deps);
+  const body = buildPayload({ event: claim.event, accountId: deps.accountId, occurredAt: claim.occurredAt, data: claim.data });
+  const signed = signRequest({ secrets: claim.secrets, messageId: messageIdFor(claim.eventId), timestamp: now, body });
+  const outcome = await requestWebhook(deps.policy, { method: "POST", url: claim.url, headers: signed.headers, body, timeoutMs: deps.timeoutMs });
+  return recordAttempt(db, deps, claim, outcome);
+}
+
+export interface DeliveryRunResult {
+  attempted: number;
+  succeeded: number;
+  failed: number;
+  stoppedBy: "idle" | "budget";
+}
+
+/**
+ * Delivers until nothing is due (after lingering `lingerMs` for new work) or the time budget is
+ * spent, with up to `concurrency` requests in flight (never more than one per endpoint).
+ */
+export async function runOutboundDelivery(
+  db: Db,
+  deps: OutboundDeps,
+  options: { budgetMs?: number; concurrency?: number; lingerMs?: number; pollMs?: number; claimBatch?: number; signal?: AbortSignal } = {},
+): Promise<DeliveryRunResult> {
+  const started = Date.now();
+  const deadline = started + (options.budgetMs ?? 40_000);
+  const lingerUntil = started + (options.lingerMs ?? 0);
+  const concurrency = options.concurrency ?? 32;
+  const pollMs = options.pollMs ?? 100;
+  const result: DeliveryRunResult = { attempted: 0, succeeded: 0, failed: 0, stoppedBy: "idle" };
+  const running = new Set<Promise<void>>();
+  // A finished request wakes the loop (after a few ms, so several completions share one claim).
+  let signaled = false;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    signaled = true;
+    wake?.();
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (signaled) {
+        signaled = false;
+        return resolve();
+      }
+      let timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        signaled = false;
+        resolve();
+      }
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        timer = setTimeout(done, 3);
+      };
+    });
+
+  for (;;) {
+    if (options.signal?.aborted) break;
+    if (Date.now() >= deadline) {
+      result.stoppedBy = "budget";
+      break;
+    }
+    const free = concurrency - running.size;
+    let claim: ClaimResult = { claimed: [], nextReadyAt: null };
+    if (free > 0) {
+      try {
+        claim = await claimDeliveries(db, deps, Math.min(free, options.claimBatch ?? 50));
+      } catch (error) {
+        deps.log?.(`claiming deliveries failed: ${String(error)}`);
+        await sleep(pollMs * 5);
+        continue;
+      }
+    }
+    for (const c of claim.claimed) {
+      result.attempted++;
+      const p: Promise<void> = performDelivery(db, deps, c)
+        .then((v) => {
+          if (v === "succeeded") result.succeeded++;
+          else result.failed++;
+        })
+        .catch((error) => deps.log?.(`delivery ${c.deliveryId} could not be recorded: ${String(error)}; its lease will expire and it is tried again`))
+        .finally(() => {
+          running.delete(p);
+          notify();
+        });
+      running.add(p);
+    }
+    if (claim.claimed.length > 0 && claim.claimed.length === free) continue;
+    if (running.size === 0 && claim.claimed.length === 0 && Date.now() >= lingerUntil) {
+      if (!claim.nextReadyAt || claim.nextReadyAt.getTime() - clockOf(deps).getTime() > pollMs * 10) break;
+    }
+    // Sleep until a request finishes, a deferred endpoint becomes ready, or the poll interval passes;
+    // a short floor lets several completions share one claim.
+    const untilReady = claim.nextReadyAt ? Math.max(0, claim.nextReadyAt.getTime() - clockOf(deps).getTime()) : pollMs;
+    await sleep(Math.max(5, Math.min(pollMs, untilReady, deadline - Date.now())));
+  }
+  await Promise.all(running);
+  return result;
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import type { WebhookRatePeriod } from "@/db/schema";
+
+/** Every event an endpoint can subscribe to, in the order the dashboard lists them. */
+export const WEBHOOK_EVENT_TYPES = [
+  "Email.Sent",
+  "Email.Delivered",
+  "Email.Opened",
+  "Email.Clicked",
+  "Email.Bounced",
+  "Email.SpamComplaint",
+  "Contact.Unsubscribed",
+  "Contact.Updated",
+  "Campaign.Sent",
+  "User.LoggedIn",
+  "Webhook.Test",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES, { error: `Unknown event; use one of ${WEBHOOK_EVENT_TYPES.join(", ")}` });
+
+export const EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
+  "Email.Sent": "Postmark accepted a message",
+  "Email.Delivered": "The recipient's server accepted a message",
+  "Email.Opened": "A recipient opened a message",
+  "Email.Clicked": "A recipient clicked a tracked link",
+  "Email.Bounced": "A message bounced",
+  "Email.SpamComplaint": "A recipient marked a message as spam",
+  "Contact.Unsubscribed": "A contact unsubscribed",
+  "Contact.Updated": "A contact's details or status changed",
+  "Campaign.Sent": "A campaign finished sending",
+  "User.LoggedIn": "Someone signed in to Postline",
+  "Webhook.Test": "A test sent from the dashboard or the API",
+};
+
+export const RATE_PERIOD_MS: Record<WebhookRatePeriod, number> = {
+  second: 1_000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
+
+/** An event as it goes into the outbox: the `data` of the payload and when it happened. */
+export interface OutboundEvent {
+  event: WebhookEventType;
+  data: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+/** The payload every endpoint receives: `{ event, account_id, created_on (unix seconds), data }`. */
+export function buildPayload(input: { event: string; accountId: string; occurredAt: Date; data: unknown }): string {
+  return JSON.stringify({
+    event: input.event,
+    account_id: input.accountId,
+    created_on: Math.floor(input.occurredAt.getTime() / 1000),
+    data: input.data,
+  });
+}
+
+/** Realistic sample data per event type, for the test tool. */
+export function sampleEventData(event: WebhookEventType, now: Date): Record<string, unknown> {
+  const message = {
+    message_id: "00000000-0000-4000-8000-000000000001",
+    postmark_message_id: "b7bc2f4a-e38e-4336-af7d-e6c392c2f817",
+    campaign_id: "00000000-0000-4000-8000-0000000000c1",
+    contact_id: "00000000-0000-4000-8000-0000000000a1",
+    recipient: "ada@example.com",
+    subject: "Our spring newsletter",
+    tag: null,
+  };
+  const at = now.toISOString();
+  switch (event) {
+    case "Email.Sent":
+      return { ...message, sent_at: at };
+    case "Email.Delivered":
+      return { ...message, delivered_at: at, details: "smtp;250 2.0.0 OK" };
+    case "Email.Opened":
+      return { ...message, opened_at: at, first_open: true, platform: "Desktop", client: "Thunderbird" };
+    case "Email.Clicked":
+      return { ...message, clicked_at: at, link: "https://example.com/spring", platform: "Mobile" };
+    case "Email.Bounced":
+      return { ...message, bounced_at: at, type: "HardBounce", description: "The server was unable to deliver your message", inactive: true };
+    case "Email.SpamComplaint":
+      return { ...message, complained_at: at };
+    case "Contact.Unsubscribed":
+      return { contact_id: message.contact_id, email: message.recipient, reason: "Unsubscribe link", message_id: message.message_id, unsubscribed_at: at };
+    case "Contact.Updated":
+      return { contact_id: message.contact_id, email: message.recipient, name: "Ada Lovelace", status: "subscribed", fields: { city: "London" }, updated_at: at };
+    case "Campaign.Sent":
+      return { campaign_id: message.campaign_id, name: "Spring newsletter", subject: message.subject, recipients: 1200, sent: 1188, failed: 2, suppressed: 10, completed_at: at };
+    case "User.LoggedIn":
+      return { user_id: "00000000-0000-4000-8000-0000000000b1", email: "admin@example.com", role: "admin", ip: "203.0.113.7", logged_in_at: at };
+    case "Webhook.Test":
+      return { message: "This is a test event from Postline.", sent_at: at };
+  }
+}

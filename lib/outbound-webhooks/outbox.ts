@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { DbOrTx } from "@/db";
+import type { messages } from "@/db/schema";
+import type { ExtractedEvent } from "@/lib/ingest/extract";
+import type { OutboundEvent, WebhookEventType } from "./events";
+
+/**
+ * The outbox. Callers pass their open transaction: the deliveries commit (or roll back) with the
+ * event that causes them, so an event is never announced without having happened, nor lost after.
+ *
+ * Fan-out is one INSERT … SELECT per call whatever the number of endpoints: the event row is written
+ * once, and only when some active endpoint subscribes to it (most Email.Opened events have no
+ * subscriber, and then cost one index lookup on a small table).
+ */
+
+export async function enqueueOutboundEvents(tx: DbOrTx, events: OutboundEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = events.map((e) => ({ id: randomUUID(), event: e.event, data: e.data, at: e.occurredAt.toISOString() }));
+  const result = await tx.execute(sql`
+    with src as materialized (
+      select (e->>'id')::uuid as id, e->>'event' as event, e->'data' as data, (e->>'at')::timestamptz as occurred_at, ord
+      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as t(e, ord)
+    ),
+    subs as materialized (
+      select id, events from webhook_endpoints where status = 'active'
+    ),
+    fan as materialized (
+      select src.id as event_id, src.event, src.ord, subs.id as endpoint_id
+      from src join subs on src.event = any(subs.events)
+    ),
+    ev as (
+      insert into webhook_events (id, event, data, occurred_at)
+      select id, event, data, occurred_at from src where exists (select 1 from fan where fan.event_id = src.id)
+    )
+    insert into webhook_deliveries (endpoint_id, event_id, event)
+    select endpoint_id, event_id, event from fan order by ord, endpoint_id`);
+  return result.rowCount ?? 0;
+}
+
+/** One event into the outbox, in the caller's transaction. */
+export async function enqueueOutboundEvent(tx: DbOrTx, event: OutboundEvent): Promise<number> {
+  return enqueueOutboundEvents(tx, [event]);
+}
+
+type MessageRow = typeof messages.$inferSelect;
+
+/** The message part every Email.* payload carries. */
+export function messageData(m: Pick<MessageRow, "id" | "postmarkMessageId" | "campaignId" | "contactId" | "toEmail" | "subject" | "tag">) {
+  return {
+    message_id: m.id,
+    postmark_message_id: m.postmarkMessageId,
+    campaign_id: m.campaignId,
+    contact_id: m.contactId,
+    recipient: m.toEmail,
+    subject: m.subject,
+    tag: m.tag,
+  };
+}
+
+/** Maps a stored Postmark event to the Postline event it announces (null: nothing to announce). */
+export function outboundEventForIngested(message: MessageRow, e: ExtractedEvent): OutboundEvent | null {
+  const base = messageData(message);
+  const at = e.occurredAt.toISOString();
+  const d = e.details;
+  let event: WebhookEventType;
+  let data: Record<string, unknown>;
+  switch (e.effect.kind) {
+    case "delivered":
+      event = "Email.Delivered";
+      data = { ...base, delivered_at: at, details: d.details ?? null };
+      break;
+    case "opened":
+      event = "Email.Opened";
+      data = { ...base, opened_at: at, first_open: d.firstOpen ?? null, platform: d.platform ?? null, client: d.client ?? null };
+      break;
+    case "clicked":
+      event = "Email.Clicked";
+      data = { ...base, clicked_at: at, link: d.link ?? null, platform: d.platform ?? null };
+      break;
+    case "bounced":
+      event = "Email.Bounced";
+      data = { ...base, bounced_at: at, type: d.type ?? null, description: d.description ?? null, inactive: d.inactive ?? null };
+      break;
+    case "spam_complaint":
+      event = "Email.SpamComplaint";
+      data = { ...base, complained_at: at };
+      break;
+    case "subscription":
+      // Only the recipient's own unsubscribe; suppressions after a bounce or complaint have their event.
+      if (!e.effect.suppress || (e.effect.reason !== "ManualSuppression" && e.effect.reason !== null)) return null;
+      event = "Contact.Unsubscribed";
+      data = { contact_id: message.contactId, email: e.recipient, reason: "Unsubscribed through Postmark", message_id: message.id, unsubscribed_at: at };
+      break;
+    case "delayed":
+      return null;
+  }
+  return { event, data, occurredAt: e.occurredAt };
+}
+
+/** Hook for ingestion: announces a newly stored Postmark event that belongs to a message. */
+export async function enqueueIngestedEvent(tx: DbOrTx, message: MessageRow, e: ExtractedEvent): Promise<void> {
+  const event = outboundEventForIngested(message, e);
+  if (event) await enqueueOutboundEvent(tx, event);
+}
+
+/**
+ * Hook for dispatch: Email.Sent for every message of a batch Postmark accepted, one statement for the
+ * whole batch (rows as returned by the batch's update: those with a Postmark MessageID were sent).
+ */
+export async function enqueueEmailsSent(tx: DbOrTx, rows: { status: string; postmark_message_id: string | null }[]): Promise<number> {
+  const ids = rows.filter((r) => r.status === "sent" && r.postmark_message_id).map((r) => r.postmark_message_id!);
+  if (ids.length === 0) return 0;
+  const result = await tx.execute(sql`
+    with subs as materialized (
+      select id from webhook_endpoints where status = 'active' and 'Email.Sent' = any(events)
+    ),
+    src as materialized (
+      select gen_random_uuid() as event_id, m.id, m.postmark_message_id, m.campaign_id, m.contact_id, m.to_email, m.subject, m.tag,
+             coalesce(m.sent_at, now()) as sent_at
+      from messages m
+      where m.postmark_message_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        and exists (select 1 from subs)
+    ),
+    ev as (
+      insert into webhook_events (id, event, data, occurred_at)
+      select event_id, 'Email.Sent', jsonb_build_object(
+        'message_id', id, 'postmark_message_id', postmark_message_id, 'campaign_id', campaign_id, 'contact_id', contact_id,
+        'recipient', to_email, 'subject', subject, 'tag', tag,
+        'sent_at', to_char(sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), sent_at
+      from src
+    )
+    insert into webhook_deliveries (endpoint_id, event_id, event)
+    select subs.id, src.event_id, 'Email.Sent' from src cross join subs order by src.sent_at, src.id, subs.id`);
+  return result.rowCount ?? 0;
+}
+
+/** Hook for dispatch: Campaign.Sent for campaigns that just finished. */
+export async function enqueueCampaignsSent(tx: DbOrTx, campaignIds: string[]): Promise<number> {
+  if (campaignIds.length === 0) return 0;
+  const result = await tx.execute<{ id: string; name: string; subject: string; recipient_count: number; sent_count: number; failed_count: number; suppressed_count: number; completed_at: string }>(sql`
+    select id, name, subject, recipient_count, sent_count, failed_count, suppressed_count, completed_at::text
+    from campaigns where id in (select (jsonb_array_elements_text(${JSON.stringify(campaignIds)}::jsonb))::uuid)`);
+  return enqueueOutboundEvents(
+    tx,
+    result.rows.map((c) => {
+      const at = c.completed_at ? new Date(c.completed_at) : new Date();
+      return {
+        event: "Campaign.Sent" as const,
+        data: { campaign_id: c.id, name: c.name, subject: c.subject, recipients: c.recipient_count, sent: c.sent_count, failed: c.failed_count, suppressed: c.suppressed_count, completed_at: at.toISOString() },
+        occurredAt: at,
+      };
+    }),
+  );
+}
+
+/** Hook for Postline's own unsubscribe link and one-click header. */
+export async function enqueueContactUnsubscribed(
+  tx: DbOrTx,
+  input: { contactId: string | null; email: string; reason: string; messageId: string | null; at: Date },
+): Promise<number> {
+  return enqueueOutboundEvent(tx, {
+    event: "Contact.Unsubscribed",
+    data: { contact_id: input.contactId, email: input.email, reason: input.reason, message_id: input.messageId, unsubscribed_at: input.at.toISOString() },
+    occurredAt: input.at,
+  });
+}
+
+/** Hook for sign-in. */
+export async function enqueueUserLoggedIn(tx: DbOrTx, user: { id: string; email: string; role: string }, ip: string, at: Date): Promise<number> {
+  return enqueueOutboundEvent(tx, {
+    event: "User.LoggedIn",
+    data: { user_id: user.id, email: user.email, role: user.role, ip, logged_in_at: at.toISOString() },
+    occurredAt: at,
+  });
+}

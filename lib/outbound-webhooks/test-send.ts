@@ -1,0 +1,86 @@
+import { and, isNotNull, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { webhookDeliveries, webhookEndpoints, webhookEvents } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { clockOf, type OutboundDeps } from "./deps";
+import { recordAttempt } from "./delivery";
+import { getEndpointOrThrow, type WebhookEndpoint } from "./endpoints";
+import { buildPayload, RATE_PERIOD_MS, sampleEventData, type WebhookEventType } from "./events";
+import { requestWebhook } from "./http";
+import { activeSecrets, messageIdFor, signRequest } from "./signing";
+
+export interface TestSendResult {
+  endpointId: string;
+  deliveryId: number;
+  url: string;
+  ok: boolean;
+  request: { method: "POST"; headers: Record<string, string>; body: string };
+  /** What each signature covers: the raw body, and Standard Webhooks' "id.timestamp.body". */
+  signedContent: { xSignature: string; standardWebhooks: string };
+  signatures: { xSignature: string; webhookSignature: string };
+  response: { status: number; headers: Record<string, string>; body: string } | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+/**
+ * Sends a Webhook.Test (or a sample of any event type) to one endpoint now, outside the queue, and
+ * returns everything needed to debug a receiver: the request, what was signed, the signatures, and
+ * the answer. It is logged like any delivery and counts toward the endpoint's rate limit.
+ */
+export async function sendTestEvent(db: Db, endpointId: string, input: { event?: WebhookEventType }, deps: OutboundDeps): Promise<TestSendResult> {
+  const endpoint = await getEndpointOrThrow(db, endpointId);
+  return sendTestTo(db, endpoint, input.event ?? "Webhook.Test", deps);
+}
+
+/** The test to every verified, non-archived endpoint. */
+export async function sendTestEventToAll(db: Db, input: { event?: WebhookEventType }, deps: OutboundDeps): Promise<TestSendResult[]> {
+  const endpoints = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(isNotNull(webhookEndpoints.verifiedAt), sql`${webhookEndpoints.status} in ('active', 'disabled')`));
+  return Promise.all(endpoints.map((e) => sendTestTo(db, e, input.event ?? "Webhook.Test", deps)));
+}
+
+async function sendTestTo(db: Db, endpoint: WebhookEndpoint, event: WebhookEventType, deps: OutboundDeps): Promise<TestSendResult> {
+  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
+  if (!endpoint.verifiedAt) throw new AppError("not_verified", "Verify ownership of the endpoint before sending to it", 409);
+  const now = clockOf(deps);
+  const data = sampleEventData(event, now);
+  const claim = await db.transaction(async (tx) => {
+    // The same window the queue counts in, under the same row lock: a test never breaks the limit.
+    await tx.execute(sql`select 1 from webhook_endpoints where id = ${endpoint.id}::uuid for update`);
+    const { rows } = await tx.execute<{ n: number }>(sql`
+      select count(*)::int as n from webhook_delivery_attempts
+      where endpoint_id = ${endpoint.id}::uuid and started_at > ${new Date(now.getTime() - RATE_PERIOD_MS[endpoint.rateLimitPeriod]).toISOString()}::timestamptz`);
+    if ((rows[0]?.n ?? 0) >= endpoint.rateLimit) {
+      throw new AppError("rate_limited", `The endpoint's rate limit (${endpoint.rateLimit} per ${endpoint.rateLimitPeriod}) is reached; try again shortly`, 429);
+    }
+    const [ev] = await tx.insert(webhookEvents).values({ event, data, occurredAt: now, createdAt: now }).returning();
+    const [delivery] = await tx
+      .insert(webhookDeliveries)
+      .values({ endpointId: endpoint.id, eventId: ev.id, event, isTest: true, attempts: 1, firstAttemptAt: now, lastAttemptAt: now, createdAt: now, nextAttemptAt: now })
+      .returning();
+    const attempt = await tx.execute<{ id: string }>(sql`
+      insert into webhook_delivery_attempts (delivery_id, endpoint_id, started_at) values (${delivery.id}, ${endpoint.id}::uuid, ${now.toISOString()}::timestamptz)
+      returning id::text`);
+    return { ev, delivery, attemptId: Number(attempt.rows[0].id) };
+  });
+  const body = buildPayload({ event, accountId: deps.accountId, occurredAt: now, data });
+  const signed = signRequest({ secrets: activeSecrets(endpoint, now), messageId: messageIdFor(claim.ev.id), timestamp: now, body });
+  const outcome = await requestWebhook(deps.policy, { method: "POST", url: endpoint.url, headers: signed.headers, body, timeoutMs: deps.timeoutMs });
+  const verdict = await recordAttempt(db, deps, { attemptId: claim.attemptId, deliveryId: claim.delivery.id, endpointId: endpoint.id, attemptNumber: 1, url: endpoint.url }, outcome, { test: true });
+  const ok = verdict === "succeeded";
+  return {
+    endpointId: endpoint.id,
+    deliveryId: claim.delivery.id,
+    url: endpoint.url,
+    ok,
+    request: { method: "POST", headers: { "content-type": "application/json", ...signed.headers }, body },
+    signedContent: signed.signedContent,
+    signatures: { xSignature: signed.headers["x-signature"], webhookSignature: signed.headers["webhook-signature"] },
+    response: outcome.kind === "response" ? { status: outcome.status, headers: outcome.headers, body: outcome.excerpt } : null,
+    error: outcome.kind === "response" ? (ok ? null : `HTTP ${outcome.status}`) : outcome.error,
+    latencyMs: outcome.latencyMs,
+  };
+}

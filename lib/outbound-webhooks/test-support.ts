@@ -1,0 +1,69 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  at: number;
+}
+
+export type Responder = (req: ReceivedRequest) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number };
+
+/**
+ * A webhook receiver on 127.0.0.1 for tests and the benchmark: records what arrives and answers as
+ * `respond` says (200 by default). `files` serves GET paths (the verification file).
+ */
+export async function startReceiver(options: { respond?: Responder; files?: Record<string, string>; latencyMs?: number; keepBodies?: boolean } = {}) {
+  const received: ReceivedRequest[] = [];
+  const files = { ...(options.files ?? {}) };
+  let respond: Responder = options.respond ?? (() => ({ status: 200, body: "ok" }));
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const r: ReceivedRequest = {
+        method: req.method ?? "",
+        path: req.url ?? "/",
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v ?? "")])),
+        body: options.keepBodies === false ? "" : Buffer.concat(chunks).toString("utf8"),
+        at: Date.now(),
+      };
+      if (req.method === "GET") {
+        const file = files[(req.url ?? "").split("?")[0]];
+        res.writeHead(file === undefined ? 404 : 200, { "content-type": "text/plain" });
+        res.end(file ?? "not found");
+        return;
+      }
+      received.push(r);
+      const answer = respond(r);
+      const send = () => {
+        res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
+        res.end(answer.body ?? "");
+      };
+      const delay = answer.delayMs ?? options.latencyMs ?? 0;
+      if (delay > 0) setTimeout(send, delay);
+      else send();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: (path = "/hooks/postline") => `http://127.0.0.1:${port}${path}`,
+    received,
+    files,
+    setResponder(r: Responder) {
+      respond = r;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
