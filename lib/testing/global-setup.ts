@@ -8,10 +8,23 @@ declare module "vitest" {
   export interface ProvidedContext {
     adminDatabaseUrl: string;
     templateDatabase: string;
+    databasePrefix: string;
   }
 }
 
-const TEMPLATE = "postline_test_template";
+// Names carry this run's pid, so concurrent runs in one checkout never touch each other's databases,
+// and leftovers of runs that died (pid gone) are recognised and dropped.
+const RUN = `postline_t${process.pid}`;
+const TEMPLATE = `${RUN}_template`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /**
  * One PostgreSQL for the whole run (DATABASE_URL, or an embedded one), and one migrated template
@@ -25,11 +38,12 @@ export default async function setup(project: TestProject) {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    // Drop leftovers of earlier runs (a killed run cannot clean up after itself).
-    const { rows } = await admin.query<{ datname: string }>(
-      "select datname from pg_database where datname like 'postline_test_%'",
-    );
-    for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
+    // Drop leftovers of earlier runs that died (a killed run cannot clean up after itself).
+    const { rows } = await admin.query<{ datname: string }>("select datname from pg_database where datname ~ '^postline_t[0-9]+_'");
+    for (const { datname } of rows) {
+      const pid = Number(/^postline_t(\d+)_/.exec(datname)?.[1]);
+      if (!alive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`);
+    }
     await admin.query(`create database "${TEMPLATE}"`);
   } finally {
     await admin.end();
@@ -38,7 +52,13 @@ export default async function setup(project: TestProject) {
 
   project.provide("adminDatabaseUrl", adminUrl);
   project.provide("templateDatabase", TEMPLATE);
+  project.provide("databasePrefix", RUN);
   return async () => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect().catch(() => {});
+    const { rows: mine } = await c.query<{ datname: string }>("select datname from pg_database where datname like $1", [`${RUN}_%`]).catch(() => ({ rows: [] as { datname: string }[] }));
+    for (const { datname } of mine) await c.query(`drop database if exists "${datname}" with (force)`).catch(() => {});
+    await c.end().catch(() => {});
     await server?.stop();
   };
 }
