@@ -4,7 +4,8 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { fromError, invalid, type ActionResult } from "@/lib/actions/result";
-import { requireUser } from "@/lib/auth/session";
+import { requireAdmin, requireUser } from "@/lib/auth/session";
+import { reconcile } from "@/lib/reconcile/run";
 import {
   campaignInputSchema,
   cancelCampaign,
@@ -135,4 +136,14 @@ export async function testSendAction(_prev: ActionResult | null, form: FormData)
   });
   if (message.status === "failed") return { ok: false, error: `Postmark refused the test: ${message.errorMessage}` };
   return { ok: true, message: `Test sent to ${user.email}.` };
+}
+
+/** Admin: compare every message of the campaign with Postmark now (within one function's time). */
+export async function resyncCampaignAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireAdmin();
+  const { campaignId } = idSchema.parse(Object.fromEntries(form));
+  const r = await reconcile(getAppDb(), { postmark: getSendingDeps().postmark, budgetMs: 45_000 }, { trigger: "manual", campaignId });
+  if (r.skipped) return { ok: false, error: "Another reconciliation run is in progress; try again in a minute." };
+  revalidatePath(`/campaigns/${campaignId}`);
+  return { ok: true, message: `Checked ${r.checked} message(s), recovered ${r.recovered} event(s)${r.remaining ? `; ${r.remaining} left for the next run` : ""}.` };
 }

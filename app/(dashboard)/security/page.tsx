@@ -8,6 +8,7 @@ import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
 import { listAlerts } from "@/lib/alerts/alerts";
 import { requireAdmin } from "@/lib/auth/session";
 import { countSuspiciousByHour, listSuspiciousReasons, listSuspiciousRequests, topSuspiciousSources } from "@/lib/security/suspicious-requests";
+import { listReconcileRuns } from "@/lib/reconcile/run";
 import { getAppDb } from "@/lib/server";
 import { acknowledgeAlertAction, acknowledgeSuspiciousAction } from "./actions";
 
@@ -26,12 +27,13 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
   const now = new Date();
   const from = new Date(now.getTime() - q.hours * 3_600_000);
   const filter = { reason: q.reason || undefined, ip: q.ip || undefined, from };
-  const [rows, hourly, sources, reasons, alerts] = await Promise.all([
+  const [rows, hourly, sources, reasons, alerts, runs] = await Promise.all([
     listSuspiciousRequests(db, { ...filter, limit: 100 }),
     countSuspiciousByHour(db, filter),
     topSuspiciousSources(db, filter),
     listSuspiciousReasons(db),
     listAlerts(db, { openOnly: true }),
+    listReconcileRuns(db, 10),
   ]);
   const buckets: string[] = [];
   for (let t = Math.floor(from.getTime() / 3_600_000) * 3_600_000; t <= now.getTime(); t += 3_600_000) buckets.push(new Date(t).toISOString().slice(0, 13) + ":00:00Z");
@@ -151,6 +153,47 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
             </Table>
           </>
         )}
+
+        <Card title="Reconciliation runs" description="Each run compares messages with Postmark's Messages API and recovers events the webhooks missed (cron every 5 minutes, or a resync by hand).">
+          {runs.length === 0 ? (
+            <p className="text-sm text-slate-500">No run yet. The first one starts with the next cron tick.</p>
+          ) : (
+            <table className="w-full text-sm" aria-label="Reconciliation runs">
+              <thead>
+                <tr className="text-left text-xs uppercase text-slate-500">
+                  <th className="py-1">Started</th>
+                  <th className="py-1">Trigger</th>
+                  <th className="py-1">Status</th>
+                  <th className="py-1 text-right">Took</th>
+                  <th className="py-1 text-right">Checked</th>
+                  <th className="py-1 text-right">Recovered</th>
+                  <th className="py-1 text-right">API calls</th>
+                  <th className="py-1 text-right">Left</th>
+                  <th className="py-1">Errors</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {runs.map((r) => (
+                  <tr key={r.id}>
+                    <td className="py-1.5">{formatDateTime(r.startedAt)}</td>
+                    <td className="py-1.5 text-xs">{r.trigger.startsWith("manual:campaign:") ? "campaign resync" : r.trigger}</td>
+                    <td className="py-1.5">
+                      <Badge tone={r.status === "done" ? "green" : r.status === "running" ? "blue" : "red"}>{r.status}</Badge>
+                    </td>
+                    <td className="py-1.5 text-right tabular-nums">{r.finishedAt ? `${((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(1)} s` : "—"}</td>
+                    <td className="py-1.5 text-right tabular-nums">{r.checked}</td>
+                    <td className="py-1.5 text-right tabular-nums">{r.recovered + r.adopted + r.linkedOrphans}</td>
+                    <td className="py-1.5 text-right tabular-nums">{r.apiCalls}</td>
+                    <td className="py-1.5 text-right tabular-nums">{r.remaining}</td>
+                    <td className="max-w-xs truncate py-1.5 text-xs text-red-700" title={r.errors.join("\n")}>
+                      {r.errors.length ? `${r.errors.length}: ${r.errors[0]}` : "—"}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
       </div>
     </>
   );

@@ -11,6 +11,8 @@ import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { getCampaignActivity, listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/server";
+import { InlineAction } from "@/components/ui/inline-action";
+import { resyncCampaignAction } from "../actions";
 import { StackedBars } from "@/components/charts/stacked-bars";
 import { RecipientsSection } from "@/components/campaigns/recipients-section";
 import { z } from "zod";
@@ -50,7 +52,7 @@ const viewSchema = z.object({
 });
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
-  await requireUser("marketer");
+  const user = await requireUser("marketer");
   const { campaignId } = await params;
   const view = viewSchema.parse(await searchParams);
   if (!/^[0-9a-f-]{36}$/.test(campaignId)) notFound();
@@ -111,6 +113,11 @@ export default async function CampaignPage({ params, searchParams }: { params: P
                 <Stat label="Skipped" value={campaign.suppressedCount} />
               </dl>
               <CampaignActions campaignId={campaignId} status={campaign.status} recipients={campaign.recipientCount} />
+              {user.role === "admin" ? (
+                <div className="border-t border-slate-100 pt-3">
+                  <InlineAction action={resyncCampaignAction} fields={{ campaignId }} label="Resync with Postmark" />
+                </div>
+              ) : null}
             </div>
           </Card>
         )}
