@@ -23,15 +23,15 @@ const args = process.argv.slice(2);
 const ITERATIONS = Number(args[args.indexOf("--iterations") + 1]) || 100;
 const BIG = 200_000;
 const SMALL_CAMPAIGNS = 99;
-const SMALL = 2_000;
+const SMALL = 3_500;
 
 async function seed(db: Db) {
   const started = performance.now();
   await db.execute(sql`
     insert into campaigns (id, name, from_email, subject, html, status, recipient_count, sent_count, started_at, completed_at)
     select gen_random_uuid(), 'Campaign ' || g, 'news@bench.test', 'Subject ' || g, '<p>hi</p>', 'sent',
-           case when g = 0 then ${BIG} else ${SMALL} end, case when g = 0 then ${BIG} else ${SMALL} end, now() - interval '2 days', now() - interval '2 days'
-    from generate_series(0, ${SMALL_CAMPAIGNS}) g`);
+           case when g = 0 then ${BIG}::int else ${SMALL}::int end, case when g = 0 then ${BIG}::int else ${SMALL}::int end, now() - interval '2 days', now() - interval '2 days'
+    from generate_series(0, ${SMALL_CAMPAIGNS}::int) g`);
   // One message per recipient; outcome decided by the row number: 60% open, 25% click, 3% bounce.
   await db.execute(sql`
     with c as (select id, recipient_count, row_number() over (order by name) as n from campaigns)
@@ -103,7 +103,8 @@ async function explainPath(db: Db, fn: () => Promise<unknown>): Promise<string> 
   const original = client.query.bind(client);
   (client as unknown as { query: unknown }).query = (config: unknown, values?: unknown) => {
     const text = typeof config === "string" ? config : (config as { text: string }).text;
-    const vals = (typeof config === "string" ? values : (config as { values?: unknown[] }).values) as unknown[] | undefined;
+    // drizzle passes ({ text, rowMode, types }, params); plain callers pass (text, params) or ({ text, values }).
+    const vals = (typeof config === "string" ? values : ((config as { values?: unknown[] }).values ?? values)) as unknown[] | undefined;
     if (/^\s*select/i.test(text)) statements.push({ text, values: vals ?? [] });
     return original(config as never, values as never);
   };
