@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { canonicalIp, guardedLookup, judgeAddress, RefusedAddressError, type AddressPolicy } from "./address-policy";
+import { canonicalIp, guardedLookup, judgeAddress, RefusedAddressError, resolveAllowed, type AddressPolicy } from "./address-policy";
 
 export const DELIVERY_TIMEOUT_MS = 15_000;
 export const RESPONSE_EXCERPT_BYTES = 2048;
@@ -20,11 +20,29 @@ const agents = {
  * One HTTP request to a webhook target: the refusal list checked at connect time, no redirects
  * followed (a 3xx is just an answer), a hard deadline, and only the first bytes of the answer kept.
  */
-export function requestWebhook(
+export async function requestWebhook(
   policy: AddressPolicy,
   input: { method: "POST" | "GET"; url: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; maxBytes?: number },
 ): Promise<HttpOutcome> {
   const started = performance.now();
+  const hostname = new URL(input.url).hostname;
+  // Every request re-checks the name, even when a kept-alive socket would be reused: a name that now
+  // points somewhere refused is refused, whatever an older connection was checked against.
+  if (!canonicalIp(hostname)) {
+    try {
+      await resolveAllowed(policy, hostname);
+    } catch (error) {
+      return { kind: "refused", error: (error as Error).message, latencyMs: Math.round(performance.now() - started) };
+    }
+  }
+  return send(policy, input, started);
+}
+
+function send(
+  policy: AddressPolicy,
+  input: { method: "POST" | "GET"; url: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; maxBytes?: number },
+  started: number,
+): Promise<HttpOutcome> {
   const elapsed = () => Math.round(performance.now() - started);
   const url = new URL(input.url);
   const literal = canonicalIp(url.hostname);

@@ -11,7 +11,8 @@ import type { OutboundEvent, WebhookEventType } from "./events";
  *
  * Fan-out is one INSERT … SELECT per call whatever the number of endpoints: the event row is written
  * once, and only when some active endpoint subscribes to it (most Email.Opened events have no
- * subscriber, and then cost one index lookup on a small table).
+ * subscriber, and then cost one index lookup on a small table). A delivery is due from the moment its
+ * event happened (never later than the insert).
  */
 
 export async function enqueueOutboundEvents(tx: DbOrTx, events: OutboundEvent[]): Promise<number> {
@@ -33,8 +34,9 @@ export async function enqueueOutboundEvents(tx: DbOrTx, events: OutboundEvent[])
       insert into webhook_events (id, event, data, occurred_at)
       select id, event, data, occurred_at from src where exists (select 1 from fan where fan.event_id = src.id)
     )
-    insert into webhook_deliveries (endpoint_id, event_id, event)
-    select endpoint_id, event_id, event from fan order by ord, endpoint_id`);
+    insert into webhook_deliveries (endpoint_id, event_id, event, next_attempt_at)
+    select fan.endpoint_id, fan.event_id, fan.event, least(src.occurred_at, now())
+    from fan join src on src.id = fan.event_id order by fan.ord, fan.endpoint_id`);
   return result.rowCount ?? 0;
 }
 
@@ -130,8 +132,8 @@ export async function enqueueEmailsSent(tx: DbOrTx, rows: { status: string; post
         'sent_at', to_char(sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), sent_at
       from src
     )
-    insert into webhook_deliveries (endpoint_id, event_id, event)
-    select subs.id, src.event_id, 'Email.Sent' from src cross join subs order by src.sent_at, src.id, subs.id`);
+    insert into webhook_deliveries (endpoint_id, event_id, event, next_attempt_at)
+    select subs.id, src.event_id, 'Email.Sent', least(src.sent_at, now()) from src cross join subs order by src.sent_at, src.id, subs.id`);
   return result.rowCount ?? 0;
 }
 
