@@ -41,6 +41,8 @@ const appEnvSchema = z
     ALLOW_PRIVATE_WEBHOOK_URLS: z.string().default(""),
     // "off" (default), "postmark" (Postmark's published webhook IPs), or a comma list of IPs/CIDRs.
     POSTMARK_WEBHOOK_IP_ALLOWLIST: z.string().default("off"),
+    // Benchmarks only: exposes POST /api/bench/noop, the baseline the ingestion benchmark compares with.
+    POSTLINE_BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   })
   .superRefine((env, ctx) => {
     // Half-configured basic auth would silently disable the check: refuse it.
