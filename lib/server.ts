@@ -7,6 +7,8 @@ import type { AlertEmailer } from "@/lib/alerts/alerts";
 import { createAlertEmailer } from "@/lib/alerts/emailer";
 import type { WebhookConfig } from "@/lib/ingest/webhook";
 import { POSTMARK_WEBHOOK_IPS } from "@/lib/ingest/source-ip";
+import { createAddressPolicy } from "@/lib/outbound-webhooks/address-policy";
+import type { OutboundDeps } from "@/lib/outbound-webhooks/deps";
 
 /** The app's database handle, configured from the validated environment. */
 export function getAppDb(): Db {
@@ -57,4 +59,20 @@ export function getWebhookConfig(): WebhookConfig {
     };
   }
   return webhookConfig;
+}
+
+let outboundDeps: OutboundDeps | undefined;
+
+/** Outbound webhooks: the refusal list's exceptions (ALLOW_PRIVATE_WEBHOOK_URLS), alerts, account id. */
+export function getOutboundDeps(): OutboundDeps {
+  if (!outboundDeps) {
+    const env = getEnv();
+    outboundDeps = {
+      policy: createAddressPolicy(env.ALLOW_PRIVATE_WEBHOOK_URLS.split(",").map((h) => h.trim()).filter(Boolean)),
+      accountId: new URL(env.APP_URL).host,
+      emailer: getAlertEmailer(),
+      log: (m) => console.warn(`[outbound-webhooks] ${m}`),
+    };
+  }
+  return outboundDeps;
 }

@@ -4,6 +4,7 @@ import { users, type Role } from "@/db/schema";
 import { dummyPasswordHash, verifyPassword } from "@/lib/auth/password";
 import { hitRateLimit, peekRateLimit, clearRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
 import { getUserByEmail } from "@/lib/users/users";
+import { enqueueUserLoggedIn } from "@/lib/outbound-webhooks/outbox";
 
 // Failed attempts only: a user who signs in often is never locked out by their own successes.
 export const SIGN_IN_LIMITS = {
@@ -44,6 +45,7 @@ export async function signInWithPassword(
   await Promise.all([
     clearRateLimit(db, addressKey),
     db.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)),
+    enqueueUserLoggedIn(db, user, input.ip, now),
   ]);
   return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }

@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from "@/db";
 import { messageEvents, messages, type MessageStatus } from "@/db/schema";
 import { addOutcomeCounts, type OutcomeCounts } from "@/lib/campaigns/stats";
 import type { ContactStatus } from "@/db/schema";
+import { enqueueIngestedEvent } from "@/lib/outbound-webhooks/outbox";
 import { extractPostmarkEvent, type ExtractedEvent } from "./extract";
 import type { PostmarkEvent } from "./postmark-payload";
 
@@ -196,6 +197,7 @@ export async function ingestPostmarkEvent(
     await applyContactEffect(tx, extracted);
     if (!message) return { outcome: "orphan", eventId: inserted.id, messageId: null };
     await applyToMessage(tx, message, extracted, inserted.id);
+    await enqueueIngestedEvent(tx, message, extracted);
     return { outcome: "stored", eventId: inserted.id, messageId: message.id };
   });
 }
@@ -219,6 +221,7 @@ export async function linkOrphanEvents(tx: DbOrTx, postmarkMessageIds: string[])
     if (!message) continue;
     await tx.update(messageEvents).set({ messageId: message.id }).where(eq(messageEvents.id, row.id));
     await applyToMessage(tx, message, extracted, row.id);
+    await enqueueIngestedEvent(tx, message, extracted);
     linked++;
   }
   return linked;

@@ -283,6 +283,11 @@ export async function performDelivery(db: Db, deps: OutboundDeps, claim: Claimed
   return recordAttempt(db, deps, claim, outcome);
 }
 
+async function hasActiveEndpoints(db: Db): Promise<boolean> {
+  const { rows } = await db.execute(sql`select 1 from webhook_endpoints where status = 'active' limit 1`);
+  return rows.length > 0;
+}
+
 /** When the next endpoint with waiting deliveries may be sent to (null: nothing waits). */
 export async function nextDueAt(db: Db): Promise<Date | null> {
   const { rows } = await db.execute<{ at: string | null }>(sql`
@@ -309,7 +314,9 @@ export async function runOutboundDelivery(
 ): Promise<DeliveryRunResult> {
   const started = Date.now();
   const deadline = started + (options.budgetMs ?? 40_000);
-  const lingerUntil = started + (options.lingerMs ?? 0);
+  // Lingering (polling for new events) is only worth it when some endpoint could receive them.
+  const linger = options.lingerMs && (await hasActiveEndpoints(db)) ? options.lingerMs : 0;
+  const lingerUntil = started + linger;
   const concurrency = options.concurrency ?? 32;
   const pollMs = options.pollMs ?? 100;
   const result: DeliveryRunResult = { attempted: 0, succeeded: 0, failed: 0, stoppedBy: "idle" };
@@ -344,7 +351,8 @@ export async function runOutboundDelivery(
   for (;;) {
     if (options.signal?.aborted) break;
     if (Date.now() >= deadline) {
-      result.stoppedBy = "budget";
+      // Out of time with work still waiting: the caller should chain another run.
+      result.stoppedBy = running.size > 0 || (await nextDueAt(db).catch(() => null)) !== null ? "budget" : "idle";
       break;
     }
     const free = concurrency - running.size;

@@ -9,6 +9,9 @@ import { claimDeliveries, deliverDue, MAX_ATTEMPTS, performDelivery, RETRY_DELAY
 import { listDeliveries, replayDelivery, replayFailedDeliveries } from "./deliveries";
 import type { OutboundDeps } from "./deps";
 import { archiveEndpoint, createEndpoint, getEndpointOrThrow, revealSecret, rotateSecret, updateEndpoint, verificationFileName, verifyEndpoint, type CreateEndpointInput } from "./endpoints";
+import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
+import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
+import { messageEvents } from "@/db/schema";
 import { enqueueEmailsSent, enqueueOutboundEvent } from "./outbox";
 import { sendTestEvent } from "./test-send";
 import { startReceiver, type Receiver } from "./test-support";
@@ -500,5 +503,38 @@ describe("the outbox", () => {
     expect(bodies[0]).toMatchObject({ event: "Email.Sent", data: { recipient: expect.stringMatching(/@example\.com$/), subject: expect.stringMatching(/^S\d$/) } });
     expect(new Set(bodies.map((b) => b.data.message_id))).toEqual(new Set(rows.map((r) => r.id)));
     expect(endpoint.events).toEqual(["Email.Sent"]);
+  });
+
+  it("is written in ingestion's transaction: a stored Postmark event announces itself, and a failed commit leaves neither", async () => {
+    const { endpoint, receiver: rec } = await liveEndpoint({ events: ["Email.Delivered", "Email.Opened"] });
+    const pm = `pm-ingest-${Date.now()}`;
+    const [m] = await t.db
+      .insert(messages)
+      .values({ kind: "single", toEmail: "ivy@example.com", fromEmail: "f@postline.test", subject: "Hi", messageStream: "outbound", status: "sent", postmarkMessageId: pm, sentAt: new Date() })
+      .returning();
+    const deliveredAt = new Date(clock.getTime() - 2000).toISOString();
+    const delivery = postmarkEventSchema.parse({ RecordType: "Delivery", MessageID: pm, Recipient: "ivy@example.com", DeliveredAt: deliveredAt, MessageStream: "outbound", Metadata: {}, Details: "ok" });
+    expect((await ingestPostmarkEvent(t.db, delivery)).outcome).toBe("stored");
+    // A retried post is a duplicate: announced once.
+    expect((await ingestPostmarkEvent(t.db, delivery)).outcome).toBe("duplicate");
+    await deliverDue(t.db, deps);
+    expect(rec.received.map((r) => JSON.parse(r.body))).toEqual([
+      expect.objectContaining({ event: "Email.Delivered", data: expect.objectContaining({ message_id: m.id, postmark_message_id: pm, recipient: "ivy@example.com", delivered_at: deliveredAt }) }),
+    ]);
+
+    // Make the commit fail after everything was written (a deferred check on the outbox): the event,
+    // the message change and the outbox row all disappear together.
+    await t.db.execute(sql`
+      create function fail_commit() returns trigger language plpgsql as $$ begin raise exception 'commit refused for the test'; end $$;
+      create constraint trigger fail_commit after insert on webhook_deliveries deferrable initially deferred for each row execute function fail_commit();`);
+    try {
+      const open = postmarkEventSchema.parse({ RecordType: "Open", MessageID: pm, Recipient: "ivy@example.com", ReceivedAt: new Date(clock.getTime() - 1000).toISOString(), FirstOpen: true, MessageStream: "outbound", Metadata: {} });
+      await expect(ingestPostmarkEvent(t.db, open)).rejects.toThrow();
+      expect(await t.db.select().from(messageEvents).where(and(eq(messageEvents.postmarkMessageId, pm), eq(messageEvents.recordType, "Open")))).toHaveLength(0);
+      expect((await t.db.select().from(messages).where(eq(messages.id, m.id)))[0].status).toBe("delivered");
+      expect(await t.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.event, "Email.Opened")))).toHaveLength(0);
+    } finally {
+      await t.db.execute(sql`drop trigger fail_commit on webhook_deliveries; drop function fail_commit();`);
+    }
   });
 });

@@ -5,6 +5,7 @@ import { campaigns, contacts, messages, sendBatches } from "@/db/schema";
 import { getCampaignOrThrow, startCampaignSend, type Campaign } from "@/lib/campaigns/campaigns";
 import { compileTemplate, htmlToText, renderTemplate, type CompiledTemplate } from "@/lib/campaigns/template";
 import { linkOrphanEvents } from "@/lib/ingest/ingest";
+import { enqueueCampaignsSent, enqueueEmailsSent } from "@/lib/outbound-webhooks/outbox";
 import { backoffMs, classifyPostmarkError, INACTIVE_RECIPIENT, type CallFailure } from "./postmark-outcome";
 import { createUnsubscribeToken } from "./unsubscribe-token";
 
@@ -229,6 +230,7 @@ export async function recordBatchResults(db: Db, deps: SendingDeps, batchId: str
       returning m.status, m.postmark_message_id`);
     // A webhook may have beaten this write (Postmark is fast): apply what it brought now. An event
     // committed concurrently with this transaction is linked by the next reconciliation run.
+    await enqueueEmailsSent(tx, updated.rows);
     await linkOrphanEvents(tx, updated.rows.map((r) => r.postmark_message_id).filter((id): id is string => Boolean(id)));
     const sent = updated.rows.filter((r) => r.status === "sent").length;
     const failed = updated.rows.length - sent;
@@ -402,12 +404,15 @@ async function searchBatch(deps: SendingDeps, batchId: string) {
 /** Sending campaigns with nothing left queued or in flight are complete. */
 export async function completeFinishedCampaigns(db: Db, deps: SendingDeps): Promise<string[]> {
   const now = clock(deps);
-  const rows = await db.execute<{ id: string }>(sql`
-    update campaigns c set status = 'sent', completed_at = ${now.toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz
-    where c.status = 'sending'
-      and not exists (select 1 from messages m where m.campaign_id = c.id and m.status in ('queued', 'sending'))
-    returning c.id`);
-  return rows.rows.map((r) => r.id);
+  return db.transaction(async (tx) => {
+    const rows = await tx.execute<{ id: string }>(sql`
+      update campaigns c set status = 'sent', completed_at = ${now.toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz
+      where c.status = 'sending'
+        and not exists (select 1 from messages m where m.campaign_id = c.id and m.status in ('queued', 'sending'))
+      returning c.id`);
+    await enqueueCampaignsSent(tx, rows.rows.map((r) => r.id));
+    return rows.rows.map((r) => r.id);
+  });
 }
 
 /** Scheduled campaigns whose time has come start sending (the same freeze as "send now"). */

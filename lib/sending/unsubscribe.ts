@@ -3,6 +3,7 @@ import type { Db } from "@/db";
 import { contacts, messages } from "@/db/schema";
 import { addOutcomeCounts } from "@/lib/campaigns/stats";
 import { AppError } from "@/lib/errors";
+import { enqueueContactUnsubscribed } from "@/lib/outbound-webhooks/outbox";
 import { verifyUnsubscribeToken } from "./unsubscribe-token";
 
 export interface UnsubscribeTarget {
@@ -47,6 +48,7 @@ export async function unsubscribeByToken(
         .where(sql`${contacts.id} = ${target.contactId} and ${contacts.status} = 'subscribed'`)
         .returning({ id: contacts.id });
       contactChanged = rows.length > 0;
+      if (contactChanged) await enqueueContactUnsubscribed(tx, { contactId: target.contactId, email: target.email, reason: how === "one-click" ? "One-click unsubscribe" : "Unsubscribe link", messageId: target.messageId, at: now });
     }
     // The message ends as unsubscribed unless it already ended in another terminal outcome.
     const moved = await tx

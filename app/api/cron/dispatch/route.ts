@@ -2,13 +2,13 @@ import { after } from "next/server";
 import { cronRoute } from "@/lib/api/route";
 import { runDispatchTick } from "@/lib/jobs/dispatch-tick";
 import { chainDispatch } from "@/lib/sending/kick";
-import { getAlertEmailer, getSendingDeps } from "@/lib/server";
+import { getAlertEmailer, getOutboundDeps, getSendingDeps } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
 export const GET = cronRoute("dispatch", async ({ db }) => {
-  const result = await runDispatchTick(db, getSendingDeps(), { emailer: getAlertEmailer() });
-  if (result.sending.stoppedBy === "budget") after(chainDispatch);
+  const result = await runDispatchTick(db, getSendingDeps(), { emailer: getAlertEmailer(), outbound: getOutboundDeps(), outboundLingerMs: 40_000 });
+  if (result.sending.stoppedBy === "budget" || result.outboundWebhooks?.stoppedBy === "budget") after(chainDispatch);
   return result;
 });
