@@ -1,0 +1,10 @@
+import { apiRoute } from "@/lib/api/route";
+import { toApiEndpoint } from "@/lib/outbound-webhooks/api";
+import { archiveEndpoint } from "@/lib/outbound-webhooks/endpoints";
+import { getOutboundDeps } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ db, params }) => {
+  return toApiEndpoint(await archiveEndpoint(db, params.webhookId, getOutboundDeps()));
+});

@@ -1,0 +1,12 @@
+import { apiRoute } from "@/lib/api/route";
+import { toApiDelivery } from "@/lib/outbound-webhooks/api";
+import { replayDelivery } from "@/lib/outbound-webhooks/deliveries";
+import { getOutboundDeps } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+/** Queues one delivery again (same event, same webhook-id) at the end of the endpoint's queue. */
+export const POST = apiRoute<{ webhookId: string; deliveryId: string }>({ role: "admin" }, async ({ db, params }) => {
+  const replay = await replayDelivery(db, params.webhookId, Number(params.deliveryId), getOutboundDeps());
+  return Response.json({ data: toApiDelivery({ ...replay, data: {}, occurredAt: replay.createdAt, attemptLog: [] }) }, { status: 202 });
+});

@@ -1,0 +1,11 @@
+import { apiRoute, readJson } from "@/lib/api/route";
+import { replayFailedDeliveries, replayRangeSchema } from "@/lib/outbound-webhooks/deliveries";
+import { getOutboundDeps } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+/** Replays every failed delivery created in `{ from, to }`. */
+export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
+  const range = await readJson(req, replayRangeSchema, 4096);
+  return { replayed: await replayFailedDeliveries(db, params.webhookId, range, getOutboundDeps()) };
+});

@@ -1,0 +1,13 @@
+import { apiRoute } from "@/lib/api/route";
+import { toApiDelivery } from "@/lib/outbound-webhooks/api";
+import { deliveryFilterSchema, listDeliveries } from "@/lib/outbound-webhooks/deliveries";
+import { getEndpointOrThrow } from "@/lib/outbound-webhooks/endpoints";
+
+export const dynamic = "force-dynamic";
+
+/** The delivery log, newest first: `status`, `from`, `to` (created), `before` (an id, for the next page), `limit`. */
+export const GET = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
+  const endpoint = await getEndpointOrThrow(db, params.webhookId);
+  const filter = deliveryFilterSchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+  return (await listDeliveries(db, endpoint.id, filter)).map(toApiDelivery);
+});

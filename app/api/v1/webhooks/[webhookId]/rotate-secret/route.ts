@@ -1,0 +1,12 @@
+import { apiRoute } from "@/lib/api/route";
+import { toApiEndpoint, toApiSignature } from "@/lib/outbound-webhooks/api";
+import { rotateSecret } from "@/lib/outbound-webhooks/endpoints";
+import { getOutboundDeps } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+/** A new secret; the old one keeps signing beside it for 24 hours (previous_key_expires_at). */
+export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ db, params, principal }) => {
+  const rotated = await rotateSecret(db, params.webhookId, { via: "api", apiKeyId: principal.apiKeyId, userId: principal.userId }, getOutboundDeps());
+  return { ...toApiEndpoint(rotated.endpoint), signature: toApiSignature(rotated) };
+});

@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { apiRoute, readJson } from "@/lib/api/route";
+import { toApiEndpoint, toApiSignature } from "@/lib/outbound-webhooks/api";
+import { getEndpointOrThrow, revealSecret, updateEndpoint } from "@/lib/outbound-webhooks/endpoints";
+import { getOutboundDeps } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+/** One endpoint with its signing secret; the reveal is recorded against the API key. */
+export const GET = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ db, params, principal }) => {
+  const endpoint = await getEndpointOrThrow(db, params.webhookId);
+  const secret = await revealSecret(db, endpoint.id, { via: "api", apiKeyId: principal.apiKeyId, userId: principal.userId }, getOutboundDeps());
+  return { ...toApiEndpoint(endpoint), signature: toApiSignature(secret) };
+});
+
+export const PATCH = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
+  const body = await readJson(req, z.record(z.string(), z.unknown()), 64 * 1024);
+  return toApiEndpoint(await updateEndpoint(db, (await getEndpointOrThrow(db, params.webhookId)).id, body as never, getOutboundDeps()));
+});

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { apiRoute, readJson } from "@/lib/api/route";
+import { toApiEndpoint, toApiVerification } from "@/lib/outbound-webhooks/api";
+import { createEndpoint, listEndpoints } from "@/lib/outbound-webhooks/endpoints";
+import { getOutboundDeps } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+const querySchema = z.object({ include_archived: z.enum(["true", "false"]).optional() });
+
+export const GET = apiRoute({ role: "admin" }, async ({ req, db }) => {
+  const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+  const rows = await listEndpoints(db, { includeArchived: q.include_archived === "true" });
+  return rows.map(toApiEndpoint);
+});
+
+/** Creates an endpoint, pending until its owner publishes the verification file and calls /verify. */
+export const POST = apiRoute({ role: "admin" }, async ({ req, db, principal }) => {
+  const body = await readJson(req, z.record(z.string(), z.unknown()), 64 * 1024);
+  const endpoint = await createEndpoint(db, body as never, getOutboundDeps(), { via: "api", apiKeyId: principal.apiKeyId, userId: principal.userId });
+  return Response.json({ data: { ...toApiEndpoint(endpoint), verification: toApiVerification(endpoint) } }, { status: 201 });
+});

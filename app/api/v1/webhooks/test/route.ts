@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { apiRoute, readOptionalJson } from "@/lib/api/route";
+import { toApiTestResult } from "@/lib/outbound-webhooks/api";
+import { webhookEventTypeSchema } from "@/lib/outbound-webhooks/events";
+import { sendTestEventToAll } from "@/lib/outbound-webhooks/test-send";
+import { getOutboundDeps } from "@/lib/server";
+
+export const dynamic = "force-dynamic";
+
+/** The test to every verified endpoint at once. */
+export const POST = apiRoute({ role: "admin" }, async ({ req, db }) => {
+  const body = await readOptionalJson(req, z.object({ event: webhookEventTypeSchema.optional() }));
+  return (await sendTestEventToAll(db, body, getOutboundDeps())).map(toApiTestResult);
+});
