@@ -1,0 +1,179 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { Card, PageHeader } from "@/components/ui/card";
+import { InlineAction } from "@/components/ui/inline-action";
+import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { EndpointForm } from "@/components/webhooks/endpoint-form";
+import { ReceiverDocs } from "@/components/webhooks/receiver-docs";
+import { ReplayRangeForm } from "@/components/webhooks/replay-forms";
+import { SecretPanel } from "@/components/webhooks/secret-panel";
+import { WebhookStatusBadge } from "@/components/webhooks/status-badge";
+import { TestTool } from "@/components/webhooks/test-tool";
+import { VerifyPanel } from "@/components/webhooks/verify-panel";
+import { requireAdmin } from "@/lib/auth/session";
+import { listDeliveries } from "@/lib/outbound-webhooks/deliveries";
+import { getEndpoint, listSecretReveals, verificationFileName, verificationFileUrl } from "@/lib/outbound-webhooks/endpoints";
+import { getAppDb } from "@/lib/server";
+import { archiveEndpointAction, replayDeliveryAction } from "../actions";
+
+export const metadata = { title: "Webhook endpoint" };
+export const dynamic = "force-dynamic";
+
+const STATUSES = ["pending", "succeeded", "failed", "cancelled"] as const;
+
+export default async function WebhookEndpointPage({ params, searchParams }: { params: Promise<{ webhookId: string }>; searchParams: Promise<{ status?: string }> }) {
+  await requireAdmin();
+  const { webhookId } = await params;
+  const { status } = await searchParams;
+  const db = getAppDb();
+  const endpoint = await getEndpoint(db, webhookId);
+  if (!endpoint) notFound();
+  const filter = STATUSES.find((s) => s === status);
+  const [deliveries, reveals] = await Promise.all([listDeliveries(db, endpoint.id, { status: filter, limit: 100 }), listSecretReveals(db, endpoint.id, 10)]);
+  const archived = endpoint.status === "archived";
+  const now = Date.now();
+  const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+  return (
+    <>
+      <PageHeader
+        title="Webhook endpoint"
+        description={endpoint.url}
+        actions={
+          archived ? null : (
+            <InlineAction action={archiveEndpointAction} fields={{ endpointId: endpoint.id }} label="Archive" variant="danger" confirm="Archive this endpoint? Nothing more is sent to it, and waiting deliveries are cancelled." />
+          )
+        }
+      />
+      <p className="-mt-4 mb-6 flex flex-wrap items-center gap-3 text-sm text-slate-600">
+        <Link href="/webhooks" className="text-brand-700 hover:underline">
+          ← All endpoints
+        </Link>
+        <span data-testid="endpoint-status">
+          <WebhookStatusBadge status={endpoint.status} />
+        </span>
+        {endpoint.disabledReason && endpoint.status === "disabled" ? <span className="text-red-700">{endpoint.disabledReason}</span> : null}
+        {endpoint.archivedAt ? <span>Archived {formatDateTime(endpoint.archivedAt)}</span> : null}
+      </p>
+      <div className="space-y-8">
+        {archived ? null : (
+          <Card title="Ownership" description="Postline fetches the file from the endpoint's folder before it sends anything.">
+            <VerifyPanel
+              endpointId={endpoint.id}
+              fileName={verificationFileName(endpoint.verificationToken)}
+              fileUrl={verificationFileUrl(endpoint.url, endpoint.verificationToken)}
+              token={endpoint.verificationToken}
+              lastError={endpoint.lastVerificationError}
+              verified={Boolean(endpoint.verifiedAt)}
+            />
+          </Card>
+        )}
+
+        <Card title="Test" description="Send a Webhook.Test, or a sample of any event, now: see exactly what was sent, what was signed and what came back.">
+          <TestTool endpointId={endpoint.id} disabled={archived ? "Archived endpoints receive nothing." : endpoint.verifiedAt ? undefined : "Verify ownership first."} />
+        </Card>
+
+        <Card title="Delivery log" description="Every attempt: time, status, latency and the start of the answer.">
+          <div className="space-y-4">
+            <nav className="flex flex-wrap gap-2 text-sm" aria-label="Filter deliveries">
+              {[undefined, ...STATUSES].map((s) => (
+                <Link key={s ?? "all"} href={s ? `?status=${s}` : "?"} className={`rounded px-2 py-1 ${s === filter ? "bg-brand-100 text-brand-700" : "text-slate-600 hover:bg-slate-100"}`}>
+                  {s ?? "all"}
+                </Link>
+              ))}
+            </nav>
+            {deliveries.length === 0 ? (
+              <p className="text-sm text-slate-500">No deliveries{filter ? ` ${filter}` : ""} yet. Send a test above, or wait for the first event.</p>
+            ) : (
+              <Table label="Deliveries">
+                <thead className="bg-slate-50">
+                  <tr>
+                    <Th>#</Th>
+                    <Th>Event</Th>
+                    <Th>Status</Th>
+                    <Th>Attempts</Th>
+                    <Th>Created</Th>
+                    <Th />
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {deliveries.map((d) => (
+                    <tr key={d.id}>
+                      <Td className="tabular-nums">
+                        {d.id}
+                        {d.replayOfId ? <span className="block text-xs text-slate-500">replay of #{d.replayOfId}</span> : null}
+                      </Td>
+                      <Td className="font-mono text-xs">
+                        {d.event}
+                        {d.isTest ? <span className="ml-1 font-sans text-slate-500">(test)</span> : null}
+                      </Td>
+                      <Td>
+                        <WebhookStatusBadge status={d.status} />
+                        {d.status === "pending" && d.attempts > 0 ? <span className="block text-xs text-slate-500">next try {formatDateTime(d.nextAttemptAt)}</span> : null}
+                      </Td>
+                      <Td>
+                        {d.attemptLog.length === 0 ? (
+                          <span className="text-xs text-slate-400">none yet</span>
+                        ) : (
+                          <ol className="space-y-1 text-xs">
+                            {d.attemptLog.map((a) => (
+                              <li key={a.id}>
+                                <span className="tabular-nums">{a.startedAt.toISOString().replace("T", " ").slice(0, 19)}</span>{" "}
+                                <span className={a.status === "succeeded" ? "text-emerald-700" : a.status === "in_flight" ? "text-slate-500" : "text-red-700"}>
+                                  {a.statusCode ? `HTTP ${a.statusCode}` : a.status}
+                                </span>
+                                {a.latencyMs !== null ? <span className="text-slate-500"> · {a.latencyMs} ms</span> : null}
+                                {a.error && !a.statusCode ? <span className="block text-red-700">{a.error}</span> : null}
+                                {a.responseExcerpt ? <code className="block max-w-md truncate text-slate-500">{a.responseExcerpt.slice(0, 200)}</code> : null}
+                              </li>
+                            ))}
+                          </ol>
+                        )}
+                      </Td>
+                      <Td className="whitespace-nowrap">{formatDateTime(d.createdAt)}</Td>
+                      <Td>{d.status === "pending" || archived ? null : <InlineAction action={replayDeliveryAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Replay" />}</Td>
+                    </tr>
+                  ))}
+                </tbody>
+              </Table>
+            )}
+            {archived ? null : <ReplayRangeForm endpointId={endpoint.id} defaultFrom={local(now - 24 * 3_600_000)} defaultTo={local(now + 60_000)} />}
+          </div>
+        </Card>
+
+        {archived ? null : (
+          <Card title="Settings">
+            <EndpointForm initial={{ id: endpoint.id, url: endpoint.url, events: endpoint.events, rateLimit: endpoint.rateLimit, rateLimitPeriod: endpoint.rateLimitPeriod, description: endpoint.description }} />
+          </Card>
+        )}
+
+        <Card title="Signing secret" description="Both signatures use it. Every reveal is recorded below.">
+          <div className="space-y-4">
+            <SecretPanel endpointId={endpoint.id} canRotate={!archived} />
+            {endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now ? (
+              <p className="text-sm text-amber-800">The previous secret still signs until {formatDateTime(endpoint.previousSecretExpiresAt)}.</p>
+            ) : null}
+            <div>
+              <h3 className="mb-2 text-sm font-semibold text-slate-800">Recent reveals</h3>
+              {reveals.length === 0 ? (
+                <p className="text-sm text-slate-500">The secret has not been revealed yet.</p>
+              ) : (
+                <ul className="space-y-1 text-sm text-slate-600">
+                  {reveals.map((r) => (
+                    <li key={r.id}>
+                      {formatDateTime(r.revealedAt)}: {r.reason === "rotate" ? "rotated" : "revealed"} via {r.via}
+                      {r.userId ? " by a user" : r.apiKeyId ? " with an API key" : ""}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          </div>
+        </Card>
+
+        <Card title="Receiving Postline webhooks">
+          <ReceiverDocs />
+        </Card>
+      </div>
+    </>
+  );
+}
