@@ -118,10 +118,17 @@ test("/api/health reports the database", async ({ request }) => {
   expect(await res.json()).toMatchObject({ status: "ok", database: { ok: true } });
 });
 
-test("/api/cron routes refuse a missing bearer and record it", async ({ request }) => {
+test("/api/cron routes refuse a missing or wrong bearer and record it", async ({ request }) => {
+  const wrong = await request.get("/api/cron/dispatch", { headers: { authorization: "Bearer not-the-cron-secret", "user-agent": "e2e-wrong" } });
+  expect(wrong.status()).toBe(401);
+  expect((await wrong.json()).error.code).toBe("cron_bearer_invalid");
   const res = await request.get("/api/cron/reconcile", { headers: { "user-agent": "e2e-probe" } });
   expect(res.status()).toBe(401);
   const events = await request.get("/api/v1/security/events?reason=cron_bearer_missing", { headers: { authorization: `Bearer ${E2E.bootstrapApiKey}` } });
   const body = await events.json();
   expect(body.data.some((e: { user_agent: string; route: string }) => e.user_agent === "e2e-probe" && e.route === "/api/cron/reconcile")).toBe(true);
+  const invalid = await (await request.get("/api/v1/security/events?reason=cron_bearer_invalid", { headers: { authorization: `Bearer ${E2E.bootstrapApiKey}` } })).json();
+  expect(invalid.data.some((e: { user_agent: string; header_names: string[] }) => e.user_agent === "e2e-wrong" && e.header_names.includes("authorization"))).toBe(true);
+  // The secret that was sent is never stored.
+  expect(JSON.stringify(invalid)).not.toContain("not-the-cron-secret");
 });
