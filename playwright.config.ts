@@ -49,6 +49,8 @@ export default defineConfig({
       ADMIN_PASSWORD: E2E.adminPassword,
       BOOTSTRAP_API_KEY: E2E.bootstrapApiKey,
       POSTLINE_CRON: "off",
+      // e2e/webhooks.spec.ts starts its receiver on 127.0.0.1.
+      ALLOW_PRIVATE_WEBHOOK_URLS: "127.0.0.1",
     },
   },
 });

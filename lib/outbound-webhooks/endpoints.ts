@@ -104,10 +104,10 @@ export async function listEndpoints(db: DbOrTx, options: { includeArchived?: boo
   const rows = await db
     .select({
       endpoint: webhookEndpoints,
-      pending: sql<number>`(select count(*)::int from webhook_deliveries d where d.endpoint_id = ${webhookEndpoints.id} and d.status = 'pending')`,
-      failed: sql<number>`(select count(*)::int from webhook_deliveries d where d.endpoint_id = ${webhookEndpoints.id} and d.status = 'failed')`,
-      lastAttemptAt: sql<string | null>`(select max(a.started_at) from webhook_delivery_attempts a where a.endpoint_id = ${webhookEndpoints.id})`,
-      lastStatusCode: sql<number | null>`(select a.status_code from webhook_delivery_attempts a where a.endpoint_id = ${webhookEndpoints.id} order by a.started_at desc limit 1)`,
+      pending: sql<number>`(select count(*)::int from webhook_deliveries d where d.endpoint_id = webhook_endpoints.id and d.status = 'pending')`,
+      failed: sql<number>`(select count(*)::int from webhook_deliveries d where d.endpoint_id = webhook_endpoints.id and d.status = 'failed')`,
+      lastAttemptAt: sql<string | null>`(select max(a.started_at) from webhook_delivery_attempts a where a.endpoint_id = webhook_endpoints.id)`,
+      lastStatusCode: sql<number | null>`(select a.status_code from webhook_delivery_attempts a where a.endpoint_id = webhook_endpoints.id order by a.started_at desc limit 1)`,
     })
     .from(webhookEndpoints)
     .where(options.includeArchived ? undefined : ne(webhookEndpoints.status, "archived"))

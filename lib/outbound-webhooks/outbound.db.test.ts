@@ -538,3 +538,15 @@ describe("the outbox", () => {
     }
   });
 });
+
+describe("listing", () => {
+  it("lists endpoints with their backlog and last answer", async () => {
+    const { endpoint } = await liveEndpoint();
+    await enqueue(delivered(), delivered());
+    await deliverDue(t.db, deps, { maxRounds: 1 });
+    const { listEndpoints } = await import("./endpoints");
+    const row = (await listEndpoints(t.db)).find((e) => e.id === endpoint.id)!;
+    expect(row).toMatchObject({ pending: 1, failed: 0, lastStatusCode: 200 });
+    expect(row.lastAttemptAt).toBeInstanceOf(Date);
+  });
+});
