@@ -72,8 +72,13 @@ function parse<S extends z.ZodType>(schema: S, source: Source): z.infer<S> {
     throw new EnvError(
       result.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? "environment");
-        const message =
-          issue.code === "invalid_type" && issue.input === undefined ? `${variable} is required` : issue.message;
+        // zod 4 leaves issue.input out of issues, so "missing" is decided from the source itself.
+        const missing = issue.code === "invalid_type" && (source[variable] === undefined || source[variable] === "");
+        const message = missing
+          ? `${variable} is required`
+          : issue.code === "invalid_type"
+            ? `${variable} must be a ${issue.expected}, got ${JSON.stringify(source[variable])}`
+            : issue.message;
         return { variable, message };
       }),
     );

@@ -1,16 +1,21 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { LauncherError } from "./errors";
 
-const INPUTS = ["app", "components", "lib", "db", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "proxy.ts", "instrumentation.ts"];
+/** What `next build` reads. Test files and the launcher-only folders never reach the bundle. */
+const INPUTS = ["app", "components", "lib", "db", "types", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "proxy.ts", "instrumentation.ts"];
 const SKIP = new Set(["node_modules", ".next", ".data", "launcher", "postmark-sandbox", "testing"]);
 
 function walk(root: string, rel: string, hash: ReturnType<typeof createHash>) {
   const full = path.join(root, rel);
-  if (!fs.existsSync(full)) return;
-  const stat = fs.statSync(full);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(full);
+  } catch {
+    return;
+  }
   if (stat.isDirectory()) {
     for (const name of fs.readdirSync(full).sort()) if (!SKIP.has(name)) walk(root, path.join(rel, name), hash);
   } else if (!/\.test\.tsx?$/.test(rel)) {
@@ -19,8 +24,10 @@ function walk(root: string, rel: string, hash: ReturnType<typeof createHash>) {
 }
 
 /**
- * A fingerprint of everything the build depends on, by content: `next build` itself rewrites
- * tsconfig.json, so modification times would make every build look stale.
+ * A fingerprint of everything the build depends on, by content rather than modification times:
+ * `next build` itself rewrites tsconfig.json and next-env.d.ts, and a fresh checkout or `git
+ * checkout` touches every mtime, so times would make builds look stale (or current) wrongly. The
+ * repository is small: hashing it takes tens of milliseconds.
  */
 export function sourceFingerprint(root: string): string {
   const hash = createHash("sha256");
@@ -39,12 +46,40 @@ export function buildIsCurrent(root: string): boolean {
   }
 }
 
-/** Runs `next build` when the build is missing or older than the sources, then stamps it. */
-export function ensureBuild(root: string, log: (m: string) => void, force = false): void {
-  if (!force && buildIsCurrent(root)) return;
+export interface BuildOptions {
+  log: (message: string) => void;
+  force?: boolean;
+  /** The build's environment (the app's, so configuration read at build time matches the run). */
+  env?: Record<string, string>;
+  /** The build's output: inherit (default) or ignore. */
+  output?: "inherit" | "ignore";
+  /** Aborting kills the build. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `next build` when the build is missing or its sources changed, then stamps it. The build runs
+ * with the exit-with-parent preload, so a launcher killed mid-build does not leave it writing .next.
+ */
+export async function ensureBuild(root: string, options: BuildOptions): Promise<"current" | "built"> {
+  if (!options.force && buildIsCurrent(root)) return "current";
+  options.log(options.force ? "building the app (next build)" : "the build is missing or stale: building the app (next build)");
+  const child = spawn(
+    process.execPath,
+    ["--require", path.join(root, "lib/launcher/exit-with-parent.cjs"), path.join(root, "node_modules/next/dist/bin/next"), "build"],
+    { cwd: root, stdio: ["ignore", options.output ?? "inherit", options.output ?? "inherit", "ipc"], env: { ...(options.env ?? process.env), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" } },
+  );
+  const onAbort = () => child.kill("SIGTERM");
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (c, sig) => resolve(sig ? 128 : c));
+  }).finally(() => options.signal?.removeEventListener("abort", onAbort));
+  if (options.signal?.aborted) throw new LauncherError("stopped while building");
+  if (code !== 0) throw new LauncherError("next build failed (see its output above)");
+  // Taken after the build: `next build` may rewrite tsconfig.json, which would otherwise make the
+  // next start rebuild once more for nothing.
   const fingerprint = sourceFingerprint(root);
-  log(force ? "building the app" : "the build is missing or stale: building the app (next build)");
-  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-  if (result.status !== 0) throw new LauncherError("next build failed (see the output above)");
   fs.writeFileSync(stampFile(root), JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }) + "\n");
+  return "built";
 }

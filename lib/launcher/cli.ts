@@ -1,67 +1,115 @@
 /**
  * `npm start` / `npm run dev`: the local stand-in for the platform (see shared ARCHITECTURE.md).
- * `tsx lib/launcher/cli.ts start|dev|build [--data-dir DIR]`
+ *
+ *   node --import tsx lib/launcher/cli.ts start|dev [--data-dir DIR]
+ *   node --import tsx lib/launcher/cli.ts build [--force]
+ *
+ * Expected failures print one line, `postline: <message>`, on stderr and exit 1.
  */
-import { EnvError, getLauncherEnv } from "@/lib/env";
+import { EnvError, getLauncherEnv } from "../env";
 import { ensureBuild } from "./build";
 import { LauncherError } from "./errors";
+import { watchRelayAncestors } from "./relay";
 import { REPO_ROOT, startSystem, type RunningSystem } from "./system";
 
 const log = (message: string) => console.log(`postline: ${message}`);
+const USAGE = "usage: node --import tsx lib/launcher/cli.ts start|dev|build [--data-dir DIR] [--force]";
+
+function oneLine(error: unknown): string | null {
+  if (error instanceof LauncherError) return error.message;
+  if (error instanceof EnvError) {
+    return error.problems.map((p) => (p.message.includes(p.variable) ? p.message : `${p.variable}: ${p.message}`)).join("; ");
+  }
+  return null;
+}
 
 function fail(error: unknown): never {
-  if (error instanceof LauncherError || error instanceof EnvError) {
-    console.error(`postline: ${error.message}`);
-  } else {
-    console.error("postline: unexpected failure", error);
-  }
+  const line = oneLine(error);
+  if (line !== null) console.error(`postline: ${line}`);
+  else console.error("postline: unexpected failure", error);
   process.exit(1);
 }
 
+function parseArgs(argv: string[]): { command: string; dataDir?: string; force: boolean } {
+  const [command = "start", ...rest] = argv;
+  let dataDir: string | undefined;
+  let force = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === "--data-dir" && rest[i + 1]) dataDir = rest[++i];
+    else if (arg.startsWith("--data-dir=")) dataDir = arg.slice("--data-dir=".length);
+    else if (arg === "--force") force = true;
+    else throw new LauncherError(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return { command, dataDir, force };
+}
+
 async function main() {
-  const [command = "start", ...rest] = process.argv.slice(2);
-  const dataDirIndex = rest.indexOf("--data-dir");
-  const overrides = dataDirIndex >= 0 && rest[dataDirIndex + 1] ? { POSTLINE_DATA_DIR: rest[dataDirIndex + 1] } : {};
-  if (command === "build") {
-    ensureBuild(REPO_ROOT, log, rest.includes("--force"));
+  const args = parseArgs(process.argv.slice(2));
+  if (args.command === "build") {
+    await ensureBuild(REPO_ROOT, { log, force: args.force });
     return;
   }
-  if (command !== "start" && command !== "dev") {
-    console.error("usage: tsx lib/launcher/cli.ts start|dev|build [--data-dir DIR]");
-    process.exit(2);
-  }
-  const env = getLauncherEnv({ ...process.env, ...overrides });
+  if (args.command !== "start" && args.command !== "dev") throw new LauncherError(`unknown command ${args.command}\n${USAGE}`);
+  const env = getLauncherEnv({ ...process.env, ...(args.dataDir ? { POSTLINE_DATA_DIR: args.dataDir } : {}) });
 
+  const starting = new AbortController();
   let system: RunningSystem | null = null;
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    log("stopping…");
-    await system?.stop();
-    process.exit(code);
+  let shuttingDown: Promise<never> | null = null;
+  let signals = 0;
+  const shutdown = (code: number, why?: string): Promise<never> => {
+    shuttingDown ??= (async () => {
+      if (why) log(why);
+      starting.abort();
+      await system?.stop();
+      process.exit(code);
+    })();
+    return shuttingDown;
   };
-  // Ctrl-C while still starting stops what has started so far.
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
+  const onSignal = (name: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) void shutdown(0, `${name}: stopping…`);
+    // A second Ctrl-C means "now": the app follows through its IPC channel, and the next start
+    // stops the PostgreSQL this leaves behind.
+    else {
+      console.error("postline: stopping now, without waiting");
+      process.exit(130);
+    }
+  };
+  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
+  // Run through a relay (npm, tsx's cli, sh -c) that is killed, even by SIGKILL: stop with it.
+  watchRelayAncestors(() => void shutdown(1, "the process that started the launcher is gone: stopping…"));
 
-  system = await startSystem({ mode: command, env, log });
+  try {
+    system = await startSystem({ mode: args.command, env, log, signal: starting.signal });
+  } catch (error) {
+    if (shuttingDown) return shuttingDown; // stopped while starting: the signal handler exits
+    throw error;
+  }
+  if (shuttingDown) {
+    await system.stop(); // the signal came between the last check and here
+    return shuttingDown;
+  }
   const s = system;
+  const password = s.adminPasswordFile
+    ? `${s.adminPassword}  (generated; kept in ${s.adminPasswordFile})`
+    : "the one in ADMIN_PASSWORD";
   console.log(
     [
       "",
       `Postline is running at ${s.appUrl}/login`,
-      `  admin: ${s.adminEmail}  password: ${s.adminPasswordFile ? `${s.adminPassword} (kept in ${s.adminPasswordFile})` : "(from ADMIN_PASSWORD)"}`,
-      s.sandbox ? `  Postmark: the local sandbox at ${s.sandbox.url} (mail goes nowhere; webhooks come back to the app)` : `  Postmark: ${s.secrets.postmarkApiUrl}`,
-      `  Ctrl-C to stop.`,
+      `  sign in as ${s.adminEmail}, password: ${password}`,
+      s.sandbox
+        ? `  Postmark: the local sandbox at ${s.sandbox.url} (no mail leaves this machine)`
+        : `  Postmark: ${s.secrets.postmarkApiUrl}`,
+      "  Ctrl-C to stop.",
       "",
     ].join("\n"),
   );
-  const code = await s.appExited;
-  if (!stopping) {
-    console.error(`postline: the app exited unexpectedly (code ${code}); stopping everything`);
-    await shutdown(code || 1);
-  }
+  const exit = await s.appExited;
+  if (shuttingDown) return shuttingDown;
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  await shutdown(exit.code || 1, `the app ${how}; stopping everything`);
 }
 
 main().catch(fail);

@@ -31,3 +31,16 @@ describe("cron expressions (UTC, as Vercel)", () => {
     expect(() => parseCron("x * * * *")).toThrow(/not understood/);
   });
 });
+
+describe("rare schedules", () => {
+  it("finds a leap day years ahead, quickly", () => {
+    const started = performance.now();
+    expect(nextRun(parseCron("0 12 29 2 *"), new Date("2026-03-01T00:00:00Z")).toISOString()).toBe("2028-02-29T12:00:00.000Z");
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it("steps over month ends and hours without skipping a match", () => {
+    expect(nextRun(parseCron("15 0 31 * *"), new Date("2026-04-30T23:59:00Z")).toISOString()).toBe("2026-05-31T00:15:00.000Z");
+    expect(nextRun(parseCron("*/20 22-23 * 12 *"), new Date("2026-12-31T23:45:00Z")).toISOString()).toBe("2027-12-01T22:00:00.000Z");
+  });
+});

@@ -52,24 +52,48 @@ export function cronMatches(s: CronSchedule, d: Date): boolean {
   return domOk && dowOk;
 }
 
-/** The first whole minute strictly after `after` that the schedule matches. */
+/**
+ * The first whole minute strictly after `after` that the schedule matches. Skips whole months, days
+ * and hours that cannot match, so rare schedules (a leap day) are found quickly; throws for one that
+ * never matches (`0 0 30 2 *`).
+ */
 export function nextRun(s: CronSchedule, after: Date): Date {
+  const [minute, hour, , month] = s.fields;
   const d = new Date(Math.floor(after.getTime() / 60_000) * 60_000 + 60_000);
-  for (let i = 0; i < 366 * 24 * 60; i++) {
-    if (cronMatches(s, d)) return d;
-    d.setTime(d.getTime() + 60_000);
+  const limit = after.getTime() + 9 * 366 * 24 * 3_600_000; // leap days come at least every 8 years
+  while (d.getTime() <= limit) {
+    if (!month.has(d.getUTCMonth() + 1)) {
+      d.setUTCMonth(d.getUTCMonth() + 1, 1);
+      d.setUTCHours(0, 0, 0, 0);
+    } else if (!cronMatches({ ...s, fields: [ALL_MINUTES, ALL_HOURS, ...s.fields.slice(2)] }, d)) {
+      d.setUTCDate(d.getUTCDate() + 1);
+      d.setUTCHours(0, 0, 0, 0);
+    } else if (!hour.has(d.getUTCHours())) {
+      d.setUTCHours(d.getUTCHours() + 1, 0, 0, 0);
+    } else if (!minute.has(d.getUTCMinutes())) {
+      d.setTime(d.getTime() + 60_000);
+    } else {
+      return d;
+    }
   }
   throw new Error("cron schedule never matches");
 }
+
+const ALL_MINUTES = new Set(Array.from({ length: 60 }, (_, i) => i));
+const ALL_HOURS = new Set(Array.from({ length: 24 }, (_, i) => i));
 
 export interface CronJob {
   path: string;
   schedule: string;
 }
 
+/** setTimeout holds at most 2^31-1 ms (about 24.8 days); longer waits are taken in steps. */
+const MAX_TIMER_MS = 6 * 3_600_000;
+
 /**
  * Calls each job's path on its schedule with the cron bearer, as Vercel Cron does. A job never
- * overlaps itself: a tick that finds the previous call still running is skipped.
+ * overlaps itself: a tick that finds the previous call still running is skipped. Bad expressions
+ * throw here, at start, not at the first tick.
  */
 export function startCronRunner(options: {
   baseUrl: string;
@@ -77,45 +101,68 @@ export function startCronRunner(options: {
   jobs: CronJob[];
   log: (message: string) => void;
   now?: () => Date;
-}): { stop: () => void } {
+  /** Per-call limit; Vercel's function limit is minutes, not hours. */
+  timeoutMs?: number;
+}): { stop: () => Promise<void> } {
   const timers = new Set<NodeJS.Timeout>();
-  const running = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  const aborter = new AbortController();
   let stopped = false;
   const now = options.now ?? (() => new Date());
+  const schedules = options.jobs.map((job) => {
+    try {
+      const schedule = parseCron(job.schedule);
+      nextRun(schedule, now());
+      return { job, schedule };
+    } catch (error) {
+      throw new Error(`vercel.json cron ${job.path}: ${(error as Error).message}`);
+    }
+  });
 
   const call = async (job: CronJob) => {
-    if (running.has(job.path)) return;
-    running.add(job.path);
+    const started = Date.now();
     try {
-      const res = await fetch(options.baseUrl + job.path, { headers: { authorization: `Bearer ${options.secret}` }, signal: AbortSignal.timeout(5 * 60_000) });
-      if (!res.ok) options.log(`cron ${job.path}: HTTP ${res.status}`);
+      const res = await fetch(options.baseUrl + job.path, {
+        headers: { authorization: `Bearer ${options.secret}`, "user-agent": "vercel-cron/1.0 (postline launcher)" },
+        signal: AbortSignal.any([aborter.signal, AbortSignal.timeout(options.timeoutMs ?? 5 * 60_000)]),
+      });
       await res.arrayBuffer().catch(() => {});
+      if (!res.ok) options.log(`cron ${job.path}: HTTP ${res.status} after ${Date.now() - started} ms`);
     } catch (error) {
       if (!stopped) options.log(`cron ${job.path}: ${(error as Error).message}`);
-    } finally {
-      running.delete(job.path);
     }
   };
 
-  for (const job of options.jobs) {
-    const schedule = parseCron(job.schedule);
+  for (const { job, schedule } of schedules) {
+    let due = nextRun(schedule, now());
     const arm = () => {
       if (stopped) return;
-      const wait = nextRun(schedule, now()).getTime() - now().getTime();
+      const wait = Math.max(0, due.getTime() - now().getTime());
       const timer = setTimeout(() => {
         timers.delete(timer);
-        void call(job);
+        if (stopped) return;
+        if (now().getTime() < due.getTime()) return arm(); // a long wait taken in steps, or a timer that fired early
+        if (running.has(job.path)) {
+          options.log(`cron ${job.path}: skipped, the previous call is still running`);
+        } else {
+          const run = call(job).finally(() => running.delete(job.path));
+          running.set(job.path, run);
+        }
+        // From the later of now and the slot just served, so an early or late timer never runs a slot twice.
+        due = nextRun(schedule, new Date(Math.max(now().getTime(), due.getTime())));
         arm();
-      }, wait);
+      }, Math.min(wait, MAX_TIMER_MS));
       timers.add(timer);
     };
     arm();
   }
   return {
-    stop: () => {
+    stop: async () => {
       stopped = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      aborter.abort();
+      await Promise.allSettled([...running.values()]);
     },
   };
 }

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LauncherError } from "./errors";
 import { acquireLauncherLock } from "./lock";
 import { freePort } from "./ports";
-import { startEmbeddedPostgres } from "./postgres";
+import { findRunningPostmaster, startEmbeddedPostgres } from "./postgres";
+import { isRelay } from "./relay";
 import { loadOrCreateAdminPassword, loadOrCreateSecrets } from "./secrets";
 
 const dirs: string[] = [];
@@ -34,6 +35,23 @@ describe("launcher pieces", () => {
     expect(loadOrCreateAdminPassword(dir, "given", () => "x")).toEqual({ password: "given", file: null });
   });
 
+  it("writes only the secrets the environment lacks, and refuses a corrupt secrets file in one line", () => {
+    const dir = tempDir();
+    const fromEnv = "env-auth-secret-0123456789";
+    const secrets = loadOrCreateSecrets(dir, { AUTH_SECRET: fromEnv });
+    expect(secrets.AUTH_SECRET).toBe(fromEnv);
+    const file = JSON.parse(fs.readFileSync(path.join(dir, "secrets.json"), "utf8"));
+    expect(file.AUTH_SECRET).toBeUndefined();
+    expect(Object.keys(file).sort()).toEqual(["CRON_SECRET", "POSTGRES_PASSWORD", "POSTMARK_WEBHOOK_SECRET", "SANDBOX_SERVER_TOKEN"]);
+    // Later without the variable: generated once, then kept.
+    const later = loadOrCreateSecrets(dir, {});
+    expect(later.AUTH_SECRET).not.toBe(fromEnv);
+    expect(loadOrCreateSecrets(dir, {})).toEqual(later);
+    fs.writeFileSync(path.join(dir, "secrets.json"), "{ not json");
+    expect(() => loadOrCreateSecrets(dir, {})).toThrow(LauncherError);
+    expect(() => loadOrCreateSecrets(dir, {})).toThrow(/secrets\.json is unreadable/);
+  });
+
   it("refuses a second launcher on the same data and takes over a dead one's lock", async () => {
     const dir = tempDir();
     const lock = acquireLauncherLock(dir);
@@ -49,6 +67,45 @@ describe("launcher pieces", () => {
     taken.release();
     lock.release();
     expect(fs.existsSync(path.join(dir, "launcher.pid"))).toBe(false);
+  });
+
+  it("takes over a lock whose pid now belongs to another process (pid reuse after a restart)", async () => {
+    const dir = tempDir();
+    const other = spawn(process.execPath, ["-e", "setTimeout(()=>{}, 30000)"]);
+    await new Promise((r) => other.once("spawn", r));
+    // A live pid, but not the start time of the launcher that wrote the file: that launcher is gone.
+    fs.writeFileSync(path.join(dir, "launcher.pid"), `${other.pid} 1\n`);
+    const lock = acquireLauncherLock(dir, ".data");
+    expect(lock.tookOverFrom).toBe(other.pid);
+    expect(fs.readFileSync(path.join(dir, "launcher.pid"), "utf8").split(" ")[0]).toBe(String(process.pid));
+    lock.release();
+    other.kill("SIGKILL");
+  });
+
+  it("names the data directory as given in the refusal", async () => {
+    const dir = tempDir();
+    const other = spawn(process.execPath, ["-e", "setTimeout(()=>{}, 30000)"]);
+    await new Promise((r) => other.once("spawn", r));
+    fs.writeFileSync(path.join(dir, "launcher.pid"), `${other.pid}\n`);
+    expect(() => acquireLauncherLock(dir, ".data")).toThrow(`another launcher (pid ${other.pid}) is using .data — stop it first`);
+    other.kill("SIGKILL");
+  });
+
+  it("never takes an unrelated process named by a stale postmaster.pid for PostgreSQL", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "postmaster.pid"), `${process.pid}\n${dir}\n`);
+    expect(findRunningPostmaster(dir)).toBeNull();
+  });
+
+  it("recognises the relays a launcher may run under", () => {
+    expect(isRelay(["/bin/sh", "-c", "node --import tsx lib/launcher/cli.ts start"])).toBe(true);
+    expect(isRelay(["node", "/usr/lib/node_modules/npm/bin/npm-cli.js", "start"])).toBe(true);
+    expect(isRelay(["/usr/bin/node", "/work/main/node_modules/tsx/dist/cli.mjs", "lib/launcher/cli.ts"])).toBe(true);
+    expect(isRelay(["npm", "run", "dev"])).toBe(true);
+    expect(isRelay(["-bash"])).toBe(false);
+    expect(isRelay(["/bin/bash"])).toBe(false);
+    expect(isRelay(["node", "node_modules/.bin/playwright", "test"])).toBe(false);
+    expect(isRelay(["node", "--import", "tsx", "lib/launcher/cli.ts", "start"])).toBe(false);
   });
 
   it("starts PostgreSQL, and after a launcher died leaving it running, stops the orphan and starts again", async () => {
@@ -75,7 +132,7 @@ describe("launcher pieces", () => {
     const server = net.createServer().listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
     const port = (server.address() as { port: number }).port;
-    await expect(startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port, password: "x" })).rejects.toThrow(`port ${port} is in use (PostgreSQL); set POSTGRES_PORT or DATABASE_URL`);
+    await expect(startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port, password: "x" })).rejects.toThrow(`port ${port} is in use (set POSTGRES_PORT or DATABASE_URL)`);
     server.close();
   });
 });

@@ -212,7 +212,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (!child || !pid || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       child.kill("SIGINT");
-      const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 30_000)))]);
+      clearTimeout(timer);
       if (!inTime) await terminate(pid, "SIGQUIT", 10_000);
       (server as unknown as { process?: ChildProcess }).process = undefined;
     })();

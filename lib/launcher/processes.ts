@@ -38,6 +38,13 @@ export function processStartTime(pid: number): string | null {
   return readStat(pid)?.[19] ?? null;
 }
 
+/** The parent's pid (this process's own via process.ppid; others' from /proc), or null. */
+export function parentPid(pid: number): number | null {
+  if (pid === process.pid) return process.ppid;
+  const ppid = Number(readStat(pid)?.[1]);
+  return Number.isInteger(ppid) && ppid > 0 ? ppid : null;
+}
+
 /** The process's command line, or null where /proc is unavailable. */
 export function processCommandLine(pid: number): string[] | null {
   try {
