@@ -45,6 +45,9 @@ function parseArgs(argv: string[]): { command: string; dataDir?: string; force: 
 }
 
 async function main() {
+  // Whoever reads our output may be gone (a killed relay or terminal): EPIPE must not cut the shutdown short.
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
   const args = parseArgs(process.argv.slice(2));
   if (args.command === "build") {
     await ensureBuild(REPO_ROOT, { log, force: args.force });
@@ -56,7 +59,7 @@ async function main() {
   const starting = new AbortController();
   let system: RunningSystem | null = null;
   let shuttingDown: Promise<never> | null = null;
-  let signals = 0;
+  let firstSignalAt = 0;
   const shutdown = (code: number, why?: string): Promise<never> => {
     shuttingDown ??= (async () => {
       if (why) log(why);
@@ -67,11 +70,13 @@ async function main() {
     return shuttingDown;
   };
   const onSignal = (name: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) void shutdown(0, `${name}: stopping…`);
-    // A second Ctrl-C means "now": the app follows through its IPC channel, and the next start
-    // stops the PostgreSQL this leaves behind.
-    else {
+    if (!firstSignalAt) {
+      firstSignalAt = Date.now();
+      void shutdown(0, `${name}: stopping…`);
+    } else if (Date.now() - firstSignalAt > 2_000) {
+      // A second Ctrl-C means "now": the app follows through its IPC channel, and the next start
+      // stops the PostgreSQL this leaves behind. Repeats within 2 s are the same Ctrl-C delivered
+      // twice (the terminal's process group, then npm forwarding it), not an impatient user.
       console.error("postline: stopping now, without waiting");
       process.exit(130);
     }

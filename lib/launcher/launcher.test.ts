@@ -102,6 +102,8 @@ describe("launcher pieces", () => {
     expect(isRelay(["node", "/usr/lib/node_modules/npm/bin/npm-cli.js", "start"])).toBe(true);
     expect(isRelay(["/usr/bin/node", "/work/main/node_modules/tsx/dist/cli.mjs", "lib/launcher/cli.ts"])).toBe(true);
     expect(isRelay(["npm", "run", "dev"])).toBe(true);
+    expect(isRelay(["npm start"])).toBe(true); // npm's process.title
+    expect(isRelay(["npm run dev"])).toBe(true);
     expect(isRelay(["-bash"])).toBe(false);
     expect(isRelay(["/bin/bash"])).toBe(false);
     expect(isRelay(["node", "node_modules/.bin/playwright", "test"])).toBe(false);

@@ -7,7 +7,9 @@ import { identify, isSameProcessAlive, parentPid, processCommandLine, type Proce
  * so a launcher started through one would outlive whoever meant to stop it and keep its ports and lock.
  */
 export function isRelay(argv: string[]): boolean {
-  const [exe = "", ...rest] = argv;
+  // npm sets process.title ("npm start"), which rewrites its whole command line as one string.
+  const words = argv.length === 1 ? argv[0].trim().split(/\s+/) : argv;
+  const [exe = "", ...rest] = words;
   const base = path.basename(exe);
   if (["sh", "bash", "dash", "zsh"].includes(base)) return rest[0] === "-c";
   if (["npm", "npx", "tsx"].includes(base)) return true;
