@@ -57,13 +57,16 @@ async function main() {
   const env = getLauncherEnv({ ...process.env, ...(args.dataDir ? { POSTLINE_DATA_DIR: args.dataDir } : {}) });
 
   const starting = new AbortController();
-  let system: RunningSystem | null = null;
+  let started: Promise<RunningSystem | null> = Promise.resolve(null);
   let shuttingDown: Promise<never> | null = null;
   let firstSignalAt = 0;
   const shutdown = (code: number, why?: string): Promise<never> => {
     shuttingDown ??= (async () => {
       if (why) log(why);
       starting.abort();
+      // While starting, startSystem undoes its own steps before it rejects: wait for that, so
+      // nothing it started outlives us; once started, stop the whole system.
+      const system = await started.catch(() => null);
       await system?.stop();
       process.exit(code);
     })();
@@ -85,17 +88,15 @@ async function main() {
   // Run through a relay (npm, tsx's cli, sh -c) that is killed, even by SIGKILL: stop with it.
   watchRelayAncestors(() => void shutdown(1, "the process that started the launcher is gone: stopping…"));
 
+  started = startSystem({ mode: args.command, env, log, signal: starting.signal });
+  let s: RunningSystem;
   try {
-    system = await startSystem({ mode: args.command, env, log, signal: starting.signal });
+    s = (await started)!;
   } catch (error) {
-    if (shuttingDown) return shuttingDown; // stopped while starting: the signal handler exits
+    if (shuttingDown) return shuttingDown; // stopped while starting: shutdown() exits
     throw error;
   }
-  if (shuttingDown) {
-    await system.stop(); // the signal came between the last check and here
-    return shuttingDown;
-  }
-  const s = system;
+  if (shuttingDown) return shuttingDown; // the signal came after the last check: shutdown() stops it
   const password = s.adminPasswordFile
     ? `${s.adminPassword}  (generated; kept in ${s.adminPasswordFile})`
     : "the one in ADMIN_PASSWORD";
