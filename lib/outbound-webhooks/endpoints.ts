@@ -1,7 +1,7 @@
 import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db";
-import { webhookDeliveries, webhookEndpoints, webhookSecretReveals, type WebhookRatePeriod } from "@/db/schema";
+import { apiKeys, users, webhookDeliveries, webhookEndpoints, webhookSecretReveals, type WebhookRatePeriod } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
 import { checkCallbackUrl } from "./address-policy";
 import { clockOf, type Actor, type OutboundDeps } from "./deps";
@@ -213,8 +213,10 @@ export async function rotateSecret(db: Db, id: string, actor: Actor, deps: Pick<
 
 export async function listSecretReveals(db: DbOrTx, endpointId: string, limit = 20) {
   return db
-    .select()
+    .select({ id: webhookSecretReveals.id, via: webhookSecretReveals.via, reason: webhookSecretReveals.reason, revealedAt: webhookSecretReveals.revealedAt, userEmail: users.email, apiKeyName: apiKeys.name })
     .from(webhookSecretReveals)
+    .leftJoin(users, eq(users.id, webhookSecretReveals.userId))
+    .leftJoin(apiKeys, eq(apiKeys.id, webhookSecretReveals.apiKeyId))
     .where(eq(webhookSecretReveals.endpointId, endpointId))
     .orderBy(desc(webhookSecretReveals.revealedAt), desc(webhookSecretReveals.id))
     .limit(limit);

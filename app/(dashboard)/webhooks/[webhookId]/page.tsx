@@ -161,7 +161,7 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
                   {reveals.map((r) => (
                     <li key={r.id}>
                       {formatDateTime(r.revealedAt)}: {r.reason === "rotate" ? "rotated" : "revealed"} via {r.via}
-                      {r.userId ? " by a user" : r.apiKeyId ? " with an API key" : ""}
+                      {r.userEmail ? ` by ${r.userEmail}` : r.apiKeyName ? ` with the API key "${r.apiKeyName}"` : ""}
                     </li>
                   ))}
                 </ul>
