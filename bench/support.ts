@@ -65,10 +65,15 @@ export function api(baseUrl: string, key: string) {
   };
 }
 
-function rssKiB(pid: number): number {
+/**
+ * Proportional set size: shared pages (PostgreSQL's shared buffers, mapped by every backend) are
+ * divided among the processes that map them, so the sum over a process tree is real memory, where
+ * a sum of RSS would count shared buffers once per backend.
+ */
+function pssKiB(pid: number): number {
   try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    return Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
   } catch {
     return 0;
   }
@@ -87,7 +92,7 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Samples the resident memory of a process and its descendants; reports the peak per command name. */
+/** Samples the memory (PSS) of a process and its descendants; reports the peak total and per command name. */
 export function sampleMemory(rootPid: number, everyMs = 200) {
   const peaks = new Map<string, number>();
   let peakTotal = 0;
@@ -99,6 +104,7 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
     };
     walk(rootPid);
     let total = 0;
+    const byName = new Map<string, number>();
     for (const pid of seen) {
       let name = "?";
       try {
@@ -106,11 +112,12 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
       } catch {
         continue;
       }
-      const kib = rssKiB(pid);
+      const kib = pssKiB(pid);
       total += kib;
-      peaks.set(name, Math.max(peaks.get(name) ?? 0, kib));
+      byName.set(name, (byName.get(name) ?? 0) + kib);
     }
     peakTotal = Math.max(peakTotal, total);
+    for (const [name, kib] of byName) peaks.set(name, Math.max(peaks.get(name) ?? 0, kib));
   };
   const timer = setInterval(tick, everyMs);
   tick();

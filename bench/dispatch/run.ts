@@ -89,12 +89,12 @@ async function main() {
       "seed (s)": seedSeconds.toFixed(1),
       "send→sent (s)": seconds.toFixed(1),
       "recipients/s": Math.round(RECIPIENTS / seconds),
-      "peak RSS (MiB)": Math.round(mem.peakTotalMiB),
+      "peak PSS (MiB)": Math.round(mem.peakTotalMiB),
       sent: done.stats.sent,
       duplicated: counts.duplicated,
       missing: counts.missing,
     });
-    console.log(`memory peaks by process (MiB): ${JSON.stringify(mem.peaksMiB)}`);
+    console.log(`peak memory (PSS, MiB) by process name, all processes of that name together: ${JSON.stringify(mem.peaksMiB)}`);
     await stopLauncher(launcher);
   }
 
@@ -123,7 +123,7 @@ async function main() {
       "seed (s)": "-",
       "send→sent (s)": seconds.toFixed(1),
       "recipients/s": Math.round(RECIPIENTS / seconds),
-      "peak RSS (MiB)": "-",
+      "peak PSS (MiB)": "-",
       sent: done.stats.sent,
       duplicated: counts.duplicated,
       missing: counts.missing,
