@@ -102,7 +102,7 @@ test.describe("roles", () => {
 
     const row = page.getByRole("row").filter({ hasText: email });
     await row.getByRole("button", { name: "Disable" }).click();
-    await expect(row.getByText("disabled")).toBeVisible();
+    await expect(row.getByText("disabled", { exact: true })).toBeVisible();
 
     await leaver.goto("/contacts");
     await expect(leaver).toHaveURL(/\/login/);
