@@ -49,6 +49,8 @@ export default defineConfig({
       ADMIN_PASSWORD: E2E.adminPassword,
       BOOTSTRAP_API_KEY: E2E.bootstrapApiKey,
       POSTLINE_CRON: "off",
+      // A loaded CI machine can make a webhook post time out; retry in seconds, not Postmark's minutes.
+      POSTMARK_SANDBOX_RETRY_MS: "1000,2000,5000,10000,20000,30000",
       // e2e/webhooks.spec.ts starts its receiver on 127.0.0.1.
       ALLOW_PRIVATE_WEBHOOK_URLS: "127.0.0.1",
     },

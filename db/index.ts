@@ -22,9 +22,14 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? "postline",
   });
-  // An idle client losing its server (a database restart) must not crash the process; the pool
-  // drops it and the next query opens a new connection.
+  // A client losing its server (a database restart) must not crash the process. The pool reports
+  // idle clients' errors on itself; a client that is checked out (between two statements of a
+  // transaction) emits on the client, where an unhandled 'error' would be an uncaught exception.
+  // The statement in flight still rejects, so callers see the failure (and answer 503).
   pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   return drizzle({ client: pool, schema, casing: "snake_case" }) as Db;
 }
 

@@ -46,7 +46,7 @@ test("/contacts → /campaigns: import contacts, compose with a live preview, se
   await page.getByRole("button", { name: "Send now to 120" }).click();
   const progress = page.getByRole("progressbar", { name: /Sending|Handed to Postmark/ });
   await expect(progress).toHaveAttribute("aria-valuenow", "120", { timeout: 30_000 });
-  await expect(page.getByText("sent", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("campaign-status")).toHaveText("sent", { timeout: 30_000 });
 
   // Sending twice is refused by the API as a conflict.
   const id = page.url().split("/").pop();

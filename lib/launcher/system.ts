@@ -132,6 +132,7 @@ function sandboxEnvOptions(env: LauncherEnv): SandboxEnvOptions {
       POSTMARK_SANDBOX_RATES: env.POSTMARK_SANDBOX_RATES,
       POSTMARK_SANDBOX_DELAY_MS: env.POSTMARK_SANDBOX_DELAY_MS,
       POSTMARK_SANDBOX_DROP_RATE: env.POSTMARK_SANDBOX_DROP_RATE,
+      POSTMARK_SANDBOX_RETRY_MS: env.POSTMARK_SANDBOX_RETRY_MS,
     });
   } catch (error) {
     throw new LauncherError((error as Error).message);

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { seededRandom, ZERO_RATES } from "./outcomes";
 import type { SandboxOptions, SandboxRates } from "./types";
 
-export type SandboxEnvOptions = Pick<SandboxOptions, "rates" | "delayMs" | "dropRate">;
+export type SandboxEnvOptions = Pick<SandboxOptions, "rates" | "delayMs" | "dropRate" | "retryScheduleMs">;
 
 /** `open=0.45,click=0.1,hardbounce=0.01` → rates; unknown names, bad numbers and duplicates throw. */
 export function parseSandboxRates(text: string, variable = "POSTMARK_SANDBOX_RATES"): Partial<SandboxRates> {
@@ -42,6 +42,10 @@ export function sandboxOptionsFromEnv(env: Record<string, string | undefined>): 
   if (env.POSTMARK_SANDBOX_RATES?.trim()) out.rates = parseSandboxRates(env.POSTMARK_SANDBOX_RATES);
   if (env.POSTMARK_SANDBOX_DELAY_MS?.trim()) out.delayMs = parseNumber("POSTMARK_SANDBOX_DELAY_MS", env.POSTMARK_SANDBOX_DELAY_MS, 0, 86_400_000);
   if (env.POSTMARK_SANDBOX_DROP_RATE?.trim()) out.dropRate = parseNumber("POSTMARK_SANDBOX_DROP_RATE", env.POSTMARK_SANDBOX_DROP_RATE, 0, 1);
+  // Postmark retries failed posts after minutes; tests and drills shorten the schedule (e.g. "2000,5000").
+  if (env.POSTMARK_SANDBOX_RETRY_MS?.trim()) {
+    out.retryScheduleMs = env.POSTMARK_SANDBOX_RETRY_MS.split(",").map((part) => parseNumber("POSTMARK_SANDBOX_RETRY_MS", part.trim(), 0, 86_400_000));
+  }
   return out;
 }
 

@@ -76,7 +76,9 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         actions={editable ? <Link href={`/campaigns/${campaignId}/edit`} className={buttonClass("secondary")}>Edit</Link> : undefined}
       />
       <div className="mb-6 flex flex-wrap items-center gap-3 text-sm text-slate-600">
-        <Badge tone={STATUS_TONE[campaign.status]}>{campaign.status}</Badge>
+        <span data-testid="campaign-status">
+          <Badge tone={STATUS_TONE[campaign.status]}>{campaign.status}</Badge>
+        </span>
         {campaign.scheduledAt && campaign.status === "scheduled" ? <span>Scheduled for {formatDateTime(campaign.scheduledAt)}</span> : null}
         {campaign.startedAt ? <span>Started {formatDateTime(campaign.startedAt)}</span> : null}
         {campaign.completedAt ? <span>Finished {formatDateTime(campaign.completedAt)}</span> : null}
