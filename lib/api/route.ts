@@ -5,6 +5,7 @@ import type { Role } from "@/db/schema";
 import { authenticateApiKey, type ApiPrincipal } from "@/lib/api-keys/api-keys";
 import { getEnv, type AppEnv } from "@/lib/env";
 import { AppError, isDatabaseUnavailable } from "@/lib/errors";
+import { readBodyCapped } from "@/lib/http/body";
 import { clientIp } from "@/lib/http/client-ip";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
 import { getAlertEmailer, getAppDb } from "@/lib/server";
@@ -103,23 +104,11 @@ function parseJsonBody<S extends z.ZodType>(body: Buffer, schema: S): z.infer<S>
   return parsed.data;
 }
 
-/** Streams the body and stops at the cap, so an oversized body is never held in memory whole. */
+/** The body, or a 413 AppError as soon as it passes the cap (never buffered whole). */
 export async function readBodyLimited(req: Request, maxBytes: number): Promise<Buffer> {
-  if (!req.body) return Buffer.alloc(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`, 413);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  const { bytes, tooLarge } = await readBodyCapped(req, maxBytes);
+  if (tooLarge) throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`, 413);
+  return bytes;
 }
 
 /** Constant-time string comparison (hashing first makes the lengths equal). */

@@ -167,25 +167,9 @@ export async function countContacts(db: DbOrTx): Promise<{ total: number; subscr
 }
 
 /**
- * Moves a contact's subscription status, with the reason and time. Returns whether it changed.
- * Suppression (unsubscribed, bounced, complained) takes effect for every batch not yet sent.
+ * Moves a contact's subscription status by address, with the reason and time; returns whether it
+ * changed. Suppression (unsubscribed, bounced, complained) takes effect for every batch not yet sent.
  */
-export async function setContactStatus(
-  db: DbOrTx,
-  id: string,
-  status: ContactStatus,
-  reason: string,
-  now: Date = new Date(),
-): Promise<boolean> {
-  const rows = await db
-    .update(contacts)
-    .set({ status, statusReason: reason, statusChangedAt: now, updatedAt: now })
-    .where(and(eq(contacts.id, id), sql`${contacts.status} <> ${status}`))
-    .returning({ id: contacts.id });
-  return rows.length > 0;
-}
-
-/** Same, by address (Postmark reports addresses, not our ids). */
 export async function setContactStatusByEmail(
   db: DbOrTx,
   email: string,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { Db } from "@/db";
 import type { AlertEmailer } from "@/lib/alerts/alerts";
 import { isDatabaseUnavailable } from "@/lib/errors";
+import { readBodyCapped } from "@/lib/http/body";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
 import { ingestPostmarkEvent } from "./ingest";
 import { postmarkEventSchema } from "./postmark-payload";
@@ -87,25 +88,6 @@ export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip:
   return null;
 }
 
-/** Reads at most `max` bytes; reports whether the body went past it. Never buffers beyond max. */
-export async function readCapped(req: Request, max: number): Promise<{ bytes: Buffer; tooLarge: boolean }> {
-  if (!req.body) return { bytes: Buffer.alloc(0), tooLarge: false };
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return { bytes: Buffer.concat(chunks), tooLarge: true };
-    }
-    chunks.push(value);
-  }
-  return { bytes: Buffer.concat(chunks), tooLarge: false };
-}
-
 export async function handlePostmarkWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
   try {
     const failure = checkWebhookHeaders(req.headers, deps.config, deps.ip);
@@ -114,7 +96,7 @@ export async function handlePostmarkWebhook(req: Request, deps: WebhookDeps): Pr
     }
     if (failure) return json(failure.status, failure.reason, failure.message);
 
-    const { bytes, tooLarge } = await readCapped(req, MAX_WEBHOOK_BYTES);
+    const { bytes, tooLarge } = await readBodyCapped(req, MAX_WEBHOOK_BYTES);
     if (tooLarge) return json(413, "body_too_large", "Webhook bodies are limited to 1 MiB");
     let text: string;
     let body: unknown;

@@ -1,5 +1,6 @@
 import type { Db } from "@/db";
 import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
+import { readBodyCapped } from "@/lib/http/body";
 import { hitRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
 import { recordSuspiciousRequest } from "./suspicious-requests";
 
@@ -15,21 +16,6 @@ export interface CredentialFailureDeps {
   now?: () => Date;
   /** Sources over the limit, remembered per instance so a flood costs no queries. */
   blocked?: Map<string, number>;
-}
-
-async function readPrefix(req: Request, max: number): Promise<Buffer> {
-  if (!req.body) return Buffer.alloc(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < max) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  await reader.cancel().catch(() => {});
-  return Buffer.concat(chunks).subarray(0, max);
 }
 
 /**
@@ -55,7 +41,7 @@ export async function rejectCredentialFailure(
     deps.blocked?.set(deps.ip, state.resetAt.getTime());
     return tooMany(state.resetAt.getTime());
   }
-  const body = await readPrefix(req, EXCERPT_READ_BYTES);
+  const { bytes: body } = await readBodyCapped(req, EXCERPT_READ_BYTES);
   await recordSuspiciousRequest(deps.db, { route: deps.route, ip: deps.ip, reason: failure.reason, userAgent: req.headers.get("user-agent"), headerNames: [...req.headers.keys()], body }, now);
   await raiseAndNotify(
     deps.db,
