@@ -1,4 +1,3 @@
-import { timingSafeEqual, createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/db";
 import type { Role } from "@/db/schema";
@@ -7,6 +6,7 @@ import { getEnv, type AppEnv } from "@/lib/env";
 import { AppError, isDatabaseUnavailable } from "@/lib/errors";
 import { readBodyCapped } from "@/lib/http/body";
 import { clientIp } from "@/lib/http/client-ip";
+import { constantTimeEqual } from "@/lib/security/constant-time";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
 import { getAlertEmailer, getAppDb } from "@/lib/server";
 
@@ -111,12 +111,6 @@ export async function readBodyLimited(req: Request, maxBytes: number): Promise<B
   return bytes;
 }
 
-/** Constant-time string comparison (hashing first makes the lengths equal). */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash("sha256").update(a).digest();
-  const hb = createHash("sha256").update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
-}
 
 /**
  * Wraps a cron route: the caller must present `Authorization: Bearer $CRON_SECRET`, as Vercel Cron
@@ -128,7 +122,7 @@ export function cronRoute(name: string, handler: (ctx: { db: Db; env: AppEnv; re
       const env = getEnv();
       const db = getAppDb();
       const header = req.headers.get("authorization");
-      const reason = !header ? "cron_bearer_missing" : !safeEqual(header, `Bearer ${env.CRON_SECRET}`) ? "cron_bearer_invalid" : null;
+      const reason = !header ? "cron_bearer_missing" : !constantTimeEqual(header, `Bearer ${env.CRON_SECRET}`) ? "cron_bearer_invalid" : null;
       if (reason) {
         return await rejectCredentialFailure(
           req,

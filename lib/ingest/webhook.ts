@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Db } from "@/db";
 import type { AlertEmailer } from "@/lib/alerts/alerts";
 import { isDatabaseUnavailable } from "@/lib/errors";
+import { constantTimeEqual } from "@/lib/security/constant-time";
 import { readBodyCapped } from "@/lib/http/body";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
 import { ingestPostmarkEvent } from "./ingest";
@@ -58,13 +58,6 @@ function json(status: number, code: string, message: string, extraHeaders: Recor
   return Response.json({ error: { code, message } }, { status, headers: extraHeaders });
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  // Hash both so the comparison takes the same time whatever the lengths.
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 /** The first failed header check, or null. Pure: no I/O, so it runs before anything else. */
 export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip: string): { reason: RejectReason; status: number; message: string } | null {
   const length = Number(headers.get("content-length") ?? "0");
@@ -73,14 +66,14 @@ export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip:
   if (type !== "application/json") return { reason: "unsupported_content_type", status: 415, message: "Send application/json" };
   const secret = headers.get(WEBHOOK_SECRET_HEADER);
   if (secret === null || secret === "") return { reason: "secret_missing", status: 401, message: "The X-Webhook-Secret header is missing" };
-  if (!sameSecret(secret, config.secret)) return { reason: "secret_mismatch", status: 401, message: "The X-Webhook-Secret header is wrong" };
+  if (!constantTimeEqual(secret, config.secret)) return { reason: "secret_mismatch", status: 401, message: "The X-Webhook-Secret header is wrong" };
   if (config.basicAuth) {
     const auth = headers.get("authorization") ?? "";
     const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(auth);
     if (!match) return { reason: "basic_auth_missing", status: 401, message: "Basic authentication is required" };
     const decoded = Buffer.from(match[1], "base64").toString("utf8");
     const expected = `${config.basicAuth.username}:${config.basicAuth.password}`;
-    if (!sameSecret(decoded, expected)) return { reason: "basic_auth_mismatch", status: 401, message: "Basic authentication failed" };
+    if (!constantTimeEqual(decoded, expected)) return { reason: "basic_auth_mismatch", status: 401, message: "Basic authentication failed" };
   }
   if (config.ipAllowlist && !ipInAllowlist(ip, config.ipAllowlist)) {
     return { reason: "source_ip_not_allowed", status: 401, message: "This source address may not post webhooks" };
