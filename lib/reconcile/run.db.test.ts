@@ -1,28 +1,18 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { alerts, messageEvents, messages, reconcileRuns } from "@/db/schema";
 import { createContactsBulk } from "@/lib/contacts/contacts";
 import { sendSingleEmail } from "@/lib/sending/dispatch";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { startSendingFixture } from "@/lib/testing/sending";
+import { useSendingTestbed } from "@/lib/testing/sending";
 import { reconcile } from "./run";
 
-let t: TestDatabase;
-let fixture: Awaited<ReturnType<typeof startSendingFixture>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixture = await startSendingFixture();
-});
-afterAll(async () => {
-  await fixture.sandbox.close();
-  await t.drop();
-});
+const bed = useSendingTestbed();
 
 async function sendSilently(addresses: string[]) {
-  await createContactsBulk(t.db, addresses.map((email) => ({ email })));
+  await createContactsBulk(bed.t.db, addresses.map((email) => ({ email })));
   const sent = [];
-  for (const to of addresses) sent.push(await sendSingleEmail(t.db, fixture.deps, { to, from: "me@postline.test", subject: "s", html: '<a href="https://e.test/l">l</a>' }));
-  await fixture.sandbox.flushWebhooks({ timeoutMs: 10_000 });
+  for (const to of addresses) sent.push(await sendSingleEmail(bed.t.db, bed.fixture.deps, { to, from: "me@postline.test", subject: "s", html: '<a href="https://e.test/l">l</a>' }));
+  await bed.fixture.sandbox.flushWebhooks({ timeoutMs: 10_000 });
   return sent;
 }
 
@@ -32,57 +22,57 @@ describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)
   it("recovers every missed event after the grace period; a second run adds nothing", async () => {
     const sent = await sendSilently(["click.silent+a@rec.test", "open.silent+b@rec.test", "hardbounce.silent+c@rec.test", "delivered.silent+d@rec.test"]);
     // Inside the grace period nothing is asked.
-    const early = await reconcile(t.db, { postmark: fixture.deps.postmark });
+    const early = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark });
     expect(early.checked).toBe(0);
 
-    const run = await reconcile(t.db, { postmark: fixture.deps.postmark, now: later(15) });
+    const run = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15) });
     expect(run).toMatchObject({ checked: 4, recovered: 3 + 2 + 2 + 1, errors: [] });
-    const statuses = Object.fromEntries((await t.db.select().from(messages)).filter((m) => sent.some((s) => s.id === m.id)).map((m) => [m.toEmail, m.status]));
+    const statuses = Object.fromEntries((await bed.t.db.select().from(messages)).filter((m) => sent.some((s) => s.id === m.id)).map((m) => [m.toEmail, m.status]));
     expect(statuses).toEqual({ "click.silent+a@rec.test": "clicked", "open.silent+b@rec.test": "opened", "hardbounce.silent+c@rec.test": "bounced", "delivered.silent+d@rec.test": "delivered" });
-    const sources = await t.db.select({ source: messageEvents.source }).from(messageEvents);
+    const sources = await bed.t.db.select({ source: messageEvents.source }).from(messageEvents);
     expect(sources.every((s) => s.source === "reconciliation")).toBe(true);
 
-    const again = await reconcile(t.db, { postmark: fixture.deps.postmark, now: later(15 + 7 * 60), recheckMs: 60_000 });
+    const again = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15 + 7 * 60), recheckMs: 60_000 });
     expect(again.recovered).toBe(0);
-    expect(await t.db.$count(messageEvents)).toBe(8);
-    const runs = await t.db.select().from(reconcileRuns);
+    expect(await bed.t.db.$count(messageEvents)).toBe(8);
+    const runs = await bed.t.db.select().from(reconcileRuns);
     expect(runs.every((r) => r.status === "done")).toBe(true);
   });
 
   it("an interrupted run (budget spent) is resumed by the next one", async () => {
-    await t.db.update(messages).set({ reconcileCount: 99 }); // earlier messages are done
+    await bed.t.db.update(messages).set({ reconcileCount: 99 }); // earlier messages are done
     await sendSilently(Array.from({ length: 12 }, (_, i) => `delivered.silent+r${i}@rec.test`));
     let budgetCalls = 0;
-    const first = await reconcile(t.db, { postmark: fixture.deps.postmark, now: later(15), concurrency: 1, budgetMs: 1 }).then((r) => r);
+    const first = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15), concurrency: 1, budgetMs: 1 }).then((r) => r);
     budgetCalls += first.checked;
     expect(first.remaining).toBe(12 - first.checked);
-    const second = await reconcile(t.db, { postmark: fixture.deps.postmark, now: later(16), concurrency: 2 });
+    const second = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(16), concurrency: 2 });
     expect(first.checked + second.checked).toBe(12);
     expect(second.remaining).toBe(0);
     expect(budgetCalls).toBeLessThan(12);
   });
 
   it("two overlapping runs do not both work: the second is skipped", async () => {
-    const [a, b] = await Promise.all([reconcile(t.db, { postmark: fixture.deps.postmark }), reconcile(t.db, { postmark: fixture.deps.postmark })]);
+    const [a, b] = await Promise.all([reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark }), reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark })]);
     expect([a.skipped, b.skipped].filter(Boolean)).toEqual(["another reconciliation run is in progress"]);
   });
 
   it("backs off when Postmark answers 429 and stops inside its budget", async () => {
-    await t.db.update(messages).set({ reconcileCount: 0, reconciledAt: null });
-    fixture.sandbox.setFaults({ rate429: 1 });
+    await bed.t.db.update(messages).set({ reconcileCount: 0, reconciledAt: null });
+    bed.fixture.sandbox.setFaults({ rate429: 1 });
     const slept: number[] = [];
-    const r = await reconcile(t.db, { postmark: fixture.deps.postmark, now: later(15), budgetMs: 3_000, sleep: async (ms) => void slept.push(ms) });
-    fixture.sandbox.setFaults({});
+    const r = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15), budgetMs: 3_000, sleep: async (ms) => void slept.push(ms) });
+    bed.fixture.sandbox.setFaults({});
     expect(r.checked).toBe(0);
     expect(slept.slice(0, 2)).toEqual([1000, 2000]);
     expect(r.remaining).toBeGreaterThan(0);
   });
 
   it("raises a silence alert when mail went out but no webhook came back", async () => {
-    await t.db.delete(alerts);
-    const r = await reconcile(t.db, { postmark: fixture.deps.postmark, now: later(45), budgetMs: 10_000 });
+    await bed.t.db.delete(alerts);
+    const r = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(45), budgetMs: 10_000 });
     expect(r.alerts).toEqual(["no_webhooks"]);
-    const [alert] = await t.db.select().from(alerts).where(eq(alerts.kind, "webhook_silence"));
+    const [alert] = await bed.t.db.select().from(alerts).where(eq(alerts.kind, "webhook_silence"));
     expect(alert.title).toMatch(/No Postmark webhooks for 30 minutes/);
   });
 });

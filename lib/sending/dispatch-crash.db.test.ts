@@ -1,40 +1,30 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { messages } from "@/db/schema";
 import { createCampaign, getCampaignOrThrow, startCampaignSend } from "@/lib/campaigns/campaigns";
 import { createContactsBulk } from "@/lib/contacts/contacts";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { sandboxRecords, startSendingFixture, TEST_TOKEN } from "@/lib/testing/sending";
+import { sandboxRecords, useSendingTestbed, TEST_TOKEN } from "@/lib/testing/sending";
 import { advanceSending } from "./dispatch";
 
-let t: TestDatabase;
-let fixture: Awaited<ReturnType<typeof startSendingFixture>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixture = await startSendingFixture();
-});
-afterAll(async () => {
-  await fixture.sandbox.close();
-  await t.drop();
-});
+const bed = useSendingTestbed();
 
 describe("a sending process killed with SIGKILL mid-campaign (real processes, PostgreSQL, sandbox)", () => {
   it("after recovery, every recipient received the campaign exactly once", async () => {
     const N = 3000;
     const emails = Array.from({ length: N }, (_, i) => `crash-${i}@dispatch.test`);
-    await createContactsBulk(t.db, emails.map((email) => ({ email })));
-    const campaign = await createCampaign(t.db, { name: "crash", subject: "s", html: "<p>h</p>" }, { defaultFrom: "news@postline.test" });
-    await startCampaignSend(t.db, campaign.id, { stream: "broadcast" });
+    await createContactsBulk(bed.t.db, emails.map((email) => ({ email })));
+    const campaign = await createCampaign(bed.t.db, { name: "crash", subject: "s", html: "<p>h</p>" }, { defaultFrom: "news@postline.test" });
+    await startCampaignSend(bed.t.db, campaign.id, { stream: "broadcast" });
     // Slow Postmark down so the kill lands while batches are in flight.
-    fixture.sandbox.setFaults({ latencyMs: 150 });
+    bed.fixture.sandbox.setFaults({ latencyMs: 150 });
 
-    const child = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "lib/testing/dispatch-worker.ts", JSON.stringify({ databaseUrl: t.url, sandboxUrl: fixture.sandbox.url, token: TEST_TOKEN })], {
+    const child = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "lib/testing/dispatch-worker.ts", JSON.stringify({ databaseUrl: bed.t.url, sandboxUrl: bed.fixture.sandbox.url, token: TEST_TOKEN })], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const exited = new Promise((resolve) => child.on("exit", resolve));
-    const countFor = () => sandboxRecords(fixture.sandbox).filter((r) => r.to.startsWith("crash-")).length;
+    const countFor = () => sandboxRecords(bed.fixture.sandbox).filter((r) => r.to.startsWith("crash-")).length;
     const deadline = Date.now() + 60_000;
     while (countFor() < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGKILL");
@@ -42,20 +32,20 @@ describe("a sending process killed with SIGKILL mid-campaign (real processes, Po
     const atKill = countFor();
     expect(atKill).toBeGreaterThanOrEqual(1000);
     expect(atKill).toBeLessThan(N);
-    fixture.sandbox.setFaults({});
+    bed.fixture.sandbox.setFaults({});
 
     // A new worker, later than every open batch's deadline, finishes the job.
     const later = new Date(Date.now() + 10 * 60_000);
-    const result = await advanceSending(t.db, { ...fixture.deps, now: () => later }, { budgetMs: 60_000 });
+    const result = await advanceSending(bed.t.db, { ...bed.fixture.deps, now: () => later }, { budgetMs: 60_000 });
     expect(result.completed).toContain(campaign.id);
 
     const perAddress = new Map<string, number>();
-    for (const r of sandboxRecords(fixture.sandbox)) if (r.to.startsWith("crash-")) perAddress.set(r.to, (perAddress.get(r.to) ?? 0) + 1);
+    for (const r of sandboxRecords(bed.fixture.sandbox)) if (r.to.startsWith("crash-")) perAddress.set(r.to, (perAddress.get(r.to) ?? 0) + 1);
     expect(emails.filter((e) => !perAddress.has(e))).toEqual([]);
     expect([...perAddress].filter(([, n]) => n > 1)).toEqual([]);
-    const c = await getCampaignOrThrow(t.db, campaign.id);
+    const c = await getCampaignOrThrow(bed.t.db, campaign.id);
     expect(c).toMatchObject({ status: "sent", sentCount: N, failedCount: 0 });
-    const statuses = await t.db.select({ status: messages.status }).from(messages).where(eq(messages.campaignId, campaign.id));
+    const statuses = await bed.t.db.select({ status: messages.status }).from(messages).where(eq(messages.campaignId, campaign.id));
     expect(statuses.every((s) => s.status === "sent")).toBe(true);
   }, 120_000);
 });

@@ -2,18 +2,13 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createDb, type Db } from "@/db";
+import { withDatabase } from "./db-url";
 
 export interface TestDatabase {
   db: Db;
   url: string;
   name: string;
   drop: () => Promise<void>;
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 /** A fresh, migrated database of its own for one test file (cloned from the suite's template). */

@@ -2,7 +2,9 @@ import type { TestProject } from "vitest/node";
 import pg from "pg";
 import { getTestEnv } from "@/lib/env";
 import { migrateDatabase } from "@/db/migrate";
+import { isProcessAlive } from "@/lib/launcher/processes";
 import { startTestPostgres } from "./postgres";
+import { withDatabase } from "./db-url";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,15 +18,6 @@ declare module "vitest" {
 // and leftovers of runs that died (pid gone) are recognised and dropped.
 const RUN = `postline_t${process.pid}`;
 const TEMPLATE = `${RUN}_template`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * One PostgreSQL for the whole run (DATABASE_URL, or an embedded one), and one migrated template
@@ -42,7 +35,7 @@ export default async function setup(project: TestProject) {
     const { rows } = await admin.query<{ datname: string }>("select datname from pg_database where datname ~ '^postline_t[0-9]+_'");
     for (const { datname } of rows) {
       const pid = Number(/^postline_t(\d+)_/.exec(datname)?.[1]);
-      if (!alive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`);
+      if (!isProcessAlive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`);
     }
     await admin.query(`create database "${TEMPLATE}"`);
   } finally {
@@ -61,10 +54,4 @@ export default async function setup(project: TestProject) {
     await c.end().catch(() => {});
     await server?.stop();
   };
-}
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }

@@ -1,3 +1,5 @@
+import { afterAll, beforeAll } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./db";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 import type { SendingDeps } from "@/lib/sending/dispatch";
 import { createPostmarkClient } from "@/lib/postmark/client";
@@ -31,4 +33,21 @@ export function sandboxRecords(sandbox: PostmarkSandbox) {
     textBody: m.textBody,
     headers: m.headers,
   }));
+}
+
+/**
+ * A test file's own database and sandbox, set up before its tests and torn down after them.
+ * Fields are filled in `beforeAll`, so read them inside tests, not at module level.
+ */
+export function useSendingTestbed() {
+  const bed = {} as { t: TestDatabase; fixture: Awaited<ReturnType<typeof startSendingFixture>> };
+  beforeAll(async () => {
+    bed.t = await createTestDatabase();
+    bed.fixture = await startSendingFixture();
+  });
+  afterAll(async () => {
+    await bed.fixture?.sandbox.close();
+    await bed.t?.drop();
+  });
+  return bed;
 }
