@@ -261,11 +261,13 @@ async function releaseBatch(db: Db, deps: SendingDeps, batchId: string, failure:
       .select({ id: messages.id, attempts: messages.attempts })
       .from(messages)
       .where(and(eq(messages.batchId, batchId), eq(messages.status, "sending")));
-    for (const r of rows) {
-      await tx
-        .update(messages)
-        .set({ status: "queued", batchId: null, nextAttemptAt: delay ? new Date(now.getTime() + backoffMs(r.attempts, random)) : null, updatedAt: now })
-        .where(and(eq(messages.id, r.id), eq(messages.status, "sending")));
+    // Each message waits according to its own attempt count; one statement for the whole batch.
+    const waits = rows.map((r) => ({ id: r.id, at: delay ? new Date(now.getTime() + backoffMs(r.attempts, random)).toISOString() : null }));
+    if (waits.length) {
+      await tx.execute(sql`
+        update messages m set status = 'queued', batch_id = null, next_attempt_at = w.at, updated_at = ${now.toISOString()}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(waits)}::jsonb) as w(id uuid, at timestamptz)
+        where m.id = w.id and m.status = 'sending'`);
     }
     await tx.update(sendBatches).set({ status: "released", completedAt: now, error: failure.message }).where(eq(sendBatches.id, batchId));
   });
@@ -371,14 +373,12 @@ export async function recoverOpenBatches(db: Db, deps: SendingDeps, limit = 20):
       if (hit) results.push({ messageId: m.id, toEmail: m.toEmail, postmarkMessageId: hit.MessageID, submittedAt: hit.ReceivedAt ? new Date(hit.ReceivedAt) : undefined });
       else missing.push(m.id);
     }
-    await db.transaction(async (tx) => {
-      if (missing.length) {
-        await tx
-          .update(messages)
-          .set({ status: "queued", batchId: null, updatedAt: now })
-          .where(and(inArray(messages.id, missing), eq(messages.status, "sending"), eq(messages.batchId, batch.id)));
-      }
-    });
+    if (missing.length) {
+      await db
+        .update(messages)
+        .set({ status: "queued", batchId: null, updatedAt: now })
+        .where(and(inArray(messages.id, missing), eq(messages.status, "sending"), eq(messages.batchId, batch.id)));
+    }
     if (results.length) await recordBatchResults(db, deps, batch.id, batch.campaignId, results);
     await db.update(sendBatches).set({ status: "done", completedAt: now, error: `recovered: ${results.length} accepted by Postmark, ${missing.length} queued again` }).where(eq(sendBatches.id, batch.id));
     adopted += results.length;
