@@ -34,8 +34,9 @@ export function getSendingDeps(): SendingDeps {
   return sendingDeps;
 }
 
+/** Derived once with the sending configuration; the unsubscribe route verifies with the same key. */
 export function getUnsubscribeKey(): Buffer {
-  return unsubscribeKey(getEnv().AUTH_SECRET);
+  return getSendingDeps().unsubscribeKey;
 }
 
 let alertEmailer: AlertEmailer | undefined;
