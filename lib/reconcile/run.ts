@@ -34,6 +34,8 @@ export interface ReconcileOptions {
   /** Silence alerts: sent mail with no webhook for this long (default 30 minutes). */
   silenceMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds on a monotonic clock, for the budget (tests make time pass without waiting). */
+  elapsedClock?: () => number;
 }
 
 export interface RunSummary {
@@ -93,7 +95,8 @@ export async function reconcile(
 ): Promise<RunSummary> {
   const clock = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const started = Date.now();
+  const tick = options.elapsedClock ?? Date.now;
+  const started = tick();
   const deadline = started + (options.budgetMs ?? 50_000);
   const summary: RunSummary = { runId: null, checked: 0, recovered: 0, adopted: 0, linkedOrphans: 0, apiCalls: 0, remaining: 0, errors: [], alerts: [] };
   const now = clock();
@@ -131,7 +134,7 @@ export async function reconcile(
     }
 
     let backoff = 1000;
-    outer: while (Date.now() < deadline) {
+    outer: while (tick() < deadline) {
       const batch = await db
         .select({ id: messages.id, pm: messages.postmarkMessageId })
         .from(messages)
@@ -142,7 +145,7 @@ export async function reconcile(
       const queue = [...batch];
       let throttled = false;
       const worker = async () => {
-        while (queue.length && Date.now() < deadline && !throttled) {
+        while (queue.length && tick() < deadline && !throttled) {
           const m = queue.shift()!;
           try {
             const r = await resyncPostmarkMessage(db, options.postmark, m.pm!);
@@ -176,7 +179,7 @@ export async function reconcile(
       await heartbeat();
       if (throttled) {
         // Postmark said slow down: wait, doubling each time, and give up this run if the budget ends.
-        if (Date.now() + backoff >= deadline) break outer;
+        if (tick() + backoff >= deadline) break outer;
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 30_000);
       } else {
