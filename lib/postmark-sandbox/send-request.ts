@@ -4,24 +4,10 @@
  * the sandbox keeps when it is valid.
  */
 import { isValidEmail, parseAddressList } from "./payloads";
+import type { SandboxMessage } from "./types";
 
-export interface SendInput {
-  to: string;
-  cc: string;
-  bcc: string;
-  recipients: string[];
-  from: string;
-  subject: string;
-  tag: string;
-  metadata: Record<string, string>;
-  stream: string;
-  htmlBody: string | null;
-  textBody: string | null;
-  headers: { Name: string; Value: string }[];
-  trackOpens: boolean;
-  trackLinks: string;
-  attachments: string[];
-}
+/** What a send request carries once checked: an accepted message before the sandbox gives it an id and a plan. */
+export type SendInput = Omit<SandboxMessage, "messageId" | "submittedAt" | "plans" | "events">;
 
 export type SendCheck = { ok: true; input: SendInput } | { ok: false; errorCode: number; message: string };
 
