@@ -1,9 +1,9 @@
 "use client";
 
+import { ListSelect } from "@/components/contacts/list-select";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
-import { SelectField } from "@/components/ui/field";
 import { ProgressBar } from "@/components/ui/progress";
 
 interface Report {
@@ -84,14 +84,7 @@ export function ImportForm({ lists }: { lists: { id: string; name: string }[] })
           </label>
           <input id="import-file" name="file" type="file" accept=".csv,text/csv" className="block w-full text-sm file:mr-3 file:rounded-md file:border-0 file:bg-slate-100 file:px-3 file:py-2" />
         </div>
-        <SelectField id="import-list" label="Add to list" name="list_id" defaultValue="">
-          <option value="">No list</option>
-          {lists.map((l) => (
-            <option key={l.id} value={l.id}>
-              {l.name}
-            </option>
-          ))}
-        </SelectField>
+        <ListSelect id="import-list" label="Add to list" lists={lists} />
         <Button type="submit" disabled={busy}>
           {busy ? "Importing…" : "Import"}
         </Button>

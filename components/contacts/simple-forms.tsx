@@ -1,9 +1,10 @@
 "use client";
 
+import { ListSelect } from "@/components/contacts/list-select";
 import { useActionState } from "react";
 import { createContactAction, createListAction } from "@/app/(dashboard)/contacts/actions";
 import { Button } from "@/components/ui/button";
-import { Field, SelectField } from "@/components/ui/field";
+import { Field } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
 
 export function CreateListForm() {
@@ -29,14 +30,7 @@ export function CreateContactForm({ lists }: { lists: { id: string; name: string
     <form action={action} className="grid gap-3 sm:grid-cols-[1fr_1fr_12rem_auto] sm:items-end" aria-label="Add a contact">
       <Field id="new-contact-email" label="Email" name="email" type="email" required error={errors.email} />
       <Field id="new-contact-name" label="Name" name="name" error={errors.name} />
-      <SelectField id="new-contact-list" label="List" name="list_id" defaultValue="">
-        <option value="">No list</option>
-        {lists.map((l) => (
-          <option key={l.id} value={l.id}>
-            {l.name}
-          </option>
-        ))}
-      </SelectField>
+      <ListSelect id="new-contact-list" label="List" lists={lists} />
       <Button type="submit" disabled={pending}>
         Add contact
       </Button>

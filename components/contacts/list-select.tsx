@@ -1,0 +1,15 @@
+import { SelectField } from "@/components/ui/field";
+
+/** An optional list to add contacts to ("No list" first). */
+export function ListSelect({ id, label, lists }: { id: string; label: string; lists: { id: string; name: string }[] }) {
+  return (
+    <SelectField id={id} label={label} name="list_id" defaultValue="">
+      <option value="">No list</option>
+      {lists.map((l) => (
+        <option key={l.id} value={l.id}>
+          {l.name}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
