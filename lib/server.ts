@@ -6,6 +6,7 @@ import type { SendingDeps } from "@/lib/sending/dispatch";
 import type { AlertEmailer } from "@/lib/alerts/alerts";
 import { createAlertEmailer } from "@/lib/alerts/emailer";
 import type { WebhookConfig } from "@/lib/ingest/webhook";
+import { createIngestBatcher, type IngestBatcher } from "@/lib/ingest/batcher";
 import { POSTMARK_WEBHOOK_IPS } from "@/lib/ingest/source-ip";
 import { createAddressPolicy } from "@/lib/outbound-webhooks/address-policy";
 import type { OutboundDeps } from "@/lib/outbound-webhooks/deps";
@@ -44,6 +45,14 @@ let alertEmailer: AlertEmailer | undefined;
 export function getAlertEmailer(): AlertEmailer {
   alertEmailer ??= createAlertEmailer(getAppDb(), getSendingDeps(), getEnv().POSTMARK_FROM_EMAIL);
   return alertEmailer;
+}
+
+let ingestBatcher: IngestBatcher | undefined;
+
+/** Group commit for the webhook route: concurrent events share a transaction (lib/ingest/batcher.ts). */
+export function getIngestBatcher(): IngestBatcher {
+  ingestBatcher ??= createIngestBatcher(getAppDb());
+  return ingestBatcher;
 }
 
 let webhookConfig: WebhookConfig | undefined;

@@ -8,6 +8,7 @@
  *      posted once in order to a twin set of messages: one row per event, identical final statuses.
  *
  *   npm run bench:ingest               # -- --storm 5000 (messages) for a quicker run
+ *   npm run bench:ingest -- --only throughput,fixed   # a subset of throughput, fixed, storm
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -19,6 +20,7 @@ import { machine, ROOT, startLauncher, stopLauncher, table } from "../support";
 const args = process.argv.slice(2);
 // Messages in the storm; at about two events per message, 24,600 messages make 50,000 events.
 const STORM = Number(args[args.indexOf("--storm") + 1]) || 24_600;
+const ONLY = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1].split(",")) : new Set(["throughput", "fixed", "storm"]);
 const PORT = 3320;
 const DATA = ".data/bench-ingest";
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -90,38 +92,42 @@ async function main() {
   const secret = secrets.POSTMARK_WEBHOOK_SECRET;
   const rows: Record<string, string | number>[] = [];
   try {
-    // 1. Throughput, webhook vs no-op. Distinct events so every webhook request is a real insert.
-    const pool = await seedMessages(db, "tp", 60_000);
-    const events = pool.flatMap((m, i) => eventsFor(m, i, 1));
-    let next = 0;
-    const body = () => events[next++ % events.length];
-    await closedLoop("/api/bench/noop", body, secret, 3); // warm both paths
-    await closedLoop("/api/webhooks/postmark", body, secret, 3);
-    const noop = await closedLoop("/api/bench/noop", body, secret, 15);
-    const hook = await closedLoop("/api/webhooks/postmark", body, secret, 15);
     const log = (row: Record<string, string>) => {
       rows.push(row);
       console.log(`${row.test}: ${row.result}`);
     };
-    log({ test: "max throughput (32 in flight, 15 s)", result: `webhook ${Math.round(hook.rps)} req/s vs no-op ${Math.round(noop.rps)} req/s = ${(hook.rps / noop.rps).toFixed(2)}` });
+    // 1. Throughput, webhook vs no-op. Distinct events so every webhook request is a real insert.
+    if (ONLY.has("throughput")) {
+      const pool = await seedMessages(db, "tp", 60_000);
+      const events = pool.flatMap((m, i) => eventsFor(m, i, 1));
+      let next = 0;
+      const body = () => events[next++ % events.length];
+      await closedLoop("/api/bench/noop", body, secret, 3); // warm both paths
+      await closedLoop("/api/webhooks/postmark", body, secret, 3);
+      const noop = await closedLoop("/api/bench/noop", body, secret, 15);
+      const hook = await closedLoop("/api/webhooks/postmark", body, secret, 15);
+      log({ test: "max throughput (32 in flight, 15 s)", result: `webhook ${Math.round(hook.rps)} req/s vs no-op ${Math.round(noop.rps)} req/s = ${(hook.rps / noop.rps).toFixed(2)}` });
+
+    }
 
     // 2. Fixed arrival rate: 1,000 events/s for 20 s, open loop (requests start on schedule, not on replies).
-    const fixedPool = await seedMessages(db, "fx", 12_000);
-    const fixed = fixedPool.flatMap((m, i) => eventsFor(m, i, 2)).slice(0, 20_000);
-    const latencies: number[] = [];
-    const statuses = new Map<number, number>();
-    const started = performance.now();
-    const inflight: Promise<void>[] = [];
-    for (let i = 0; i < fixed.length; i++) {
-      const due = started + i; // one per millisecond
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      inflight.push(
-        post("/api/webhooks/postmark", fixed[i], secret).then((r) => {
-          latencies.push(r.ms);
-          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        }),
-      );
+    if (ONLY.has("fixed")) {
+      const fixedPool = await seedMessages(db, "fx", 12_000);
+      const fixed = fixedPool.flatMap((m, i) => eventsFor(m, i, 2)).slice(0, 20_000);
+      const latencies: number[] = [];
+      const statuses = new Map<number, number>();
+      const started = performance.now();
+      const inflight: Promise<void>[] = [];
+      for (let i = 0; i < fixed.length; i++) {
+        const due = started + i; // one per millisecond
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        inflight.push(
+          post("/api/webhooks/postmark", fixed[i], secret).then((r) => {
+            latencies.push(r.ms);
+            statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          }),
+        );
     }
     await Promise.all(inflight);
     const elapsed = (performance.now() - started) / 1000;
@@ -129,23 +135,26 @@ async function main() {
     const stored = (await db.execute<{ n: number }>(sql`select count(*)::int as n from message_events where postmark_message_id like 'fx-%'`)).rows[0].n;
     log({ test: `1,000 events/s for 20 s (${(fixed.length / elapsed).toFixed(0)}/s achieved)`, result: `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(0)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; 2xx ${statuses.get(200) ?? 0}, rows ${stored}` });
 
+    }
+
     // 3. Storm: in-order once to twins A, three times shuffled to twins B.
-    const a = await seedMessages(db, "sa", STORM);
-    const b = await seedMessages(db, "sb", STORM);
-        const storm = b.flatMap((m, i) => eventsFor(m, i, 4));
-    let k = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      // In order per message: one worker handles whole messages at a time.
-      for (;;) {
-        const i = k++;
-        if (i >= a.length) return;
-        for (const e of eventsFor(a[i], i, 3)) await post("/api/webhooks/postmark", e, secret);
-      }
-    }));
-    const shuffled = [...storm, ...storm, ...storm];
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    if (ONLY.has("storm")) {
+      const a = await seedMessages(db, "sa", STORM);
+      const b = await seedMessages(db, "sb", STORM);
+          const storm = b.flatMap((m, i) => eventsFor(m, i, 4));
+      let k = 0;
+      await Promise.all(Array.from({ length: 16 }, async () => {
+        // In order per message: one worker handles whole messages at a time.
+        for (;;) {
+          const i = k++;
+          if (i >= a.length) return;
+          for (const e of eventsFor(a[i], i, 3)) await post("/api/webhooks/postmark", e, secret);
+        }
+      }));
+      const shuffled = [...storm, ...storm, ...storm];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
     }
     let s = 0;
     const stormStatuses = new Map<number, number>();
@@ -168,6 +177,7 @@ async function main() {
         and (ma.status, ma.open_count, ma.click_count, ma.delivered_at, ma.first_opened_at, ma.last_opened_at, ma.first_clicked_at)
             is distinct from (mb.status, mb.open_count, mb.click_count, mb.delivered_at, mb.first_opened_at, mb.last_opened_at, mb.first_clicked_at)`)).rows[0].n;
     log({ test: `storm: ${storm.length.toLocaleString("en")} events × 3, shuffled, 32 in flight`, result: `${(shuffled.length / stormSeconds).toFixed(0)} req/s; rows ${counts.events} (expected ${storm.length}, distinct keys ${counts.keys}); messages differing from the in-order twins: ${diff}; final statuses ${JSON.stringify(Object.fromEntries(stormStatuses))}` });
+    }
   } finally {
     await db.$client.end();
     await stopLauncher(launcher);

@@ -18,24 +18,49 @@ export function shardFor(messageId: string): number {
   return parseInt(messageId.slice(0, 8), 16) % CAMPAIGN_COUNTER_SHARDS;
 }
 
-/** Adds deltas to one shard of a campaign's outcome counters (one upsert). */
-export async function addOutcomeCounts(db: DbOrTx, campaignId: string, messageId: string, delta: Partial<OutcomeCounts>): Promise<void> {
-  const d = { ...ZERO_OUTCOMES, ...delta };
-  if (Object.values(d).every((v) => v === 0)) return;
+export interface OutcomeDelta {
+  campaignId: string;
+  messageId: string;
+  delta: Partial<OutcomeCounts>;
+}
+
+/**
+ * Adds deltas to campaigns' outcome counters in one upsert: deltas are summed per (campaign, shard)
+ * and written in key order, so concurrent callers lock shard rows in the same order.
+ */
+export async function addOutcomeCountsMany(db: DbOrTx, deltas: OutcomeDelta[]): Promise<void> {
+  const byShard = new Map<string, { campaignId: string; shard: number } & OutcomeCounts>();
+  for (const { campaignId, messageId, delta } of deltas) {
+    const shard = shardFor(messageId);
+    const key = `${campaignId}:${String(shard).padStart(3, "0")}`;
+    const row = byShard.get(key) ?? { campaignId, shard, ...ZERO_OUTCOMES };
+    for (const k of Object.keys(ZERO_OUTCOMES) as (keyof OutcomeCounts)[]) row[k] += delta[k] ?? 0;
+    byShard.set(key, row);
+  }
+  const rows = [...byShard.entries()]
+    .filter(([, r]) => Object.keys(ZERO_OUTCOMES).some((k) => r[k as keyof OutcomeCounts] !== 0))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, r]) => r);
+  if (rows.length === 0) return;
   await db
     .insert(campaignEventCounters)
-    .values({ campaignId, shard: shardFor(messageId), ...d })
+    .values(rows)
     .onConflictDoUpdate({
       target: [campaignEventCounters.campaignId, campaignEventCounters.shard],
       set: {
-        delivered: sql`${campaignEventCounters.delivered} + ${d.delivered}`,
-        opened: sql`${campaignEventCounters.opened} + ${d.opened}`,
-        clicked: sql`${campaignEventCounters.clicked} + ${d.clicked}`,
-        bounced: sql`${campaignEventCounters.bounced} + ${d.bounced}`,
-        spamComplaints: sql`${campaignEventCounters.spamComplaints} + ${d.spamComplaints}`,
-        unsubscribed: sql`${campaignEventCounters.unsubscribed} + ${d.unsubscribed}`,
+        delivered: sql`${campaignEventCounters.delivered} + excluded.delivered`,
+        opened: sql`${campaignEventCounters.opened} + excluded.opened`,
+        clicked: sql`${campaignEventCounters.clicked} + excluded.clicked`,
+        bounced: sql`${campaignEventCounters.bounced} + excluded.bounced`,
+        spamComplaints: sql`${campaignEventCounters.spamComplaints} + excluded.spam_complaints`,
+        unsubscribed: sql`${campaignEventCounters.unsubscribed} + excluded.unsubscribed`,
       },
     });
+}
+
+/** Adds deltas to one shard of a campaign's outcome counters (one upsert). */
+export async function addOutcomeCounts(db: DbOrTx, campaignId: string, messageId: string, delta: Partial<OutcomeCounts>): Promise<void> {
+  await addOutcomeCountsMany(db, [{ campaignId, messageId, delta }]);
 }
 
 /** Outcome totals for campaigns: a sum over at most 16 rows each, never a count over events. */

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contacts, messageEvents, messages } from "@/db/schema";
 import { createCampaign } from "@/lib/campaigns/campaigns";
@@ -8,7 +8,8 @@ import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { createContact } from "@/lib/contacts/contacts";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { sharedDir } from "@/lib/postmark-sandbox/test-support";
-import { ingestPostmarkEvent, linkOrphanEvents } from "./ingest";
+import { createIngestBatcher } from "./batcher";
+import { ingestPostmarkEvent, ingestPostmarkEvents, linkOrphanEvents } from "./ingest";
 import { postmarkEventSchema, type PostmarkEvent } from "./postmark-payload";
 
 const SHARED = path.join(sharedDir(), "postmark/webhooks");
@@ -140,5 +141,100 @@ describe("ingestion semantics (real PostgreSQL)", () => {
     expect(m).toMatchObject({ status: "opened", openCount: 1 });
     const linked = await t.db.select().from(messageEvents).where(eq(messageEvents.postmarkMessageId, pm));
     expect(linked.every((e) => e.messageId === message.id)).toBe(true);
+  });
+});
+
+describe("batched ingestion (group commit)", () => {
+  /** Everything events change that a user can see: the messages, the campaign's totals, hourly activity and links. */
+  async function campaignState(campaignId: string) {
+    const rows = await t.db
+      .select({ toEmail: messages.toEmail, status: messages.status, deliveredAt: messages.deliveredAt, firstOpenedAt: messages.firstOpenedAt, lastOpenedAt: messages.lastOpenedAt, openCount: messages.openCount, firstClickedAt: messages.firstClickedAt, clickCount: messages.clickCount, bouncedAt: messages.bouncedAt, lastEventAt: messages.lastEventAt })
+      .from(messages)
+      .where(eq(messages.campaignId, campaignId));
+    const strip = (e: string) => e.replace(/^[ab]-/, "");
+    const hourly = await t.db.execute(sql`select hour, opens, clicks from campaign_hourly_activity where campaign_id = ${campaignId}::uuid order by hour`);
+    const links = await t.db.execute(sql`select link, clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaignId}::uuid order by link`);
+    return {
+      messages: rows.map((r) => ({ ...r, toEmail: strip(r.toEmail) })).sort((x, y) => x.toEmail.localeCompare(y.toEmail)),
+      totals: await getCampaignOutcomes(t.db, campaignId),
+      hourly: hourly.rows,
+      links: links.rows,
+    };
+  }
+
+  async function twinCampaign(prefix: string, size: number) {
+    const campaign = await createCampaign(t.db, { name: `batch ${prefix}`, subject: "s", html: "<p>h</p>" }, { defaultFrom: "f@postline.test" });
+    const out = [];
+    for (let i = 0; i < size; i++) {
+      const email = `${prefix}-${i}@batch.test`;
+      const contact = await createContact(t.db, { email });
+      const pm = `${prefix}-pm-${i}-${campaign.id}`;
+      await t.db.insert(messages).values({ kind: "campaign", campaignId: campaign.id, contactId: contact.id, toEmail: email, fromEmail: "f@postline.test", subject: "s", messageStream: "broadcast", status: "sent", postmarkMessageId: pm, sentAt: new Date() });
+      out.push({ pm, email });
+    }
+    return { campaign, recipients: out };
+  }
+
+  function eventsFor(pm: string, email: string, i: number): PostmarkEvent[] {
+    const at = (min: number) => new Date(Date.UTC(2026, 5, 1, 10 + (i % 3), min)).toISOString();
+    if (i % 7 === 0) return [event("Bounce", pm, email, at(1), { ID: 7_000_000 + i + (pm.startsWith("a") ? 0 : 500_000) })];
+    const out = [event("Delivery", pm, email, at(1)), event("Open", pm, email, at(5)), event("Click", pm, email, at(6), { OriginalLink: `https://e.test/${i % 3}` })];
+    if (i % 2) out.push(event("Open", pm, email, at(30)), event("Click", pm, email, at(31), { OriginalLink: `https://e.test/${i % 3}` }));
+    return out;
+  }
+
+  it("one transaction for many events ends exactly where one transaction per event does, shuffled and repeated", async () => {
+    const one = await twinCampaign("a", 30);
+    const many = await twinCampaign("b", 30);
+    const single = one.recipients.flatMap((r, i) => eventsFor(r.pm, r.email, i));
+    for (const e of single) expect((await ingestPostmarkEvent(t.db, e)).outcome).toBe("stored");
+
+    const batched = many.recipients.flatMap((r, i) => eventsFor(r.pm, r.email, i));
+    // Every event twice, shuffled: first all in one batch (a message's two clicks on one link share
+    // it), then again in batches of 25: each stored once, the repeats reported as duplicates.
+    const shuffled = batched.map((e, i) => ({ e, sort: (i * 7919) % 1009 })).sort((x, y) => x.sort - y.sort).map((x) => x.e);
+    const outcomes = (await ingestPostmarkEvents(t.db, shuffled.map((event) => ({ event })))).map((r) => r.outcome as string);
+    const posted = [...shuffled].reverse();
+    for (let i = 0; i < posted.length; i += 25) {
+      const results = await ingestPostmarkEvents(t.db, posted.slice(i, i + 25).map((event) => ({ event })));
+      outcomes.push(...results.map((r) => r.outcome));
+    }
+    expect(outcomes.filter((o) => o === "stored").length).toBe(batched.length);
+    expect(outcomes.filter((o) => o === "duplicate").length).toBe(batched.length);
+
+    const [a, b] = [await campaignState(one.campaign.id), await campaignState(many.campaign.id)];
+    expect(b).toEqual(a);
+    expect(a.totals.clicked).toBeGreaterThan(0);
+    expect(a.links.length).toBe(3);
+  });
+
+  it("stores the first of two identical events in one batch and reports the second as a duplicate", async () => {
+    const { pm, email, message } = await sentMessage();
+    const open = event("Open", pm, email, "2026-07-01T10:00:00Z");
+    const results = await ingestPostmarkEvents(t.db, [{ event: open }, { event: open }, { event: event("Delivery", pm, email, "2026-07-01T09:59:00Z") }]);
+    expect(results.map((r) => r.outcome)).toEqual(["stored", "duplicate", "stored"]);
+    const [m] = await t.db.select().from(messages).where(eq(messages.id, message.id));
+    expect(m).toMatchObject({ status: "opened", openCount: 1 });
+  });
+
+  it("the batcher forms batches under concurrency, and an event that fails does not take its batch down", async () => {
+    const targets = await Promise.all(Array.from({ length: 40 }, () => sentMessage()));
+    const batcher = createIngestBatcher(t.db, { concurrency: 1, maxBatch: 16 });
+    const sizes: number[] = [];
+    const posts = targets.map((x, i) => {
+      sizes.push(batcher.queued);
+      // One poisoned event: its raw text is not JSON, so its row cannot be written.
+      const rawText = i === 17 ? "{not json" : undefined;
+      return batcher.ingest({ event: event("Delivery", x.pm, x.email, "2026-08-01T10:00:00Z"), rawText });
+    });
+    const settled = await Promise.allSettled(posts);
+    // Queued behind the first transaction: later requests waited and shared one.
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(settled.filter((s) => s.status === "rejected").length).toBe(1);
+    expect(settled[17].status).toBe("rejected");
+    const stored = await t.db.select({ id: messages.id, status: messages.status }).from(messages).where(inArray(messages.id, targets.map((x) => x.message.id)));
+    expect(stored.filter((m) => m.status === "delivered").length).toBe(39);
+    expect(batcher.running).toBe(0);
+    expect(batcher.queued).toBe(0);
   });
 });

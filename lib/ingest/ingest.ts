@@ -1,9 +1,10 @@
-import { eq, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db";
 import { messageEvents, messages, type MessageStatus } from "@/db/schema";
-import { addOutcomeCounts, type OutcomeCounts } from "@/lib/campaigns/stats";
+import { addOutcomeCountsMany, type OutcomeCounts, type OutcomeDelta } from "@/lib/campaigns/stats";
 import type { ContactStatus } from "@/db/schema";
-import { enqueueIngestedEvent } from "@/lib/outbound-webhooks/outbox";
+import type { OutboundEvent } from "@/lib/outbound-webhooks/events";
+import { enqueueOutboundEvents, outboundEventForIngested } from "@/lib/outbound-webhooks/outbox";
 import { extractPostmarkEvent, type ExtractedEvent } from "./extract";
 import type { PostmarkEvent } from "./postmark-payload";
 
@@ -109,102 +110,255 @@ function contactEffect(e: ExtractedEvent): { status: ContactStatus; reason: stri
   }
 }
 
-async function applyContactEffect(tx: DbOrTx, e: ExtractedEvent): Promise<void> {
-  const effect = contactEffect(e);
-  if (!effect) return;
-  // Reactivation only lifts a suppression; it never overrides a status set later than the event.
-  await tx.execute(sql`
-    update contacts set status = ${effect.status}, status_reason = ${effect.reason},
-           status_changed_at = ${e.occurredAt.toISOString()}::timestamptz, updated_at = now()
-    where lower(email) = lower(${e.recipient})
-      and status <> ${effect.status}
-      and (status_changed_at is null or status_changed_at <= ${e.occurredAt.toISOString()}::timestamptz)`);
+/**
+ * Contact suppressions and reactivations, oldest event first. Addresses are visited in sorted order
+ * so two concurrent batches lock contact rows in the same order (no deadlock between them).
+ */
+async function applyContactEffects(tx: DbOrTx, events: ExtractedEvent[]): Promise<void> {
+  const effects = events
+    .map((e) => ({ e, effect: contactEffect(e) }))
+    .filter((x): x is { e: ExtractedEvent; effect: NonNullable<ReturnType<typeof contactEffect>> } => x.effect !== null)
+    .sort((a, b) => a.e.recipient.toLowerCase().localeCompare(b.e.recipient.toLowerCase()) || a.e.occurredAt.getTime() - b.e.occurredAt.getTime());
+  for (const { e, effect } of effects) {
+    // Reactivation only lifts a suppression; it never overrides a status set later than the event.
+    await tx.execute(sql`
+      update contacts set status = ${effect.status}, status_reason = ${effect.reason},
+             status_changed_at = ${e.occurredAt.toISOString()}::timestamptz, updated_at = now()
+      where lower(email) = lower(${e.recipient})
+        and status <> ${effect.status}
+        and (status_changed_at is null or status_changed_at <= ${e.occurredAt.toISOString()}::timestamptz)`);
+  }
 }
 
-/** Opens and clicks per hour, and clicks per link, for the campaign page (never recounted). */
-async function addCampaignActivity(tx: DbOrTx, campaignId: string, messageId: string, e: ExtractedEvent, eventId: number): Promise<void> {
-  if (e.effect.kind !== "opened" && e.effect.kind !== "clicked") return;
-  const hour = new Date(Math.floor(e.occurredAt.getTime() / 3_600_000) * 3_600_000);
-  const opens = e.effect.kind === "opened" ? 1 : 0;
-  await tx.execute(sql`
-    insert into campaign_hourly_activity (campaign_id, hour, opens, clicks)
-    values (${campaignId}::uuid, ${hour.toISOString()}::timestamptz, ${opens}, ${1 - opens})
-    on conflict (campaign_id, hour) do update
-      set opens = campaign_hourly_activity.opens + excluded.opens, clicks = campaign_hourly_activity.clicks + excluded.clicks`);
-  const link = typeof e.details.link === "string" ? e.details.link.slice(0, 2000) : null;
-  if (e.effect.kind !== "clicked" || !link) return;
-  // Unique per recipient: the first click of this message on this link.
-  const earlier = await tx.execute(sql`
-    select 1 from message_events
-    where message_id = ${messageId}::uuid and record_type = 'Click' and id <> ${eventId} and details->>'link' = ${link}
-    limit 1`);
-  const unique = earlier.rows.length === 0 ? 1 : 0;
+/** An event stored in this transaction that belongs to a message (locked by the caller). */
+interface StoredEvent {
+  eventId: number;
+  extracted: ExtractedEvent;
+  message: MessageRow;
+}
+
+const byKey = <T>(rows: Map<string, T>) => [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+
+/**
+ * Opens and clicks per hour, and clicks per link, for the campaign page (never recounted): one upsert
+ * each, summed per key and written in key order.
+ */
+async function addCampaignActivity(tx: DbOrTx, stored: StoredEvent[]): Promise<void> {
+  const hourly = new Map<string, { campaignId: string; hour: string; opens: number; clicks: number }>();
+  const clicks: StoredEvent[] = [];
+  for (const s of stored) {
+    const kind = s.extracted.effect.kind;
+    if (!s.message.campaignId || (kind !== "opened" && kind !== "clicked")) continue;
+    const hour = new Date(Math.floor(s.extracted.occurredAt.getTime() / 3_600_000) * 3_600_000).toISOString();
+    const key = `${s.message.campaignId}:${hour}`;
+    const row = hourly.get(key) ?? { campaignId: s.message.campaignId, hour, opens: 0, clicks: 0 };
+    if (kind === "opened") row.opens++;
+    else row.clicks++;
+    hourly.set(key, row);
+    if (kind === "clicked" && typeof s.extracted.details.link === "string") clicks.push(s);
+  }
+  if (hourly.size > 0) {
+    await tx.execute(sql`
+      insert into campaign_hourly_activity (campaign_id, hour, opens, clicks)
+      select (r->>'campaignId')::uuid, (r->>'hour')::timestamptz, (r->>'opens')::int, (r->>'clicks')::int
+      from jsonb_array_elements(${JSON.stringify(byKey(hourly))}::jsonb) as r
+      on conflict (campaign_id, hour) do update
+        set opens = campaign_hourly_activity.opens + excluded.opens, clicks = campaign_hourly_activity.clicks + excluded.clicks`);
+  }
+  if (clicks.length === 0) return;
+  // A click is unique when it is the message's first on that link: no earlier stored click, and
+  // none before it in this batch.
+  const linkOf = (s: StoredEvent) => (s.extracted.details.link as string).slice(0, 2000);
+  const seen = new Set<string>();
+  const prior = await tx.execute<{ message_id: string; link: string }>(sql`
+    select distinct message_id, details->>'link' as link from message_events
+    where message_id in (select jsonb_array_elements_text(${JSON.stringify([...new Set(clicks.map((s) => s.message.id))])}::jsonb)::uuid)
+      and record_type = 'Click'
+      and id not in (select jsonb_array_elements_text(${JSON.stringify(clicks.map((s) => s.eventId))}::jsonb)::bigint)`);
+  for (const r of prior.rows) seen.add(`${r.message_id}\u001f${r.link.slice(0, 2000)}`);
+  const perLink = new Map<string, { campaignId: string; link: string; clicks: number; unique: number }>();
+  for (const s of clicks) {
+    const link = linkOf(s);
+    const mine = `${s.message.id}\u001f${link}`;
+    const key = `${s.message.campaignId}\u001f${link}`;
+    const row = perLink.get(key) ?? { campaignId: s.message.campaignId!, link, clicks: 0, unique: 0 };
+    row.clicks++;
+    if (!seen.has(mine)) row.unique++;
+    seen.add(mine);
+    perLink.set(key, row);
+  }
   await tx.execute(sql`
     insert into campaign_link_clicks (campaign_id, link, clicks, unique_clicks)
-    values (${campaignId}::uuid, ${link}, 1, ${unique})
+    select (r->>'campaignId')::uuid, r->>'link', (r->>'clicks')::int, (r->>'unique')::int
+    from jsonb_array_elements(${JSON.stringify(byKey(perLink))}::jsonb) as r
     on conflict (campaign_id, link) do update
-      set clicks = campaign_link_clicks.clicks + 1, unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks`);
-}
-
-/** Moves one message by one event and the campaign totals by exactly what changed. */
-async function applyToMessage(tx: DbOrTx, message: MessageRow, e: ExtractedEvent, eventId: number): Promise<void> {
-  const change = applyEventToMessage(message, e);
-  await tx.update(messages).set(change).where(eq(messages.id, message.id));
-  if (!message.campaignId) return;
-  await addCampaignActivity(tx, message.campaignId, message.id, e, eventId);
-  const before = outcomeFlags(message);
-  const after = outcomeFlags({ ...message, ...change } as MessageRow);
-  const delta: Partial<OutcomeCounts> = {};
-  for (const k of Object.keys(before) as (keyof typeof before)[]) {
-    if (!before[k] && after[k]) delta[k] = 1;
-  }
-  await addOutcomeCounts(tx, message.campaignId, message.id, delta);
+      set clicks = campaign_link_clicks.clicks + excluded.clicks, unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks`);
 }
 
 /**
- * Stores one Postmark event and applies it, in one transaction: the raw JSON (exactly the bytes
- * received, as jsonb), its extracted fields, the message's new state, the campaign's totals and
- * the contact's status. The event key's unique index makes a retried post a no-op. An event whose
- * MessageID we do not know yet is kept as an orphan and applied when the message gets that id.
+ * Applies stored events to their (locked) messages: each message's row is folded over its events in
+ * memory and written once; campaign totals move by exactly the flags that changed; opens and clicks
+ * feed the campaign's activity; each event is announced through the outbox. Every table is written
+ * with one statement whatever the number of events.
  */
-export async function ingestPostmarkEvent(
-  db: Db,
-  event: PostmarkEvent,
-  options: { rawText?: string; source?: EventSource } = {},
-): Promise<IngestResult> {
-  const extracted = extractPostmarkEvent(event, options.rawText ?? null);
-  const raw = options.rawText ?? JSON.stringify(event);
-  return db.transaction(async (tx) => {
-    const [message] = extracted.postmarkMessageId
-      ? await tx.select().from(messages).where(eq(messages.postmarkMessageId, extracted.postmarkMessageId)).for("update").limit(1)
-      : [];
-    const [inserted] = await tx
-      .insert(messageEvents)
-      .values({
-        eventKey: extracted.eventKey,
-        messageId: message?.id ?? null,
-        postmarkMessageId: extracted.postmarkMessageId,
-        recordType: extracted.recordType,
-        recipient: extracted.recipient,
-        occurredAt: extracted.occurredAt,
-        source: options.source ?? "webhook",
-        raw: sql`${raw}::jsonb`,
-        details: extracted.details,
-      })
-      .onConflictDoNothing({ target: messageEvents.eventKey })
-      .returning({ id: messageEvents.id });
-    if (!inserted) return { outcome: "duplicate", eventId: null, messageId: message?.id ?? null };
-    await applyContactEffect(tx, extracted);
-    if (!message) return { outcome: "orphan", eventId: inserted.id, messageId: null };
-    await applyToMessage(tx, message, extracted, inserted.id);
-    await enqueueIngestedEvent(tx, message, extracted);
-    return { outcome: "stored", eventId: inserted.id, messageId: message.id };
-  });
+async function applyStoredEvents(tx: DbOrTx, stored: StoredEvent[]): Promise<void> {
+  if (stored.length === 0) return;
+  const before = new Map<string, MessageRow>();
+  const after = new Map<string, MessageRow>();
+  for (const s of stored) {
+    const current = after.get(s.message.id) ?? s.message;
+    if (!before.has(s.message.id)) before.set(s.message.id, s.message);
+    after.set(s.message.id, { ...current, ...applyEventToMessage(current, s.extracted) });
+  }
+  const rows = [...after.values()].map((m) => ({
+    id: m.id,
+    status: m.status,
+    delivered_at: m.deliveredAt,
+    first_opened_at: m.firstOpenedAt,
+    last_opened_at: m.lastOpenedAt,
+    open_count: m.openCount,
+    first_clicked_at: m.firstClickedAt,
+    last_clicked_at: m.lastClickedAt,
+    click_count: m.clickCount,
+    bounced_at: m.bouncedAt,
+    complained_at: m.complainedAt,
+    unsubscribed_at: m.unsubscribedAt,
+    last_event_at: m.lastEventAt,
+  }));
+  await tx.execute(sql`
+    update messages m set
+      status = v.status::message_status, delivered_at = v.delivered_at, first_opened_at = v.first_opened_at,
+      last_opened_at = v.last_opened_at, open_count = v.open_count, first_clicked_at = v.first_clicked_at,
+      last_clicked_at = v.last_clicked_at, click_count = v.click_count, bounced_at = v.bounced_at,
+      complained_at = v.complained_at, unsubscribed_at = v.unsubscribed_at, last_event_at = v.last_event_at,
+      updated_at = now()
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
+      id uuid, status text, delivered_at timestamptz, first_opened_at timestamptz, last_opened_at timestamptz,
+      open_count int, first_clicked_at timestamptz, last_clicked_at timestamptz, click_count int,
+      bounced_at timestamptz, complained_at timestamptz, unsubscribed_at timestamptz, last_event_at timestamptz)
+    where m.id = v.id`);
+
+  const deltas: OutcomeDelta[] = [];
+  for (const [id, final] of after) {
+    const start = before.get(id)!;
+    if (!start.campaignId) continue;
+    const was = outcomeFlags(start);
+    const now = outcomeFlags(final);
+    const delta: Partial<OutcomeCounts> = {};
+    for (const k of Object.keys(was) as (keyof typeof was)[]) if (!was[k] && now[k]) delta[k] = 1;
+    deltas.push({ campaignId: start.campaignId, messageId: id, delta });
+  }
+  await addOutcomeCountsMany(tx, deltas);
+  await addCampaignActivity(tx, stored);
+  await enqueueOutboundEvents(
+    tx,
+    stored.map((s) => outboundEventForIngested(s.message, s.extracted)).filter((e): e is OutboundEvent => e !== null),
+  );
+}
+
+/** Locks the messages with these Postmark MessageIDs, in id order (the order every writer uses). */
+async function lockMessages(tx: DbOrTx, postmarkMessageIds: string[]): Promise<Map<string, MessageRow>> {
+  const ids = [...new Set(postmarkMessageIds)];
+  if (ids.length === 0) return new Map();
+  const rows = await tx.select().from(messages).where(inArray(messages.postmarkMessageId, ids)).orderBy(messages.id).for("update");
+  return new Map(rows.map((m) => [m.postmarkMessageId!, m]));
+}
+
+export interface IngestInput {
+  event: PostmarkEvent;
+  /** The body exactly as received (kept as the raw JSON; also where an int64 bounce ID is read). */
+  rawText?: string;
+  source?: EventSource;
+}
+
+/**
+ * Stores Postmark events and applies them, in one transaction: each raw JSON (exactly the bytes
+ * received, as jsonb) with its extracted fields, the messages' new state, the campaigns' totals and
+ * the contacts' status. The event key's unique index makes a retried post a no-op (also within one
+ * batch: the first occurrence is stored, the rest are duplicates). An event whose MessageID we do not
+ * know yet is kept as an orphan and applied when the message gets that id.
+ *
+ * The cost is a fixed number of statements per call, not per event, so the webhook route batches
+ * concurrent requests into one call (see batcher.ts). Results are in input order.
+ */
+export async function ingestPostmarkEvents(db: Db, inputs: IngestInput[]): Promise<IngestResult[]> {
+  if (inputs.length === 0) return [];
+  const items = inputs.map((i) => ({
+    extracted: extractPostmarkEvent(i.event, i.rawText ?? null),
+    raw: i.rawText ?? JSON.stringify(i.event),
+    source: i.source ?? "webhook",
+  }));
+  return withDeadlockRetry(() =>
+    db.transaction(async (tx) => {
+      const locked = await lockMessages(tx, items.flatMap((i) => (i.extracted.postmarkMessageId ? [i.extracted.postmarkMessageId] : [])));
+      const messageFor = (i: (typeof items)[number]) => (i.extracted.postmarkMessageId ? locked.get(i.extracted.postmarkMessageId) : undefined);
+      const inserted = await tx
+        .insert(messageEvents)
+        .values(
+          items.map((i) => ({
+            eventKey: i.extracted.eventKey,
+            messageId: messageFor(i)?.id ?? null,
+            postmarkMessageId: i.extracted.postmarkMessageId,
+            recordType: i.extracted.recordType,
+            recipient: i.extracted.recipient,
+            occurredAt: i.extracted.occurredAt,
+            source: i.source,
+            raw: sql`${i.raw}::jsonb`,
+            details: i.extracted.details,
+          })),
+        )
+        .onConflictDoNothing({ target: messageEvents.eventKey })
+        .returning({ id: messageEvents.id, eventKey: messageEvents.eventKey });
+      const newIds = new Map(inserted.map((r) => [r.eventKey, r.id]));
+      const results: IngestResult[] = [];
+      const storedEvents: ExtractedEvent[] = [];
+      const applied: StoredEvent[] = [];
+      for (const item of items) {
+        const message = messageFor(item);
+        const eventId = newIds.get(item.extracted.eventKey);
+        // The first item with a new key is the one stored; a repeat in the same batch is a duplicate.
+        newIds.delete(item.extracted.eventKey);
+        if (eventId === undefined) {
+          results.push({ outcome: "duplicate", eventId: null, messageId: message?.id ?? null });
+          continue;
+        }
+        storedEvents.push(item.extracted);
+        if (message) applied.push({ eventId, extracted: item.extracted, message });
+        results.push({ outcome: message ? "stored" : "orphan", eventId, messageId: message?.id ?? null });
+      }
+      await applyContactEffects(tx, storedEvents);
+      await applyStoredEvents(tx, applied);
+      return results;
+    }),
+  );
+}
+
+/** One event: a batch of one. */
+export async function ingestPostmarkEvent(db: Db, event: PostmarkEvent, options: { rawText?: string; source?: EventSource } = {}): Promise<IngestResult> {
+  const [result] = await ingestPostmarkEvents(db, [{ event, ...options }]);
+  return result;
+}
+
+/**
+ * A deadlock (40P01) or serialization failure (40001) rolls the whole transaction back, so running it
+ * again is safe. Ingestion locks in a fixed order, but dispatch and reconciliation lock messages too.
+ */
+async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+      if (attempt >= attempts || (code !== "40P01" && code !== "40001")) throw error;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+    }
+  }
 }
 
 /**
  * Applies events that arrived before their message had a Postmark MessageID (a webhook can beat our
- * own write of the send result). Called in the transaction that stores the MessageIDs.
+ * own write of the send result). Called in the transaction that stores the MessageIDs. Contact
+ * effects were applied when the events were stored; here they meet their messages.
  */
 export async function linkOrphanEvents(tx: DbOrTx, postmarkMessageIds: string[]): Promise<number> {
   if (postmarkMessageIds.length === 0) return 0;
@@ -214,15 +368,18 @@ export async function linkOrphanEvents(tx: DbOrTx, postmarkMessageIds: string[])
       and postmark_message_id in (select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb))
     order by occurred_at, id
     for update`);
-  let linked = 0;
-  for (const row of orphans.rows) {
-    const extracted = extractPostmarkEvent(row.raw);
-    const [message] = await tx.select().from(messages).where(eq(messages.postmarkMessageId, extracted.postmarkMessageId!)).for("update").limit(1);
-    if (!message) continue;
-    await tx.update(messageEvents).set({ messageId: message.id }).where(eq(messageEvents.id, row.id));
-    await applyToMessage(tx, message, extracted, row.id);
-    await enqueueIngestedEvent(tx, message, extracted);
-    linked++;
-  }
-  return linked;
+  if (orphans.rows.length === 0) return 0;
+  const events = orphans.rows.map((row) => ({ id: Number(row.id), extracted: extractPostmarkEvent(row.raw) }));
+  const locked = await lockMessages(tx, events.map((e) => e.extracted.postmarkMessageId!));
+  const stored: StoredEvent[] = events.flatMap((e) => {
+    const message = locked.get(e.extracted.postmarkMessageId!);
+    return message ? [{ eventId: e.id, extracted: e.extracted, message }] : [];
+  });
+  if (stored.length === 0) return 0;
+  await tx.execute(sql`
+    update message_events e set message_id = v.message_id
+    from jsonb_to_recordset(${JSON.stringify(stored.map((s) => ({ id: s.eventId, message_id: s.message.id })))}::jsonb) as v(id bigint, message_id uuid)
+    where e.id = v.id`);
+  await applyStoredEvents(tx, stored);
+  return stored.length;
 }

@@ -4,7 +4,7 @@ import { isDatabaseUnavailable } from "@/lib/errors";
 import { constantTimeEqual } from "@/lib/security/constant-time";
 import { readBodyCapped } from "@/lib/http/body";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
-import { ingestPostmarkEvent } from "./ingest";
+import { ingestPostmarkEvents, type IngestInput, type IngestResult } from "./ingest";
 import { postmarkEventSchema } from "./postmark-payload";
 import { ipInAllowlist } from "./source-ip";
 
@@ -50,6 +50,8 @@ export interface WebhookDeps {
   now?: () => Date;
   /** Sources currently over the abuse limit, remembered per instance so a flood costs no queries. */
   blocked?: Map<string, number>;
+  /** How an accepted event is written: the app passes its group-commit batcher; default one transaction per event. */
+  ingest?: (input: IngestInput) => Promise<IngestResult>;
 }
 
 export { ABUSE_LIMIT } from "@/lib/security/credential-failure";
@@ -104,7 +106,8 @@ export async function handlePostmarkWebhook(req: Request, deps: WebhookDeps): Pr
       const issue = parsed.error.issues[0];
       return json(422, "invalid_payload", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "not a Postmark event"}`);
     }
-    const result = await ingestPostmarkEvent(deps.db, parsed.data, { rawText: text, source: "webhook" });
+    const input: IngestInput = { event: parsed.data, rawText: text, source: "webhook" };
+    const result = deps.ingest ? await deps.ingest(input) : (await ingestPostmarkEvents(deps.db, [input]))[0];
     return Response.json({ data: result }, { status: 200 });
   } catch (error) {
     if (isDatabaseUnavailable(error)) {

@@ -100,12 +100,6 @@ export function outboundEventForIngested(message: MessageRow, e: ExtractedEvent)
   return { event, data, occurredAt: e.occurredAt };
 }
 
-/** Hook for ingestion: announces a newly stored Postmark event that belongs to a message. */
-export async function enqueueIngestedEvent(tx: DbOrTx, message: MessageRow, e: ExtractedEvent): Promise<void> {
-  const event = outboundEventForIngested(message, e);
-  if (event) await enqueueOutboundEvent(tx, event);
-}
-
 /**
  * Hook for dispatch: Email.Sent for every message of a batch Postmark accepted, one statement for the
  * whole batch (rows as returned by the batch's update: those with a Postmark MessageID were sent).

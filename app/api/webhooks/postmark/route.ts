@@ -1,6 +1,6 @@
 import { clientIp } from "@/lib/http/client-ip";
 import { handlePostmarkWebhook } from "@/lib/ingest/webhook";
-import { getAlertEmailer, getAppDb, getWebhookConfig } from "@/lib/server";
+import { getAlertEmailer, getAppDb, getIngestBatcher, getWebhookConfig } from "@/lib/server";
 
 export const dynamic = "force-dynamic";
 
@@ -15,5 +15,6 @@ export async function POST(req: Request) {
     ip: clientIp((name) => req.headers.get(name)),
     emailer: getAlertEmailer(),
     blocked,
+    ingest: getIngestBatcher().ingest,
   });
 }

@@ -1,0 +1,93 @@
+import type { Db } from "@/db";
+import { isDatabaseUnavailable } from "@/lib/errors";
+import { ingestPostmarkEvents, type IngestInput, type IngestResult } from "./ingest";
+
+/**
+ * Group commit for the webhook route. Each request still gets its answer only after the transaction
+ * holding its event has committed, but requests that arrive while earlier ones are being written share
+ * the next transaction: the fixed cost of a transaction (round trips, locks, the durable commit) is
+ * paid once per batch instead of once per event.
+ *
+ * Nothing waits on a timer. With fewer requests in flight than `concurrency`, each goes to the
+ * database at once, alone; batches only form when the database is already busy, and grow with the
+ * load (up to `maxBatch`).
+ *
+ * A batch that fails is not allowed to take innocent events down with it: on an ordinary error the
+ * batch is retried one event at a time, so only the event that really fails gets the error. When
+ * PostgreSQL is unreachable, the batch and everything queued behind it fail at once (503, Postmark
+ * retries) rather than each waiting out its own connection timeout.
+ */
+export interface IngestBatcher {
+  ingest(input: IngestInput): Promise<IngestResult>;
+  /** Events waiting for a transaction, and transactions in flight (for tests and diagnostics). */
+  readonly queued: number;
+  readonly running: number;
+}
+
+interface Pending {
+  input: IngestInput;
+  resolve: (r: IngestResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export function createIngestBatcher(db: Db, options: { maxBatch?: number; concurrency?: number } = {}): IngestBatcher {
+  const maxBatch = options.maxBatch ?? 200;
+  const concurrency = options.concurrency ?? 2;
+  const queue: Pending[] = [];
+  let running = 0;
+
+  async function runOneByOne(batch: Pending[]): Promise<void> {
+    for (const p of batch) {
+      try {
+        const [result] = await ingestPostmarkEvents(db, [p.input]);
+        p.resolve(result);
+      } catch (error) {
+        p.reject(error);
+      }
+    }
+  }
+
+  async function run(batch: Pending[]): Promise<void> {
+    try {
+      const results = await ingestPostmarkEvents(
+        db,
+        batch.map((p) => p.input),
+      );
+      batch.forEach((p, i) => p.resolve(results[i]));
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        for (const p of [...batch, ...queue.splice(0)]) p.reject(error);
+      } else if (batch.length === 1) {
+        batch[0].reject(error);
+      } else {
+        await runOneByOne(batch);
+      }
+    }
+  }
+
+  function pump(): void {
+    while (running < concurrency && queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      running++;
+      void run(batch).finally(() => {
+        running--;
+        pump();
+      });
+    }
+  }
+
+  return {
+    ingest(input) {
+      return new Promise<IngestResult>((resolve, reject) => {
+        queue.push({ input, resolve, reject });
+        pump();
+      });
+    },
+    get queued() {
+      return queue.length;
+    },
+    get running() {
+      return running;
+    },
+  };
+}
