@@ -1,0 +1,15 @@
+import { databaseRestartDrill } from "./database-restart";
+import { processDeathDrill } from "./process-death";
+import type { DrillResult, Size } from "./support";
+import type { DrillSystem } from "./system";
+
+export interface Drill {
+  name: string;
+  run: (sys: DrillSystem, size: Size) => Promise<DrillResult>;
+}
+
+/** The seven drills of issue 8, in its order. */
+export const DRILLS: Drill[] = [
+  { name: "database", run: databaseRestartDrill },
+  { name: "kill", run: processDeathDrill },
+];
