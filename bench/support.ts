@@ -140,3 +140,32 @@ export function table(rows: Record<string, string | number>[]): string {
   const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(width[i])).join(" | ") + " |";
   return [line(keys), line(width.map((w) => "-".repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join("\n");
 }
+
+/** CPU seconds (user + system) used so far by a process and its descendants, per command name. */
+export function cpuSeconds(rootPid: number): Map<string, number> {
+  const tick = 100; // USER_HZ: clock ticks per second in /proc/<pid>/stat on Linux
+  const out = new Map<string, number>();
+  const walk = (pid: number) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const name = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / tick);
+    } catch {
+      return;
+    }
+    for (const c of childrenOf(pid)) walk(c);
+  };
+  walk(rootPid);
+  return out;
+}
+
+/** Milliseconds of CPU per request, per command name, between two cpuSeconds() snapshots. */
+export function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, requests: number): string {
+  return [...after]
+    .map(([name, s]) => [name, ((s - (before.get(name) ?? 0)) * 1000) / requests] as const)
+    .filter(([, ms]) => ms >= 0.005)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+    .join(", ");
+}

@@ -33,7 +33,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     return true;
   }
   const message = e.message ?? "";
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|the database system is (starting up|shutting down)/i.test(message);
+  // "not queryable": node-postgres refuses a client whose connection broke; drizzle's ROLLBACK after
+  // the failed statement then throws this instead of the original error.
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|the database system is (starting up|shutting down)|Client has encountered a connection error and is not queryable|Client was closed and is not queryable/i.test(message);
 }
 
 /** Unique violation on a named constraint or index (PostgreSQL 23505). */

@@ -15,7 +15,7 @@ import http from "node:http";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { createDb, type Db } from "@/db";
-import { machine, ROOT, startLauncher, stopLauncher, table } from "../support";
+import { cpuPerRequest, cpuSeconds, machine, ROOT, startLauncher, stopLauncher, table } from "../support";
 
 const args = process.argv.slice(2);
 // Messages in the storm; at about two events per message, 24,600 messages make 50,000 events.
@@ -104,8 +104,21 @@ async function main() {
       const body = () => events[next++ % events.length];
       await closedLoop("/api/bench/noop", body, secret, 3); // warm both paths
       await closedLoop("/api/webhooks/postmark", body, secret, 3);
-      const noop = await closedLoop("/api/bench/noop", body, secret, 15);
-      const hook = await closedLoop("/api/webhooks/postmark", body, secret, 15);
+      // CPU per request for the app's process tree (next-server, postgres) and this client, to show where time goes.
+      const measure = async (route: string) => {
+        const before = cpuSeconds(launcher.child.pid!);
+        const self = process.cpuUsage();
+        const r = await closedLoop(route, body, secret, 15);
+        const after = cpuSeconds(launcher.child.pid!);
+        const client = process.cpuUsage(self);
+        after.set("bench client", (client.user + client.system) / 1e6);
+        const requests = r.rps * 15;
+        return { ...r, cpu: cpuPerRequest(before, after, requests) };
+      };
+      const noop = await measure("/api/bench/noop");
+      const hook = await measure("/api/webhooks/postmark");
+      log({ test: "CPU ms per request, no-op", result: noop.cpu });
+      log({ test: "CPU ms per request, webhook", result: hook.cpu });
       log({ test: "max throughput (32 in flight, 15 s)", result: `webhook ${Math.round(hook.rps)} req/s vs no-op ${Math.round(noop.rps)} req/s = ${(hook.rps / noop.rps).toFixed(2)}` });
 
     }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
-import { CAMPAIGN_COUNTER_SHARDS, campaignEventCounters } from "@/db/schema";
+import { CAMPAIGN_COUNTER_SHARDS } from "@/db/schema";
 
 export interface OutcomeCounts {
   delivered: number;
@@ -42,20 +42,19 @@ export async function addOutcomeCountsMany(db: DbOrTx, deltas: OutcomeDelta[]): 
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([, r]) => r);
   if (rows.length === 0) return;
-  await db
-    .insert(campaignEventCounters)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: [campaignEventCounters.campaignId, campaignEventCounters.shard],
-      set: {
-        delivered: sql`${campaignEventCounters.delivered} + excluded.delivered`,
-        opened: sql`${campaignEventCounters.opened} + excluded.opened`,
-        clicked: sql`${campaignEventCounters.clicked} + excluded.clicked`,
-        bounced: sql`${campaignEventCounters.bounced} + excluded.bounced`,
-        spamComplaints: sql`${campaignEventCounters.spamComplaints} + excluded.spam_complaints`,
-        unsubscribed: sql`${campaignEventCounters.unsubscribed} + excluded.unsubscribed`,
-      },
-    });
+  // One JSON parameter rather than a bound parameter per cell: this runs for every ingested batch.
+  await db.execute(sql`
+    insert into campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced, spam_complaints, unsubscribed)
+    select v."campaignId", v.shard, v.delivered, v.opened, v.clicked, v.bounced, v."spamComplaints", v.unsubscribed
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
+      "campaignId" uuid, shard int, delivered int, opened int, clicked int, bounced int, "spamComplaints" int, unsubscribed int)
+    on conflict (campaign_id, shard) do update set
+      delivered = campaign_event_counters.delivered + excluded.delivered,
+      opened = campaign_event_counters.opened + excluded.opened,
+      clicked = campaign_event_counters.clicked + excluded.clicked,
+      bounced = campaign_event_counters.bounced + excluded.bounced,
+      spam_complaints = campaign_event_counters.spam_complaints + excluded.spam_complaints,
+      unsubscribed = campaign_event_counters.unsubscribed + excluded.unsubscribed`);
 }
 
 /** Adds deltas to one shard of a campaign's outcome counters (one upsert). */

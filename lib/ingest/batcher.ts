@@ -22,6 +22,8 @@ export interface IngestBatcher {
   /** Events waiting for a transaction, and transactions in flight (for tests and diagnostics). */
   readonly queued: number;
   readonly running: number;
+  /** Transactions started and events written so far: their ratio is the mean batch size. */
+  readonly stats: { batches: number; events: number };
 }
 
 interface Pending {
@@ -35,6 +37,7 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; concur
   const concurrency = options.concurrency ?? 2;
   const queue: Pending[] = [];
   let running = 0;
+  const stats = { batches: 0, events: 0 };
 
   async function runOneByOne(batch: Pending[]): Promise<void> {
     for (const p of batch) {
@@ -69,6 +72,8 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; concur
     while (running < concurrency && queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
       running++;
+      stats.batches++;
+      stats.events += batch.length;
       void run(batch).finally(() => {
         running--;
         pump();
@@ -89,5 +94,6 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; concur
     get running() {
       return running;
     },
+    stats,
   };
 }

@@ -1,8 +1,7 @@
-import { inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db";
-import { messageEvents, messages, type MessageStatus } from "@/db/schema";
+import type { ContactStatus, MessageStatus, messages } from "@/db/schema";
 import { addOutcomeCountsMany, type OutcomeCounts, type OutcomeDelta } from "@/lib/campaigns/stats";
-import type { ContactStatus } from "@/db/schema";
 import type { OutboundEvent } from "@/lib/outbound-webhooks/events";
 import { enqueueOutboundEvents, outboundEventForIngested } from "@/lib/outbound-webhooks/outbox";
 import { extractPostmarkEvent, type ExtractedEvent } from "./extract";
@@ -17,6 +16,14 @@ export interface IngestResult {
 }
 
 type MessageRow = typeof messages.$inferSelect;
+
+/** The part of a message that events read and change (ingestion reads nothing else). */
+type EventState = Pick<
+  MessageRow,
+  | "id" | "campaignId" | "contactId" | "toEmail" | "subject" | "tag" | "postmarkMessageId" | "status"
+  | "deliveredAt" | "firstOpenedAt" | "lastOpenedAt" | "openCount" | "firstClickedAt" | "lastClickedAt" | "clickCount"
+  | "bouncedAt" | "complainedAt" | "unsubscribedAt" | "lastEventAt"
+>;
 
 // Progress along the normal path; a terminal outcome, once reached, is never left.
 const RANK: Partial<Record<MessageStatus, number>> = { queued: 0, sending: 1, sent: 2, delivered: 3, opened: 4, clicked: 5 };
@@ -46,9 +53,9 @@ function outcomeFlags(m: Pick<MessageRow, "deliveredAt" | "firstOpenedAt" | "fir
  * The message after one more event. Pure and order-independent: timestamps take min/max, counts
  * add, status takes the furthest point reached, so any arrival order ends in the same row.
  */
-export function applyEventToMessage(m: MessageRow, e: ExtractedEvent): Partial<MessageRow> {
+export function applyEventToMessage(m: EventState, e: ExtractedEvent): Partial<EventState> {
   const at = e.occurredAt;
-  const next: Partial<MessageRow> = { lastEventAt: later(m.lastEventAt, at), updatedAt: new Date() };
+  const next: Partial<EventState> = { lastEventAt: later(m.lastEventAt, at) };
   let implied: MessageStatus | null = null;
   switch (e.effect.kind) {
     case "delivered":
@@ -134,7 +141,7 @@ async function applyContactEffects(tx: DbOrTx, events: ExtractedEvent[]): Promis
 interface StoredEvent {
   eventId: number;
   extracted: ExtractedEvent;
-  message: MessageRow;
+  message: EventState;
 }
 
 const byKey = <T>(rows: Map<string, T>) => [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
@@ -203,8 +210,8 @@ async function addCampaignActivity(tx: DbOrTx, stored: StoredEvent[]): Promise<v
  */
 async function applyStoredEvents(tx: DbOrTx, stored: StoredEvent[]): Promise<void> {
   if (stored.length === 0) return;
-  const before = new Map<string, MessageRow>();
-  const after = new Map<string, MessageRow>();
+  const before = new Map<string, EventState>();
+  const after = new Map<string, EventState>();
   for (const s of stored) {
     const current = after.get(s.message.id) ?? s.message;
     if (!before.has(s.message.id)) before.set(s.message.id, s.message);
@@ -248,21 +255,49 @@ async function applyStoredEvents(tx: DbOrTx, stored: StoredEvent[]): Promise<voi
     for (const k of Object.keys(was) as (keyof typeof was)[]) if (!was[k] && now[k]) delta[k] = 1;
     deltas.push({ campaignId: start.campaignId, messageId: id, delta });
   }
-  await addOutcomeCountsMany(tx, deltas);
-  await addCampaignActivity(tx, stored);
   await enqueueOutboundEvents(
     tx,
     stored.map((s) => outboundEventForIngested(s.message, s.extracted)).filter((e): e is OutboundEvent => e !== null),
   );
+  // Last, because every batch of a campaign meets on these rows (its 16 counter shards, the current
+  // hour): their locks are held only from here to the commit.
+  await addOutcomeCountsMany(tx, deltas);
+  await addCampaignActivity(tx, stored);
 }
 
 /** Locks the messages with these Postmark MessageIDs, in id order (the order every writer uses). */
-async function lockMessages(tx: DbOrTx, postmarkMessageIds: string[]): Promise<Map<string, MessageRow>> {
+async function lockMessages(tx: DbOrTx, postmarkMessageIds: string[]): Promise<Map<string, EventState>> {
   const ids = [...new Set(postmarkMessageIds)];
   if (ids.length === 0) return new Map();
-  const rows = await tx.select().from(messages).where(inArray(messages.postmarkMessageId, ids)).orderBy(messages.id).for("update");
-  return new Map(rows.map((m) => [m.postmarkMessageId!, m]));
+  // Hand-written rather than built: this runs for every batch, and only these columns are needed.
+  // Instants come as epoch milliseconds (the driver returns timestamptz as text in raw queries).
+  const rows = await tx.execute<Record<string, unknown>>(sql`
+    select id, campaign_id as "campaignId", contact_id as "contactId", to_email as "toEmail", subject, tag,
+           postmark_message_id as "postmarkMessageId", status, open_count as "openCount", click_count as "clickCount",
+           ${sql.raw(INSTANT_COLUMNS.map(([column, key]) => `(extract(epoch from ${column}) * 1000)::float8 as "${key}"`).join(", "))}
+    from messages
+    where postmark_message_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+    order by id
+    for update`);
+  const toState = (r: Record<string, unknown>): EventState => {
+    const m = { ...r } as Record<string, unknown>;
+    for (const [, key] of INSTANT_COLUMNS) m[key] = r[key] === null ? null : new Date(r[key] as number);
+    return m as unknown as EventState;
+  };
+  return new Map(rows.rows.map((r) => [r.postmarkMessageId as string, toState(r)]));
 }
+
+const INSTANT_COLUMNS = [
+  ["delivered_at", "deliveredAt"],
+  ["first_opened_at", "firstOpenedAt"],
+  ["last_opened_at", "lastOpenedAt"],
+  ["first_clicked_at", "firstClickedAt"],
+  ["last_clicked_at", "lastClickedAt"],
+  ["bounced_at", "bouncedAt"],
+  ["complained_at", "complainedAt"],
+  ["unsubscribed_at", "unsubscribedAt"],
+  ["last_event_at", "lastEventAt"],
+] as const;
 
 export interface IngestInput {
   event: PostmarkEvent;
@@ -292,24 +327,31 @@ export async function ingestPostmarkEvents(db: Db, inputs: IngestInput[]): Promi
     db.transaction(async (tx) => {
       const locked = await lockMessages(tx, items.flatMap((i) => (i.extracted.postmarkMessageId ? [i.extracted.postmarkMessageId] : [])));
       const messageFor = (i: (typeof items)[number]) => (i.extracted.postmarkMessageId ? locked.get(i.extracted.postmarkMessageId) : undefined);
-      const inserted = await tx
-        .insert(messageEvents)
-        .values(
-          items.map((i) => ({
-            eventKey: i.extracted.eventKey,
-            messageId: messageFor(i)?.id ?? null,
-            postmarkMessageId: i.extracted.postmarkMessageId,
-            recordType: i.extracted.recordType,
-            recipient: i.extracted.recipient,
-            occurredAt: i.extracted.occurredAt,
-            source: i.source,
-            raw: sql`${i.raw}::jsonb`,
-            details: i.extracted.details,
-          })),
-        )
-        .onConflictDoNothing({ target: messageEvents.eventKey })
-        .returning({ id: messageEvents.id, eventKey: messageEvents.eventKey });
-      const newIds = new Map(inserted.map((r) => [r.eventKey, r.id]));
+      // One JSON parameter for the whole batch (the raw body travels as text and becomes jsonb in
+      // PostgreSQL, so an int64 bounce ID keeps every digit). Rows are inserted in batch order, so of
+      // two equal keys the first is the one stored.
+      const rows = items.map((i) => ({
+        event_key: i.extracted.eventKey,
+        message_id: messageFor(i)?.id ?? null,
+        postmark_message_id: i.extracted.postmarkMessageId,
+        record_type: i.extracted.recordType,
+        recipient: i.extracted.recipient,
+        occurred_at: i.extracted.occurredAt,
+        source: i.source,
+        raw: i.raw,
+        details: i.extracted.details,
+      }));
+      const inserted = (
+        await tx.execute<{ id: string; eventKey: string }>(sql`
+          insert into message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, raw, details)
+          select v.event_key, v.message_id, v.postmark_message_id, v.record_type, v.recipient, v.occurred_at, v.source::event_source, v.raw::jsonb, v.details
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
+            event_key text, message_id uuid, postmark_message_id text, record_type text, recipient text,
+            occurred_at timestamptz, source text, raw text, details jsonb)
+          on conflict (event_key) do nothing
+          returning id, event_key as "eventKey"`)
+      ).rows;
+      const newIds = new Map(inserted.map((r) => [r.eventKey, Number(r.id)]));
       const results: IngestResult[] = [];
       const storedEvents: ExtractedEvent[] = [];
       const applied: StoredEvent[] = [];

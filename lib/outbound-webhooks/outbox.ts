@@ -61,7 +61,7 @@ export function messageData(m: Pick<MessageRow, "id" | "postmarkMessageId" | "ca
 }
 
 /** Maps a stored Postmark event to the Postline event it announces (null: nothing to announce). */
-export function outboundEventForIngested(message: MessageRow, e: ExtractedEvent): OutboundEvent | null {
+export function outboundEventForIngested(message: Parameters<typeof messageData>[0], e: ExtractedEvent): OutboundEvent | null {
   const base = messageData(message);
   const at = e.occurredAt.toISOString();
   const d = e.details;
