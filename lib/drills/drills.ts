@@ -1,4 +1,5 @@
 import { databaseRestartDrill } from "./database-restart";
+import { postmarkTroubleDrill } from "./postmark-trouble";
 import { processDeathDrill } from "./process-death";
 import type { DrillResult, Size } from "./support";
 import type { DrillSystem } from "./system";
@@ -12,4 +13,5 @@ export interface Drill {
 export const DRILLS: Drill[] = [
   { name: "database", run: databaseRestartDrill },
   { name: "kill", run: processDeathDrill },
+  { name: "postmark", run: postmarkTroubleDrill },
 ];

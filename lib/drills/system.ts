@@ -26,6 +26,7 @@ import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 import { ensureFirstAdmin } from "@/lib/users/users";
 import { startLauncher, stopLauncher, type LauncherProcess } from "../../bench/support";
 import { stopIfRunning } from "./postgres-control";
+import { startWire, type Wire } from "./wire";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const ADMIN_EMAIL = "admin@postline.local";
@@ -36,6 +37,8 @@ export interface DrillSystem {
   /** The drill's own connection to the app's database (checks, and "another instance" with a clock ahead). */
   db: Db;
   sandbox: PostmarkSandbox;
+  /** The app reaches the sandbox through this recording proxy. */
+  wire: Wire;
   /** The official client pointed at the sandbox, and sending deps as the app builds them. */
   postmark: ServerClient;
   sending: SendingDeps;
@@ -116,6 +119,7 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
     adminPassword: `drill-admin-${randomBytes(8).toString("hex")}`,
   };
   const sandbox = await startSandbox();
+  const wire = await startWire(sandbox.url);
   const port = options.port ?? (await freePort());
   const postgresPort = options.postgresPort ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -123,7 +127,7 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
   const { postmark, sending } = sendingDepsFor(sandbox, baseUrl, secrets.authSecret);
   const appEnv = {
     POSTMARK_SERVER_TOKEN: SANDBOX_TOKEN,
-    POSTMARK_API_URL: sandbox.url,
+    POSTMARK_API_URL: wire.url,
     POSTMARK_WEBHOOK_SECRET: secrets.webhookSecret,
     CRON_SECRET: secrets.cronSecret,
     AUTH_SECRET: secrets.authSecret,
@@ -134,7 +138,7 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
     // The drills drive the cron routes themselves, at their own pace.
     POSTLINE_CRON: "off",
   };
-  const common = { ...secrets, baseUrl, sandbox, postmark, sending, postgres: { dataDir: path.join(dataDir, "postgres"), port: postgresPort } };
+  const common = { ...secrets, baseUrl, sandbox, wire, postmark, sending, postgres: { dataDir: path.join(dataDir, "postgres"), port: postgresPort } };
 
   if (options.kind === "launcher") {
     const launch = () => startLauncher({ dataDir: options.dataDir, port, postgresPort, env: appEnv });
@@ -170,6 +174,7 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
         await db.$client.end().catch(() => {});
         // A PostgreSQL restarted by a drill is not the launcher's child: stop it ourselves.
         await stopIfRunning(path.join(dataDir, "postgres"));
+        await wire.close();
         await sandbox.close();
       },
     };
@@ -225,6 +230,7 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
       await db.$client.end().catch(() => {});
       await pgServer.stop();
       await stopIfRunning(path.join(dataDir, "postgres"));
+      await wire.close();
       await sandbox.close();
       if (!options.keep) fs.rmSync(dataDir, { recursive: true, force: true });
     },
