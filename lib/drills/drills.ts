@@ -1,6 +1,7 @@
 import { databaseRestartDrill } from "./database-restart";
 import { postmarkTroubleDrill } from "./postmark-trouble";
 import { processDeathDrill } from "./process-death";
+import { webhookSilenceDrill } from "./webhook-silence";
 import type { DrillResult, Size } from "./support";
 import type { DrillSystem } from "./system";
 
@@ -14,4 +15,5 @@ export const DRILLS: Drill[] = [
   { name: "database", run: databaseRestartDrill },
   { name: "kill", run: processDeathDrill },
   { name: "postmark", run: postmarkTroubleDrill },
+  { name: "silence", run: webhookSilenceDrill },
 ];
