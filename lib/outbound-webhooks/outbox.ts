@@ -60,44 +60,32 @@ export function messageData(m: Pick<MessageRow, "id" | "postmarkMessageId" | "ca
   };
 }
 
-/** Maps a stored Postmark event to the Postline event it announces (null: nothing to announce). */
-export function outboundEventForIngested(message: Parameters<typeof messageData>[0], e: ExtractedEvent): OutboundEvent | null {
-  const base = messageData(message);
+/**
+ * What a stored Postmark event announces, without the message part: ingestion (in PostgreSQL, see
+ * postline_apply_events) adds `messageData` fields for shape "message", or the contact and message
+ * ids for shape "contact". Null: nothing to announce.
+ */
+export function outboundPartsForIngested(e: ExtractedEvent): { event: WebhookEventType; shape: "message" | "contact"; data: Record<string, unknown> } | null {
   const at = e.occurredAt.toISOString();
   const d = e.details;
-  let event: WebhookEventType;
-  let data: Record<string, unknown>;
   switch (e.effect.kind) {
     case "delivered":
-      event = "Email.Delivered";
-      data = { ...base, delivered_at: at, details: d.details ?? null };
-      break;
+      return { event: "Email.Delivered", shape: "message", data: { delivered_at: at, details: d.details ?? null } };
     case "opened":
-      event = "Email.Opened";
-      data = { ...base, opened_at: at, first_open: d.firstOpen ?? null, platform: d.platform ?? null, client: d.client ?? null };
-      break;
+      return { event: "Email.Opened", shape: "message", data: { opened_at: at, first_open: d.firstOpen ?? null, platform: d.platform ?? null, client: d.client ?? null } };
     case "clicked":
-      event = "Email.Clicked";
-      data = { ...base, clicked_at: at, link: d.link ?? null, platform: d.platform ?? null };
-      break;
+      return { event: "Email.Clicked", shape: "message", data: { clicked_at: at, link: d.link ?? null, platform: d.platform ?? null } };
     case "bounced":
-      event = "Email.Bounced";
-      data = { ...base, bounced_at: at, type: d.type ?? null, description: d.description ?? null, inactive: d.inactive ?? null };
-      break;
+      return { event: "Email.Bounced", shape: "message", data: { bounced_at: at, type: d.type ?? null, description: d.description ?? null, inactive: d.inactive ?? null } };
     case "spam_complaint":
-      event = "Email.SpamComplaint";
-      data = { ...base, complained_at: at };
-      break;
+      return { event: "Email.SpamComplaint", shape: "message", data: { complained_at: at } };
     case "subscription":
       // Only the recipient's own unsubscribe; suppressions after a bounce or complaint have their event.
       if (!e.effect.suppress || (e.effect.reason !== "ManualSuppression" && e.effect.reason !== null)) return null;
-      event = "Contact.Unsubscribed";
-      data = { contact_id: message.contactId, email: e.recipient, reason: "Unsubscribed through Postmark", message_id: message.id, unsubscribed_at: at };
-      break;
+      return { event: "Contact.Unsubscribed", shape: "contact", data: { email: e.recipient, reason: "Unsubscribed through Postmark", unsubscribed_at: at } };
     case "delayed":
       return null;
   }
-  return { event, data, occurredAt: e.occurredAt };
 }
 
 /**
