@@ -238,3 +238,94 @@ describe("batched ingestion (group commit)", () => {
     expect(batcher.queued).toBe(0);
   });
 });
+
+describe("the database's fold matches a plain sequential model", () => {
+  // The reference: events applied one by one in arrival order, as a reader of the issue would write it.
+  type Model = { status: string; deliveredAt: number | null; firstOpenedAt: number | null; lastOpenedAt: number | null; openCount: number; firstClickedAt: number | null; lastClickedAt: number | null; clickCount: number; bouncedAt: number | null; complainedAt: number | null; unsubscribedAt: number | null; lastEventAt: number | null };
+  const RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, opened: 4, clicked: 5 };
+  const TERMINAL = new Set(["bounced", "spam_complaint", "unsubscribed"]);
+  const min = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
+  const max = (a: number | null, b: number) => (a === null ? b : Math.max(a, b));
+  function apply(m: Model, kind: string, at: number): Model {
+    const n = { ...m, lastEventAt: max(m.lastEventAt, at) };
+    let implied: string | null = null;
+    if (kind === "Delivery") [n.deliveredAt, implied] = [min(m.deliveredAt, at), "delivered"];
+    if (kind === "Open") [n.firstOpenedAt, n.lastOpenedAt, n.openCount, implied] = [min(m.firstOpenedAt, at), max(m.lastOpenedAt, at), m.openCount + 1, "opened"];
+    if (kind === "Click") [n.firstClickedAt, n.lastClickedAt, n.clickCount, implied] = [min(m.firstClickedAt, at), max(m.lastClickedAt, at), m.clickCount + 1, "clicked"];
+    if (kind === "Bounce") [n.bouncedAt, implied] = [min(m.bouncedAt, at), "bounced"];
+    if (kind === "SpamComplaint") [n.complainedAt, implied] = [min(m.complainedAt, at), "spam_complaint"];
+    if (kind === "SubscriptionChange") [n.unsubscribedAt, implied] = [min(m.unsubscribedAt, at), "unsubscribed"];
+    if (implied && !TERMINAL.has(m.status) && (TERMINAL.has(implied) || RANK[implied] > (RANK[m.status] ?? -1))) n.status = implied;
+    return n;
+  }
+
+  it("random events for 40 messages, shuffled, in random batch sizes: every message and the campaign totals as the model says", async () => {
+    let seed = 20261123;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const kinds = ["Delivery", "Open", "Open", "Click", "Click", "Bounce", "Transient", "SpamComplaint", "SubscriptionChange"] as const;
+    const campaign = await createCampaign(t.db, { name: "model", subject: "s", html: "<p>h</p>" }, { defaultFrom: "f@postline.test" });
+    const targets: { id: string; pm: string; email: string }[] = [];
+    for (let i = 0; i < 40; i++) {
+      const email = `model-${i}@model.test`;
+      const contact = await createContact(t.db, { email });
+      const [m] = await t.db.insert(messages).values({ kind: "campaign", campaignId: campaign.id, contactId: contact.id, toEmail: email, fromEmail: "f@postline.test", subject: "s", messageStream: "broadcast", status: "sent", postmarkMessageId: `model-pm-${i}`, sentAt: new Date() }).returning();
+      targets.push({ id: m.id, pm: m.postmarkMessageId!, email });
+    }
+    const posts: { target: number; kind: (typeof kinds)[number]; at: number; event: PostmarkEvent }[] = [];
+    targets.forEach((x, target) => {
+      const count = 1 + Math.floor(rand() * 6);
+      for (let k = 0; k < count; k++) {
+        const kind = kinds[Math.floor(rand() * kinds.length)];
+        const at = Date.UTC(2026, 9, 1, 10) + Math.floor(rand() * 86_400) * 1000;
+        const iso = new Date(at).toISOString();
+        const e =
+          kind === "Transient"
+            ? event("Bounce", x.pm, x.email, iso, { Type: "Transient", TypeCode: 2, Inactive: false, ID: 90_000_000 + posts.length })
+            : kind === "Bounce"
+              ? event("Bounce", x.pm, x.email, iso, { ID: 80_000_000 + posts.length })
+              : kind === "SpamComplaint"
+                ? event("SpamComplaint", x.pm, x.email, iso, { ID: 70_000_000 + posts.length })
+                : event(kind, x.pm, x.email, iso);
+        posts.push({ target, kind, at, event: e });
+      }
+    });
+    const shuffled = posts.map((p) => ({ p, r: rand() })).sort((a, b) => a.r - b.r).map((x) => x.p);
+    // What Postmark would call one event is posted once here (retries are tested elsewhere): a
+    // recipient's Delivery happens once; opens and clicks are per second.
+    const seenKeys = new Set<string>();
+    const arrivals = shuffled.filter((p) => {
+      const key = p.kind === "Delivery" ? `${p.target}:Delivery` : `${p.target}:${p.kind}:${p.at}`;
+      if (seenKeys.has(key)) return false;
+      seenKeys.add(key);
+      return true;
+    });
+    for (let i = 0; i < arrivals.length; ) {
+      const size = 1 + Math.floor(rand() * 20);
+      await ingestPostmarkEvents(t.db, arrivals.slice(i, i + size).map((p) => ({ event: p.event })));
+      i += size;
+    }
+
+    const start: Model = { status: "sent", deliveredAt: null, firstOpenedAt: null, lastOpenedAt: null, openCount: 0, firstClickedAt: null, lastClickedAt: null, clickCount: 0, bouncedAt: null, complainedAt: null, unsubscribedAt: null, lastEventAt: null };
+    const models = targets.map(() => ({ ...start }));
+    for (const p of arrivals) models[p.target] = apply(models[p.target], p.kind === "Transient" ? "Delayed" : p.kind, p.at);
+
+    const rows = await t.db.select().from(messages).where(eq(messages.campaignId, campaign.id));
+    const ms = (d: Date | null) => (d ? d.getTime() : null);
+    for (const [i, x] of targets.entries()) {
+      const row = rows.find((r) => r.id === x.id)!;
+      expect({ status: row.status, deliveredAt: ms(row.deliveredAt), firstOpenedAt: ms(row.firstOpenedAt), lastOpenedAt: ms(row.lastOpenedAt), openCount: row.openCount, firstClickedAt: ms(row.firstClickedAt), lastClickedAt: ms(row.lastClickedAt), clickCount: row.clickCount, bouncedAt: ms(row.bouncedAt), complainedAt: ms(row.complainedAt), unsubscribedAt: ms(row.unsubscribedAt), lastEventAt: ms(row.lastEventAt) }).toEqual(models[i]);
+    }
+    const count = (f: (m: Model) => boolean) => models.filter(f).length;
+    expect(await getCampaignOutcomes(t.db, campaign.id)).toEqual({
+      delivered: count((m) => m.deliveredAt !== null || m.firstOpenedAt !== null || m.firstClickedAt !== null),
+      opened: count((m) => m.firstOpenedAt !== null),
+      clicked: count((m) => m.firstClickedAt !== null),
+      bounced: count((m) => m.status === "bounced"),
+      spamComplaints: count((m) => m.status === "spam_complaint"),
+      unsubscribed: count((m) => m.status === "unsubscribed"),
+    });
+    // The scenario exercises every outcome.
+    const statuses = new Set(models.map((m) => m.status));
+    for (const status of ["delivered", "opened", "clicked", "bounced", "spam_complaint", "unsubscribed"]) expect(statuses).toContain(status);
+  });
+});
