@@ -56,10 +56,20 @@ export function apiRoute<P = Record<string, never>>(
     try {
       const header = req.headers.get("authorization") ?? "";
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match) return errorResponse(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'");
       const db = getAppDb();
-      const principal = await authenticateApiKey(db, match[1]);
-      if (!principal) return errorResponse(401, "unauthorized", "The API key is unknown or revoked");
+      const principal = match ? await authenticateApiKey(db, match[1]) : null;
+      if (!principal) {
+        // A failed API key is a credential failure like a wrong webhook secret or cron bearer:
+        // recorded for the security page, alerted, and rate limited per source (so keys cannot be
+        // guessed at speed). The answer keeps the API's one code for it, `unauthorized`.
+        return await rejectCredentialFailure(
+          req,
+          { db, route: new URL(req.url).pathname, ip: clientIp((n) => req.headers.get(n)), emailer: getAlertEmailer() },
+          match
+            ? { reason: "api_key_invalid", status: 401, code: "unauthorized", message: "The API key is unknown or revoked" }
+            : { reason: "api_key_missing", status: 401, code: "unauthorized", message: "Send an API key as 'Authorization: Bearer <key>'" },
+        );
+      }
       if (options.role === "admin" && principal.role !== "admin") {
         return errorResponse(403, "forbidden", "This route needs an admin API key");
       }

@@ -26,7 +26,8 @@ export interface CredentialFailureDeps {
 export async function rejectCredentialFailure(
   req: Request,
   deps: CredentialFailureDeps,
-  failure: { reason: string; status: number; message: string },
+  /** `code` is the error code answered (default: the reason), for routes with a code of their own. */
+  failure: { reason: string; status: number; message: string; code?: string },
 ): Promise<Response> {
   const now = deps.now?.() ?? new Date();
   const tooMany = (until: number) =>
@@ -54,5 +55,5 @@ export async function rejectCredentialFailure(
     },
     now,
   );
-  return Response.json({ error: { code: failure.reason, message: failure.message } }, { status: failure.status });
+  return Response.json({ error: { code: failure.code ?? failure.reason, message: failure.message } }, { status: failure.status });
 }
