@@ -1,4 +1,5 @@
 import { databaseRestartDrill } from "./database-restart";
+import { hostileInputDrill } from "./hostile-input";
 import { postmarkTroubleDrill } from "./postmark-trouble";
 import { processDeathDrill } from "./process-death";
 import { webhookSilenceDrill } from "./webhook-silence";
@@ -16,4 +17,5 @@ export const DRILLS: Drill[] = [
   { name: "kill", run: processDeathDrill },
   { name: "postmark", run: postmarkTroubleDrill },
   { name: "silence", run: webhookSilenceDrill },
+  { name: "hostile", run: hostileInputDrill },
 ];

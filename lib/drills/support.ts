@@ -63,11 +63,12 @@ export interface HttpAnswer {
 
 export function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; from?: string; timeoutMs?: number } = {},
+  options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; from?: string; timeoutMs?: number; fresh?: boolean } = {},
 ): Promise<HttpAnswer> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? "POST", headers: options.headers, agent: agentFor(options.from ?? "127.0.0.1") }, (res) => {
+    const via = options.fresh ? { agent: false as const, localAddress: options.from ?? "127.0.0.1" } : { agent: agentFor(options.from ?? "127.0.0.1") };
+    const req = http.request(url, { method: options.method ?? "POST", headers: options.headers, ...via }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
