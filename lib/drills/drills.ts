@@ -1,4 +1,5 @@
 import { databaseRestartDrill } from "./database-restart";
+import { floodDrill } from "./flood";
 import { hostileInputDrill } from "./hostile-input";
 import { postmarkTroubleDrill } from "./postmark-trouble";
 import { processDeathDrill } from "./process-death";
@@ -18,4 +19,5 @@ export const DRILLS: Drill[] = [
   { name: "postmark", run: postmarkTroubleDrill },
   { name: "silence", run: webhookSilenceDrill },
   { name: "hostile", run: hostileInputDrill },
+  { name: "flood", run: floodDrill },
 ];

@@ -41,7 +41,7 @@ async function main() {
     try {
       r = await drill.run(sys, size);
     } catch (error) {
-      r = { drill: drill.name, load: "-", faults: "-", requests: 0, lost: 0, duplicated: 0, failures: [`the drill itself failed: ${(error as Error).stack ?? error}`], notes: [] };
+      r = { drill: drill.name, load: "-", faults: "-", requests: 0, lost: 0, duplicated: 0, failures: [`the drill itself failed: ${String((error as Error).stack ?? error).slice(0, 1500)}`], notes: [] };
     } finally {
       await sys.stop().catch((e) => console.error(`   stopping the system: ${(e as Error).message}`));
       closeAgents();
