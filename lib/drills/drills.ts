@@ -1,6 +1,7 @@
 import { databaseRestartDrill } from "./database-restart";
 import { floodDrill } from "./flood";
 import { hostileInputDrill } from "./hostile-input";
+import { outboundReceiversDrill } from "./outbound-receivers";
 import { postmarkTroubleDrill } from "./postmark-trouble";
 import { processDeathDrill } from "./process-death";
 import { webhookSilenceDrill } from "./webhook-silence";
@@ -20,4 +21,5 @@ export const DRILLS: Drill[] = [
   { name: "silence", run: webhookSilenceDrill },
   { name: "hostile", run: hostileInputDrill },
   { name: "flood", run: floodDrill },
+  { name: "outbound", run: outboundReceiversDrill },
 ];

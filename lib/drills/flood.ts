@@ -9,7 +9,7 @@
  * email per request.
  */
 import { sql } from "drizzle-orm";
-import { alertEmails, check, cron, deliveryPayload, newResult, percentile, pool, request, sleep, tag, webhookUrl, type DrillResult, type Size } from "./support";
+import { alertEmails, check, deliveryPayload, newResult, percentile, pool, request, sleep, tag, tickUntil, webhookUrl, type DrillResult, type Size } from "./support";
 import type { DrillSystem } from "./system";
 
 const PARAMS = {
@@ -108,7 +108,7 @@ export async function floodDrill(sys: DrillSystem, size: Size): Promise<DrillRes
   // Emails: at most one at once; after the 15-minute window (simulated: the alert's clock moved back), one digest.
   const immediate = alertEmails(sys).filter(subject).length - emailsBefore;
   await sys.db.execute(sql`update alerts set emailed_at = emailed_at - interval '16 minutes' where dedupe_key = 'secret_mismatch'`);
-  await cron(sys, "dispatch");
+  await tickUntil(sys, async () => alertEmails(sys).some((m) => subject(m) && m.subject.includes("Digest")), 30_000);
   await sleep(500);
   const all = alertEmails(sys).filter(subject).length - emailsBefore;
   const digests = alertEmails(sys).filter((m) => subject(m) && m.subject.includes("Digest")).length;

@@ -92,6 +92,8 @@ export async function processDeathDrill(sys: DrillSystem, size: Size): Promise<D
     result.notes.push(`outbound: ${rows.length} deliveries, ${receivedIds.size} distinct received, ${repeats} repeats (at least once allows them)`);
     result.requests = sys.sandbox.stats().apiCalls["POST /email/batch"] ?? 0;
     result.notes.push(`Postmark API calls: ${JSON.stringify(sys.sandbox.stats().apiCalls)}`);
+    // Archived, so later drills' dispatch ticks do not linger for outbound work.
+    await apiOf(sys)("POST", `/api/v1/webhooks/${endpointId}/archive`);
     result.lost = sends.missing + notReceived + Math.max(0, sent - rows.length);
     result.duplicated = sends.duplicated;
   } finally {

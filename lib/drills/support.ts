@@ -176,12 +176,16 @@ export async function waitForCampaign(sys: DrillSystem, id: string, options: { t
   return last;
 }
 
-/** Runs the dispatch cron until nothing is left for `done` to wait on. */
+/**
+ * Keeps the dispatch cron going (one call in flight at a time: a call lingers up to 40 s for outbound
+ * work while endpoints are active) until `done`, checked every `everyMs`.
+ */
 export async function tickUntil(sys: DrillSystem, done: () => Promise<boolean>, timeoutMs: number, everyMs = 500): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  let inFlight: Promise<unknown> | null = null;
   while (Date.now() < deadline) {
     if (await done()) return true;
-    await cron(sys, "dispatch");
+    inFlight ??= cron(sys, "dispatch").finally(() => (inFlight = null));
     await sleep(everyMs);
   }
   return done();
