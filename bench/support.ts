@@ -149,7 +149,8 @@ export function cpuSeconds(rootPid: number): Map<string, number> {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const name = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      // comm is cut at 15 characters ("next-server (v1"); keep the program's name.
+      const name = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim().replace(/ \(.*$/, "");
       out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / tick);
     } catch {
       return;
