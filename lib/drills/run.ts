@@ -10,10 +10,11 @@
  *
  * Exits 1 when any drill broke a promise. RELIABILITY.md keeps the latest full table.
  */
+import { ensureBuild } from "@/lib/launcher/build";
 import { machine, table } from "../../bench/support";
 import { DRILLS } from "./drills";
 import { closeAgents, type DrillResult } from "./support";
-import { startDrillSystem } from "./system";
+import { ROOT, startDrillSystem } from "./system";
 
 const args = process.argv.slice(2);
 const value = (name: string) => {
@@ -32,6 +33,8 @@ async function main() {
   const chosen = DRILLS.filter((d, i) => !only || only.includes(d.name) || only.includes(String(i + 1)));
   if (!chosen.length) throw new Error(`no drill matches --only ${only?.join(",")}; known: ${DRILLS.map((d) => d.name).join(", ")}`);
   console.log(`npm run drill (${size}, ${kind === "launcher" ? "through the launcher: next start" : "route server"}) on ${machine()}, ${new Date().toISOString()}\n`);
+  // Built once up front: each launcher would build when stale, but inside its start-up time limit.
+  if (kind === "launcher") await ensureBuild(ROOT, { log: (m) => console.log(`   ${m}`) });
   const results: DrillResult[] = [];
   for (const drill of chosen) {
     const started = Date.now();
