@@ -141,7 +141,8 @@ export function childEnvironment(overrides: Record<string, string>): Record<stri
 
 const testEnvSchema = z.object({
   DATABASE_URL: optionalNonEmpty,
-  TEST_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5441),
+  // Unset: derived from the checkout's path (lib/testing/postgres.ts checkoutPort).
+  TEST_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 /** What the test suite reads: an external PostgreSQL, or the port for its own embedded one. */

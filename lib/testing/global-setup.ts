@@ -51,7 +51,11 @@ export default async function setup(project: TestProject) {
     await c.connect().catch(() => {});
     const { rows: mine } = await c.query<{ datname: string }>("select datname from pg_database where datname like $1", [`${RUN}_%`]).catch(() => ({ rows: [] as { datname: string }[] }));
     for (const { datname } of mine) await c.query(`drop database if exists "${datname}" with (force)`).catch(() => {});
+    // Another run in this checkout may be sharing the server: stopping it would fail that run's
+    // tests. Then it stays up, and the next run shares it in turn.
+    const { rows: others } = await c.query<{ datname: string }>("select datname from pg_database where datname ~ '^postline_t[0-9]+_'").catch(() => ({ rows: [] as { datname: string }[] }));
+    const shared = others.some(({ datname }) => isProcessAlive(Number(/^postline_t(\d+)_/.exec(datname)?.[1])));
     await c.end().catch(() => {});
-    await server?.stop();
+    if (!shared) await server?.stop();
   };
 }
