@@ -20,7 +20,9 @@ describe("a sending process killed with SIGKILL mid-campaign (real processes, Po
     // Slow Postmark down so the kill lands while batches are in flight.
     bed.fixture.sandbox.setFaults({ latencyMs: 150 });
 
-    const child = spawn(process.execPath, [path.resolve("node_modules/tsx/dist/cli.mjs"), "lib/testing/dispatch-worker.ts", JSON.stringify({ databaseUrl: bed.t.url, sandboxUrl: bed.fixture.sandbox.url, token: TEST_TOKEN })], {
+    // One process (node --import tsx), not tsx's CLI: that one runs the script in a child of its own,
+    // which a SIGKILL to the CLI leaves running — the "crash" would not stop the worker.
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("lib/testing/dispatch-worker.ts"), JSON.stringify({ databaseUrl: bed.t.url, sandboxUrl: bed.fixture.sandbox.url, token: TEST_TOKEN })], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const exited = new Promise((resolve) => child.on("exit", resolve));
@@ -32,6 +34,9 @@ describe("a sending process killed with SIGKILL mid-campaign (real processes, Po
     const atKill = countFor();
     expect(atKill).toBeGreaterThanOrEqual(1000);
     expect(atKill).toBeLessThan(N);
+    // The worker is really gone: nothing more reaches Postmark from it.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(countFor()).toBe(atKill);
     bed.fixture.sandbox.setFaults({});
 
     // A new worker, later than every open batch's deadline, finishes the job.
