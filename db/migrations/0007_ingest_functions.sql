@@ -2,6 +2,48 @@
 -- Extraction (event keys, effects, what each event announces) stays in TypeScript; these functions do
 -- the writes, so a batch costs one round trip and plans are cached per connection.
 
+-- The outbox, for every writer (lib/outbound-webhooks/outbox.ts, ingestion, triggers): one event row
+-- per event that some active endpoint subscribes to (most Email.Opened have no subscriber and cost
+-- one scan of a small table), one delivery per subscribing endpoint, due from when the event happened
+-- (never later than now). Runs in the caller's transaction: announced only if that commits.
+--
+-- events: [{event, data, occurred_at}] in the order they happened; returns the deliveries queued.
+CREATE OR REPLACE FUNCTION postline_enqueue_outbound(events jsonb) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  queued integer;
+BEGIN
+  IF events IS NULL OR jsonb_array_length(events) = 0 THEN
+    RETURN 0;
+  END IF;
+  WITH src AS MATERIALIZED (
+    SELECT gen_random_uuid() AS id, e->>'event' AS event, e->'data' AS data, (e->>'occurred_at')::timestamptz AS occurred_at, ord
+    FROM jsonb_array_elements(events) WITH ORDINALITY AS t(e, ord)
+  ),
+  subs AS MATERIALIZED (
+    SELECT id, webhook_endpoints.events FROM webhook_endpoints WHERE status = 'active'
+  ),
+  fan AS MATERIALIZED (
+    SELECT src.id AS event_id, src.event, src.ord, subs.id AS endpoint_id
+    FROM src JOIN subs ON src.event = ANY (subs.events)
+  ),
+  written AS (
+    INSERT INTO webhook_events (id, event, data, occurred_at)
+    SELECT id, event, data, occurred_at FROM src WHERE EXISTS (SELECT 1 FROM fan WHERE fan.event_id = src.id)
+  ),
+  deliveries AS (
+    INSERT INTO webhook_deliveries (endpoint_id, event_id, event, next_attempt_at)
+    SELECT fan.endpoint_id, fan.event_id, fan.event, least(src.occurred_at, now())
+    FROM fan JOIN src ON src.id = fan.event_id
+    ORDER BY fan.ord, fan.endpoint_id
+    RETURNING 1
+  )
+  SELECT count(*)::integer INTO queued FROM deliveries;
+  RETURN queued;
+END;
+$$;
+--> statement-breakpoint
+
 -- Applies events already stored in message_events to their messages. Order-independent by
 -- construction: timestamps take min/max, counts add, status takes the furthest point reached (a
 -- terminal outcome, once reached, is never left; between two terminals in one batch, the first in
@@ -92,34 +134,19 @@ BEGIN
   FROM upd
   WHERE campaign_id IS NOT NULL;
 
-  -- The outbox: one event row per announced event that some active endpoint subscribes to, one
-  -- delivery per subscribing endpoint, due from when the event happened (never later than now).
-  WITH src AS MATERIALIZED (
-    SELECT gen_random_uuid() AS id, v.ord, v.outbound->>'event' AS event, v.occurred_at,
-           CASE WHEN v.outbound->>'shape' = 'contact'
-             THEN jsonb_build_object('contact_id', m.contact_id, 'message_id', m.id)
-             ELSE jsonb_build_object('message_id', m.id, 'postmark_message_id', m.postmark_message_id, 'campaign_id', m.campaign_id,
-                                     'contact_id', m.contact_id, 'recipient', m.to_email, 'subject', m.subject, 'tag', m.tag)
-           END || (v.outbound->'data') AS data
+  -- Each event announced through the outbox, with the message's part of the payload.
+  PERFORM postline_enqueue_outbound((
+    SELECT jsonb_agg(jsonb_build_object(
+             'event', v.outbound->>'event',
+             'occurred_at', v.occurred_at,
+             'data', CASE WHEN v.outbound->>'shape' = 'contact'
+                       THEN jsonb_build_object('contact_id', m.contact_id, 'message_id', m.id)
+                       ELSE jsonb_build_object('message_id', m.id, 'postmark_message_id', m.postmark_message_id, 'campaign_id', m.campaign_id,
+                                               'contact_id', m.contact_id, 'recipient', m.to_email, 'subject', m.subject, 'tag', m.tag)
+                     END || (v.outbound->'data')) ORDER BY v.ord)
     FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, occurred_at timestamptz, outbound jsonb)
     JOIN messages m ON m.id = v.message_id
-    WHERE v.outbound IS NOT NULL AND jsonb_typeof(v.outbound) = 'object'
-  ),
-  subs AS MATERIALIZED (
-    SELECT id, events FROM webhook_endpoints WHERE status = 'active'
-  ),
-  fan AS MATERIALIZED (
-    SELECT src.id AS event_id, src.event, src.ord, subs.id AS endpoint_id
-    FROM src JOIN subs ON src.event = ANY (subs.events)
-  ),
-  written AS (
-    INSERT INTO webhook_events (id, event, data, occurred_at)
-    SELECT id, event, data, occurred_at FROM src WHERE EXISTS (SELECT 1 FROM fan WHERE fan.event_id = src.id)
-  )
-  INSERT INTO webhook_deliveries (endpoint_id, event_id, event, next_attempt_at)
-  SELECT fan.endpoint_id, fan.event_id, fan.event, least(src.occurred_at, now())
-  FROM fan JOIN src ON src.id = fan.event_id
-  ORDER BY fan.ord, fan.endpoint_id;
+    WHERE jsonb_typeof(v.outbound) = 'object'));
 
   -- Clicks per link: unique when it is the message's first click on that link (none stored before
   -- this batch, none earlier in it).

@@ -17,6 +17,7 @@ export function toApiContact(c: Contact) {
     status_reason: c.statusReason,
     status_changed_at: iso(c.statusChangedAt),
     created_at: iso(c.createdAt),
+    updated_at: iso(c.updatedAt),
   };
 }
 

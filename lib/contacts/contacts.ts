@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { DbOrTx } from "@/db";
 import { contacts, listMemberships, lists, type ContactStatus } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
+import { enqueueContactUnsubscribed } from "@/lib/outbound-webhooks/outbox";
 
 export type Contact = typeof contacts.$inferSelect;
 export type List = typeof lists.$inferSelect;
@@ -47,6 +48,49 @@ export async function createContact(db: DbOrTx, input: ContactInput): Promise<Co
     }
     throw error;
   }
+}
+
+/**
+ * What a marketer may change on a contact. `fields` replaces the whole set (the form edits them all).
+ * Status moves only between subscribed and unsubscribed: a bounce or spam complaint is Postmark's
+ * suppression, lifted there (its SubscriptionChange webhook then reactivates the contact here).
+ */
+export const contactPatchSchema = z
+  .object({
+    name: z.string().trim().max(200).optional(),
+    fields: z.record(fieldNameSchema, z.string().max(2000, "Field values are at most 2,000 characters")).optional(),
+    status: z.enum(["subscribed", "unsubscribed"]).optional(),
+  })
+  .strict();
+export type ContactPatch = z.infer<typeof contactPatchSchema>;
+
+/** Applies a patch; the contacts trigger announces the change (Contact.Updated) in the same transaction. */
+export async function updateContact(db: DbOrTx, id: string, patch: ContactPatch, actor = "a marketer"): Promise<Contact> {
+  const current = await getContact(db, id);
+  if (!current) throw notFound("Contact");
+  if (patch.status && patch.status !== current.status && (current.status === "bounced" || current.status === "complained")) {
+    throw new AppError(
+      "contact_suppressed",
+      `${current.email} is suppressed after a ${current.status === "bounced" ? "hard bounce" : "spam complaint"}; reactivate the address in Postmark first`,
+      409,
+    );
+  }
+  const now = new Date();
+  const statusChange =
+    patch.status && patch.status !== current.status
+      ? { status: patch.status, statusReason: patch.status === "unsubscribed" ? `Unsubscribed by ${actor}` : `Resubscribed by ${actor}`, statusChangedAt: now }
+      : {};
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(contacts)
+      .set({ ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.fields !== undefined ? { fields: patch.fields } : {}), ...statusChange, updatedAt: now })
+      .where(eq(contacts.id, id))
+      .returning();
+    if (statusChange.status === "unsubscribed") {
+      await enqueueContactUnsubscribed(tx, { contactId: id, email: updated.email, reason: statusChange.statusReason, messageId: null, at: now });
+    }
+    return updated;
+  });
 }
 
 export interface UpsertRow {

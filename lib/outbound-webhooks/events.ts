@@ -85,7 +85,7 @@ export function sampleEventData(event: WebhookEventType, now: Date): Record<stri
     case "Contact.Unsubscribed":
       return { contact_id: message.contact_id, email: message.recipient, reason: "Unsubscribe link", message_id: message.message_id, unsubscribed_at: at };
     case "Contact.Updated":
-      return { contact_id: message.contact_id, email: message.recipient, name: "Ada Lovelace", status: "subscribed", fields: { city: "London" }, updated_at: at };
+      return { contact_id: message.contact_id, email: message.recipient, name: "Ada Lovelace", status: "subscribed", fields: { city: "London" }, status_reason: null, changed: ["fields"], updated_at: at };
     case "Campaign.Sent":
       return { campaign_id: message.campaign_id, name: "Spring newsletter", subject: message.subject, recipients: 1200, sent: 1188, failed: 2, suppressed: 10, completed_at: at };
     case "User.LoggedIn":

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
 import type { messages } from "@/db/schema";
@@ -9,35 +8,20 @@ import type { OutboundEvent, WebhookEventType } from "./events";
  * The outbox. Callers pass their open transaction: the deliveries commit (or roll back) with the
  * event that causes them, so an event is never announced without having happened, nor lost after.
  *
- * Fan-out is one INSERT … SELECT per call whatever the number of endpoints: the event row is written
- * once, and only when some active endpoint subscribes to it (most Email.Opened events have no
- * subscriber, and then cost one index lookup on a small table). A delivery is due from the moment its
- * event happened (never later than the insert).
+ * Fan-out is one statement per call whatever the number of endpoints (postline_enqueue_outbound, in
+ * migration 0007, also used by ingestion and the contacts trigger): the event row is written once, and
+ * only when some active endpoint subscribes to it (most Email.Opened events have no subscriber, and
+ * then cost one scan of a small table). A delivery is due from the moment its event happened (never
+ * later than the insert).
  */
 
 export async function enqueueOutboundEvents(tx: DbOrTx, events: OutboundEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  const rows = events.map((e) => ({ id: randomUUID(), event: e.event, data: e.data, at: e.occurredAt.toISOString() }));
-  const result = await tx.execute(sql`
-    with src as materialized (
-      select (e->>'id')::uuid as id, e->>'event' as event, e->'data' as data, (e->>'at')::timestamptz as occurred_at, ord
-      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as t(e, ord)
-    ),
-    subs as materialized (
-      select id, events from webhook_endpoints where status = 'active'
-    ),
-    fan as materialized (
-      select src.id as event_id, src.event, src.ord, subs.id as endpoint_id
-      from src join subs on src.event = any(subs.events)
-    ),
-    ev as (
-      insert into webhook_events (id, event, data, occurred_at)
-      select id, event, data, occurred_at from src where exists (select 1 from fan where fan.event_id = src.id)
-    )
-    insert into webhook_deliveries (endpoint_id, event_id, event, next_attempt_at)
-    select fan.endpoint_id, fan.event_id, fan.event, least(src.occurred_at, now())
-    from fan join src on src.id = fan.event_id order by fan.ord, fan.endpoint_id`);
-  return result.rowCount ?? 0;
+  // One implementation of the fan-out, in PostgreSQL (migration 0007), shared with ingestion and the
+  // contacts trigger.
+  const rows = events.map((e) => ({ event: e.event, data: e.data, occurred_at: e.occurredAt.toISOString() }));
+  const result = await tx.execute<{ queued: number }>(sql`select postline_enqueue_outbound(${JSON.stringify(rows)}::jsonb) as queued`);
+  return result.rows[0].queued;
 }
 
 /** One event into the outbox, in the caller's transaction. */
@@ -95,28 +79,21 @@ export function outboundPartsForIngested(e: ExtractedEvent): { event: WebhookEve
 export async function enqueueEmailsSent(tx: DbOrTx, rows: { status: string; postmark_message_id: string | null }[]): Promise<number> {
   const ids = rows.filter((r) => r.status === "sent" && r.postmark_message_id).map((r) => r.postmark_message_id!);
   if (ids.length === 0) return 0;
-  const result = await tx.execute(sql`
-    with subs as materialized (
-      select id from webhook_endpoints where status = 'active' and 'Email.Sent' = any(events)
-    ),
-    src as materialized (
-      select gen_random_uuid() as event_id, m.id, m.postmark_message_id, m.campaign_id, m.contact_id, m.to_email, m.subject, m.tag,
-             coalesce(m.sent_at, now()) as sent_at
+  // Payloads are built only when some active endpoint subscribes (a campaign's batches usually have none).
+  const result = await tx.execute<{ queued: number }>(sql`
+    select postline_enqueue_outbound((
+      select jsonb_agg(jsonb_build_object(
+               'event', 'Email.Sent',
+               'occurred_at', coalesce(m.sent_at, now()),
+               'data', jsonb_build_object(
+                 'message_id', m.id, 'postmark_message_id', m.postmark_message_id, 'campaign_id', m.campaign_id, 'contact_id', m.contact_id,
+                 'recipient', m.to_email, 'subject', m.subject, 'tag', m.tag,
+                 'sent_at', to_char(coalesce(m.sent_at, now()) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+             order by coalesce(m.sent_at, now()), m.id)
       from messages m
       where m.postmark_message_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
-        and exists (select 1 from subs)
-    ),
-    ev as (
-      insert into webhook_events (id, event, data, occurred_at)
-      select event_id, 'Email.Sent', jsonb_build_object(
-        'message_id', id, 'postmark_message_id', postmark_message_id, 'campaign_id', campaign_id, 'contact_id', contact_id,
-        'recipient', to_email, 'subject', subject, 'tag', tag,
-        'sent_at', to_char(sent_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), sent_at
-      from src
-    )
-    insert into webhook_deliveries (endpoint_id, event_id, event, next_attempt_at)
-    select subs.id, src.event_id, 'Email.Sent', least(src.sent_at, now()) from src cross join subs order by src.sent_at, src.id, subs.id`);
-  return result.rowCount ?? 0;
+        and exists (select 1 from webhook_endpoints where status = 'active' and 'Email.Sent' = any(events)))) as queued`);
+  return result.rows[0].queued;
 }
 
 /** Hook for dispatch: Campaign.Sent for campaigns that just finished. */

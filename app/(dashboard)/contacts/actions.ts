@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { fromError, invalid, type ActionResult } from "@/lib/actions/result";
 import { requireUser } from "@/lib/auth/session";
-import { contactInputSchema, createContact, createList, listInputSchema } from "@/lib/contacts/contacts";
+import { contactInputSchema, contactPatchSchema, createContact, createList, listInputSchema, updateContact } from "@/lib/contacts/contacts";
 import { getAppDb } from "@/lib/server";
 
 export async function createListAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
@@ -34,5 +34,42 @@ export async function createContactAction(_prev: ActionResult | null, form: Form
     return { ok: true, message: `${contact.email} added.` };
   } catch (error) {
     return fromError(error, { contact_exists: "email" });
+  }
+}
+
+/** The contact form: name and every custom field (pairs of field_key / field_value). */
+export async function updateContactAction(contactId: string, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const user = await requireUser("marketer");
+  const keys = form.getAll("field_key").map(String);
+  const values = form.getAll("field_value").map(String);
+  const fields: Record<string, string> = {};
+  for (const [i, raw] of keys.entries()) {
+    const key = raw.trim();
+    if (!key && !values[i]?.trim()) continue; // an empty row
+    if (key in fields) return { ok: false, error: `The field ${key} appears twice`, fieldErrors: { fields: `The field ${key} appears twice` } };
+    fields[key] = values[i] ?? "";
+  }
+  const parsed = contactPatchSchema.safeParse({ name: String(form.get("name") ?? ""), fields });
+  if (!parsed.success) return invalid(parsed.error);
+  try {
+    await updateContact(getAppDb(), contactId, parsed.data, user.email);
+    revalidatePath(`/contacts/${contactId}`);
+    return { ok: true, message: "Saved." };
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+/** Unsubscribe or resubscribe by hand (a bounce or complaint stays until Postmark lifts it). */
+export async function setContactSubscriptionAction(contactId: string, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const user = await requireUser("marketer");
+  const parsed = contactPatchSchema.pick({ status: true }).safeParse({ status: form.get("status") });
+  if (!parsed.success) return invalid(parsed.error);
+  try {
+    const contact = await updateContact(getAppDb(), contactId, parsed.data, user.email);
+    revalidatePath(`/contacts/${contactId}`);
+    return { ok: true, message: contact.status === "unsubscribed" ? "Unsubscribed: no campaign will be sent to this address." : "Subscribed again." };
+  } catch (error) {
+    return fromError(error);
   }
 }

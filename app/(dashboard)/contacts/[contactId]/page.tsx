@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { EditContactForm, SubscriptionControl } from "@/components/contacts/edit-contact-form";
 import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
@@ -23,21 +24,17 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
       <PageHeader title={contact.email} description={contact.name || undefined} />
       <div className="space-y-6">
         <Card title="Subscription">
-          <p className="text-sm">
-            <Badge tone={contact.status === "subscribed" ? "green" : "amber"}>{contact.status}</Badge>
-            {contact.statusReason ? <span className="ml-2 text-slate-600">{contact.statusReason}</span> : null}
-            {contact.statusChangedAt ? <span className="ml-2 text-slate-400">since {formatDateTime(contact.statusChangedAt)}</span> : null}
-          </p>
-          {Object.keys(contact.fields).length ? (
-            <dl className="mt-3 grid grid-cols-[10rem_1fr] gap-1 text-sm">
-              {Object.entries(contact.fields).map(([k, v]) => (
-                <div key={k} className="contents">
-                  <dt className="font-mono text-xs text-slate-500">fields.{k}</dt>
-                  <dd>{v}</dd>
-                </div>
-              ))}
-            </dl>
-          ) : null}
+          <div className="space-y-3">
+            <p className="text-sm">
+              <Badge tone={contact.status === "subscribed" ? "green" : "amber"}>{contact.status}</Badge>
+              {contact.statusReason ? <span className="ml-2 text-slate-600">{contact.statusReason}</span> : null}
+              {contact.statusChangedAt ? <span className="ml-2 text-slate-400">since {formatDateTime(contact.statusChangedAt)}</span> : null}
+            </p>
+            <SubscriptionControl contactId={contact.id} status={contact.status} />
+          </div>
+        </Card>
+        <Card title="Details">
+          <EditContactForm contactId={contact.id} name={contact.name} fields={contact.fields} />
         </Card>
         <section aria-labelledby="history-heading" className="space-y-3">
           <h2 id="history-heading" className="text-lg font-semibold">History across campaigns</h2>

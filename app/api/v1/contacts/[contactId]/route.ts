@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { apiRoute, readJson } from "@/lib/api/route";
+import { toApiContact } from "@/lib/api/resources";
+import { contactPatchSchema, getContact, updateContact } from "@/lib/contacts/contacts";
+import { notFound } from "@/lib/errors";
+
+export const dynamic = "force-dynamic";
+
+const contactId = z.string().uuid("Unknown contact id");
+
+export const GET = apiRoute<{ contactId: string }>({}, async ({ db, params }) => {
+  const contact = await getContact(db, contactId.parse(params.contactId));
+  if (!contact) throw notFound("Contact");
+  return toApiContact(contact);
+});
+
+/** `{ name?, fields?, status?: "subscribed" | "unsubscribed" }`; fields replace the whole set. */
+export const PATCH = apiRoute<{ contactId: string }>({}, async ({ req, db, params }) => {
+  const id = contactId.parse(params.contactId);
+  const patch = await readJson(req, contactPatchSchema, 64 * 1024);
+  return toApiContact(await updateContact(db, id, patch, "an API key"));
+});
