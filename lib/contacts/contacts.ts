@@ -13,12 +13,20 @@ export const fieldNameSchema = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Field names are letters, digits and underscores (up to 64), not starting with a digit");
 
+/** Custom fields: each key is checked with a message naming it (zod's own record-key error says only "Invalid key in record"). */
+export const fieldsSchema = z.record(z.string(), z.string().max(2000, "Field values are at most 2,000 characters")).superRefine((fields, ctx) => {
+  for (const key of Object.keys(fields)) {
+    const check = fieldNameSchema.safeParse(key);
+    if (!check.success) ctx.addIssue({ code: "custom", path: [key], message: `"${key.slice(0, 64)}": ${check.error.issues[0].message}` });
+  }
+});
+
 export const emailSchema = z.string().trim().max(320, "Addresses are at most 320 characters").email("Not a valid email address");
 
 export const contactInputSchema = z.object({
   email: emailSchema,
   name: z.string().trim().max(200).optional(),
-  fields: z.record(fieldNameSchema, z.string().max(2000, "Field values are at most 2,000 characters")).optional(),
+  fields: fieldsSchema.optional(),
   list_ids: z.array(z.string().uuid()).max(100).optional(),
 });
 export type ContactInput = z.infer<typeof contactInputSchema>;
@@ -58,7 +66,7 @@ export async function createContact(db: DbOrTx, input: ContactInput): Promise<Co
 export const contactPatchSchema = z
   .object({
     name: z.string().trim().max(200).optional(),
-    fields: z.record(fieldNameSchema, z.string().max(2000, "Field values are at most 2,000 characters")).optional(),
+    fields: fieldsSchema.optional(),
     status: z.enum(["subscribed", "unsubscribed"]).optional(),
   })
   .strict();
