@@ -44,6 +44,30 @@ END;
 $$;
 --> statement-breakpoint
 
+-- Campaign totals: deltas summed per (campaign, counter shard) and written in key order, so
+-- concurrent writers lock shard rows in the same order. A message always counts in the same shard
+-- (the first 32 bits of its id, mod 16), spreading one campaign's writers over 16 rows.
+--
+-- deltas: [{campaign_id, message_id, delivered, opened, clicked, bounced, spam_complaints, unsubscribed}]
+CREATE OR REPLACE FUNCTION postline_add_outcome_counts(deltas jsonb) RETURNS void
+LANGUAGE sql AS $$
+  INSERT INTO campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced, spam_complaints, unsubscribed)
+  SELECT d.campaign_id, (('x' || left(d.message_id::text, 8))::bit(32)::bigint % 16)::int AS shard,
+         sum(d.delivered), sum(d.opened), sum(d.clicked), sum(d.bounced), sum(d.spam_complaints), sum(d.unsubscribed)
+  FROM jsonb_to_recordset(coalesce(deltas, '[]'::jsonb)) AS d(campaign_id uuid, message_id uuid, delivered int, opened int, clicked int, bounced int, spam_complaints int, unsubscribed int)
+  GROUP BY 1, 2
+  HAVING sum(d.delivered + d.opened + d.clicked + d.bounced + d.spam_complaints + d.unsubscribed) > 0
+  ORDER BY 1, 2
+  ON CONFLICT (campaign_id, shard) DO UPDATE SET
+    delivered = campaign_event_counters.delivered + excluded.delivered,
+    opened = campaign_event_counters.opened + excluded.opened,
+    clicked = campaign_event_counters.clicked + excluded.clicked,
+    bounced = campaign_event_counters.bounced + excluded.bounced,
+    spam_complaints = campaign_event_counters.spam_complaints + excluded.spam_complaints,
+    unsubscribed = campaign_event_counters.unsubscribed + excluded.unsubscribed;
+$$;
+--> statement-breakpoint
+
 -- Applies events already stored in message_events to their messages. Order-independent by
 -- construction: timestamps take min/max, counts add, status takes the furthest point reached (a
 -- terminal outcome, once reached, is never left; between two terminals in one batch, the first in
@@ -122,8 +146,7 @@ BEGIN
   )
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'campaign_id', campaign_id,
-           -- The same shard as shardFor() in lib/campaigns/stats.ts: the id's first 32 bits mod 16.
-           'shard', (('x' || left(id::text, 8))::bit(32)::bigint % 16)::int,
+           'message_id', id,
            'delivered', (is_delivered AND NOT was_delivered)::int,
            'opened', (is_opened AND NOT was_opened)::int,
            'clicked', (is_clicked AND NOT was_clicked)::int,
@@ -173,20 +196,7 @@ BEGIN
     SET clicks = campaign_link_clicks.clicks + excluded.clicks,
         unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks;
 
-  -- Campaign totals: deltas summed per (campaign, shard), written in key order.
-  INSERT INTO campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced, spam_complaints, unsubscribed)
-  SELECT d.campaign_id, d.shard, sum(d.delivered), sum(d.opened), sum(d.clicked), sum(d.bounced), sum(d.spam_complaints), sum(d.unsubscribed)
-  FROM jsonb_to_recordset(deltas) AS d(campaign_id uuid, shard int, delivered int, opened int, clicked int, bounced int, spam_complaints int, unsubscribed int)
-  GROUP BY d.campaign_id, d.shard
-  HAVING sum(d.delivered + d.opened + d.clicked + d.bounced + d.spam_complaints + d.unsubscribed) > 0
-  ORDER BY d.campaign_id, d.shard
-  ON CONFLICT (campaign_id, shard) DO UPDATE SET
-    delivered = campaign_event_counters.delivered + excluded.delivered,
-    opened = campaign_event_counters.opened + excluded.opened,
-    clicked = campaign_event_counters.clicked + excluded.clicked,
-    bounced = campaign_event_counters.bounced + excluded.bounced,
-    spam_complaints = campaign_event_counters.spam_complaints + excluded.spam_complaints,
-    unsubscribed = campaign_event_counters.unsubscribed + excluded.unsubscribed;
+  PERFORM postline_add_outcome_counts(deltas);
 
   -- Opens and clicks per hour (UTC), never recounted.
   INSERT INTO campaign_hourly_activity (campaign_id, hour, opens, clicks)

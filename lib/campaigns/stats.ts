@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
-import { CAMPAIGN_COUNTER_SHARDS } from "@/db/schema";
 
 export interface OutcomeCounts {
   delivered: number;
@@ -13,53 +12,15 @@ export interface OutcomeCounts {
 
 export const ZERO_OUTCOMES: OutcomeCounts = { delivered: 0, opened: 0, clicked: 0, bounced: 0, spamComplaints: 0, unsubscribed: 0 };
 
-/** The shard a message always counts in: a stable function of its id. */
-export function shardFor(messageId: string): number {
-  return parseInt(messageId.slice(0, 8), 16) % CAMPAIGN_COUNTER_SHARDS;
-}
-
-export interface OutcomeDelta {
-  campaignId: string;
-  messageId: string;
-  delta: Partial<OutcomeCounts>;
-}
-
 /**
- * Adds deltas to campaigns' outcome counters in one upsert: deltas are summed per (campaign, shard)
- * and written in key order, so concurrent callers lock shard rows in the same order.
+ * Adds one message's deltas to its campaign's outcome counters (postline_add_outcome_counts, migration
+ * 0007, which ingestion uses for whole batches: the shard is chosen there, from the message id).
  */
-export async function addOutcomeCountsMany(db: DbOrTx, deltas: OutcomeDelta[]): Promise<void> {
-  const byShard = new Map<string, { campaignId: string; shard: number } & OutcomeCounts>();
-  for (const { campaignId, messageId, delta } of deltas) {
-    const shard = shardFor(messageId);
-    const key = `${campaignId}:${String(shard).padStart(3, "0")}`;
-    const row = byShard.get(key) ?? { campaignId, shard, ...ZERO_OUTCOMES };
-    for (const k of Object.keys(ZERO_OUTCOMES) as (keyof OutcomeCounts)[]) row[k] += delta[k] ?? 0;
-    byShard.set(key, row);
-  }
-  const rows = [...byShard.entries()]
-    .filter(([, r]) => Object.keys(ZERO_OUTCOMES).some((k) => r[k as keyof OutcomeCounts] !== 0))
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([, r]) => r);
-  if (rows.length === 0) return;
-  // One JSON parameter rather than a bound parameter per cell: this runs for every ingested batch.
-  await db.execute(sql`
-    insert into campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced, spam_complaints, unsubscribed)
-    select v."campaignId", v.shard, v.delivered, v.opened, v.clicked, v.bounced, v."spamComplaints", v.unsubscribed
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
-      "campaignId" uuid, shard int, delivered int, opened int, clicked int, bounced int, "spamComplaints" int, unsubscribed int)
-    on conflict (campaign_id, shard) do update set
-      delivered = campaign_event_counters.delivered + excluded.delivered,
-      opened = campaign_event_counters.opened + excluded.opened,
-      clicked = campaign_event_counters.clicked + excluded.clicked,
-      bounced = campaign_event_counters.bounced + excluded.bounced,
-      spam_complaints = campaign_event_counters.spam_complaints + excluded.spam_complaints,
-      unsubscribed = campaign_event_counters.unsubscribed + excluded.unsubscribed`);
-}
-
-/** Adds deltas to one shard of a campaign's outcome counters (one upsert). */
 export async function addOutcomeCounts(db: DbOrTx, campaignId: string, messageId: string, delta: Partial<OutcomeCounts>): Promise<void> {
-  await addOutcomeCountsMany(db, [{ campaignId, messageId, delta }]);
+  const d = { ...ZERO_OUTCOMES, ...delta };
+  if (Object.values(d).every((v) => v === 0)) return;
+  const row = { campaign_id: campaignId, message_id: messageId, delivered: d.delivered, opened: d.opened, clicked: d.clicked, bounced: d.bounced, spam_complaints: d.spamComplaints, unsubscribed: d.unsubscribed };
+  await db.execute(sql`select postline_add_outcome_counts(${JSON.stringify([row])}::jsonb)`);
 }
 
 /** Outcome totals for campaigns: a sum over at most 16 rows each, never a count over events. */

@@ -7,6 +7,7 @@ import { sandboxRecords, useSendingTestbed } from "@/lib/testing/sending";
 import { advanceSending, claimCampaignBatch, recoverOpenBatches, sendSingleEmail, type SendingDeps } from "./dispatch";
 import { createUnsubscribeToken } from "./unsubscribe-token";
 import { unsubscribeByToken } from "./unsubscribe";
+import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 
 const bed = useSendingTestbed();
 afterEach(async () => {
@@ -144,6 +145,18 @@ describe("campaign dispatch (real PostgreSQL + Postmark sandbox)", () => {
     const [skipped] = await bed.t.db.select().from(messages).where(eq(messages.id, target.id));
     expect(skipped).toMatchObject({ status: "suppressed", errorMessage: "Contact became unsubscribed before sending" });
     expect(await getCampaignOrThrow(bed.t.db, campaign.id)).toMatchObject({ status: "sent", sentCount: 2, suppressedCount: 1 });
+  });
+
+  it("an unsubscribe from a sent message ends it as unsubscribed and counts once in the campaign's totals", async () => {
+    const { campaign, emails } = await campaignWith(2);
+    await advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 10_000 });
+    const [target] = await bed.t.db.select().from(messages).where(eq(messages.toEmail, emails[0]));
+    const token = createUnsubscribeToken(bed.fixture.deps.unsubscribeKey, target.id);
+    expect((await unsubscribeByToken(bed.t.db, bed.fixture.deps.unsubscribeKey, token, "page")).changed).toBe(true);
+    expect((await unsubscribeByToken(bed.t.db, bed.fixture.deps.unsubscribeKey, token, "one-click")).changed).toBe(false);
+    const [after] = await bed.t.db.select().from(messages).where(eq(messages.id, target.id));
+    expect(after.status).toBe("unsubscribed");
+    expect((await getCampaignOutcomes(bed.t.db, campaign.id)).unsubscribed).toBe(1);
   });
 
   it("records Postmark's 406 per message and suppresses the contact", async () => {
