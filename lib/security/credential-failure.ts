@@ -23,6 +23,30 @@ export interface CredentialFailureDeps {
  * 403), a suspicious-request record (header names, body hash and excerpt, never the secret), an admin
  * alert (first at once, then digests). A source over the abuse limit gets 429 and costs nothing more.
  */
+/**
+ * Failed credential checks that may be using the database at once in this instance. Each takes a
+ * pool connection (the rate-limit row, the record, the alert, whose rows every failure of a flood
+ * shares and so takes in turn); unbounded, the first burst of a flood, before its sources are
+ * blocked, held every connection and Postmark's own webhooks waited behind it (found by the flood
+ * drill, issue 8). The rest wait here, holding nothing; past a queue this long they are shed with 429.
+ */
+const FAILURE_SLOTS = 2;
+const MAX_WAITING_FAILURES = 1_000;
+let failuresActive = 0;
+const failuresWaiting: (() => void)[] = [];
+
+async function inFailureSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (failuresActive < FAILURE_SLOTS) failuresActive++;
+  else await new Promise<void>((resolve) => failuresWaiting.push(resolve)); // the slot is handed over
+  try {
+    return await work();
+  } finally {
+    const next = failuresWaiting.shift();
+    if (next) next();
+    else failuresActive--;
+  }
+}
+
 export async function rejectCredentialFailure(
   req: Request,
   deps: CredentialFailureDeps,
@@ -30,6 +54,19 @@ export async function rejectCredentialFailure(
   failure: { reason: string; status: number; message: string; code?: string },
 ): Promise<Response> {
   const now = deps.now?.() ?? new Date();
+  const tooManyNow = () => Response.json({ error: { code: "rate_limited", message: "Too many failed attempts; retry later" } }, { status: 429, headers: { "retry-after": "1" } });
+  const blocked = deps.blocked?.get(deps.ip);
+  if (blocked && blocked > now.getTime()) return recordedOrLimited(req, deps, failure, now);
+  if (failuresWaiting.length >= MAX_WAITING_FAILURES) return tooManyNow();
+  return inFailureSlot(() => recordedOrLimited(req, deps, failure, now));
+}
+
+async function recordedOrLimited(
+  req: Request,
+  deps: CredentialFailureDeps,
+  failure: { reason: string; status: number; message: string; code?: string },
+  now: Date,
+): Promise<Response> {
   const tooMany = (until: number) =>
     Response.json(
       { error: { code: "rate_limited", message: "Too many failed attempts from this address" } },
