@@ -6,7 +6,7 @@ import { LauncherError } from "./errors";
 
 /** What `next build` reads. Test files and the launcher-only folders never reach the bundle. */
 const INPUTS = ["app", "components", "lib", "db", "types", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "proxy.ts", "instrumentation.ts"];
-const SKIP = new Set(["node_modules", ".next", ".data", "launcher", "postmark-sandbox", "testing"]);
+const SKIP = new Set(["node_modules", ".next", ".data", "launcher", "postmark-sandbox", "testing", "drills"]);
 
 function walk(root: string, rel: string, hash: ReturnType<typeof createHash>) {
   const full = path.join(root, rel);
