@@ -128,6 +128,28 @@ describe("launcher pieces", () => {
     expect(fs.existsSync(path.join(dir, "pg", "postmaster.pid"))).toBe(false);
   }, 120_000);
 
+  it("a PostgreSQL whose starter is SIGKILLed is stopped by its watchdog, not left running", async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, "pg");
+    const port = await freePort();
+    const script = `import { startEmbeddedPostgres } from ${JSON.stringify(path.resolve("lib/launcher/postgres.ts"))};
+      await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, password: "pw", settings: { fsync: "off" } });
+      console.log("ready");
+      setInterval(() => {}, 1000);`;
+    const starter = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      starter.stdout!.on("data", (b: Buffer) => b.toString().includes("ready") && resolve());
+      starter.once("exit", (code) => reject(new Error(`starter exited with ${code}`)));
+    });
+    const postmaster = findRunningPostmaster(dataDir);
+    expect(postmaster).not.toBeNull();
+    starter.kill("SIGKILL");
+    const deadline = Date.now() + 30_000;
+    while (findRunningPostmaster(dataDir) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(findRunningPostmaster(dataDir)).toBeNull();
+    expect(fs.existsSync(path.join(dataDir, "postmaster.pid"))).toBe(false); // a clean (fast) shutdown
+  }, 120_000);
+
   it("says which port is taken", async () => {
     const dir = tempDir();
     const net = await import("node:net");

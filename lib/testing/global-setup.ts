@@ -57,5 +57,6 @@ export default async function setup(project: TestProject) {
     const shared = others.some(({ datname }) => isProcessAlive(Number(/^postline_t(\d+)_/.exec(datname)?.[1])));
     await c.end().catch(() => {});
     if (!shared) await server?.stop();
+    else server?.release();
   };
 }

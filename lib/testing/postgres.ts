@@ -42,12 +42,12 @@ export function checkoutPort(dir = process.cwd()): number {
  * answering on the port from this checkout's data directory — another test run here — is shared:
  * each run works in databases of its own. One from elsewhere is refused with a clear error. Durability is off: a test cluster trades crash safety for speed.
  */
-export async function startTestPostgres(port: number = checkoutPort()): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startTestPostgres(port: number = checkoutPort()): Promise<{ url: string; stop: () => Promise<void>; release: () => void }> {
   const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
   const dataDir = path.resolve(".data/test-postgres");
   const running = await dataDirectoryOf(url);
   if (running !== null) {
-    if (realpathOr(running) === realpathOr(dataDir)) return { url, stop: async () => {} };
+    if (realpathOr(running) === realpathOr(dataDir)) return { url, stop: async () => {}, release: () => {} };
     throw new Error(`port ${port} is used by another PostgreSQL (${running}); set TEST_POSTGRES_PORT to a free port`);
   }
   const server = await startEmbeddedPostgres({
@@ -57,5 +57,5 @@ export async function startTestPostgres(port: number = checkoutPort()): Promise<
     database: "postgres",
     settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off" },
   });
-  return { url: server.adminUrl, stop: server.stop };
+  return { url: server.adminUrl, stop: server.stop, release: server.release };
 }
