@@ -8,7 +8,7 @@
  * checked on the wire between the app and Postmark, not from the app's own records.
  */
 import { sql } from "drizzle-orm";
-import { apiOf, check, countSends, newResult, pool, seedAudience, sendCampaign, sleep, tag, tickUntil, waitForCampaign, type DrillResult, type Size } from "./support";
+import { apiOf, check, countSends, newResult, pool, seedAudience, sendCampaign, tag, tickUntil, waitForCampaign, type DrillResult, type Size } from "./support";
 import type { DrillSystem } from "./system";
 
 const PARAMS = {
@@ -92,6 +92,5 @@ export async function postmarkTroubleDrill(sys: DrillSystem, size: Size): Promis
   result.requests = sys.wire.calls.length;
   result.lost = sends.missing + phantom;
   result.duplicated = sends.duplicated;
-  await sleep(0);
   return result;
 }
