@@ -9,7 +9,7 @@ import { createContact } from "@/lib/contacts/contacts";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
 import { sharedDir } from "@/lib/postmark-sandbox/test-support";
 import { createIngestBatcher } from "./batcher";
-import { ingestPostmarkEvent, ingestPostmarkEvents, linkOrphanEvents } from "./ingest";
+import { ingestPostmarkEvent, ingestPostmarkEvents, linkOrphanEvents, lockPostmarkIdsForWrite } from "./ingest";
 import { postmarkEventSchema, type PostmarkEvent } from "./postmark-payload";
 
 const SHARED = path.join(sharedDir(), "postmark/webhooks");
@@ -141,6 +141,31 @@ describe("ingestion semantics (real PostgreSQL)", () => {
     expect(m).toMatchObject({ status: "opened", openCount: 1 });
     const linked = await t.db.select().from(messageEvents).where(eq(messageEvents.postmarkMessageId, pm));
     expect(linked.every((e) => e.messageId === message.id)).toBe(true);
+  });
+});
+
+describe("a webhook racing the write of its MessageID", () => {
+  it("waits for the writer's commit and finds its message, instead of being stranded as an orphan", async () => {
+    const { message, email } = await sentMessage();
+    const pm = `race-${message.id}`;
+    let ingestion: Promise<{ outcome: string }> | null = null;
+    let settledEarly = false;
+    await t.db.transaction(async (tx) => {
+      // What dispatch does with a batch's answer: lock the ids, write them, link what came before.
+      await lockPostmarkIdsForWrite(tx, [pm]);
+      await tx.update(messages).set({ postmarkMessageId: pm }).where(eq(messages.id, message.id));
+      // Postmark is fast: the Delivery webhook arrives before this transaction commits.
+      ingestion = ingestPostmarkEvent(t.db, event("Delivery", pm, email, "2026-09-01T10:00:00Z"));
+      void ingestion.then(() => (settledEarly = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await linkOrphanEvents(tx, [pm])).toBe(0);
+    });
+    expect(settledEarly).toBe(false); // it waited for the commit
+    expect((await ingestion!).outcome).toBe("stored");
+    const [m] = await t.db.select().from(messages).where(eq(messages.id, message.id));
+    expect(m.status).toBe("delivered");
+    const orphans = await t.db.select().from(messageEvents).where(eq(messageEvents.postmarkMessageId, pm));
+    expect(orphans.map((e) => e.messageId)).toEqual([message.id]);
   });
 });
 

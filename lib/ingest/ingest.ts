@@ -140,6 +140,16 @@ async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 3): Promi
 }
 
 /**
+ * For a transaction about to write Postmark MessageIDs onto messages: until it commits, ingestion of
+ * events for those ids waits (postline_lock_postmark_ids), so no event can be stored as an orphan
+ * after linkOrphanEvents has looked for orphans and before the ids are visible.
+ */
+export async function lockPostmarkIdsForWrite(tx: DbOrTx, postmarkMessageIds: string[]): Promise<void> {
+  if (postmarkMessageIds.length === 0) return;
+  await tx.execute(sql`select postline_lock_postmark_ids(array(select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb)), true)`);
+}
+
+/**
  * Applies events that arrived before their message had a Postmark MessageID (a webhook can beat our
  * own write of the send result). Called in the transaction that stores the MessageIDs. Contact
  * effects were applied when the events were stored; here they meet their messages.

@@ -4,7 +4,7 @@ import type { Db } from "@/db";
 import { campaigns, contacts, messages, sendBatches } from "@/db/schema";
 import { getCampaignOrThrow, startCampaignSend, type Campaign } from "@/lib/campaigns/campaigns";
 import { compileTemplate, htmlToText, renderTemplate, type CompiledTemplate } from "@/lib/campaigns/template";
-import { linkOrphanEvents } from "@/lib/ingest/ingest";
+import { linkOrphanEvents, lockPostmarkIdsForWrite } from "@/lib/ingest/ingest";
 import { enqueueCampaignsSent, enqueueEmailsSent } from "@/lib/outbound-webhooks/outbox";
 import { backoffMs, classifyPostmarkError, INACTIVE_RECIPIENT, type CallFailure } from "./postmark-outcome";
 import { createUnsubscribeToken } from "./unsubscribe-token";
@@ -209,6 +209,11 @@ export async function recordBatchResults(db: Db, deps: SendingDeps, batchId: str
   const now = clock(deps);
   if (results.length === 0) return { sent: 0, failed: 0 };
   return db.transaction(async (tx) => {
+    // Webhooks for these ids wait until this commits, or are already stored and linked below.
+    await lockPostmarkIdsForWrite(
+      tx,
+      results.flatMap((r) => (r.postmarkMessageId ? [r.postmarkMessageId] : [])),
+    );
     const values = sql.join(
       results.map(
         (r) =>
@@ -228,8 +233,9 @@ export async function recordBatchResults(db: Db, deps: SendingDeps, batchId: str
       from (values ${values}) as v(id, pm_id, code, msg, at)
       where m.id = v.id and m.batch_id = ${batchId}::uuid and m.status = 'sending'
       returning m.status, m.postmark_message_id`);
-    // A webhook may have beaten this write (Postmark is fast): apply what it brought now. An event
-    // committed concurrently with this transaction is linked by the next reconciliation run.
+    // A webhook may have beaten this write (Postmark is fast): apply what it brought now. One that
+    // arrives while this transaction is open waits for its commit (the id locks above) and then finds
+    // its message.
     await enqueueEmailsSent(tx, updated.rows);
     await linkOrphanEvents(tx, updated.rows.map((r) => r.postmark_message_id).filter((id): id is string => Boolean(id)));
     const sent = updated.rows.filter((r) => r.status === "sent").length;
