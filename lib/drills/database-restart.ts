@@ -8,7 +8,7 @@
  */
 import { sql } from "drizzle-orm";
 import { startPostgres, stopPostgres, type ShutdownMode } from "./postgres-control";
-import { check, cron, countSends, deliveryPayload, newResult, percentile, request, seedAudience, sendCampaign, sleep, tag, waitForCampaign, webhookUrl, type DrillResult, type Size } from "./support";
+import { check, countSends, deliveryPayload, newResult, percentile, request, seedAudience, sendCampaign, sleep, tag, waitForCampaign, webhookUrl, type DrillResult, type Size } from "./support";
 import type { DrillSystem } from "./system";
 
 const PARAMS = {
@@ -89,19 +89,12 @@ export async function databaseRestartDrill(sys: DrillSystem, size: Size): Promis
   sys.sandbox.setFaults({});
   await sys.sandbox.flushWebhooks({ timeoutMs: 180_000 }).catch(() => {});
   result.requests = requests;
-  // A Delivery committed while the send's own transaction was recording that MessageID waits as an
-  // orphan until a reconciliation run links it, once it is 30 s old (lib/sending/dispatch.ts and
-  // lib/reconcile/run.ts say so). The platform runs that cron every 5 minutes; the drill runs it now,
-  // after those 30 s (the short drill moves the orphans' clock instead of waiting).
-  const raced = async () => (await sys.db.execute<{ orphans: number }>(sql`select count(*)::int as orphans from message_events e join messages m on m.postmark_message_id = e.postmark_message_id where e.message_id is null and m.campaign_id = ${campaignId}`)).rows[0].orphans;
-  const orphans = await raced();
-  if (orphans > 0) {
-    if (size === "short") await sys.db.execute(sql`update message_events set received_at = received_at - interval '31 seconds' where message_id is null`);
-    else await sleep(31_000);
-    const reconcileStatus = await cron(sys, "reconcile");
-    check(result, reconcileStatus === 200, `the reconcile cron answered ${reconcileStatus}`);
-  }
-  result.notes.push(`${orphans} Delivery events raced their send's commit; ${orphans - (await raced())} linked by the reconciliation run`);
+  // No event may be left as an orphan once its message has its MessageID: dispatch locks the ids it
+  // writes and ingestion waits on them (postline_lock_postmark_ids), so a Delivery racing its send's
+  // commit finds its message; one whose send was rolled back by the outage is linked when the batch is
+  // adopted from Postmark's outbound search.
+  const { rows: stranded } = await sys.db.execute<{ orphans: number }>(sql`select count(*)::int as orphans from message_events e join messages m on m.postmark_message_id = e.postmark_message_id where e.message_id is null and m.campaign_id = ${campaignId}`);
+  check(result, stranded[0].orphans === 0, `${stranded[0].orphans} events left as orphans although their messages have MessageIDs`);
 
   // Exactly once: every event answered 2xx has one row; none has two.
   const { rows } = await sys.db.execute<{ id: string; n: number }>(sql`select postmark_message_id as id, count(*)::int as n from message_events where postmark_message_id like ${`drill-${run}-%`} group by 1`);

@@ -19,11 +19,6 @@ export interface CredentialFailureDeps {
 }
 
 /**
- * What every guarded route does with a request that failed a credential or source check: 401 (never
- * 403), a suspicious-request record (header names, body hash and excerpt, never the secret), an admin
- * alert (first at once, then digests). A source over the abuse limit gets 429 and costs nothing more.
- */
-/**
  * Failed credential checks that may be using the database at once in this instance. Each takes a
  * pool connection (the rate-limit row, the record, the alert, whose rows every failure of a flood
  * shares and so takes in turn); unbounded, the first burst of a flood, before its sources are
@@ -47,6 +42,11 @@ async function inFailureSlot<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * What every guarded route does with a request that failed a credential or source check: 401 (never
+ * 403), a suspicious-request record (header names, body hash and excerpt, never the secret), an admin
+ * alert (first at once, then digests). A source over the abuse limit gets 429 and costs nothing more.
+ */
 export async function rejectCredentialFailure(
   req: Request,
   deps: CredentialFailureDeps,
