@@ -22,7 +22,8 @@ import { freePort } from "@/lib/launcher/ports";
 import { startEmbeddedPostgres } from "@/lib/launcher/postgres";
 import { createPostmarkClient } from "@/lib/postmark/client";
 import { seededRandom } from "@/lib/postmark-sandbox/outcomes";
-import { startPostmarkSandbox, type SandboxMessage } from "@/lib/postmark-sandbox/server";
+import { startPostmarkSandbox } from "@/lib/postmark-sandbox/server";
+import { sandboxTruth as truth } from "@/lib/postmark-sandbox/test-support";
 import { reconcile } from "@/lib/reconcile/run";
 import { advanceSending } from "@/lib/sending/dispatch";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
@@ -33,18 +34,6 @@ const N = Number(args[args.indexOf("--messages") + 1]) || 50_000;
 const SILENT = 200;
 const SECRET = "bench-webhook-secret-0123456789";
 const TOKEN = "bench-reconcile-token";
-
-/** What the sandbox says happened, in Postline's vocabulary. */
-function truth(m: SandboxMessage): string {
-  const kinds = new Set(m.events.map((e) => e.recordType));
-  if (kinds.has("Bounce")) return "bounced";
-  if (kinds.has("SpamComplaint")) return "spam_complaint";
-  if (kinds.has("SubscriptionChange")) return "unsubscribed";
-  if (kinds.has("Click")) return "clicked";
-  if (kinds.has("Open")) return "opened";
-  if (kinds.has("Delivery")) return "delivered";
-  return "sent";
-}
 
 async function main() {
   console.log(`bench:reconcile on ${machine()}\n${N.toLocaleString("en")} messages, 5% of webhook posts dropped, ${SILENT} silent recipients\n`);

@@ -204,18 +204,6 @@ export function countSends(messages: SandboxMessage[], emails: string[]): { acce
   return { accepted: per.size, duplicated, missing: emails.length - per.size };
 }
 
-/** What the sandbox says happened to a message, in Postline's status vocabulary. */
-export function sandboxTruth(m: SandboxMessage): string {
-  const kinds = new Set(m.events.map((e) => e.recordType));
-  if (kinds.has("Bounce")) return "bounced";
-  if (kinds.has("SpamComplaint")) return "spam_complaint";
-  if (kinds.has("SubscriptionChange")) return "unsubscribed";
-  if (kinds.has("Click")) return "clicked";
-  if (kinds.has("Open")) return "opened";
-  if (kinds.has("Delivery")) return "delivered";
-  return "sent";
-}
-
 /** A Postmark Delivery webhook body for a MessageID we may not know (kept as an orphan if so). */
 export function deliveryPayload(messageId: string, recipient: string): string {
   return JSON.stringify({ RecordType: "Delivery", ServerID: 1, MessageStream: "broadcast", MessageID: messageId, Recipient: recipient, Tag: "", DeliveredAt: new Date().toISOString(), Details: "Test delivery webhook details", Metadata: {} });

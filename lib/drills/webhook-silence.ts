@@ -8,7 +8,8 @@
  * - after 41 minutes the silence alert fires, once, and the admins get one email about it.
  */
 import { sql } from "drizzle-orm";
-import { alertEmails, check, cron, newResult, sandboxTruth, seedAudience, sendCampaign, tag, waitForCampaign, type DrillResult, type Size } from "./support";
+import { alertEmails, check, cron, newResult, seedAudience, sendCampaign, tag, waitForCampaign, type DrillResult, type Size } from "./support";
+import { sandboxTruth } from "@/lib/postmark-sandbox/test-support";
 import type { DrillSystem } from "./system";
 
 const OUTCOMES = ["delivered", "open", "click", "hardbounce", "spam", "unsubscribe", "softbounce", "click"];

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { SandboxMessage } from "./server";
 
 /** The shared reference folder (`../shared` beside the repo), overridable with POSTLINE_SHARED_DIR. */
 export function sharedDir(env: Record<string, string | undefined> = process.env): string {
@@ -76,4 +77,16 @@ export async function startReceiver(respond: Receiver["respond"] = () => 200): P
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhooks/postmark`;
   return receiver;
+}
+
+/** What the sandbox says happened to a message, in Postline's status vocabulary (the ground truth benches and drills compare with). */
+export function sandboxTruth(m: SandboxMessage): string {
+  const kinds = new Set(m.events.map((e) => e.recordType));
+  if (kinds.has("Bounce")) return "bounced";
+  if (kinds.has("SpamComplaint")) return "spam_complaint";
+  if (kinds.has("SubscriptionChange")) return "unsubscribed";
+  if (kinds.has("Click")) return "clicked";
+  if (kinds.has("Open")) return "opened";
+  if (kinds.has("Delivery")) return "delivered";
+  return "sent";
 }
