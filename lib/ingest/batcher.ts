@@ -22,9 +22,11 @@ export interface IngestBatcher {
   /** Events waiting for a transaction, and transactions in flight (for tests and diagnostics). */
   readonly queued: number;
   readonly running: number;
-  /** Transactions started and events written so far: their ratio is the mean batch size. */
-  readonly stats: { batches: number; events: number };
+  /** Transactions started and events written so far (their ratio is the mean batch size), and the largest batch. */
+  readonly stats: { batches: number; events: number; largest: number };
 }
+
+const sizeOf = (p: Pending) => p.input.rawText?.length ?? 1024;
 
 interface Pending {
   input: IngestInput;
@@ -32,12 +34,15 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export function createIngestBatcher(db: Db, options: { maxBatch?: number; concurrency?: number } = {}): IngestBatcher {
+export function createIngestBatcher(db: Db, options: { maxBatch?: number; maxBatchBytes?: number; concurrency?: number } = {}): IngestBatcher {
   const maxBatch = options.maxBatch ?? 200;
+  // Bodies may be up to 1 MiB each (a Bounce can carry the message's content): a batch also stops at
+  // this many bytes of raw JSON, so one statement's parameter stays small (always at least one event).
+  const maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
   const concurrency = options.concurrency ?? 2;
   const queue: Pending[] = [];
   let running = 0;
-  const stats = { batches: 0, events: 0 };
+  const stats = { batches: 0, events: 0, largest: 0 };
 
   async function runOneByOne(batch: Pending[]): Promise<void> {
     for (const p of batch) {
@@ -70,10 +75,17 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; concur
 
   function pump(): void {
     while (running < concurrency && queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
+      let take = 0;
+      let bytes = 0;
+      while (take < queue.length && take < maxBatch && (take === 0 || bytes + sizeOf(queue[take]) <= maxBatchBytes)) {
+        bytes += sizeOf(queue[take]);
+        take++;
+      }
+      const batch = queue.splice(0, take);
       running++;
       stats.batches++;
       stats.events += batch.length;
+      stats.largest = Math.max(stats.largest, batch.length);
       void run(batch).finally(() => {
         running--;
         pump();

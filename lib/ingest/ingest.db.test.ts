@@ -242,6 +242,21 @@ describe("batched ingestion (group commit)", () => {
     expect(m).toMatchObject({ status: "opened", openCount: 1 });
   });
 
+  it("the batcher closes a batch at its byte budget, whatever the count", async () => {
+    const targets = await Promise.all(Array.from({ length: 10 }, () => sentMessage()));
+    const batcher = createIngestBatcher(t.db, { concurrency: 1, maxBatch: 200, maxBatchBytes: 2_500 });
+    const results = await Promise.all(
+      targets.map((x) => {
+        const e = event("Delivery", x.pm, x.email, "2026-08-02T10:00:00Z", { Details: "x".repeat(900) });
+        return batcher.ingest({ event: e, rawText: JSON.stringify(e) });
+      }),
+    );
+    expect(results.every((r) => r.outcome === "stored")).toBe(true);
+    // Each raw body is over 1,000 bytes: at most two fit in 2,500.
+    expect(batcher.stats.largest).toBe(2);
+    expect(batcher.stats.events).toBe(10);
+  });
+
   it("the batcher forms batches under concurrency, and an event that fails does not take its batch down", async () => {
     const targets = await Promise.all(Array.from({ length: 40 }, () => sentMessage()));
     const batcher = createIngestBatcher(t.db, { concurrency: 1, maxBatch: 16 });
