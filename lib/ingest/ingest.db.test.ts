@@ -242,6 +242,27 @@ describe("batched ingestion (group commit)", () => {
     expect(m).toMatchObject({ status: "opened", openCount: 1 });
   });
 
+  it("two app instances' batchers writing the same messages at once lose nothing and never deadlock", async () => {
+    const { campaign, recipients } = await twinCampaign("duo", 20);
+    const [one, two] = [createIngestBatcher(t.db, { maxBatch: 16 }), createIngestBatcher(t.db, { maxBatch: 16 })];
+    // 20 opens and 5 clicks per message, at distinct seconds, alternating between the instances.
+    const posts = recipients.flatMap((r) => [
+      ...Array.from({ length: 20 }, (_, k) => event("Open", r.pm, r.email, new Date(Date.UTC(2026, 10, 1, 9, 0, k)).toISOString())),
+      ...Array.from({ length: 5 }, (_, k) => event("Click", r.pm, r.email, new Date(Date.UTC(2026, 10, 1, 9, 1, k)).toISOString(), { OriginalLink: `https://e.test/${k % 2}` })),
+    ]);
+    const shuffled = posts.map((e, i) => ({ e, r: (i * 7919) % 499 })).sort((a, b) => a.r - b.r).map((x) => x.e);
+    const results = await Promise.all(shuffled.map((e, i) => (i % 2 ? one : two).ingest({ event: e })));
+    expect(results.filter((r) => r.outcome === "stored").length).toBe(posts.length);
+    const rows = await t.db.select({ openCount: messages.openCount, clickCount: messages.clickCount, status: messages.status }).from(messages).where(eq(messages.campaignId, campaign.id));
+    expect(rows.every((m) => m.openCount === 20 && m.clickCount === 5 && m.status === "clicked")).toBe(true);
+    expect(await getCampaignOutcomes(t.db, campaign.id)).toMatchObject({ delivered: 20, opened: 20, clicked: 20 });
+    const [activity] = (await t.db.execute<{ opens: number; clicks: number }>(sql`select sum(opens)::int as opens, sum(clicks)::int as clicks from campaign_hourly_activity where campaign_id = ${campaign.id}::uuid`)).rows;
+    expect(activity).toEqual({ opens: 400, clicks: 100 });
+    const links = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid order by link`)).rows;
+    expect(links).toEqual([{ clicks: 60, unique_clicks: 20 }, { clicks: 40, unique_clicks: 20 }]);
+    expect(one.stats.largest > 1 || two.stats.largest > 1).toBe(true);
+  });
+
   it("the batcher closes a batch at its byte budget, whatever the count", async () => {
     const targets = await Promise.all(Array.from({ length: 10 }, () => sentMessage()));
     const batcher = createIngestBatcher(t.db, { concurrency: 1, maxBatch: 200, maxBatchBytes: 2_500 });
