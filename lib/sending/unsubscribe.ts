@@ -40,6 +40,9 @@ export async function unsubscribeByToken(
 ): Promise<UnsubscribeTarget & { changed: boolean }> {
   const target = await resolveUnsubscribeToken(db, key, token);
   const changed = await db.transaction(async (tx) => {
+    // Message before contact, the order ingestion locks them in (a webhook about this recipient may
+    // be applied at the same moment): never the other way round, which could deadlock.
+    await tx.execute(sql`select 1 from messages where id = ${target.messageId}::uuid for update`);
     let contactChanged = false;
     if (target.contactId) {
       const rows = await tx
