@@ -235,7 +235,8 @@ $$;
 --> statement-breakpoint
 
 -- Stores a batch of Postmark events and applies them, as one statement (so, in autocommit, one
--- transaction): messages locked in id order; events inserted in batch order, a key already stored
+-- transaction): the MessageIDs locked (shared, see postline_lock_postmark_ids), then their messages in
+-- id order; events inserted in batch order, a key already stored
 -- (or earlier in the batch) is a duplicate; contact suppressions and reactivations, oldest first,
 -- addresses in sorted order; then postline_apply_events for those that belong to a message.
 --
