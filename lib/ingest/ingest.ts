@@ -162,7 +162,8 @@ export async function linkOrphanEvents(tx: DbOrTx, postmarkMessageIds: string[])
       from message_events e
       join messages m on m.postmark_message_id = e.postmark_message_id
       where e.message_id is null
-        and e.postmark_message_id in (select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb))
+        and e.postmark_message_id = any (array(select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb)))
+        and m.postmark_message_id = any (array(select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb)))
       for update of e
     )
     update message_events e set message_id = o.message_id
