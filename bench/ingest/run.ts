@@ -84,6 +84,109 @@ function pct(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+type Log = (row: Record<string, string>) => void;
+
+/** 1. Throughput, webhook vs no-op, with CPU per request for the app's processes and this client. */
+async function throughput(db: Db, secret: string, appPid: number, log: Log) {
+  // Distinct events so every webhook request is a real insert.
+  const pool = await seedMessages(db, "tp", 60_000);
+  const events = pool.flatMap((m, i) => eventsFor(m, i, 1));
+  let next = 0;
+  const body = () => events[next++ % events.length];
+  await closedLoop("/api/bench/noop", body, secret, 3); // warm both paths
+  await closedLoop("/api/webhooks/postmark", body, secret, 3);
+  const measure = async (route: string) => {
+    const before = cpuSeconds(appPid);
+    const self = process.cpuUsage();
+    const r = await closedLoop(route, body, secret, 15);
+    const after = cpuSeconds(appPid);
+    const client = process.cpuUsage(self);
+    after.set("bench client", (client.user + client.system) / 1e6);
+    return { ...r, cpu: cpuPerRequest(before, after, r.rps * 15) };
+  };
+  const noop = await measure("/api/bench/noop");
+  const hook = await measure("/api/webhooks/postmark");
+  log({ test: "CPU ms per request, no-op", result: noop.cpu });
+  log({ test: "CPU ms per request, webhook", result: hook.cpu });
+  log({ test: "max throughput (32 in flight, 15 s)", result: `webhook ${Math.round(hook.rps)} req/s vs no-op ${Math.round(noop.rps)} req/s = ${(hook.rps / noop.rps).toFixed(2)}` });
+}
+
+/** 2. Fixed arrival rate: 1,000 events/s for 20 s, open loop (requests start on schedule, not on replies). */
+async function fixedRate(db: Db, secret: string, log: Log) {
+  // Warm the route and the database first (on its own, `--only fixed` would measure a cold start).
+  const warm = (await seedMessages(db, "fw", 6_000)).flatMap((m, i) => eventsFor(m, i, 5));
+  let w = 0;
+  await closedLoop("/api/webhooks/postmark", () => warm[w++ % warm.length], secret, 3);
+  const fixedPool = await seedMessages(db, "fx", 12_000);
+  const fixed = fixedPool.flatMap((m, i) => eventsFor(m, i, 2)).slice(0, 20_000);
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < fixed.length; i++) {
+    const due = started + i; // one per millisecond
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      post("/api/webhooks/postmark", fixed[i], secret).then((r) => {
+        latencies.push(r.ms);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const stored = (await db.execute<{ n: number }>(sql`select count(*)::int as n from message_events where postmark_message_id like 'fx-%'`)).rows[0].n;
+  log({ test: `1,000 events/s for 20 s (${(fixed.length / elapsed).toFixed(0)}/s achieved)`, result: `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(0)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; 2xx ${statuses.get(200) ?? 0}, rows ${stored}` });
+}
+
+/** 3. Storm: in order once to twins A, three times shuffled to twins B; then compare. */
+async function storm(db: Db, secret: string, log: Log) {
+  const a = await seedMessages(db, "sa", STORM);
+  const b = await seedMessages(db, "sb", STORM);
+  const events = b.flatMap((m, i) => eventsFor(m, i, 4));
+  let k = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      // In order per message: one worker handles whole messages at a time.
+      for (;;) {
+        const i = k++;
+        if (i >= a.length) return;
+        for (const e of eventsFor(a[i], i, 3)) await post("/api/webhooks/postmark", e, secret);
+      }
+    }),
+  );
+  const shuffled = [...events, ...events, ...events];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  let s = 0;
+  const statuses = new Map<number, number>();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      for (;;) {
+        const i = s++;
+        if (i >= shuffled.length) return;
+        let r = await post("/api/webhooks/postmark", shuffled[i], secret);
+        // Postmark retries what is not 2xx; so do we.
+        for (let tries = 0; r.status !== 200 && tries < 5; tries++) r = await post("/api/webhooks/postmark", shuffled[i], secret);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const counts = (await db.execute<{ events: number; keys: number }>(sql`select count(*)::int as events, count(distinct event_key)::int as keys from message_events where postmark_message_id like 'sb-%'`)).rows[0];
+  const diff = (await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from messages ma join messages mb on replace(ma.postmark_message_id, 'sa-', '') = replace(mb.postmark_message_id, 'sb-', '')
+    where ma.postmark_message_id like 'sa-%' and mb.postmark_message_id like 'sb-%'
+      and (ma.status, ma.open_count, ma.click_count, ma.delivered_at, ma.first_opened_at, ma.last_opened_at, ma.first_clicked_at)
+          is distinct from (mb.status, mb.open_count, mb.click_count, mb.delivered_at, mb.first_opened_at, mb.last_opened_at, mb.first_clicked_at)`)).rows[0].n;
+  log({ test: `storm: ${events.length.toLocaleString("en")} events × 3, shuffled, 32 in flight`, result: `${(shuffled.length / seconds).toFixed(0)} req/s; rows ${counts.events} (expected ${events.length}, distinct keys ${counts.keys}); messages differing from the in-order twins: ${diff}; final statuses ${JSON.stringify(Object.fromEntries(statuses))}` });
+}
+
 async function main() {
   console.log(`bench:ingest on ${machine()}\n`);
   const launcher = await startLauncher({ dataDir: DATA, port: PORT, postgresPort: 5470, env: { POSTLINE_BENCH_ROUTES: "on", POSTLINE_CRON: "off", ADMIN_PASSWORD: "bench-admin-password" }, fresh: true });
@@ -91,106 +194,14 @@ async function main() {
   const db = createDb(`postgres://postgres:${encodeURIComponent(secrets.POSTGRES_PASSWORD)}@127.0.0.1:5470/postline`, { max: 4 });
   const secret = secrets.POSTMARK_WEBHOOK_SECRET;
   const rows: Record<string, string | number>[] = [];
+  const log: Log = (row) => {
+    rows.push(row);
+    console.log(`${row.test}: ${row.result}`);
+  };
   try {
-    const log = (row: Record<string, string>) => {
-      rows.push(row);
-      console.log(`${row.test}: ${row.result}`);
-    };
-    // 1. Throughput, webhook vs no-op. Distinct events so every webhook request is a real insert.
-    if (ONLY.has("throughput")) {
-      const pool = await seedMessages(db, "tp", 60_000);
-      const events = pool.flatMap((m, i) => eventsFor(m, i, 1));
-      let next = 0;
-      const body = () => events[next++ % events.length];
-      await closedLoop("/api/bench/noop", body, secret, 3); // warm both paths
-      await closedLoop("/api/webhooks/postmark", body, secret, 3);
-      // CPU per request for the app's process tree (next-server, postgres) and this client, to show where time goes.
-      const measure = async (route: string) => {
-        const before = cpuSeconds(launcher.child.pid!);
-        const self = process.cpuUsage();
-        const r = await closedLoop(route, body, secret, 15);
-        const after = cpuSeconds(launcher.child.pid!);
-        const client = process.cpuUsage(self);
-        after.set("bench client", (client.user + client.system) / 1e6);
-        const requests = r.rps * 15;
-        return { ...r, cpu: cpuPerRequest(before, after, requests) };
-      };
-      const noop = await measure("/api/bench/noop");
-      const hook = await measure("/api/webhooks/postmark");
-      log({ test: "CPU ms per request, no-op", result: noop.cpu });
-      log({ test: "CPU ms per request, webhook", result: hook.cpu });
-      log({ test: "max throughput (32 in flight, 15 s)", result: `webhook ${Math.round(hook.rps)} req/s vs no-op ${Math.round(noop.rps)} req/s = ${(hook.rps / noop.rps).toFixed(2)}` });
-
-    }
-
-    // 2. Fixed arrival rate: 1,000 events/s for 20 s, open loop (requests start on schedule, not on replies).
-    if (ONLY.has("fixed")) {
-      const fixedPool = await seedMessages(db, "fx", 12_000);
-      const fixed = fixedPool.flatMap((m, i) => eventsFor(m, i, 2)).slice(0, 20_000);
-      const latencies: number[] = [];
-      const statuses = new Map<number, number>();
-      const started = performance.now();
-      const inflight: Promise<void>[] = [];
-      for (let i = 0; i < fixed.length; i++) {
-        const due = started + i; // one per millisecond
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        inflight.push(
-          post("/api/webhooks/postmark", fixed[i], secret).then((r) => {
-            latencies.push(r.ms);
-            statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-          }),
-        );
-    }
-    await Promise.all(inflight);
-    const elapsed = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    const stored = (await db.execute<{ n: number }>(sql`select count(*)::int as n from message_events where postmark_message_id like 'fx-%'`)).rows[0].n;
-    log({ test: `1,000 events/s for 20 s (${(fixed.length / elapsed).toFixed(0)}/s achieved)`, result: `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(0)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; 2xx ${statuses.get(200) ?? 0}, rows ${stored}` });
-
-    }
-
-    // 3. Storm: in-order once to twins A, three times shuffled to twins B.
-    if (ONLY.has("storm")) {
-      const a = await seedMessages(db, "sa", STORM);
-      const b = await seedMessages(db, "sb", STORM);
-          const storm = b.flatMap((m, i) => eventsFor(m, i, 4));
-      let k = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        // In order per message: one worker handles whole messages at a time.
-        for (;;) {
-          const i = k++;
-          if (i >= a.length) return;
-          for (const e of eventsFor(a[i], i, 3)) await post("/api/webhooks/postmark", e, secret);
-        }
-      }));
-      const shuffled = [...storm, ...storm, ...storm];
-      for (let i = shuffled.length - 1; i > 0; i--) {
-        const j = Math.floor(Math.random() * (i + 1));
-        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-    }
-    let s = 0;
-    const stormStatuses = new Map<number, number>();
-    const stormStarted = performance.now();
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      for (;;) {
-        const i = s++;
-        if (i >= shuffled.length) return;
-        let r = await post("/api/webhooks/postmark", shuffled[i], secret);
-        // Postmark retries what is not 2xx; so do we.
-        for (let tries = 0; r.status !== 200 && tries < 5; tries++) r = await post("/api/webhooks/postmark", shuffled[i], secret);
-        stormStatuses.set(r.status, (stormStatuses.get(r.status) ?? 0) + 1);
-      }
-    }));
-    const stormSeconds = (performance.now() - stormStarted) / 1000;
-    const counts = (await db.execute<{ events: number; keys: number }>(sql`select count(*)::int as events, count(distinct event_key)::int as keys from message_events where postmark_message_id like 'sb-%'`)).rows[0];
-    const diff = (await db.execute<{ n: number }>(sql`
-      select count(*)::int as n from messages ma join messages mb on replace(ma.postmark_message_id, 'sa-', '') = replace(mb.postmark_message_id, 'sb-', '')
-      where ma.postmark_message_id like 'sa-%' and mb.postmark_message_id like 'sb-%'
-        and (ma.status, ma.open_count, ma.click_count, ma.delivered_at, ma.first_opened_at, ma.last_opened_at, ma.first_clicked_at)
-            is distinct from (mb.status, mb.open_count, mb.click_count, mb.delivered_at, mb.first_opened_at, mb.last_opened_at, mb.first_clicked_at)`)).rows[0].n;
-    log({ test: `storm: ${storm.length.toLocaleString("en")} events × 3, shuffled, 32 in flight`, result: `${(shuffled.length / stormSeconds).toFixed(0)} req/s; rows ${counts.events} (expected ${storm.length}, distinct keys ${counts.keys}); messages differing from the in-order twins: ${diff}; final statuses ${JSON.stringify(Object.fromEntries(stormStatuses))}` });
-    }
+    if (ONLY.has("throughput")) await throughput(db, secret, launcher.child.pid!, log);
+    if (ONLY.has("fixed")) await fixedRate(db, secret, log);
+    if (ONLY.has("storm")) await storm(db, secret, log);
   } finally {
     await db.$client.end();
     await stopLauncher(launcher);
