@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
-import type { messages } from "@/db/schema";
 import type { ExtractedEvent } from "@/lib/ingest/extract";
 import type { OutboundEvent, WebhookEventType } from "./events";
 
@@ -29,24 +28,9 @@ export async function enqueueOutboundEvent(tx: DbOrTx, event: OutboundEvent): Pr
   return enqueueOutboundEvents(tx, [event]);
 }
 
-type MessageRow = typeof messages.$inferSelect;
-
-/** The message part every Email.* payload carries. */
-export function messageData(m: Pick<MessageRow, "id" | "postmarkMessageId" | "campaignId" | "contactId" | "toEmail" | "subject" | "tag">) {
-  return {
-    message_id: m.id,
-    postmark_message_id: m.postmarkMessageId,
-    campaign_id: m.campaignId,
-    contact_id: m.contactId,
-    recipient: m.toEmail,
-    subject: m.subject,
-    tag: m.tag,
-  };
-}
-
 /**
  * What a stored Postmark event announces, without the message part: ingestion (in PostgreSQL, see
- * postline_apply_events) adds `messageData` fields for shape "message", or the contact and message
+ * postline_apply_events) adds the message's ids, recipient, subject and tag for shape "message", or the contact and message
  * ids for shape "contact". Null: nothing to announce.
  */
 export function outboundPartsForIngested(e: ExtractedEvent): { event: WebhookEventType; shape: "message" | "contact"; data: Record<string, unknown> } | null {
