@@ -44,17 +44,6 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; maxBat
   let running = 0;
   const stats = { batches: 0, events: 0, largest: 0 };
 
-  async function runOneByOne(batch: Pending[]): Promise<void> {
-    for (const p of batch) {
-      try {
-        const [result] = await ingestPostmarkEvents(db, [p.input]);
-        p.resolve(result);
-      } catch (error) {
-        p.reject(error);
-      }
-    }
-  }
-
   async function run(batch: Pending[]): Promise<void> {
     try {
       const results = await ingestPostmarkEvents(
@@ -68,7 +57,7 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; maxBat
       } else if (batch.length === 1) {
         batch[0].reject(error);
       } else {
-        await runOneByOne(batch);
+        for (const p of batch) await run([p]);
       }
     }
   }
