@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDatabaseUnavailable } from "./errors";
+import { isDatabaseUnavailable, isRetryableConflict } from "./errors";
 
 describe("isDatabaseUnavailable (what becomes a 503 rather than a 500)", () => {
   it("recognises PostgreSQL shutdown codes and socket errors, also when wrapped by drizzle", () => {
@@ -17,5 +17,15 @@ describe("isDatabaseUnavailable (what becomes a 503 rather than a 500)", () => {
     expect(isDatabaseUnavailable(Object.assign(new Error("duplicate key value violates unique constraint"), { code: "23505" }))).toBe(false);
     expect(isDatabaseUnavailable(new Error("invalid input syntax for type json"))).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
+  });
+});
+
+describe("isRetryableConflict (what ingestion runs again)", () => {
+  it("is a deadlock or serialization failure, bare or wrapped by drizzle; nothing else", () => {
+    const deadlock = Object.assign(new Error("deadlock detected"), { code: "40P01" });
+    expect(isRetryableConflict(deadlock)).toBe(true);
+    expect(isRetryableConflict(new Error("Failed query", { cause: Object.assign(new Error("could not serialize"), { code: "40001" }) }))).toBe(true);
+    expect(isRetryableConflict(Object.assign(new Error("duplicate key"), { code: "23505" }))).toBe(false);
+    expect(isRetryableConflict(new Error("Failed query", { cause: new Error("no code") }))).toBe(false);
   });
 });

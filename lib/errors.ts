@@ -44,3 +44,9 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const pgErr = e as { code?: string; constraint?: string };
   return pgErr?.code === "23505" && (!constraint || pgErr.constraint === constraint);
 }
+
+/** A deadlock (40P01) or serialization failure (40001): the transaction was rolled back and may simply run again. */
+export function isRetryableConflict(error: unknown): boolean {
+  const code = ((error as { cause?: unknown })?.cause as { code?: string } | undefined)?.code ?? (error as { code?: string } | undefined)?.code;
+  return code === "40P01" || code === "40001";
+}

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db";
+import { isRetryableConflict } from "@/lib/errors";
 import type { ContactStatus, MessageStatus } from "@/db/schema";
 import { outboundPartsForIngested } from "@/lib/outbound-webhooks/outbox";
 import { extractPostmarkEvent, type ExtractedEvent } from "./extract";
@@ -131,9 +132,7 @@ async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 3): Promi
     try {
       return await work();
     } catch (error) {
-      const e = error as { code?: string; cause?: { code?: string } };
-      const code = e.code ?? e.cause?.code;
-      if (attempt >= attempts || (code !== "40P01" && code !== "40001")) throw error;
+      if (attempt >= attempts || !isRetryableConflict(error)) throw error;
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
     }
   }
