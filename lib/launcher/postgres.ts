@@ -89,7 +89,8 @@ function letPostgresReach(dir: string, log: (m: string) => void): void {
   if (changed.length) log(`gave the postgres user traverse access (o+x) to ${changed.join(", ")}`);
 }
 
-function realpathOr(p: string): string {
+/** The real path, or the resolved one when it does not exist (yet). */
+export function realpathOr(p: string): string {
   try {
     return fs.realpathSync(p);
   } catch {

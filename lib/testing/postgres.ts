@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "@/lib/launcher/postgres";
+import { realpathOr, startEmbeddedPostgres } from "@/lib/launcher/postgres";
 
 const PASSWORD = "postgres";
 
@@ -20,14 +19,6 @@ async function dataDirectoryOf(url: string): Promise<string | null> {
   }
 }
 
-function realpathOr(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
-
 /**
  * The test server's port when TEST_POSTGRES_PORT is not set: derived from the checkout's path
  * (5600–5699), so test runs in two checkouts on one machine never share a server.
@@ -40,7 +31,8 @@ export function checkoutPort(dir = process.cwd()): number {
  * The suite's own PostgreSQL in .data/test-postgres, started the way the launcher starts one (a
  * private checkout is made reachable; an orphan from a killed run is stopped). A server already
  * answering on the port from this checkout's data directory — another test run here — is shared:
- * each run works in databases of its own. One from elsewhere is refused with a clear error. Durability is off: a test cluster trades crash safety for speed.
+ * each run works in databases of its own. One from elsewhere is refused with a clear error.
+ * Durability is off: a test cluster trades crash safety for speed.
  */
 export async function startTestPostgres(port: number = checkoutPort()): Promise<{ url: string; stop: () => Promise<void>; release: () => void }> {
   const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`;
