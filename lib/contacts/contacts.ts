@@ -74,21 +74,22 @@ export type ContactPatch = z.infer<typeof contactPatchSchema>;
 
 /** Applies a patch; the contacts trigger announces the change (Contact.Updated) in the same transaction. */
 export async function updateContact(db: DbOrTx, id: string, patch: ContactPatch, actor = "a marketer"): Promise<Contact> {
-  const current = await getContact(db, id);
-  if (!current) throw notFound("Contact");
-  if (patch.status && patch.status !== current.status && (current.status === "bounced" || current.status === "complained")) {
-    throw new AppError(
-      "contact_suppressed",
-      `${current.email} is suppressed after a ${current.status === "bounced" ? "hard bounce" : "spam complaint"}; reactivate the address in Postmark first`,
-      409,
-    );
-  }
-  const now = new Date();
-  const statusChange =
-    patch.status && patch.status !== current.status
-      ? { status: patch.status, statusReason: patch.status === "unsubscribed" ? `Unsubscribed by ${actor}` : `Resubscribed by ${actor}`, statusChangedAt: now }
-      : {};
   return db.transaction(async (tx) => {
+    // Read and write under one row lock, so the status checked is the status changed.
+    const [current] = await tx.select().from(contacts).where(eq(contacts.id, id)).for("update");
+    if (!current) throw notFound("Contact");
+    if (patch.status && patch.status !== current.status && (current.status === "bounced" || current.status === "complained")) {
+      throw new AppError(
+        "contact_suppressed",
+        `${current.email} is suppressed after a ${current.status === "bounced" ? "hard bounce" : "spam complaint"}; reactivate the address in Postmark first`,
+        409,
+      );
+    }
+    const now = new Date();
+    const statusChange =
+      patch.status && patch.status !== current.status
+        ? { status: patch.status, statusReason: patch.status === "unsubscribed" ? `Unsubscribed by ${actor}` : `Resubscribed by ${actor}`, statusChangedAt: now }
+        : {};
     const [updated] = await tx
       .update(contacts)
       .set({ ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.fields !== undefined ? { fields: patch.fields } : {}), ...statusChange, updatedAt: now })
