@@ -17,6 +17,8 @@ declare module "vitest" {
 // Names carry this run's pid, so concurrent runs in one checkout never touch each other's databases,
 // and leftovers of runs that died (pid gone) are recognised and dropped.
 const RUN = `postline_t${process.pid}`;
+/** The pid of the run a database belongs to (NaN for other databases). */
+const runPidOf = (datname: string) => Number(/^postline_t(\d+)_/.exec(datname)?.[1]);
 const TEMPLATE = `${RUN}_template`;
 
 /**
@@ -34,8 +36,7 @@ export default async function setup(project: TestProject) {
     // Drop leftovers of earlier runs that died (a killed run cannot clean up after itself).
     const { rows } = await admin.query<{ datname: string }>("select datname from pg_database where datname ~ '^postline_t[0-9]+_'");
     for (const { datname } of rows) {
-      const pid = Number(/^postline_t(\d+)_/.exec(datname)?.[1]);
-      if (!isProcessAlive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`);
+      if (!isProcessAlive(runPidOf(datname))) await admin.query(`drop database if exists "${datname}" with (force)`);
     }
     await admin.query(`create database "${TEMPLATE}"`);
   } finally {
@@ -54,7 +55,7 @@ export default async function setup(project: TestProject) {
     // Another run in this checkout may be sharing the server: stopping it would fail that run's
     // tests. Then it stays up, and the next run shares it in turn.
     const { rows: others } = await c.query<{ datname: string }>("select datname from pg_database where datname ~ '^postline_t[0-9]+_'").catch(() => ({ rows: [] as { datname: string }[] }));
-    const shared = others.some(({ datname }) => isProcessAlive(Number(/^postline_t(\d+)_/.exec(datname)?.[1])));
+    const shared = others.some(({ datname }) => isProcessAlive(runPidOf(datname)));
     await c.end().catch(() => {});
     if (!shared) await server?.stop();
     else server?.release();
