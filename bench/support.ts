@@ -170,3 +170,10 @@ export function cpuPerRequest(before: Map<string, number>, after: Map<string, nu
     .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
     .join(", ");
 }
+
+/** Nearest-rank percentile (p in 0–100) of a list of numbers, sorted or not; 0 for an empty list. */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}

@@ -15,7 +15,7 @@ import http from "node:http";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { createDb, type Db } from "@/db";
-import { cpuPerRequest, cpuSeconds, machine, ROOT, startLauncher, stopLauncher, table } from "../support";
+import { cpuPerRequest, cpuSeconds, machine, percentile, ROOT, startLauncher, stopLauncher, table } from "../support";
 
 const args = process.argv.slice(2);
 // Messages in the storm; at about two events per message, 24,600 messages make 50,000 events.
@@ -80,10 +80,6 @@ async function closedLoop(pathname: string, bodies: () => string, secret: string
   return { rps: done / seconds, ok };
 }
 
-function pct(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 type Log = (row: Record<string, string>) => void;
 
 /** 1. Throughput, webhook vs no-op, with CPU per request for the app's processes and this client. */
@@ -138,7 +134,7 @@ async function fixedRate(db: Db, secret: string, log: Log) {
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const stored = (await db.execute<{ n: number }>(sql`select count(*)::int as n from message_events where postmark_message_id like 'fx-%'`)).rows[0].n;
-  log({ test: `1,000 events/s for 20 s (${(fixed.length / elapsed).toFixed(0)}/s achieved)`, result: `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(0)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; 2xx ${statuses.get(200) ?? 0}, rows ${stored}` });
+  log({ test: `1,000 events/s for 20 s (${(fixed.length / elapsed).toFixed(0)}/s achieved)`, result: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(0)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; 2xx ${statuses.get(200) ?? 0}, rows ${stored}` });
 }
 
 /** 3. Storm: in order once to twins A, three times shuffled to twins B; then compare. */

@@ -17,7 +17,7 @@ import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { freePort } from "@/lib/launcher/ports";
 import { startEmbeddedPostgres } from "@/lib/launcher/postgres";
 import { getCampaignActivity, listCampaignRecipients, listMessageEvents } from "@/lib/messages/queries";
-import { machine, table } from "../support";
+import { machine, percentile, table } from "../support";
 
 const args = process.argv.slice(2);
 const ITERATIONS = Number(args[args.indexOf("--iterations") + 1]) || 100;
@@ -67,10 +67,6 @@ async function seed(db: Db) {
   const [{ events }] = (await db.execute<{ events: number }>(sql`select count(*)::int as events from message_events`)).rows;
   const [{ msgs }] = (await db.execute<{ msgs: number }>(sql`select count(*)::int as msgs from messages`)).rows;
   return { seconds: (performance.now() - started) / 1000, events, messages: msgs };
-}
-
-function percentile(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function measure(name: string, fn: () => Promise<unknown>) {

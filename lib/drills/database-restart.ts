@@ -8,7 +8,8 @@
  */
 import { sql } from "drizzle-orm";
 import { startPostgres, stopPostgres, type ShutdownMode } from "./postgres-control";
-import { check, countSends, deliveryPayload, newResult, percentile, request, seedAudience, sendCampaign, sleep, tag, waitForCampaign, webhookUrl, type DrillResult, type Size } from "./support";
+import { check, countSends, deliveryPayload, newResult, request, seedAudience, sendCampaign, sleep, tag, waitForCampaign, webhookUrl, type DrillResult, type Size } from "./support";
+import { percentile } from "../../bench/support";
 import type { DrillSystem } from "./system";
 
 const PARAMS = {

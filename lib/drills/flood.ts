@@ -9,7 +9,8 @@
  * email per request.
  */
 import { sql } from "drizzle-orm";
-import { alertEmails, check, deliveryPayload, newResult, percentile, pool, request, sleep, tag, tickUntil, webhookUrl, type DrillResult, type Size } from "./support";
+import { alertEmails, check, deliveryPayload, newResult, pool, request, sleep, tag, tickUntil, webhookUrl, type DrillResult, type Size } from "./support";
+import { percentile } from "../../bench/support";
 import type { DrillSystem } from "./system";
 
 const PARAMS = {

@@ -12,7 +12,8 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { sql } from "drizzle-orm";
-import { check, newResult, percentile, pool, request, seedAudience, sendCampaign, sleep, tag, waitForCampaign, webhookUrl, type DrillResult, type HttpAnswer, type Size } from "./support";
+import { check, newResult, pool, request, seedAudience, sendCampaign, sleep, tag, waitForCampaign, webhookUrl, type DrillResult, type HttpAnswer, type Size } from "./support";
+import { percentile } from "../../bench/support";
 import type { DrillSystem } from "./system";
 
 interface Case {

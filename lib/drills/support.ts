@@ -33,12 +33,6 @@ export function check(result: DrillResult, ok: boolean, failure: string): void {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function percentile(values: number[], p: number): number {
-  if (!values.length) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 export const tag = () => Math.random().toString(36).slice(2, 8);
 
 // ---------------------------------------------------------------------------------------------------
