@@ -5,7 +5,7 @@
 export async function register() {
   // NEXT_RUNTIME is inlined by Next at build time; it is not configuration.
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { assertAppEnvAtStartup, resumeWorkAfterStart } = await import("./lib/startup");
+  const { assertAppEnvAtStartup, resumeWorkAfterStart } = await import("./lib/app/startup");
   assertAppEnvAtStartup();
   resumeWorkAfterStart();
 }

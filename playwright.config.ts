@@ -33,7 +33,7 @@ export default defineConfig({
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
   // The real launcher, as `npm start` runs it, on its own fresh data directory and ports.
   webServer: {
-    command: "rm -rf .data/e2e && node --import tsx lib/launcher/cli.ts start",
+    command: "rm -rf .data/e2e && node --import tsx lib/local/launcher/cli.ts start",
     url: `${baseURL}/api/health`,
     timeout: 240_000,
     reuseExistingServer: false,

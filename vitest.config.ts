@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", ".next/**", ".data/**", "e2e/**"],
-    globalSetup: ["./lib/testing/global-setup.ts"],
+    globalSetup: ["./lib/tooling/testing/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: two workers keep the CPU busy without starving PostgreSQL.

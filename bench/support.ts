@@ -18,7 +18,7 @@ export interface LauncherProcess {
 
 export async function startLauncher(options: { dataDir: string; port: number; postgresPort: number; env: Record<string, string>; fresh?: boolean }): Promise<LauncherProcess> {
   if (options.fresh) fs.rmSync(path.resolve(ROOT, options.dataDir), { recursive: true, force: true });
-  const child = spawn(process.execPath, ["--import", "tsx", "lib/launcher/cli.ts", "start"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "lib/local/launcher/cli.ts", "start"], {
     cwd: ROOT,
     env: { ...process.env, POSTLINE_DATA_DIR: options.dataDir, PORT: String(options.port), POSTGRES_PORT: String(options.postgresPort), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

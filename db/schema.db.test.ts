@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { campaigns, contacts, messageEvents, messages } from "@/db/schema";
 import { isUniqueViolation } from "@/lib/errors";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 
 let t: TestDatabase;
 beforeAll(async () => {

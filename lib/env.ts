@@ -141,7 +141,7 @@ export function childEnvironment(overrides: Record<string, string>): Record<stri
 
 const testEnvSchema = z.object({
   DATABASE_URL: optionalNonEmpty,
-  // Unset: derived from the checkout's path (lib/testing/postgres.ts checkoutPort).
+  // Unset: derived from the checkout's path (lib/tooling/testing/postgres.ts checkoutPort).
   TEST_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 

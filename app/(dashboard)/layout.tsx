@@ -3,8 +3,8 @@ import { NavLinks, type NavItem } from "@/components/layout/nav-links";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 import { Badge } from "@/components/ui/card";
 import { countOpenAlerts } from "@/lib/alerts/alerts";
-import { requireUser } from "@/lib/auth/session";
-import { getAppDb } from "@/lib/server";
+import { requireUser } from "@/lib/app/session";
+import { getAppDb } from "@/lib/app/deps";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const user = await requireUser();

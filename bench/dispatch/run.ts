@@ -10,7 +10,7 @@
  * from the sandbox's own records how many recipients got the mail twice or never.
  */
 import { randomBytes } from "node:crypto";
-import { startPostmarkSandbox } from "@/lib/postmark-sandbox/server";
+import { startPostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
 import { api, machine, sampleMemory, startLauncher, stopLauncher, table } from "../support";
 
 const args = process.argv.slice(2);

@@ -12,8 +12,8 @@ import { createDb } from "@/db";
 import { migrateDatabase } from "@/db/migrate";
 import { createList } from "@/lib/contacts/contacts";
 import { importContactsCsv } from "@/lib/contacts/import-csv";
-import { freePort } from "@/lib/launcher/ports";
-import { startEmbeddedPostgres } from "@/lib/launcher/postgres";
+import { freePort } from "@/lib/local/launcher/ports";
+import { startEmbeddedPostgres } from "@/lib/local/launcher/postgres";
 import { machine, table } from "../support";
 
 function csv(rows: number): Uint8Array {

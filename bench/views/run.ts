@@ -14,8 +14,8 @@ import { createDb, type Db } from "@/db";
 import { migrateDatabase } from "@/db/migrate";
 import { getCampaign } from "@/lib/campaigns/campaigns";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
-import { freePort } from "@/lib/launcher/ports";
-import { startEmbeddedPostgres } from "@/lib/launcher/postgres";
+import { freePort } from "@/lib/local/launcher/ports";
+import { startEmbeddedPostgres } from "@/lib/local/launcher/postgres";
 import { getCampaignActivity, listCampaignRecipients, listMessageEvents } from "@/lib/messages/queries";
 import { machine, percentile, table } from "../support";
 

@@ -5,7 +5,7 @@ import { cancelCampaignAction, pauseCampaignAction, resumeCampaignAction, schedu
 import { Button } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
-import type { ActionResult } from "@/lib/actions/result";
+import type { ActionResult } from "@/lib/app/action-result";
 
 type Action = (prev: ActionResult | null, form: FormData) => Promise<ActionResult>;
 

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys } from "@/db/schema";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { createUser, setUserDisabled } from "@/lib/users/users";
 import { authenticateApiKey, createApiKey, ensureBootstrapApiKey, hashApiKey, revokeApiKey } from "./api-keys";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { createUser, setUserDisabled } from "@/lib/users/users";
 import { SIGN_IN_LIMITS, signInWithPassword } from "./sign-in";
 

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messages } from "@/db/schema";
 import { createContact, createList, setContactStatusByEmail } from "@/lib/contacts/contacts";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { cancelCampaign, countAudience, createCampaign, getCampaignOrThrow, pauseCampaign, resumeCampaign, scheduleCampaign, startCampaignSend, updateCampaign } from "./campaigns";
 
 let t: TestDatabase;

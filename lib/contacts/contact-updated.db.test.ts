@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookEndpoints } from "@/db/schema";
 import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { createContact, setContactStatusByEmail, updateContact, upsertContacts } from "./contacts";
 
 let t: TestDatabase;

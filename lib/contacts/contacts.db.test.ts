@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contacts, listMemberships } from "@/db/schema";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { createContact, createContactsBulk, createList, listContacts, listLists, setContactStatusByEmail } from "./contacts";
 import { importContactsCsv } from "./import-csv";
 

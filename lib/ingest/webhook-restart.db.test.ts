@@ -4,8 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@/db";
 import { migrateDatabase } from "@/db/migrate";
-import { freePort } from "@/lib/launcher/ports";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@/lib/launcher/postgres";
+import { freePort } from "@/lib/local/launcher/ports";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@/lib/local/launcher/postgres";
 import { createIngestBatcher, type IngestBatcher } from "./batcher";
 import { handlePostmarkWebhook } from "./webhook";
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db";
 import { alerts, messageEvents, suspiciousRequests } from "@/db/schema";
 import { sendAlertDigests, type AlertEmailer } from "@/lib/alerts/alerts";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
-import { sharedDir } from "@/lib/postmark-sandbox/test-support";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
+import { sharedDir } from "@/lib/local/postmark-sandbox/test-support";
 import { ABUSE_LIMIT, handlePostmarkWebhook, MAX_WEBHOOK_BYTES, type WebhookConfig, type WebhookDeps } from "./webhook";
 
 const SECRET = "s".repeat(40);

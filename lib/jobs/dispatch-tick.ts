@@ -1,14 +1,14 @@
 import type { Db } from "@/db";
 import { sendAlertDigests, type AlertEmailer } from "@/lib/alerts/alerts";
 import { advanceSending, type AdvanceResult, type SendingDeps } from "@/lib/sending/dispatch";
-import { runOutboundDelivery, type DeliveryRunResult } from "@/lib/outbound-webhooks/delivery";
+import { runOutboundDelivery, type DeliveryRunResult } from "@/lib/outbound-webhooks/delivery-loop";
 import type { OutboundDeps } from "@/lib/outbound-webhooks/deps";
 
 /**
  * One cron tick of sending work: campaign batches and single emails, outbound webhook deliveries,
  * then admin alert digests.
  * Stays inside the function time limit; when work remains at the end of the budget the caller may
- * chain another tick (see lib/sending/kick.ts).
+ * chain another tick (see lib/app/continue-sending.ts).
  */
 export async function runDispatchTick(
   db: Db,

@@ -1,4 +1,4 @@
-import type { DeliveryWithAttempts, WebhookAttempt } from "./deliveries";
+import type { DeliveryWithAttempts, WebhookAttempt } from "./delivery-log";
 import type { WebhookEndpoint } from "./endpoints";
 import { verificationFileName, verificationFileUrl } from "./endpoints";
 import type { TestSendResult } from "./test-send";

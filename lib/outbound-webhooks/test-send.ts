@@ -3,7 +3,7 @@ import type { Db } from "@/db";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { clockOf, type OutboundDeps } from "./deps";
-import { recordAttempt } from "./delivery";
+import { recordAttempt } from "./delivery-loop";
 import { getEndpointOrThrow, type WebhookEndpoint } from "./endpoints";
 import { buildPayload, RATE_PERIOD_MS, sampleEventData, type WebhookEventType } from "./events";
 import { requestWebhook } from "./http";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostmarkSandbox, type PostmarkSandbox } from "../postmark-sandbox/server";
+import { startPostmarkSandbox, type PostmarkSandbox } from "../local/postmark-sandbox/server";
 import { createPostmarkClient, parsePostmarkApiUrl } from "./client";
 
 describe("parsePostmarkApiUrl", () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { hitRateLimit, peekRateLimit } from "./rate-limit";
 
 let t: TestDatabase;

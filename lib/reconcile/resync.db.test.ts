@@ -5,7 +5,7 @@ import { createContact } from "@/lib/contacts/contacts";
 import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
 import { sendSingleEmail } from "@/lib/sending/dispatch";
-import { useSendingTestbed } from "@/lib/testing/sending";
+import { useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { resyncMessage } from "./resync";
 
 const bed = useSendingTestbed();

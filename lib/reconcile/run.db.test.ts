@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { alerts, messageEvents, messages, reconcileRuns } from "@/db/schema";
 import { createContactsBulk } from "@/lib/contacts/contacts";
 import { sendSingleEmail } from "@/lib/sending/dispatch";
-import { useSendingTestbed } from "@/lib/testing/sending";
+import { useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { reconcile } from "./run";
 
 const bed = useSendingTestbed();

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { campaigns, contacts, messages, sendBatches } from "@/db/schema";
 import { createCampaign, getCampaignOrThrow, startCampaignSend } from "@/lib/campaigns/campaigns";
 import { createContactsBulk, createList, setContactStatusByEmail } from "@/lib/contacts/contacts";
-import { sandboxRecords, useSendingTestbed } from "@/lib/testing/sending";
+import { sandboxRecords, useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { advanceSending, claimCampaignBatch, recoverOpenBatches, sendSingleEmail, type SendingDeps } from "./dispatch";
 import { createUnsubscribeToken } from "./unsubscribe-token";
 import { unsubscribeByToken } from "./unsubscribe";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/db";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { AppError } from "@/lib/errors";
 import { countActiveAdmins, createUser, ensureFirstAdmin, listUsers } from "./users";
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/auth/login-form";
-import { getCurrentUser } from "@/lib/auth/session";
+import { getCurrentUser } from "@/lib/app/session";
 
 export const metadata: Metadata = { title: "Sign in" };
 

@@ -3,8 +3,8 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { fromError, invalid, type ActionResult } from "@/lib/actions/result";
-import { requireAdmin, requireUser } from "@/lib/auth/session";
+import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
+import { requireAdmin, requireUser } from "@/lib/app/session";
 import { reconcile } from "@/lib/reconcile/run";
 import {
   campaignInputSchema,
@@ -20,8 +20,8 @@ import {
 import { compileTemplate, renderTemplate } from "@/lib/campaigns/template";
 import { getEnv } from "@/lib/env";
 import { sendSingleEmail } from "@/lib/sending/dispatch";
-import { advanceSendingAfterResponse } from "@/lib/sending/kick";
-import { getAppDb, getSendingDeps } from "@/lib/server";
+import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
+import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 
 function campaignFromForm(form: FormData) {
   const text = String(form.get("text") ?? "");

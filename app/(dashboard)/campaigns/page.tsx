@@ -2,10 +2,10 @@ import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, EmptyState, PageHeader } from "@/components/ui/card";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/app/session";
 import { listCampaigns } from "@/lib/campaigns/campaigns";
 import { getOutcomeCounts } from "@/lib/campaigns/stats";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export const metadata = { title: "Campaigns" };
 

@@ -1,10 +1,10 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { fromError, invalid, type ActionResult } from "@/lib/actions/result";
-import { requireUser } from "@/lib/auth/session";
+import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
+import { requireUser } from "@/lib/app/session";
 import { contactInputSchema, contactPatchSchema, createContact, createList, listInputSchema, updateContact } from "@/lib/contacts/contacts";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export async function createListAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireUser("marketer");

@@ -2,12 +2,12 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { invalid, type ActionResult } from "@/lib/actions/result";
-import { requireUser } from "@/lib/auth/session";
+import { invalid, type ActionResult } from "@/lib/app/action-result";
+import { requireUser } from "@/lib/app/session";
 import { emailSchema } from "@/lib/contacts/contacts";
 import { getEnv } from "@/lib/env";
 import { sendSingleEmail } from "@/lib/sending/dispatch";
-import { getAppDb, getSendingDeps } from "@/lib/server";
+import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 
 const singleSchema = z
   .object({

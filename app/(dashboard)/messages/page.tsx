@@ -6,9 +6,9 @@ import { EmptyState, PageHeader } from "@/components/ui/card";
 import { inputClass } from "@/components/ui/field";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
 import { messageStatusEnum } from "@/db/schema";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/app/session";
 import { searchMessages } from "@/lib/messages/queries";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export const metadata = { title: "Messages" };
 

@@ -2,11 +2,11 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { ActionResult } from "@/lib/actions/result";
+import type { ActionResult } from "@/lib/app/action-result";
 import { acknowledgeAlert } from "@/lib/alerts/alerts";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/app/session";
 import { acknowledgeSuspiciousRequests } from "@/lib/security/suspicious-requests";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export async function acknowledgeAlertAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const admin = await requireAdmin();

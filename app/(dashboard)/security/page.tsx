@@ -6,10 +6,10 @@ import { inputClass } from "@/components/ui/field";
 import { InlineAction } from "@/components/ui/inline-action";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
 import { listAlerts } from "@/lib/alerts/alerts";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/app/session";
 import { countSuspiciousByHour, listSuspiciousReasons, listSuspiciousRequests, topSuspiciousSources } from "@/lib/security/suspicious-requests";
 import { listReconcileRuns } from "@/lib/reconcile/run";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 import { acknowledgeAlertAction, acknowledgeSuspiciousAction } from "./actions";
 
 export const metadata = { title: "Security" };

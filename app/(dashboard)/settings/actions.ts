@@ -3,10 +3,10 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys/api-keys";
-import { requireAdmin } from "@/lib/auth/session";
-import { fieldErrors, type ActionResult } from "@/lib/actions/result";
+import { requireAdmin } from "@/lib/app/session";
+import { fieldErrors, type ActionResult } from "@/lib/app/action-result";
 import { AppError } from "@/lib/errors";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 import { countActiveAdmins, createUser, getUser, setUserDisabled } from "@/lib/users/users";
 
 

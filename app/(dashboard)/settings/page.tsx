@@ -5,9 +5,9 @@ import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { InlineAction } from "@/components/ui/inline-action";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
 import { listApiKeys } from "@/lib/api-keys/api-keys";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/app/session";
 import { getEnv } from "@/lib/env";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 import { listUsers } from "@/lib/users/users";
 import { revokeApiKeyAction, setUserDisabledAction } from "./actions";
 

@@ -1,10 +1,10 @@
 "use server";
 
-import type { ActionResult } from "@/lib/actions/result";
-import { requireAdmin } from "@/lib/auth/session";
+import type { ActionResult } from "@/lib/app/action-result";
+import { requireAdmin } from "@/lib/app/session";
 import { getEnv } from "@/lib/env";
 import { sendSingleEmail } from "@/lib/sending/dispatch";
-import { getAppDb, getSendingDeps } from "@/lib/server";
+import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 
 /**
  * Sends a message to a sandbox address whose local part forces opens and clicks, so the sandbox posts

@@ -3,13 +3,13 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { fieldErrors, fromError, type ActionResult } from "@/lib/actions/result";
-import { requireAdmin } from "@/lib/auth/session";
-import { replayDelivery, replayFailedDeliveries } from "@/lib/outbound-webhooks/deliveries";
+import { fieldErrors, fromError, type ActionResult } from "@/lib/app/action-result";
+import { requireAdmin } from "@/lib/app/session";
+import { replayDelivery, replayFailedDeliveries } from "@/lib/outbound-webhooks/delivery-log";
 import { archiveEndpoint, createEndpoint, revealSecret, rotateSecret, updateEndpoint, verifyEndpoint } from "@/lib/outbound-webhooks/endpoints";
 import { webhookEventTypeSchema, WEBHOOK_EVENT_TYPES } from "@/lib/outbound-webhooks/events";
 import { sendTestEvent, type TestSendResult } from "@/lib/outbound-webhooks/test-send";
-import { getAppDb, getOutboundDeps } from "@/lib/server";
+import { getAppDb, getOutboundDeps } from "@/lib/app/deps";
 
 const idSchema = z.string().uuid("Unknown endpoint");
 

@@ -4,9 +4,9 @@ import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
 import { EndpointForm } from "@/components/webhooks/endpoint-form";
 import { ReceiverDocs } from "@/components/webhooks/receiver-docs";
 import { WebhookStatusBadge } from "@/components/webhooks/status-badge";
-import { requireAdmin } from "@/lib/auth/session";
+import { requireAdmin } from "@/lib/app/session";
 import { listEndpoints } from "@/lib/outbound-webhooks/endpoints";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export const metadata = { title: "Webhooks" };
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { checkDatabase } from "@/lib/health/health";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { AppError } from "@/lib/errors";
 import { resolveUnsubscribeToken, unsubscribeByToken } from "@/lib/sending/unsubscribe";
 import { escapeHtml } from "@/lib/campaigns/template";
-import { getAppDb, getUnsubscribeKey } from "@/lib/server";
+import { getAppDb, getUnsubscribeKey } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

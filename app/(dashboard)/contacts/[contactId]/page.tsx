@@ -4,10 +4,10 @@ import { EditContactForm, SubscriptionControl } from "@/components/contacts/edit
 import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/app/session";
 import { getContact } from "@/lib/contacts/contacts";
 import { searchMessages } from "@/lib/messages/queries";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export const metadata = { title: "Contact" };
 

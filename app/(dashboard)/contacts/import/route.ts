@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { readBodyLimited, toErrorResponse, errorResponse } from "@/lib/api/route";
-import { getCurrentUser } from "@/lib/auth/session";
+import { readBodyLimited, toErrorResponse, errorResponse } from "@/lib/app/api-route";
+import { getCurrentUser } from "@/lib/app/session";
 import { importContactsCsv, MAX_IMPORT_BYTES } from "@/lib/contacts/import-csv";
 import { AppError } from "@/lib/errors";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;

@@ -2,10 +2,10 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { fromError, type ActionResult } from "@/lib/actions/result";
-import { requireAdmin } from "@/lib/auth/session";
+import { fromError, type ActionResult } from "@/lib/app/action-result";
+import { requireAdmin } from "@/lib/app/session";
 import { resyncMessage } from "@/lib/reconcile/resync";
-import { getAppDb, getSendingDeps } from "@/lib/server";
+import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 
 export async function resyncMessageAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireAdmin();

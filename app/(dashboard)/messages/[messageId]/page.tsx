@@ -5,9 +5,9 @@ import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { InlineAction } from "@/components/ui/inline-action";
 import { formatDateTime } from "@/components/ui/table";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/app/session";
 import { getMessage, listMessageEvents } from "@/lib/messages/queries";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 import { resyncMessageAction } from "./actions";
 
 export const metadata = { title: "Message" };

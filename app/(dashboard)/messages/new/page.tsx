@@ -1,6 +1,6 @@
 import { SingleEmailForm } from "@/components/messages/single-email-form";
 import { PageHeader } from "@/components/ui/card";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/app/session";
 import { getEnv } from "@/lib/env";
 
 export const metadata = { title: "Send an email" };

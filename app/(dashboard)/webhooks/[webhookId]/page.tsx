@@ -10,10 +10,10 @@ import { SecretPanel } from "@/components/webhooks/secret-panel";
 import { WebhookStatusBadge } from "@/components/webhooks/status-badge";
 import { TestTool } from "@/components/webhooks/test-tool";
 import { VerifyPanel } from "@/components/webhooks/verify-panel";
-import { requireAdmin } from "@/lib/auth/session";
-import { listDeliveries } from "@/lib/outbound-webhooks/deliveries";
+import { requireAdmin } from "@/lib/app/session";
+import { listDeliveries } from "@/lib/outbound-webhooks/delivery-log";
 import { getEndpoint, listSecretReveals, verificationFileName, verificationFileUrl } from "@/lib/outbound-webhooks/endpoints";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 import { archiveEndpointAction, replayDeliveryAction } from "../actions";
 
 export const metadata = { title: "Webhook endpoint" };

@@ -1,8 +1,8 @@
 import { after } from "next/server";
-import { cronRoute } from "@/lib/api/route";
+import { cronRoute } from "@/lib/app/api-route";
 import { runDispatchTick } from "@/lib/jobs/dispatch-tick";
-import { chainDispatch } from "@/lib/sending/kick";
-import { getAlertEmailer, getOutboundDeps, getSendingDeps } from "@/lib/server";
+import { chainDispatch } from "@/lib/app/continue-sending";
+import { getAlertEmailer, getOutboundDeps, getSendingDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;

@@ -1,6 +1,6 @@
-import { cronRoute } from "@/lib/api/route";
+import { cronRoute } from "@/lib/app/api-route";
 import { runReconcileTick } from "@/lib/jobs/reconcile-tick";
-import { getAlertEmailer, getSendingDeps } from "@/lib/server";
+import { getAlertEmailer, getSendingDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;

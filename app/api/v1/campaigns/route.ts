@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { apiRoute, readJson } from "@/lib/api/route";
-import { toApiCampaign } from "@/lib/api/resources";
+import { apiRoute, readJson } from "@/lib/app/api-route";
+import { toApiCampaign } from "@/lib/app/api-shapes";
 import { campaignInputSchema, createCampaign, listCampaigns } from "@/lib/campaigns/campaigns";
 import { getOutcomeCounts } from "@/lib/campaigns/stats";
 

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { apiRoute, readJson } from "@/lib/api/route";
-import { toApiMessage } from "@/lib/api/resources";
+import { apiRoute, readJson } from "@/lib/app/api-route";
+import { toApiMessage } from "@/lib/app/api-shapes";
 import { emailSchema } from "@/lib/contacts/contacts";
 import { AppError } from "@/lib/errors";
 import { sendSingleEmail } from "@/lib/sending/dispatch";
-import { getSendingDeps } from "@/lib/server";
+import { getSendingDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/route";
+import { apiRoute } from "@/lib/app/api-route";
 import { listEventsSince } from "@/lib/messages/queries";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
-import { apiRoute, readJson } from "@/lib/api/route";
-import { toApiList } from "@/lib/api/resources";
+import { apiRoute, readJson } from "@/lib/app/api-route";
+import { toApiList } from "@/lib/app/api-shapes";
 import { createList, listInputSchema, listLists } from "@/lib/contacts/contacts";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
 import { clientIp } from "@/lib/http/client-ip";
 import { handlePostmarkWebhook } from "@/lib/ingest/webhook";
-import { getAlertEmailer, getAppDb, getIngestBatcher, getWebhookConfig } from "@/lib/server";
+import { getAlertEmailer, getAppDb, getIngestBatcher, getWebhookConfig } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

@@ -1,11 +1,11 @@
 import { notFound, redirect } from "next/navigation";
 import { CampaignForm } from "@/components/campaigns/campaign-form";
 import { PageHeader } from "@/components/ui/card";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/lib/app/session";
 import { getCampaign, getCampaignListIds } from "@/lib/campaigns/campaigns";
 import { countContacts, listLists } from "@/lib/contacts/contacts";
 import { getEnv } from "@/lib/env";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export const metadata = { title: "Edit campaign" };
 

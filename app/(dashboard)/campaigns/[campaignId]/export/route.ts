@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { errorResponse } from "@/lib/api/route";
-import { getCurrentUser } from "@/lib/auth/session";
+import { errorResponse } from "@/lib/app/api-route";
+import { getCurrentUser } from "@/lib/app/session";
 import { getCampaign } from "@/lib/campaigns/campaigns";
 import { csvField, RECIPIENT_CSV_HEADER, recipientCsvLine } from "@/lib/messages/csv";
 import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
-import { getAppDb } from "@/lib/server";
+import { getAppDb } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 300;

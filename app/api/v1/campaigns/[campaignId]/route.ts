@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/route";
-import { toApiCampaign } from "@/lib/api/resources";
+import { apiRoute } from "@/lib/app/api-route";
+import { toApiCampaign } from "@/lib/app/api-shapes";
 import { getCampaignListIds, getCampaignOrThrow } from "@/lib/campaigns/campaigns";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 

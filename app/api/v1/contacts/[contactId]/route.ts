@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { apiRoute, readJson } from "@/lib/api/route";
-import { toApiContact } from "@/lib/api/resources";
+import { apiRoute, readJson } from "@/lib/app/api-route";
+import { toApiContact } from "@/lib/app/api-shapes";
 import { contactPatchSchema, getContact, updateContact } from "@/lib/contacts/contacts";
 import { notFound } from "@/lib/errors";
 

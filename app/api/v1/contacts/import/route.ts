@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiRoute, readBodyLimited } from "@/lib/api/route";
+import { apiRoute, readBodyLimited } from "@/lib/app/api-route";
 import { importContactsCsv, MAX_IMPORT_BYTES } from "@/lib/contacts/import-csv";
 import { AppError } from "@/lib/errors";
 

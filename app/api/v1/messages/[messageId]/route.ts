@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/route";
-import { toApiMessage } from "@/lib/api/resources";
+import { apiRoute } from "@/lib/app/api-route";
+import { toApiMessage } from "@/lib/app/api-shapes";
 import { notFound } from "@/lib/errors";
 import { getMessage, listMessageEvents } from "@/lib/messages/queries";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/route";
+import { apiRoute } from "@/lib/app/api-route";
 import { listSuspiciousRequests } from "@/lib/security/suspicious-requests";
 
 export const dynamic = "force-dynamic";

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { apiRoute, readJson } from "@/lib/api/route";
+import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiEndpoint, toApiSignature } from "@/lib/outbound-webhooks/api";
 import { getEndpointOrThrow, revealSecret, updateEndpoint } from "@/lib/outbound-webhooks/endpoints";
-import { getOutboundDeps } from "@/lib/server";
+import { getOutboundDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

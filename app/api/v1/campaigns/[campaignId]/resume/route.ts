@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/route";
-import { toApiCampaign } from "@/lib/api/resources";
+import { apiRoute } from "@/lib/app/api-route";
+import { toApiCampaign } from "@/lib/app/api-shapes";
 import { resumeCampaign } from "@/lib/campaigns/campaigns";
-import { advanceSendingAfterResponse } from "@/lib/sending/kick";
+import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 
 export const dynamic = "force-dynamic";
 

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/route";
+import { apiRoute } from "@/lib/app/api-route";
 import { getCampaignOrThrow } from "@/lib/campaigns/campaigns";
 import { AppError } from "@/lib/errors";
 import { reconcile } from "@/lib/reconcile/run";
-import { getSendingDeps } from "@/lib/server";
+import { getSendingDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;

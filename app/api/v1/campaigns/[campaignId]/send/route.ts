@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { apiRoute, readOptionalJson } from "@/lib/api/route";
-import { toApiCampaign } from "@/lib/api/resources";
+import { apiRoute, readOptionalJson } from "@/lib/app/api-route";
+import { toApiCampaign } from "@/lib/app/api-shapes";
 import { scheduleCampaign, startCampaignSend } from "@/lib/campaigns/campaigns";
-import { advanceSendingAfterResponse } from "@/lib/sending/kick";
+import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;

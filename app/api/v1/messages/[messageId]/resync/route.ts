@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/route";
+import { apiRoute } from "@/lib/app/api-route";
 import { resyncMessage } from "@/lib/reconcile/resync";
-import { getSendingDeps } from "@/lib/server";
+import { getSendingDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
-import { apiRoute } from "@/lib/api/route";
+import { apiRoute } from "@/lib/app/api-route";
 import { toApiEndpoint } from "@/lib/outbound-webhooks/api";
 import { archiveEndpoint } from "@/lib/outbound-webhooks/endpoints";
-import { getOutboundDeps } from "@/lib/server";
+import { getOutboundDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

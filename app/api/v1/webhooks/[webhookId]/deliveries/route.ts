@@ -1,6 +1,6 @@
-import { apiRoute } from "@/lib/api/route";
+import { apiRoute } from "@/lib/app/api-route";
 import { toApiDelivery } from "@/lib/outbound-webhooks/api";
-import { deliveryFilterSchema, listDeliveries } from "@/lib/outbound-webhooks/deliveries";
+import { deliveryFilterSchema, listDeliveries } from "@/lib/outbound-webhooks/delivery-log";
 import { getEndpointOrThrow } from "@/lib/outbound-webhooks/endpoints";
 
 export const dynamic = "force-dynamic";

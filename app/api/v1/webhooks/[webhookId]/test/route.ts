@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { apiRoute, readOptionalJson } from "@/lib/api/route";
+import { apiRoute, readOptionalJson } from "@/lib/app/api-route";
 import { toApiTestResult } from "@/lib/outbound-webhooks/api";
 import { webhookEventTypeSchema } from "@/lib/outbound-webhooks/events";
 import { sendTestEvent } from "@/lib/outbound-webhooks/test-send";
-import { getOutboundDeps } from "@/lib/server";
+import { getOutboundDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
-import { apiRoute, errorResponse } from "@/lib/api/route";
+import { apiRoute, errorResponse } from "@/lib/app/api-route";
 import { toApiEndpoint, toApiVerification } from "@/lib/outbound-webhooks/api";
 import { verifyEndpoint } from "@/lib/outbound-webhooks/endpoints";
-import { getOutboundDeps } from "@/lib/server";
+import { getOutboundDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
-import { apiRoute, readJson } from "@/lib/api/route";
-import { replayFailedDeliveries, replayRangeSchema } from "@/lib/outbound-webhooks/deliveries";
-import { getOutboundDeps } from "@/lib/server";
+import { apiRoute, readJson } from "@/lib/app/api-route";
+import { replayFailedDeliveries, replayRangeSchema } from "@/lib/outbound-webhooks/delivery-log";
+import { getOutboundDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
-import { apiRoute } from "@/lib/api/route";
+import { apiRoute } from "@/lib/app/api-route";
 import { toApiDelivery } from "@/lib/outbound-webhooks/api";
-import { replayDelivery } from "@/lib/outbound-webhooks/deliveries";
-import { getOutboundDeps } from "@/lib/server";
+import { replayDelivery } from "@/lib/outbound-webhooks/delivery-log";
+import { getOutboundDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 

@@ -1,0 +1,98 @@
+/**
+ * The app's own API route handlers (app/api/**\/route.ts) behind a plain node:http server, for the short
+ * drills in `npm test`: `next start` needs a production build, which `npm test` makes only after the
+ * unit tests. Every handler, the database code and the Postmark client are the app's; only Next's HTTP
+ * layer is replaced (and `next/server`'s `after`, see next-shim.mjs). The full drills (`npm run drill`)
+ * run the real `next start` through the launcher.
+ *
+ *   node --import tsx --require lib/local/launcher/exit-with-parent.cjs lib/tooling/drills/route-server.ts <port>
+ *
+ * The configuration comes in the environment, as the launcher passes it to the app. Like the launcher's
+ * app, it exits when its parent's IPC channel closes.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import { register } from "node:module";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+interface Route {
+  pattern: RegExp;
+  names: string[];
+  file: string;
+  module?: Record<string, unknown>;
+}
+
+/** app/api/v1/messages/[messageId]/route.ts → /api/v1/messages/:messageId; static segments win. */
+function discoverRoutes(dir = path.join(ROOT, "app/api"), segments: string[] = ["api"]): Route[] {
+  const routes: Route[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) routes.push(...discoverRoutes(path.join(dir, entry.name), [...segments, entry.name]));
+    else if (entry.name === "route.ts") {
+      // next-auth needs Next's request context; the drills use API keys only.
+      if (segments.some((s) => s.startsWith("[..."))) continue;
+      const names: string[] = [];
+      const source = segments.map((s) => (s.startsWith("[") ? (names.push(s.slice(1, -1)), "([^/]+)") : s.replace(/[.*+?^${}()|\\]/g, "\\$&"))).join("/");
+      routes.push({ pattern: new RegExp(`^/${source}/?$`), names, file: path.join(dir, entry.name) });
+    }
+  }
+  return routes.sort((a, b) => a.names.length - b.names.length);
+}
+
+async function toResponse(res: http.ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = key === "set-cookie" ? response.headers.getSetCookie() : value;
+  });
+  res.writeHead(response.status, headers);
+  if (response.body) for await (const chunk of response.body) res.write(chunk);
+  res.end();
+}
+
+async function main() {
+  register(pathToFileURL(path.join(import.meta.dirname, "next-shim-hooks.mjs")));
+  const port = Number(process.argv[2]);
+  const routes = discoverRoutes();
+  // Load every module up front, so a broken import fails the start and the first request is not slow.
+  for (const route of routes) route.module = (await import(pathToFileURL(route.file).href)) as Record<string, unknown>;
+  const { assertAppEnvAtStartup, resumeWorkAfterStart } = await import("@/lib/app/startup");
+  assertAppEnvAtStartup();
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
+      const route = routes.find((r) => r.pattern.test(url.pathname));
+      const method = req.method ?? "GET";
+      const handler = route?.module?.[method] as ((r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response>) | undefined;
+      if (!route || !handler) {
+        req.resume();
+        return void res.writeHead(route ? 405 : 404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: route ? "method_not_allowed" : "not_found", message: "No such route" } }));
+      }
+      const match = route.pattern.exec(url.pathname)!;
+      const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1])]));
+      const headers = new Headers();
+      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+      // As `next start` does: the socket's address when the client sent no x-forwarded-for.
+      if (!headers.has("x-forwarded-for") && req.socket.remoteAddress) headers.set("x-forwarded-for", req.socket.remoteAddress);
+      const hasBody = method !== "GET" && method !== "HEAD";
+      const request = new Request(url, { method, headers, body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined, duplex: "half" } as RequestInit);
+      await toResponse(res, await handler(request, { params: Promise.resolve(params) }));
+    } catch (error) {
+      console.error("[route-server]", error);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side" } }));
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  resumeWorkAfterStart();
+  console.log(`route server on http://127.0.0.1:${port}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
