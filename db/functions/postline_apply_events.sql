@@ -6,7 +6,8 @@
 -- is announced through the outbox. Counter shards and hourly rows, which every batch of a campaign
 -- shares, are written last so their locks are held only until the commit.
 --
--- items: [{ord, event_id, message_id, kind, implied, occurred_at, link, outbound: {event, shape, data} | null}]
+-- items: [{ord, event_id, message_id, kind, implied, occurred_at, link, details, recipient, contact_reason}]
+-- (details as stored in message_events; contact_reason is the reason of an unsubscribe)
 CREATE OR REPLACE FUNCTION postline_apply_events(items jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -86,19 +87,25 @@ BEGIN
   FROM upd
   WHERE campaign_id IS NOT NULL;
 
-  -- Each event announced through the outbox, with the message's part of the payload.
+  -- Each event announced through the outbox. The status it implies names the outbound event (a
+  -- delayed bounce, a reactivation or a suppression after a bounce or complaint implies none, and
+  -- announces nothing); the payloads are built by postline_email_data and
+  -- postline_contact_unsubscribed_data, as for every other producer.
   PERFORM postline_enqueue_outbound((
     SELECT jsonb_agg(jsonb_build_object(
-             'event', v.outbound->>'event',
-             'occurred_at', v.occurred_at,
-             'data', CASE WHEN v.outbound->>'shape' = 'contact'
-                       THEN jsonb_build_object('contact_id', m.contact_id, 'message_id', m.id)
-                       ELSE jsonb_build_object('message_id', m.id, 'postmark_message_id', m.postmark_message_id, 'campaign_id', m.campaign_id,
-                                               'contact_id', m.contact_id, 'recipient', m.to_email, 'subject', m.subject, 'tag', m.tag)
-                     END || (v.outbound->'data')) ORDER BY v.ord)
-    FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, occurred_at timestamptz, outbound jsonb)
-    JOIN messages m ON m.id = ANY (ids) AND m.id = v.message_id
-    WHERE jsonb_typeof(v.outbound) = 'object'));
+             'event', a.event,
+             'occurred_at', a.occurred_at,
+             'data', CASE a.event
+                       WHEN 'Contact.Unsubscribed' THEN postline_contact_unsubscribed_data(m.contact_id, a.recipient, a.contact_reason, m.id, a.occurred_at)
+                       ELSE postline_email_data(a.event, a.occurred_at, a.details,
+                                                m.id, m.postmark_message_id, m.campaign_id, m.contact_id, m.to_email, m.subject, m.tag)
+                     END) ORDER BY a.ord)
+    FROM (SELECT v.*, CASE v.implied WHEN 'delivered' THEN 'Email.Delivered' WHEN 'opened' THEN 'Email.Opened'
+                                     WHEN 'clicked' THEN 'Email.Clicked' WHEN 'bounced' THEN 'Email.Bounced'
+                                     WHEN 'spam_complaint' THEN 'Email.SpamComplaint' WHEN 'unsubscribed' THEN 'Contact.Unsubscribed' END AS event
+          FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, occurred_at timestamptz, implied text, details jsonb, recipient text, contact_reason text)) a
+    JOIN messages m ON m.id = ANY (ids) AND m.id = a.message_id
+    WHERE a.event IS NOT NULL));
 
   -- Clicks per link: unique when it is the message's first click on that link (none stored before
   -- this batch, none earlier in it).

@@ -5,8 +5,16 @@
 -- addresses in sorted order; then postline_apply_events for those that belong to a message.
 --
 -- items: [{ord, event_key, pm, record_type, recipient, occurred_at, source, raw (text), details,
---          kind, implied, link, contact_status, contact_reason, outbound}]
+--          kind, implied, link, contact_status, contact_reason}]
 -- returns {stored: [{ord, event_id}], messages: {pm: message_id}}
+--
+-- Ingestion's writes, called by lib/ingest/ingest.ts, which extracts each event (key, effect, implied
+-- status, contact effect): one statement per batch, so one round trip and plans cached per connection.
+-- Here and in postline_apply_events, messages are always reached through `= ANY (array)` on an
+-- indexed column, never by joining a set returned by a jsonb function: without fresh statistics (a new
+-- install, a table that just grew) the planner takes messages for small and hash-joins it with a
+-- sequential scan, and plpgsql keeps that plan for the connection's life (seen: p99 116-279 ms instead
+-- of 62 ms at 1,000 events/s).
 CREATE OR REPLACE FUNCTION postline_ingest_events(items jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -23,7 +31,7 @@ BEGIN
     SELECT v.*, m.id AS message_id
     FROM jsonb_to_recordset(items) AS v(ord int, event_key text, pm text, record_type text, recipient text, occurred_at timestamptz,
                                         source text, raw text, details jsonb, kind text, implied text, link text,
-                                        contact_status text, contact_reason text, outbound jsonb)
+                                        contact_status text, contact_reason text)
     LEFT JOIN (SELECT id, postmark_message_id FROM messages WHERE postmark_message_id = ANY (pms)) m ON m.postmark_message_id = v.pm
   ),
   ins AS (
@@ -40,7 +48,7 @@ BEGIN
   SELECT
     (SELECT coalesce(jsonb_agg(jsonb_build_object(
                'ord', f.ord, 'event_id', i.id, 'message_id', f.message_id, 'kind', f.kind, 'implied', f.implied,
-               'occurred_at', f.occurred_at, 'link', f.link, 'outbound', f.outbound, 'recipient', f.recipient,
+               'occurred_at', f.occurred_at, 'link', f.link, 'details', f.details, 'recipient', f.recipient,
                'contact_status', f.contact_status, 'contact_reason', f.contact_reason) ORDER BY f.ord), '[]'::jsonb)
      FROM ins i JOIN firsts f ON f.event_key = i.event_key),
     (SELECT coalesce(jsonb_object_agg(k.pm, k.message_id), '{}'::jsonb)
