@@ -13,8 +13,8 @@ export interface OutcomeCounts {
 export const ZERO_OUTCOMES: OutcomeCounts = { delivered: 0, opened: 0, clicked: 0, bounced: 0, spamComplaints: 0, unsubscribed: 0 };
 
 /**
- * Adds one message's deltas to its campaign's outcome counters (postline_add_outcome_counts, migration
- * 0007, which ingestion uses for whole batches: the shard is chosen there, from the message id).
+ * Adds one message's deltas to its campaign's outcome counters (postline_add_outcome_counts in
+ * db/functions/, which ingestion uses for whole batches: the shard is chosen there, from the message id).
  */
 export async function addOutcomeCounts(db: DbOrTx, campaignId: string, messageId: string, delta: Partial<OutcomeCounts>): Promise<void> {
   const d = { ...ZERO_OUTCOMES, ...delta };

@@ -2,16 +2,17 @@ import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db";
 import { isRetryableConflict } from "@/lib/errors";
 import type { ContactStatus, MessageStatus } from "@/db/schema";
-import { outboundPartsForIngested } from "@/lib/outbound-webhooks/outbox";
 import { extractPostmarkEvent, type ExtractedEvent } from "./extract";
 import type { PostmarkEvent } from "./postmark-payload";
 
 /**
  * Ingestion of Postmark events. Extraction happens here (event key, what the event means for the
- * message, the contact and the outbox); the writes happen in PostgreSQL, in the functions of
- * db/migrations/0007_ingest_functions.sql, so a batch of any size is one statement: one round trip,
+ * message and the contact); the writes happen in PostgreSQL, in postline_ingest_events and
+ * postline_apply_events (db/functions/), so a batch of any size is one statement: one round trip,
  * one transaction, plans cached per connection. That is what lets the webhook route batch concurrent
- * requests (batcher.ts) without each round trip queueing behind the server's other work.
+ * requests (batcher.ts) without each round trip queueing behind the server's other work. The outbound
+ * webhook each event announces (named by the status it implies) and its payload are built there too,
+ * by the functions every other producer of those payloads uses.
  */
 
 export type EventSource = "webhook" | "reconciliation";
@@ -22,7 +23,11 @@ export interface IngestResult {
   messageId: string | null;
 }
 
-/** The status an event moves its message towards (the database keeps the furthest, see postline_apply_events). */
+/**
+ * The status an event moves its message towards (the database keeps the furthest, see
+ * postline_apply_events), which also names the outbound webhook it announces (Email.Delivered …
+ * Contact.Unsubscribed; none when null).
+ */
 export function impliedStatus(e: ExtractedEvent): MessageStatus | null {
   switch (e.effect.kind) {
     case "delivered":
@@ -57,14 +62,16 @@ export function contactEffect(e: ExtractedEvent): { status: ContactStatus; reaso
   }
 }
 
-/** The fields postline_apply_events reads for one event. */
+/** The fields postline_apply_events reads for one event (details feed the outbound payload). */
 function effectFields(e: ExtractedEvent) {
   return {
     kind: e.effect.kind,
     implied: impliedStatus(e),
     occurred_at: e.occurredAt.toISOString(),
     link: typeof e.details.link === "string" ? e.details.link : null,
-    outbound: outboundPartsForIngested(e),
+    details: e.details,
+    recipient: e.recipient,
+    contact_reason: contactEffect(e)?.reason ?? null,
   };
 }
 
@@ -87,18 +94,14 @@ export async function ingestPostmarkEvents(db: Db, inputs: IngestInput[]): Promi
   if (inputs.length === 0) return [];
   const items = inputs.map((input, ord) => {
     const e = extractPostmarkEvent(input.event, input.rawText ?? null);
-    const contact = contactEffect(e);
     return {
       ord,
       event_key: e.eventKey,
       pm: e.postmarkMessageId,
       record_type: e.recordType,
-      recipient: e.recipient,
       source: input.source ?? "webhook",
       raw: input.rawText ?? JSON.stringify(input.event),
-      details: e.details,
-      contact_status: contact?.status ?? null,
-      contact_reason: contact?.reason ?? null,
+      contact_status: contactEffect(e)?.status ?? null,
       ...effectFields(e),
     };
   });

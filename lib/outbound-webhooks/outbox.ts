@@ -1,23 +1,28 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
-import type { ExtractedEvent } from "@/lib/ingest/extract";
-import type { OutboundEvent, WebhookEventType } from "./events";
+import type { OutboundEvent } from "./events";
 
 /**
  * The outbox. Callers pass their open transaction: the deliveries commit (or roll back) with the
  * event that causes them, so an event is never announced without having happened, nor lost after.
  *
- * Fan-out is one statement per call whatever the number of endpoints (postline_enqueue_outbound, in
- * migration 0007, also used by ingestion and the contacts trigger): the event row is written once, and
+ * Fan-out is one statement per call whatever the number of endpoints (postline_enqueue_outbound in
+ * db/functions/, also used by ingestion and the contacts trigger): the event row is written once, and
  * only when some active endpoint subscribes to it (most Email.Opened events have no subscriber, and
  * then cost one scan of a small table). A delivery is due from the moment its event happened (never
  * later than the insert).
+ *
+ * Each payload's data is built in one place:
+ * - Email.* (Sent, Delivered, Opened, Clicked, Bounced, SpamComplaint): postline_email_data, in SQL,
+ *   because ingestion builds them inside its one statement per batch; Email.Sent below calls it too.
+ * - Contact.Unsubscribed: postline_contact_unsubscribed_data, in SQL, for ingestion and for
+ *   enqueueContactUnsubscribed below (the unsubscribe link, a marketer).
+ * - Contact.Updated: the contacts trigger (postline_contacts_updated).
+ * - Campaign.Sent and User.LoggedIn: here, in TypeScript (nothing else produces them).
  */
 
 export async function enqueueOutboundEvents(tx: DbOrTx, events: OutboundEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  // One implementation of the fan-out, in PostgreSQL (migration 0007), shared with ingestion and the
-  // contacts trigger.
   const rows = events.map((e) => ({ event: e.event, data: e.data, occurred_at: e.occurredAt.toISOString() }));
   const result = await tx.execute<{ queued: number }>(sql`select postline_enqueue_outbound(${JSON.stringify(rows)}::jsonb) as queued`);
   return result.rows[0].queued;
@@ -26,34 +31,6 @@ export async function enqueueOutboundEvents(tx: DbOrTx, events: OutboundEvent[])
 /** One event into the outbox, in the caller's transaction. */
 export async function enqueueOutboundEvent(tx: DbOrTx, event: OutboundEvent): Promise<number> {
   return enqueueOutboundEvents(tx, [event]);
-}
-
-/**
- * What a stored Postmark event announces, without the message part: ingestion (in PostgreSQL, see
- * postline_apply_events) adds the message's ids, recipient, subject and tag for shape "message", or the contact and message
- * ids for shape "contact". Null: nothing to announce.
- */
-export function outboundPartsForIngested(e: ExtractedEvent): { event: WebhookEventType; shape: "message" | "contact"; data: Record<string, unknown> } | null {
-  const at = e.occurredAt.toISOString();
-  const d = e.details;
-  switch (e.effect.kind) {
-    case "delivered":
-      return { event: "Email.Delivered", shape: "message", data: { delivered_at: at, details: d.details ?? null } };
-    case "opened":
-      return { event: "Email.Opened", shape: "message", data: { opened_at: at, first_open: d.firstOpen ?? null, platform: d.platform ?? null, client: d.client ?? null } };
-    case "clicked":
-      return { event: "Email.Clicked", shape: "message", data: { clicked_at: at, link: d.link ?? null, platform: d.platform ?? null } };
-    case "bounced":
-      return { event: "Email.Bounced", shape: "message", data: { bounced_at: at, type: d.type ?? null, description: d.description ?? null, inactive: d.inactive ?? null } };
-    case "spam_complaint":
-      return { event: "Email.SpamComplaint", shape: "message", data: { complained_at: at } };
-    case "subscription":
-      // Only the recipient's own unsubscribe; suppressions after a bounce or complaint have their event.
-      if (!e.effect.suppress || (e.effect.reason !== "ManualSuppression" && e.effect.reason !== null)) return null;
-      return { event: "Contact.Unsubscribed", shape: "contact", data: { email: e.recipient, reason: "Unsubscribed through Postmark", unsubscribed_at: at } };
-    case "delayed":
-      return null;
-  }
 }
 
 /**
@@ -69,10 +46,8 @@ export async function enqueueEmailsSent(tx: DbOrTx, rows: { status: string; post
       select jsonb_agg(jsonb_build_object(
                'event', 'Email.Sent',
                'occurred_at', coalesce(m.sent_at, now()),
-               'data', jsonb_build_object(
-                 'message_id', m.id, 'postmark_message_id', m.postmark_message_id, 'campaign_id', m.campaign_id, 'contact_id', m.contact_id,
-                 'recipient', m.to_email, 'subject', m.subject, 'tag', m.tag,
-                 'sent_at', to_char(coalesce(m.sent_at, now()) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+               'data', postline_email_data('Email.Sent', coalesce(m.sent_at, now()), null,
+                                           m.id, m.postmark_message_id, m.campaign_id, m.contact_id, m.to_email, m.subject, m.tag))
              order by coalesce(m.sent_at, now()), m.id)
       from messages m
       where m.postmark_message_id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
@@ -99,16 +74,18 @@ export async function enqueueCampaignsSent(tx: DbOrTx, campaignIds: string[]): P
   );
 }
 
-/** Hook for Postline's own unsubscribe link and one-click header. */
+/** Hook for Postline's own unsubscribe link and one-click header, and for a marketer's unsubscribe. */
 export async function enqueueContactUnsubscribed(
   tx: DbOrTx,
   input: { contactId: string | null; email: string; reason: string; messageId: string | null; at: Date },
 ): Promise<number> {
-  return enqueueOutboundEvent(tx, {
-    event: "Contact.Unsubscribed",
-    data: { contact_id: input.contactId, email: input.email, reason: input.reason, message_id: input.messageId, unsubscribed_at: input.at.toISOString() },
-    occurredAt: input.at,
-  });
+  const at = input.at.toISOString();
+  const result = await tx.execute<{ queued: number }>(sql`
+    select postline_enqueue_outbound(jsonb_build_array(jsonb_build_object(
+             'event', 'Contact.Unsubscribed',
+             'occurred_at', ${at}::timestamptz,
+             'data', postline_contact_unsubscribed_data(${input.contactId}::uuid, ${input.email}, ${input.reason}, ${input.messageId}::uuid, ${at}::timestamptz)))) as queued`);
+  return result.rows[0].queued;
 }
 
 /** Hook for sign-in. */

@@ -1,0 +1,149 @@
+-- Applies events already stored in message_events to their messages. Order-independent by
+-- construction: timestamps take min/max, counts add, status takes the furthest point reached (a
+-- terminal outcome, once reached, is never left; between two terminals in one batch, the first in
+-- batch order wins). Campaign totals move by exactly the flags that changed (RETURNING OLD/NEW),
+-- summed per counter shard; opens and clicks feed hourly activity and clicks per link; each event
+-- is announced through the outbox. Counter shards and hourly rows, which every batch of a campaign
+-- shares, are written last so their locks are held only until the commit.
+--
+-- items: [{ord, event_id, message_id, kind, implied, occurred_at, link, details, recipient, contact_reason}]
+-- (details as stored in message_events; contact_reason is the reason of an unsubscribe)
+CREATE OR REPLACE FUNCTION postline_apply_events(items jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  deltas jsonb;
+  ids uuid[];
+BEGIN
+  IF items IS NULL OR jsonb_array_length(items) = 0 THEN
+    RETURN;
+  END IF;
+  ids := ARRAY(SELECT DISTINCT (e->>'message_id')::uuid FROM jsonb_array_elements(items) e);
+
+  PERFORM 1 FROM messages WHERE id = ANY (ids) ORDER BY id FOR UPDATE;
+
+  WITH ev AS (
+    SELECT * FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, kind text, implied text, occurred_at timestamptz)
+  ),
+  agg AS (
+    SELECT message_id,
+           min(occurred_at) FILTER (WHERE kind = 'delivered') AS delivered,
+           min(occurred_at) FILTER (WHERE kind = 'opened') AS first_open,
+           max(occurred_at) FILTER (WHERE kind = 'opened') AS last_open,
+           count(*) FILTER (WHERE kind = 'opened') AS opens,
+           min(occurred_at) FILTER (WHERE kind = 'clicked') AS first_click,
+           max(occurred_at) FILTER (WHERE kind = 'clicked') AS last_click,
+           count(*) FILTER (WHERE kind = 'clicked') AS clicks,
+           min(occurred_at) FILTER (WHERE implied = 'bounced') AS bounced,
+           min(occurred_at) FILTER (WHERE implied = 'spam_complaint') AS complained,
+           min(occurred_at) FILTER (WHERE implied = 'unsubscribed') AS unsubscribed,
+           max(occurred_at) AS last_event,
+           (array_agg(implied ORDER BY ord) FILTER (WHERE implied IN ('bounced', 'spam_complaint', 'unsubscribed')))[1] AS first_terminal,
+           max(CASE implied WHEN 'delivered' THEN 3 WHEN 'opened' THEN 4 WHEN 'clicked' THEN 5 END) AS max_rank
+    FROM ev
+    GROUP BY message_id
+  ),
+  upd AS (
+    UPDATE messages m SET
+      delivered_at = least(m.delivered_at, a.delivered),
+      first_opened_at = least(m.first_opened_at, a.first_open),
+      last_opened_at = greatest(m.last_opened_at, a.last_open),
+      open_count = m.open_count + a.opens,
+      first_clicked_at = least(m.first_clicked_at, a.first_click),
+      last_clicked_at = greatest(m.last_clicked_at, a.last_click),
+      click_count = m.click_count + a.clicks,
+      bounced_at = least(m.bounced_at, a.bounced),
+      complained_at = least(m.complained_at, a.complained),
+      unsubscribed_at = least(m.unsubscribed_at, a.unsubscribed),
+      last_event_at = greatest(m.last_event_at, a.last_event),
+      status = CASE
+        WHEN m.status IN ('bounced', 'spam_complaint', 'unsubscribed') THEN m.status
+        WHEN a.first_terminal IS NOT NULL THEN a.first_terminal::message_status
+        WHEN a.max_rank > CASE m.status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2
+                                        WHEN 'delivered' THEN 3 WHEN 'opened' THEN 4 WHEN 'clicked' THEN 5 ELSE -1 END
+          THEN (CASE a.max_rank WHEN 3 THEN 'delivered' WHEN 4 THEN 'opened' ELSE 'clicked' END)::message_status
+        ELSE m.status
+      END,
+      updated_at = now()
+    FROM agg a
+    WHERE m.id = ANY (ids) AND m.id = a.message_id
+    RETURNING m.id, m.campaign_id,
+      -- An open or a click proves delivery even when the Delivery webhook was lost.
+      (old.delivered_at IS NOT NULL OR old.first_opened_at IS NOT NULL OR old.first_clicked_at IS NOT NULL) AS was_delivered,
+      (new.delivered_at IS NOT NULL OR new.first_opened_at IS NOT NULL OR new.first_clicked_at IS NOT NULL) AS is_delivered,
+      old.first_opened_at IS NOT NULL AS was_opened, new.first_opened_at IS NOT NULL AS is_opened,
+      old.first_clicked_at IS NOT NULL AS was_clicked, new.first_clicked_at IS NOT NULL AS is_clicked,
+      old.status AS old_status, new.status AS new_status
+  )
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+           'campaign_id', campaign_id,
+           'message_id', id,
+           'delivered', (is_delivered AND NOT was_delivered)::int,
+           'opened', (is_opened AND NOT was_opened)::int,
+           'clicked', (is_clicked AND NOT was_clicked)::int,
+           'bounced', (new_status = 'bounced' AND old_status <> 'bounced')::int,
+           'spam_complaints', (new_status = 'spam_complaint' AND old_status <> 'spam_complaint')::int,
+           'unsubscribed', (new_status = 'unsubscribed' AND old_status <> 'unsubscribed')::int)), '[]'::jsonb)
+  INTO deltas
+  FROM upd
+  WHERE campaign_id IS NOT NULL;
+
+  -- Each event announced through the outbox. The status it implies names the outbound event (a
+  -- delayed bounce, a reactivation or a suppression after a bounce or complaint implies none, and
+  -- announces nothing); the payloads are built by postline_email_data and
+  -- postline_contact_unsubscribed_data, as for every other producer.
+  PERFORM postline_enqueue_outbound((
+    SELECT jsonb_agg(jsonb_build_object(
+             'event', a.event,
+             'occurred_at', a.occurred_at,
+             'data', CASE a.event
+                       WHEN 'Contact.Unsubscribed' THEN postline_contact_unsubscribed_data(m.contact_id, a.recipient, a.contact_reason, m.id, a.occurred_at)
+                       ELSE postline_email_data(a.event, a.occurred_at, a.details,
+                                                m.id, m.postmark_message_id, m.campaign_id, m.contact_id, m.to_email, m.subject, m.tag)
+                     END) ORDER BY a.ord)
+    FROM (SELECT v.*, CASE v.implied WHEN 'delivered' THEN 'Email.Delivered' WHEN 'opened' THEN 'Email.Opened'
+                                     WHEN 'clicked' THEN 'Email.Clicked' WHEN 'bounced' THEN 'Email.Bounced'
+                                     WHEN 'spam_complaint' THEN 'Email.SpamComplaint' WHEN 'unsubscribed' THEN 'Contact.Unsubscribed' END AS event
+          FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, occurred_at timestamptz, implied text, details jsonb, recipient text, contact_reason text)) a
+    JOIN messages m ON m.id = ANY (ids) AND m.id = a.message_id
+    WHERE a.event IS NOT NULL));
+
+  -- Clicks per link: unique when it is the message's first click on that link (none stored before
+  -- this batch, none earlier in it).
+  WITH clicks AS (
+    SELECT v.event_id, v.message_id, m.campaign_id, left(v.link, 2000) AS link,
+           row_number() OVER (PARTITION BY v.message_id, left(v.link, 2000) ORDER BY v.ord) AS nth
+    FROM jsonb_to_recordset(items) AS v(ord int, event_id bigint, message_id uuid, kind text, link text)
+    JOIN messages m ON m.id = ANY (ids) AND m.id = v.message_id
+    WHERE v.kind = 'clicked' AND v.link IS NOT NULL AND m.campaign_id IS NOT NULL
+  ),
+  batch_ids AS (
+    SELECT array_agg((e->>'event_id')::bigint) AS ids FROM jsonb_array_elements(items) e
+  )
+  INSERT INTO campaign_link_clicks (campaign_id, link, clicks, unique_clicks)
+  SELECT c.campaign_id, c.link, count(*),
+         count(*) FILTER (WHERE c.nth = 1 AND NOT EXISTS (
+           SELECT 1 FROM message_events p, batch_ids b
+           WHERE p.message_id = c.message_id AND p.record_type = 'Click'
+             AND left(p.details->>'link', 2000) = c.link AND p.id <> ALL (b.ids)))
+  FROM clicks c
+  GROUP BY c.campaign_id, c.link
+  ORDER BY c.campaign_id, c.link
+  ON CONFLICT (campaign_id, link) DO UPDATE
+    SET clicks = campaign_link_clicks.clicks + excluded.clicks,
+        unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks;
+
+  PERFORM postline_add_outcome_counts(deltas);
+
+  -- Opens and clicks per hour (UTC), never recounted.
+  INSERT INTO campaign_hourly_activity (campaign_id, hour, opens, clicks)
+  SELECT m.campaign_id, date_trunc('hour', v.occurred_at, 'UTC'),
+         count(*) FILTER (WHERE v.kind = 'opened'), count(*) FILTER (WHERE v.kind = 'clicked')
+  FROM jsonb_to_recordset(items) AS v(message_id uuid, kind text, occurred_at timestamptz)
+  JOIN messages m ON m.id = ANY (ids) AND m.id = v.message_id
+  WHERE v.kind IN ('opened', 'clicked') AND m.campaign_id IS NOT NULL
+  GROUP BY 1, 2
+  ORDER BY 1, 2
+  ON CONFLICT (campaign_id, hour) DO UPDATE
+    SET opens = campaign_hourly_activity.opens + excluded.opens, clicks = campaign_hourly_activity.clicks + excluded.clicks;
+END;
+$$;
