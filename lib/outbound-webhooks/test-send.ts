@@ -3,7 +3,7 @@ import type { Db } from "@/db";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { clockOf, type OutboundDeps } from "./deps";
-import { recordAttempt } from "./delivery-loop";
+import { attemptLeaseMs, recordAttempt } from "./delivery-loop";
 import { getEndpointOrThrow, type WebhookEndpoint } from "./endpoints";
 import { buildPayload, RATE_PERIOD_MS, sampleEventData, type WebhookEventType } from "./events";
 import { requestWebhook } from "./http";
@@ -57,9 +57,12 @@ async function sendTestTo(db: Db, endpoint: WebhookEndpoint, event: WebhookEvent
       throw new AppError("rate_limited", `The endpoint's rate limit (${endpoint.rateLimit} per ${endpoint.rateLimitPeriod}) is reached; try again shortly`, 429);
     }
     const [ev] = await tx.insert(webhookEvents).values({ event, data, occurredAt: now, createdAt: now }).returning();
+    // The delivery is born in flight: pending (so a crash still leaves it to the queue, at least once)
+    // but due only when this attempt's lease would expire, so the queue never sends it while this
+    // request waits; recordAttempt then closes it (a test is never retried).
     const [delivery] = await tx
       .insert(webhookDeliveries)
-      .values({ endpointId: endpoint.id, eventId: ev.id, event, isTest: true, attempts: 1, firstAttemptAt: now, lastAttemptAt: now, createdAt: now, nextAttemptAt: now })
+      .values({ endpointId: endpoint.id, eventId: ev.id, event, isTest: true, attempts: 1, firstAttemptAt: now, lastAttemptAt: now, createdAt: now, nextAttemptAt: new Date(now.getTime() + attemptLeaseMs(deps)) })
       .returning();
     const attempt = await tx.execute<{ id: string }>(sql`
       insert into webhook_delivery_attempts (delivery_id, endpoint_id, started_at) values (${delivery.id}, ${endpoint.id}::uuid, ${now.toISOString()}::timestamptz)
