@@ -1,7 +1,7 @@
 import type { DeliveryWithAttempts, WebhookAttempt } from "./delivery-log";
 import type { WebhookEndpoint } from "./endpoints";
 import { verificationFileName, verificationFileUrl } from "./endpoints";
-import type { TestSendResult } from "./test-send";
+import type { TestSendOutcome, TestSendResult } from "./test-send";
 
 /** The public JSON shapes of /api/v1/webhooks (snake_case, ISO times). Secrets only where asked for. */
 
@@ -83,4 +83,12 @@ export function toApiTestResult(r: TestSendResult) {
     error: r.error,
     latency_ms: r.latencyMs,
   };
+}
+
+/**
+ * One endpoint's entry in the answer of `POST /api/v1/webhooks/test`: `sent: true` with the exchange
+ * (as the one-endpoint test answers it), or `sent: false` with the API's error shape for that endpoint.
+ */
+export function toApiTestOutcome(o: TestSendOutcome) {
+  return o.sent ? { sent: true as const, ...toApiTestResult(o.result) } : { endpoint_id: o.endpointId, url: o.url, sent: false as const, ok: false as const, error: o.error };
 }

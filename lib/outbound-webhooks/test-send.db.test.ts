@@ -3,10 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { createAddressPolicy } from "./address-policy";
+import { toApiTestOutcome } from "./api";
 import { deliverDue } from "./delivery-loop";
 import type { OutboundDeps } from "./deps";
 import { enqueueOutboundEvent } from "./outbox";
-import { sendTestEvent } from "./test-send";
+import { sendTestEvent, sendTestEventToAll } from "./test-send";
 import { createVerifiedEndpoint, startReceiver, type Receiver } from "./test-support";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
@@ -77,5 +78,35 @@ describe("a test send is attempted by exactly one party", () => {
     await sending;
     expect(rec.received).toHaveLength(2);
     expect(new Set(rec.received.map((r) => r.headers["webhook-id"])).size).toBe(1);
+  });
+});
+
+describe("a test to every endpoint", () => {
+  it("answers per endpoint: one rate limited does not fail the call, and the others are sent", async () => {
+    const a = await receiver();
+    const b = await receiver();
+    const open = await createVerifiedEndpoint(t.db, deps, a);
+    const limited = await createVerifiedEndpoint(t.db, deps, b, { rate_limit: 1, rate_limit_period: "day" });
+    // The limited endpoint's one attempt for the day is spent.
+    expect((await sendTestEvent(t.db, limited.id, {}, deps)).ok).toBe(true);
+
+    const results = await sendTestEventToAll(t.db, {}, deps);
+    const byEndpoint = new Map(results.map((r) => [r.endpointId, r]));
+    expect(results).toHaveLength(2);
+    expect(byEndpoint.get(open.id)).toMatchObject({ sent: true, url: open.url, result: { ok: true, response: { status: 200 } } });
+    expect(byEndpoint.get(limited.id)).toMatchObject({ sent: false, url: limited.url, error: { code: "rate_limited" } });
+    expect(a.received).toHaveLength(1);
+    expect(b.received).toHaveLength(1);
+
+    // The API's entries: the exchange with its status, or the endpoint's error code and message.
+    const api = results.map(toApiTestOutcome);
+    expect(api.find((r) => r.endpoint_id === open.id)).toMatchObject({ sent: true, ok: true, response: { status: 200 } });
+    expect(api.find((r) => r.endpoint_id === limited.id)).toEqual({
+      endpoint_id: limited.id,
+      url: limited.url,
+      sent: false,
+      ok: false,
+      error: { code: "rate_limited", message: expect.stringContaining("rate limit") },
+    });
   });
 });
