@@ -1,4 +1,4 @@
-import type { DeliveryWithAttempts, WebhookAttempt } from "./delivery-log";
+import type { DeliveryWithAttempts, WebhookAttempt, WebhookDelivery } from "./delivery-log";
 import type { WebhookEndpoint } from "./endpoints";
 import { verificationFileName, verificationFileUrl } from "./endpoints";
 import type { TestSendOutcome, TestSendResult } from "./test-send";
@@ -67,6 +67,14 @@ export function toApiDelivery(d: DeliveryWithAttempts) {
     completed_at: iso(d.completedAt),
     data: d.data,
     attempt_log: d.attemptLog.map(toApiAttempt),
+  };
+}
+
+/** The answer of a range replay: how many were queued, and which (the new deliveries, in queue order). */
+export function toApiReplayed(queued: WebhookDelivery[]) {
+  return {
+    replayed: queued.length,
+    deliveries: queued.map((d) => ({ id: d.id, replay_of: d.replayOfId, status: d.status, next_attempt_at: d.status === "pending" ? iso(d.nextAttemptAt) : null })),
   };
 }
 
