@@ -45,9 +45,11 @@ export async function listAdminEmails(db: DbOrTx): Promise<string[]> {
 
 /**
  * Records one occurrence. While an alert of this kind and key is open (not acknowledged), occurrences
- * add to it, so a flood is one row, not thousands. Returns whether an email should go out now: only
- * when none went out for this kind and key within the window (the first one is immediate). An
- * advisory lock per key makes concurrent first occurrences agree on one row and one email.
+ * add to it, so a flood is one row, not thousands. Returns whether an email is owed now: only when
+ * none went out for this kind and key within the window (the first one is immediate). It does not
+ * send or claim that email: `sendDueAlertEmails` does, once, whoever calls it first (the raiser right
+ * after its response, or the dispatch cron's pass). An advisory lock per key makes concurrent first
+ * occurrences agree on one row.
  */
 export async function raiseAlert(db: Db, input: AlertInput, now: Date = new Date()): Promise<{ alert: Alert; emailNow: boolean }> {
   return db.transaction(async (tx) => {
@@ -68,69 +70,96 @@ export async function raiseAlert(db: Db, input: AlertInput, now: Date = new Date
     if (open) {
       [alert] = await tx
         .update(alerts)
-        .set({
-          occurrences: sql`${alerts.occurrences} + 1`,
-          lastSeenAt: now,
-          ...(emailNow ? { emailedAt: now, emailedOccurrences: sql`${alerts.occurrences} + 1` } : {}),
-        })
+        .set({ occurrences: sql`${alerts.occurrences} + 1`, lastSeenAt: now })
         .where(eq(alerts.id, open.id))
         .returning();
     } else {
       [alert] = await tx
         .insert(alerts)
-        .values({
-          kind: input.kind,
-          dedupeKey: input.dedupeKey,
-          title: input.title,
-          body: input.body,
-          severity: input.severity ?? "warning",
-          createdAt: now,
-          lastSeenAt: now,
-          occurrences: 1,
-          ...(emailNow ? { emailedAt: now, emailedOccurrences: 1 } : {}),
-        })
+        .values({ kind: input.kind, dedupeKey: input.dedupeKey, title: input.title, body: input.body, severity: input.severity ?? "warning", createdAt: now, lastSeenAt: now, occurrences: 1 })
         .returning();
     }
     return { alert, emailNow };
   });
 }
 
-/** Raises an alert and, when it is the first in its window, emails the admins after the commit. */
-export async function raiseAndNotify(db: Db, emailer: AlertEmailer | null, input: AlertInput, now: Date = new Date()): Promise<Alert> {
+/** Runs work after the caller's response (Next's `after()` in the app); it must not be awaited by the caller. */
+export type AfterResponse = (work: () => Promise<unknown>) => void;
+
+/** A hand-off for callers without after(): the work runs detached, never holding the caller up. */
+export const runDetached: AfterResponse = (work) => {
+  void work().catch((error) => console.warn("[alerts] after-response work failed:", error));
+};
+
+/**
+ * Raises an alert and, when it is the first in its window, emails the admins. With `afterResponse`
+ * the email is handed off and never awaited (a request path must not wait on Postmark); without it,
+ * it is sent before returning (background jobs). Either way a lost hand-off is sent by the next
+ * dispatch cron's `sendAlertDigests`, and the email goes out once.
+ */
+export async function raiseAndNotify(
+  db: Db,
+  emailer: AlertEmailer | null,
+  input: AlertInput,
+  now: Date = new Date(),
+  options: { afterResponse?: AfterResponse } = {},
+): Promise<Alert> {
   const { alert, emailNow } = await raiseAlert(db, input, now);
   if (emailNow && emailer) {
-    await emailer.emailAdmins(`[Postline] ${input.title}`, `${input.body}\n\nReview it on the Security page. Further occurrences in the next 15 minutes arrive as one digest.`).catch((error) => {
-      console.warn("[alerts] could not email admins:", error);
-    });
+    const send = () => sendDueAlertEmails(db, emailer, now, { alertId: alert.id });
+    if (options.afterResponse) options.afterResponse(send);
+    else await send();
   }
   return alert;
 }
 
 /**
- * Sends one digest per alert whose occurrences since its last email were not yet reported and whose
- * last email is at least a window old. Run by the dispatch cron; safe to run concurrently.
+ * Sends every alert email that is owed: the first email of an alert never emailed, or a digest of
+ * the occurrences since its last email once that is a window old. Each is claimed with a conditional
+ * update first, so the raiser's hand-off and any number of cron runs send it once. Run by the
+ * dispatch cron (all alerts) and after a raise (`alertId`). Returns how many were sent.
  */
-export async function sendAlertDigests(db: Db, emailer: AlertEmailer, now: Date = new Date()): Promise<number> {
+export async function sendDueAlertEmails(db: Db, emailer: AlertEmailer, now: Date = new Date(), options: { alertId?: number } = {}): Promise<number> {
   const cutoff = new Date(now.getTime() - ALERT_EMAIL_WINDOW_MS);
   const due = await db
     .select()
     .from(alerts)
-    .where(sql`${alerts.occurrences} > ${alerts.emailedOccurrences} and (${alerts.emailedAt} is null or ${alerts.emailedAt} <= ${cutoff.toISOString()}::timestamptz)`)
+    .where(
+      and(
+        options.alertId === undefined ? undefined : eq(alerts.id, options.alertId),
+        sql`${alerts.occurrences} > ${alerts.emailedOccurrences} and (${alerts.emailedAt} is null or ${alerts.emailedAt} <= ${cutoff.toISOString()}::timestamptz)`,
+      ),
+    )
     .limit(50);
   let sent = 0;
   for (const alert of due) {
-    // Claim the digest with a conditional update so two cron runs cannot both send it.
     const [claimed] = await db
       .update(alerts)
-      .set({ emailedAt: now, emailedOccurrences: alert.occurrences })
-      .where(and(eq(alerts.id, alert.id), eq(alerts.emailedOccurrences, alert.emailedOccurrences)))
+      .set({ emailedAt: now, emailedOccurrences: sql`${alerts.occurrences}` })
+      .where(and(eq(alerts.id, alert.id), eq(alerts.emailedOccurrences, alert.emailedOccurrences), sql`(${alerts.emailedAt} is null or ${alerts.emailedAt} <= ${cutoff.toISOString()}::timestamptz)`))
       .returning();
     if (!claimed) continue;
-    const more = alert.occurrences - alert.emailedOccurrences;
-    await emailer
-      .emailAdmins(`[Postline] Digest: ${alert.title} (${more} more)`, `${more} more occurrence(s) of "${alert.title}" since ${alert.emailedAt?.toISOString() ?? alert.createdAt.toISOString()}, the latest at ${alert.lastSeenAt.toISOString()}.\n\n${alert.body}`)
-      .catch((error) => console.warn("[alerts] could not send digest:", error));
+    const [subject, text] = alert.emailedOccurrences === 0 ? firstEmail(claimed) : digestEmail(alert, claimed);
+    await emailer.emailAdmins(subject, text).catch((error) => console.warn("[alerts] could not email admins:", error));
     sent++;
   }
   return sent;
+}
+
+function firstEmail(alert: Alert): [string, string] {
+  const more = alert.emailedOccurrences > 1 ? `\n\n${alert.emailedOccurrences} occurrences so far, the latest at ${alert.lastSeenAt.toISOString()}.` : "";
+  return [`[Postline] ${alert.title}`, `${alert.body}${more}\n\nReview it on the Security page. Further occurrences in the next 15 minutes arrive as one digest.`];
+}
+
+function digestEmail(before: Alert, claimed: Alert): [string, string] {
+  const more = claimed.emailedOccurrences - before.emailedOccurrences;
+  return [
+    `[Postline] Digest: ${before.title} (${more} more)`,
+    `${more} more occurrence(s) of "${before.title}" since ${before.emailedAt?.toISOString() ?? before.createdAt.toISOString()}, the latest at ${claimed.lastSeenAt.toISOString()}.\n\n${before.body}`,
+  ];
+}
+
+/** The dispatch cron's pass: every alert email owed (first emails whose hand-off was lost, and digests). */
+export async function sendAlertDigests(db: Db, emailer: AlertEmailer, now: Date = new Date()): Promise<number> {
+  return sendDueAlertEmails(db, emailer, now);
 }

@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import type { AlertEmailer } from "@/lib/alerts/alerts";
+import type { AfterResponse, AlertEmailer } from "@/lib/alerts/alerts";
 import { isDatabaseUnavailable } from "@/lib/errors";
 import { constantTimeEqual } from "@/lib/security/constant-time";
 import { readBodyCapped } from "@/lib/http/body";
@@ -47,6 +47,8 @@ export interface WebhookDeps {
   config: WebhookConfig;
   ip: string;
   emailer?: AlertEmailer | null;
+  /** Where a credential failure's alert email is sent from: after the response (Next's after()). */
+  afterResponse?: AfterResponse;
   now?: () => Date;
   /** Sources currently over the abuse limit, remembered per instance so a flood costs no queries. */
   blocked?: Map<string, number>;

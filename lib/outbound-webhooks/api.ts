@@ -1,7 +1,7 @@
-import type { DeliveryWithAttempts, WebhookAttempt } from "./delivery-log";
+import type { DeliveryWithAttempts, WebhookAttempt, WebhookDelivery } from "./delivery-log";
 import type { WebhookEndpoint } from "./endpoints";
 import { verificationFileName, verificationFileUrl } from "./endpoints";
-import type { TestSendResult } from "./test-send";
+import type { TestSendOutcome, TestSendResult } from "./test-send";
 
 /** The public JSON shapes of /api/v1/webhooks (snake_case, ISO times). Secrets only where asked for. */
 
@@ -70,6 +70,14 @@ export function toApiDelivery(d: DeliveryWithAttempts) {
   };
 }
 
+/** The answer of a range replay: how many were queued, and which (the new deliveries, in queue order). */
+export function toApiReplayed(queued: WebhookDelivery[]) {
+  return {
+    replayed: queued.length,
+    deliveries: queued.map((d) => ({ id: d.id, replay_of: d.replayOfId, status: d.status, next_attempt_at: d.status === "pending" ? iso(d.nextAttemptAt) : null })),
+  };
+}
+
 export function toApiTestResult(r: TestSendResult) {
   return {
     endpoint_id: r.endpointId,
@@ -83,4 +91,12 @@ export function toApiTestResult(r: TestSendResult) {
     error: r.error,
     latency_ms: r.latencyMs,
   };
+}
+
+/**
+ * One endpoint's entry in the answer of `POST /api/v1/webhooks/test`: `sent: true` with the exchange
+ * (as the one-endpoint test answers it), or `sent: false` with the API's error shape for that endpoint.
+ */
+export function toApiTestOutcome(o: TestSendOutcome) {
+  return o.sent ? { sent: true as const, ...toApiTestResult(o.result) } : { endpoint_id: o.endpointId, url: o.url, sent: false as const, ok: false as const, error: o.error };
 }

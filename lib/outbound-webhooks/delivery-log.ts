@@ -67,7 +67,7 @@ export async function getDeliveryOrThrow(db: DbOrTx, endpointId: string, deliver
  * Sends one delivery again: a new delivery of the same event (same payload and webhook-id, so a
  * receiver can tell it is the same event) at the end of the endpoint's queue.
  */
-export async function replayDelivery(db: Db, endpointId: string, deliveryId: number, deps: Pick<OutboundDeps, "now">): Promise<WebhookDelivery> {
+export async function replayDelivery(db: Db, endpointId: string, deliveryId: number, deps: Pick<OutboundDeps, "now">): Promise<DeliveryWithAttempts> {
   const endpoint = await getEndpointOrThrow(db, endpointId);
   if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
   const original = await getDeliveryOrThrow(db, endpointId, deliveryId);
@@ -77,7 +77,9 @@ export async function replayDelivery(db: Db, endpointId: string, deliveryId: num
     .insert(webhookDeliveries)
     .values({ endpointId, eventId: original.eventId, event: original.event, replayOfId: original.id, isTest: original.isTest, createdAt: now, nextAttemptAt: now })
     .returning();
-  return row;
+  // Answered like a row of the delivery log: the event it carries, and no attempt yet.
+  const [event] = await db.select({ data: webhookEvents.data, occurredAt: webhookEvents.occurredAt }).from(webhookEvents).where(eq(webhookEvents.id, row.eventId));
+  return { ...row, data: event.data, occurredAt: event.occurredAt, attemptLog: [] };
 }
 
 export const replayRangeSchema = z
@@ -86,19 +88,26 @@ export const replayRangeSchema = z
 
 /**
  * Replays every failed delivery created in [from, to], oldest first, skipping those whose replay is
- * already waiting (so pressing the button twice does not send everything twice).
+ * already waiting (so pressing the button twice does not send everything twice). Returns the new
+ * deliveries, in queue order.
  */
-export async function replayFailedDeliveries(db: Db, endpointId: string, range: { from: Date; to: Date }, deps: Pick<OutboundDeps, "now">): Promise<number> {
+export async function replayFailedDeliveries(db: Db, endpointId: string, range: { from: Date; to: Date }, deps: Pick<OutboundDeps, "now">): Promise<WebhookDelivery[]> {
   const endpoint = await getEndpointOrThrow(db, endpointId);
   if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
   const now = clockOf(deps).toISOString();
-  const result = await db.execute(sql`
+  const { rows } = await db.execute<{ id: string }>(sql`
     insert into webhook_deliveries (endpoint_id, event_id, event, replay_of_id, is_test, created_at, next_attempt_at)
     select d.endpoint_id, d.event_id, d.event, d.id, d.is_test, ${now}::timestamptz, ${now}::timestamptz
     from webhook_deliveries d
     where d.endpoint_id = ${endpointId}::uuid and d.status = 'failed'
       and d.created_at >= ${range.from.toISOString()}::timestamptz and d.created_at <= ${range.to.toISOString()}::timestamptz
       and not exists (select 1 from webhook_deliveries r where r.replay_of_id = d.id and r.status = 'pending')
-    order by d.id`);
-  return result.rowCount ?? 0;
+    order by d.id
+    returning id::text`);
+  if (rows.length === 0) return [];
+  return db
+    .select()
+    .from(webhookDeliveries)
+    .where(inArray(webhookDeliveries.id, rows.map((r) => Number(r.id))))
+    .orderBy(webhookDeliveries.id);
 }

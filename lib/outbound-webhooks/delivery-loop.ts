@@ -44,6 +44,15 @@ export function retryDelayMs(attempts: number, random: () => number = Math.rando
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
+/**
+ * How long one attempt may own its delivery before it counts as lost: the request's deadline and a
+ * margin to record the answer. The loop leases the endpoint this long; a test send makes its delivery
+ * due only this long after its own attempt starts, so the loop never sends it while the test waits.
+ */
+export function attemptLeaseMs(deps: Pick<OutboundDeps, "timeoutMs">): number {
+  return (deps.timeoutMs ?? DELIVERY_TIMEOUT_MS) + 30_000;
+}
+
 const periodSql = sql`(case e.rate_limit_period when 'second' then interval '1 second' when 'minute' then interval '1 minute' when 'hour' then interval '1 hour' else interval '1 day' end)`;
 
 export interface ClaimedDelivery {
@@ -91,7 +100,7 @@ export interface ClaimResult {
 export async function claimDeliveries(db: Db, deps: OutboundDeps, max: number): Promise<ClaimResult> {
   const now = clockOf(deps);
   const nowIso = now.toISOString();
-  const leaseUntil = new Date(now.getTime() + (deps.timeoutMs ?? DELIVERY_TIMEOUT_MS) + 30_000).toISOString();
+  const leaseUntil = new Date(now.getTime() + attemptLeaseMs(deps)).toISOString();
   return db.transaction(async (tx) => {
     const { rows } = await tx.execute<CandidateRow>(sql`
       select e.id as endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at::text, e.rate_limit_period, e.lease_attempt_id::text,
@@ -139,6 +148,13 @@ export async function claimDeliveries(db: Db, deps: OutboundDeps, max: number): 
     }
     const nextReadyAt = deferred.length ? new Date(Math.min(...deferred.map((d) => Date.parse(d.ready_at)))) : null;
     if (go.length === 0) return { claimed: [], nextReadyAt };
+
+    // Whoever attempted these deliveries before (a worker whose lease expired, a test send that never
+    // recorded its answer) is past its deadline: its attempt is closed before the new one starts.
+    await tx.execute(sql`
+      update webhook_delivery_attempts set status = 'lost', finished_at = ${nowIso}::timestamptz,
+        error = 'No result was recorded: the worker stopped before the answer (the delivery is tried again)'
+      where delivery_id in (select jsonb_array_elements_text(${JSON.stringify(go.map((r) => Number(r.delivery_id)))}::jsonb)::bigint) and status = 'in_flight'`);
 
     const { rows: attempts } = await tx.execute<{ id: string; delivery_id: string }>(sql`
       with v as (
@@ -254,6 +270,12 @@ export async function recordAttempt(
         updated_at = ${nowIso}::timestamptz
       where ${touchEndpoint}::boolean and id = ${claim.endpointId}::uuid and lease_attempt_id = ${claim.attemptId}
       returning (${disableReason !== null}::boolean and status = 'disabled' and disabled_at = ${nowIso}::timestamptz) as just_disabled
+    ),
+    t as (
+      -- A test's delivery kept the endpoint's head until now: look at the endpoint again at once (the
+      -- claim re-checks backoff and the rate window, so an earlier ready_at is only a hint).
+      update webhook_endpoints set ready_at = least(ready_at, ${nowIso}::timestamptz)
+      where ${!touchEndpoint}::boolean and id = ${claim.endpointId}::uuid
     )
     select coalesce((select just_disabled from e), false) as just_disabled`);
   if (rows[0]?.just_disabled) {

@@ -246,12 +246,16 @@ export async function verifyEndpoint(db: Db, id: string, deps: OutboundDeps): Pr
   if (outcome.kind !== "response") problem = outcome.error;
   else if (outcome.status !== 200) problem = `${fileUrl} answered HTTP ${outcome.status}${outcome.status >= 300 && outcome.status < 400 ? " (redirects are not followed)" : ""}`;
   else if (outcome.excerpt.trim() !== endpoint.verificationToken) problem = `${fileUrl} does not contain the verification token`;
+  // Both writes only apply to the URL and token that were checked: if the URL changed while the file
+  // was fetched, this check proves nothing about the endpoint as it is now.
+  const checked = and(eq(webhookEndpoints.id, id), ne(webhookEndpoints.status, "archived"), eq(webhookEndpoints.url, endpoint.url), eq(webhookEndpoints.verificationToken, endpoint.verificationToken));
   if (problem) {
     const [row] = await db
       .update(webhookEndpoints)
       .set({ lastVerificationAt: now, lastVerificationError: problem, updatedAt: now })
-      .where(eq(webhookEndpoints.id, id))
+      .where(checked)
       .returning();
+    if (!row) throw await verificationConflict(db, id);
     return { ok: false, fileUrl, fileName, message: problem, endpoint: row };
   }
   const [row] = await db
@@ -268,8 +272,19 @@ export async function verifyEndpoint(db: Db, id: string, deps: OutboundDeps): Pr
       readyAt: now,
       updatedAt: now,
     })
-    .where(and(eq(webhookEndpoints.id, id), ne(webhookEndpoints.status, "archived")))
+    .where(checked)
     .returning();
-  if (!row) throw new AppError("archived", "This endpoint is archived", 409);
+  if (!row) throw await verificationConflict(db, id);
   return { ok: true, fileUrl, fileName, message: "Ownership verified: events will be delivered to this endpoint.", endpoint: row };
+}
+
+/** Why a verification's write matched nothing: the endpoint was archived, or its URL changed meanwhile. */
+async function verificationConflict(db: Db, id: string): Promise<AppError> {
+  const now = await getEndpointOrThrow(db, id);
+  if (now.status === "archived") return new AppError("archived", "This endpoint is archived", 409);
+  return new AppError(
+    "verification_conflict",
+    "The endpoint's URL changed while its verification file was being fetched; publish the file for the new URL and verify again",
+    409,
+  );
 }

@@ -414,9 +414,9 @@ describe("delivery log, replay and the test tool", () => {
     await t.db.update(webhookDeliveries).set({ status: "failed", completedAt: clock }).where(and(eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.status, "pending")));
     const from = new Date(clock.getTime() - 60_000);
     const to = new Date(clock.getTime() + 60_000);
-    expect(await replayFailedDeliveries(t.db, endpoint.id, { from, to }, deps)).toBe(3);
+    expect(await replayFailedDeliveries(t.db, endpoint.id, { from, to }, deps)).toHaveLength(3);
     // Pressing it again while those wait adds nothing.
-    expect(await replayFailedDeliveries(t.db, endpoint.id, { from, to }, deps)).toBe(0);
+    expect(await replayFailedDeliveries(t.db, endpoint.id, { from, to }, deps)).toHaveLength(0);
     expect(await deliverDue(t.db, deps)).toEqual(["succeeded", "succeeded", "succeeded"]);
 
     const log = await listDeliveries(t.db, endpoint.id, { limit: 50 });

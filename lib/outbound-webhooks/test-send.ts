@@ -3,7 +3,7 @@ import type { Db } from "@/db";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { clockOf, type OutboundDeps } from "./deps";
-import { recordAttempt } from "./delivery-loop";
+import { attemptLeaseMs, recordAttempt } from "./delivery-loop";
 import { getEndpointOrThrow, type WebhookEndpoint } from "./endpoints";
 import { buildPayload, RATE_PERIOD_MS, sampleEventData, type WebhookEventType } from "./events";
 import { requestWebhook } from "./http";
@@ -33,13 +33,34 @@ export async function sendTestEvent(db: Db, endpointId: string, input: { event?:
   return sendTestTo(db, endpoint, input.event ?? "Webhook.Test", deps);
 }
 
-/** The test to every verified, non-archived endpoint. */
-export async function sendTestEventToAll(db: Db, input: { event?: WebhookEventType }, deps: OutboundDeps): Promise<TestSendResult[]> {
+/** One endpoint's part of a test to every endpoint: the exchange, or why nothing was sent to it. */
+export type TestSendOutcome =
+  | { endpointId: string; url: string; sent: true; result: TestSendResult }
+  | { endpointId: string; url: string; sent: false; error: { code: string; message: string } };
+
+/**
+ * The test to every verified, non-archived endpoint. Each endpoint answers for itself: one that is
+ * rate limited (or archived meanwhile) is reported beside the others' results, never failing the
+ * whole call after they were sent.
+ */
+export async function sendTestEventToAll(db: Db, input: { event?: WebhookEventType }, deps: OutboundDeps): Promise<TestSendOutcome[]> {
   const endpoints = await db
     .select()
     .from(webhookEndpoints)
-    .where(and(isNotNull(webhookEndpoints.verifiedAt), sql`${webhookEndpoints.status} in ('active', 'disabled')`));
-  return Promise.all(endpoints.map((e) => sendTestTo(db, e, input.event ?? "Webhook.Test", deps)));
+    .where(and(isNotNull(webhookEndpoints.verifiedAt), sql`${webhookEndpoints.status} in ('active', 'disabled')`))
+    .orderBy(webhookEndpoints.createdAt, webhookEndpoints.id);
+  return Promise.all(
+    endpoints.map(async (e): Promise<TestSendOutcome> => {
+      try {
+        return { endpointId: e.id, url: e.url, sent: true, result: await sendTestTo(db, e, input.event ?? "Webhook.Test", deps) };
+      } catch (error) {
+        if (error instanceof AppError) return { endpointId: e.id, url: e.url, sent: false, error: { code: error.code, message: error.message } };
+        // Database details are logged, never answered.
+        (deps.log ?? console.error)(`test send to endpoint ${e.id} failed: ${String(error)}`);
+        return { endpointId: e.id, url: e.url, sent: false, error: { code: "internal_error", message: "Something went wrong on our side" } };
+      }
+    }),
+  );
 }
 
 async function sendTestTo(db: Db, endpoint: WebhookEndpoint, event: WebhookEventType, deps: OutboundDeps): Promise<TestSendResult> {
@@ -57,9 +78,12 @@ async function sendTestTo(db: Db, endpoint: WebhookEndpoint, event: WebhookEvent
       throw new AppError("rate_limited", `The endpoint's rate limit (${endpoint.rateLimit} per ${endpoint.rateLimitPeriod}) is reached; try again shortly`, 429);
     }
     const [ev] = await tx.insert(webhookEvents).values({ event, data, occurredAt: now, createdAt: now }).returning();
+    // The delivery is born in flight: pending (so a crash still leaves it to the queue, at least once)
+    // but due only when this attempt's lease would expire, so the queue never sends it while this
+    // request waits; recordAttempt then closes it (a test is never retried).
     const [delivery] = await tx
       .insert(webhookDeliveries)
-      .values({ endpointId: endpoint.id, eventId: ev.id, event, isTest: true, attempts: 1, firstAttemptAt: now, lastAttemptAt: now, createdAt: now, nextAttemptAt: now })
+      .values({ endpointId: endpoint.id, eventId: ev.id, event, isTest: true, attempts: 1, firstAttemptAt: now, lastAttemptAt: now, createdAt: now, nextAttemptAt: new Date(now.getTime() + attemptLeaseMs(deps)) })
       .returning();
     const attempt = await tx.execute<{ id: string }>(sql`
       insert into webhook_delivery_attempts (delivery_id, endpoint_id, started_at) values (${delivery.id}, ${endpoint.id}::uuid, ${now.toISOString()}::timestamptz)

@@ -1,5 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Db } from "@/db";
+import type { OutboundDeps } from "./deps";
+import { createEndpoint, verificationFileUrl, verifyEndpoint, type CreateEndpointInput } from "./endpoints";
 
 export interface ReceivedRequest {
   method: string;
@@ -67,3 +70,15 @@ export async function startReceiver(options: { respond?: Responder; files?: Reco
 }
 
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/**
+ * An endpoint on `receiver`, verified through its file, so events reach it (for tests). Subscribed to
+ * the events tests use; `input` overrides the rest.
+ */
+export async function createVerifiedEndpoint(db: Db, deps: OutboundDeps, receiver: Receiver, input: Partial<CreateEndpointInput> = {}) {
+  const endpoint = await createEndpoint(db, { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: receiver.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...input }, deps);
+  receiver.files[new URL(verificationFileUrl(endpoint.url, endpoint.verificationToken)).pathname] = endpoint.verificationToken;
+  const verified = await verifyEndpoint(db, endpoint.id, deps);
+  if (!verified.ok) throw new Error(`the test endpoint did not verify: ${verified.message}`);
+  return verified.endpoint;
+}

@@ -1,5 +1,5 @@
 import type { Db } from "@/db";
-import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
+import { raiseAndNotify, runDetached, type AfterResponse, type AlertEmailer } from "@/lib/alerts/alerts";
 import { readBodyCapped } from "@/lib/http/body";
 import { hitRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
 import { recordSuspiciousRequest } from "./suspicious-requests";
@@ -13,6 +13,11 @@ export interface CredentialFailureDeps {
   route: string;
   ip: string;
   emailer?: AlertEmailer | null;
+  /**
+   * Where the alert email goes: after the response (the app passes Next's after()); detached when
+   * not given. Never awaited here, so a flood's first requests do not wait on Postmark in a slot.
+   */
+  afterResponse?: AfterResponse;
   now?: () => Date;
   /** Sources over the limit, remembered per instance so a flood costs no queries. */
   blocked?: Map<string, number>;
@@ -45,7 +50,8 @@ async function inFailureSlot<T>(work: () => Promise<T>): Promise<T> {
 /**
  * What every guarded route does with a request that failed a credential or source check: 401 (never
  * 403), a suspicious-request record (header names, body hash and excerpt, never the secret), an admin
- * alert (first at once, then digests). A source over the abuse limit gets 429 and costs nothing more.
+ * alert (first right after the response, then digests). A source over the abuse limit gets 429 and
+ * costs nothing more.
  */
 export async function rejectCredentialFailure(
   req: Request,
@@ -91,6 +97,7 @@ async function recordedOrLimited(
       body: `A request from ${deps.ip} failed the check "${failure.reason}" on ${deps.route}.`,
     },
     now,
+    { afterResponse: deps.afterResponse ?? runDetached },
   );
   return Response.json({ error: { code: failure.code ?? failure.reason, message: failure.message } }, { status: failure.status });
 }

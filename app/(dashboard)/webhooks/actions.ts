@@ -164,7 +164,7 @@ export async function replayRangeAction(_prev: ActionResult | null, form: FormDa
   const parsed = rangeSchema.safeParse({ from: `${form.get("from")}Z`, to: `${form.get("to")}Z` });
   if (!parsed.success) return { ok: false, error: "Check the highlighted fields", fieldErrors: fieldErrors(parsed.error) };
   try {
-    const n = await replayFailedDeliveries(getAppDb(), id.data, parsed.data, getOutboundDeps());
+    const n = (await replayFailedDeliveries(getAppDb(), id.data, parsed.data, getOutboundDeps())).length;
     revalidatePath(`/webhooks/${id.data}`);
     return { ok: true, message: n === 0 ? "No failed deliveries in that range." : `${n} failed ${n === 1 ? "delivery" : "deliveries"} queued again.` };
   } catch (error) {

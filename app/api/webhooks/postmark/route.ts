@@ -1,3 +1,4 @@
+import { after } from "next/server";
 import { clientIp } from "@/lib/http/client-ip";
 import { handlePostmarkWebhook } from "@/lib/ingest/webhook";
 import { getAlertEmailer, getAppDb, getIngestBatcher, getWebhookConfig } from "@/lib/app/deps";
@@ -14,6 +15,8 @@ export async function POST(req: Request) {
     config: getWebhookConfig(),
     ip: clientIp((name) => req.headers.get(name)),
     emailer: getAlertEmailer(),
+    // A credential failure's alert email goes after the response, never inside it.
+    afterResponse: after,
     blocked,
     ingest: getIngestBatcher().ingest,
   });

@@ -5,8 +5,8 @@ import { getOutboundDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";
 
-/** Queues one delivery again (same event, same webhook-id) at the end of the endpoint's queue. */
+/** Queues one delivery again (same event, same webhook-id) at the end of the endpoint's queue; answers the new delivery. */
 export const POST = apiRoute<{ webhookId: string; deliveryId: string }>({ role: "admin" }, async ({ db, params }) => {
   const replay = await replayDelivery(db, params.webhookId, Number(params.deliveryId), getOutboundDeps());
-  return Response.json({ data: toApiDelivery({ ...replay, data: {}, occurredAt: replay.createdAt, attemptLog: [] }) }, { status: 202 });
+  return Response.json({ data: toApiDelivery(replay) }, { status: 202 });
 });
