@@ -19,7 +19,8 @@ export function Card({ id, title, description, children, actions }: { id?: strin
 export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: React.ReactNode }) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
-      <div>
+      {/* Titles can be an address or a URL: they wrap anywhere rather than widen a phone's page. */}
+      <div className="min-w-0 wrap-anywhere">
         <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
         {description ? <p className="mt-1 text-sm text-slate-500">{description}</p> : null}
       </div>

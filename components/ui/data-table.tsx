@@ -10,7 +10,8 @@ import { constructSortFn, createColumnHelper, createSortedRowModel, rowSortingFe
  * may hold links and client components such as row actions) plus the plain values it sorts by.
  *
  * Sorting is honest about what the page holds:
- * - `{ kind: "client" }` reorders in the browser; only for pages that show the whole set.
+ * - `{ kind: "client" }` reorders in the browser; only for pages that show the whole set. A header
+ *   toggles between two orders; numbers and times start largest first, text A→Z (TanStack's default).
  * - `{ kind: "url" }` for keyset-paged pages: the headers are links to the order the query honours,
  *   so the whole set is sorted, never just the visible page.
  * - no `sort`: headers are plain text.
@@ -133,8 +134,10 @@ export function DataTable({ label, columns, rows, empty, sort, paging, rowTestId
           {empty.action ? <div className="mt-5">{empty.action}</div> : null}
         </div>
       ) : (
-        // A wide table scrolls inside its card; the page never scrolls sideways.
-        <div className="overflow-x-auto">
+        // A wide table scrolls inside its card; the page never scrolls sideways. `relative` keeps the
+        // screen-reader-only header of an actions column (absolutely positioned) inside the scroller:
+        // positioned against the page, it would widen the document.
+        <div className="relative overflow-x-auto">
           <table aria-label={label} className="min-w-full divide-y divide-slate-200 text-sm">
             <thead className="bg-slate-50">
               {table.getHeaderGroups().map((group) => (

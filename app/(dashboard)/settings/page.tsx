@@ -109,7 +109,7 @@ export default async function SettingsPage() {
         </Card>
 
         <Card title="Postmark webhook" description="In Postmark: Servers → your server → Webhooks → Add webhook, for each stream you send on.">
-          <dl className="grid gap-3 text-sm sm:grid-cols-[12rem_1fr]">
+          <dl className="grid gap-3 text-sm wrap-break-word sm:grid-cols-[12rem_1fr]">
             <dt className="font-medium text-slate-600">Webhook URL</dt>
             <dd>
               <code className="break-all rounded bg-slate-100 px-2 py-1 font-mono text-xs">{webhookUrl}</code>
