@@ -1,8 +1,9 @@
 import Link from "next/link";
-import { RecipientsTable, type RecipientRow } from "@/components/campaigns/recipients-table";
+import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { buttonClass } from "@/components/ui/button";
-import { EmptyState } from "@/components/ui/card";
+import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
+import { keysetPaging } from "@/components/ui/keyset-paging";
 import type { Message, RecipientFilter, RecipientSort } from "@/lib/messages/queries";
 
 const FILTER_LABELS: [RecipientFilter, string][] = [
@@ -26,32 +27,54 @@ export interface RecipientsView {
   after: string | null;
 }
 
-export function viewHref(base: string, view: Partial<RecipientsView>): string {
+/** The view's parameters, defaults left out so links stay short. */
+function viewParams(view: Partial<RecipientsView>): Record<string, string | null> {
+  return { filter: view.filter && view.filter !== "all" ? view.filter : null, q: view.q || null, sort: view.sort && view.sort !== "email" ? view.sort : null };
+}
+
+/** The view's first page. */
+function viewHref(base: string, view: Partial<RecipientsView>): string {
   const params = new URLSearchParams();
-  if (view.filter && view.filter !== "all") params.set("filter", view.filter);
-  if (view.q) params.set("q", view.q);
-  if (view.sort && view.sort !== "email") params.set("sort", view.sort);
-  if (view.after) params.set("after", view.after);
+  for (const [key, value] of Object.entries(viewParams(view))) if (value) params.set(key, value);
   const qs = params.toString();
   return qs ? `${base}?${qs}` : base;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const time = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) : "—");
 
-export function RecipientsSection({ campaignId, rows, next, view }: { campaignId: string; rows: Message[]; next: string | null; view: RecipientsView }) {
+const columns: DataTableColumn[] = [
+  { id: "toEmail", header: "Recipient", className: "font-medium" },
+  { id: "status", header: "Status" },
+  { id: "sentAt", header: "Sent", className: "whitespace-nowrap" },
+  { id: "deliveredAt", header: "Delivered", className: "whitespace-nowrap" },
+  { id: "firstOpenedAt", header: "Opened", className: "whitespace-nowrap" },
+  { id: "firstClickedAt", header: "Clicked", className: "whitespace-nowrap" },
+  { id: "lastEventAt", header: "Last activity", className: "whitespace-nowrap" },
+];
+
+/** The per-recipient table; filtering, sorting and paging happen in the query, all in the URL. */
+export function RecipientsSection({ campaignId, rows, next, view, trail }: { campaignId: string; rows: Message[]; next: string | null; view: RecipientsView; trail: string[] }) {
   const base = `/campaigns/${campaignId}`;
-  const data: RecipientRow[] = rows.map((m) => ({
+  const data: DataTableRow[] = rows.map((m) => ({
     id: m.id,
-    toEmail: m.toEmail,
-    status: m.status,
-    sentAt: iso(m.sentAt),
-    deliveredAt: iso(m.deliveredAt),
-    firstOpenedAt: iso(m.firstOpenedAt),
-    openCount: m.openCount,
-    firstClickedAt: iso(m.firstClickedAt),
-    clickCount: m.clickCount,
-    lastEventAt: iso(m.lastEventAt),
-    errorMessage: m.errorMessage,
+    cells: {
+      toEmail: (
+        <Link href={`/messages/${m.id}`} className="text-brand-700 hover:underline">
+          {m.toEmail}
+        </Link>
+      ),
+      status: (
+        <span>
+          <MessageStatusBadge status={m.status} />
+          {m.errorMessage ? <span className="block text-xs text-slate-500">{m.errorMessage}</span> : null}
+        </span>
+      ),
+      sentAt: time(m.sentAt),
+      deliveredAt: time(m.deliveredAt),
+      firstOpenedAt: m.firstOpenedAt ? `${time(m.firstOpenedAt)} (${m.openCount}×)` : "—",
+      firstClickedAt: m.firstClickedAt ? `${time(m.firstClickedAt)} (${m.clickCount}×)` : "—",
+      lastEventAt: time(m.lastEventAt),
+    },
   }));
   const exportParams = new URLSearchParams({ filter: view.filter, q: view.q, sort: view.sort });
   return (
@@ -68,7 +91,7 @@ export function RecipientsSection({ campaignId, rows, next, view }: { campaignId
         {FILTER_LABELS.map(([filter, label]) => (
           <Link
             key={filter}
-            href={viewHref(base, { ...view, filter, after: null })}
+            href={viewHref(base, { ...view, filter })}
             aria-current={view.filter === filter ? "true" : undefined}
             className={`rounded-full px-3 py-1 text-sm ${view.filter === filter ? "bg-brand-600 text-white" : "bg-white text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50"}`}
           >
@@ -94,25 +117,26 @@ export function RecipientsSection({ campaignId, rows, next, view }: { campaignId
           Apply
         </button>
       </form>
-      {data.length === 0 ? (
-        <EmptyState title="No recipients match">{view.filter === "all" && !view.q ? "The audience is frozen when the campaign is sent." : "Try another filter or search."}</EmptyState>
-      ) : (
-        <RecipientsTable rows={data} />
-      )}
-      <div className="flex justify-between text-sm">
-        {view.after ? (
-          <Link href={viewHref(base, { ...view, after: null })} className="text-brand-700 hover:underline">
-            ← First page
-          </Link>
-        ) : (
-          <span />
-        )}
-        {next ? (
-          <Link href={viewHref(base, { ...view, after: next })} className="text-brand-700 hover:underline" rel="next">
-            Next page →
-          </Link>
-        ) : null}
-      </div>
+      <DataTable
+        label="Recipients"
+        columns={columns}
+        rows={data}
+        rowTestId="recipient-row"
+        empty={{ title: "No recipients match", description: view.filter === "all" && !view.q ? "The audience is frozen when the campaign is sent." : "Try another filter or search." }}
+        sort={{
+          kind: "url",
+          current: view.sort === "email" ? { id: "toEmail", desc: false } : view.sort === "-email" ? { id: "toEmail", desc: true } : { id: "lastEventAt", desc: true },
+          // The query orders the whole audience; a new order starts again at its first page.
+          hrefs: {
+            toEmail: viewHref(base, { ...view, sort: view.sort === "email" ? "-email" : "email" }),
+            lastEventAt: viewHref(base, { ...view, sort: "-activity" }),
+          },
+        }}
+        paging={{
+          ...keysetPaging({ path: base, params: viewParams(view), cursorParam: "after", cursor: view.after, trail, next }),
+          labels: { first: "« First page", previous: "← Previous page", next: "Next page →" },
+        }}
+      />
     </section>
   );
 }

@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 
 export function SignOutButton() {
   return (
-    <Button variant="secondary" className="w-full" onClick={() => signOut({ callbackUrl: "/login" })}>
+    <Button variant="secondary" className="md:w-full" onClick={() => signOut({ callbackUrl: "/login" })}>
       Sign out
     </Button>
   );

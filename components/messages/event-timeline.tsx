@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui/card";
-import { formatDateTime } from "@/components/ui/table";
+import { formatDateTime } from "@/components/ui/format";
 
 export interface TimelineEvent {
   id: number;

@@ -1,8 +1,9 @@
-export function Card({ title, description, children, actions }: { title?: string; description?: string; children: React.ReactNode; actions?: React.ReactNode }) {
+export function Card({ id, title, description, children, actions }: { id?: string; title?: string; description?: string; children: React.ReactNode; actions?: React.ReactNode }) {
+  // min-w-0: inside a grid or flex row a card shrinks to its track, so a wide table scrolls within it.
   return (
-    <section className="rounded-lg border border-slate-200 bg-white shadow-sm">
+    <section id={id} className="min-w-0 scroll-mt-6 rounded-lg border border-slate-200 bg-white shadow-sm">
       {title ? (
-        <header className="flex items-start justify-between gap-4 border-b border-slate-100 px-5 py-4">
+        <header className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-100 px-5 py-4">
           <div>
             <h2 className="text-base font-semibold text-slate-900">{title}</h2>
             {description ? <p className="mt-1 text-sm text-slate-500">{description}</p> : null}
@@ -18,7 +19,8 @@ export function Card({ title, description, children, actions }: { title?: string
 export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: React.ReactNode }) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
-      <div>
+      {/* Titles can be an address or a URL: they wrap anywhere rather than widen a phone's page. */}
+      <div className="min-w-0 wrap-anywhere">
         <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
         {description ? <p className="mt-1 text-sm text-slate-500">{description}</p> : null}
       </div>

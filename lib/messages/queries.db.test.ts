@@ -92,6 +92,21 @@ describe("message search and the event log", () => {
     expect((await searchMessages(t.db, { search: "P19", limit: 500 })).rows).toHaveLength(10);
   });
 
+  it("pages every message exactly once, newest first, when a whole campaign shares one created_at", async () => {
+    // The audience freeze inserts every message in one statement, so all share created_at to the
+    // microsecond; a cursor that keeps only milliseconds skipped the rest of the campaign.
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const page: Awaited<ReturnType<typeof searchMessages>> = await searchMessages(t.db, { campaignId, after, limit: 17 });
+      seen.push(...page.rows.map((r) => r.id));
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(seen).toHaveLength(N);
+    expect(new Set(seen).size).toBe(N);
+  });
+
   it("pages the event log by id and holds back the newest two seconds", async () => {
     const old = new Date(Date.now() - 60_000);
     await t.db.insert(messageEvents).values(Array.from({ length: 25 }, (_, i) => ({ eventKey: `log-${i}`, recordType: "Delivery", occurredAt: old, receivedAt: old, raw: { i } })));

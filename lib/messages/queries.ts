@@ -152,10 +152,17 @@ export async function searchMessages(db: DbOrTx, input: MessageSearch = {}): Pro
   if (input.postmarkMessageId) where.push(eq(messages.postmarkMessageId, input.postmarkMessageId));
   const cursor = decodeCursor(input.after);
   if (cursor?.v) where.push(sql`(${messages.createdAt}, ${messages.id}) < (${cursor.v}::timestamptz, ${cursor.id}::uuid)`);
-  const rows = await db.select().from(messages).where(and(...where)).orderBy(desc(messages.createdAt), desc(messages.id)).limit(limit + 1);
+  // The cursor keeps created_at to the microsecond (a JS Date keeps milliseconds): a campaign's messages
+  // are inserted by one statement and share created_at exactly, so a rounded cursor would skip them.
+  const rows = await db
+    .select({ m: messages, at: sql<string>`to_char(${messages.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
+    .from(messages)
+    .where(and(...where))
+    .orderBy(desc(messages.createdAt), desc(messages.id))
+    .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { rows: page, next: rows.length > limit ? encodeCursor({ v: last.createdAt.toISOString(), id: last.id }) : null };
+  return { rows: page.map((r) => r.m), next: rows.length > limit ? encodeCursor({ v: last.at, id: last.m.id }) : null };
 }
 
 /**

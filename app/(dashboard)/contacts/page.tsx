@@ -2,9 +2,10 @@ import { z } from "zod";
 import { CreateContactForm, CreateListForm } from "@/components/contacts/simple-forms";
 import { ImportForm } from "@/components/contacts/import-form";
 import { buttonClass } from "@/components/ui/button";
-import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { Badge, Card, PageHeader } from "@/components/ui/card";
+import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
-import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { formatDateTime } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
 import { countContacts, listContacts, listLists } from "@/lib/contacts/contacts";
 import { getAppDb } from "@/lib/app/deps";
@@ -12,6 +13,16 @@ import { getAppDb } from "@/lib/app/deps";
 export const metadata = { title: "Contacts" };
 
 const STATUS_TONE = { subscribed: "green", unsubscribed: "slate", bounced: "amber", complained: "red" } as const;
+
+const SHOWN = 100;
+
+const columns: DataTableColumn[] = [
+  { id: "email", header: "Email", className: "font-medium" },
+  { id: "name", header: "Name" },
+  { id: "status", header: "Status" },
+  { id: "fields", header: "Fields", className: "max-w-xs truncate font-mono text-xs" },
+  { id: "added", header: "Added", className: "whitespace-nowrap" },
+];
 
 const querySchema = z.object({
   q: z.string().max(320).optional().catch(undefined),
@@ -23,12 +34,33 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
   await requireUser("marketer");
   const filter = querySchema.parse(await searchParams);
   const db = getAppDb();
-  const [contacts, lists, counts] = await Promise.all([
-    listContacts(db, { search: filter.q, status: filter.status, listId: filter.list, limit: 100 }),
+  const [found, lists, counts] = await Promise.all([
+    // One more than shown tells whether there are more. No cursor yet (listContacts' date cursor drops
+    // microseconds, so it would skip contacts imported together), hence no paging and no sorting here.
+    listContacts(db, { search: filter.q, status: filter.status, listId: filter.list, limit: SHOWN + 1 }),
     listLists(db),
     countContacts(db),
   ]);
   const filtered = Boolean(filter.q || filter.status || filter.list);
+  const rows: DataTableRow[] = found.slice(0, SHOWN).map((c) => ({
+    id: c.id,
+    cells: {
+      email: (
+        <a href={`/contacts/${c.id}`} className="text-brand-700 hover:underline">
+          {c.email}
+        </a>
+      ),
+      name: c.name || "—",
+      status: (
+        <>
+          <Badge tone={STATUS_TONE[c.status]}>{c.status}</Badge>
+          {c.statusReason && c.status !== "subscribed" ? <span className="block text-xs text-slate-500">{c.statusReason}</span> : null}
+        </>
+      ),
+      fields: Object.keys(c.fields).length ? JSON.stringify(c.fields) : "—",
+      added: formatDateTime(c.createdAt),
+    },
+  }));
   return (
     <>
       <PageHeader title="Contacts" description={`${counts.total.toLocaleString("en")} contacts, ${counts.subscribed.toLocaleString("en")} subscribed.`} />
@@ -89,37 +121,17 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
           ) : null}
         </form>
 
-        {contacts.length === 0 ? (
-          <EmptyState title={filtered ? "No contacts match" : "No contacts yet"}>
-            {filtered ? "Try another search or status." : "Import a CSV above, add one by hand, or use the API (POST /api/v1/contacts)."}
-          </EmptyState>
-        ) : (
-          <Table label="Contacts">
-            <thead className="bg-slate-50">
-              <tr>
-                <Th>Email</Th>
-                <Th>Name</Th>
-                <Th>Status</Th>
-                <Th>Fields</Th>
-                <Th>Added</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {contacts.map((c) => (
-                <tr key={c.id}>
-                  <Td className="font-medium"><a href={`/contacts/${c.id}`} className="text-brand-700 hover:underline">{c.email}</a></Td>
-                  <Td>{c.name || "—"}</Td>
-                  <Td>
-                    <Badge tone={STATUS_TONE[c.status]}>{c.status}</Badge>
-                    {c.statusReason && c.status !== "subscribed" ? <span className="block text-xs text-slate-500">{c.statusReason}</span> : null}
-                  </Td>
-                  <Td className="max-w-xs truncate font-mono text-xs">{Object.keys(c.fields).length ? JSON.stringify(c.fields) : "—"}</Td>
-                  <Td>{formatDateTime(c.createdAt)}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
+        <DataTable
+          label="Contacts"
+          columns={columns}
+          rows={rows}
+          empty={
+            filtered
+              ? { title: "No contacts match", description: "Try another search or status.", action: <a href="/contacts" className={buttonClass("secondary")}>Clear the filter</a> }
+              : { title: "No contacts yet", description: "Import a CSV above, add one by hand, or use the API (POST /api/v1/contacts)." }
+          }
+        />
+        {found.length > SHOWN ? <p className="text-sm text-slate-500">The newest {SHOWN} contacts{filtered ? " that match" : ""} are shown; search by address to find others.</p> : null}
       </div>
     </>
   );

@@ -2,9 +2,11 @@ import Link from "next/link";
 import { z } from "zod";
 import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { buttonClass } from "@/components/ui/button";
-import { EmptyState, PageHeader } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/card";
+import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
-import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { formatDateTime } from "@/components/ui/format";
+import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { messageStatusEnum } from "@/db/schema";
 import { requireUser } from "@/lib/app/session";
 import { searchMessages } from "@/lib/messages/queries";
@@ -16,22 +18,48 @@ const querySchema = z.object({
   q: z.string().max(320).optional().catch(undefined),
   status: z.enum(messageStatusEnum.enumValues).optional().catch(undefined),
   kind: z.enum(["single", "campaign"]).optional().catch(undefined),
-  after: z.string().max(500).optional().catch(undefined),
 });
+
+// Newest first, keyset-paged: no column sorts, because only the query's order covers every message.
+const columns: DataTableColumn[] = [
+  { id: "to", header: "To", className: "font-medium" },
+  { id: "subject", header: "Subject", className: "max-w-xs truncate" },
+  { id: "kind", header: "Kind" },
+  { id: "status", header: "Status" },
+  { id: "messageId", header: "Postmark MessageID", className: "font-mono text-xs" },
+  { id: "created", header: "Created", className: "whitespace-nowrap" },
+];
 
 export default async function MessagesPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireUser("marketer");
-  const q = querySchema.parse(await searchParams);
-  const { rows, next } = await searchMessages(getAppDb(), { search: q.q, status: q.status, kind: q.kind, after: q.after });
+  const search = await searchParams;
+  const q = querySchema.parse(search);
+  const cursor = parseCursor(search.after);
+  const trail = parseTrail(search.trail);
+  const { rows, next } = await searchMessages(getAppDb(), { search: q.q, status: q.status, kind: q.kind, after: cursor });
   const filtered = Boolean(q.q || q.status || q.kind);
-  const params = new URLSearchParams(Object.entries({ q: q.q, status: q.status, kind: q.kind }).filter((e): e is [string, string] => Boolean(e[1])));
+  const tableRows: DataTableRow[] = rows.map((m) => ({
+    id: m.id,
+    cells: {
+      to: (
+        <Link href={`/messages/${m.id}`} className="text-brand-700 hover:underline">
+          {m.toEmail}
+        </Link>
+      ),
+      subject: m.subject,
+      kind: m.kind,
+      status: <MessageStatusBadge status={m.status} />,
+      messageId: m.postmarkMessageId ?? "—",
+      created: formatDateTime(m.createdAt),
+    },
+  }));
   return (
     <>
       <PageHeader title="Messages" description="Every email Postline sent, single or from a campaign, with its latest status." actions={<Link href="/messages/new" className={buttonClass()}>Send an email</Link>} />
       <form className="mb-4 flex flex-wrap items-end gap-3" aria-label="Search messages">
         <label className="text-sm">
           <span className="mb-1 block font-medium text-slate-700">Address or MessageID</span>
-          <input name="q" defaultValue={q.q} className={`${inputClass} w-72`} placeholder="name@example.com or a MessageID" />
+          <input name="q" defaultValue={q.q} className={`${inputClass} w-72 max-w-full`} placeholder="name@example.com or a MessageID" />
         </label>
         <label className="text-sm">
           <span className="mb-1 block font-medium text-slate-700">Status</span>
@@ -61,56 +89,25 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
           </Link>
         ) : null}
       </form>
-      {rows.length === 0 ? (
-        <EmptyState title={filtered ? "No messages match" : "No messages yet"}>{filtered ? "Try another address, status or MessageID." : "Messages appear here as soon as a campaign or a single email is sent."}</EmptyState>
-      ) : (
-        <>
-          <Table label="Messages">
-            <thead className="bg-slate-50">
-              <tr>
-                <Th>To</Th>
-                <Th>Subject</Th>
-                <Th>Kind</Th>
-                <Th>Status</Th>
-                <Th>Postmark MessageID</Th>
-                <Th>Created</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {rows.map((m) => (
-                <tr key={m.id}>
-                  <Td className="font-medium">
-                    <Link href={`/messages/${m.id}`} className="text-brand-700 hover:underline">
-                      {m.toEmail}
-                    </Link>
-                  </Td>
-                  <Td className="max-w-xs truncate">{m.subject}</Td>
-                  <Td>{m.kind}</Td>
-                  <Td>
-                    <MessageStatusBadge status={m.status} />
-                  </Td>
-                  <Td className="font-mono text-xs">{m.postmarkMessageId ?? "—"}</Td>
-                  <Td>{formatDateTime(m.createdAt)}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <div className="mt-3 flex justify-between text-sm">
-            {q.after ? (
-              <Link href={`/messages?${params}`} className="text-brand-700 hover:underline">
-                ← Newest
-              </Link>
-            ) : (
-              <span />
-            )}
-            {next ? (
-              <Link href={`/messages?${new URLSearchParams([...params, ["after", next]])}`} className="text-brand-700 hover:underline" rel="next">
-                Older →
-              </Link>
-            ) : null}
-          </div>
-        </>
-      )}
+      <DataTable
+        label="Messages"
+        columns={columns}
+        rows={tableRows}
+        empty={
+          filtered
+            ? { title: "No messages match", description: "Try another address, status or MessageID." }
+            : {
+                title: "No messages yet",
+                description: "Messages appear here as soon as a campaign or a single email is sent.",
+                action: (
+                  <Link href="/messages/new" className={buttonClass()}>
+                    Send an email
+                  </Link>
+                ),
+              }
+        }
+        paging={{ ...keysetPaging({ path: "/messages", params: { q: q.q, status: q.status, kind: q.kind }, cursorParam: "after", cursor, trail, next }), labels: { first: "« Newest", previous: "← Newer", next: "Older →" } }}
+      />
     </>
   );
 }

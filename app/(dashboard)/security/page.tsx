@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { StackedBars } from "@/components/charts/stacked-bars";
 import { buttonClass } from "@/components/ui/button";
-import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { Badge, Card, PageHeader } from "@/components/ui/card";
+import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
 import { InlineAction } from "@/components/ui/inline-action";
-import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { formatDateTime } from "@/components/ui/format";
+import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { listAlerts } from "@/lib/alerts/alerts";
 import { requireAdmin } from "@/lib/app/session";
 import { countSuspiciousByHour, listSuspiciousReasons, listSuspiciousRequests, topSuspiciousSources } from "@/lib/security/suspicious-requests";
@@ -20,21 +22,101 @@ const querySchema = z.object({
   hours: z.coerce.number().int().min(1).max(24 * 30).default(24).catch(24),
 });
 
+const PAGE = 100;
+
+// Newest first, keyset-paged by id: no column sorts (see DataTable).
+const requestColumns: DataTableColumn[] = [
+  { id: "when", header: "When", className: "whitespace-nowrap" },
+  { id: "route", header: "Route", className: "font-mono text-xs" },
+  { id: "ip", header: "Source IP", className: "font-mono text-xs" },
+  { id: "reason", header: "Reason" },
+  { id: "userAgent", header: "User agent", className: "max-w-40 truncate text-xs" },
+  { id: "headers", header: "Headers sent", className: "max-w-48 truncate text-xs" },
+  { id: "body", header: "Body", className: "max-w-56 text-xs" },
+];
+
+const sourceColumns: DataTableColumn[] = [
+  { id: "ip", header: "Source IP", className: "font-mono text-xs" },
+  { id: "reasons", header: "Reasons", className: "text-xs text-slate-500" },
+  { id: "count", header: "Requests", align: "right" },
+];
+
+const runColumns: DataTableColumn[] = [
+  { id: "started", header: "Started", className: "whitespace-nowrap" },
+  { id: "trigger", header: "Trigger", className: "text-xs" },
+  { id: "status", header: "Status" },
+  { id: "took", header: "Took", align: "right" },
+  { id: "checked", header: "Checked", align: "right" },
+  { id: "recovered", header: "Recovered", align: "right" },
+  { id: "apiCalls", header: "API calls", align: "right" },
+  { id: "remaining", header: "Left", align: "right" },
+  { id: "errors", header: "Errors", className: "max-w-xs truncate text-xs text-red-700" },
+];
+
 export default async function SecurityPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireAdmin();
-  const q = querySchema.parse(await searchParams);
+  const search = await searchParams;
+  const q = querySchema.parse(search);
+  const cursor = parseCursor(search.before);
+  const trail = parseTrail(search.trail);
   const db = getAppDb();
   const now = new Date();
   const from = new Date(now.getTime() - q.hours * 3_600_000);
   const filter = { reason: q.reason || undefined, ip: q.ip || undefined, from };
-  const [rows, hourly, sources, reasons, alerts, runs] = await Promise.all([
-    listSuspiciousRequests(db, { ...filter, limit: 100 }),
+  const [found, hourly, sources, reasons, alerts, runs] = await Promise.all([
+    listSuspiciousRequests(db, { ...filter, beforeId: cursor && /^\d{1,15}$/.test(cursor) ? Number(cursor) : undefined, limit: PAGE + 1 }),
     countSuspiciousByHour(db, filter),
     topSuspiciousSources(db, filter),
     listSuspiciousReasons(db),
     listAlerts(db, { openOnly: true }),
     listReconcileRuns(db, 10),
   ]);
+  const rows = found.slice(0, PAGE);
+  const next = found.length > PAGE ? String(rows[rows.length - 1].id) : null;
+  const requestRows: DataTableRow[] = rows.map((r) => ({
+    id: String(r.id),
+    muted: Boolean(r.acknowledgedAt),
+    cells: {
+      when: formatDateTime(r.createdAt),
+      route: r.route,
+      ip: r.ip,
+      reason: <Badge tone={r.acknowledgedAt ? "slate" : "red"}>{r.reason}</Badge>,
+      userAgent: r.userAgent ?? "—",
+      headers: r.headerNames.join(", "),
+      body: (
+        <>
+          {r.bodyExcerpt ? <code className="block truncate">{r.bodyExcerpt}</code> : "—"}
+          {r.bodySha256 ? <span className="font-mono text-[10px] text-slate-400">sha256 {r.bodySha256.slice(0, 12)}… · {r.bodyBytes} B</span> : null}
+        </>
+      ),
+    },
+  }));
+  const sourceRows: DataTableRow[] = sources.map((s) => ({
+    id: s.ip,
+    cells: {
+      ip: (
+        <a className="text-brand-700 hover:underline" href={`/security?ip=${encodeURIComponent(s.ip)}&hours=${q.hours}`}>
+          {s.ip}
+        </a>
+      ),
+      reasons: s.reasons.join(", "),
+      count: s.n.toLocaleString("en"),
+    },
+  }));
+  const runRows: DataTableRow[] = runs.map((r) => ({
+    id: String(r.id),
+    cells: {
+      started: formatDateTime(r.startedAt),
+      trigger: r.trigger.startsWith("manual:campaign:") ? "campaign resync" : r.trigger,
+      status: <Badge tone={r.status === "done" ? "green" : r.status === "running" ? "blue" : "red"}>{r.status}</Badge>,
+      took: r.finishedAt ? `${((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(1)} s` : "—",
+      checked: r.checked,
+      recovered: r.recovered + r.adopted + r.linkedOrphans,
+      apiCalls: r.apiCalls,
+      remaining: r.remaining,
+      errors: <span title={r.errors.join("\n")}>{r.errors.length ? `${r.errors.length}: ${r.errors[0]}` : "—"}</span>,
+    },
+  }));
   const buckets: string[] = [];
   for (let t = Math.floor(from.getTime() / 3_600_000) * 3_600_000; t <= now.getTime(); t += 3_600_000) buckets.push(new Date(t).toISOString().slice(0, 13) + ":00:00Z");
   const series = [...new Set(hourly.map((h) => h.reason))];
@@ -91,108 +173,31 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
           </button>
         </form>
 
-        {rows.length === 0 ? (
-          <EmptyState title="No suspicious requests">Nothing failed a credential check in this period. Postmark's own posts are not listed here.</EmptyState>
-        ) : (
+        {rows.length ? (
           <>
             <div className="grid gap-6 xl:grid-cols-[2fr_1fr]">
               <Card title="Failed checks per hour">
                 <StackedBars title="Suspicious requests per hour by reason" buckets={buckets} series={series} value={(b, s) => counts.get(`${b}|${s}`) ?? 0} bucketLabel={(b) => (q.hours > 48 ? b.slice(5, 10) : b.slice(11, 16))} />
               </Card>
               <Card title="Top sources">
-                <table className="w-full text-sm" aria-label="Top sources">
-                  <tbody className="divide-y divide-slate-100">
-                    {sources.map((s) => (
-                      <tr key={s.ip}>
-                        <td className="py-1.5 font-mono text-xs">
-                          <a className="text-brand-700 hover:underline" href={`/security?ip=${encodeURIComponent(s.ip)}&hours=${q.hours}`}>
-                            {s.ip}
-                          </a>
-                        </td>
-                        <td className="py-1.5 text-xs text-slate-500">{s.reasons.join(", ")}</td>
-                        <td className="py-1.5 text-right tabular-nums">{s.n.toLocaleString("en")}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <DataTable label="Top sources" columns={sourceColumns} rows={sourceRows} empty={{ title: "No sources" }} />
               </Card>
             </div>
             <div className="flex justify-end">
               <InlineAction action={acknowledgeSuspiciousAction} fields={{ reason: q.reason ?? "", ip: q.ip ?? "", from: from.toISOString() }} label="Mark all shown as reviewed" />
             </div>
-            <Table label="Suspicious requests">
-              <thead className="bg-slate-50">
-                <tr>
-                  <Th>When</Th>
-                  <Th>Route</Th>
-                  <Th>Source IP</Th>
-                  <Th>Reason</Th>
-                  <Th>User agent</Th>
-                  <Th>Headers sent</Th>
-                  <Th>Body</Th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {rows.map((r) => (
-                  <tr key={r.id} className={r.acknowledgedAt ? "opacity-60" : ""}>
-                    <Td>{formatDateTime(r.createdAt)}</Td>
-                    <Td className="font-mono text-xs">{r.route}</Td>
-                    <Td className="font-mono text-xs">{r.ip}</Td>
-                    <Td>
-                      <Badge tone={r.acknowledgedAt ? "slate" : "red"}>{r.reason}</Badge>
-                    </Td>
-                    <Td className="max-w-40 truncate text-xs" >{r.userAgent ?? "—"}</Td>
-                    <Td className="max-w-48 truncate text-xs">{r.headerNames.join(", ")}</Td>
-                    <Td className="max-w-56 text-xs">
-                      {r.bodyExcerpt ? <code className="block truncate">{r.bodyExcerpt}</code> : "—"}
-                      {r.bodySha256 ? <span className="font-mono text-[10px] text-slate-400">sha256 {r.bodySha256.slice(0, 12)}… · {r.bodyBytes} B</span> : null}
-                    </Td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
           </>
-        )}
+        ) : null}
+        <DataTable
+          label="Suspicious requests"
+          columns={requestColumns}
+          rows={requestRows}
+          empty={{ title: "No suspicious requests", description: "Nothing failed a credential check in this period. Postmark's own posts are not listed here." }}
+          paging={{ ...keysetPaging({ path: "/security", params: { reason: q.reason, ip: q.ip, hours: q.hours === 24 ? null : String(q.hours) }, cursorParam: "before", cursor, trail, next }), labels: { first: "« Newest", previous: "← Newer", next: "Older →" } }}
+        />
 
         <Card title="Reconciliation runs" description="Each run compares messages with Postmark's Messages API and recovers events the webhooks missed (cron every 5 minutes, or a resync by hand).">
-          {runs.length === 0 ? (
-            <p className="text-sm text-slate-500">No run yet. The first one starts with the next cron tick.</p>
-          ) : (
-            <table className="w-full text-sm" aria-label="Reconciliation runs">
-              <thead>
-                <tr className="text-left text-xs uppercase text-slate-500">
-                  <th className="py-1">Started</th>
-                  <th className="py-1">Trigger</th>
-                  <th className="py-1">Status</th>
-                  <th className="py-1 text-right">Took</th>
-                  <th className="py-1 text-right">Checked</th>
-                  <th className="py-1 text-right">Recovered</th>
-                  <th className="py-1 text-right">API calls</th>
-                  <th className="py-1 text-right">Left</th>
-                  <th className="py-1">Errors</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {runs.map((r) => (
-                  <tr key={r.id}>
-                    <td className="py-1.5">{formatDateTime(r.startedAt)}</td>
-                    <td className="py-1.5 text-xs">{r.trigger.startsWith("manual:campaign:") ? "campaign resync" : r.trigger}</td>
-                    <td className="py-1.5">
-                      <Badge tone={r.status === "done" ? "green" : r.status === "running" ? "blue" : "red"}>{r.status}</Badge>
-                    </td>
-                    <td className="py-1.5 text-right tabular-nums">{r.finishedAt ? `${((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(1)} s` : "—"}</td>
-                    <td className="py-1.5 text-right tabular-nums">{r.checked}</td>
-                    <td className="py-1.5 text-right tabular-nums">{r.recovered + r.adopted + r.linkedOrphans}</td>
-                    <td className="py-1.5 text-right tabular-nums">{r.apiCalls}</td>
-                    <td className="py-1.5 text-right tabular-nums">{r.remaining}</td>
-                    <td className="max-w-xs truncate py-1.5 text-xs text-red-700" title={r.errors.join("\n")}>
-                      {r.errors.length ? `${r.errors.length}: ${r.errors[0]}` : "—"}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <DataTable label="Reconciliation runs" columns={runColumns} rows={runRows} empty={{ title: "No run yet", description: "The first one starts with the next cron tick." }} />
         </Card>
       </div>
     </>

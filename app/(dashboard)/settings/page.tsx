@@ -2,8 +2,9 @@ import { CreateApiKeyForm } from "@/components/settings/create-api-key-form";
 import { CreateUserForm } from "@/components/settings/create-user-form";
 import { WebhookTestButton } from "@/components/settings/webhook-test-button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
+import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { InlineAction } from "@/components/ui/inline-action";
-import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { formatDateTime } from "@/components/ui/format";
 import { listApiKeys } from "@/lib/api-keys/api-keys";
 import { requireAdmin } from "@/lib/app/session";
 import { getEnv } from "@/lib/env";
@@ -13,56 +14,80 @@ import { revokeApiKeyAction, setUserDisabledAction } from "./actions";
 
 export const metadata = { title: "Settings" };
 
+const userColumns: DataTableColumn[] = [
+  { id: "email", header: "Email", className: "font-medium text-slate-900", sortable: true },
+  { id: "role", header: "Role", sortable: true },
+  { id: "status", header: "Status", sortable: true },
+  { id: "lastSignIn", header: "Last sign-in", className: "whitespace-nowrap", sortable: true },
+  { id: "actions", header: "Actions", hideHeader: true },
+];
+
+const keyColumns: DataTableColumn[] = [
+  { id: "name", header: "Name", className: "font-medium text-slate-900", sortable: true },
+  { id: "key", header: "Key", className: "font-mono text-xs" },
+  { id: "role", header: "Role", sortable: true },
+  { id: "lastUsed", header: "Last used", className: "whitespace-nowrap", sortable: true },
+  { id: "created", header: "Created", className: "whitespace-nowrap", sortable: true },
+  { id: "actions", header: "Actions", hideHeader: true },
+];
+
 export default async function SettingsPage() {
   const me = await requireAdmin();
   const db = getAppDb();
   const env = getEnv();
   const [users, keys] = await Promise.all([listUsers(db), listApiKeys(db)]);
   const webhookUrl = `${env.APP_URL}/api/webhooks/postmark`;
+  // Both lists are whole on this page, so sorting in the browser sorts them all.
+  const userRows: DataTableRow[] = users.map((u) => ({
+    id: u.id,
+    cells: {
+      email: (
+        <>
+          {u.email}
+          {u.name ? <span className="block text-xs text-slate-500">{u.name}</span> : null}
+        </>
+      ),
+      role: <Badge tone={u.role === "admin" ? "blue" : "slate"}>{u.role}</Badge>,
+      status: u.disabledAt ? <Badge tone="red">disabled</Badge> : <Badge tone="green">active</Badge>,
+      lastSignIn: formatDateTime(u.lastSignInAt),
+      actions:
+        u.id === me.id ? (
+          <span className="text-xs text-slate-400">you</span>
+        ) : (
+          <InlineAction
+            action={setUserDisabledAction}
+            fields={{ userId: u.id, disabled: u.disabledAt ? "false" : "true" }}
+            label={u.disabledAt ? "Enable" : "Disable"}
+            variant={u.disabledAt ? "secondary" : "danger"}
+          />
+        ),
+    },
+    sort: { email: u.email, role: u.role, status: u.disabledAt ? "disabled" : "active", lastSignIn: u.lastSignInAt?.getTime() ?? null },
+  }));
+  const keyRows: DataTableRow[] = keys.map((k) => ({
+    id: k.id,
+    muted: Boolean(k.revokedAt),
+    cells: {
+      name: k.name,
+      key: `${k.prefix}…`,
+      role: <Badge tone={k.role === "admin" ? "blue" : "slate"}>{k.role}</Badge>,
+      lastUsed: formatDateTime(k.lastUsedAt),
+      created: formatDateTime(k.createdAt),
+      actions: k.revokedAt ? (
+        <Badge tone="red">revoked</Badge>
+      ) : (
+        <InlineAction action={revokeApiKeyAction} fields={{ apiKeyId: k.id }} label="Revoke" variant="danger" confirm={`Revoke ${k.name}? Programs using it stop working at once.`} />
+      ),
+    },
+    sort: { name: k.name, role: k.role, lastUsed: k.lastUsedAt?.getTime() ?? null, created: k.createdAt.getTime() },
+  }));
   return (
     <>
       <PageHeader title="Settings" description="People, API keys and the Postmark connection." />
       <div className="space-y-8">
         <Card title="Users" description="Admins manage everything; marketers work with contacts, campaigns and messages.">
           <div className="space-y-6">
-            <Table label="Users">
-              <thead className="bg-slate-50">
-                <tr>
-                  <Th>Email</Th>
-                  <Th>Role</Th>
-                  <Th>Status</Th>
-                  <Th>Last sign-in</Th>
-                  <Th />
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {users.map((u) => (
-                  <tr key={u.id}>
-                    <Td className="font-medium text-slate-900">
-                      {u.email}
-                      {u.name ? <span className="block text-xs text-slate-500">{u.name}</span> : null}
-                    </Td>
-                    <Td>
-                      <Badge tone={u.role === "admin" ? "blue" : "slate"}>{u.role}</Badge>
-                    </Td>
-                    <Td>{u.disabledAt ? <Badge tone="red">disabled</Badge> : <Badge tone="green">active</Badge>}</Td>
-                    <Td>{formatDateTime(u.lastSignInAt)}</Td>
-                    <Td>
-                      {u.id === me.id ? (
-                        <span className="text-xs text-slate-400">you</span>
-                      ) : (
-                        <InlineAction
-                          action={setUserDisabledAction}
-                          fields={{ userId: u.id, disabled: u.disabledAt ? "false" : "true" }}
-                          label={u.disabledAt ? "Enable" : "Disable"}
-                          variant={u.disabledAt ? "secondary" : "danger"}
-                        />
-                      )}
-                    </Td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
+            <DataTable label="Users" columns={userColumns} rows={userRows} sort={{ kind: "client" }} empty={{ title: "No users" }} />
             <div>
               <h3 className="mb-3 text-sm font-semibold text-slate-800">Add a user</h3>
               <CreateUserForm />
@@ -73,47 +98,18 @@ export default async function SettingsPage() {
         <Card title="API keys" description="For /api/v1: send 'Authorization: Bearer <key>'. A key is shown once; only its hash is kept.">
           <div className="space-y-6">
             <CreateApiKeyForm />
-            {keys.length === 0 ? (
-              <p className="text-sm text-slate-500">No API keys yet.</p>
-            ) : (
-              <Table label="API keys">
-                <thead className="bg-slate-50">
-                  <tr>
-                    <Th>Name</Th>
-                    <Th>Key</Th>
-                    <Th>Role</Th>
-                    <Th>Last used</Th>
-                    <Th>Created</Th>
-                    <Th />
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {keys.map((k) => (
-                    <tr key={k.id}>
-                      <Td className="font-medium text-slate-900">{k.name}</Td>
-                      <Td className="font-mono text-xs">{k.prefix}…</Td>
-                      <Td>
-                        <Badge tone={k.role === "admin" ? "blue" : "slate"}>{k.role}</Badge>
-                      </Td>
-                      <Td>{formatDateTime(k.lastUsedAt)}</Td>
-                      <Td>{formatDateTime(k.createdAt)}</Td>
-                      <Td>
-                        {k.revokedAt ? (
-                          <Badge tone="red">revoked</Badge>
-                        ) : (
-                          <InlineAction action={revokeApiKeyAction} fields={{ apiKeyId: k.id }} label="Revoke" variant="danger" confirm={`Revoke ${k.name}? Programs using it stop working at once.`} />
-                        )}
-                      </Td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
-            )}
+            <DataTable
+              label="API keys"
+              columns={keyColumns}
+              rows={keyRows}
+              sort={{ kind: "client" }}
+              empty={{ title: "No API keys yet", description: "Create one above for a program that calls /api/v1." }}
+            />
           </div>
         </Card>
 
         <Card title="Postmark webhook" description="In Postmark: Servers → your server → Webhooks → Add webhook, for each stream you send on.">
-          <dl className="grid gap-3 text-sm sm:grid-cols-[12rem_1fr]">
+          <dl className="grid gap-3 text-sm wrap-break-word sm:grid-cols-[12rem_1fr]">
             <dt className="font-medium text-slate-600">Webhook URL</dt>
             <dd>
               <code className="break-all rounded bg-slate-100 px-2 py-1 font-mono text-xs">{webhookUrl}</code>

@@ -1,9 +1,12 @@
 import Link from "next/link";
-import { Card, EmptyState, PageHeader } from "@/components/ui/card";
-import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { buttonClass } from "@/components/ui/button";
+import { Card, PageHeader } from "@/components/ui/card";
+import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
+import { formatDateTime } from "@/components/ui/format";
 import { EndpointForm } from "@/components/webhooks/endpoint-form";
 import { ReceiverDocs } from "@/components/webhooks/receiver-docs";
 import { WebhookStatusBadge } from "@/components/webhooks/status-badge";
+import type { WebhookRatePeriod } from "@/db/schema";
 import { requireAdmin } from "@/lib/app/session";
 import { listEndpoints } from "@/lib/outbound-webhooks/endpoints";
 import { getAppDb } from "@/lib/app/deps";
@@ -11,58 +14,75 @@ import { getAppDb } from "@/lib/app/deps";
 export const metadata = { title: "Webhooks" };
 export const dynamic = "force-dynamic";
 
+const columns: DataTableColumn[] = [
+  { id: "endpoint", header: "Endpoint", className: "max-w-xs break-all font-medium text-slate-900", sortable: true },
+  { id: "status", header: "Status", sortable: true },
+  { id: "events", header: "Events", className: "font-mono text-xs" },
+  { id: "rateLimit", header: "Rate limit", className: "whitespace-nowrap", sortable: true },
+  { id: "pending", header: "Waiting", align: "right", sortable: true },
+  { id: "failed", header: "Failed", align: "right", sortable: true },
+  { id: "lastAttempt", header: "Last attempt", className: "whitespace-nowrap", sortable: true },
+];
+
+/** Rate limits compare per second, whatever period each was set in. */
+const PER_SECOND: Record<WebhookRatePeriod, number> = { second: 1, minute: 1 / 60, hour: 1 / 3600, day: 1 / 86_400 };
+
 export default async function WebhooksPage() {
   await requireAdmin();
+  // Every endpoint that is not archived is on this page, so sorting in the browser sorts them all.
   const endpoints = await listEndpoints(getAppDb());
+  const rows: DataTableRow[] = endpoints.map((e) => ({
+    id: e.id,
+    cells: {
+      endpoint: (
+        <>
+          <Link href={`/webhooks/${e.id}`} className="text-brand-700 hover:underline">
+            {e.url}
+          </Link>
+          {e.description ? <span className="block text-xs text-slate-500">{e.description}</span> : null}
+        </>
+      ),
+      status: <WebhookStatusBadge status={e.status} />,
+      events: e.events.join(", "),
+      rateLimit: `${e.rateLimit.toLocaleString("en")} / ${e.rateLimitPeriod}`,
+      pending: e.pending.toLocaleString("en"),
+      failed: e.failed.toLocaleString("en"),
+      lastAttempt: (
+        <>
+          {formatDateTime(e.lastAttemptAt)}
+          {e.lastStatusCode ? <span className="ml-1 text-xs text-slate-500">HTTP {e.lastStatusCode}</span> : null}
+        </>
+      ),
+    },
+    sort: {
+      endpoint: e.url,
+      status: e.status,
+      rateLimit: e.rateLimit * PER_SECOND[e.rateLimitPeriod],
+      pending: e.pending,
+      failed: e.failed,
+      lastAttempt: e.lastAttemptAt?.getTime() ?? null,
+    },
+  }));
   return (
     <>
       <PageHeader title="Webhooks" description="Signed HTTP callbacks that tell your systems what happens in Postline." />
       <div className="space-y-8">
-        {endpoints.length === 0 ? (
-          <EmptyState title="No webhook endpoints yet">
-            Endpoints subscribe to events such as Email.Delivered or Contact.Unsubscribed and receive signed JSON posts. Create one below, publish its verification file, and events start flowing.
-          </EmptyState>
-        ) : (
-          <Table label="Webhook endpoints">
-            <thead className="bg-slate-50">
-              <tr>
-                <Th>Endpoint</Th>
-                <Th>Status</Th>
-                <Th>Events</Th>
-                <Th>Rate limit</Th>
-                <Th className="text-right">Waiting</Th>
-                <Th className="text-right">Failed</Th>
-                <Th>Last attempt</Th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {endpoints.map((e) => (
-                <tr key={e.id}>
-                  <Td className="max-w-xs break-all font-medium text-slate-900">
-                    <Link href={`/webhooks/${e.id}`} className="text-brand-700 hover:underline">
-                      {e.url}
-                    </Link>
-                    {e.description ? <span className="block text-xs text-slate-500">{e.description}</span> : null}
-                  </Td>
-                  <Td>
-                    <WebhookStatusBadge status={e.status} />
-                  </Td>
-                  <Td className="font-mono text-xs">{e.events.join(", ")}</Td>
-                  <Td>
-                    {e.rateLimit.toLocaleString("en")} / {e.rateLimitPeriod}
-                  </Td>
-                  <Td className="text-right tabular-nums">{e.pending.toLocaleString("en")}</Td>
-                  <Td className="text-right tabular-nums">{e.failed.toLocaleString("en")}</Td>
-                  <Td>
-                    {formatDateTime(e.lastAttemptAt)}
-                    {e.lastStatusCode ? <span className="ml-1 text-xs text-slate-500">HTTP {e.lastStatusCode}</span> : null}
-                  </Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
-        <Card title="Add an endpoint" description="Pick the events it receives and how many requests it can take. It stays pending until you verify ownership.">
+        <DataTable
+          label="Webhook endpoints"
+          columns={columns}
+          rows={rows}
+          sort={{ kind: "client" }}
+          empty={{
+            title: "No webhook endpoints yet",
+            description: "Endpoints subscribe to events such as Email.Delivered or Contact.Unsubscribed and receive signed JSON posts. Create one below, publish its verification file, and events start flowing.",
+            action: (
+              <a href="#add-endpoint" className={buttonClass()}>
+                Add an endpoint
+              </a>
+            ),
+          }}
+        />
+        <Card id="add-endpoint" title="Add an endpoint" description="Pick the events it receives and how many requests it can take. It stays pending until you verify ownership.">
           <EndpointForm />
         </Card>
         <Card title="Receiving Postline webhooks" description="For the developers of your receiver.">

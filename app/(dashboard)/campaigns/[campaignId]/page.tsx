@@ -5,7 +5,9 @@ import { LiveRefresh } from "@/components/campaigns/live-refresh";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { ProgressBar } from "@/components/ui/progress";
-import { formatDateTime } from "@/components/ui/table";
+import { DataTable, type DataTableColumn } from "@/components/ui/data-table";
+import { formatDateTime } from "@/components/ui/format";
+import { parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { requireUser } from "@/lib/app/session";
 import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
@@ -48,13 +50,21 @@ const viewSchema = z.object({
   filter: z.enum(RECIPIENT_FILTERS).default("all").catch("all"),
   q: z.string().max(320).default("").catch(""),
   sort: z.enum(["email", "-email", "-activity"]).default("email").catch("email"),
-  after: z.string().max(500).nullable().default(null).catch(null),
 });
+
+// The 50 most clicked links, in that order.
+const linkColumns: DataTableColumn[] = [
+  { id: "link", header: "Link", className: "max-w-56 truncate font-mono text-xs" },
+  { id: "clicks", header: "Clicks", align: "right" },
+  { id: "people", header: "People", align: "right" },
+];
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
   const user = await requireUser("marketer");
   const { campaignId } = await params;
-  const view = viewSchema.parse(await searchParams);
+  const search = await searchParams;
+  const view = { ...viewSchema.parse(search), after: parseCursor(search.after) };
+  const trail = parseTrail(search.trail);
   if (!/^[0-9a-f-]{36}$/.test(campaignId)) notFound();
   const db = getAppDb();
   const campaign = await getCampaign(db, campaignId);
@@ -138,34 +148,16 @@ export default async function CampaignPage({ params, searchParams }: { params: P
               />
             </Card>
             <Card title="Clicks per link">
-              {activity.links.length ? (
-                <table className="w-full text-sm" aria-label="Clicks per link">
-                  <thead>
-                    <tr className="text-left text-xs uppercase text-slate-500">
-                      <th className="py-1">Link</th>
-                      <th className="py-1 text-right">Clicks</th>
-                      <th className="py-1 text-right">People</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100">
-                    {activity.links.map((l) => (
-                      <tr key={l.link}>
-                        <td className="max-w-56 truncate py-1.5 font-mono text-xs" title={l.link}>
-                          {l.link}
-                        </td>
-                        <td className="py-1.5 text-right tabular-nums">{l.clicks}</td>
-                        <td className="py-1.5 text-right tabular-nums">{l.unique_clicks}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              ) : (
-                <p className="text-sm text-slate-500">No clicks yet.</p>
-              )}
+              <DataTable
+                label="Clicks per link"
+                columns={linkColumns}
+                rows={activity.links.map((l) => ({ id: l.link, cells: { link: <span title={l.link}>{l.link}</span>, clicks: l.clicks.toLocaleString("en"), people: l.unique_clicks.toLocaleString("en") } }))}
+                empty={{ title: "No clicks yet" }}
+              />
             </Card>
           </div>
         ) : null}
-        {recipients ? <RecipientsSection campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} /> : null}
+        {recipients ? <RecipientsSection campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} trail={trail} /> : null}
         <Card title="Content">
           <iframe title="Campaign content" sandbox="" srcDoc={campaign.html} className="h-96 w-full rounded-md border border-slate-200 bg-white" />
         </Card>

@@ -2,14 +2,26 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { EditContactForm, SubscriptionControl } from "@/components/contacts/edit-contact-form";
 import { MessageStatusBadge } from "@/components/messages/status-badge";
-import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
-import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { Badge, Card, PageHeader } from "@/components/ui/card";
+import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
+import { formatDateTime } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
 import { getContact } from "@/lib/contacts/contacts";
 import { searchMessages } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/app/deps";
 
 export const metadata = { title: "Contact" };
+
+const HISTORY = 200;
+
+const columns: DataTableColumn[] = [
+  { id: "subject", header: "Subject" },
+  { id: "kind", header: "Kind" },
+  { id: "status", header: "Status" },
+  { id: "sent", header: "Sent", className: "whitespace-nowrap" },
+  { id: "opened", header: "Opened" },
+  { id: "clicked", header: "Clicked" },
+];
 
 export default async function ContactPage({ params }: { params: Promise<{ contactId: string }> }) {
   await requireUser("marketer");
@@ -18,7 +30,22 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
   const db = getAppDb();
   const contact = await getContact(db, contactId);
   if (!contact) notFound();
-  const { rows } = await searchMessages(db, { contactId, limit: 200 });
+  const { rows } = await searchMessages(db, { contactId, limit: HISTORY });
+  const tableRows: DataTableRow[] = rows.map((m) => ({
+    id: m.id,
+    cells: {
+      subject: (
+        <Link href={`/messages/${m.id}`} className="text-brand-700 hover:underline">
+          {m.subject}
+        </Link>
+      ),
+      kind: m.kind,
+      status: <MessageStatusBadge status={m.status} />,
+      sent: formatDateTime(m.sentAt),
+      opened: m.openCount ? `${m.openCount}×` : "—",
+      clicked: m.clickCount ? `${m.clickCount}×` : "—",
+    },
+  }));
   return (
     <>
       <PageHeader title={contact.email} description={contact.name || undefined} />
@@ -38,40 +65,13 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
         </Card>
         <section aria-labelledby="history-heading" className="space-y-3">
           <h2 id="history-heading" className="text-lg font-semibold">History across campaigns</h2>
-          {rows.length === 0 ? (
-            <EmptyState title="Nothing sent yet">Campaigns and single emails to this contact will be listed here.</EmptyState>
-          ) : (
-            <Table label="Messages to this contact">
-              <thead className="bg-slate-50">
-                <tr>
-                  <Th>Subject</Th>
-                  <Th>Kind</Th>
-                  <Th>Status</Th>
-                  <Th>Sent</Th>
-                  <Th>Opened</Th>
-                  <Th>Clicked</Th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {rows.map((m) => (
-                  <tr key={m.id}>
-                    <Td>
-                      <Link href={`/messages/${m.id}`} className="text-brand-700 hover:underline">
-                        {m.subject}
-                      </Link>
-                    </Td>
-                    <Td>{m.kind}</Td>
-                    <Td>
-                      <MessageStatusBadge status={m.status} />
-                    </Td>
-                    <Td>{formatDateTime(m.sentAt)}</Td>
-                    <Td>{m.openCount ? `${m.openCount}×` : "—"}</Td>
-                    <Td>{m.clickCount ? `${m.clickCount}×` : "—"}</Td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
-          )}
+          <DataTable
+            label="Messages to this contact"
+            columns={columns}
+            rows={tableRows}
+            empty={{ title: "Nothing sent yet", description: "Campaigns and single emails to this contact will be listed here." }}
+          />
+          {rows.length === HISTORY ? <p className="text-sm text-slate-500">The newest {HISTORY} messages are shown; the Messages page searches them all.</p> : null}
         </section>
       </div>
     </>

@@ -4,7 +4,7 @@ import { EventTimeline } from "@/components/messages/event-timeline";
 import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { InlineAction } from "@/components/ui/inline-action";
-import { formatDateTime } from "@/components/ui/table";
+import { formatDateTime } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
 import { getMessage, listMessageEvents } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/app/deps";

@@ -2,7 +2,9 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Card, PageHeader } from "@/components/ui/card";
 import { InlineAction } from "@/components/ui/inline-action";
-import { Table, Td, Th, formatDateTime } from "@/components/ui/table";
+import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
+import { formatDateTime } from "@/components/ui/format";
+import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { EndpointForm } from "@/components/webhooks/endpoint-form";
 import { ReceiverDocs } from "@/components/webhooks/receiver-docs";
 import { ReplayRangeForm } from "@/components/webhooks/replay-forms";
@@ -21,18 +23,79 @@ export const dynamic = "force-dynamic";
 
 const STATUSES = ["pending", "succeeded", "failed", "cancelled"] as const;
 
-export default async function WebhookEndpointPage({ params, searchParams }: { params: Promise<{ webhookId: string }>; searchParams: Promise<{ status?: string }> }) {
+const PAGE = 50;
+
+// Newest first, keyset-paged by delivery id: no column sorts (see DataTable).
+const deliveryColumns: DataTableColumn[] = [
+  { id: "id", header: "#", className: "tabular-nums" },
+  { id: "event", header: "Event", className: "font-mono text-xs" },
+  { id: "status", header: "Status" },
+  { id: "attempts", header: "Attempts" },
+  { id: "created", header: "Created", className: "whitespace-nowrap" },
+  { id: "actions", header: "Actions", hideHeader: true },
+];
+
+export default async function WebhookEndpointPage({ params, searchParams }: { params: Promise<{ webhookId: string }>; searchParams: Promise<{ status?: string; before?: string; trail?: string }> }) {
   await requireAdmin();
   const { webhookId } = await params;
-  const { status } = await searchParams;
+  const { status, ...search } = await searchParams;
+  const cursor = parseCursor(search.before);
+  const trail = parseTrail(search.trail);
   const db = getAppDb();
   const endpoint = await getEndpoint(db, webhookId);
   if (!endpoint) notFound();
   const filter = STATUSES.find((s) => s === status);
-  const [deliveries, reveals] = await Promise.all([listDeliveries(db, endpoint.id, { status: filter, limit: 100 }), listSecretReveals(db, endpoint.id, 10)]);
+  const [found, reveals] = await Promise.all([
+    listDeliveries(db, endpoint.id, { status: filter, before: cursor && /^\d{1,15}$/.test(cursor) ? Number(cursor) : undefined, limit: PAGE + 1 }),
+    listSecretReveals(db, endpoint.id, 10),
+  ]);
+  const deliveries = found.slice(0, PAGE);
+  const next = found.length > PAGE ? String(deliveries[deliveries.length - 1].id) : null;
+  const path = `/webhooks/${endpoint.id}`;
   const archived = endpoint.status === "archived";
   const now = Date.now();
   const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+  const deliveryRows: DataTableRow[] = deliveries.map((d) => ({
+    id: String(d.id),
+    cells: {
+      id: (
+        <>
+          {d.id}
+          {d.replayOfId ? <span className="block text-xs text-slate-500">replay of #{d.replayOfId}</span> : null}
+        </>
+      ),
+      event: (
+        <>
+          {d.event}
+          {d.isTest ? <span className="ml-1 font-sans text-slate-500">(test)</span> : null}
+        </>
+      ),
+      status: (
+        <>
+          <WebhookStatusBadge status={d.status} />
+          {d.status === "pending" && d.attempts > 0 ? <span className="block text-xs text-slate-500">next try {formatDateTime(d.nextAttemptAt)}</span> : null}
+        </>
+      ),
+      attempts:
+        d.attemptLog.length === 0 ? (
+          <span className="text-xs text-slate-400">none yet</span>
+        ) : (
+          <ol className="space-y-1 text-xs">
+            {d.attemptLog.map((a) => (
+              <li key={a.id}>
+                <span className="tabular-nums">{a.startedAt.toISOString().replace("T", " ").slice(0, 19)}</span>{" "}
+                <span className={a.status === "succeeded" ? "text-emerald-700" : a.status === "in_flight" ? "text-slate-500" : "text-red-700"}>{a.statusCode ? `HTTP ${a.statusCode}` : a.status}</span>
+                {a.latencyMs !== null ? <span className="text-slate-500"> · {a.latencyMs} ms</span> : null}
+                {a.error && !a.statusCode ? <span className="block text-red-700">{a.error}</span> : null}
+                {a.responseExcerpt ? <code className="block max-w-md truncate text-slate-500">{a.responseExcerpt.slice(0, 200)}</code> : null}
+              </li>
+            ))}
+          </ol>
+        ),
+      created: formatDateTime(d.createdAt),
+      actions: d.status === "pending" || archived ? null : <InlineAction action={replayDeliveryAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Replay" />,
+    },
+  }));
   return (
     <>
       <PageHeader
@@ -81,61 +144,13 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
                 </Link>
               ))}
             </nav>
-            {deliveries.length === 0 ? (
-              <p className="text-sm text-slate-500">No deliveries{filter ? ` ${filter}` : ""} yet. Send a test above, or wait for the first event.</p>
-            ) : (
-              <Table label="Deliveries">
-                <thead className="bg-slate-50">
-                  <tr>
-                    <Th>#</Th>
-                    <Th>Event</Th>
-                    <Th>Status</Th>
-                    <Th>Attempts</Th>
-                    <Th>Created</Th>
-                    <Th />
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {deliveries.map((d) => (
-                    <tr key={d.id}>
-                      <Td className="tabular-nums">
-                        {d.id}
-                        {d.replayOfId ? <span className="block text-xs text-slate-500">replay of #{d.replayOfId}</span> : null}
-                      </Td>
-                      <Td className="font-mono text-xs">
-                        {d.event}
-                        {d.isTest ? <span className="ml-1 font-sans text-slate-500">(test)</span> : null}
-                      </Td>
-                      <Td>
-                        <WebhookStatusBadge status={d.status} />
-                        {d.status === "pending" && d.attempts > 0 ? <span className="block text-xs text-slate-500">next try {formatDateTime(d.nextAttemptAt)}</span> : null}
-                      </Td>
-                      <Td>
-                        {d.attemptLog.length === 0 ? (
-                          <span className="text-xs text-slate-400">none yet</span>
-                        ) : (
-                          <ol className="space-y-1 text-xs">
-                            {d.attemptLog.map((a) => (
-                              <li key={a.id}>
-                                <span className="tabular-nums">{a.startedAt.toISOString().replace("T", " ").slice(0, 19)}</span>{" "}
-                                <span className={a.status === "succeeded" ? "text-emerald-700" : a.status === "in_flight" ? "text-slate-500" : "text-red-700"}>
-                                  {a.statusCode ? `HTTP ${a.statusCode}` : a.status}
-                                </span>
-                                {a.latencyMs !== null ? <span className="text-slate-500"> · {a.latencyMs} ms</span> : null}
-                                {a.error && !a.statusCode ? <span className="block text-red-700">{a.error}</span> : null}
-                                {a.responseExcerpt ? <code className="block max-w-md truncate text-slate-500">{a.responseExcerpt.slice(0, 200)}</code> : null}
-                              </li>
-                            ))}
-                          </ol>
-                        )}
-                      </Td>
-                      <Td className="whitespace-nowrap">{formatDateTime(d.createdAt)}</Td>
-                      <Td>{d.status === "pending" || archived ? null : <InlineAction action={replayDeliveryAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Replay" />}</Td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
-            )}
+            <DataTable
+              label="Deliveries"
+              columns={deliveryColumns}
+              rows={deliveryRows}
+              empty={{ title: `No deliveries${filter ? ` ${filter}` : ""} yet`, description: "Send a test above, or wait for the first event." }}
+              paging={{ ...keysetPaging({ path, params: { status: filter }, cursorParam: "before", cursor, trail, next }), labels: { first: "« Newest", previous: "← Newer", next: "Older →" } }}
+            />
             {archived ? null : <ReplayRangeForm endpointId={endpoint.id} defaultFrom={local(now - 24 * 3_600_000)} defaultTo={local(now + 60_000)} />}
           </div>
         </Card>
