@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
+import { fieldErrors, fromError, invalid, type ActionResult } from "@/lib/app/action-result";
 import { requireAdmin, requireUser } from "@/lib/app/session";
 import { reconcile } from "@/lib/reconcile/run";
 import {
@@ -101,7 +101,11 @@ const scheduleSchema = idSchema.extend({
 export async function scheduleCampaignAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireUser("marketer");
   const parsed = scheduleSchema.safeParse({ campaignId: form.get("campaignId"), scheduledAt: form.get("scheduledAt"), timeZone: form.get("timeZone") });
-  if (!parsed.success) return invalid(parsed.error);
+  if (!parsed.success) {
+    // This small form shows one message, not fields: say which input is wrong.
+    const errors = fieldErrors(parsed.error);
+    return { ok: false, error: Object.values(errors)[0], fieldErrors: errors };
+  }
   const { campaignId, timeZone } = parsed.data;
   let campaign: Campaign;
   try {
