@@ -1,10 +1,12 @@
 /**
  * Drill 5 — hostile input. Generated malformed and hostile requests to the webhook route, the public
- * API and a cron route: truncated and deeply nested JSON, wrong types, huge strings, invalid UTF-8,
+ * API, a cron route, the unsubscribe route (/u/{token}), the dashboard's CSV export and both CSV imports
+ * (see publicAndDashboardCases): truncated and deeply nested JSON, wrong types, huge strings, invalid UTF-8,
  * header injection (raw bytes on a socket), missing, wrong and timing-probing secrets and API keys,
  * replayed payloads, oversized bodies (declared and streamed), slow bodies, wrong content types.
  * Promises: each gets its documented 4xx (replays: 200 and stored once); none gets a 5xx or crashes
- * the server (same process, healthy after); no stored message changes; every credential failure is
+ * the server (same process, healthy after); no stored message changes; no contact changes and none is
+ * created beyond the legitimate formula-injection imports; every credential failure is
  * recorded as a suspicious request. Credential failures come from many loopback addresses, fewer than
  * the abuse limit (20 a minute) each, so every one must be recorded rather than answered 429.
  */
