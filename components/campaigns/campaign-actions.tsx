@@ -1,9 +1,9 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useActionState } from "react";
 import { cancelCampaignAction, pauseCampaignAction, resumeCampaignAction, scheduleCampaignAction, sendCampaignAction, testSendAction } from "@/app/(dashboard)/campaigns/actions";
 import { Button } from "@/components/ui/button";
-import { inputClass } from "@/components/ui/field";
+import { ScheduleFields } from "@/components/campaigns/schedule-fields";
 import { FormStatus } from "@/components/ui/form-status";
 import type { ActionResult } from "@/lib/app/action-result";
 
@@ -23,19 +23,13 @@ function ActionForm({ action, campaignId, label, variant = "secondary", confirm,
   );
 }
 
-export function CampaignActions({ campaignId, status, recipients }: { campaignId: string; status: string; recipients: number }) {
-  const [offset, setOffset] = useState(0);
-  useEffect(() => setOffset(new Date().getTimezoneOffset()), []);
+export function CampaignActions({ campaignId, status, recipients, timeZones = [] }: { campaignId: string; status: string; recipients: number; timeZones?: string[] }) {
   if (status === "draft" || status === "scheduled") {
     return (
       <div className="space-y-4">
         <ActionForm action={sendCampaignAction} campaignId={campaignId} label={`Send now to ${recipients.toLocaleString("en")}`} variant="primary" confirm={`Send this campaign to ${recipients.toLocaleString("en")} recipients now?`} />
         <ActionForm action={scheduleCampaignAction} campaignId={campaignId} label="Schedule">
-          <input type="hidden" name="timezoneOffset" value={offset} />
-          <label className="text-sm">
-            <span className="mb-1 block font-medium text-slate-700">Send at (your time)</span>
-            <input type="datetime-local" name="scheduledAt" required className={inputClass} />
-          </label>
+          <ScheduleFields timeZones={timeZones} />
         </ActionForm>
         <ActionForm action={testSendAction} campaignId={campaignId} label="Send a test to me" />
         <ActionForm action={cancelCampaignAction} campaignId={campaignId} label="Cancel campaign" variant="danger" confirm="Cancel this campaign? It cannot be sent afterwards." />

@@ -23,6 +23,9 @@ export const campaigns = pgTable(
     text: text(),
     status: campaignStatusEnum().notNull().default("draft"),
     scheduledAt: timestamp({ withTimezone: true }),
+    // The IANA zone the schedule was chosen in (the dashboard's form), to show it back as it was asked
+    // for ("09:00 Europe/Berlin"); null when scheduled as an instant (the API).
+    scheduleTimeZone: text(),
     startedAt: timestamp({ withTimezone: true }),
     pausedAt: timestamp({ withTimezone: true }),
     cancelledAt: timestamp({ withTimezone: true }),

@@ -61,11 +61,25 @@ describe("campaigns (real PostgreSQL)", () => {
     expect(await t.db.$count(messages, eq(messages.campaignId, campaign.id))).toBe(0);
   });
 
+  it("stores a schedule's instant with the zone it was chosen in; an API schedule has none; editing clears both", async () => {
+    const campaign = await createCampaign(t.db, { ...base, name: "Zoned" }, opts);
+    const now = new Date("2026-03-10T12:00:00Z");
+    const at = new Date("2026-04-01T07:00:00Z");
+    const zoned = await scheduleCampaign(t.db, campaign.id, at, { now, timeZone: "europe/berlin" });
+    expect(zoned).toMatchObject({ status: "scheduled", scheduledAt: at, scheduleTimeZone: "Europe/Berlin" });
+    await expect(scheduleCampaign(t.db, campaign.id, at, { now, timeZone: "Nowhere/Else" })).rejects.toMatchObject({ code: "unknown_time_zone", status: 422 });
+    expect((await getCampaignOrThrow(t.db, campaign.id)).scheduleTimeZone).toBe("Europe/Berlin");
+    expect((await scheduleCampaign(t.db, campaign.id, at, { now })).scheduleTimeZone).toBeNull();
+    await scheduleCampaign(t.db, campaign.id, at, { now, timeZone: "UTC" });
+    const edited = await updateCampaign(t.db, campaign.id, { ...base, name: "Zoned" });
+    expect(edited).toMatchObject({ status: "draft", scheduledAt: null, scheduleTimeZone: null });
+  });
+
   it("schedules, pauses, resumes and cancels only from the right states", async () => {
     const campaign = await createCampaign(t.db, { ...base, name: "States" }, opts);
     const now = new Date();
-    await expect(scheduleCampaign(t.db, campaign.id, new Date(now.getTime() - 1000), now)).rejects.toMatchObject({ code: "invalid_schedule" });
-    expect((await scheduleCampaign(t.db, campaign.id, new Date(now.getTime() + 3_600_000), now)).status).toBe("scheduled");
+    await expect(scheduleCampaign(t.db, campaign.id, new Date(now.getTime() - 1000), { now })).rejects.toMatchObject({ code: "invalid_schedule" });
+    expect((await scheduleCampaign(t.db, campaign.id, new Date(now.getTime() + 3_600_000), { now })).status).toBe("scheduled");
     await expect(pauseCampaign(t.db, campaign.id)).rejects.toMatchObject({ status: 409 });
     await startCampaignSend(t.db, campaign.id, { stream: "broadcast" });
     expect((await pauseCampaign(t.db, campaign.id)).status).toBe("paused");

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db, DbOrTx } from "@/db";
 import { campaignLists, campaigns, lists, type CampaignStatus } from "@/db/schema";
 import { AppError, conflict, notFound } from "@/lib/errors";
+import { canonicalTimeZone } from "./schedule-time";
 import { compileTemplate, TemplateError } from "./template";
 
 export type Campaign = typeof campaigns.$inferSelect;
@@ -83,6 +84,7 @@ export async function updateCampaign(db: Db, id: string, input: CampaignInput): 
         ...(input.from ? { fromEmail: input.from } : {}),
         status: "draft",
         scheduledAt: null,
+        scheduleTimeZone: null,
         updatedAt: new Date(),
       })
       .where(and(eq(campaigns.id, id), inArray(campaigns.status, ["draft", "scheduled"])))
@@ -184,11 +186,18 @@ export async function startCampaignSend(
   });
 }
 
-export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date, now: Date = new Date()): Promise<Campaign> {
+/**
+ * Schedules a draft (or moves a schedule) to the instant `at`. `timeZone` is the zone it was chosen in
+ * (see schedule-time.ts), kept only to show the schedule back in it; the instant alone decides when.
+ */
+export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date, options: { now?: Date; timeZone?: string | null } = {}): Promise<Campaign> {
+  const now = options.now ?? new Date();
+  if (Number.isNaN(at.getTime())) throw new AppError("invalid_schedule", "Pick a valid date and time", 422);
   if (at.getTime() <= now.getTime()) throw new AppError("invalid_schedule", "Pick a time in the future", 422);
+  const timeZone = options.timeZone ? canonicalTimeZone(options.timeZone) : null;
   const [row] = await db
     .update(campaigns)
-    .set({ status: "scheduled", scheduledAt: at, updatedAt: now })
+    .set({ status: "scheduled", scheduledAt: at, scheduleTimeZone: timeZone, updatedAt: now })
     .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, ["draft", "scheduled"])))
     .returning();
   if (!row) {

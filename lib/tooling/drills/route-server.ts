@@ -1,9 +1,10 @@
 /**
- * The app's own API route handlers (app/api/**\/route.ts) behind a plain node:http server, for the short
- * drills in `npm test`: `next start` needs a production build, which `npm test` makes only after the
- * unit tests. Every handler, the database code and the Postmark client are the app's; only Next's HTTP
- * layer is replaced (and `next/server`'s `after`, see next-shim.mjs). The full drills (`npm run drill`)
- * run the real `next start` through the launcher.
+ * The app's own route handlers (app/**\/route.ts: the API, /u/{token}, the dashboard's CSV routes)
+ * behind a plain node:http server, for the short drills in `npm test`: `next start` needs a production
+ * build, which `npm test` makes only after the unit tests. Every handler, the database code and the
+ * Postmark client are the app's; only Next's HTTP layer is replaced (and `next/server`'s `after` and
+ * `next/headers`, see next-shim.mjs and next-headers-shim.cjs). The full drills (`npm run drill`) run
+ * the real `next start` through the launcher.
  *
  *   node --import tsx --require lib/local/launcher/exit-with-parent.cjs lib/tooling/drills/route-server.ts <port>
  *
@@ -12,7 +13,8 @@
  */
 import fs from "node:fs";
 import http from "node:http";
-import { register } from "node:module";
+import type { AsyncLocalStorage } from "node:async_hooks";
+import Module, { createRequire, register } from "node:module";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
@@ -26,11 +28,14 @@ interface Route {
   module?: Record<string, unknown>;
 }
 
-/** app/api/v1/messages/[messageId]/route.ts → /api/v1/messages/:messageId; static segments win. */
-function discoverRoutes(dir = path.join(ROOT, "app/api"), segments: string[] = ["api"]): Route[] {
+/**
+ * Every app/**\/route.ts: app/api/v1/messages/[messageId]/route.ts → /api/v1/messages/:messageId, a route
+ * group such as (dashboard) adds no segment; static segments win.
+ */
+function discoverRoutes(dir = path.join(ROOT, "app"), segments: string[] = []): Route[] {
   const routes: Route[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) routes.push(...discoverRoutes(path.join(dir, entry.name), [...segments, entry.name]));
+    if (entry.isDirectory()) routes.push(...discoverRoutes(path.join(dir, entry.name), /^\(.*\)$/.test(entry.name) ? segments : [...segments, entry.name]));
     else if (entry.name === "route.ts") {
       // next-auth needs Next's request context; the drills use API keys only.
       if (segments.some((s) => s.startsWith("[..."))) continue;
@@ -52,8 +57,20 @@ async function toResponse(res: http.ServerResponse, response: Response): Promise
   res.end();
 }
 
+/** CommonJS `require("next/headers")` (next-auth's getServerSession) → the shim; ES imports go through the hooks. */
+function redirectNextHeadersRequire(shim: string) {
+  const loader = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const original = loader._resolveFilename;
+  loader._resolveFilename = function (request, ...rest) {
+    return request === "next/headers" ? shim : original.call(this, request, ...rest);
+  };
+}
+
 async function main() {
   register(pathToFileURL(path.join(import.meta.dirname, "next-shim-hooks.mjs")));
+  const headersShim = path.join(import.meta.dirname, "next-headers-shim.cjs");
+  redirectNextHeadersRequire(headersShim);
+  const { requestStorage } = createRequire(import.meta.url)(headersShim) as { requestStorage: AsyncLocalStorage<Request> };
   const port = Number(process.argv[2]);
   const routes = discoverRoutes();
   // Load every module up front, so a broken import fails the start and the first request is not slow.
@@ -72,14 +89,21 @@ async function main() {
         return void res.writeHead(route ? 405 : 404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: route ? "method_not_allowed" : "not_found", message: "No such route" } }));
       }
       const match = route.pattern.exec(url.pathname)!;
-      const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1])]));
+      let params: Record<string, string>;
+      try {
+        params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1])]));
+      } catch {
+        // As Next does: a path segment that is not valid percent-encoding is a 400, before any route.
+        req.resume();
+        return void res.writeHead(400, { "content-type": "text/plain" }).end("Bad Request");
+      }
       const headers = new Headers();
       for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
       // As `next start` does: the socket's address when the client sent no x-forwarded-for.
       if (!headers.has("x-forwarded-for") && req.socket.remoteAddress) headers.set("x-forwarded-for", req.socket.remoteAddress);
       const hasBody = method !== "GET" && method !== "HEAD";
       const request = new Request(url, { method, headers, body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined, duplex: "half" } as RequestInit);
-      await toResponse(res, await handler(request, { params: Promise.resolve(params) }));
+      await toResponse(res, await requestStorage.run(request, () => handler(request, { params: Promise.resolve(params) })));
     } catch (error) {
       console.error("[route-server]", error);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });

@@ -4,9 +4,11 @@
  * would, and counting what the sandbox (our stand-in for Postmark) really accepted.
  */
 import http from "node:http";
+import { sql } from "drizzle-orm";
+import { encode } from "next-auth/jwt";
 import type { SandboxMessage } from "@/lib/local/postmark-sandbox/server";
 import { api } from "../../../bench/support";
-import type { DrillSystem } from "./system";
+import { ADMIN_EMAIL, type DrillSystem } from "./system";
 
 export interface DrillResult {
   drill: string;
@@ -210,4 +212,16 @@ export function webhookUrl(sys: DrillSystem): string {
 /** Alert emails the sandbox accepted for the admins (the alert emailer tags them). */
 export function alertEmails(sys: DrillSystem): SandboxMessage[] {
   return sys.sandbox.messages().filter((m) => m.tag === "postline-alert");
+}
+
+/**
+ * A `cookie` header with a dashboard session for the first admin, signed as next-auth signs its own
+ * (JWT strategy, AUTH_SECRET), so a drill can reach the dashboard's route handlers without a browser.
+ * The app's URL is http, so the cookie has no __Secure- prefix.
+ */
+export async function adminSessionCookie(sys: DrillSystem): Promise<string> {
+  const [admin] = (await sys.db.execute<{ id: string; name: string | null }>(sql`select id, name from users where email = ${ADMIN_EMAIL}`)).rows;
+  if (!admin) throw new Error(`no user ${ADMIN_EMAIL}`);
+  const token = await encode({ token: { sub: admin.id, role: "admin", email: ADMIN_EMAIL, name: admin.name }, secret: sys.authSecret, maxAge: 3600 });
+  return `next-auth.session-token=${token}`;
 }

@@ -45,6 +45,8 @@ export interface DrillSystem {
   apiKey: string;
   webhookSecret: string;
   cronSecret: string;
+  /** The app's AUTH_SECRET: the drills sign their own dashboard session with it (support.ts). */
+  authSecret: string;
   /** The PostgreSQL cluster's directory and port (for pg_ctl). */
   postgres: { dataDir: string; port: number };
   /** The app's process id (the `next start` or route-server process), or null when it is not running. */

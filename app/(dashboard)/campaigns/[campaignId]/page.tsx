@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CampaignActions } from "@/components/campaigns/campaign-actions";
 import { LiveRefresh } from "@/components/campaigns/live-refresh";
+import { ScheduledTime } from "@/components/campaigns/schedule-fields";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { ProgressBar } from "@/components/ui/progress";
@@ -10,6 +11,7 @@ import { formatDateTime } from "@/components/ui/format";
 import { parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { requireUser } from "@/lib/app/session";
 import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
+import { scheduleTimeZones } from "@/lib/campaigns/schedule-time";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { getCampaignActivity, listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/app/deps";
@@ -30,6 +32,8 @@ function hourBuckets(hours: Date[]): string[] {
 }
 
 export const metadata = { title: "Campaign" };
+
+const SCHEDULE_TIME_ZONES = scheduleTimeZones();
 
 const STATUS_TONE = { draft: "slate", scheduled: "amber", sending: "blue", paused: "amber", sent: "green", cancelled: "red" } as const;
 
@@ -89,7 +93,11 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         <span data-testid="campaign-status">
           <Badge tone={STATUS_TONE[campaign.status]}>{campaign.status}</Badge>
         </span>
-        {campaign.scheduledAt && campaign.status === "scheduled" ? <span>Scheduled for {formatDateTime(campaign.scheduledAt)}</span> : null}
+        {campaign.scheduledAt && campaign.status === "scheduled" ? (
+          <span>
+            Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} />
+          </span>
+        ) : null}
         {campaign.startedAt ? <span>Started {formatDateTime(campaign.startedAt)}</span> : null}
         {campaign.completedAt ? <span>Finished {formatDateTime(campaign.completedAt)}</span> : null}
       </div>
@@ -105,7 +113,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
               <strong className="text-lg tabular-nums">{audience.recipients.toLocaleString("en")}</strong> recipients
               {audience.suppressed ? `, ${audience.suppressed.toLocaleString("en")} skipped (unsubscribed, bounced or complained)` : ""}
             </p>
-            <CampaignActions campaignId={campaignId} status={campaign.status} recipients={audience.recipients} />
+            <CampaignActions campaignId={campaignId} status={campaign.status} recipients={audience.recipients} timeZones={SCHEDULE_TIME_ZONES} />
           </Card>
         ) : (
           <Card title="Progress">

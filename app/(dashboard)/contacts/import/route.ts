@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { readBodyLimited, toErrorResponse, errorResponse } from "@/lib/app/api-route";
 import { getCurrentUser } from "@/lib/app/session";
-import { importContactsCsv, MAX_IMPORT_BYTES } from "@/lib/contacts/import-csv";
+import { assertCsvContentType, MAX_IMPORT_BYTES, parseContactsCsv, writeContactsImport } from "@/lib/contacts/import-csv";
+import { getListOrThrow } from "@/lib/contacts/contacts";
 import { AppError } from "@/lib/errors";
 import { getAppDb } from "@/lib/app/deps";
 
@@ -9,24 +10,34 @@ export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
 /**
- * The dashboard's CSV import: the file is the request body; the answer is NDJSON, one line per
- * progress step and a last line with the report (or the error), so the page can draw a progress bar.
+ * The dashboard's CSV import: the file is the request body. A file that cannot be imported at all (too
+ * large, not CSV, not UTF-8, no email column) is answered with its 4xx before anything is written; then
+ * the answer is NDJSON, one line per progress step and a last line with the report (or the error), so the
+ * page can draw a progress bar while the contacts are written.
  */
 export async function POST(req: Request) {
   const user = await getCurrentUser();
   if (!user) return errorResponse(401, "unauthorized", "Sign in again");
-  const listId = z.string().uuid().optional().safeParse(new URL(req.url).searchParams.get("list_id") || undefined);
+  const listId = z.uuid().optional().safeParse(new URL(req.url).searchParams.get("list_id") || undefined);
   if (!listId.success) return errorResponse(422, "validation_failed", "Unknown list");
-  if (Number(req.headers.get("content-length") ?? "0") > MAX_IMPORT_BYTES) {
-    return toErrorResponse(new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split the file and import the parts`, 413));
+  let parsed: ReturnType<typeof parseContactsCsv>;
+  try {
+    assertCsvContentType(req.headers.get("content-type"));
+    if (Number(req.headers.get("content-length") ?? "0") > MAX_IMPORT_BYTES) {
+      throw new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split the file and import the parts`, 413);
+    }
+    parsed = parseContactsCsv(await readBodyLimited(req, MAX_IMPORT_BYTES));
+    // An unknown list is a 404 now, not a line in a 200 stream (the import checks again in its transaction).
+    if (listId.data) await getListOrThrow(getAppDb(), listId.data);
+  } catch (error) {
+    return toErrorResponse(error);
   }
   const encoder = new TextEncoder();
   const stream = new ReadableStream({
     async start(controller) {
       const send = (line: unknown) => controller.enqueue(encoder.encode(JSON.stringify(line) + "\n"));
       try {
-        const bytes = await readBodyLimited(req, MAX_IMPORT_BYTES);
-        const report = await importContactsCsv(getAppDb(), bytes, { listId: listId.data, onProgress: (p) => send({ progress: p }) });
+        const report = await writeContactsImport(getAppDb(), parsed, { listId: listId.data, onProgress: (p) => send({ progress: p }) });
         send({ report });
       } catch (error) {
         const response = toErrorResponse(error);

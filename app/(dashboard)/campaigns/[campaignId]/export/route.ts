@@ -20,7 +20,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ campaign
   const user = await getCurrentUser();
   if (!user) return errorResponse(401, "unauthorized", "Sign in again");
   const { campaignId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(campaignId)) return errorResponse(404, "not_found", "Campaign not found");
+  // A strict UUID: "36 dashes" passes a loose pattern and reached PostgreSQL as a 500.
+  if (!z.uuid().safeParse(campaignId).success) return errorResponse(404, "not_found", "Campaign not found");
   const db = getAppDb();
   const campaign = await getCampaign(db, campaignId);
   if (!campaign) return errorResponse(404, "not_found", "Campaign not found");

@@ -1,0 +1,92 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { campaigns } from "@/db/schema";
+import { createCampaign, getCampaignOrThrow } from "@/lib/campaigns/campaigns";
+import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
+import { actionContext, formOf } from "@/lib/tooling/testing/server-actions";
+import { createUser } from "@/lib/users/users";
+import {
+  cancelCampaignAction,
+  pauseCampaignAction,
+  resumeCampaignAction,
+  resyncCampaignAction,
+  saveCampaignAction,
+  scheduleCampaignAction,
+  sendCampaignAction,
+  testSendAction,
+} from "./actions";
+
+// Next's request context only: the session, revalidation, `after`. Parsing and lib/ run for real.
+vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
+vi.mock("@/lib/app/session", async () => (await import("@/lib/tooling/testing/server-actions")).sessionStandIn);
+vi.mock("@/lib/app/continue-sending", () => ({ advanceSendingAfterResponse: () => {} }));
+vi.mock("@/lib/app/deps", async (original) => ({ ...(await original<object>()), getAppDb: (await import("@/lib/tooling/testing/server-actions")).appDb }));
+vi.mock("@/lib/env", () => ({ getEnv: () => ({ POSTMARK_FROM_EMAIL: "news@postline.test", POSTMARK_BROADCAST_STREAM: "broadcast" }) }));
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  actionContext.db = t.db;
+  actionContext.user = await createUser(t.db, { email: "admin@actions.test", name: "Admin", password: "correct horse battery", role: "admin" });
+});
+afterAll(() => t.drop());
+
+const draft = () => createCampaign(t.db, { name: "Launch", subject: "Hi", html: "<p>Hi</p>" }, { defaultFrom: "news@postline.test" });
+
+describe("campaign actions: every input parsed, bad input is the form's error (issue 13.13)", () => {
+  const forged = ["not-a-uuid", "------------------------------------", "00000000-0000-0000-0000-00000000000g", "'; drop table campaigns; --", ""];
+
+  it("a forged or missing campaignId is 'Unknown campaign' from every action, never a throw", async () => {
+    for (const campaignId of forged) {
+      for (const action of [sendCampaignAction, pauseCampaignAction, resumeCampaignAction, cancelCampaignAction, testSendAction, resyncCampaignAction]) {
+        await expect(action(null, formOf({ campaignId })), `${action.name} ${campaignId}`).resolves.toMatchObject({ ok: false, error: expect.stringContaining("Unknown campaign") });
+      }
+      await expect(scheduleCampaignAction(null, formOf({ campaignId, scheduledAt: "2030-04-01T09:00", timeZone: "UTC" }))).resolves.toMatchObject({ ok: false, fieldErrors: { campaignId: "Unknown campaign" } });
+    }
+    await expect(sendCampaignAction(null, new FormData())).resolves.toMatchObject({ ok: false });
+  });
+
+  it("saving with a forged campaignId is refused before anything is stored", async () => {
+    const before = await t.db.$count(campaigns);
+    const result = await saveCampaignAction(null, formOf({ campaignId: "------------------------------------", name: "X", subject: "S", html: "<p>x</p>", audience: "all" }));
+    expect(result).toMatchObject({ ok: false, error: expect.stringContaining("Unknown campaign") });
+    expect(await t.db.$count(campaigns)).toBe(before);
+  });
+
+  it("a test send for a campaign that does not exist is the form's error", async () => {
+    await expect(testSendAction(null, formOf({ campaignId: "8b0e7a34-3c1e-4c55-9a43-2f5b7c3e9d10" }))).resolves.toMatchObject({ ok: false, error: expect.stringContaining("Unknown campaign") });
+  });
+
+  it("a malformed date, time or zone is a field error", async () => {
+    const c = await draft();
+    expect(await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "tomorrow", timeZone: "UTC" }))).toMatchObject({ ok: false, fieldErrors: { scheduledAt: expect.any(String) } });
+    expect(await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2030-02-30T09:00", timeZone: "UTC" }))).toMatchObject({ ok: false, fieldErrors: { scheduledAt: expect.any(String) } });
+    expect(await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2030-04-01T09:00", timeZone: "Mars/Base" }))).toMatchObject({ ok: false, fieldErrors: { timeZone: expect.stringContaining("Mars/Base") } });
+    expect(await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2030-04-01T09:00" }))).toMatchObject({ ok: false, fieldErrors: { timeZone: expect.any(String) } });
+    expect(await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2001-04-01T09:00", timeZone: "UTC" }))).toMatchObject({ ok: false, fieldErrors: { scheduledAt: "Pick a time in the future" } });
+    expect((await getCampaignOrThrow(t.db, c.id)).status).toBe("draft");
+  });
+});
+
+describe("scheduling in a time zone (issue 13.4)", () => {
+  it("09:00 on 1 April in Europe/Berlin, whenever chosen, is stored as 07:00Z with its zone", async () => {
+    const c = await draft();
+    const result = await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2030-04-01T09:00", timeZone: "Europe/Berlin" }));
+    expect(result).toMatchObject({ ok: true, message: expect.stringContaining("09:00 Europe/Berlin") });
+    const [row] = await t.db.select().from(campaigns).where(eq(campaigns.id, c.id));
+    expect(row.scheduledAt?.toISOString()).toBe("2030-04-01T07:00:00.000Z");
+    expect(row.scheduleTimeZone).toBe("Europe/Berlin");
+  });
+
+  it("a form submitted before hydration carries the server's UTC and is scheduled in UTC", async () => {
+    const c = await draft();
+    expect(await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2030-04-01T09:00", timeZone: "UTC" }))).toMatchObject({ ok: true });
+    expect((await getCampaignOrThrow(t.db, c.id)).scheduledAt?.toISOString()).toBe("2030-04-01T09:00:00.000Z");
+  });
+
+  it("an offset sent by an old page (timezoneOffset) is ignored: the zone decides", async () => {
+    const c = await draft();
+    await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2030-04-01T09:00", timeZone: "Europe/Berlin", timezoneOffset: "-60" }));
+    expect((await getCampaignOrThrow(t.db, c.id)).scheduledAt?.toISOString()).toBe("2030-04-01T07:00:00.000Z");
+  });
+});

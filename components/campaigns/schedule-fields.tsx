@@ -1,0 +1,69 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { inputClass } from "@/components/ui/field";
+import { SERVER_FORM_TIME_ZONE, wallClock } from "@/lib/campaigns/schedule-time";
+
+function browserTimeZone(): string | null {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The schedule's date, time and time zone. The zone is rendered as UTC on the server and replaced by the
+ * browser's own zone after hydration, so the form always carries one; the server converts the wall-clock
+ * time in that zone for the target date (lib/campaigns/schedule-time.ts), never an offset from today.
+ */
+export function ScheduleFields({ timeZones }: { timeZones: string[] }) {
+  const [zone, setZone] = useState(SERVER_FORM_TIME_ZONE);
+  const [browserZone, setBrowserZone] = useState<string | null>(null);
+  useEffect(() => {
+    const z = browserTimeZone();
+    if (!z) return;
+    setBrowserZone(z);
+    setZone(z);
+  }, []);
+  // The server's list comes from Node's ICU; the browser may name its zone differently (Kyiv, Kiev).
+  const options = browserZone && !timeZones.includes(browserZone) ? [browserZone, ...timeZones] : timeZones;
+  return (
+    <>
+      <label className="text-sm">
+        <span className="mb-1 block font-medium text-slate-700">Send at</span>
+        <input type="datetime-local" name="scheduledAt" required className={inputClass} />
+      </label>
+      <label className="text-sm">
+        <span className="mb-1 block font-medium text-slate-700">Time zone{browserZone === zone ? " (yours)" : ""}</span>
+        <select name="timeZone" value={zone} onChange={(e) => setZone(e.target.value)} className={inputClass} data-testid="schedule-time-zone">
+          {options.map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </select>
+      </label>
+    </>
+  );
+}
+
+/**
+ * A scheduled time as it was chosen ("Wed 1 Apr 2026, 09:00 Europe/Berlin") and, once the browser's zone
+ * is known and differs, in the viewer's own time too.
+ */
+export function ScheduledTime({ at, timeZone }: { at: string; timeZone: string | null }) {
+  const zone = timeZone ?? "UTC";
+  const instant = new Date(at);
+  const [viewerZone, setViewerZone] = useState<string | null>(null);
+  useEffect(() => setViewerZone(browserTimeZone()), []);
+  const theirs = wallClock(instant, zone);
+  const mine = viewerZone ? wallClock(instant, viewerZone) : null;
+  const viewer = !mine || (mine.date === theirs.date && mine.time === theirs.time) ? null : mine.date === theirs.date ? mine.time : `${mine.date}, ${mine.time}`;
+  return (
+    <time dateTime={at} data-testid="scheduled-time">
+      {theirs.date}, {theirs.time} {zone}
+      {viewer ? ` (${viewer} your time)` : null}
+    </time>
+  );
+}

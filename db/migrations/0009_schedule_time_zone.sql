@@ -1,0 +1,1 @@
+ALTER TABLE "campaigns" ADD COLUMN "schedule_time_zone" text;
