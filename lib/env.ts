@@ -17,6 +17,18 @@ const optionalNonEmpty = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 
+// Any value works as an admin key (it is looked up by hash), as long as it can travel as
+// `Authorization: Bearer <key>`: visible ASCII, no spaces, and within authenticateApiKey's 200 characters.
+const bootstrapApiKey = optionalNonEmpty.pipe(
+  z
+    .string()
+    .regex(
+      /^[\x21-\x7e]{20,200}$/,
+      "BOOTSTRAP_API_KEY must be 20 to 200 printable characters without spaces (it is sent as 'Authorization: Bearer <key>')",
+    )
+    .optional(),
+);
+
 const urlString = (name: string) => z.string().url(`${name} must be a URL such as http://127.0.0.1:3000`);
 
 const appEnvSchema = z
@@ -38,6 +50,8 @@ const appEnvSchema = z
     CRON_SECRET: secret("CRON_SECRET"),
     AUTH_SECRET: secret("AUTH_SECRET"),
     APP_URL: urlString("APP_URL").optional(),
+    // Created by the launcher; the app refuses a value the launcher would refuse, so both stop alike.
+    BOOTSTRAP_API_KEY: bootstrapApiKey,
     ALLOW_PRIVATE_WEBHOOK_URLS: z.string().default(""),
     // "off" (default), "postmark" (Postmark's published webhook IPs), or a comma list of IPs/CIDRs.
     POSTMARK_WEBHOOK_IP_ALLOWLIST: z.string().default("off"),
@@ -114,7 +128,7 @@ const launcherEnvSchema = z.object({
   POSTLINE_DATA_DIR: z.string().default(".data"),
   ADMIN_EMAIL: z.string().email("ADMIN_EMAIL must be an email address").default("admin@postline.local"),
   ADMIN_PASSWORD: optionalNonEmpty,
-  BOOTSTRAP_API_KEY: optionalNonEmpty,
+  BOOTSTRAP_API_KEY: bootstrapApiKey,
   APP_URL: optionalNonEmpty,
   POSTLINE_CRON: z.enum(["on", "off"]).default("on"),
   // Set in production-like runs; locally the launcher generates and keeps them in <data>/secrets.json.
