@@ -43,6 +43,8 @@ describe("API keys (real PostgreSQL)", () => {
   });
 
   it("stops a key whose creator was disabled", async () => {
+    // Another admin stays active: the last active admin can never be disabled.
+    await createUser(t.db, { email: "stays@example.com", password: "0123456789", role: "admin" });
     const user = await createUser(t.db, { email: "gone@example.com", password: "0123456789", role: "admin" });
     const { key } = await createApiKey(t.db, { name: "Theirs", role: "admin", createdById: user.id });
     expect(await authenticateApiKey(t.db, key)).not.toBeNull();
