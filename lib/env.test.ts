@@ -74,3 +74,20 @@ describe("BOOTSTRAP_API_KEY", () => {
     }
   });
 });
+
+describe("TRUSTED_PROXIES and VERCEL", () => {
+  it("reads a comma list of addresses and CIDRs, empty by default", () => {
+    expect(parseAppEnv(complete).TRUSTED_PROXIES).toEqual([]);
+    expect(parseAppEnv({ ...complete, TRUSTED_PROXIES: " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32," }).TRUSTED_PROXIES).toEqual(["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]);
+  });
+
+  it.each(["proxy.example.com", "10.0.0.0/33", "2001:db8::/129", "10.0.0.1/x"])("refuses %s, naming the variable", (entry) => {
+    expect(() => parseAppEnv({ ...complete, TRUSTED_PROXIES: `127.0.0.1,${entry}` })).toThrow(/TRUSTED_PROXIES/);
+  });
+
+  it("knows it runs on Vercel from the VERCEL variable Vercel sets", () => {
+    expect(parseAppEnv(complete).VERCEL).toBe(false);
+    expect(parseAppEnv({ ...complete, VERCEL: "1" }).VERCEL).toBe(true);
+  });
+});
+

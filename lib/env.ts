@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -29,6 +30,23 @@ const bootstrapApiKey = optionalNonEmpty.pipe(
     .optional(),
 );
 
+/** A comma list of IPs and CIDRs (`10.0.0.0/8`, `2001:db8::/32`), blanks dropped. */
+const addressList = (name: string) =>
+  z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((entry) => entry.trim()).filter(Boolean))
+    .refine(
+      (entries) =>
+        entries.every((entry) => {
+          const [address, bits, extra] = entry.split("/");
+          const family = isIP(address);
+          if (!family || extra !== undefined) return false;
+          return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+        }),
+      `${name} must be a comma list of IP addresses or CIDRs, such as 10.0.0.0/8,192.0.2.7`,
+    );
+
 const urlString = (name: string) => z.string().url(`${name} must be a URL such as http://127.0.0.1:3000`);
 
 const appEnvSchema = z
@@ -55,6 +73,13 @@ const appEnvSchema = z
     ALLOW_PRIVATE_WEBHOOK_URLS: z.string().default(""),
     // "off" (default), "postmark" (Postmark's published webhook IPs), or a comma list of IPs/CIDRs.
     POSTMARK_WEBHOOK_IP_ALLOWLIST: z.string().default("off"),
+    // The proxies in front of the app whose X-Forwarded-For entries are believed (lib/http/client-ip.ts).
+    TRUSTED_PROXIES: addressList("TRUSTED_PROXIES"),
+    // Set by Vercel on its deployments: its edge sets the client's address in headers clients cannot forge.
+    VERCEL: z
+      .string()
+      .optional()
+      .transform((v) => v !== undefined && v !== "" && v !== "0"),
     // Benchmarks only: exposes POST /api/bench/noop, the baseline the ingestion benchmark compares with.
     POSTLINE_BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   })

@@ -1,4 +1,4 @@
-import { clientIp } from "@/lib/http/client-ip";
+import { requestClientIp } from "@/lib/app/client-ip";
 import { handlePostmarkWebhook } from "@/lib/ingest/webhook";
 import { getAlertEmailer, getAppDb, getIngestBatcher, getWebhookConfig } from "@/lib/app/deps";
 
@@ -12,7 +12,7 @@ export async function POST(req: Request) {
   return handlePostmarkWebhook(req, {
     db: getAppDb(),
     config: getWebhookConfig(),
-    ip: clientIp((name) => req.headers.get(name)),
+    ip: requestClientIp((name) => req.headers.get(name)),
     emailer: getAlertEmailer(),
     blocked,
     ingest: getIngestBatcher().ingest,
