@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseAppEnv } from "./env";
+import { EnvError, getLauncherEnv, parseAppEnv } from "./env";
 
 const complete = {
   DATABASE_URL: "postgres://u:p@127.0.0.1:5432/postline",
@@ -45,3 +45,49 @@ describe("parseAppEnv", () => {
     expect(parseAppEnv({ ...complete, APP_URL: "https://mail.example.com/" }).APP_URL).toBe("https://mail.example.com");
   });
 });
+
+describe("BOOTSTRAP_API_KEY", () => {
+  it("accepts any value of at least 20 printable characters, with or without Postline's pl_ prefix", () => {
+    for (const key of ["ci-automation-token-0123456789", "pl_" + "k".repeat(40), "!#$%&'()*+,-./:;<=>?@[]^_`{|}~0123"]) {
+      expect(parseAppEnv({ ...complete, BOOTSTRAP_API_KEY: key }).BOOTSTRAP_API_KEY).toBe(key);
+      expect(getLauncherEnv({ BOOTSTRAP_API_KEY: key }).BOOTSTRAP_API_KEY).toBe(key);
+    }
+    expect(parseAppEnv(complete).BOOTSTRAP_API_KEY).toBeUndefined();
+  });
+
+  it.each([
+    ["shorter than 20 characters", "pl_short_key"],
+    ["with a space (a Bearer header cannot carry it)", "two words and more than twenty"],
+    ["with a control character", "tab\tseparated-key-0123456789"],
+    ["longer than an API key may be", "k".repeat(201)],
+  ])("stops the app and the launcher, naming the variable, for a value %s", (_, key) => {
+    for (const parseEnv of [() => parseAppEnv({ ...complete, BOOTSTRAP_API_KEY: key }), () => getLauncherEnv({ BOOTSTRAP_API_KEY: key })]) {
+      let thrown: unknown;
+      try {
+        parseEnv();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(EnvError);
+      expect((thrown as EnvError).problems.map((p) => p.variable)).toEqual(["BOOTSTRAP_API_KEY"]);
+      expect((thrown as Error).message).toMatch(/BOOTSTRAP_API_KEY must be/);
+    }
+  });
+});
+
+describe("TRUSTED_PROXIES and VERCEL", () => {
+  it("reads a comma list of addresses and CIDRs, empty by default", () => {
+    expect(parseAppEnv(complete).TRUSTED_PROXIES).toEqual([]);
+    expect(parseAppEnv({ ...complete, TRUSTED_PROXIES: " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32," }).TRUSTED_PROXIES).toEqual(["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]);
+  });
+
+  it.each(["proxy.example.com", "10.0.0.0/33", "2001:db8::/129", "10.0.0.1/x"])("refuses %s, naming the variable", (entry) => {
+    expect(() => parseAppEnv({ ...complete, TRUSTED_PROXIES: `127.0.0.1,${entry}` })).toThrow(/TRUSTED_PROXIES/);
+  });
+
+  it("knows it runs on Vercel from the VERCEL variable Vercel sets", () => {
+    expect(parseAppEnv(complete).VERCEL).toBe(false);
+    expect(parseAppEnv({ ...complete, VERCEL: "1" }).VERCEL).toBe(true);
+  });
+});
+

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -16,6 +17,35 @@ const optionalNonEmpty = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+// Any value works as an admin key (it is looked up by hash), as long as it can travel as
+// `Authorization: Bearer <key>`: visible ASCII, no spaces, and within authenticateApiKey's 200 characters.
+const bootstrapApiKey = optionalNonEmpty.pipe(
+  z
+    .string()
+    .regex(
+      /^[\x21-\x7e]{20,200}$/,
+      "BOOTSTRAP_API_KEY must be 20 to 200 printable characters without spaces (it is sent as 'Authorization: Bearer <key>')",
+    )
+    .optional(),
+);
+
+/** A comma list of IPs and CIDRs (`10.0.0.0/8`, `2001:db8::/32`), blanks dropped. */
+const addressList = (name: string) =>
+  z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((entry) => entry.trim()).filter(Boolean))
+    .refine(
+      (entries) =>
+        entries.every((entry) => {
+          const [address, bits, extra] = entry.split("/");
+          const family = isIP(address);
+          if (!family || extra !== undefined) return false;
+          return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+        }),
+      `${name} must be a comma list of IP addresses or CIDRs, such as 10.0.0.0/8,192.0.2.7`,
+    );
 
 const urlString = (name: string) => z.string().url(`${name} must be a URL such as http://127.0.0.1:3000`);
 
@@ -38,9 +68,18 @@ const appEnvSchema = z
     CRON_SECRET: secret("CRON_SECRET"),
     AUTH_SECRET: secret("AUTH_SECRET"),
     APP_URL: urlString("APP_URL").optional(),
+    // Created by the launcher; the app refuses a value the launcher would refuse, so both stop alike.
+    BOOTSTRAP_API_KEY: bootstrapApiKey,
     ALLOW_PRIVATE_WEBHOOK_URLS: z.string().default(""),
     // "off" (default), "postmark" (Postmark's published webhook IPs), or a comma list of IPs/CIDRs.
     POSTMARK_WEBHOOK_IP_ALLOWLIST: z.string().default("off"),
+    // The proxies in front of the app whose X-Forwarded-For entries are believed (lib/http/client-ip.ts).
+    TRUSTED_PROXIES: addressList("TRUSTED_PROXIES"),
+    // Set by Vercel on its deployments: its edge sets the client's address in headers clients cannot forge.
+    VERCEL: z
+      .string()
+      .optional()
+      .transform((v) => v !== undefined && v !== "" && v !== "0"),
     // Benchmarks only: exposes POST /api/bench/noop, the baseline the ingestion benchmark compares with.
     POSTLINE_BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   })
@@ -114,7 +153,7 @@ const launcherEnvSchema = z.object({
   POSTLINE_DATA_DIR: z.string().default(".data"),
   ADMIN_EMAIL: z.string().email("ADMIN_EMAIL must be an email address").default("admin@postline.local"),
   ADMIN_PASSWORD: optionalNonEmpty,
-  BOOTSTRAP_API_KEY: optionalNonEmpty,
+  BOOTSTRAP_API_KEY: bootstrapApiKey,
   APP_URL: optionalNonEmpty,
   POSTLINE_CRON: z.enum(["on", "off"]).default("on"),
   // Set in production-like runs; locally the launcher generates and keeps them in <data>/secrets.json.

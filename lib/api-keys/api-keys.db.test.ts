@@ -43,6 +43,8 @@ describe("API keys (real PostgreSQL)", () => {
   });
 
   it("stops a key whose creator was disabled", async () => {
+    // Another admin stays active: the last active admin can never be disabled.
+    await createUser(t.db, { email: "stays@example.com", password: "0123456789", role: "admin" });
     const user = await createUser(t.db, { email: "gone@example.com", password: "0123456789", role: "admin" });
     const { key } = await createApiKey(t.db, { name: "Theirs", role: "admin", createdById: user.id });
     expect(await authenticateApiKey(t.db, key)).not.toBeNull();
@@ -59,5 +61,19 @@ describe("API keys (real PostgreSQL)", () => {
     await revokeApiKey(t.db, rows[0].id);
     await ensureBootstrapApiKey(t.db, key);
     expect(await authenticateApiKey(t.db, key)).toMatchObject({ role: "admin" });
+  });
+
+  it("authenticates a bootstrap key of any printable form, not only Postline's own pl_ keys", async () => {
+    for (const key of ["ci-automation-token-0123456789", "Zm9vYmFyYmF6cXV4cXV1eA==", "x".repeat(20)]) {
+      await ensureBootstrapApiKey(t.db, key);
+      expect(await authenticateApiKey(t.db, key)).toMatchObject({ role: "admin" });
+    }
+  });
+
+  it("shows only a few characters of a bootstrap key, whose length the operator chose", async () => {
+    const key = "short-but-valid-key-1";
+    await ensureBootstrapApiKey(t.db, key);
+    const [row] = await t.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(key)));
+    expect(row.prefix).toBe("shor");
   });
 });

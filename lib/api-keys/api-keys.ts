@@ -7,7 +7,9 @@ import { notFound } from "@/lib/errors";
 export type ApiKey = Omit<typeof apiKeys.$inferSelect, "keyHash">;
 
 const KEY_PREFIX = "pl_";
-const SHOWN_PREFIX_LENGTH = 11; // "pl_" plus 8 characters
+const SHOWN_PREFIX_LENGTH = 11; // "pl_" plus 8 of its 43 random characters
+// BOOTSTRAP_API_KEY may be as short as 20 characters of the operator's choosing: show far less of it.
+const SHOWN_BOOTSTRAP_PREFIX_LENGTH = 4;
 
 export function hashApiKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
@@ -54,10 +56,10 @@ export async function ensureBootstrapApiKey(db: DbOrTx, key: string): Promise<{ 
     .values({
       name: "Bootstrap key (BOOTSTRAP_API_KEY)",
       role: "admin",
-      prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
+      prefix: key.slice(0, SHOWN_BOOTSTRAP_PREFIX_LENGTH),
       keyHash: hashApiKey(key),
     })
-    .onConflictDoUpdate({ target: apiKeys.keyHash, set: { revokedAt: null, role: "admin" } })
+    .onConflictDoUpdate({ target: apiKeys.keyHash, set: { revokedAt: null, role: "admin", prefix: key.slice(0, SHOWN_BOOTSTRAP_PREFIX_LENGTH) } })
     .returning({ inserted: sql<boolean>`xmax = 0` });
   return { created: rows[0]?.inserted ?? false };
 }
@@ -94,7 +96,9 @@ export async function authenticateApiKey(
   presented: string,
   now: Date = new Date(),
 ): Promise<ApiPrincipal | null> {
-  if (!presented.startsWith(KEY_PREFIX) || presented.length > 200) return null;
+  // Looked up by hash, so any form can be a key: Postline's own are `pl_…`, BOOTSTRAP_API_KEY is whatever
+  // the operator chose. Only the length is bounded, so a huge header is not hashed.
+  if (presented.length > 200) return null;
   const [row] = await db
     .select({ id: apiKeys.id, role: apiKeys.role, createdById: apiKeys.createdById, lastUsedAt: apiKeys.lastUsedAt, userDisabledAt: users.disabledAt })
     .from(apiKeys)

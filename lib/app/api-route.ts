@@ -6,7 +6,7 @@ import { authenticateApiKey, type ApiPrincipal } from "@/lib/api-keys/api-keys";
 import { getEnv, type AppEnv } from "@/lib/env";
 import { AppError, isDatabaseUnavailable } from "@/lib/errors";
 import { readBodyCapped } from "@/lib/http/body";
-import { clientIp } from "@/lib/http/client-ip";
+import { requestClientIp } from "@/lib/app/client-ip";
 import { constantTimeEqual } from "@/lib/security/constant-time";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
 import { getAlertEmailer, getAppDb } from "@/lib/app/deps";
@@ -65,7 +65,7 @@ export function apiRoute<P = Record<string, never>>(
         // guessed at speed). The answer keeps the API's one code for it, `unauthorized`.
         return await rejectCredentialFailure(
           req,
-          { db, route: new URL(req.url).pathname, ip: clientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse: after },
+          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse: after },
           match
             ? { reason: "api_key_invalid", status: 401, code: "unauthorized", message: "The API key is unknown or revoked" }
             : { reason: "api_key_missing", status: 401, code: "unauthorized", message: "Send an API key as 'Authorization: Bearer <key>'" },
@@ -137,7 +137,7 @@ export function cronRoute(name: string, handler: (ctx: { db: Db; env: AppEnv; re
       if (reason) {
         return await rejectCredentialFailure(
           req,
-          { db, route: new URL(req.url).pathname, ip: clientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse: after },
+          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse: after },
           { reason, status: 401, message: "A valid cron bearer token is required" },
         );
       }

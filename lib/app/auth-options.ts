@@ -5,7 +5,7 @@ import type { Role } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { getAppDb } from "@/lib/app/deps";
 import { signInWithPassword } from "@/lib/auth/sign-in";
-import { clientIp } from "@/lib/http/client-ip";
+import { requestClientIp } from "@/lib/app/client-ip";
 
 const credentialsSchema = z.object({
   email: z.string().trim().email().max(320),
@@ -35,7 +35,7 @@ export function getAuthOptions(): AuthOptions {
           if (!parsed.success) throw new Error("invalid_credentials");
           const result = await signInWithPassword(getAppDb(), {
             ...parsed.data,
-            ip: clientIp((name) => headerValue(req?.headers, name)),
+            ip: requestClientIp((name) => headerValue(req?.headers, name)),
           });
           // next-auth passes a thrown message to the client as `error`: the page maps it to text.
           if (!result.ok) throw new Error(result.reason);

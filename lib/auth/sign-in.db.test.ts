@@ -46,7 +46,7 @@ describe("signInWithPassword (real PostgreSQL)", () => {
     // Another address from another IP is unaffected.
     const other = await signInWithPassword(t.db, { email: "ann@example.com", password: "a-long-password", ip: "10.9.9.10" }, now);
     expect(other.ok).toBe(true);
-  });
+  }, 120_000);
 
   it("refuses a disabled account", async () => {
     const user = await createUser(t.db, { email: "carol@example.com", password: "carols-password", role: "marketer" });
@@ -54,4 +54,34 @@ describe("signInWithPassword (real PostgreSQL)", () => {
     const result = await signInWithPassword(t.db, { email: "carol@example.com", password: "carols-password", ip: "10.0.0.3" });
     expect(result).toEqual({ ok: false, reason: "disabled" });
   });
+
+  it("lets at most the limit of 50 parallel wrong passwords for one address be checked", async () => {
+    await createUser(t.db, { email: "dave@example.com", password: "daves-password", role: "marketer" });
+    const now = new Date("2026-01-03T10:00:00Z");
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => signInWithPassword(t.db, { email: "dave@example.com", password: `guess${i}`, ip: `10.3.${i}.1` }, now)),
+    );
+    expect(results.filter((r) => !r.ok && r.reason === "invalid_credentials")).toHaveLength(SIGN_IN_LIMITS.perAddress.limit);
+    expect(results.filter((r) => !r.ok && r.reason === "rate_limited")).toHaveLength(50 - SIGN_IN_LIMITS.perAddress.limit);
+  }, 120_000);
+
+  it("lets at most the limit of 50 parallel attempts from one IP be checked", async () => {
+    const now = new Date("2026-01-04T10:00:00Z");
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => signInWithPassword(t.db, { email: `parallel${i}@example.com`, password: "x", ip: "10.4.4.4" }, now)),
+    );
+    expect(results.filter((r) => !r.ok && r.reason === "invalid_credentials")).toHaveLength(SIGN_IN_LIMITS.perIp.limit);
+  }, 120_000);
+
+  it("does not count a successful sign-in as a failure of its IP", async () => {
+    await createUser(t.db, { email: "erin@example.com", password: "erins-password", role: "marketer" });
+    const now = new Date("2026-01-05T10:00:00Z");
+    const ip = "10.5.5.5";
+    await Promise.all(Array.from({ length: SIGN_IN_LIMITS.perIp.limit - 1 }, (_, i) => signInWithPassword(t.db, { email: `miss${i}@example.com`, password: "x", ip }, now)));
+    for (let i = 0; i < 3; i++) expect((await signInWithPassword(t.db, { email: "erin@example.com", password: "erins-password", ip }, now)).ok).toBe(true);
+    // The IP's last failure before the limit is still checked, not refused.
+    expect(await signInWithPassword(t.db, { email: "last@example.com", password: "x", ip }, now)).toEqual({ ok: false, reason: "invalid_credentials" });
+    expect(await signInWithPassword(t.db, { email: "erin@example.com", password: "erins-password", ip }, now)).toEqual({ ok: false, reason: "rate_limited" });
+  }, 120_000);
 });
+

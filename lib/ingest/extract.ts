@@ -31,11 +31,84 @@ function instantKey(iso: string): string {
   return String(Math.floor(Date.parse(iso) / 1000));
 }
 
-/** Postmark's bounce ID is an int64; JSON.parse rounds it above 2^53, so read its digits from the text. */
+/**
+ * Postmark's bounce ID is an int64; JSON.parse rounds it above 2^53, so its digits are read from the
+ * text. Only the top-level `ID` counts: Metadata (which a sender fills freely, and which Postmark's own
+ * test payloads put first) or any other nested value may hold an `ID` of its own.
+ */
 export function rawBounceId(rawText: string | null, parsed: number | string | null | undefined): string | null {
-  const match = rawText ? /"ID"\s*:\s*"?(\d{1,20})/.exec(rawText) : null;
-  if (match) return match[1];
+  const text = rawText === null ? null : topLevelValueText(rawText, "ID");
+  const digits = text === null ? null : /^"?(\d{1,20})"?$/.exec(text);
+  if (digits) return digits[1];
   return parsed === null || parsed === undefined ? null : String(parsed);
+}
+
+/**
+ * The source text of the member `name` of a JSON object's top level (the last one, as JSON.parse
+ * keeps it), or null when the text is not one object or has no such member. A tokenizer, not a search:
+ * strings (with their escapes) and nested objects and arrays are stepped over whole, never looked into.
+ */
+export function topLevelValueText(json: string, name: string): string | null {
+  const skipSpace = (i: number) => {
+    while (i < json.length && (json[i] === " " || json[i] === "\t" || json[i] === "\n" || json[i] === "\r")) i++;
+    return i;
+  };
+  // From an opening quote to just after its closing quote; -1 when unterminated.
+  const skipString = (i: number) => {
+    for (let j = i + 1; j < json.length; j++) {
+      if (json[j] === "\\") j++;
+      else if (json[j] === '"') return j + 1;
+    }
+    return -1;
+  };
+  const skipValue = (i: number) => {
+    if (json[i] === '"') return skipString(i);
+    if (json[i] === "{" || json[i] === "[") {
+      let depth = 0;
+      for (let j = i; j < json.length; ) {
+        const c = json[j];
+        if (c === '"') {
+          j = skipString(j);
+          if (j < 0) return -1;
+          continue;
+        }
+        if (c === "{" || c === "[") depth++;
+        else if ((c === "}" || c === "]") && --depth === 0) return j + 1;
+        j++;
+      }
+      return -1;
+    }
+    let j = i; // a number, true, false or null
+    while (j < json.length && /[-+.\w]/.test(json[j])) j++;
+    return j > i ? j : -1;
+  };
+
+  let i = skipSpace(0);
+  if (json[i] !== "{") return null;
+  i = skipSpace(i + 1);
+  if (json[i] === "}") return null;
+  let found: string | null = null;
+  for (;;) {
+    if (json[i] !== '"') return null;
+    const keyEnd = skipString(i);
+    if (keyEnd < 0) return null;
+    let key: unknown;
+    try {
+      key = JSON.parse(json.slice(i, keyEnd)); // decodes escapes: "\u0049D" is "ID"
+    } catch {
+      return null;
+    }
+    i = skipSpace(keyEnd);
+    if (json[i] !== ":") return null;
+    const valueStart = skipSpace(i + 1);
+    const valueEnd = skipValue(valueStart);
+    if (valueEnd < 0) return null;
+    if (key === name) found = json.slice(valueStart, valueEnd);
+    i = skipSpace(valueEnd);
+    if (json[i] === "}") return found;
+    if (json[i] !== ",") return null;
+    i = skipSpace(i + 1);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { hitRateLimit, peekRateLimit } from "./rate-limit";
+import { hitRateLimit, peekRateLimit, refundRateLimit } from "./rate-limit";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -25,4 +25,15 @@ describe("fixed-window rate limits in PostgreSQL", () => {
     await Promise.all(Array.from({ length: 20 }, () => hitRateLimit(t.db, "k2", { limit: 100, windowMs: 60_000 }, t0)));
     expect((await peekRateLimit(t.db, "k2", { limit: 100, windowMs: 60_000 }, t0)).count).toBe(20);
   });
+
+  it("gives a hit back, never below zero", async () => {
+    const t0 = new Date("2026-05-03T00:00:00Z");
+    for (let i = 0; i < 3; i++) await hitRateLimit(t.db, "k3", rule, t0);
+    await refundRateLimit(t.db, "k3");
+    expect(await hitRateLimit(t.db, "k3", rule, t0)).toMatchObject({ count: 3, limited: false });
+    for (let i = 0; i < 5; i++) await refundRateLimit(t.db, "k3");
+    expect((await peekRateLimit(t.db, "k3", rule, t0)).count).toBe(0);
+    await refundRateLimit(t.db, "never-hit");
+  });
 });
+

@@ -60,6 +60,17 @@ export async function peekRateLimit(
   };
 }
 
+/**
+ * Gives one hit back: for checks that count an attempt before its outcome is known (so parallel
+ * attempts cannot all pass a read-then-count check) and then learn it was not a failure.
+ */
+export async function refundRateLimit(db: DbOrTx, key: string): Promise<void> {
+  await db
+    .update(rateLimits)
+    .set({ count: sql`greatest(${rateLimits.count} - 1, 0)` })
+    .where(eq(rateLimits.key, key));
+}
+
 export async function clearRateLimit(db: DbOrTx, key: string): Promise<void> {
   await db.delete(rateLimits).where(eq(rateLimits.key, key));
 }

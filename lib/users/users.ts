@@ -73,13 +73,45 @@ export async function setUserDisabled(
   disabled: boolean,
   now: Date = new Date(),
 ): Promise<PublicUser> {
-  const [row] = await db
-    .update(users)
-    .set({ disabledAt: disabled ? now : null, updatedAt: now })
-    .where(eq(users.id, id))
-    .returning(publicColumns);
-  if (!row) throw notFound("User");
-  return row;
+  return changeUserAccess(db, id, { disabledAt: disabled ? now : null }, now);
+}
+
+export async function setUserRole(db: DbOrTx, id: string, role: Role, now: Date = new Date()): Promise<PublicUser> {
+  return changeUserAccess(db, id, { role }, now);
+}
+
+/**
+ * The one way a user's role or disabled state changes, so the rule holds for every caller: Postline
+ * always keeps an active admin. Count and update are one transaction that first locks every active
+ * admin's row (in id order, so two changes cannot deadlock): two admins disabling each other at once
+ * are serialized, and the second one's count already sees the first one's change.
+ */
+async function changeUserAccess(
+  db: DbOrTx,
+  id: string,
+  change: { disabledAt?: Date | null; role?: Role },
+  now: Date,
+): Promise<PublicUser> {
+  return db.transaction(async (tx) => {
+    const activeAdmins = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.role, "admin"), isNull(users.disabledAt)))
+      .orderBy(asc(users.id))
+      .for("update");
+    const [target] = await tx.select({ role: users.role, disabledAt: users.disabledAt }).from(users).where(eq(users.id, id)).for("update");
+    if (!target) throw notFound("User");
+    const staysActiveAdmin = (change.role ?? target.role) === "admin" && (change.disabledAt === undefined ? target.disabledAt : change.disabledAt) === null;
+    if (!staysActiveAdmin && activeAdmins.length === 1 && activeAdmins[0].id === id) {
+      throw new AppError("last_admin", "Postline needs at least one active admin", 409);
+    }
+    const [row] = await tx
+      .update(users)
+      .set({ ...change, updatedAt: now })
+      .where(eq(users.id, id))
+      .returning(publicColumns);
+    return row;
+  });
 }
 
 export async function countActiveAdmins(db: DbOrTx): Promise<number> {

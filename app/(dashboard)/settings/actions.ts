@@ -7,7 +7,7 @@ import { requireAdmin } from "@/lib/app/session";
 import { fieldErrors, type ActionResult } from "@/lib/app/action-result";
 import { AppError } from "@/lib/errors";
 import { getAppDb } from "@/lib/app/deps";
-import { countActiveAdmins, createUser, getUser, setUserDisabled } from "@/lib/users/users";
+import { createUser, getUser, setUserDisabled } from "@/lib/users/users";
 
 
 const createUserSchema = z.object({
@@ -42,10 +42,13 @@ export async function setUserDisabledAction(_prev: ActionResult | null, form: Fo
   if (disable && parsed.data.userId === admin.id) return { ok: false, error: "You cannot disable your own account" };
   const target = await getUser(db, parsed.data.userId);
   if (!target) return { ok: false, error: "Unknown user" };
-  if (disable && target.role === "admin" && (await countActiveAdmins(db)) <= 1) {
-    return { ok: false, error: "Postline needs at least one active admin" };
+  try {
+    // lib/users refuses to disable the last active admin, under a lock (two admins may act at once).
+    await setUserDisabled(db, target.id, disable);
+  } catch (error) {
+    if (error instanceof AppError) return { ok: false, error: error.message };
+    throw error;
   }
-  await setUserDisabled(db, target.id, disable);
   revalidatePath("/settings");
   return { ok: true, message: `${target.email} is ${disable ? "disabled" : "enabled"}.` };
 }

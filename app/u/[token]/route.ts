@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { readBodyCapped } from "@/lib/http/body";
 import { resolveUnsubscribeToken, unsubscribeByToken } from "@/lib/sending/unsubscribe";
 import { escapeHtml } from "@/lib/campaigns/template";
 import { getAppDb, getUnsubscribeKey } from "@/lib/app/deps";
@@ -37,11 +38,21 @@ export async function GET(_req: Request, { params }: Context) {
   }
 }
 
+// RFC 8058's body is `List-Unsubscribe=One-Click`; the page's button posts nothing. Anyone may post here
+// without credentials, so the body is read through a cap and never buffered whole.
+const MAX_BODY_BYTES = 4 * 1024;
+
+function tooLarge(): Response {
+  return new Response(`Request body too large (at most ${MAX_BODY_BYTES} bytes)\n`, { status: 413, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
 /** One-click (RFC 8058: no cookies needed, no redirect) and the page's own button. */
 export async function POST(req: Request, { params }: Context) {
   const { token } = await params;
-  const body = (await req.text().catch(() => "")).slice(0, 1000);
-  const oneClick = body.includes("List-Unsubscribe=One-Click");
+  if (Number(req.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) return tooLarge();
+  const read = await readBodyCapped(req, MAX_BODY_BYTES).catch(() => null);
+  if (read?.tooLarge) return tooLarge();
+  const oneClick = (read?.bytes.toString("utf8") ?? "").includes("List-Unsubscribe=One-Click");
   try {
     const result = await unsubscribeByToken(getAppDb(), getUnsubscribeKey(), token, oneClick ? "one-click" : "page");
     if (oneClick && !(req.headers.get("accept") ?? "").includes("text/html")) {

@@ -299,6 +299,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       [
         "--require",
         path.join(REPO_ROOT, "lib/local/launcher/exit-with-parent.cjs"),
+        // The socket's address, appended to X-Forwarded-For: see the file.
+        "--require",
+        path.join(REPO_ROOT, "lib/local/launcher/forwarded-for.cjs"),
         path.join(REPO_ROOT, "node_modules/next/dist/bin/next"),
         options.mode,
         "-p",

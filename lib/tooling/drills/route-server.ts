@@ -99,8 +99,8 @@ async function main() {
       }
       const headers = new Headers();
       for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-      // As `next start` does: the socket's address when the client sent no x-forwarded-for.
-      if (!headers.has("x-forwarded-for") && req.socket.remoteAddress) headers.set("x-forwarded-for", req.socket.remoteAddress);
+      // As the launcher's app does (lib/local/launcher/forwarded-for.cjs): the socket's address, appended.
+      if (req.socket.remoteAddress) headers.append("x-forwarded-for", req.socket.remoteAddress);
       const hasBody = method !== "GET" && method !== "HEAD";
       const request = new Request(url, { method, headers, body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined, duplex: "half" } as RequestInit);
       await toResponse(res, await requestStorage.run(request, () => handler(request, { params: Promise.resolve(params) })));

@@ -1,5 +1,5 @@
 import { after } from "next/server";
-import { clientIp } from "@/lib/http/client-ip";
+import { requestClientIp } from "@/lib/app/client-ip";
 import { handlePostmarkWebhook } from "@/lib/ingest/webhook";
 import { getAlertEmailer, getAppDb, getIngestBatcher, getWebhookConfig } from "@/lib/app/deps";
 
@@ -13,7 +13,7 @@ export async function POST(req: Request) {
   return handlePostmarkWebhook(req, {
     db: getAppDb(),
     config: getWebhookConfig(),
-    ip: clientIp((name) => req.headers.get(name)),
+    ip: requestClientIp((name) => req.headers.get(name)),
     emailer: getAlertEmailer(),
     // A credential failure's alert email goes after the response, never inside it.
     afterResponse: after,
