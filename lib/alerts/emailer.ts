@@ -1,5 +1,6 @@
 import type { Db } from "@/db";
-import { sendSingleEmail, type SendingDeps } from "@/lib/sending/dispatch";
+import type { SendingDeps } from "@/lib/sending/deps";
+import { sendSingleEmail } from "@/lib/sending/single-email";
 import { listAdminEmails, type AlertEmailer } from "./alerts";
 
 /** Alert emails go through Postmark like any single email, so they are recorded with their MessageID. */

@@ -2,7 +2,7 @@ import { getDbFor, type Db } from "@/db";
 import { getEnv } from "@/lib/env";
 import { createPostmarkClient } from "@/lib/postmark/client";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
-import type { SendingDeps } from "@/lib/sending/dispatch";
+import type { SendingDeps } from "@/lib/sending/deps";
 import type { AlertEmailer } from "@/lib/alerts/alerts";
 import { createAlertEmailer } from "@/lib/alerts/emailer";
 import type { WebhookConfig } from "@/lib/ingest/webhook";

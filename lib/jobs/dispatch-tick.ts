@@ -1,6 +1,7 @@
 import type { Db } from "@/db";
 import { sendAlertDigests, type AlertEmailer } from "@/lib/alerts/alerts";
-import { advanceSending, type AdvanceResult, type SendingDeps } from "@/lib/sending/dispatch";
+import { advanceSending, type AdvanceResult } from "@/lib/sending/advance-sending";
+import type { SendingDeps } from "@/lib/sending/deps";
 import { runOutboundDelivery, type DeliveryRunResult } from "@/lib/outbound-webhooks/delivery-loop";
 import type { OutboundDeps } from "@/lib/outbound-webhooks/deps";
 

@@ -6,7 +6,7 @@ import { messages } from "@/db/schema";
 import { createCampaign, getCampaignOrThrow, startCampaignSend } from "@/lib/campaigns/campaigns";
 import { createContactsBulk } from "@/lib/contacts/contacts";
 import { sandboxRecords, useSendingTestbed, TEST_TOKEN } from "@/lib/tooling/testing/sending";
-import { advanceSending } from "./dispatch";
+import { advanceSending } from "./advance-sending";
 
 const bed = useSendingTestbed();
 

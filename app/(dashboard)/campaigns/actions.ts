@@ -19,7 +19,7 @@ import {
 } from "@/lib/campaigns/campaigns";
 import { compileTemplate, renderTemplate } from "@/lib/campaigns/template";
 import { getEnv } from "@/lib/env";
-import { sendSingleEmail } from "@/lib/sending/dispatch";
+import { sendSingleEmail } from "@/lib/sending/single-email";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./db";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
-import type { SendingDeps } from "@/lib/sending/dispatch";
+import type { SendingDeps } from "@/lib/sending/deps";
 import { createPostmarkClient } from "@/lib/postmark/client";
 import { startPostmarkSandbox, type PostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
 
