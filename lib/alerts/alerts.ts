@@ -108,7 +108,7 @@ export async function raiseAndNotify(db: Db, emailer: AlertEmailer | null, input
 
 /**
  * Sends one digest per alert whose occurrences since its last email were not yet reported and whose
- * last email is at least a window old. Run by the dispatch cron; safe to run concurrently.
+ * last email is at least a window old. Run by the alert-digests cron (lib/jobs/send-alert-digests.ts); safe to run concurrently.
  */
 export async function sendAlertDigests(db: Db, emailer: AlertEmailer, now: Date = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - ALERT_EMAIL_WINDOW_MS);
