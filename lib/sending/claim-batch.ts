@@ -25,6 +25,11 @@ export interface ClaimedBatch {
  * Claims up to `batchSize` queued messages of one sending campaign into a new batch, in one
  * transaction. Contacts suppressed since the audience was frozen (an unsubscribe a minute ago) are
  * marked suppressed here instead of being sent.
+ *
+ * SKIP LOCKED: a claim neither waits for nor takes rows another claim holds. So claims that overlap
+ * (two workers finishing their batches together, on a busy database) share what is left: 200
+ * messages may go out as 120 + 80. Every message is still in exactly one batch of at most 500; only
+ * the number of batches depends on timing.
  */
 export async function claimCampaignBatch(db: Db, deps: SendingDeps, campaignId: string): Promise<ClaimedBatch | null> {
   const now = clock(deps);
