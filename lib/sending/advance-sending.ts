@@ -21,6 +21,8 @@ export interface AdvanceResult {
   failed: number;
   recovered: { batches: number; adopted: number; requeued: number };
   started: string[];
+  /** Scheduled campaigns that could not start this run (a database error); they are tried again next run. */
+  startFailures: number;
   completed: string[];
   singles: number;
   stoppedBy: "idle" | "budget";
@@ -37,8 +39,10 @@ export async function advanceSending(
   options: { budgetMs?: number; concurrency?: number } = {},
 ): Promise<AdvanceResult> {
   const deadline = Date.now() + (options.budgetMs ?? 50_000);
-  const result: AdvanceResult = { batches: 0, sent: 0, failed: 0, recovered: { batches: 0, adopted: 0, requeued: 0 }, started: [], completed: [], singles: 0, stoppedBy: "idle" };
-  result.started = await startDueCampaigns(db, deps);
+  const result: AdvanceResult = { batches: 0, sent: 0, failed: 0, recovered: { batches: 0, adopted: 0, requeued: 0 }, started: [], startFailures: 0, completed: [], singles: 0, stoppedBy: "idle" };
+  const starts = await startDueCampaigns(db, deps);
+  result.started = starts.started;
+  result.startFailures = starts.failed;
   result.recovered = await recoverOpenBatches(db, deps);
   const compiled = new Map<string, CompiledCampaign>();
 
