@@ -45,6 +45,21 @@ describe("cron routes", () => {
     expect([...scheduled, DEPRECATED].sort()).toEqual([...routeFiles].sort());
   });
 
+  it.each([
+    ["/api/cron/send", ["sending"]],
+    ["/api/cron/deliver-webhooks", ["outboundWebhooks"]],
+    ["/api/cron/alert-digests", ["alertDigests"]],
+    ["/api/cron/reconcile", ["reconcile"]],
+    [DEPRECATED, ["sending", "alertDigests", "outboundWebhooks"]],
+  ])("%s with the right bearer runs its job", async (route, keys) => {
+    const file = path.join(ROOT, "app", route, "route.ts");
+    const { GET } = (await import(/* @vite-ignore */ file)) as { GET: (req: Request) => Promise<Response> };
+    const res = await GET(new Request(`http://127.0.0.1${route}`, { headers: { authorization: "Bearer the-right-cron-secret" } }));
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: Record<string, unknown> };
+    expect(Object.keys(data).sort()).toEqual(["job", ...keys].sort());
+  });
+
   it.each([...scheduled, DEPRECATED])("%s refuses a missing or wrong bearer with 401 and records it", async (route) => {
     const file = path.join(ROOT, "app", route, "route.ts");
     const { GET } = (await import(/* @vite-ignore */ file)) as { GET: (req: Request) => Promise<Response> };
