@@ -111,7 +111,7 @@ describe("advancing campaign sending (real PostgreSQL + Postmark sandbox)", () =
     expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
   });
 
-  it("two dispatchers racing over one campaign send each recipient once", async () => {
+  it("two sending runs racing over one campaign send each recipient once", async () => {
     const { campaign, emails } = await startedCampaignTo(bed, 2000, "race");
     const results = await Promise.all([advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 60_000 }), advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 60_000 })]);
     expect(results[0].sent + results[1].sent).toBe(2000);
