@@ -119,7 +119,7 @@ test("/api/health reports the database", async ({ request }) => {
 });
 
 test("/api/cron routes refuse a missing or wrong bearer and record it", async ({ request }) => {
-  const wrong = await request.get("/api/cron/dispatch", { headers: { authorization: "Bearer not-the-cron-secret", "user-agent": "e2e-wrong" } });
+  const wrong = await request.get("/api/cron/send", { headers: { authorization: "Bearer not-the-cron-secret", "user-agent": "e2e-wrong" } });
   expect(wrong.status()).toBe(401);
   expect((await wrong.json()).error.code).toBe("cron_bearer_invalid");
   const res = await request.get("/api/cron/reconcile", { headers: { "user-agent": "e2e-probe" } });

@@ -25,7 +25,7 @@ import { seededRandom } from "@/lib/local/postmark-sandbox/outcomes";
 import { startPostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
 import { sandboxTruth as truth } from "@/lib/local/postmark-sandbox/test-support";
 import { reconcile } from "@/lib/reconcile/run";
-import { advanceSending } from "@/lib/sending/dispatch";
+import { advanceSending } from "@/lib/sending/advance-sending";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 import { machine, table } from "../support";
 

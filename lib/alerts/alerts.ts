@@ -48,7 +48,7 @@ export async function listAdminEmails(db: DbOrTx): Promise<string[]> {
  * add to it, so a flood is one row, not thousands. Returns whether an email is owed now: only when
  * none went out for this kind and key within the window (the first one is immediate). It does not
  * send or claim that email: `sendDueAlertEmails` does, once, whoever calls it first (the raiser right
- * after its response, or the dispatch cron's pass). An advisory lock per key makes concurrent first
+ * after its response, or the alert-digests cron's pass). An advisory lock per key makes concurrent first
  * occurrences agree on one row.
  */
 export async function raiseAlert(db: Db, input: AlertInput, now: Date = new Date()): Promise<{ alert: Alert; emailNow: boolean }> {
@@ -95,7 +95,7 @@ export const runDetached: AfterResponse = (work) => {
  * Raises an alert and, when it is the first in its window, emails the admins. With `afterResponse`
  * the email is handed off and never awaited (a request path must not wait on Postmark); without it,
  * it is sent before returning (background jobs). Either way a lost hand-off is sent by the next
- * dispatch cron's `sendAlertDigests`, and the email goes out once.
+ * alert-digests cron's `sendAlertDigests`, and the email goes out once.
  */
 export async function raiseAndNotify(
   db: Db,
@@ -117,7 +117,7 @@ export async function raiseAndNotify(
  * Sends every alert email that is owed: the first email of an alert never emailed, or a digest of
  * the occurrences since its last email once that is a window old. Each is claimed with a conditional
  * update first, so the raiser's hand-off and any number of cron runs send it once. Run by the
- * dispatch cron (all alerts) and after a raise (`alertId`). Returns how many were sent.
+ * alert-digests cron (lib/jobs/send-alert-digests.ts, all alerts) and after a raise (`alertId`). Returns how many were sent.
  */
 export async function sendDueAlertEmails(db: Db, emailer: AlertEmailer, now: Date = new Date(), options: { alertId?: number } = {}): Promise<number> {
   const cutoff = new Date(now.getTime() - ALERT_EMAIL_WINDOW_MS);
@@ -159,7 +159,7 @@ function digestEmail(before: Alert, claimed: Alert): [string, string] {
   ];
 }
 
-/** The dispatch cron's pass: every alert email owed (first emails whose hand-off was lost, and digests). */
+/** The alert-digests cron's pass: every alert email owed (first emails whose hand-off was lost, and digests). */
 export async function sendAlertDigests(db: Db, emailer: AlertEmailer, now: Date = new Date()): Promise<number> {
   return sendDueAlertEmails(db, emailer, now);
 }

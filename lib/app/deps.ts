@@ -2,9 +2,9 @@ import { getDbFor, type Db } from "@/db";
 import { getEnv } from "@/lib/env";
 import { createPostmarkClient } from "@/lib/postmark/client";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
-import type { SendingDeps } from "@/lib/sending/dispatch";
-import type { AlertEmailer } from "@/lib/alerts/alerts";
-import { createAlertEmailer } from "@/lib/alerts/emailer";
+import type { SendingDeps } from "@/lib/sending/deps";
+import { sendSingleEmail } from "@/lib/sending/single-email";
+import { listAdminEmails, type AlertEmailer } from "@/lib/alerts/alerts";
 import type { WebhookConfig } from "@/lib/ingest/webhook";
 import { createIngestBatcher, type IngestBatcher } from "@/lib/ingest/batcher";
 import { POSTMARK_WEBHOOK_IPS } from "@/lib/ingest/source-ip";
@@ -42,8 +42,24 @@ export function getUnsubscribeKey(): Buffer {
 
 let alertEmailer: AlertEmailer | undefined;
 
+/**
+ * Alert emails go through Postmark like any single email, so they are recorded with their MessageID.
+ * Wired here, not in lib/alerts: sending raises alerts (through outbound webhooks), so alerts must not
+ * depend on sending.
+ */
 export function getAlertEmailer(): AlertEmailer {
-  alertEmailer ??= createAlertEmailer(getAppDb(), getSendingDeps(), getEnv().POSTMARK_FROM_EMAIL);
+  if (!alertEmailer) {
+    const db = getAppDb();
+    const deps = getSendingDeps();
+    const from = getEnv().POSTMARK_FROM_EMAIL;
+    alertEmailer = {
+      async emailAdmins(subject, text) {
+        for (const to of await listAdminEmails(db)) {
+          await sendSingleEmail(db, deps, { to, from, subject, text, tag: "postline-alert" });
+        }
+      },
+    };
+  }
   return alertEmailer;
 }
 

@@ -20,15 +20,15 @@ export function assertAppEnvAtStartup(): void {
 export function resumeWorkAfterStart(): void {
   setTimeout(async () => {
     try {
-      const [{ runDispatchTick }, { chainDispatch }, { getAppDb, getSendingDeps }] = await Promise.all([
-        import("@/lib/jobs/dispatch-tick"),
+      const [{ runSendCampaigns }, { chainSending }, { getAppDb, getSendingDeps }] = await Promise.all([
+        import("@/lib/jobs/send-campaigns"),
         import("@/lib/app/continue-sending"),
         import("@/lib/app/deps"),
       ]);
-      const { sending } = await runDispatchTick(getAppDb(), getSendingDeps());
-      if (sending.stoppedBy === "budget") chainDispatch();
+      const { sending } = await runSendCampaigns(getAppDb(), getSendingDeps());
+      if (sending.stoppedBy === "budget") chainSending();
     } catch (error) {
-      console.warn("[startup] resuming work failed; the dispatch cron will retry", error);
+      console.warn("[startup] resuming work failed; the sending cron will retry", error);
     }
   }, 2_000).unref();
 }

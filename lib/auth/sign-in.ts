@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { users, type Role } from "@/db/schema";
-import { dummyPasswordHash, verifyPassword } from "@/lib/auth/password";
+import { dummyPasswordHash, verifyPassword } from "@/lib/security/password";
 import { clearRateLimit, hitRateLimit, refundRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
 import { getUserByEmail } from "@/lib/users/users";
 import { enqueueUserLoggedIn } from "@/lib/outbound-webhooks/outbox";

@@ -4,7 +4,7 @@ import { contacts, messageEvents, messages } from "@/db/schema";
 import { createContact } from "@/lib/contacts/contacts";
 import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
-import { sendSingleEmail } from "@/lib/sending/dispatch";
+import { sendSingleEmail } from "@/lib/sending/single-email";
 import { useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { resyncMessage } from "./resync";
 

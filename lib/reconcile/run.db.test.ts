@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alerts, messageEvents, messages, reconcileRuns } from "@/db/schema";
 import { createContactsBulk } from "@/lib/contacts/contacts";
-import { sendSingleEmail } from "@/lib/sending/dispatch";
+import { sendSingleEmail } from "@/lib/sending/single-email";
 import { useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { reconcile } from "./run";
 

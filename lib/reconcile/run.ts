@@ -5,7 +5,8 @@ import { messages, reconcileRuns } from "@/db/schema";
 import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
 import { isUniqueViolation } from "@/lib/errors";
 import { linkOrphanEvents } from "@/lib/ingest/ingest";
-import { recoverOpenBatches, type SendingDeps } from "@/lib/sending/dispatch";
+import type { SendingDeps } from "@/lib/sending/deps";
+import { recoverOpenBatches } from "@/lib/sending/recover-batches";
 import { resyncPostmarkMessage } from "./resync";
 
 /**

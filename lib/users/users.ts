@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
 import { users, type Role } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
-import { hashPassword } from "@/lib/auth/password";
+import { hashPassword } from "@/lib/security/password";
 
 export type User = typeof users.$inferSelect;
 export type PublicUser = Omit<User, "passwordHash">;

@@ -21,7 +21,7 @@ import {
 import { formatInTimeZone, splitLocalDateTime, zonedTimeToInstant } from "@/lib/campaigns/schedule-time";
 import { compileTemplate, renderTemplate } from "@/lib/campaigns/template";
 import { getEnv } from "@/lib/env";
-import { sendSingleEmail } from "@/lib/sending/dispatch";
+import { sendSingleEmail } from "@/lib/sending/single-email";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 

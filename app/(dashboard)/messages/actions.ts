@@ -6,7 +6,7 @@ import { invalid, type ActionResult } from "@/lib/app/action-result";
 import { requireUser } from "@/lib/app/session";
 import { emailSchema } from "@/lib/contacts/contacts";
 import { getEnv } from "@/lib/env";
-import { sendSingleEmail } from "@/lib/sending/dispatch";
+import { sendSingleEmail } from "@/lib/sending/single-email";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 
 const singleSchema = z

@@ -3,7 +3,7 @@
 import type { ActionResult } from "@/lib/app/action-result";
 import { requireAdmin } from "@/lib/app/session";
 import { getEnv } from "@/lib/env";
-import { sendSingleEmail } from "@/lib/sending/dispatch";
+import { sendSingleEmail } from "@/lib/sending/single-email";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 
 /**

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createDb } from "../../../db";
 import { migrateDatabase } from "../../../db/migrate";
 import { ensureBootstrapApiKey } from "../../api-keys/api-keys";
-import { generatePassword } from "../../auth/password";
+import { generatePassword } from "../../security/password";
 import { childEnvironment, type LauncherEnv } from "../../env";
 import { sandboxOptionsFromEnv, type SandboxEnvOptions } from "../postmark-sandbox/options";
 import { startPostmarkSandbox, type PostmarkSandbox } from "../postmark-sandbox/server";

@@ -244,7 +244,7 @@ export async function hostileInputDrill(sys: DrillSystem, size: Size): Promise<D
     // The real key with its last character changed (never the key itself: a key ending in 0 once made this a 200).
     cred("api key timing probe", (ua, from) => request(api("/api/v1/contacts"), { method: "GET", headers: { authorization: `Bearer ${key.slice(0, -1)}${key.endsWith("0") ? "1" : "0"}`, "user-agent": ua }, from, fresh: true }));
     cred("api key on admin route, wrong", (ua, from) => request(api("/api/v1/security/events"), { method: "GET", headers: { authorization: `Bearer ${key}x`, "user-agent": ua }, from, fresh: true }));
-    cred("cron bearer wrong", (ua, from) => request(api("/api/cron/dispatch"), { method: "GET", headers: { authorization: `Bearer ${sys.cronSecret.slice(0, -2)}`, "user-agent": ua }, from, fresh: true }));
+    cred("cron bearer wrong", (ua, from) => request(api("/api/cron/send"), { method: "GET", headers: { authorization: `Bearer ${sys.cronSecret.slice(0, -2)}`, "user-agent": ua }, from, fresh: true }));
     cred("cron bearer missing", (ua, from) => request(api("/api/cron/reconcile"), { method: "GET", headers: { "user-agent": ua }, from, fresh: true }));
   }
   const formulaImports = await publicAndDashboardCases(sys, cases, { run, listId, campaignId, port, realMessageId: (await sys.db.execute<{ id: string }>(sql`select id from messages where campaign_id = ${campaignId} limit 1`)).rows[0].id });

@@ -1,7 +1,7 @@
 /**
  * Drill 7 — outbound receivers that misbehave. Five endpoints on 127.0.0.1 subscribe to Email.Sent:
  * one healthy, one that never answers, one that answers 500, one 410 Gone, one that redirects to a
- * trap. Single emails through the API raise the events; the dispatch cron delivers them.
+ * trap. Single emails through the API raise the events; the deliver-webhooks cron delivers them.
  * Promises: the healthy receiver gets every event, in order, correctly signed; the hanging one is
  * given up on at the 15 s timeout; 410 disables its endpoint after one request; a redirect is not
  * followed (the trap sees nothing) and counts as a failure; the 500 endpoint is retried on the
@@ -96,7 +96,7 @@ export async function outboundReceiversDrill(sys: DrillSystem, size: Size): Prom
         await sys.db.execute(sql`update webhook_deliveries set next_attempt_at = now() where id = ${head.id}`);
         await sys.db.execute(sql`update webhook_endpoints set ready_at = now() where id = ${ids.fail}`);
       }
-      inFlight ??= cron(sys, "dispatch").finally(() => (inFlight = null));
+      inFlight ??= cron(sys, "deliver-webhooks").finally(() => (inFlight = null));
       await sleep(200);
     }
     const offSchedule = planned.filter((ms, k) => ms < RETRY_DELAYS_MS[k] * 0.8 - 1_000 || ms > RETRY_DELAYS_MS[k] * 1.2 + 1_000).length;

@@ -49,10 +49,10 @@ export async function processDeathDrill(sys: DrillSystem, size: Size): Promise<D
       let lastTick = 0;
       while (!due() && Date.now() < deadline) {
         await sleep(10);
-        // The app chains its own sending ticks; outbound delivery runs in the dispatch cron.
+        // The app chains its own sending runs; outbound delivery runs in its own cron.
         if (Date.now() - lastTick > 2_000) {
           lastTick = Date.now();
-          void fetch(`${sys.baseUrl}/api/cron/dispatch`, { headers: { authorization: `Bearer ${sys.cronSecret}` } }).then((r) => r.arrayBuffer(), () => {});
+          void fetch(`${sys.baseUrl}/api/cron/deliver-webhooks`, { headers: { authorization: `Bearer ${sys.cronSecret}` } }).then((r) => r.arrayBuffer(), () => {});
         }
       }
       await sys.killApp();
@@ -93,7 +93,7 @@ export async function processDeathDrill(sys: DrillSystem, size: Size): Promise<D
     // Calls to Postmark plus outbound requests the receiver got.
     result.requests = Object.values(sys.sandbox.stats().apiCalls).reduce((a, b) => a + b, 0) + receiver.received.length;
     result.notes.push(`Postmark API calls: ${JSON.stringify(sys.sandbox.stats().apiCalls)}`);
-    // Archived, so later drills' dispatch ticks do not linger for outbound work.
+    // Archived, so later drills' deliver-webhooks runs do not linger for outbound work.
     await apiOf(sys)("POST", `/api/v1/webhooks/${endpointId}/archive`);
     result.lost = sends.missing + notReceived + Math.max(0, sent - rows.length);
     result.duplicated = sends.duplicated;

@@ -101,8 +101,11 @@ export function apiOf(sys: DrillSystem) {
   return api(sys.baseUrl, sys.apiKey);
 }
 
+/** The cron routes in vercel.json, by job. */
+export type CronJob = "send" | "deliver-webhooks" | "alert-digests" | "reconcile";
+
 /** One cron call, as Vercel Cron (or the launcher) makes it; failures (app down, database down) are normal in a drill. */
-export async function cron(sys: DrillSystem, job: "dispatch" | "reconcile"): Promise<number> {
+export async function cron(sys: DrillSystem, job: CronJob): Promise<number> {
   try {
     const res = await fetch(`${sys.baseUrl}/api/cron/${job}`, { headers: { authorization: `Bearer ${sys.cronSecret}` }, signal: AbortSignal.timeout(120_000) });
     await res.arrayBuffer();
@@ -152,8 +155,8 @@ export async function getCampaign(sys: DrillSystem, id: string): Promise<Campaig
 }
 
 /**
- * Waits until the campaign is sent, calling the dispatch cron every `tickMs` as the platform's cron
- * would (the app also chains its own ticks). `during` runs on each poll and may stop the wait.
+ * Waits until the campaign is sent, calling the sending cron every `tickMs` as the platform's cron
+ * would (the app also chains its own runs). `during` runs on each poll and may stop the wait.
  */
 export async function waitForCampaign(sys: DrillSystem, id: string, options: { timeoutMs: number; tickMs?: number; during?: (c: CampaignView | null) => Promise<void> }): Promise<CampaignView | null> {
   const deadline = Date.now() + options.timeoutMs;
@@ -162,7 +165,7 @@ export async function waitForCampaign(sys: DrillSystem, id: string, options: { t
   while (Date.now() < deadline) {
     if (Date.now() - lastTick >= (options.tickMs ?? 3_000)) {
       lastTick = Date.now();
-      void cron(sys, "dispatch");
+      void cron(sys, "send");
     }
     last = await getCampaign(sys, id);
     await options.during?.(last);
@@ -173,15 +176,16 @@ export async function waitForCampaign(sys: DrillSystem, id: string, options: { t
 }
 
 /**
- * Keeps the dispatch cron going (one call in flight at a time: a call lingers up to 40 s for outbound
- * work while endpoints are active) until `done`, checked every `everyMs`.
+ * Keeps the minute crons going (sending, outbound delivery, alert digests; one call in flight per job:
+ * outbound delivery lingers up to 40 s while endpoints are active) until `done`, checked every `everyMs`.
  */
 export async function tickUntil(sys: DrillSystem, done: () => Promise<boolean>, timeoutMs: number, everyMs = 500): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  let inFlight: Promise<unknown> | null = null;
+  const jobs: CronJob[] = ["send", "deliver-webhooks", "alert-digests"];
+  const inFlight = new Map<CronJob, Promise<unknown>>();
   while (Date.now() < deadline) {
     if (await done()) return true;
-    inFlight ??= cron(sys, "dispatch").finally(() => (inFlight = null));
+    for (const job of jobs) if (!inFlight.has(job)) inFlight.set(job, cron(sys, job).finally(() => inFlight.delete(job)));
     await sleep(everyMs);
   }
   return done();

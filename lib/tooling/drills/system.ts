@@ -21,7 +21,7 @@ import { startEmbeddedPostgres } from "@/lib/local/launcher/postgres";
 import { parseIdentity } from "@/lib/local/launcher/processes";
 import { createPostmarkClient } from "@/lib/postmark/client";
 import { startPostmarkSandbox, type PostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
-import type { SendingDeps } from "@/lib/sending/dispatch";
+import type { SendingDeps } from "@/lib/sending/deps";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 import { ensureFirstAdmin } from "@/lib/users/users";
 import { startLauncher, stopLauncher, type LauncherProcess } from "../../../bench/support";

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./db";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
-import type { SendingDeps } from "@/lib/sending/dispatch";
+import type { SendingDeps } from "@/lib/sending/deps";
 import { createPostmarkClient } from "@/lib/postmark/client";
 import { startPostmarkSandbox, type PostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
+import { createCampaign, startCampaignSend } from "@/lib/campaigns/campaigns";
+import { createContactsBulk, createList } from "@/lib/contacts/contacts";
 
 export const TEST_TOKEN = "sandbox-test-token";
 
@@ -50,4 +52,32 @@ export function useSendingTestbed() {
     await bed.t?.drop();
   });
   return bed;
+}
+
+type SendingTestbed = ReturnType<typeof useSendingTestbed>;
+let campaignSeq = 0;
+
+/**
+ * A campaign to `n` new contacts on a list of their own ("Hi {{ name }}", personalised body), already
+ * started: its audience is frozen into queued messages.
+ */
+export async function startedCampaignTo(bed: SendingTestbed, n: number, prefix = `c${++campaignSeq}`) {
+  const list = await createList(bed.t.db, { name: `list-${prefix}` });
+  const rows = Array.from({ length: n }, (_, i) => ({ email: `${prefix}-${i}@dispatch.test`, name: `Person ${i}`, fields: { n: String(i) }, list_ids: [list.id] }));
+  for (let i = 0; i < rows.length; i += 5000) await createContactsBulk(bed.t.db, rows.slice(i, i + 5000));
+  const campaign = await createCampaign(
+    bed.t.db,
+    { name: prefix, subject: "Hi {{ name }}", html: "<p>Hello {{ name }} #{{ fields.n }}</p>", list_ids: [list.id] },
+    { defaultFrom: "news@postline.test" },
+  );
+  await startCampaignSend(bed.t.db, campaign.id, { stream: "broadcast" });
+  return { campaign, list, emails: rows.map((r) => r.email) };
+}
+
+/** What the sandbox itself recorded for these addresses: the ground truth for duplicates and gaps. */
+export function deliveriesTo(bed: SendingTestbed, emails: string[]) {
+  const wanted = new Set(emails);
+  const counts = new Map<string, number>();
+  for (const r of sandboxRecords(bed.fixture.sandbox)) if (wanted.has(r.to)) counts.set(r.to, (counts.get(r.to) ?? 0) + 1);
+  return { missing: emails.filter((e) => !counts.has(e)), duplicated: [...counts].filter(([, n]) => n > 1).map(([e]) => e) };
 }

@@ -1,14 +1,26 @@
+/**
+ * Deprecated: the cron route before each job had its own (send, deliver-webhooks, alert-digests).
+ * vercel.json no longer names it; it stays so a deployment or a script still calling it keeps working,
+ * and runs the three jobs as it always did: sending and outbound delivery side by side, then digests.
+ */
 import { after } from "next/server";
 import { cronRoute } from "@/lib/app/api-route";
-import { runDispatchTick } from "@/lib/jobs/dispatch-tick";
-import { chainDispatch } from "@/lib/app/continue-sending";
+import { chainCronRoute, chainSending, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/continue-sending";
 import { getAlertEmailer, getOutboundDeps, getSendingDeps } from "@/lib/app/deps";
+import { runDeliverOutboundWebhooks } from "@/lib/jobs/deliver-outbound-webhooks";
+import { runSendAlertDigests } from "@/lib/jobs/send-alert-digests";
+import { runSendCampaigns } from "@/lib/jobs/send-campaigns";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
 export const GET = cronRoute("dispatch", async ({ db }) => {
-  const result = await runDispatchTick(db, getSendingDeps(), { emailer: getAlertEmailer(), outbound: getOutboundDeps(), outboundLingerMs: 40_000 });
-  if (result.sending.stoppedBy === "budget" || result.outboundWebhooks?.stoppedBy === "budget") after(chainDispatch);
-  return result;
+  const [{ sending }, { outboundWebhooks }] = await Promise.all([
+    runSendCampaigns(db, getSendingDeps()),
+    runDeliverOutboundWebhooks(db, getOutboundDeps(), { lingerMs: 40_000 }),
+  ]);
+  const { alertDigests } = await runSendAlertDigests(db, getAlertEmailer());
+  if (sending.stoppedBy === "budget") after(chainSending);
+  if (outboundWebhooks.stoppedBy === "budget") after(() => chainCronRoute(DELIVER_WEBHOOKS_ROUTE));
+  return { sending, alertDigests, outboundWebhooks };
 });

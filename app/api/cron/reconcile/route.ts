@@ -1,11 +1,11 @@
 import { cronRoute } from "@/lib/app/api-route";
-import { runReconcileTick } from "@/lib/jobs/reconcile-tick";
 import { getAlertEmailer, getSendingDeps } from "@/lib/app/deps";
+import { runReconcile } from "@/lib/jobs/reconcile";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
 export const GET = cronRoute("reconcile", ({ db }) => {
   const sending = getSendingDeps();
-  return runReconcileTick(db, { postmark: sending.postmark, sending, emailer: getAlertEmailer(), budgetMs: 50_000 });
+  return runReconcile(db, { postmark: sending.postmark, sending, emailer: getAlertEmailer(), budgetMs: 50_000 });
 });

@@ -3,7 +3,7 @@ import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiMessage } from "@/lib/app/api-shapes";
 import { emailSchema } from "@/lib/contacts/contacts";
 import { AppError } from "@/lib/errors";
-import { sendSingleEmail } from "@/lib/sending/dispatch";
+import { sendSingleEmail } from "@/lib/sending/single-email";
 import { getSendingDeps } from "@/lib/app/deps";
 
 export const dynamic = "force-dynamic";

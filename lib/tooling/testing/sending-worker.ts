@@ -4,7 +4,7 @@
  */
 import { createDb } from "@/db";
 import { createPostmarkClient } from "@/lib/postmark/client";
-import { advanceSending } from "@/lib/sending/dispatch";
+import { advanceSending } from "@/lib/sending/advance-sending";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 
 const args = JSON.parse(process.argv[2]) as { databaseUrl: string; sandboxUrl: string; token: string };

@@ -6,7 +6,7 @@ import { messages } from "@/db/schema";
 import { createCampaign, getCampaignOrThrow, startCampaignSend } from "@/lib/campaigns/campaigns";
 import { createContactsBulk } from "@/lib/contacts/contacts";
 import { sandboxRecords, useSendingTestbed, TEST_TOKEN } from "@/lib/tooling/testing/sending";
-import { advanceSending } from "./dispatch";
+import { advanceSending } from "./advance-sending";
 
 const bed = useSendingTestbed();
 
@@ -22,7 +22,7 @@ describe("a sending process killed with SIGKILL mid-campaign (real processes, Po
 
     // One process (node --import tsx), not tsx's CLI: that one runs the script in a child of its own,
     // which a SIGKILL to the CLI leaves running — the "crash" would not stop the worker.
-    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("lib/tooling/testing/dispatch-worker.ts"), JSON.stringify({ databaseUrl: bed.t.url, sandboxUrl: bed.fixture.sandbox.url, token: TEST_TOKEN })], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("lib/tooling/testing/sending-worker.ts"), JSON.stringify({ databaseUrl: bed.t.url, sandboxUrl: bed.fixture.sandbox.url, token: TEST_TOKEN })], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const exited = new Promise((resolve) => child.on("exit", resolve));

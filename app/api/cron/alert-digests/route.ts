@@ -1,0 +1,8 @@
+import { cronRoute } from "@/lib/app/api-route";
+import { getAlertEmailer } from "@/lib/app/deps";
+import { runSendAlertDigests } from "@/lib/jobs/send-alert-digests";
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 60;
+
+export const GET = cronRoute("alert-digests", ({ db }) => runSendAlertDigests(db, getAlertEmailer()));

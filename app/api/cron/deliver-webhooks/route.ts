@@ -1,0 +1,15 @@
+import { after } from "next/server";
+import { cronRoute } from "@/lib/app/api-route";
+import { chainCronRoute, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/continue-sending";
+import { getOutboundDeps } from "@/lib/app/deps";
+import { runDeliverOutboundWebhooks } from "@/lib/jobs/deliver-outbound-webhooks";
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 60;
+
+export const GET = cronRoute("deliver-webhooks", async ({ db }) => {
+  // Lingers up to 40 s for new events while an endpoint is active (see the job).
+  const result = await runDeliverOutboundWebhooks(db, getOutboundDeps(), { lingerMs: 40_000 });
+  if (result.outboundWebhooks.stoppedBy === "budget") after(() => chainCronRoute(DELIVER_WEBHOOKS_ROUTE));
+  return result;
+});

@@ -1,0 +1,10 @@
+/**
+ * The alert digest job (`/api/cron/alert-digests`, every minute): emails admins one digest per alert
+ * that recurred since its last email, at most once per alert window (lib/alerts/alerts.ts).
+ */
+import type { Db } from "@/db";
+import { sendAlertDigests, type AlertEmailer } from "@/lib/alerts/alerts";
+
+export async function runSendAlertDigests(db: Db, emailer: AlertEmailer): Promise<{ alertDigests: number }> {
+  return { alertDigests: await sendAlertDigests(db, emailer) };
+}

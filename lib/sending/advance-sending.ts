@@ -1,0 +1,84 @@
+/**
+ * The sending loop: starts due scheduled campaigns, resolves open batches, then runs workers that send
+ * queued single emails and claim and send campaign batches until nothing is left or the time budget
+ * is spent, and finally closes finished campaigns. What the cron job, the send action and a restart call.
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db";
+import { campaigns } from "@/db/schema";
+import { getCampaignOrThrow } from "@/lib/campaigns/campaigns";
+import { claimCampaignBatch, type ClaimedBatch } from "./claim-batch";
+import { completeFinishedCampaigns } from "./complete-campaigns";
+import type { SendingDeps } from "./deps";
+import { recoverOpenBatches } from "./recover-batches";
+import { startDueCampaigns } from "./scheduled-campaigns";
+import { compileCampaign, sendCampaignBatch, type CompiledCampaign } from "./send-batch";
+import { sendNextQueuedSingle } from "./single-email";
+
+export interface AdvanceResult {
+  batches: number;
+  sent: number;
+  failed: number;
+  recovered: { batches: number; adopted: number; requeued: number };
+  started: string[];
+  /** Scheduled campaigns that could not start this run (a database error); they are tried again next run. */
+  startFailures: number;
+  completed: string[];
+  singles: number;
+  stoppedBy: "idle" | "budget";
+}
+
+/**
+ * Makes as much sending progress as the time budget allows: starts due campaigns, resolves open
+ * batches, then runs `concurrency` workers that claim and send batches until nothing is left.
+ * Safe to call from any number of places at once (the send action, cron, a restart).
+ */
+export async function advanceSending(
+  db: Db,
+  deps: SendingDeps,
+  options: { budgetMs?: number; concurrency?: number } = {},
+): Promise<AdvanceResult> {
+  const deadline = Date.now() + (options.budgetMs ?? 50_000);
+  const result: AdvanceResult = { batches: 0, sent: 0, failed: 0, recovered: { batches: 0, adopted: 0, requeued: 0 }, started: [], startFailures: 0, completed: [], singles: 0, stoppedBy: "idle" };
+  const starts = await startDueCampaigns(db, deps);
+  result.started = starts.started;
+  result.startFailures = starts.failed;
+  result.recovered = await recoverOpenBatches(db, deps);
+  const compiled = new Map<string, CompiledCampaign>();
+
+  async function worker() {
+    while (Date.now() < deadline) {
+      const single = await sendNextQueuedSingle(db, deps);
+      if (single) {
+        result.singles++;
+        continue;
+      }
+      const sending = await db
+        .select({ id: campaigns.id })
+        .from(campaigns)
+        .where(eq(campaigns.status, "sending"))
+        .orderBy(campaigns.startedAt)
+        .limit(20);
+      let claimed: ClaimedBatch | null = null;
+      for (const { id } of sending) {
+        claimed = await claimCampaignBatch(db, deps, id);
+        if (claimed) break;
+      }
+      if (!claimed) return;
+      let c = compiled.get(claimed.campaignId);
+      if (!c) {
+        c = compileCampaign(await getCampaignOrThrow(db, claimed.campaignId));
+        compiled.set(claimed.campaignId, c);
+      }
+      const r = await sendCampaignBatch(db, deps, claimed, c);
+      result.batches++;
+      result.sent += r.sent;
+      result.failed += r.failed;
+    }
+    result.stoppedBy = "budget";
+  }
+
+  await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
+  result.completed = await completeFinishedCampaigns(db, deps);
+  return result;
+}

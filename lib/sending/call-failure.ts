@@ -1,0 +1,69 @@
+/**
+ * What a failed Postmark call does to the batch it carried: a 429 puts the messages back with backoff,
+ * a 401 also pauses the campaign, a 4xx refusal fails them, and anything else (5xx, timeout, lost
+ * connection) leaves the batch open as `uncertain` until recover-batches.ts asks Postmark.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { campaigns, messages, sendBatches } from "@/db/schema";
+import { clock, sendingDefaults, type SendingDeps } from "./deps";
+import { backoffMs, classifyPostmarkError, type CallFailure } from "./postmark-outcome";
+import { recordBatchResults } from "./record-results";
+
+/** 429: nothing was accepted; the messages wait (backoff with jitter) and go out in a later batch. */
+async function releaseBatch(db: Db, deps: SendingDeps, batchId: string, failure: CallFailure, delay: boolean) {
+  const now = clock(deps);
+  const random = deps.random ?? Math.random;
+  await db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ id: messages.id, attempts: messages.attempts })
+      .from(messages)
+      .where(and(eq(messages.batchId, batchId), eq(messages.status, "sending")));
+    // Each message waits according to its own attempt count; one statement for the whole batch.
+    const waits = rows.map((r) => ({ id: r.id, at: delay ? new Date(now.getTime() + backoffMs(r.attempts, random)).toISOString() : null }));
+    if (waits.length) {
+      await tx.execute(sql`
+        update messages m set status = 'queued', batch_id = null, next_attempt_at = w.at, updated_at = ${now.toISOString()}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(waits)}::jsonb) as w(id uuid, at timestamptz)
+        where m.id = w.id and m.status = 'sending'`);
+    }
+    await tx.update(sendBatches).set({ status: "released", completedAt: now, error: failure.message }).where(eq(sendBatches.id, batchId));
+  });
+}
+
+async function markUncertain(db: Db, deps: SendingDeps, batchId: string, failure: CallFailure) {
+  const now = clock(deps);
+  await db
+    .update(sendBatches)
+    .set({ status: "uncertain", error: failure.message, checkAfter: new Date(now.getTime() + (deps.uncertainRecheckMs ?? sendingDefaults.uncertainRecheckMs)) })
+    .where(and(eq(sendBatches.id, batchId), eq(sendBatches.status, "in_flight")));
+}
+
+export async function handleCallFailure(db: Db, deps: SendingDeps, batch: { batchId: string; campaignId: string | null; messages: { id: string; toEmail: string }[] }, error: unknown) {
+  const failure = classifyPostmarkError(error);
+  deps.log?.(`postmark call for batch ${batch.batchId} failed (${failure.kind}): ${failure.message}`);
+  switch (failure.kind) {
+    case "throttled":
+      return releaseBatch(db, deps, batch.batchId, failure, true);
+    case "unauthorized":
+      // Every later batch would fail the same way: stop the campaign until someone fixes the token.
+      await releaseBatch(db, deps, batch.batchId, failure, false);
+      if (batch.campaignId) {
+        await db
+          .update(campaigns)
+          .set({ status: "paused", pausedAt: clock(deps), lastError: `Postmark refused the server token: ${failure.message}` })
+          .where(and(eq(campaigns.id, batch.campaignId), eq(campaigns.status, "sending")));
+      }
+      return;
+    case "rejected":
+      return recordBatchResults(
+        db,
+        deps,
+        batch.batchId,
+        batch.campaignId,
+        batch.messages.map((m) => ({ messageId: m.id, toEmail: m.toEmail, errorCode: failure.code, errorMessage: failure.message })),
+      );
+    case "uncertain":
+      return markUncertain(db, deps, batch.batchId, failure);
+  }
+}

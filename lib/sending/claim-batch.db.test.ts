@@ -1,0 +1,31 @@
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { messages } from "@/db/schema";
+import { startedCampaignTo, useSendingTestbed } from "@/lib/tooling/testing/sending";
+import { claimCampaignBatch } from "./claim-batch";
+
+const bed = useSendingTestbed();
+
+describe("claiming a campaign batch (real PostgreSQL)", () => {
+  it("claims up to 500 queued messages into one batch, committed before anything is sent", async () => {
+    const { campaign } = await startedCampaignTo(bed, 520);
+    const claimed = await claimCampaignBatch(bed.t.db, bed.fixture.deps, campaign.id);
+    expect(claimed?.messages).toHaveLength(500);
+    const rows = await bed.t.db.select({ status: messages.status, batchId: messages.batchId }).from(messages).where(eq(messages.campaignId, campaign.id));
+    expect(rows.filter((r) => r.status === "sending" && r.batchId === claimed!.batchId)).toHaveLength(500);
+    expect(rows.filter((r) => r.status === "queued")).toHaveLength(20);
+  });
+
+  it("never waits for nor takes messages another claim holds: a claim racing it gets what is left", async () => {
+    // Two workers that claim at the same moment (likely when both finish a batch together) split the
+    // messages still queued, so a campaign's batch count depends on timing; each batch stays ≤ 500.
+    const { campaign } = await startedCampaignTo(bed, 200);
+    await bed.t.db.transaction(async (other) => {
+      // What a concurrent claim holds while its transaction is open.
+      await other.execute(sql`select id from messages where campaign_id = ${campaign.id}::uuid order by id limit 50 for update`);
+      const claimed = await claimCampaignBatch(bed.t.db, bed.fixture.deps, campaign.id);
+      expect(claimed?.messages).toHaveLength(150);
+    });
+    expect((await claimCampaignBatch(bed.t.db, bed.fixture.deps, campaign.id))?.messages).toHaveLength(50);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Claiming work for a campaign: up to 500 queued messages of one sending campaign move into a new
+ * send_batches row in one transaction, committed before Postmark is called (send-batch.ts sends it).
+ */
+import { eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { campaigns, contacts, messages, sendBatches } from "@/db/schema";
+import { checkAfterClaim, clock, POSTMARK_BATCH_LIMIT, sendingDefaults, type SendingDeps } from "./deps";
+
+export interface ClaimedMessage {
+  id: string;
+  contactId: string | null;
+  toEmail: string;
+  name: string;
+  fields: Record<string, string>;
+}
+
+export interface ClaimedBatch {
+  batchId: string;
+  campaignId: string;
+  messages: ClaimedMessage[];
+}
+
+/**
+ * Claims up to `batchSize` queued messages of one sending campaign into a new batch, in one
+ * transaction. Contacts suppressed since the audience was frozen (an unsubscribe a minute ago) are
+ * marked suppressed here instead of being sent.
+ *
+ * SKIP LOCKED: a claim neither waits for nor takes rows another claim holds. So claims that overlap
+ * (two workers finishing their batches together, on a busy database) share what is left: 200
+ * messages may go out as 120 + 80. Every message is still in exactly one batch of at most 500; only
+ * the number of batches depends on timing.
+ */
+export async function claimCampaignBatch(db: Db, deps: SendingDeps, campaignId: string): Promise<ClaimedBatch | null> {
+  const now = clock(deps);
+  const size = Math.min(deps.batchSize ?? sendingDefaults.batchSize, POSTMARK_BATCH_LIMIT);
+  const checkAfter = checkAfterClaim(deps, now);
+  return db.transaction(async (tx) => {
+    const claimed = await tx.execute<{ id: string; contact_id: string | null; to_email: string; batch_id: string }>(sql`
+      with picked as (
+        select m.id from messages m
+        where m.campaign_id = ${campaignId}::uuid and m.status = 'queued'
+          and (m.next_attempt_at is null or m.next_attempt_at <= ${now.toISOString()}::timestamptz)
+          and exists (select 1 from campaigns c where c.id = ${campaignId}::uuid and c.status = 'sending')
+        order by m.id
+        limit ${size}
+        for update of m skip locked
+      ),
+      batch as (
+        insert into send_batches (campaign_id, message_count, claimed_at, check_after)
+        select ${campaignId}::uuid, count(*), ${now.toISOString()}::timestamptz, ${checkAfter.toISOString()}::timestamptz
+        from picked having count(*) > 0
+        returning id
+      )
+      update messages m
+      set status = 'sending', batch_id = batch.id, attempts = m.attempts + 1, updated_at = ${now.toISOString()}::timestamptz
+      from picked, batch
+      where m.id = picked.id
+      returning m.id, m.contact_id, m.to_email, batch.id as batch_id`);
+    if (claimed.rows.length === 0) return null;
+    const batchId = claimed.rows[0].batch_id;
+    const contactIds = claimed.rows.map((r) => r.contact_id).filter((id): id is string => id !== null);
+    const people = contactIds.length
+      ? await tx
+          .select({ id: contacts.id, name: contacts.name, fields: contacts.fields, status: contacts.status })
+          .from(contacts)
+          .where(inArray(contacts.id, contactIds))
+      : [];
+    const byId = new Map(people.map((p) => [p.id, p]));
+    const suppressed = claimed.rows.filter((r) => {
+      const p = r.contact_id ? byId.get(r.contact_id) : undefined;
+      return !p || p.status !== "subscribed";
+    });
+    if (suppressed.length) {
+      await tx
+        .update(messages)
+        .set({
+          status: "suppressed",
+          errorMessage: sql`'Contact became ' || coalesce((select c.status::text from contacts c where c.id = messages.contact_id), 'deleted') || ' before sending'`,
+          batchId: null,
+          updatedAt: now,
+        })
+        .where(inArray(messages.id, suppressed.map((r) => r.id)));
+      await tx
+        .update(campaigns)
+        .set({ suppressedCount: sql`${campaigns.suppressedCount} + ${suppressed.length}` })
+        .where(eq(campaigns.id, campaignId));
+      await tx.update(sendBatches).set({ messageCount: claimed.rows.length - suppressed.length }).where(eq(sendBatches.id, batchId));
+    }
+    const skip = new Set(suppressed.map((r) => r.id));
+    const list = claimed.rows
+      .filter((r) => !skip.has(r.id))
+      .map((r) => {
+        const p = byId.get(r.contact_id!)!;
+        return { id: r.id, contactId: r.contact_id, toEmail: r.to_email, name: p.name, fields: p.fields };
+      });
+    if (list.length === 0) {
+      await tx.update(sendBatches).set({ status: "done", completedAt: now }).where(eq(sendBatches.id, batchId));
+      return { batchId, campaignId, messages: [] };
+    }
+    return { batchId, campaignId, messages: list };
+  });
+}

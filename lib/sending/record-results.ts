@@ -1,0 +1,79 @@
+/**
+ * Recording what Postmark answered for a batch: messages become sent or failed, the campaign's totals
+ * move with them, a 406 suppresses the contact, webhooks that beat the answer are linked, the batch
+ * closes. Used by campaign batches, single emails and recovered batches alike.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { campaigns, sendBatches } from "@/db/schema";
+import { linkOrphanEvents, lockPostmarkIdsForWrite } from "@/lib/ingest/ingest";
+import { enqueueEmailsSent } from "@/lib/outbound-webhooks/outbox";
+import { clock, type SendingDeps } from "./deps";
+import { INACTIVE_RECIPIENT } from "./postmark-outcome";
+
+export interface EntryResult {
+  messageId: string;
+  toEmail: string;
+  postmarkMessageId?: string;
+  submittedAt?: Date;
+  errorCode?: number;
+  errorMessage?: string;
+}
+
+/**
+ * Writes a batch's answer: every message still `sending` in this batch becomes sent or failed, the
+ * campaign's totals move by the same amounts, 406 suppresses the contact, and the batch closes — one
+ * transaction, so totals never disagree with rows.
+ */
+export async function recordBatchResults(db: Db, deps: SendingDeps, batchId: string, campaignId: string | null, results: EntryResult[]) {
+  const now = clock(deps);
+  if (results.length === 0) return { sent: 0, failed: 0 };
+  return db.transaction(async (tx) => {
+    // Webhooks for these ids wait until this commits, or are already stored and linked below.
+    await lockPostmarkIdsForWrite(
+      tx,
+      results.flatMap((r) => (r.postmarkMessageId ? [r.postmarkMessageId] : [])),
+    );
+    const values = sql.join(
+      results.map(
+        (r) =>
+          sql`(${r.messageId}::uuid, ${r.postmarkMessageId ?? null}::text, ${r.errorCode ?? null}::int, ${r.errorMessage ?? null}::text, ${(r.submittedAt ?? now).toISOString()}::timestamptz)`,
+      ),
+      sql`, `,
+    );
+    const updated = await tx.execute<{ status: string; postmark_message_id: string | null }>(sql`
+      update messages m
+      set status = case when v.pm_id is not null then 'sent'::message_status else 'failed'::message_status end,
+          postmark_message_id = v.pm_id,
+          error_code = v.code,
+          error_message = v.msg,
+          sent_at = case when v.pm_id is not null then v.at else m.sent_at end,
+          next_attempt_at = null,
+          updated_at = ${now.toISOString()}::timestamptz
+      from (values ${values}) as v(id, pm_id, code, msg, at)
+      where m.id = v.id and m.batch_id = ${batchId}::uuid and m.status = 'sending'
+      returning m.status, m.postmark_message_id`);
+    // A webhook may have beaten this write (Postmark is fast): apply what it brought now. One that
+    // arrives while this transaction is open waits for its commit (the id locks above) and then finds
+    // its message.
+    await enqueueEmailsSent(tx, updated.rows);
+    await linkOrphanEvents(tx, updated.rows.map((r) => r.postmark_message_id).filter((id): id is string => Boolean(id)));
+    const sent = updated.rows.filter((r) => r.status === "sent").length;
+    const failed = updated.rows.length - sent;
+    if (campaignId && updated.rows.length) {
+      await tx
+        .update(campaigns)
+        .set({ sentCount: sql`${campaigns.sentCount} + ${sent}`, failedCount: sql`${campaigns.failedCount} + ${failed}` })
+        .where(eq(campaigns.id, campaignId));
+    }
+    const inactive = results.filter((r) => r.errorCode === INACTIVE_RECIPIENT).map((r) => r.toEmail.toLowerCase());
+    if (inactive.length) {
+      await tx.execute(sql`
+        update contacts set status = 'bounced', status_reason = 'Postmark reports the address inactive (406)',
+          status_changed_at = ${now.toISOString()}::timestamptz, updated_at = ${now.toISOString()}::timestamptz
+        where lower(email) in (select jsonb_array_elements_text(${JSON.stringify(inactive)}::jsonb)) and status = 'subscribed'`);
+    }
+    await tx.update(sendBatches).set({ status: "done", completedAt: now }).where(eq(sendBatches.id, batchId));
+    return { sent, failed };
+  });
+}

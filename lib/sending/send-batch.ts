@@ -1,0 +1,81 @@
+/**
+ * Building and sending one claimed campaign batch: the campaign's templates compiled once, one
+ * personalized Postmark message per recipient (unsubscribe link and headers, our ids in Metadata),
+ * one `sendEmailBatch` call, and its answer recorded.
+ */
+import { Models, type ServerClient } from "postmark";
+import type { Db } from "@/db";
+import type { Campaign } from "@/lib/campaigns/campaigns";
+import { compileTemplate, htmlToText, renderTemplate, type CompiledTemplate } from "@/lib/campaigns/template";
+import { handleCallFailure } from "./call-failure";
+import type { ClaimedBatch, ClaimedMessage } from "./claim-batch";
+import { METADATA_BATCH_ID, METADATA_MESSAGE_ID, unsubscribeUrl, type SendingDeps } from "./deps";
+import { recordBatchResults, type EntryResult } from "./record-results";
+
+export interface CompiledCampaign {
+  campaign: Campaign;
+  subject: CompiledTemplate;
+  html: CompiledTemplate;
+  text: CompiledTemplate;
+}
+
+export function compileCampaign(campaign: Campaign): CompiledCampaign {
+  return {
+    campaign,
+    subject: compileTemplate(campaign.subject),
+    html: compileTemplate(campaign.html),
+    text: compileTemplate(campaign.text?.trim() ? campaign.text : htmlToText(campaign.html)),
+  };
+}
+
+/** The Postmark message for one recipient: personalized parts, unsubscribe headers and our ids. */
+export function buildCampaignEmail(deps: SendingDeps, compiled: CompiledCampaign, batchId: string, m: ClaimedMessage) {
+  const url = unsubscribeUrl(deps, m.id);
+  const recipient = { email: m.toEmail, name: m.name, fields: m.fields, unsubscribeUrl: url };
+  let html = renderTemplate(compiled.html, recipient, "html");
+  let text = renderTemplate(compiled.text, recipient, "text");
+  // A visible link in every campaign mail, unless the author placed {{ unsubscribe_url }} themselves.
+  if (!compiled.html.variables.includes("unsubscribe_url")) {
+    const link = `<p style="font-size:12px;color:#64748b">Don't want these emails? <a href="${url}">Unsubscribe</a>.</p>`;
+    html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${link}</body>`) : html + link;
+  }
+  if (!compiled.text.variables.includes("unsubscribe_url")) text += `\n\nUnsubscribe: ${url}`;
+  return {
+    From: compiled.campaign.fromEmail,
+    To: m.toEmail,
+    Subject: renderTemplate(compiled.subject, recipient, "text"),
+    HtmlBody: html,
+    TextBody: text,
+    Tag: `campaign-${compiled.campaign.id}`.slice(0, 1000),
+    MessageStream: deps.broadcastStream,
+    TrackOpens: true,
+    TrackLinks: Models.LinkTrackingOptions.HtmlAndText,
+    Headers: [
+      { Name: "List-Unsubscribe", Value: `<${url}>` },
+      { Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click" },
+    ],
+    Metadata: { [METADATA_MESSAGE_ID]: m.id, [METADATA_BATCH_ID]: batchId },
+  };
+}
+
+/** Sends one claimed campaign batch through `sendEmailBatch` and records what Postmark answered. */
+export async function sendCampaignBatch(db: Db, deps: SendingDeps, batch: ClaimedBatch, compiled: CompiledCampaign) {
+  if (batch.messages.length === 0) return { sent: 0, failed: 0 };
+  const emails = batch.messages.map((m) => buildCampaignEmail(deps, compiled, batch.batchId, m));
+  let responses: Awaited<ReturnType<ServerClient["sendEmailBatch"]>>;
+  try {
+    responses = await deps.postmark.sendEmailBatch(emails);
+  } catch (error) {
+    await handleCallFailure(db, deps, batch, error);
+    return { sent: 0, failed: 0 };
+  }
+  // Postmark answers in request order, one entry per message.
+  const results: EntryResult[] = batch.messages.map((m, i) => {
+    const r = responses[i];
+    if (r && r.ErrorCode === 0 && r.MessageID) {
+      return { messageId: m.id, toEmail: m.toEmail, postmarkMessageId: r.MessageID, submittedAt: r.SubmittedAt ? new Date(r.SubmittedAt) : undefined };
+    }
+    return { messageId: m.id, toEmail: m.toEmail, errorCode: r?.ErrorCode ?? -1, errorMessage: r?.Message ?? "No answer for this message" };
+  });
+  return recordBatchResults(db, deps, batch.batchId, batch.campaignId, results);
+}
