@@ -21,11 +21,7 @@ const ROOT_FILES = "(lib root files)";
  * Cycles known and being removed, each with the reason it is still here. A listed cycle that no
  * longer exists fails the test too, so the list only shrinks.
  */
-const KNOWN_CYCLES: Record<string, string> = {
-  // outbox.ts maps ingest's ExtractedEvent to an outbound payload; issue 12.2 builds every payload in
-  // one place, and that move (by the outbox's owner) takes this edge away.
-  "lib/ingest → lib/outbound-webhooks → lib/ingest": "issue 12.2",
-};
+const KNOWN_CYCLES: Record<string, string> = {};
 
 interface SourceFile {
   /** Path from the repository root, with forward slashes. */
