@@ -1,4 +1,4 @@
-import { after } from "next/server";
+import { afterResponse } from "@/lib/app/after-response";
 import { z } from "zod";
 import type { Db } from "@/db";
 import type { Role } from "@/db/schema";
@@ -65,7 +65,7 @@ export function apiRoute<P = Record<string, never>>(
         // guessed at speed). The answer keeps the API's one code for it, `unauthorized`.
         return await rejectCredentialFailure(
           req,
-          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse: after },
+          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse },
           match
             ? { reason: "api_key_invalid", status: 401, code: "unauthorized", message: "The API key is unknown or revoked" }
             : { reason: "api_key_missing", status: 401, code: "unauthorized", message: "Send an API key as 'Authorization: Bearer <key>'" },
@@ -137,7 +137,7 @@ export function cronRoute(name: string, handler: (ctx: { db: Db; env: AppEnv; re
       if (reason) {
         return await rejectCredentialFailure(
           req,
-          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse: after },
+          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse },
           { reason, status: 401, message: "A valid cron bearer token is required" },
         );
       }

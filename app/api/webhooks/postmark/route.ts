@@ -1,4 +1,4 @@
-import { after } from "next/server";
+import { afterResponse } from "@/lib/app/after-response";
 import { requestClientIp } from "@/lib/app/client-ip";
 import { handlePostmarkWebhook } from "@/lib/ingest/webhook";
 import { getAlertEmailer, getAppDb, getIngestBatcher, getWebhookConfig } from "@/lib/app/deps";
@@ -16,7 +16,7 @@ export async function POST(req: Request) {
     ip: requestClientIp((name) => req.headers.get(name)),
     emailer: getAlertEmailer(),
     // A credential failure's alert email goes after the response, never inside it.
-    afterResponse: after,
+    afterResponse,
     blocked,
     ingest: getIngestBatcher().ingest,
   });
