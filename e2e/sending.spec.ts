@@ -61,3 +61,34 @@ test("/u/{token}: a forged unsubscribe token is refused", async ({ request }) =>
   const post = await request.post("/u/forged", { data: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } });
   expect(post.status()).toBe(404);
 });
+
+test("/messages/new: a single email to a contact is personalized and tracked; a refused one keeps what was typed", async ({ page, request }) => {
+  const tag = Date.now().toString(36);
+  const to = `delivered+single-${tag}@e2e.postline.test`;
+  const auth = { authorization: `Bearer ${E2E.bootstrapApiKey}` };
+  expect((await request.post("/api/v1/contacts", { headers: auth, data: { email: to, name: `Ada ${tag}` } })).status()).toBe(201);
+  await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
+
+  await page.goto("/messages/new");
+  const form = page.getByRole("form", { name: "Send an email" });
+  await expect(form.getByLabel("Track opens")).toBeChecked();
+  await expect(form.getByLabel("Track link clicks")).toBeChecked();
+  await form.getByLabel("To", { exact: true }).fill(to);
+  await form.getByLabel("Subject").fill("Hello {{ first_name }}");
+  await form.getByLabel("Plain-text body").fill("Dear {{ name }}, see https://postline.test/x");
+  await form.getByLabel("Track opens").uncheck();
+  await form.getByRole("button", { name: "Send" }).click();
+  await expect(form.getByText('subject: Unknown personalization variable "first_name"').first()).toBeVisible();
+  // Nothing typed is lost, the unticked box included.
+  await expect(form.getByLabel("To", { exact: true })).toHaveValue(to);
+  await expect(form.getByLabel("Plain-text body")).toHaveValue("Dear {{ name }}, see https://postline.test/x");
+  await expect(form.getByLabel("Track opens")).not.toBeChecked();
+
+  await form.getByLabel("Subject").fill("Hello {{ name }}");
+  await form.getByRole("button", { name: "Send" }).click();
+  await expect(form.getByRole("status")).toContainText(`Sent to ${to}.`);
+  await form.getByRole("link", { name: "Open the message" }).click();
+  await expect(page.getByRole("heading", { name: to, level: 1 })).toBeVisible();
+  await expect(page.getByText(`Hello Ada ${tag}`, { exact: true })).toBeVisible();
+  await expect(page.getByText("links only", { exact: true })).toBeVisible();
+});

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -74,6 +75,10 @@ export const messages = pgTable(
     // uncertain send can go out later, and so support can see what was sent.
     htmlBody: text(),
     textBody: text(),
+    // Tracking asked for a single email (campaign mail always tracks both), kept with the bodies so a
+    // later attempt sends it the same way.
+    trackOpens: boolean().notNull().default(true),
+    trackLinks: boolean().notNull().default(true),
     status: messageStatusEnum().notNull().default("queued"),
     postmarkMessageId: text().unique(),
     errorCode: integer(),

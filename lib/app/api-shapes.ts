@@ -75,6 +75,8 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
     message_stream: m.messageStream,
     tag: m.tag,
     metadata: m.metadata,
+    track_opens: m.trackOpens,
+    track_links: m.trackLinks,
     status: m.status,
     postmark_message_id: m.postmarkMessageId,
     error_code: m.errorCode,

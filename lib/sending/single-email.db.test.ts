@@ -1,14 +1,21 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { messages } from "@/db/schema";
+import { createContact } from "@/lib/contacts/contacts";
 import { sandboxRecords, useSendingTestbed } from "@/lib/tooling/testing/sending";
+import { advanceSending } from "./advance-sending";
+import { resolveUnsubscribeToken } from "./unsubscribe";
 import { sendSingleEmail } from "./single-email";
 
 const bed = useSendingTestbed();
+
+const recordOf = (postmarkMessageId: string | null) => sandboxRecords(bed.fixture.sandbox).find((r) => r.messageId === postmarkMessageId)!;
 
 describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
   it("sends on the transactional stream and stores the MessageID", async () => {
     const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "one@single.test", from: "me@postline.test", subject: "Receipt", html: "<p>Thanks</p>", metadata: { order: "42" } });
     expect(m).toMatchObject({ kind: "single", status: "sent", messageStream: "outbound" });
-    const record = sandboxRecords(bed.fixture.sandbox).find((r) => r.messageId === m.postmarkMessageId)!;
+    const record = recordOf(m.postmarkMessageId);
     expect(record).toMatchObject({ to: "one@single.test", stream: "outbound", metadata: { order: "42", postline_message_id: m.id } });
     expect(record.textBody).toBe("Thanks");
   });
@@ -17,5 +24,86 @@ describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
     bed.fixture.sandbox.markInactive("dead@single.test", "outbound");
     const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "dead@single.test", from: "me@postline.test", subject: "x", text: "x" });
     expect(m).toMatchObject({ status: "failed", errorCode: 406 });
+  });
+
+  it("tracks opens and links (HtmlAndText) by default, as campaign mail", async () => {
+    const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "tracked@single.test", from: "me@postline.test", subject: "x", html: '<a href="https://e.test/">e</a>' });
+    expect(m).toMatchObject({ status: "sent", trackOpens: true, trackLinks: true });
+    expect(recordOf(m.postmarkMessageId)).toMatchObject({ trackOpens: true, trackLinks: "HtmlAndText" });
+  });
+
+  it("turns open and link tracking off per message", async () => {
+    const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "quiet@single.test", from: "me@postline.test", subject: "x", text: "x", trackOpens: false, trackLinks: false });
+    expect(m).toMatchObject({ status: "sent", trackOpens: false, trackLinks: false });
+    expect(recordOf(m.postmarkMessageId)).toMatchObject({ trackOpens: false, trackLinks: "None" });
+  });
+
+  it("keeps the tracking asked for when a throttled email goes out later", async () => {
+    let now = new Date();
+    const deps = { ...bed.fixture.deps, now: () => now, random: () => 0.5 };
+    bed.fixture.sandbox.setFaults({ rate429: 1 });
+    const queued = await sendSingleEmail(bed.t.db, deps, { to: "later@single.test", from: "me@postline.test", subject: "x", text: "x", trackOpens: false, trackLinks: true });
+    bed.fixture.sandbox.setFaults({});
+    expect(queued.status).toBe("queued");
+    now = new Date(now.getTime() + 60_000);
+    await advanceSending(bed.t.db, deps, { budgetMs: 10_000 });
+    const [sent] = await bed.t.db.select().from(messages).where(eq(messages.id, queued.id));
+    expect(sent.status).toBe("sent");
+    expect(recordOf(sent.postmarkMessageId)).toMatchObject({ trackOpens: false, trackLinks: "HtmlAndText" });
+  });
+
+  describe("personalization", () => {
+    it("renders the recipient's contact in subject and bodies, as a campaign does", async () => {
+      await createContact(bed.t.db, { email: "Ada@Single.test", name: "Ada <3", fields: { city: "Paris" } });
+      const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, {
+        to: "ada@single.test",
+        from: "me@postline.test",
+        subject: "Hello {{ name }}",
+        html: "<p>Hello {{ name }} from {{ fields.city }}, {{ fields.zip | default: \"no zip\" }}</p>",
+        text: "Hello {{name}} ({{ email }})",
+        personalize: true,
+      });
+      expect(m).toMatchObject({ status: "sent", subject: "Hello Ada <3", htmlBody: "<p>Hello Ada &lt;3 from Paris, no zip</p>", textBody: "Hello Ada <3 (ada@single.test)" });
+      expect(recordOf(m.postmarkMessageId)).toMatchObject({ subject: "Hello Ada <3", htmlBody: "<p>Hello Ada &lt;3 from Paris, no zip</p>", textBody: "Hello Ada <3 (ada@single.test)" });
+    });
+
+    it("refuses an unknown variable with the campaigns' error, storing and sending nothing", async () => {
+      const before = sandboxRecords(bed.fixture.sandbox).length;
+      const send = sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "ada@single.test", from: "me@postline.test", subject: "Hi", html: "<p>{{ first_name }}</p>", personalize: true });
+      await expect(send).rejects.toMatchObject({
+        code: "invalid_template",
+        status: 422,
+        message: 'html: Unknown personalization variable "first_name": use name, email, unsubscribe_url or fields.<field>',
+        details: { part: "html", variable: "first_name" },
+      });
+      expect(sandboxRecords(bed.fixture.sandbox).length).toBe(before);
+      expect(await bed.t.db.select().from(messages).where(eq(messages.subject, "Hi"))).toEqual([]);
+    });
+
+    it("without a contact renders email, unsubscribe_url and defaults, and refuses a variable that needs the contact", async () => {
+      const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, {
+        to: "stranger@single.test",
+        from: "me@postline.test",
+        subject: "Hi {{ name | default: \"there\" }}",
+        text: "For {{ email }}. Stop: {{ unsubscribe_url }}",
+        personalize: true,
+      });
+      expect(m).toMatchObject({ status: "sent", subject: "Hi there" });
+      const url = /Stop: (\S+)$/.exec(m.textBody!)![1];
+      expect(m.textBody).toBe(`For stranger@single.test. Stop: ${url}`);
+      const token = url.split("/u/")[1];
+      expect(await resolveUnsubscribeToken(bed.t.db, bed.fixture.deps.unsubscribeKey, token)).toMatchObject({ messageId: m.id, email: "stranger@single.test", contactId: null });
+
+      await expect(sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "stranger@single.test", from: "me@postline.test", subject: "Hi {{ name }}", text: "x", personalize: true })).rejects.toMatchObject({
+        code: "invalid_template",
+        status: 422,
+        details: { part: "subject", variable: "name" },
+      });
+    });
+
+    it("leaves braces alone unless asked (alerts and test sends pass final text)", async () => {
+      const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "ada@single.test", from: "me@postline.test", subject: "Alert", text: "Template failed at {{ first_name }}" });
+      expect(recordOf(m.postmarkMessageId).textBody).toBe("Template failed at {{ first_name }}");
+    });
   });
 });

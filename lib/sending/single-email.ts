@@ -2,12 +2,15 @@
  * Single emails (the transactional stream): the row is written, claimed into a batch of one and sent
  * with `sendEmail`; one throttled or unanswered earlier is picked up again by advance-sending.ts.
  */
+import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
+import { Models } from "postmark";
 import type { Db } from "@/db";
 import { contacts, messages } from "@/db/schema";
-import { htmlToText } from "@/lib/campaigns/template";
+import { compileTemplate, htmlToText, renderTemplate, TemplateError, type CompiledTemplate, type Recipient } from "@/lib/campaigns/template";
+import { AppError } from "@/lib/errors";
 import { handleCallFailure } from "./call-failure";
-import { checkAfterClaim, clock, METADATA_BATCH_ID, METADATA_MESSAGE_ID, type SendingDeps } from "./deps";
+import { checkAfterClaim, clock, METADATA_BATCH_ID, METADATA_MESSAGE_ID, unsubscribeUrl, type SendingDeps } from "./deps";
 import { classifyPostmarkError } from "./postmark-outcome";
 import { recordBatchResults } from "./record-results";
 
@@ -19,6 +22,65 @@ export interface SingleEmailInput {
   from: string;
   tag?: string;
   metadata?: Record<string, string>;
+  /**
+   * Render `{{ name }}`, `{{ fields.x }}`, `{{ email }}`, `{{ unsubscribe_url }}` in subject and bodies
+   * (see `renderSingleEmail`). Off unless asked: the form and the API ask; internal senders (alerts,
+   * campaign test sends) pass text that is final and may contain braces.
+   */
+  personalize?: boolean;
+  /** Postmark's TrackOpens; default true, like campaign mail. */
+  trackOpens?: boolean;
+  /** Postmark's TrackLinks "HtmlAndText" (or "None" when false); default true, like campaign mail. */
+  trackLinks?: boolean;
+}
+
+/** The recipient's contact, when one has the address. */
+export interface SingleEmailContact {
+  name: string;
+  fields: Record<string, string>;
+}
+
+type Part = "subject" | "html" | "text";
+
+/** Same error as a campaign's template (`invalid_template`, naming the part and the variable). */
+function compilePart(part: Part, source: string): CompiledTemplate {
+  try {
+    return compileTemplate(source);
+  } catch (error) {
+    if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, 422, { part, variable: error.variable });
+    throw error;
+  }
+}
+
+/**
+ * Personalizes a single email with the campaign template engine. With a contact, every variable works
+ * as in a campaign. Without one (nobody in Contacts has the address), `{{ email }}` and
+ * `{{ unsubscribe_url }}` still render, and `{{ name }}` / `{{ fields.x }}` render their default; one
+ * without a (non-empty) default is refused rather than sent as "Hello ,".
+ */
+export function renderSingleEmail(
+  input: Pick<SingleEmailInput, "to" | "subject" | "html" | "text">,
+  contact: SingleEmailContact | null,
+  unsubscribe: string,
+): { subject: string; html?: string; text?: string } {
+  const recipient: Recipient = { email: input.to, name: contact?.name ?? "", fields: contact?.fields ?? {}, unsubscribeUrl: unsubscribe };
+  const render = (part: Part, source: string | undefined, mode: "html" | "text") => {
+    if (source === undefined) return undefined;
+    const template = compilePart(part, source);
+    if (!contact) {
+      for (const p of template.parts) {
+        if (typeof p === "string" || p.fallback || p.variable === "email" || p.variable === "unsubscribe_url") continue;
+        throw new AppError(
+          "invalid_template",
+          `${part}: {{ ${p.variable} }} needs a contact, and no contact has the address ${input.to}: add the contact, or give a default such as {{ ${p.variable} | default: "there" }}`,
+          422,
+          { part, variable: p.variable },
+        );
+      }
+    }
+    return renderTemplate(template, recipient, mode);
+  };
+  return { subject: render("subject", input.subject, "text")!, html: render("html", input.html, "html"), text: render("text", input.text, "text") };
 }
 
 /** Claims one queued single email (created earlier, or released after a 429) into its own batch. */
@@ -58,7 +120,8 @@ async function sendClaimedSingle(db: Db, deps: SendingDeps, claim: { id: string;
       TextBody: text || (html ? htmlToText(html) : undefined),
       Tag: m.tag ?? undefined,
       MessageStream: m.messageStream,
-      TrackOpens: true,
+      TrackOpens: m.trackOpens,
+      TrackLinks: m.trackLinks ? Models.LinkTrackingOptions.HtmlAndText : Models.LinkTrackingOptions.None,
       Metadata: { ...m.metadata, [METADATA_MESSAGE_ID]: m.id, [METADATA_BATCH_ID]: claim.batch_id },
     });
     await recordBatchResults(db, deps, claim.batch_id, null, [
@@ -88,26 +151,34 @@ export type SingleEmailResult = typeof messages.$inferSelect;
  * Records a single email (transactional stream) and sends it at once. The row exists before Postmark
  * is called, so a crash mid-call is resolved like any open batch. Returns the message as it stands:
  * sent, failed (with Postmark's code), or still queued/sending when Postmark throttled or did not answer.
+ * When personalized, the row keeps the rendered subject and bodies (what was sent; a later attempt
+ * sends the same); a template error is an `invalid_template` AppError and nothing is stored.
  */
 export async function sendSingleEmail(db: Db, deps: SendingDeps, input: SingleEmailInput): Promise<SingleEmailResult> {
   const [contact] = await db
-    .select({ id: contacts.id, status: contacts.status })
+    .select({ id: contacts.id, name: contacts.name, fields: contacts.fields })
     .from(contacts)
     .where(sql`lower(${contacts.email}) = lower(${input.to})`)
     .limit(1);
+  // The id is chosen here so `{{ unsubscribe_url }}` can carry it before the row exists.
+  const id = randomUUID();
+  const content = input.personalize ? renderSingleEmail(input, contact ?? null, unsubscribeUrl(deps, id)) : input;
   const [row] = await db
     .insert(messages)
     .values({
+      id,
       kind: "single",
       contactId: contact?.id ?? null,
       toEmail: input.to,
       fromEmail: input.from,
-      subject: input.subject,
+      subject: content.subject,
       messageStream: deps.messageStream,
       tag: input.tag ?? null,
       metadata: input.metadata ?? {},
-      htmlBody: input.html ?? null,
-      textBody: input.text ?? null,
+      htmlBody: content.html ?? null,
+      textBody: content.text ?? null,
+      trackOpens: input.trackOpens ?? true,
+      trackLinks: input.trackLinks ?? true,
     })
     .returning();
   const claim = await claimSingle(db, deps, row.id);

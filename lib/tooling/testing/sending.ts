@@ -34,6 +34,8 @@ export function sandboxRecords(sandbox: PostmarkSandbox) {
     htmlBody: m.htmlBody,
     textBody: m.textBody,
     headers: m.headers,
+    trackOpens: m.trackOpens,
+    trackLinks: m.trackLinks,
   }));
 }
 

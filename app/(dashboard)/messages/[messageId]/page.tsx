@@ -12,6 +12,14 @@ import { resyncMessageAction } from "./actions";
 
 export const metadata = { title: "Message" };
 
+/** What a single email asked Postmark to track (campaign mail always tracks both). */
+function trackingOf(m: { trackOpens: boolean; trackLinks: boolean }): string {
+  if (m.trackOpens && m.trackLinks) return "opens and links";
+  if (m.trackOpens) return "opens only";
+  if (m.trackLinks) return "links only";
+  return "off";
+}
+
 export default async function MessagePage({ params }: { params: Promise<{ messageId: string }> }) {
   const user = await requireUser("marketer");
   const { messageId } = await params;
@@ -27,6 +35,7 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
     ["Stream", message.messageStream],
     ["Campaign", message.campaignId ? <Link key="c" href={`/campaigns/${message.campaignId}`} className="text-brand-700 hover:underline">open the campaign</Link> : "single email"],
     ["Contact", message.contactId ? <Link key="ct" href={`/contacts/${message.contactId}`} className="text-brand-700 hover:underline">contact history</Link> : "—"],
+    ["Tracking", message.campaignId ? "opens and links" : trackingOf(message)],
     ["Sent", formatDateTime(message.sentAt)],
     ["Delivered", formatDateTime(message.deliveredAt)],
     ["Opened", message.firstOpenedAt ? `${formatDateTime(message.firstOpenedAt)} (${message.openCount}×)` : "—"],

@@ -9,7 +9,7 @@ export default async function NewMessagePage() {
   await requireUser("marketer");
   return (
     <>
-      <PageHeader title="Send one email" description="Goes out on the transactional stream and is tracked like campaign mail." />
+      <PageHeader title="Send one email" description="Goes out on the transactional stream, personalised from the recipient's contact, and tracked like campaign mail unless you untick tracking." />
       <SingleEmailForm defaultFrom={getEnv().POSTMARK_FROM_EMAIL} />
     </>
   );

@@ -18,17 +18,27 @@ const emailInputSchema = z
     text: z.string().max(5 * 1024 * 1024).optional(),
     from: z.string().trim().max(320).optional(),
     tag: z.string().max(1000).optional(),
+    track_opens: z.boolean().default(true),
+    track_links: z.boolean().default(true),
     metadata: z.record(metadataKey, z.string().max(80, "Metadata values are at most 80 characters")).refine((m) => Object.keys(m).length <= 8, "At most 8 metadata keys").optional(),
   })
   .refine((v) => Boolean(v.html?.trim() || v.text?.trim()), { message: "Give html, text or both", path: ["html"] });
 
 /**
- * Sends one email on the transactional stream. 200 when Postmark accepted it, 202 when it is queued
- * (Postmark throttled or did not answer; it will be sent or adopted, never twice), 422 when refused.
+ * Sends one email on the transactional stream, personalized from the recipient's contact and tracked
+ * (opens, links) unless `track_opens` / `track_links` say false. 200 when Postmark accepted it, 202 when
+ * it is queued (Postmark throttled or did not answer; it will be sent or adopted, never twice), 422 when
+ * refused (by Postmark, or `invalid_template` before anything is stored).
  */
 export const POST = apiRoute({}, async ({ req, db, env }) => {
-  const input = await readJson(req, emailInputSchema, 11 * 1024 * 1024);
-  const message = await sendSingleEmail(db, getSendingDeps(), { ...input, from: input.from ?? env.POSTMARK_FROM_EMAIL });
+  const { track_opens, track_links, ...input } = await readJson(req, emailInputSchema, 11 * 1024 * 1024);
+  const message = await sendSingleEmail(db, getSendingDeps(), {
+    ...input,
+    from: input.from ?? env.POSTMARK_FROM_EMAIL,
+    personalize: true,
+    trackOpens: track_opens,
+    trackLinks: track_links,
+  });
   if (message.status === "failed") {
     const code = message.errorCode === 406 ? "inactive_recipient" : "rejected_by_postmark";
     throw new AppError(code, message.errorMessage ?? "Postmark refused the message", 422, { message: toApiMessage(message) });
