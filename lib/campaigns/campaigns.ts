@@ -30,7 +30,7 @@ export function validateCampaignTemplates(input: { subject: string; html: string
     try {
       compileTemplate(source);
     } catch (error) {
-      if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, 422, { part, variable: error.variable });
+      if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, { part, variable: error.variable });
       throw error;
     }
   }
@@ -41,7 +41,7 @@ async function setAudience(db: DbOrTx, campaignId: string, listIds: string[]) {
   if (unique.length) {
     const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, unique));
     const missing = unique.filter((id) => !found.some((f) => f.id === id));
-    if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`, 422);
+    if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`);
   }
   await db.delete(campaignLists).where(eq(campaignLists.campaignId, campaignId));
   if (unique.length) await db.insert(campaignLists).values(unique.map((listId) => ({ campaignId, listId })));
@@ -157,7 +157,7 @@ export async function startCampaignSend(
       .returning();
     if (!claimed) {
       const existing = await getCampaignOrThrow(tx, campaignId);
-      throw new AppError("already_sent", `This campaign is ${existing.status}; it can be sent only once`, 409);
+      throw new AppError("already_sent", `This campaign is ${existing.status}; it can be sent only once`);
     }
     const inserted = await tx.execute<{ recipients: number; suppressed: number }>(sql`
       with audience as ${audienceContactsSql(campaignId)},
@@ -175,7 +175,7 @@ export async function startCampaignSend(
       from ins`);
     const { recipients, suppressed } = inserted.rows[0];
     if (recipients === 0) {
-      throw new AppError("no_audience", suppressed ? "Every contact in this audience is unsubscribed, bounced or complained" : "This campaign has no recipients: add contacts or choose lists with subscribed contacts", 422);
+      throw new AppError("no_audience", suppressed ? "Every contact in this audience is unsubscribed, bounced or complained" : "This campaign has no recipients: add contacts or choose lists with subscribed contacts");
     }
     const [updated] = await tx
       .update(campaigns)
@@ -192,8 +192,8 @@ export async function startCampaignSend(
  */
 export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date, options: { now?: Date; timeZone?: string | null } = {}): Promise<Campaign> {
   const now = options.now ?? new Date();
-  if (Number.isNaN(at.getTime())) throw new AppError("invalid_schedule", "Pick a valid date and time", 422);
-  if (at.getTime() <= now.getTime()) throw new AppError("invalid_schedule", "Pick a time in the future", 422);
+  if (Number.isNaN(at.getTime())) throw new AppError("invalid_schedule", "Pick a valid date and time");
+  if (at.getTime() <= now.getTime()) throw new AppError("invalid_schedule", "Pick a time in the future");
   const timeZone = options.timeZone ? canonicalTimeZone(options.timeZone) : null;
   const [row] = await db
     .update(campaigns)
@@ -202,7 +202,7 @@ export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date,
     .returning();
   if (!row) {
     const existing = await getCampaignOrThrow(db, campaignId);
-    throw new AppError("already_sent", `This campaign is ${existing.status}; it cannot be scheduled`, 409);
+    throw new AppError("already_sent", `This campaign is ${existing.status}; it cannot be scheduled`);
   }
   return row;
 }
@@ -215,7 +215,7 @@ async function transition(db: DbOrTx, campaignId: string, from: CampaignStatus[]
     .returning();
   if (!row) {
     const existing = await getCampaignOrThrow(db, campaignId);
-    throw new AppError("invalid_state", `A ${existing.status} campaign cannot be ${verb}`, 409);
+    throw new AppError("invalid_state", `A ${existing.status} campaign cannot be ${verb}`);
   }
   return row;
 }

@@ -35,7 +35,7 @@ async function assertListsExist(db: DbOrTx, listIds: string[]): Promise<void> {
   if (listIds.length === 0) return;
   const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, listIds));
   const missing = listIds.filter((id) => !found.some((f) => f.id === id));
-  if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`, 422);
+  if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`);
 }
 
 export async function createContact(db: DbOrTx, input: ContactInput): Promise<Contact> {
@@ -52,7 +52,7 @@ export async function createContact(db: DbOrTx, input: ContactInput): Promise<Co
     return contact;
   } catch (error) {
     if (isUniqueViolation(error, "contacts_email_lower_key")) {
-      throw new AppError("contact_exists", `A contact with the address ${input.email} already exists`, 409);
+      throw new AppError("contact_exists", `A contact with the address ${input.email} already exists`);
     }
     throw error;
   }
@@ -82,7 +82,6 @@ export async function updateContact(db: DbOrTx, id: string, patch: ContactPatch,
       throw new AppError(
         "contact_suppressed",
         `${current.email} is suppressed after a ${current.status === "bounced" ? "hard bounce" : "spam complaint"}; reactivate the address in Postmark first`,
-        409,
       );
     }
     const now = new Date();
@@ -247,7 +246,7 @@ export async function createList(db: DbOrTx, input: { name: string }): Promise<L
     const [list] = await db.insert(lists).values({ name: input.name.trim() }).returning();
     return list;
   } catch (error) {
-    if (isUniqueViolation(error, "lists_name_lower_key")) throw new AppError("list_exists", `A list named "${input.name}" already exists`, 409);
+    if (isUniqueViolation(error, "lists_name_lower_key")) throw new AppError("list_exists", `A list named "${input.name}" already exists`);
     throw error;
   }
 }

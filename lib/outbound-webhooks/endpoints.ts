@@ -116,7 +116,7 @@ export async function listEndpoints(db: DbOrTx, options: { includeArchived?: boo
 }
 
 function assertNotArchived(endpoint: WebhookEndpoint) {
-  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
+  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
 }
 
 /** Changes url, events, rate limit or description. A new url must be verified again. */
@@ -146,7 +146,7 @@ export async function updateEndpoint(db: Db, id: string, input: UpdateEndpointIn
     .set(set)
     .where(and(eq(webhookEndpoints.id, id), ne(webhookEndpoints.status, "archived")))
     .returning();
-  if (!row) throw new AppError("archived", "This endpoint is archived", 409);
+  if (!row) throw new AppError("archived", "This endpoint is archived");
   return row;
 }
 
@@ -281,10 +281,9 @@ export async function verifyEndpoint(db: Db, id: string, deps: OutboundDeps): Pr
 /** Why a verification's write matched nothing: the endpoint was archived, or its URL changed meanwhile. */
 async function verificationConflict(db: Db, id: string): Promise<AppError> {
   const now = await getEndpointOrThrow(db, id);
-  if (now.status === "archived") return new AppError("archived", "This endpoint is archived", 409);
+  if (now.status === "archived") return new AppError("archived", "This endpoint is archived");
   return new AppError(
     "verification_conflict",
     "The endpoint's URL changed while its verification file was being fetched; publish the file for the new URL and verify again",
-    409,
   );
 }

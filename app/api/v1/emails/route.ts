@@ -31,7 +31,7 @@ export const POST = apiRoute({}, async ({ req, db, env }) => {
   const message = await sendSingleEmail(db, getSendingDeps(), { ...input, from: input.from ?? env.POSTMARK_FROM_EMAIL });
   if (message.status === "failed") {
     const code = message.errorCode === 406 ? "inactive_recipient" : "rejected_by_postmark";
-    throw new AppError(code, message.errorMessage ?? "Postmark refused the message", 422, { message: toApiMessage(message) });
+    throw new AppError(code, message.errorMessage ?? "Postmark refused the message", { message: toApiMessage(message) });
   }
   return Response.json({ data: toApiMessage(message) }, { status: message.status === "sent" ? 200 : 202 });
 });

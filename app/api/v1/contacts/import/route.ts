@@ -11,7 +11,7 @@ export const POST = apiRoute({}, async ({ req, db }) => {
   const listId = z.uuid().optional().parse(new URL(req.url).searchParams.get("list_id") ?? undefined);
   assertCsvContentType(req.headers.get("content-type"));
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_IMPORT_BYTES) throw new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB`, 413);
+  if (declared > MAX_IMPORT_BYTES) throw new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
   const bytes = await readBodyLimited(req, MAX_IMPORT_BYTES);
   const report = await importContactsCsv(db, bytes, { listId });
   return {

@@ -13,6 +13,6 @@ export const POST = apiRoute<{ campaignId: string }>({ role: "admin" }, async ({
   const id = z.string().uuid("Unknown campaign id").parse(params.campaignId);
   await getCampaignOrThrow(db, id);
   const r = await reconcile(db, { postmark: getSendingDeps().postmark, budgetMs: 45_000 }, { trigger: "manual", campaignId: id });
-  if (r.skipped) throw new AppError("run_in_progress", "Another reconciliation run is in progress; try again in a minute", 409);
+  if (r.skipped) throw new AppError("run_in_progress", "Another reconciliation run is in progress; try again in a minute");
   return { run_id: r.runId, checked: r.checked, recovered: r.recovered, remaining: r.remaining, api_calls: r.apiCalls, errors: r.errors };
 });

@@ -8,6 +8,6 @@ export const dynamic = "force-dynamic";
 /** Fetches postline-<token>.txt from the callback URL's folder; 422 with the reason when it is not there. */
 export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ db, params }) => {
   const result = await verifyEndpoint(db, params.webhookId, getOutboundDeps());
-  if (!result.ok) return errorResponse(422, "verification_failed", result.message, { verification: toApiVerification(result.endpoint) });
+  if (!result.ok) return errorResponse("verification_failed", result.message, { verification: toApiVerification(result.endpoint) });
   return { ...toApiEndpoint(result.endpoint), verified: true };
 });
