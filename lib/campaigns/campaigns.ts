@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import { idField } from "@/lib/http/id";
 import type { Db, DbOrTx } from "@/db";
 import { campaignLists, campaigns, lists, type CampaignStatus } from "@/db/schema";
 import { AppError, conflict, notFound } from "@/lib/errors";
@@ -20,7 +21,7 @@ export const campaignInputSchema = z.object({
   html: z.string().trim().min(1, "The HTML body cannot be empty").max(5 * 1024 * 1024, "Bodies are at most 5 MB"),
   text: z.string().max(5 * 1024 * 1024).optional().nullable(),
   from: fromSchema.optional(),
-  list_ids: z.array(z.string().uuid()).max(100).optional(),
+  list_ids: z.array(idField("Not a list id")).max(100).optional(),
 });
 export type CampaignInput = z.infer<typeof campaignInputSchema>;
 

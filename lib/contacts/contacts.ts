@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { idField } from "@/lib/http/id";
 import type { DbOrTx } from "@/db";
 import { contacts, listMemberships, lists, type ContactStatus } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
@@ -27,7 +28,7 @@ export const contactInputSchema = z.object({
   email: emailSchema,
   name: z.string().trim().max(200).optional(),
   fields: fieldsSchema.optional(),
-  list_ids: z.array(z.string().uuid()).max(100).optional(),
+  list_ids: z.array(idField("Not a list id")).max(100).optional(),
 });
 export type ContactInput = z.infer<typeof contactInputSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { notFound } from "@/lib/errors";
 
 /**
  * The one id grammar: every id Postline hands out is a PostgreSQL uuid, written 8-4-4-4-12 hex digits.
@@ -17,4 +18,18 @@ export function parseId(value: unknown): string | null {
 /** The same grammar as a schema field (bodies, forms), with the message a caller sees. */
 export function idField(message = "Not a valid id") {
   return z.string().regex(UUID, message).transform((v) => v.toLowerCase());
+}
+
+/** An id from a URL path: the id, or a 404 `not_found` naming what was asked for (a malformed id is an unknown one). */
+export function pathId(value: string, what: string): string {
+  const id = parseId(value);
+  if (!id) throw notFound(what);
+  return id;
+}
+
+/** A numeric id from a URL path (a bigint serial, such as a delivery's): a positive integer, or 404. */
+export function pathSerial(value: string, what: string): number {
+  const n = /^[1-9][0-9]{0,14}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw notFound(what);
+  return n;
 }

@@ -1,5 +1,6 @@
 import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
+import { parseId } from "@/lib/http/id";
 import type { Db, DbOrTx } from "@/db";
 import { apiKeys, users, webhookDeliveries, webhookEndpoints, webhookSecretReveals, type WebhookRatePeriod } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
@@ -82,7 +83,7 @@ export async function createEndpoint(db: DbOrTx, input: CreateEndpointInput, dep
 }
 
 export async function getEndpoint(db: DbOrTx, id: string): Promise<WebhookEndpoint | null> {
-  if (!z.string().uuid().safeParse(id).success) return null;
+  if (!parseId(id)) return null;
   const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).limit(1);
   return row ?? null;
 }

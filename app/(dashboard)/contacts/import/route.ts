@@ -1,10 +1,10 @@
-import { z } from "zod";
 import { readBodyLimited, toErrorResponse, errorResponse } from "@/lib/app/api-route";
 import { getCurrentUser } from "@/lib/app/session";
 import { assertCsvContentType, MAX_IMPORT_BYTES, parseContactsCsv, writeContactsImport } from "@/lib/contacts/import-csv";
 import { getListOrThrow } from "@/lib/contacts/contacts";
 import { AppError } from "@/lib/errors";
 import { getAppDb } from "@/lib/app/deps";
+import { idField } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
@@ -18,7 +18,7 @@ export const maxDuration = 60;
 export async function POST(req: Request) {
   const user = await getCurrentUser();
   if (!user) return errorResponse("unauthorized", "Sign in again");
-  const listId = z.uuid().optional().safeParse(new URL(req.url).searchParams.get("list_id") || undefined);
+  const listId = idField("Unknown list").optional().safeParse(new URL(req.url).searchParams.get("list_id") || undefined);
   if (!listId.success) return errorResponse("validation_failed", "Unknown list");
   let parsed: ReturnType<typeof parseContactsCsv>;
   try {

@@ -3,13 +3,14 @@ import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiContact } from "@/lib/app/api-shapes";
 import { contactInputSchema, createContact, createContactsBulk, listContacts } from "@/lib/contacts/contacts";
 import { AppError } from "@/lib/errors";
+import { idField } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 
 const querySchema = z.object({
   search: z.string().max(320).optional(),
   status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional(),
-  list_id: z.string().uuid().optional(),
+  list_id: idField().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
