@@ -15,7 +15,7 @@ const fromSchema = z
   .max(320)
   .refine((v) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v), "From must be an address, or Name <address>");
 
-export const campaignInputSchema = z.object({
+export const campaignInputSchema = z.strictObject({
   name: z.string().trim().min(1, "Name the campaign").max(200),
   subject: z.string().trim().min(1, "The subject cannot be empty").max(998, "Subjects are at most 998 characters"),
   html: z.string().trim().min(1, "The HTML body cannot be empty").max(5 * 1024 * 1024, "Bodies are at most 5 MB"),

@@ -24,7 +24,7 @@ export const fieldsSchema = z.record(z.string(), z.string().max(2000, "Field val
 
 export const emailSchema = z.string().trim().max(320, "Addresses are at most 320 characters").email("Not a valid email address");
 
-export const contactInputSchema = z.object({
+export const contactInputSchema = z.strictObject({
   email: emailSchema,
   name: z.string().trim().max(200).optional(),
   fields: fieldsSchema.optional(),
@@ -65,7 +65,7 @@ export async function createContact(db: DbOrTx, input: ContactInput): Promise<Co
  * suppression, lifted there (its SubscriptionChange webhook then reactivates the contact here).
  */
 export const contactPatchSchema = z
-  .object({
+  .strictObject({
     name: z.string().trim().max(200).optional(),
     fields: fieldsSchema.optional(),
     status: z.enum(["subscribed", "unsubscribed"]).optional(),
@@ -240,7 +240,7 @@ export async function setContactStatusByEmail(
 
 // Lists
 
-export const listInputSchema = z.object({ name: z.string().trim().min(1, "Name the list").max(200) });
+export const listInputSchema = z.strictObject({ name: z.string().trim().min(1, "Name the list").max(200) });
 
 export async function createList(db: DbOrTx, input: { name: string }): Promise<List> {
   try {

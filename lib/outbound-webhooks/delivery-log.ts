@@ -83,7 +83,7 @@ export async function replayDelivery(db: Db, endpointId: string, deliveryId: num
 }
 
 export const replayRangeSchema = z
-  .object({ from: z.coerce.date({ error: "from must be a date" }), to: z.coerce.date({ error: "to must be a date" }) })
+  .strictObject({ from: z.coerce.date({ error: "from must be a date" }), to: z.coerce.date({ error: "to must be a date" }) })
   .refine((v) => v.from <= v.to, { message: "from must not be after to", path: ["to"] });
 
 /**

@@ -21,7 +21,7 @@ const eventsSchema = z.array(webhookEventTypeSchema).min(1, "Subscribe to at lea
 
 /** The API's create body: one `event` or several `events`. */
 export const createEndpointSchema = z
-  .object({
+  .strictObject({
     event: webhookEventTypeSchema.optional(),
     events: eventsSchema.optional(),
     url: z.string({ error: "url is required" }).trim().min(1, "url is required").max(2000, "url is too long"),
@@ -33,7 +33,7 @@ export const createEndpointSchema = z
 export type CreateEndpointInput = z.input<typeof createEndpointSchema>;
 
 export const updateEndpointSchema = z
-  .object({
+  .strictObject({
     event: webhookEventTypeSchema.optional(),
     events: eventsSchema.optional(),
     url: z.string().trim().min(1).max(2000).optional(),

@@ -8,7 +8,7 @@ import { pathId } from "@/lib/http/id";
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
-const bodySchema = z.object({ scheduled_at: z.coerce.date().optional() });
+const bodySchema = z.strictObject({ scheduled_at: z.coerce.date().optional() });
 
 /** Send now (202, progress in GET /api/v1/campaigns/{id}) or `{ "scheduled_at": "…" }` to schedule. */
 export const POST = apiRoute<{ campaignId: string }>({}, async ({ req, db, env, params }) => {

@@ -10,6 +10,6 @@ export const dynamic = "force-dynamic";
 
 /** Sends Webhook.Test (or `{ "event": "<type>" }`, a sample of that event) now and shows the exchange. */
 export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
-  const body = await readOptionalJson(req, z.object({ event: webhookEventTypeSchema.optional() }));
+  const body = await readOptionalJson(req, z.strictObject({ event: webhookEventTypeSchema.optional() }));
   return toApiTestResult(await sendTestEvent(db, pathId(params.webhookId, "Webhook endpoint"), body, getOutboundDeps()));
 });
