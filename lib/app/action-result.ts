@@ -1,5 +1,6 @@
+import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
-import { AppError } from "@/lib/errors";
+import { AppError, logUnexpected, type ErrorCode } from "@/lib/errors";
 
 /** What every server action returns: the form shows `error` or `message`, and field errors inline. */
 export type ActionResult<T = undefined> =
@@ -16,11 +17,16 @@ export function invalid(error: z.ZodError): ActionResult<never> {
   return { ok: false, error: "Check the highlighted fields", fieldErrors: fieldErrors(error) };
 }
 
-/** Expected failures become a message for the form; anything else is a real error and is thrown. */
-export function fromError(error: unknown, fieldFor?: Record<string, string>): ActionResult<never> {
+/**
+ * Any failure as the form shows it: an AppError's message (on the field `fieldFor` names for its code);
+ * anything else (a database error, a bug) is logged with its details and the form gets a generic message
+ * with the log's error id, never the error's own text. Next's redirect and notFound pass through.
+ */
+export function fromError(error: unknown, fieldFor?: Partial<Record<ErrorCode, string>>): ActionResult<never> {
+  unstable_rethrow(error);
   if (error instanceof AppError) {
     const field = fieldFor?.[error.code];
     return { ok: false, error: error.message, fieldErrors: field ? { [field]: error.message } : undefined };
   }
-  throw error;
+  return { ok: false, error: logUnexpected("action", error).message };
 }

@@ -4,28 +4,26 @@ import type { Db } from "@/db";
 import type { Role } from "@/db/schema";
 import { authenticateApiKey, type ApiPrincipal } from "@/lib/api-keys/api-keys";
 import { getEnv, type AppEnv } from "@/lib/env";
-import { AppError, isDatabaseUnavailable } from "@/lib/errors";
+import { AppError, errorResponse, logUnexpected } from "@/lib/errors";
 import { readBodyCapped } from "@/lib/http/body";
 import { requestClientIp } from "@/lib/app/client-ip";
 import { constantTimeEqual } from "@/lib/security/constant-time";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
 import { getAlertEmailer, getAppDb } from "@/lib/app/deps";
 
-/** The one error shape of every JSON route. */
-export function errorResponse(status: number, code: string, message: string, details?: unknown): Response {
-  return Response.json({ error: details === undefined ? { code, message } : { code, message, details } }, { status });
-}
+export { errorResponse };
 
+/**
+ * Any error as the caller may see it: an AppError as it is, a schema failure as 422, anything else
+ * (a database error, a bug) logged with its details and answered with a generic message and an id.
+ */
 export function toErrorResponse(error: unknown): Response {
-  if (error instanceof AppError) return errorResponse(error.status, error.code, error.message, error.details);
+  if (error instanceof AppError) return errorResponse(error.code, error.message, error.details);
   if (error instanceof z.ZodError) {
-    return errorResponse(422, "validation_failed", summarizeZodError(error), error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+    return errorResponse("validation_failed", summarizeZodError(error), error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
   }
-  if (isDatabaseUnavailable(error)) {
-    return errorResponse(503, "database_unavailable", "The database is not reachable right now; retry shortly");
-  }
-  console.error("Unhandled error in route:", error);
-  return errorResponse(500, "internal_error", "Something went wrong on our side");
+  const unexpected = logUnexpected("route", error);
+  return errorResponse(unexpected.code, unexpected.message);
 }
 
 export function summarizeZodError(error: z.ZodError): string {
@@ -67,12 +65,12 @@ export function apiRoute<P = Record<string, never>>(
           req,
           { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse },
           match
-            ? { reason: "api_key_invalid", status: 401, code: "unauthorized", message: "The API key is unknown or revoked" }
-            : { reason: "api_key_missing", status: 401, code: "unauthorized", message: "Send an API key as 'Authorization: Bearer <key>'" },
+            ? { reason: "api_key_invalid", code: "unauthorized", message: "The API key is unknown or revoked" }
+            : { reason: "api_key_missing", code: "unauthorized", message: "Send an API key as 'Authorization: Bearer <key>'" },
         );
       }
       if (options.role === "admin" && principal.role !== "admin") {
-        return errorResponse(403, "forbidden", "This route needs an admin API key");
+        return errorResponse("forbidden", "This route needs an admin API key");
       }
       const result = await handler({ req, params: await context.params, principal, db, env: getEnv() });
       if (result instanceof Response) return result;
@@ -92,7 +90,7 @@ export async function readJson<S extends z.ZodType>(
   maxBytes = DEFAULT_MAX_JSON_BYTES,
 ): Promise<z.infer<S>> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`, 413);
+  if (declared > maxBytes) throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`);
   const body = await readBodyLimited(req, maxBytes);
   return parseJsonBody(body, schema);
 }
@@ -108,7 +106,7 @@ function parseJsonBody<S extends z.ZodType>(body: Buffer, schema: S): z.infer<S>
   try {
     json = JSON.parse(body.toString("utf8"));
   } catch {
-    throw new AppError("invalid_json", "The body is not valid JSON", 400);
+    throw new AppError("invalid_json", "The body is not valid JSON");
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw parsed.error;
@@ -118,7 +116,7 @@ function parseJsonBody<S extends z.ZodType>(body: Buffer, schema: S): z.infer<S>
 /** The body, or a 413 AppError as soon as it passes the cap (never buffered whole). */
 export async function readBodyLimited(req: Request, maxBytes: number): Promise<Buffer> {
   const { bytes, tooLarge } = await readBodyCapped(req, maxBytes);
-  if (tooLarge) throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`, 413);
+  if (tooLarge) throw new AppError("payload_too_large", `Bodies are limited to ${maxBytes} bytes`);
   return bytes;
 }
 
@@ -138,7 +136,7 @@ export function cronRoute(name: string, handler: (ctx: { db: Db; env: AppEnv; re
         return await rejectCredentialFailure(
           req,
           { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse },
-          { reason, status: 401, message: "A valid cron bearer token is required" },
+          { reason, code: reason, message: "A valid cron bearer token is required" },
         );
       }
       const result = await handler({ db, env, req });

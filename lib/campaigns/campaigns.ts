@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import { idField } from "@/lib/http/id";
 import type { Db, DbOrTx } from "@/db";
 import { campaignLists, campaigns, lists, type CampaignStatus } from "@/db/schema";
 import { AppError, conflict, notFound } from "@/lib/errors";
@@ -14,13 +15,13 @@ const fromSchema = z
   .max(320)
   .refine((v) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v), "From must be an address, or Name <address>");
 
-export const campaignInputSchema = z.object({
+export const campaignInputSchema = z.strictObject({
   name: z.string().trim().min(1, "Name the campaign").max(200),
   subject: z.string().trim().min(1, "The subject cannot be empty").max(998, "Subjects are at most 998 characters"),
   html: z.string().trim().min(1, "The HTML body cannot be empty").max(5 * 1024 * 1024, "Bodies are at most 5 MB"),
   text: z.string().max(5 * 1024 * 1024).optional().nullable(),
   from: fromSchema.optional(),
-  list_ids: z.array(z.string().uuid()).max(100).optional(),
+  list_ids: z.array(idField("Not a list id")).max(100).optional(),
 });
 export type CampaignInput = z.infer<typeof campaignInputSchema>;
 
@@ -30,7 +31,7 @@ export function validateCampaignTemplates(input: { subject: string; html: string
     try {
       compileTemplate(source);
     } catch (error) {
-      if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, 422, { part, variable: error.variable });
+      if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, { part, variable: error.variable });
       throw error;
     }
   }
@@ -41,7 +42,7 @@ async function setAudience(db: DbOrTx, campaignId: string, listIds: string[]) {
   if (unique.length) {
     const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, unique));
     const missing = unique.filter((id) => !found.some((f) => f.id === id));
-    if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`, 422);
+    if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`);
   }
   await db.delete(campaignLists).where(eq(campaignLists.campaignId, campaignId));
   if (unique.length) await db.insert(campaignLists).values(unique.map((listId) => ({ campaignId, listId })));
@@ -157,7 +158,7 @@ export async function startCampaignSend(
       .returning();
     if (!claimed) {
       const existing = await getCampaignOrThrow(tx, campaignId);
-      throw new AppError("already_sent", `This campaign is ${existing.status}; it can be sent only once`, 409);
+      throw new AppError("already_sent", `This campaign is ${existing.status}; it can be sent only once`);
     }
     const inserted = await tx.execute<{ recipients: number; suppressed: number }>(sql`
       with audience as ${audienceContactsSql(campaignId)},
@@ -175,7 +176,7 @@ export async function startCampaignSend(
       from ins`);
     const { recipients, suppressed } = inserted.rows[0];
     if (recipients === 0) {
-      throw new AppError("no_audience", suppressed ? "Every contact in this audience is unsubscribed, bounced or complained" : "This campaign has no recipients: add contacts or choose lists with subscribed contacts", 422);
+      throw new AppError("no_audience", suppressed ? "Every contact in this audience is unsubscribed, bounced or complained" : "This campaign has no recipients: add contacts or choose lists with subscribed contacts");
     }
     const [updated] = await tx
       .update(campaigns)
@@ -192,8 +193,8 @@ export async function startCampaignSend(
  */
 export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date, options: { now?: Date; timeZone?: string | null } = {}): Promise<Campaign> {
   const now = options.now ?? new Date();
-  if (Number.isNaN(at.getTime())) throw new AppError("invalid_schedule", "Pick a valid date and time", 422);
-  if (at.getTime() <= now.getTime()) throw new AppError("invalid_schedule", "Pick a time in the future", 422);
+  if (Number.isNaN(at.getTime())) throw new AppError("invalid_schedule", "Pick a valid date and time");
+  if (at.getTime() <= now.getTime()) throw new AppError("invalid_schedule", "Pick a time in the future");
   const timeZone = options.timeZone ? canonicalTimeZone(options.timeZone) : null;
   const [row] = await db
     .update(campaigns)
@@ -202,7 +203,7 @@ export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date,
     .returning();
   if (!row) {
     const existing = await getCampaignOrThrow(db, campaignId);
-    throw new AppError("already_sent", `This campaign is ${existing.status}; it cannot be scheduled`, 409);
+    throw new AppError("already_sent", `This campaign is ${existing.status}; it cannot be scheduled`);
   }
   return row;
 }
@@ -215,7 +216,7 @@ async function transition(db: DbOrTx, campaignId: string, from: CampaignStatus[]
     .returning();
   if (!row) {
     const existing = await getCampaignOrThrow(db, campaignId);
-    throw new AppError("invalid_state", `A ${existing.status} campaign cannot be ${verb}`, 409);
+    throw new AppError("invalid_state", `A ${existing.status} campaign cannot be ${verb}`);
   }
   return row;
 }

@@ -29,7 +29,7 @@ export function canonicalTimeZone(timeZone: string): string {
       // a RangeError: not a zone this runtime knows
     }
   }
-  throw new AppError("unknown_time_zone", `Unknown time zone "${name.slice(0, 64)}": use an IANA name such as Europe/Berlin or UTC`, 422);
+  throw new AppError("unknown_time_zone", `Unknown time zone "${name.slice(0, 64)}": use an IANA name such as Europe/Berlin or UTC`);
 }
 
 /** Milliseconds to add to UTC to get the zone's wall clock at `instant`. */
@@ -58,12 +58,12 @@ export function zonedTimeToInstant(input: { date: string; time: string; timeZone
   const timeZone = canonicalTimeZone(input.timeZone);
   const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.date.trim());
   const t = /^(\d{2}):(\d{2})$/.exec(input.time.trim());
-  if (!d || !t) throw new AppError("invalid_schedule", "Pick a date (YYYY-MM-DD) and a time (HH:MM)", 422);
+  if (!d || !t) throw new AppError("invalid_schedule", "Pick a date (YYYY-MM-DD) and a time (HH:MM)");
   const [year, month, day, hour, minute] = [d[1], d[2], d[3], t[1], t[2]].map(Number);
   const wall = Date.UTC(year, month - 1, day, hour, minute);
   const check = new Date(wall);
   if (year < 1970 || hour > 23 || minute > 59 || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
-    throw new AppError("invalid_schedule", `${input.date} ${input.time} is not a date and time`, 422);
+    throw new AppError("invalid_schedule", `${input.date} ${input.time} is not a date and time`);
   }
   const formatter = zoneFormatter(timeZone);
   // No zone changes its offset twice within two days: the offsets a day either side are the only
@@ -92,6 +92,6 @@ export function formatInTimeZone(instant: Date, timeZone: string): string {
 /** "YYYY-MM-DDTHH:MM" (what `<input type="datetime-local">` sends) → its date and time parts. */
 export function splitLocalDateTime(value: string): { date: string; time: string } {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::00(?:\.0+)?)?$/.exec(value.trim());
-  if (!m) throw new AppError("invalid_schedule", "Pick a date and time", 422);
+  if (!m) throw new AppError("invalid_schedule", "Pick a date and time");
   return { date: m[1], time: m[2] };
 }

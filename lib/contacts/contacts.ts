@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { idField } from "@/lib/http/id";
 import type { DbOrTx } from "@/db";
 import { contacts, listMemberships, lists, type ContactStatus } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
@@ -23,11 +24,11 @@ export const fieldsSchema = z.record(z.string(), z.string().max(2000, "Field val
 
 export const emailSchema = z.string().trim().max(320, "Addresses are at most 320 characters").email("Not a valid email address");
 
-export const contactInputSchema = z.object({
+export const contactInputSchema = z.strictObject({
   email: emailSchema,
   name: z.string().trim().max(200).optional(),
   fields: fieldsSchema.optional(),
-  list_ids: z.array(z.string().uuid()).max(100).optional(),
+  list_ids: z.array(idField("Not a list id")).max(100).optional(),
 });
 export type ContactInput = z.infer<typeof contactInputSchema>;
 
@@ -35,7 +36,7 @@ async function assertListsExist(db: DbOrTx, listIds: string[]): Promise<void> {
   if (listIds.length === 0) return;
   const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, listIds));
   const missing = listIds.filter((id) => !found.some((f) => f.id === id));
-  if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`, 422);
+  if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`);
 }
 
 export async function createContact(db: DbOrTx, input: ContactInput): Promise<Contact> {
@@ -52,7 +53,7 @@ export async function createContact(db: DbOrTx, input: ContactInput): Promise<Co
     return contact;
   } catch (error) {
     if (isUniqueViolation(error, "contacts_email_lower_key")) {
-      throw new AppError("contact_exists", `A contact with the address ${input.email} already exists`, 409);
+      throw new AppError("contact_exists", `A contact with the address ${input.email} already exists`);
     }
     throw error;
   }
@@ -64,7 +65,7 @@ export async function createContact(db: DbOrTx, input: ContactInput): Promise<Co
  * suppression, lifted there (its SubscriptionChange webhook then reactivates the contact here).
  */
 export const contactPatchSchema = z
-  .object({
+  .strictObject({
     name: z.string().trim().max(200).optional(),
     fields: fieldsSchema.optional(),
     status: z.enum(["subscribed", "unsubscribed"]).optional(),
@@ -82,7 +83,6 @@ export async function updateContact(db: DbOrTx, id: string, patch: ContactPatch,
       throw new AppError(
         "contact_suppressed",
         `${current.email} is suppressed after a ${current.status === "bounced" ? "hard bounce" : "spam complaint"}; reactivate the address in Postmark first`,
-        409,
       );
     }
     const now = new Date();
@@ -240,14 +240,14 @@ export async function setContactStatusByEmail(
 
 // Lists
 
-export const listInputSchema = z.object({ name: z.string().trim().min(1, "Name the list").max(200) });
+export const listInputSchema = z.strictObject({ name: z.string().trim().min(1, "Name the list").max(200) });
 
 export async function createList(db: DbOrTx, input: { name: string }): Promise<List> {
   try {
     const [list] = await db.insert(lists).values({ name: input.name.trim() }).returning();
     return list;
   } catch (error) {
-    if (isUniqueViolation(error, "lists_name_lower_key")) throw new AppError("list_exists", `A list named "${input.name}" already exists`, 409);
+    if (isUniqueViolation(error, "lists_name_lower_key")) throw new AppError("list_exists", `A list named "${input.name}" already exists`);
     throw error;
   }
 }

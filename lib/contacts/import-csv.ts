@@ -31,33 +31,33 @@ function toFieldName(header: string): string {
  */
 export function parseContactsCsv(bytes: Uint8Array): { rows: (UpsertRow & { line: number })[]; refused: ImportReport["refused"]; totalRows: number } {
   if (bytes.byteLength > MAX_IMPORT_BYTES) {
-    throw new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split the file and import the parts`, 413);
+    throw new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split the file and import the parts`);
   }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     const badAt = firstInvalidUtf8Line(bytes);
-    throw new AppError("invalid_encoding", `The file is not valid UTF-8 (first bad byte on line ${badAt}). Save it as "CSV UTF-8" and try again.`, 422);
+    throw new AppError("invalid_encoding", `The file is not valid UTF-8 (first bad byte on line ${badAt}). Save it as "CSV UTF-8" and try again.`);
   }
-  if (text.includes("\u0000")) throw new AppError("invalid_encoding", "The file contains NUL bytes: it looks binary, not CSV", 422);
+  if (text.includes("\u0000")) throw new AppError("invalid_encoding", "The file contains NUL bytes: it looks binary, not CSV");
 
   let records: string[][];
   try {
     records = parse(text, { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][];
   } catch (error) {
-    throw new AppError("invalid_csv", `The CSV could not be read: ${(error as Error).message}`, 422);
+    throw new AppError("invalid_csv", `The CSV could not be read: ${(error as Error).message}`);
   }
-  if (records.length === 0) throw new AppError("empty_file", "The file is empty", 422);
+  if (records.length === 0) throw new AppError("empty_file", "The file is empty");
   const header = records[0].map((h) => h.trim());
   const emailIndex = header.findIndex((h) => h.toLowerCase() === "email" || h.toLowerCase() === "email address");
-  if (emailIndex < 0) throw new AppError("missing_email_column", "The first row must be a header with an 'email' column", 422);
+  if (emailIndex < 0) throw new AppError("missing_email_column", "The first row must be a header with an 'email' column");
   const nameIndex = header.findIndex((h) => h.toLowerCase() === "name");
   const fieldColumns = header
     .map((h, i) => ({ i, name: toFieldName(h) }))
     .filter(({ i, name }) => i !== emailIndex && i !== nameIndex && fieldNameSchema.safeParse(name).success);
   const dataRows = records.length - 1;
-  if (dataRows > MAX_IMPORT_ROWS) throw new AppError("too_many_rows", `Imports are limited to ${MAX_IMPORT_ROWS.toLocaleString("en")} rows`, 413);
+  if (dataRows > MAX_IMPORT_ROWS) throw new AppError("too_many_rows", `Imports are limited to ${MAX_IMPORT_ROWS.toLocaleString("en")} rows`);
 
   const rows: (UpsertRow & { line: number })[] = [];
   const refused: ImportReport["refused"] = [];
@@ -127,7 +127,7 @@ const CSV_MEDIA_TYPES = ["text/csv", "application/csv", "text/plain"];
 export function assertCsvContentType(contentType: string | null): void {
   const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
   if (!CSV_MEDIA_TYPES.includes(type)) {
-    throw new AppError("unsupported_content_type", `Send the file as the body with Content-Type: text/csv (got ${type ? type.slice(0, 100) : "none"})`, 415);
+    throw new AppError("unsupported_content_type", `Send the file as the body with Content-Type: text/csv (got ${type ? type.slice(0, 100) : "none"})`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from "@/db";
 import type { AfterResponse, AlertEmailer } from "@/lib/alerts/alerts";
-import { isDatabaseUnavailable } from "@/lib/errors";
+import { errorResponse, logUnexpected } from "@/lib/errors";
 import { constantTimeEqual } from "@/lib/security/constant-time";
 import { readBodyCapped } from "@/lib/http/body";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
@@ -22,6 +22,7 @@ import { ipInAllowlist } from "./source-ip";
 export const WEBHOOK_SECRET_HEADER = "x-webhook-secret";
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
+/** Each reason is also the error code answered (lib/errors.ts's catalogue gives its status). */
 export type RejectReason =
   | "body_too_large"
   | "unsupported_content_type"
@@ -58,29 +59,25 @@ export interface WebhookDeps {
 
 export { ABUSE_LIMIT } from "@/lib/security/credential-failure";
 
-function json(status: number, code: string, message: string, extraHeaders: Record<string, string> = {}): Response {
-  return Response.json({ error: { code, message } }, { status, headers: extraHeaders });
-}
-
 /** The first failed header check, or null. Pure: no I/O, so it runs before anything else. */
-export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip: string): { reason: RejectReason; status: number; message: string } | null {
+export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip: string): { reason: RejectReason; message: string } | null {
   const length = Number(headers.get("content-length") ?? "0");
-  if (length > MAX_WEBHOOK_BYTES) return { reason: "body_too_large", status: 413, message: "Webhook bodies are limited to 1 MiB" };
+  if (length > MAX_WEBHOOK_BYTES) return { reason: "body_too_large", message: "Webhook bodies are limited to 1 MiB" };
   const type = (headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/json") return { reason: "unsupported_content_type", status: 415, message: "Send application/json" };
+  if (type !== "application/json") return { reason: "unsupported_content_type", message: "Send application/json" };
   const secret = headers.get(WEBHOOK_SECRET_HEADER);
-  if (secret === null || secret === "") return { reason: "secret_missing", status: 401, message: "The X-Webhook-Secret header is missing" };
-  if (!constantTimeEqual(secret, config.secret)) return { reason: "secret_mismatch", status: 401, message: "The X-Webhook-Secret header is wrong" };
+  if (secret === null || secret === "") return { reason: "secret_missing", message: "The X-Webhook-Secret header is missing" };
+  if (!constantTimeEqual(secret, config.secret)) return { reason: "secret_mismatch", message: "The X-Webhook-Secret header is wrong" };
   if (config.basicAuth) {
     const auth = headers.get("authorization") ?? "";
     const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(auth);
-    if (!match) return { reason: "basic_auth_missing", status: 401, message: "Basic authentication is required" };
+    if (!match) return { reason: "basic_auth_missing", message: "Basic authentication is required" };
     const decoded = Buffer.from(match[1], "base64").toString("utf8");
     const expected = `${config.basicAuth.username}:${config.basicAuth.password}`;
-    if (!constantTimeEqual(decoded, expected)) return { reason: "basic_auth_mismatch", status: 401, message: "Basic authentication failed" };
+    if (!constantTimeEqual(decoded, expected)) return { reason: "basic_auth_mismatch", message: "Basic authentication failed" };
   }
   if (config.ipAllowlist && !ipInAllowlist(ip, config.ipAllowlist)) {
-    return { reason: "source_ip_not_allowed", status: 401, message: "This source address may not post webhooks" };
+    return { reason: "source_ip_not_allowed", message: "This source address may not post webhooks" };
   }
   return null;
 }
@@ -89,34 +86,31 @@ export async function handlePostmarkWebhook(req: Request, deps: WebhookDeps): Pr
   try {
     const failure = checkWebhookHeaders(req.headers, deps.config, deps.ip);
     if (failure && CREDENTIAL_REASONS.has(failure.reason)) {
-      return await rejectCredentialFailure(req, { ...deps, route: "/api/webhooks/postmark" }, failure);
+      return await rejectCredentialFailure(req, { ...deps, route: "/api/webhooks/postmark" }, { ...failure, code: failure.reason });
     }
-    if (failure) return json(failure.status, failure.reason, failure.message);
+    if (failure) return errorResponse(failure.reason, failure.message);
 
     const { bytes, tooLarge } = await readBodyCapped(req, MAX_WEBHOOK_BYTES);
-    if (tooLarge) return json(413, "body_too_large", "Webhook bodies are limited to 1 MiB");
+    if (tooLarge) return errorResponse("body_too_large", "Webhook bodies are limited to 1 MiB");
     let text: string;
     let body: unknown;
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
       body = JSON.parse(text);
     } catch {
-      return json(400, "invalid_json", "The body is not valid UTF-8 JSON");
+      return errorResponse("invalid_json", "The body is not valid UTF-8 JSON");
     }
     const parsed = postmarkEventSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return json(422, "invalid_payload", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "not a Postmark event"}`);
+      return errorResponse("invalid_payload", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "not a Postmark event"}`);
     }
     const input: IngestInput = { event: parsed.data, rawText: text, source: "webhook" };
     const result = deps.ingest ? await deps.ingest(input) : (await ingestPostmarkEvents(deps.db, [input]))[0];
     return Response.json({ data: result }, { status: 200 });
   } catch (error) {
-    if (isDatabaseUnavailable(error)) {
-      return json(503, "database_unavailable", "Storage is unavailable; retry later", { "retry-after": "30" });
-    }
-    console.error("[webhook] unexpected error", error);
-    // 500 rather than 4xx: Postmark retries, and nothing is lost while we fix it.
-    return json(500, "internal_error", "Something went wrong on our side");
+    // 503 or 500 rather than 4xx: Postmark retries, and nothing is lost while we fix it.
+    const unexpected = logUnexpected("webhook", error);
+    return errorResponse(unexpected.code, unexpected.message, undefined, unexpected.code === "database_unavailable" ? { "retry-after": "30" } : undefined);
   }
 }

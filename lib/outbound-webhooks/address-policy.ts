@@ -227,7 +227,7 @@ export function judgeAddress(policy: AddressPolicy, hostname: string, address: s
 
 export class RefusedAddressError extends AppError {
   constructor(message: string) {
-    super("url_refused", message, 422);
+    super("url_refused", message);
   }
 }
 
@@ -238,9 +238,9 @@ export class RefusedAddressError extends AppError {
 export async function resolveAllowed(policy: AddressPolicy, hostname: string): Promise<ResolvedAddress[]> {
   const literal = canonicalIp(hostname);
   const addresses = literal ? [literal] : await policy.resolve(hostname).catch((error: NodeJS.ErrnoException) => {
-    throw new AppError("url_unresolvable", `${hostname} does not resolve (${error.code ?? error.message})`, 422);
+    throw new AppError("url_unresolvable", `${hostname} does not resolve (${error.code ?? error.message})`);
   });
-  if (addresses.length === 0) throw new AppError("url_unresolvable", `${hostname} has no addresses`, 422);
+  if (addresses.length === 0) throw new AppError("url_unresolvable", `${hostname} has no addresses`);
   for (const a of addresses) {
     const verdict = judgeAddress(policy, hostname, a.address);
     if (!verdict.ok) throw new RefusedAddressError(`Refused: ${hostname} resolves to ${verdict.reason}`);
@@ -254,10 +254,10 @@ export async function checkCallbackUrl(policy: AddressPolicy, input: string): Pr
   try {
     url = new URL(input);
   } catch {
-    throw new AppError("invalid_url", "The url is not a valid absolute URL", 422);
+    throw new AppError("invalid_url", "The url is not a valid absolute URL");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new AppError("invalid_url", "The url must use https (or http)", 422);
-  if (url.username || url.password) throw new AppError("invalid_url", "Credentials in the url are not allowed; verify requests with the signature instead", 422);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new AppError("invalid_url", "The url must use https (or http)");
+  if (url.username || url.password) throw new AppError("invalid_url", "Credentials in the url are not allowed; verify requests with the signature instead");
   if (url.hash) url.hash = "";
   await resolveAllowed(policy, url.hostname);
   return url.toString();

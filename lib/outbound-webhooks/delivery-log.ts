@@ -69,9 +69,9 @@ export async function getDeliveryOrThrow(db: DbOrTx, endpointId: string, deliver
  */
 export async function replayDelivery(db: Db, endpointId: string, deliveryId: number, deps: Pick<OutboundDeps, "now">): Promise<DeliveryWithAttempts> {
   const endpoint = await getEndpointOrThrow(db, endpointId);
-  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
+  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
   const original = await getDeliveryOrThrow(db, endpointId, deliveryId);
-  if (original.status === "pending") throw new AppError("already_pending", "This delivery is still waiting to be delivered", 409);
+  if (original.status === "pending") throw new AppError("already_pending", "This delivery is still waiting to be delivered");
   const now = clockOf(deps);
   const [row] = await db
     .insert(webhookDeliveries)
@@ -83,7 +83,7 @@ export async function replayDelivery(db: Db, endpointId: string, deliveryId: num
 }
 
 export const replayRangeSchema = z
-  .object({ from: z.coerce.date({ error: "from must be a date" }), to: z.coerce.date({ error: "to must be a date" }) })
+  .strictObject({ from: z.coerce.date({ error: "from must be a date" }), to: z.coerce.date({ error: "to must be a date" }) })
   .refine((v) => v.from <= v.to, { message: "from must not be after to", path: ["to"] });
 
 /**
@@ -93,7 +93,7 @@ export const replayRangeSchema = z
  */
 export async function replayFailedDeliveries(db: Db, endpointId: string, range: { from: Date; to: Date }, deps: Pick<OutboundDeps, "now">): Promise<WebhookDelivery[]> {
   const endpoint = await getEndpointOrThrow(db, endpointId);
-  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
+  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
   const now = clockOf(deps).toISOString();
   const { rows } = await db.execute<{ id: string }>(sql`
     insert into webhook_deliveries (endpoint_id, event_id, event, replay_of_id, is_test, created_at, next_attempt_at)

@@ -1,5 +1,6 @@
 import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
+import { parseId } from "@/lib/http/id";
 import type { Db, DbOrTx } from "@/db";
 import { apiKeys, users, webhookDeliveries, webhookEndpoints, webhookSecretReveals, type WebhookRatePeriod } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
@@ -20,7 +21,7 @@ const eventsSchema = z.array(webhookEventTypeSchema).min(1, "Subscribe to at lea
 
 /** The API's create body: one `event` or several `events`. */
 export const createEndpointSchema = z
-  .object({
+  .strictObject({
     event: webhookEventTypeSchema.optional(),
     events: eventsSchema.optional(),
     url: z.string({ error: "url is required" }).trim().min(1, "url is required").max(2000, "url is too long"),
@@ -32,7 +33,7 @@ export const createEndpointSchema = z
 export type CreateEndpointInput = z.input<typeof createEndpointSchema>;
 
 export const updateEndpointSchema = z
-  .object({
+  .strictObject({
     event: webhookEventTypeSchema.optional(),
     events: eventsSchema.optional(),
     url: z.string().trim().min(1).max(2000).optional(),
@@ -82,7 +83,7 @@ export async function createEndpoint(db: DbOrTx, input: CreateEndpointInput, dep
 }
 
 export async function getEndpoint(db: DbOrTx, id: string): Promise<WebhookEndpoint | null> {
-  if (!z.string().uuid().safeParse(id).success) return null;
+  if (!parseId(id)) return null;
   const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).limit(1);
   return row ?? null;
 }
@@ -116,7 +117,7 @@ export async function listEndpoints(db: DbOrTx, options: { includeArchived?: boo
 }
 
 function assertNotArchived(endpoint: WebhookEndpoint) {
-  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
+  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
 }
 
 /** Changes url, events, rate limit or description. A new url must be verified again. */
@@ -146,7 +147,7 @@ export async function updateEndpoint(db: Db, id: string, input: UpdateEndpointIn
     .set(set)
     .where(and(eq(webhookEndpoints.id, id), ne(webhookEndpoints.status, "archived")))
     .returning();
-  if (!row) throw new AppError("archived", "This endpoint is archived", 409);
+  if (!row) throw new AppError("archived", "This endpoint is archived");
   return row;
 }
 
@@ -281,10 +282,9 @@ export async function verifyEndpoint(db: Db, id: string, deps: OutboundDeps): Pr
 /** Why a verification's write matched nothing: the endpoint was archived, or its URL changed meanwhile. */
 async function verificationConflict(db: Db, id: string): Promise<AppError> {
   const now = await getEndpointOrThrow(db, id);
-  if (now.status === "archived") return new AppError("archived", "This endpoint is archived", 409);
+  if (now.status === "archived") return new AppError("archived", "This endpoint is archived");
   return new AppError(
     "verification_conflict",
     "The endpoint's URL changed while its verification file was being fetched; publish the file for the new URL and verify again",
-    409,
   );
 }

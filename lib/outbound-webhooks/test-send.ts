@@ -1,7 +1,7 @@
 import { and, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "@/db/schema";
-import { AppError } from "@/lib/errors";
+import { AppError, type ErrorCode } from "@/lib/errors";
 import { clockOf, type OutboundDeps } from "./deps";
 import { attemptLeaseMs, recordAttempt } from "./delivery-loop";
 import { getEndpointOrThrow, type WebhookEndpoint } from "./endpoints";
@@ -36,7 +36,7 @@ export async function sendTestEvent(db: Db, endpointId: string, input: { event?:
 /** One endpoint's part of a test to every endpoint: the exchange, or why nothing was sent to it. */
 export type TestSendOutcome =
   | { endpointId: string; url: string; sent: true; result: TestSendResult }
-  | { endpointId: string; url: string; sent: false; error: { code: string; message: string } };
+  | { endpointId: string; url: string; sent: false; error: { code: ErrorCode; message: string } };
 
 /**
  * The test to every verified, non-archived endpoint. Each endpoint answers for itself: one that is
@@ -64,8 +64,8 @@ export async function sendTestEventToAll(db: Db, input: { event?: WebhookEventTy
 }
 
 async function sendTestTo(db: Db, endpoint: WebhookEndpoint, event: WebhookEventType, deps: OutboundDeps): Promise<TestSendResult> {
-  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived", 409);
-  if (!endpoint.verifiedAt) throw new AppError("not_verified", "Verify ownership of the endpoint before sending to it", 409);
+  if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
+  if (!endpoint.verifiedAt) throw new AppError("not_verified", "Verify ownership of the endpoint before sending to it");
   const now = clockOf(deps);
   const data = sampleEventData(event, now);
   const claim = await db.transaction(async (tx) => {
@@ -75,7 +75,7 @@ async function sendTestTo(db: Db, endpoint: WebhookEndpoint, event: WebhookEvent
       select count(*)::int as n from webhook_delivery_attempts
       where endpoint_id = ${endpoint.id}::uuid and started_at > ${new Date(now.getTime() - RATE_PERIOD_MS[endpoint.rateLimitPeriod]).toISOString()}::timestamptz`);
     if ((rows[0]?.n ?? 0) >= endpoint.rateLimit) {
-      throw new AppError("rate_limited", `The endpoint's rate limit (${endpoint.rateLimit} per ${endpoint.rateLimitPeriod}) is reached; try again shortly`, 429);
+      throw new AppError("rate_limited", `The endpoint's rate limit (${endpoint.rateLimit} per ${endpoint.rateLimitPeriod}) is reached; try again shortly`);
     }
     const [ev] = await tx.insert(webhookEvents).values({ event, data, occurredAt: now, createdAt: now }).returning();
     // The delivery is born in flight: pending (so a crash still leaves it to the queue, at least once)

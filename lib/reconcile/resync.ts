@@ -46,6 +46,6 @@ export async function resyncPostmarkMessage(db: Db, postmark: ServerClient, post
 export async function resyncMessage(db: Db, postmark: ServerClient, messageId: string): Promise<ResyncResult> {
   const [m] = await db.select({ pm: messages.postmarkMessageId }).from(messages).where(eq(messages.id, messageId)).limit(1);
   if (!m) throw notFound("Message");
-  if (!m.pm) throw new AppError("not_sent", "This message has no Postmark MessageID yet: nothing to resync", 409);
+  if (!m.pm) throw new AppError("not_sent", "This message has no Postmark MessageID yet: nothing to resync");
   return resyncPostmarkMessage(db, postmark, m.pm);
 }

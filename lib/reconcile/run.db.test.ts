@@ -1,5 +1,6 @@
-import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { inspect } from "node:util";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it, vi } from "vitest";
 import { alerts, messageEvents, messages, reconcileRuns } from "@/db/schema";
 import { createContactsBulk } from "@/lib/contacts/contacts";
 import { sendSingleEmail } from "@/lib/sending/single-email";
@@ -19,6 +20,32 @@ async function sendSilently(addresses: string[]) {
 const later = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
 
 describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)", () => {
+  it("records a database failure as a generic message and an error id, never the driver's text (which the resync routes would answer)", async () => {
+    const [m] = await sendSilently(["open.silent+dberror@rec.test"]);
+    // Every event write fails with a message that carries the row's values, as driver errors can.
+    await bed.t.db.execute(sql`create function fail_event_insert() returns trigger language plpgsql as $$
+      begin raise exception 'secret-param: %', new.recipient; end $$`);
+    await bed.t.db.execute(sql`create trigger fail_event_insert before insert on message_events for each row execute function fail_event_insert()`);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const run = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15) });
+      expect(run.errors.length).toBeGreaterThan(0);
+      const [stored] = await bed.t.db.select().from(reconcileRuns).where(eq(reconcileRuns.id, run.runId!));
+      for (const text of [JSON.stringify(run.errors), JSON.stringify(stored.errors)]) {
+        expect(text).not.toMatch(/secret-param|dberror|insert|message_events/);
+        expect(text).toMatch(/Something went wrong on our side \(error [0-9a-f]{12}\)/);
+      }
+      // The detail is in the server log, under the id the caller sees.
+      const id = /error ([0-9a-f]{12})/.exec(run.errors[0])![1];
+      expect(logged.mock.calls.some((call) => String(call[0]).includes(id) && inspect(call[1]).includes("secret-param"))).toBe(true);
+    } finally {
+      logged.mockRestore();
+      await bed.t.db.execute(sql`drop trigger fail_event_insert on message_events`);
+      // Out of the later tests' work lists.
+      await bed.t.db.execute(sql`update messages set reconcile_count = 1000 where id = ${m.id}`);
+    }
+  });
+
   it("recovers every missed event after the grace period; a second run adds nothing", async () => {
     const sent = await sendSilently(["click.silent+a@rec.test", "open.silent+b@rec.test", "hardbounce.silent+c@rec.test", "delivered.silent+d@rec.test"]);
     // Inside the grace period nothing is asked.

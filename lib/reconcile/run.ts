@@ -3,7 +3,7 @@ import type { ServerClient } from "postmark";
 import type { Db } from "@/db";
 import { messages, reconcileRuns } from "@/db/schema";
 import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
-import { isUniqueViolation } from "@/lib/errors";
+import { isUniqueViolation, logUnexpected } from "@/lib/errors";
 import { linkOrphanEvents } from "@/lib/ingest/ingest";
 import type { SendingDeps } from "@/lib/sending/deps";
 import { recoverOpenBatches } from "@/lib/sending/recover-batches";
@@ -48,6 +48,7 @@ export interface RunSummary {
   linkedOrphans: number;
   apiCalls: number;
   remaining: number;
+  /** One line per failure: the MessageID and a generic message naming the server log's error id (never the error's text). */
   errors: string[];
   alerts: string[];
 }
@@ -165,7 +166,9 @@ export async function reconcile(
             } else {
               // Recorded, and the message still moves to the back of the list so one bad message
               // cannot hold up the run.
-              summary.errors.push(`${m.pm}: ${(error as Error).message}`.slice(0, 300));
+              // The run's errors are stored and answered by the resync routes: a code and the log's
+              // error id only, never the error's text (a driver's message can carry query parameters).
+              summary.errors.push(`${m.pm}: ${logUnexpected("reconcile", error).message}`);
               if (summary.errors.length > 50) summary.errors.shift();
             }
           }
@@ -195,7 +198,7 @@ export async function reconcile(
       .set({ status: "done", finishedAt: clock(), heartbeatAt: clock(), checked: summary.checked, recovered: summary.recovered, adopted: summary.adopted, linkedOrphans: summary.linkedOrphans, apiCalls: summary.apiCalls, remaining: summary.remaining, errors: summary.errors })
       .where(eq(reconcileRuns.id, runId));
   } catch (error) {
-    summary.errors.push((error as Error).message);
+    summary.errors.push(logUnexpected("reconcile", error).message);
     await db
       .update(reconcileRuns)
       .set({ status: "failed", finishedAt: clock(), errors: summary.errors })

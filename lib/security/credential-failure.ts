@@ -1,5 +1,6 @@
 import type { Db } from "@/db";
 import { raiseAndNotify, runDetached, type AfterResponse, type AlertEmailer } from "@/lib/alerts/alerts";
+import { errorResponse, type ErrorCode } from "@/lib/errors";
 import { readBodyCapped } from "@/lib/http/body";
 import { hitRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
 import { recordSuspiciousRequest } from "./suspicious-requests";
@@ -47,6 +48,12 @@ async function inFailureSlot<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+export interface CredentialFailure {
+  reason: string;
+  code: ErrorCode;
+  message: string;
+}
+
 /**
  * What every guarded route does with a request that failed a credential or source check: 401 (never
  * 403), a suspicious-request record (header names, body hash and excerpt, never the secret), an admin
@@ -56,11 +63,11 @@ async function inFailureSlot<T>(work: () => Promise<T>): Promise<T> {
 export async function rejectCredentialFailure(
   req: Request,
   deps: CredentialFailureDeps,
-  /** `code` is the error code answered (default: the reason), for routes with a code of their own. */
-  failure: { reason: string; status: number; message: string; code?: string },
+  /** `reason` is what the record and alert name; `code` is the error answered (its status follows). */
+  failure: CredentialFailure,
 ): Promise<Response> {
   const now = deps.now?.() ?? new Date();
-  const tooManyNow = () => Response.json({ error: { code: "rate_limited", message: "Too many failed attempts; retry later" } }, { status: 429, headers: { "retry-after": "1" } });
+  const tooManyNow = () => errorResponse("rate_limited", "Too many failed attempts; retry later", undefined, { "retry-after": "1" });
   const blocked = deps.blocked?.get(deps.ip);
   if (blocked && blocked > now.getTime()) return recordedOrLimited(req, deps, failure, now);
   if (failuresWaiting.length >= MAX_WAITING_FAILURES) return tooManyNow();
@@ -70,14 +77,13 @@ export async function rejectCredentialFailure(
 async function recordedOrLimited(
   req: Request,
   deps: CredentialFailureDeps,
-  failure: { reason: string; status: number; message: string; code?: string },
+  failure: CredentialFailure,
   now: Date,
 ): Promise<Response> {
   const tooMany = (until: number) =>
-    Response.json(
-      { error: { code: "rate_limited", message: "Too many failed attempts from this address" } },
-      { status: 429, headers: { "retry-after": String(Math.max(1, Math.ceil((until - now.getTime()) / 1000))) } },
-    );
+    errorResponse("rate_limited", "Too many failed attempts from this address", undefined, {
+      "retry-after": String(Math.max(1, Math.ceil((until - now.getTime()) / 1000))),
+    });
   const blockedUntil = deps.blocked?.get(deps.ip);
   if (blockedUntil && blockedUntil > now.getTime()) return tooMany(blockedUntil);
   const state = await hitRateLimit(deps.db, `credential-fail:${deps.ip}`, ABUSE_LIMIT, now);
@@ -99,5 +105,5 @@ async function recordedOrLimited(
     now,
     { afterResponse: deps.afterResponse ?? runDetached },
   );
-  return Response.json({ error: { code: failure.code ?? failure.reason, message: failure.message } }, { status: failure.status });
+  return errorResponse(failure.code, failure.message);
 }

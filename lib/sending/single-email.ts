@@ -47,7 +47,7 @@ function compilePart(part: Part, source: string): CompiledTemplate {
   try {
     return compileTemplate(source);
   } catch (error) {
-    if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, 422, { part, variable: error.variable });
+    if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, { part, variable: error.variable });
     throw error;
   }
 }
@@ -73,7 +73,6 @@ export function renderSingleEmail(
         throw new AppError(
           "invalid_template",
           `${part}: {{ ${p.variable} }} needs a contact, and no contact has the address ${input.to}: add the contact, or give a default such as {{ ${p.variable} | default: "there" }}`,
-          422,
           { part, variable: p.variable },
         );
       }

@@ -16,14 +16,14 @@ export interface UnsubscribeTarget {
 /** Reads a token without changing anything: what the /u/{token} page shows before the click. */
 export async function resolveUnsubscribeToken(db: Db, key: Buffer, token: string): Promise<UnsubscribeTarget> {
   const messageId = verifyUnsubscribeToken(key, token);
-  if (!messageId) throw new AppError("invalid_token", "This unsubscribe link is not valid", 404);
+  if (!messageId) throw new AppError("invalid_token", "This unsubscribe link is not valid");
   const [row] = await db
     .select({ id: messages.id, email: messages.toEmail, contactId: messages.contactId, contactStatus: contacts.status })
     .from(messages)
     .leftJoin(contacts, eq(contacts.id, messages.contactId))
     .where(eq(messages.id, messageId))
     .limit(1);
-  if (!row) throw new AppError("invalid_token", "This unsubscribe link is no longer valid", 404);
+  if (!row) throw new AppError("invalid_token", "This unsubscribe link is no longer valid");
   return { messageId: row.id, email: row.email, contactId: row.contactId, alreadyUnsubscribed: row.contactStatus === "unsubscribed" };
 }
 

@@ -45,7 +45,7 @@ export interface CreateUserInput {
 
 export async function createUser(db: DbOrTx, input: CreateUserInput): Promise<PublicUser> {
   if (input.password.length < 10) {
-    throw new AppError("weak_password", "Passwords need at least 10 characters", 422);
+    throw new AppError("weak_password", "Passwords need at least 10 characters");
   }
   try {
     const [row] = await db
@@ -60,7 +60,7 @@ export async function createUser(db: DbOrTx, input: CreateUserInput): Promise<Pu
     return row;
   } catch (error) {
     if (isUniqueViolation(error, "users_email_lower_key")) {
-      throw new AppError("email_taken", `A user with the address ${input.email} already exists`, 409);
+      throw new AppError("email_taken", `A user with the address ${input.email} already exists`);
     }
     throw error;
   }
@@ -103,7 +103,7 @@ async function changeUserAccess(
     if (!target) throw notFound("User");
     const staysActiveAdmin = (change.role ?? target.role) === "admin" && (change.disabledAt === undefined ? target.disabledAt : change.disabledAt) === null;
     if (!staysActiveAdmin && activeAdmins.length === 1 && activeAdmins[0].id === id) {
-      throw new AppError("last_admin", "Postline needs at least one active admin", 409);
+      throw new AppError("last_admin", "Postline needs at least one active admin");
     }
     const [row] = await tx
       .update(users)

@@ -24,11 +24,12 @@ import { getEnv } from "@/lib/env";
 import { sendSingleEmail } from "@/lib/sending/single-email";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
+import { idField } from "@/lib/http/id";
 
 // Every input of every action is parsed with safeParse before anything runs: bad input (a hand-made
 // form, a stale page, a forged campaignId) is the form's error result, never a thrown ZodError or a
-// database error about an id. Ids are strict UUIDs (z.uuid(): version and variant checked).
-const campaignIdSchema = z.uuid("Unknown campaign");
+// database error about an id. Ids are checked by the one id grammar (lib/http/id.ts).
+const campaignIdSchema = idField("Unknown campaign");
 const idSchema = z.object({ campaignId: campaignIdSchema });
 
 function campaignFromForm(form: FormData) {

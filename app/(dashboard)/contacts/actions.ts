@@ -1,11 +1,11 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { z } from "zod";
 import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
 import { requireUser } from "@/lib/app/session";
 import { contactInputSchema, contactPatchSchema, createContact, createList, listInputSchema, updateContact } from "@/lib/contacts/contacts";
 import { getAppDb } from "@/lib/app/deps";
+import { idField } from "@/lib/http/id";
 
 export async function createListAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireUser("marketer");
@@ -40,7 +40,7 @@ export async function createContactAction(_prev: ActionResult | null, form: Form
 
 // The contact's id is bound by the page (`action.bind(null, id)`), but a bound argument travels in the
 // request like any field and can be forged: it is parsed as strictly as the form's own input.
-const contactIdSchema = z.uuid();
+const contactIdSchema = idField("Unknown contact");
 const UNKNOWN_CONTACT: ActionResult<never> = { ok: false, error: "Unknown contact: reload the page" };
 
 /** The contact form: name and every custom field (pairs of field_key / field_value). */

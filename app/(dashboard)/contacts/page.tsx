@@ -9,6 +9,7 @@ import { formatDateTime } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
 import { countContacts, listContacts, listLists } from "@/lib/contacts/contacts";
 import { getAppDb } from "@/lib/app/deps";
+import { idField } from "@/lib/http/id";
 
 export const metadata = { title: "Contacts" };
 
@@ -27,7 +28,7 @@ const columns: DataTableColumn[] = [
 const querySchema = z.object({
   q: z.string().max(320).optional().catch(undefined),
   status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional().catch(undefined),
-  list: z.string().uuid().optional().catch(undefined),
+  list: idField().optional().catch(undefined),
 });
 
 export default async function ContactsPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {

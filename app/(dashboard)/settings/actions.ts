@@ -4,8 +4,8 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys/api-keys";
 import { requireAdmin } from "@/lib/app/session";
-import { fieldErrors, type ActionResult } from "@/lib/app/action-result";
-import { AppError } from "@/lib/errors";
+import { fieldErrors, fromError, type ActionResult } from "@/lib/app/action-result";
+import { idField } from "@/lib/http/id";
 import { getAppDb } from "@/lib/app/deps";
 import { createUser, getUser, setUserDisabled } from "@/lib/users/users";
 
@@ -26,12 +26,11 @@ export async function createUserAction(_prev: ActionResult | null, form: FormDat
     revalidatePath("/settings");
     return { ok: true, message: `${user.email} can now sign in as ${user.role}.` };
   } catch (error) {
-    if (error instanceof AppError) return { ok: false, error: error.message, fieldErrors: error.code === "email_taken" ? { email: error.message } : undefined };
-    throw error;
+    return fromError(error, { email_taken: "email" });
   }
 }
 
-const toggleSchema = z.object({ userId: z.string().uuid(), disabled: z.enum(["true", "false"]) });
+const toggleSchema = z.object({ userId: idField("Unknown user"), disabled: z.enum(["true", "false"]) });
 
 export async function setUserDisabledAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const admin = await requireAdmin();
@@ -46,8 +45,7 @@ export async function setUserDisabledAction(_prev: ActionResult | null, form: Fo
     // lib/users refuses to disable the last active admin, under a lock (two admins may act at once).
     await setUserDisabled(db, target.id, disable);
   } catch (error) {
-    if (error instanceof AppError) return { ok: false, error: error.message };
-    throw error;
+    return fromError(error);
   }
   revalidatePath("/settings");
   return { ok: true, message: `${target.email} is ${disable ? "disabled" : "enabled"}.` };
@@ -72,7 +70,7 @@ export async function createApiKeyAction(
 
 export async function revokeApiKeyAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireAdmin();
-  const id = z.string().uuid().safeParse(form.get("apiKeyId"));
+  const id = idField().safeParse(form.get("apiKeyId"));
   if (!id.success) return { ok: false, error: "Unknown API key" };
   await revokeApiKey(getAppDb(), id.data);
   revalidatePath("/settings");

@@ -10,8 +10,9 @@ import { archiveEndpoint, createEndpoint, revealSecret, rotateSecret, updateEndp
 import { webhookEventTypeSchema, WEBHOOK_EVENT_TYPES } from "@/lib/outbound-webhooks/events";
 import { sendTestEvent, type TestSendResult } from "@/lib/outbound-webhooks/test-send";
 import { getAppDb, getOutboundDeps } from "@/lib/app/deps";
+import { idField } from "@/lib/http/id";
 
-const idSchema = z.string().uuid("Unknown endpoint");
+const idSchema = idField("Unknown endpoint");
 
 const formSchema = z.object({
   url: z.string().trim().min(1, "Enter the URL that receives the events").max(2000),

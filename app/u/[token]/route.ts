@@ -1,4 +1,4 @@
-import { AppError } from "@/lib/errors";
+import { AppError, logUnexpected, statusOf } from "@/lib/errors";
 import { readBodyCapped } from "@/lib/http/body";
 import { resolveUnsubscribeToken, unsubscribeByToken } from "@/lib/sending/unsubscribe";
 import { escapeHtml } from "@/lib/campaigns/template";
@@ -22,6 +22,12 @@ function invalid(): Response {
   return page(404, "Link not valid", "<p>This unsubscribe link is not valid. If you keep receiving emails, reply to one and ask to be removed.</p>");
 }
 
+/** Anything unexpected (the database down, a bug): logged with its details; the page says only that it failed. */
+function failed(error: unknown): Response {
+  const unexpected = logUnexpected("unsubscribe", error);
+  return page(statusOf(unexpected.code), "Please try again", `<p>We could not unsubscribe you just now; try the link again in a minute. (${escapeHtml(unexpected.errorId)})</p>`);
+}
+
 export async function GET(_req: Request, { params }: Context) {
   const { token } = await params;
   try {
@@ -33,8 +39,8 @@ export async function GET(_req: Request, { params }: Context) {
       `<p>Stop sending these emails to <strong>${escapeHtml(target.email)}</strong>.</p><form method="post"><button type="submit">Unsubscribe</button></form>`,
     );
   } catch (error) {
-    if (error instanceof AppError && error.status === 404) return invalid();
-    throw error;
+    if (error instanceof AppError && error.code === "invalid_token") return invalid();
+    return failed(error);
   }
 }
 
@@ -60,7 +66,7 @@ export async function POST(req: Request, { params }: Context) {
     }
     return page(200, "You are unsubscribed", `<p>${escapeHtml(result.email)} will not receive these emails any more.</p>`);
   } catch (error) {
-    if (error instanceof AppError && error.status === 404) return oneClick ? new Response("Invalid token\n", { status: 404 }) : invalid();
-    throw error;
+    if (error instanceof AppError && error.code === "invalid_token") return oneClick ? new Response("Invalid token\n", { status: statusOf("invalid_token") }) : invalid();
+    return failed(error);
   }
 }

@@ -20,6 +20,7 @@ import { resyncCampaignAction } from "../actions";
 import { StackedBars } from "@/components/charts/stacked-bars";
 import { RecipientsSection } from "@/components/campaigns/recipients-section";
 import { z } from "zod";
+import { parseId } from "@/lib/http/id";
 
 /** Every hour from the first to the last with activity, so quiet hours show as gaps. */
 function hourBuckets(hours: Date[]): string[] {
@@ -65,11 +66,10 @@ const linkColumns: DataTableColumn[] = [
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
   const user = await requireUser("marketer");
-  const { campaignId } = await params;
+  const campaignId = parseId((await params).campaignId) ?? notFound();
   const search = await searchParams;
   const view = { ...viewSchema.parse(search), after: parseCursor(search.after) };
   const trail = parseTrail(search.trail);
-  if (!/^[0-9a-f-]{36}$/.test(campaignId)) notFound();
   const db = getAppDb();
   const campaign = await getCampaign(db, campaignId);
   if (!campaign) notFound();

@@ -9,6 +9,7 @@ import { requireUser } from "@/lib/app/session";
 import { getContact } from "@/lib/contacts/contacts";
 import { searchMessages } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/app/deps";
+import { parseId } from "@/lib/http/id";
 
 export const metadata = { title: "Contact" };
 
@@ -25,8 +26,7 @@ const columns: DataTableColumn[] = [
 
 export default async function ContactPage({ params }: { params: Promise<{ contactId: string }> }) {
   await requireUser("marketer");
-  const { contactId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(contactId)) notFound();
+  const contactId = parseId((await params).contactId) ?? notFound();
   const db = getAppDb();
   const contact = await getContact(db, contactId);
   if (!contact) notFound();

@@ -1,10 +1,10 @@
-import { z } from "zod";
 import { readBodyLimited, toErrorResponse, errorResponse } from "@/lib/app/api-route";
 import { getCurrentUser } from "@/lib/app/session";
 import { assertCsvContentType, MAX_IMPORT_BYTES, parseContactsCsv, writeContactsImport } from "@/lib/contacts/import-csv";
 import { getListOrThrow } from "@/lib/contacts/contacts";
 import { AppError } from "@/lib/errors";
 import { getAppDb } from "@/lib/app/deps";
+import { idField } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
@@ -17,14 +17,14 @@ export const maxDuration = 60;
  */
 export async function POST(req: Request) {
   const user = await getCurrentUser();
-  if (!user) return errorResponse(401, "unauthorized", "Sign in again");
-  const listId = z.uuid().optional().safeParse(new URL(req.url).searchParams.get("list_id") || undefined);
-  if (!listId.success) return errorResponse(422, "validation_failed", "Unknown list");
+  if (!user) return errorResponse("unauthorized", "Sign in again");
+  const listId = idField("Unknown list").optional().safeParse(new URL(req.url).searchParams.get("list_id") || undefined);
+  if (!listId.success) return errorResponse("validation_failed", "Unknown list");
   let parsed: ReturnType<typeof parseContactsCsv>;
   try {
     assertCsvContentType(req.headers.get("content-type"));
     if (Number(req.headers.get("content-length") ?? "0") > MAX_IMPORT_BYTES) {
-      throw new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split the file and import the parts`, 413);
+      throw new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split the file and import the parts`);
     }
     parsed = parseContactsCsv(await readBodyLimited(req, MAX_IMPORT_BYTES));
     // An unknown list is a 404 now, not a line in a 200 stream (the import checks again in its transaction).

@@ -1,15 +1,15 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { z } from "zod";
 import { fromError, type ActionResult } from "@/lib/app/action-result";
 import { requireAdmin } from "@/lib/app/session";
 import { resyncMessage } from "@/lib/reconcile/resync";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
+import { idField } from "@/lib/http/id";
 
 export async function resyncMessageAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireAdmin();
-  const id = z.string().uuid().safeParse(form.get("messageId"));
+  const id = idField().safeParse(form.get("messageId"));
   if (!id.success) return { ok: false, error: "Unknown message" };
   try {
     const r = await resyncMessage(getAppDb(), getSendingDeps().postmark, id.data);

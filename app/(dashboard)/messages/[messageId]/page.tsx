@@ -9,6 +9,7 @@ import { requireUser } from "@/lib/app/session";
 import { getMessage, listMessageEvents } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/app/deps";
 import { resyncMessageAction } from "./actions";
+import { parseId } from "@/lib/http/id";
 
 export const metadata = { title: "Message" };
 
@@ -22,8 +23,7 @@ function trackingOf(m: { trackOpens: boolean; trackLinks: boolean }): string {
 
 export default async function MessagePage({ params }: { params: Promise<{ messageId: string }> }) {
   const user = await requireUser("marketer");
-  const { messageId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(messageId)) notFound();
+  const messageId = parseId((await params).messageId) ?? notFound();
   const db = getAppDb();
   const message = await getMessage(db, messageId);
   if (!message) notFound();

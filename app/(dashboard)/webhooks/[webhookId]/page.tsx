@@ -17,6 +17,7 @@ import { listDeliveries } from "@/lib/outbound-webhooks/delivery-log";
 import { getEndpoint, listSecretReveals, verificationFileName, verificationFileUrl } from "@/lib/outbound-webhooks/endpoints";
 import { getAppDb } from "@/lib/app/deps";
 import { archiveEndpointAction, replayDeliveryAction } from "../actions";
+import { parseId } from "@/lib/http/id";
 
 export const metadata = { title: "Webhook endpoint" };
 export const dynamic = "force-dynamic";
@@ -37,7 +38,7 @@ const deliveryColumns: DataTableColumn[] = [
 
 export default async function WebhookEndpointPage({ params, searchParams }: { params: Promise<{ webhookId: string }>; searchParams: Promise<{ status?: string; before?: string; trail?: string }> }) {
   await requireAdmin();
-  const { webhookId } = await params;
+  const webhookId = parseId((await params).webhookId) ?? notFound();
   const { status, ...search } = await searchParams;
   const cursor = parseCursor(search.before);
   const trail = parseTrail(search.trail);

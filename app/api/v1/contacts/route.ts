@@ -3,13 +3,14 @@ import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiContact } from "@/lib/app/api-shapes";
 import { contactInputSchema, createContact, createContactsBulk, listContacts } from "@/lib/contacts/contacts";
 import { AppError } from "@/lib/errors";
+import { idField } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 
 const querySchema = z.object({
   search: z.string().max(320).optional(),
   status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional(),
-  list_id: z.string().uuid().optional(),
+  list_id: idField().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
@@ -25,8 +26,8 @@ const MAX_BULK = 10_000;
 export const POST = apiRoute({}, async ({ req, db }) => {
   const body = await readJson(req, z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]), 5 * 1024 * 1024);
   if (Array.isArray(body)) {
-    if (body.length === 0) throw new AppError("validation_failed", "Send at least one contact", 422);
-    if (body.length > MAX_BULK) throw new AppError("too_many_items", `At most ${MAX_BULK} contacts per request`, 413);
+    if (body.length === 0) throw new AppError("validation_failed", "Send at least one contact");
+    if (body.length > MAX_BULK) throw new AppError("too_many_items", `At most ${MAX_BULK} contacts per request`);
     const result = await db.transaction((tx) => createContactsBulk(tx, body));
     return Response.json({ data: result }, { status: result.errors.length && !result.created && !result.updated ? 422 : 200 });
   }

@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 const metadataKey = z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, "Metadata keys are up to 20 letters, digits, _ or -").refine((k) => !k.startsWith("postline_"), "postline_ keys are reserved");
 
 const emailInputSchema = z
-  .object({
+  .strictObject({
     to: emailSchema,
     subject: z.string().trim().min(1, "The subject cannot be empty").max(998),
     html: z.string().max(5 * 1024 * 1024).optional(),
@@ -41,7 +41,7 @@ export const POST = apiRoute({}, async ({ req, db, env }) => {
   });
   if (message.status === "failed") {
     const code = message.errorCode === 406 ? "inactive_recipient" : "rejected_by_postmark";
-    throw new AppError(code, message.errorMessage ?? "Postmark refused the message", 422, { message: toApiMessage(message) });
+    throw new AppError(code, message.errorMessage ?? "Postmark refused the message", { message: toApiMessage(message) });
   }
   return Response.json({ data: toApiMessage(message) }, { status: message.status === "sent" ? 200 : 202 });
 });

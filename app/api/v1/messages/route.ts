@@ -3,12 +3,13 @@ import { apiRoute } from "@/lib/app/api-route";
 import { toApiMessage } from "@/lib/app/api-shapes";
 import { messageStatusEnum } from "@/db/schema";
 import { searchMessages } from "@/lib/messages/queries";
+import { idField } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 
 const querySchema = z.object({
   postmark_message_id: z.string().max(100).optional(),
-  campaign_id: z.string().uuid().optional(),
+  campaign_id: idField().optional(),
   status: z.enum(messageStatusEnum.enumValues).optional(),
   to: z.string().max(320).optional(),
   after: z.string().max(500).optional(),

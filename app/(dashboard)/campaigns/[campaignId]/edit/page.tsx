@@ -6,13 +6,13 @@ import { getCampaign, getCampaignListIds } from "@/lib/campaigns/campaigns";
 import { countContacts, listLists } from "@/lib/contacts/contacts";
 import { getEnv } from "@/lib/env";
 import { getAppDb } from "@/lib/app/deps";
+import { parseId } from "@/lib/http/id";
 
 export const metadata = { title: "Edit campaign" };
 
 export default async function EditCampaignPage({ params }: { params: Promise<{ campaignId: string }> }) {
   await requireUser("marketer");
-  const { campaignId } = await params;
-  if (!/^[0-9a-f-]{36}$/.test(campaignId)) notFound();
+  const campaignId = parseId((await params).campaignId) ?? notFound();
   const db = getAppDb();
   const campaign = await getCampaign(db, campaignId);
   if (!campaign) notFound();

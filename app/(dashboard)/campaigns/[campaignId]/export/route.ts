@@ -5,6 +5,7 @@ import { getCampaign } from "@/lib/campaigns/campaigns";
 import { csvField, RECIPIENT_CSV_HEADER, recipientCsvLine } from "@/lib/messages/csv";
 import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/app/deps";
+import { parseId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 300;
@@ -18,13 +19,13 @@ const querySchema = z.object({
 /** The filtered recipients as CSV, streamed page by page (keyset), never built in memory. */
 export async function GET(req: Request, { params }: { params: Promise<{ campaignId: string }> }) {
   const user = await getCurrentUser();
-  if (!user) return errorResponse(401, "unauthorized", "Sign in again");
+  if (!user) return errorResponse("unauthorized", "Sign in again");
   const { campaignId } = await params;
   // A strict UUID: "36 dashes" passes a loose pattern and reached PostgreSQL as a 500.
-  if (!z.uuid().safeParse(campaignId).success) return errorResponse(404, "not_found", "Campaign not found");
+  if (!parseId(campaignId)) return errorResponse("not_found", "Campaign not found");
   const db = getAppDb();
   const campaign = await getCampaign(db, campaignId);
-  if (!campaign) return errorResponse(404, "not_found", "Campaign not found");
+  if (!campaign) return errorResponse("not_found", "Campaign not found");
   const view = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
   const encoder = new TextEncoder();
   let after: string | null = null;

@@ -1,13 +1,13 @@
-import { z } from "zod";
 import { apiRoute } from "@/lib/app/api-route";
 import { toApiMessage } from "@/lib/app/api-shapes";
 import { notFound } from "@/lib/errors";
 import { getMessage, listMessageEvents } from "@/lib/messages/queries";
+import { pathId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 
 export const GET = apiRoute<{ messageId: string }>({}, async ({ db, params }) => {
-  const id = z.string().uuid("Unknown message id").parse(params.messageId);
+  const id = pathId(params.messageId, "Message");
   const message = await getMessage(db, id);
   if (!message) throw notFound("Message");
   const events = await listMessageEvents(db, id);

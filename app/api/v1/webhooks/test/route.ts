@@ -12,6 +12,6 @@ export const dynamic = "force-dynamic";
  * the exchange, or `sent: false` with that endpoint's `error: { code, message }` (e.g. rate_limited).
  */
 export const POST = apiRoute({ role: "admin" }, async ({ req, db }) => {
-  const body = await readOptionalJson(req, z.object({ event: webhookEventTypeSchema.optional() }));
+  const body = await readOptionalJson(req, z.strictObject({ event: webhookEventTypeSchema.optional() }));
   return (await sendTestEventToAll(db, body, getOutboundDeps())).map(toApiTestOutcome);
 });

@@ -3,15 +3,16 @@ import { apiRoute, readOptionalJson } from "@/lib/app/api-route";
 import { toApiCampaign } from "@/lib/app/api-shapes";
 import { scheduleCampaign, startCampaignSend } from "@/lib/campaigns/campaigns";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
+import { pathId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
-const bodySchema = z.object({ scheduled_at: z.coerce.date().optional() });
+const bodySchema = z.strictObject({ scheduled_at: z.coerce.date().optional() });
 
 /** Send now (202, progress in GET /api/v1/campaigns/{id}) or `{ "scheduled_at": "…" }` to schedule. */
 export const POST = apiRoute<{ campaignId: string }>({}, async ({ req, db, env, params }) => {
-  const id = z.string().uuid("Unknown campaign id").parse(params.campaignId);
+  const id = pathId(params.campaignId, "Campaign");
   const body = await readOptionalJson(req, bodySchema);
   if (body.scheduled_at) {
     return toApiCampaign(await scheduleCampaign(db, id, body.scheduled_at));

@@ -4,11 +4,12 @@ import { toApiTestResult } from "@/lib/outbound-webhooks/api";
 import { webhookEventTypeSchema } from "@/lib/outbound-webhooks/events";
 import { sendTestEvent } from "@/lib/outbound-webhooks/test-send";
 import { getOutboundDeps } from "@/lib/app/deps";
+import { pathId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 
 /** Sends Webhook.Test (or `{ "event": "<type>" }`, a sample of that event) now and shows the exchange. */
 export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
-  const body = await readOptionalJson(req, z.object({ event: webhookEventTypeSchema.optional() }));
-  return toApiTestResult(await sendTestEvent(db, params.webhookId, body, getOutboundDeps()));
+  const body = await readOptionalJson(req, z.strictObject({ event: webhookEventTypeSchema.optional() }));
+  return toApiTestResult(await sendTestEvent(db, pathId(params.webhookId, "Webhook endpoint"), body, getOutboundDeps()));
 });
