@@ -99,17 +99,21 @@ test("DataTable: the webhooks list sorts in the browser, a search with no match 
   expect(page.url()).not.toContain("after=");
 });
 
-test("DataTable pages at 1280 and 390 px: screenshots, and no page scrolls sideways on a phone", async ({ page, request }) => {
+test("dashboard pages at 1280 and 390 px: screenshots, and no page scrolls sideways on a phone", async ({ page, request }) => {
   const tag = Date.now().toString(36);
   const campaignId = await sentCampaign(request, tag);
   const contacts = (await (await request.get(`/api/v1/contacts?search=${tag}`, { headers: auth })).json()).data as { id: string }[];
   const endpoint = (await (await request.post("/api/v1/webhooks", { headers: auth, data: { event: "Email.Opened", url: `http://127.0.0.1:9/${tag}/a-rather-long-path/that-would-widen-a-phone-screen` } })).json()).data;
+  const draft = (await (await request.post("/api/v1/campaigns", { headers: auth, data: { name: `Draft ${tag}`, subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" } })).json()).data;
   await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
 
   const pages: [string, string][] = [
     ["campaigns", "/campaigns"],
     ["campaign", `/campaigns/${campaignId}`],
+    ["campaign-new", "/campaigns/new"],
+    ["campaign-draft", `/campaigns/${draft.id}`],
+    ["message-new", "/messages/new"],
     ["contacts", "/contacts"],
     ["contact", `/contacts/${contacts[0].id}`],
     ["messages", "/messages"],
