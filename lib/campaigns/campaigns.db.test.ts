@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messages } from "@/db/schema";
-import { createContact, createList, setContactStatusByEmail } from "@/lib/contacts/contacts";
+import { createContact, createList } from "@/lib/contacts/contacts";
+import { setContactStatusByEmail } from "@/lib/contacts/test-support";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { cancelCampaign, countAudience, createCampaign, getCampaignOrThrow, pauseCampaign, resumeCampaign, scheduleCampaign, startCampaignSend, updateCampaign } from "./campaigns";
 
@@ -28,7 +29,7 @@ describe("campaigns (real PostgreSQL)", () => {
     const other = await createList(t.db, { name: "Other" });
     for (const email of ["a@vip.test", "b@vip.test", "c@vip.test"]) await createContact(t.db, { email, list_ids: [list.id] });
     await createContact(t.db, { email: "d@other.test", list_ids: [other.id] });
-    await setContactStatusByEmail(t.db, "c@vip.test", "unsubscribed", "test");
+    await setContactStatusByEmail(t.db, { email: "c@vip.test", status: "unsubscribed", reason: "test" });
     const campaign = await createCampaign(t.db, { ...base, list_ids: [list.id] }, opts);
     expect(await countAudience(t.db, campaign.id)).toEqual({ recipients: 2, suppressed: 1 });
 
