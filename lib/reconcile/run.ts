@@ -225,21 +225,21 @@ export async function detectSilence(db: Db, options: Pick<ReconcileOptions, "ema
   const minutes = Math.round(window / 60_000);
   if (row.webhooks === 0 && row.bad > 0) {
     alerts.push("only_bad_credentials");
-    await raiseAndNotify(db, options.emailer ?? null, {
+    await raiseAndNotify(db, {
       kind: "webhook_silence",
       dedupeKey: "only_bad_credentials",
       severity: "critical",
       title: `Postmark webhooks fail their credentials (${row.bad} in ${minutes} min, none accepted)`,
       body: "Every request to /api/webhooks/postmark in this period failed the secret or basic-auth check. Check the X-Webhook-Secret configured in Postmark against POSTMARK_WEBHOOK_SECRET. Reconciliation keeps statuses up to date meanwhile.",
-    }, now);
+    }, { emailer: options.emailer ?? null, now });
   } else if (row.webhooks === 0 && row.sent > 0) {
     alerts.push("no_webhooks");
-    await raiseAndNotify(db, options.emailer ?? null, {
+    await raiseAndNotify(db, {
       kind: "webhook_silence",
       dedupeKey: "no_webhooks",
       title: `No Postmark webhooks for ${minutes} minutes`,
       body: `${row.sent} message(s) were sent between ${2 * minutes} and ${minutes} minutes ago, but no webhook has arrived since. Check the webhook in Postmark (URL, enabled events, custom header). Reconciliation recovers statuses meanwhile.`,
-    }, now);
+    }, { emailer: options.emailer ?? null, now });
   }
   return alerts;
 }

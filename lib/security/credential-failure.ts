@@ -89,15 +89,13 @@ async function recordedOrLimited(
   await recordSuspiciousRequest(deps.db, { route: deps.route, ip: deps.ip, reason: failure.reason, userAgent: req.headers.get("user-agent"), headerNames: [...req.headers.keys()], body }, now);
   await raiseAndNotify(
     deps.db,
-    deps.emailer ?? null,
     {
       kind: "suspicious_request",
       dedupeKey: failure.reason,
       title: `Suspicious requests: ${failure.reason}`,
       body: `A request from ${deps.ip} failed the check "${failure.reason}" on ${deps.route}.`,
     },
-    now,
-    { afterResponse: deps.afterResponse ?? runDetached },
+    { emailer: deps.emailer ?? null, now, afterResponse: deps.afterResponse ?? runDetached },
   );
   return Response.json({ error: { code: failure.code ?? failure.reason, message: failure.message } }, { status: failure.status });
 }
