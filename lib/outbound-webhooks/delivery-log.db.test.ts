@@ -40,7 +40,7 @@ async function endpointWithFailures(n: number) {
 describe("replaying deliveries", () => {
   it("answers the new delivery of one replay: its id, status, due time and the event it carries", async () => {
     const { endpoint, failed } = await endpointWithFailures(1);
-    const replay = await replayDelivery(t.db, endpoint.id, failed[0].id, deps);
+    const replay = await replayDelivery(t.db, { endpointId: endpoint.id, deliveryId: failed[0].id }, deps);
     expect(toApiDelivery(replay)).toMatchObject({
       id: expect.any(Number),
       status: "pending",
@@ -58,12 +58,12 @@ describe("replaying deliveries", () => {
   it("says how many and which deliveries a range replay queued", async () => {
     const { endpoint, failed } = await endpointWithFailures(3);
     const range = { from: new Date(clock.getTime() - 60_000), to: new Date(clock.getTime() + 60_000) };
-    const queued = await replayFailedDeliveries(t.db, endpoint.id, range, deps);
+    const queued = await replayFailedDeliveries(t.db, { endpointId: endpoint.id, ...range }, deps);
     expect(queued.map((d) => d.replayOfId)).toEqual(failed.map((d) => d.id));
     const answer = toApiReplayed(queued);
     expect(answer.replayed).toBe(3);
     expect(answer.deliveries).toEqual(queued.map((d) => ({ id: d.id, replay_of: d.replayOfId, status: "pending", next_attempt_at: clock.toISOString() })));
     // Pressing it again while those wait queues nothing.
-    expect(toApiReplayed(await replayFailedDeliveries(t.db, endpoint.id, range, deps))).toEqual({ replayed: 0, deliveries: [] });
+    expect(toApiReplayed(await replayFailedDeliveries(t.db, { endpointId: endpoint.id, ...range }, deps))).toEqual({ replayed: 0, deliveries: [] });
   });
 });

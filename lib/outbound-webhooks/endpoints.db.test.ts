@@ -9,7 +9,7 @@ import { createEndpoint, getEndpointOrThrow, updateEndpoint, verifyEndpoint } fr
 // Every server listens on 127.0.0.1; no test sends anything to another address.
 
 let t: TestDatabase;
-const deps: OutboundDeps = { policy: createAddressPolicy(["127.0.0.1"]), accountId: "acct_test", emailer: null, timeoutMs: 5000 };
+const deps: OutboundDeps = { policy: createAddressPolicy(["127.0.0.1"]), accountId: "acct_test", now: () => new Date(), emailer: null, timeoutMs: 5000 };
 const servers: http.Server[] = [];
 
 beforeAll(async () => {
@@ -46,9 +46,9 @@ describe("ownership verification against a URL change", () => {
     const base = await fileServer(async () => {
       if (movedTo) return;
       movedTo = `${base}/elsewhere/hook`;
-      await updateEndpoint(t.db, endpointId, { url: movedTo }, deps);
+      await updateEndpoint(t.db, { id: endpointId, settings: { url: movedTo } }, deps);
     });
-    const endpoint = await createEndpoint(t.db, { event: "Email.Delivered", url: `${base}/hooks/postline` }, deps);
+    const endpoint = await createEndpoint(t.db, { settings: { event: "Email.Delivered", url: `${base}/hooks/postline` } }, deps);
     endpointId = endpoint.id;
 
     await expect(verifyEndpoint(t.db, endpoint.id, deps)).rejects.toMatchObject({ code: "verification_conflict", status: 409 });
@@ -71,11 +71,11 @@ describe("ownership verification against a URL change", () => {
       async () => {
         if (moved) return;
         moved = true;
-        await updateEndpoint(t.db, endpointId, { url: `${base}/elsewhere/hook` }, deps);
+        await updateEndpoint(t.db, { id: endpointId, settings: { url: `${base}/elsewhere/hook` } }, deps);
       },
       () => !moved,
     );
-    const endpoint = await createEndpoint(t.db, { event: "Email.Delivered", url: `${base}/hooks/postline` }, deps);
+    const endpoint = await createEndpoint(t.db, { settings: { event: "Email.Delivered", url: `${base}/hooks/postline` } }, deps);
     endpointId = endpoint.id;
 
     await expect(verifyEndpoint(t.db, endpoint.id, deps)).rejects.toMatchObject({ code: "verification_conflict", status: 409 });

@@ -52,7 +52,7 @@ async function receiver(options: Parameters<typeof startReceiver>[0] = {}) {
 /** An endpoint on a fresh receiver, verified through its file, so events reach it. */
 async function liveEndpoint(input: Partial<CreateEndpointInput> = {}, r?: Receiver) {
   const rec = r ?? (await receiver());
-  const endpoint = await createEndpoint(t.db, { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: rec.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...input }, deps);
+  const endpoint = await createEndpoint(t.db, { settings: { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: rec.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...input } }, deps);
   rec.files[`/hooks/${verificationFileName(endpoint.verificationToken)}`] = endpoint.verificationToken;
   const verified = await verifyEndpoint(t.db, endpoint.id, deps);
   expect(verified.ok).toBe(true);
@@ -71,7 +71,7 @@ async function enqueue(...events: ReturnType<typeof delivered>[]) {
 describe("ownership verification", () => {
   it("keeps a new endpoint pending until postline-<token>.txt in the URL's folder holds the token", async () => {
     const rec = await receiver();
-    const endpoint = await createEndpoint(t.db, { event: "Email.Delivered", url: rec.url("/in/hooks/postline?src=1") }, deps);
+    const endpoint = await createEndpoint(t.db, { settings: { event: "Email.Delivered", url: rec.url("/in/hooks/postline?src=1") } }, deps);
     expect(endpoint.status).toBe("pending_verification");
     expect(endpoint.rateLimit).toBe(10);
     expect(endpoint.rateLimitPeriod).toBe("second");
@@ -99,7 +99,7 @@ describe("ownership verification", () => {
     expect(ok.endpoint.verifiedAt).not.toBeNull();
 
     // A new URL must be proven again.
-    const moved = await updateEndpoint(t.db, endpoint.id, { url: rec.url("/other/hook") }, deps);
+    const moved = await updateEndpoint(t.db, { id: endpoint.id, settings: { url: rec.url("/other/hook") } }, deps);
     expect(moved.status).toBe("pending_verification");
     expect(moved.verificationToken).not.toBe(endpoint.verificationToken);
   });
@@ -107,7 +107,7 @@ describe("ownership verification", () => {
   it("does not follow a redirect to the verification file", async () => {
     const target = await receiver();
     const rec = await receiver();
-    const endpoint = await createEndpoint(t.db, { event: "Email.Delivered", url: rec.url("/hooks/x") }, deps);
+    const endpoint = await createEndpoint(t.db, { settings: { event: "Email.Delivered", url: rec.url("/hooks/x") } }, deps);
     target.files[`/hooks/${verificationFileName(endpoint.verificationToken)}`] = endpoint.verificationToken;
     // The receiver's GET handler only serves files; make it redirect instead by pointing files nowhere
     // and checking the verdict on a 3xx from a tiny redirecting server.
@@ -121,7 +121,7 @@ describe("ownership verification", () => {
           s.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(s.address() as { port: number }).port}/hooks/x`, close: () => s.close() }));
         }),
     );
-    await updateEndpoint(t.db, endpoint.id, { url: redirecting.url }, deps);
+    await updateEndpoint(t.db, { id: endpoint.id, settings: { url: redirecting.url } }, deps);
     const result = await verifyEndpoint(t.db, endpoint.id, deps);
     redirecting.close();
     expect(result.ok).toBe(false);
@@ -156,7 +156,7 @@ describe("signed delivery", () => {
 
   it("signs with both secrets for 24 hours after a rotation, then with the new one only; every reveal is recorded", async () => {
     const { endpoint, receiver: rec } = await liveEndpoint();
-    const rotated = await rotateSecret(t.db, endpoint.id, { via: "api", apiKeyId: null }, deps);
+    const rotated = await rotateSecret(t.db, { id: endpoint.id, actor: { via: "api", apiKeyId: null } }, deps);
     expect(rotated.key).not.toBe(endpoint.secret);
     expect(rotated.previousKey).toBe(endpoint.secret);
     expect(rotated.previousKeyExpiresAt!.getTime() - clock.getTime()).toBe(24 * 3_600_000);
@@ -180,7 +180,7 @@ describe("signed delivery", () => {
     expect(after.headers["x-signature"]).toBe(createHmac("sha256", rotated.key).update(after.body).digest("base64"));
     expect(after.headers["webhook-signature"].split(" ")).toHaveLength(1);
 
-    const shown = await revealSecret(t.db, endpoint.id, { via: "dashboard", userId: null }, deps);
+    const shown = await revealSecret(t.db, { id: endpoint.id, actor: { via: "dashboard", userId: null } }, deps);
     expect(shown.key).toBe(rotated.key);
     expect(shown.previousKey).toBeNull();
     const reveals = await t.db.select().from(webhookSecretReveals).where(eq(webhookSecretReveals.endpointId, endpoint.id));
@@ -341,7 +341,7 @@ describe("archive, redirects and connect-time refusal", () => {
     expect(rec.received).toHaveLength(0);
     const rows = await t.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpoint.id));
     expect(rows.map((r) => r.status)).toEqual(["cancelled", "cancelled"]);
-    await expect(updateEndpoint(t.db, endpoint.id, { rate_limit: 5 }, deps)).rejects.toMatchObject({ code: "archived" });
+    await expect(updateEndpoint(t.db, { id: endpoint.id, settings: { rate_limit: 5 } }, deps)).rejects.toMatchObject({ code: "archived" });
   });
 
   it("does not follow redirects: a 3xx is a failed attempt and the Location is never requested", async () => {
@@ -363,7 +363,7 @@ describe("archive, redirects and connect-time refusal", () => {
     // rebound to 127.0.0.2, outside the allow list (nothing listens there, and nothing connects).
     const rebinding: Resolver = async () => [{ address: rebound ? "127.0.0.2" : "127.0.0.1", family: 4 }];
     const rebindDeps: OutboundDeps = { ...deps, policy: createAddressPolicy(["127.0.0.1"], rebinding) };
-    const endpoint = await createEndpoint(t.db, { event: "Email.Delivered", url: `http://rebind.test:${rec.port}/hooks/in`, rate_limit: 100 }, rebindDeps);
+    const endpoint = await createEndpoint(t.db, { settings: { event: "Email.Delivered", url: `http://rebind.test:${rec.port}/hooks/in`, rate_limit: 100 } }, rebindDeps);
     rec.files[`/hooks/${verificationFileName(endpoint.verificationToken)}`] = endpoint.verificationToken;
     expect((await verifyEndpoint(t.db, endpoint.id, rebindDeps)).ok).toBe(true);
     rebound = true;
@@ -378,10 +378,10 @@ describe("archive, redirects and connect-time refusal", () => {
 
   it("refuses loopback targets left out of the allow list, at creation and at connect", async () => {
     const strict: OutboundDeps = { ...deps, policy: createAddressPolicy(["127.0.0.1"]) };
-    await expect(createEndpoint(t.db, { event: "Email.Delivered", url: "http://127.0.0.3:9/hook" }, strict)).rejects.toMatchObject({ code: "url_refused" });
-    await expect(createEndpoint(t.db, { event: "Email.Delivered", url: "http://2130706434:9/hook" }, strict)).rejects.toMatchObject({ code: "url_refused" });
-    await expect(createEndpoint(t.db, { event: "Email.Delivered", url: "http://[::ffff:127.0.0.2]:9/hook" }, strict)).rejects.toMatchObject({ code: "url_refused" });
-    await expect(createEndpoint(t.db, { event: "Email.Delivered", url: "http://169.254.169.254/latest/meta-data/" }, { ...deps, policy: createAddressPolicy(["169.254.0.0/16"]) })).rejects.toMatchObject({ code: "url_refused" });
+    await expect(createEndpoint(t.db, { settings: { event: "Email.Delivered", url: "http://127.0.0.3:9/hook" } }, strict)).rejects.toMatchObject({ code: "url_refused" });
+    await expect(createEndpoint(t.db, { settings: { event: "Email.Delivered", url: "http://2130706434:9/hook" } }, strict)).rejects.toMatchObject({ code: "url_refused" });
+    await expect(createEndpoint(t.db, { settings: { event: "Email.Delivered", url: "http://[::ffff:127.0.0.2]:9/hook" } }, strict)).rejects.toMatchObject({ code: "url_refused" });
+    await expect(createEndpoint(t.db, { settings: { event: "Email.Delivered", url: "http://169.254.169.254/latest/meta-data/" } }, { ...deps, policy: createAddressPolicy(["169.254.0.0/16"]) })).rejects.toMatchObject({ code: "url_refused" });
     // An endpoint saved while its address was allowed is refused once the allow list no longer has it.
     const { endpoint, receiver: rec } = await liveEndpoint();
     await enqueue(delivered());
@@ -402,9 +402,9 @@ describe("delivery log, replay and the test tool", () => {
     rec.setResponder(() => ({ status: 200 }));
     await verifyEndpoint(t.db, endpoint.id, deps);
     const [failed] = await t.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.status, "failed")));
-    const replay = await replayDelivery(t.db, endpoint.id, failed.id, deps);
+    const replay = await replayDelivery(t.db, { endpointId: endpoint.id, deliveryId: failed.id }, deps);
     expect(replay.replayOfId).toBe(failed.id);
-    await expect(replayDelivery(t.db, endpoint.id, replay.id, deps)).rejects.toMatchObject({ code: "already_pending" });
+    await expect(replayDelivery(t.db, { endpointId: endpoint.id, deliveryId: replay.id }, deps)).rejects.toMatchObject({ code: "already_pending" });
     expect(await deliverDue(t.db, deps)).toEqual(["succeeded"]);
     expect(JSON.parse(rec.received.at(-1)!.body).data.seq).toBe(JSON.parse(rec.received[0].body).data.seq);
     expect(rec.received.at(-1)!.headers["webhook-id"]).toBe(rec.received[0].headers["webhook-id"]);
@@ -414,21 +414,21 @@ describe("delivery log, replay and the test tool", () => {
     await t.db.update(webhookDeliveries).set({ status: "failed", completedAt: clock }).where(and(eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.status, "pending")));
     const from = new Date(clock.getTime() - 60_000);
     const to = new Date(clock.getTime() + 60_000);
-    expect(await replayFailedDeliveries(t.db, endpoint.id, { from, to }, deps)).toHaveLength(3);
+    expect(await replayFailedDeliveries(t.db, { endpointId: endpoint.id, from, to }, deps)).toHaveLength(3);
     // Pressing it again while those wait adds nothing.
-    expect(await replayFailedDeliveries(t.db, endpoint.id, { from, to }, deps)).toHaveLength(0);
+    expect(await replayFailedDeliveries(t.db, { endpointId: endpoint.id, from, to }, deps)).toHaveLength(0);
     expect(await deliverDue(t.db, deps)).toEqual(["succeeded", "succeeded", "succeeded"]);
 
-    const log = await listDeliveries(t.db, endpoint.id, { limit: 50 });
+    const log = await listDeliveries(t.db, { endpointId: endpoint.id, filter: { limit: 50 } });
     expect(log[0].attemptLog[0]).toMatchObject({ status: "succeeded", statusCode: 200 });
     expect(log.some((d) => d.attemptLog.some((a) => a.statusCode === 410))).toBe(true);
-    expect((await listDeliveries(t.db, endpoint.id, { status: "failed" })).every((d) => d.status === "failed")).toBe(true);
+    expect((await listDeliveries(t.db, { endpointId: endpoint.id, filter: { status: "failed" } })).every((d) => d.status === "failed")).toBe(true);
   });
 
   it("the test tool shows what was sent, the signed strings, the signatures and the answer", async () => {
     const rec = await receiver({ respond: () => ({ status: 202, body: '{"received":true}' }) });
     const { endpoint } = await liveEndpoint({}, rec);
-    const result = await sendTestEvent(t.db, endpoint.id, {}, deps);
+    const result = await sendTestEvent(t.db, { endpointId: endpoint.id }, deps);
     expect(result.ok).toBe(true);
     expect(JSON.parse(result.request.body)).toMatchObject({ event: "Webhook.Test", account_id: "acct_test" });
     expect(result.signedContent.xSignature).toBe(result.request.body);
@@ -437,16 +437,16 @@ describe("delivery log, replay and the test tool", () => {
     expect(result.response).toMatchObject({ status: 202, body: '{"received":true}' });
     expect(new Webhook(endpoint.secret).verify(rec.received[0].body, rec.received[0].headers)).toBeTruthy();
 
-    const sample = await sendTestEvent(t.db, endpoint.id, { event: "Email.Bounced" }, deps);
+    const sample = await sendTestEvent(t.db, { endpointId: endpoint.id, event: "Email.Bounced" }, deps);
     expect(JSON.parse(sample.request.body).data).toMatchObject({ type: "HardBounce" });
 
     rec.setResponder(() => ({ status: 500, body: "nope" }));
-    const failing = await sendTestEvent(t.db, endpoint.id, {}, deps);
+    const failing = await sendTestEvent(t.db, { endpointId: endpoint.id }, deps);
     expect(failing.ok).toBe(false);
     expect(failing.response?.status).toBe(500);
     // A failed test neither retries nor counts against the endpoint.
     expect((await getEndpointOrThrow(t.db, endpoint.id)).status).toBe("active");
-    const log = await listDeliveries(t.db, endpoint.id);
+    const log = await listDeliveries(t.db, { endpointId: endpoint.id });
     expect(log.map((d) => [d.isTest, d.status])).toEqual([
       [true, "failed"],
       [true, "succeeded"],
@@ -454,8 +454,8 @@ describe("delivery log, replay and the test tool", () => {
     ]);
     expect(await deliverDue(t.db, deps)).toEqual([]);
 
-    const unverified = await createEndpoint(t.db, { event: "Webhook.Test", url: rec.url("/x") }, deps);
-    await expect(sendTestEvent(t.db, unverified.id, {}, deps)).rejects.toMatchObject({ code: "not_verified" });
+    const unverified = await createEndpoint(t.db, { settings: { event: "Webhook.Test", url: rec.url("/x") } }, deps);
+    await expect(sendTestEvent(t.db, { endpointId: unverified.id }, deps)).rejects.toMatchObject({ code: "not_verified" });
   });
 });
 
@@ -475,7 +475,7 @@ describe("the outbox", () => {
     const a = await liveEndpoint({ events: ["Email.Delivered"] });
     const b = await liveEndpoint({ events: ["Email.Delivered", "Email.Opened"] });
     const other = await liveEndpoint({ events: ["Email.Opened"] });
-    const pending = await createEndpoint(t.db, { event: "Email.Delivered", url: a.receiver.url("/p") }, deps);
+    const pending = await createEndpoint(t.db, { settings: { event: "Email.Delivered", url: a.receiver.url("/p") } }, deps);
     const before = (await t.db.select({ n: sql<number>`count(*)::int` }).from(webhookEvents))[0].n;
     const n = await t.db.transaction((tx) => enqueueOutboundEvent(tx, delivered()));
     expect(n).toBe(2);

@@ -47,7 +47,7 @@ describe("a test send is attempted by exactly one party", () => {
   it("is not delivered again by the queue while its own request waits on a slow receiver", async () => {
     const rec = await receiver({ respond: () => ({ status: 200, delayMs: 2000 }) });
     const endpoint = await createVerifiedEndpoint(t.db, deps, rec);
-    const sending = sendTestEvent(t.db, endpoint.id, {}, deps);
+    const sending = sendTestEvent(t.db, { endpointId: endpoint.id }, deps);
     // The test's request has reached the receiver and waits for its answer: the queue runs now.
     await vi.waitFor(() => expect(rec.received).toHaveLength(1), { timeout: 5000 });
     const queued = await deliverDue(t.db, deps);
@@ -69,7 +69,7 @@ describe("a test send is attempted by exactly one party", () => {
     // The queue looks again only once the test's attempt is past the deadline a lease would have.
     const rec = await receiver({ respond: () => ({ status: 200, delayMs: 1500 }) });
     const endpoint = await createVerifiedEndpoint(t.db, deps, rec);
-    const sending = sendTestEvent(t.db, endpoint.id, {}, deps);
+    const sending = sendTestEvent(t.db, { endpointId: endpoint.id }, deps);
     await vi.waitFor(() => expect(rec.received).toHaveLength(1), { timeout: 5000 });
     expect(await deliverDue(t.db, deps)).toEqual([]);
     clock = new Date(clock.getTime() + 10 * 60_000);
@@ -88,7 +88,7 @@ describe("a test to every endpoint", () => {
     const open = await createVerifiedEndpoint(t.db, deps, a);
     const limited = await createVerifiedEndpoint(t.db, deps, b, { rate_limit: 1, rate_limit_period: "day" });
     // The limited endpoint's one attempt for the day is spent.
-    expect((await sendTestEvent(t.db, limited.id, {}, deps)).ok).toBe(true);
+    expect((await sendTestEvent(t.db, { endpointId: limited.id }, deps)).ok).toBe(true);
 
     const results = await sendTestEventToAll(t.db, {}, deps);
     const byEndpoint = new Map(results.map((r) => [r.endpointId, r]));

@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
 /** Sends Webhook.Test (or `{ "event": "<type>" }`, a sample of that event) now and shows the exchange. */
 export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
   const body = await readOptionalJson(req, z.object({ event: webhookEventTypeSchema.optional() }));
-  return toApiTestResult(await sendTestEvent(db, params.webhookId, body, getOutboundDeps()));
+  return toApiTestResult(await sendTestEvent(db, { ...body, endpointId: params.webhookId }, getOutboundDeps()));
 });

@@ -7,6 +7,6 @@ export const dynamic = "force-dynamic";
 
 /** Queues one delivery again (same event, same webhook-id) at the end of the endpoint's queue; answers the new delivery. */
 export const POST = apiRoute<{ webhookId: string; deliveryId: string }>({ role: "admin" }, async ({ db, params }) => {
-  const replay = await replayDelivery(db, params.webhookId, Number(params.deliveryId), getOutboundDeps());
+  const replay = await replayDelivery(db, { endpointId: params.webhookId, deliveryId: Number(params.deliveryId) }, getOutboundDeps());
   return Response.json({ data: toApiDelivery(replay) }, { status: 202 });
 });
