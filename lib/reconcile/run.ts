@@ -78,7 +78,13 @@ function isUnknownMessage(error: unknown): boolean {
   return e?.code === 701 || e?.statusCode === 404;
 }
 
-/** Links events that arrived before their message's MessageID was stored (a race the send path leaves). */
+/**
+ * A safety net for orphan events (stored before any message carried their MessageID). The send path
+ * strands none: every MessageID is written by recordBatchResults, which links that id's orphans in the
+ * same transaction under the MessageID locks (db/functions/postline_lock_postmark_ids.sql). What is left
+ * for this pass is an orphan from a database older than those locks, or a message row changed by hand;
+ * only orphans older than 30 s, so it never contends with a writer still committing.
+ */
 async function linkStaleOrphans(db: Db, now: Date): Promise<number> {
   const rows = await db.execute<{ pm: string }>(sql`
     select distinct e.postmark_message_id as pm from message_events e
