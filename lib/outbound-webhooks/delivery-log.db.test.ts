@@ -2,14 +2,14 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookDeliveries } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
+import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy } from "./address-policy";
 import { toApiDelivery, toApiReplayed } from "./api";
 import { listDeliveries, replayDelivery, replayFailedDeliveries } from "./delivery-log";
 import { deliverDue } from "./delivery-loop";
-import type { OutboundDeps } from "./deps";
+import { type OutboundDeps } from "./deps";
 import { verifyEndpoint } from "./endpoints";
 import { enqueueOutboundEvent } from "./outbox";
-import { outboundTestBed } from "./test-bed";
 import { createVerifiedEndpoint, type Receiver, startReceiver } from "./test-support";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
@@ -71,7 +71,7 @@ describe("replaying deliveries", () => {
   });
 });
 
-// From the former outbound.db.test.ts: these run on the shared outbound bed (test-bed.ts), a second
+// From the former outbound.db.test.ts: these run on the shared outbound bed (lib/tooling/testing/outbound-bed.ts), a second
 // database beside the one the tests above use.
 const bed = outboundTestBed();
 const { receiver, liveEndpoint, delivered, enqueue } = bed;

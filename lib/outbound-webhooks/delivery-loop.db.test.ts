@@ -1,11 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alerts, webhookDeliveries, webhookDeliveryAttempts } from "@/db/schema";
+import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy, type Resolver } from "./address-policy";
 import { claimDeliveries, deliverDue, MAX_ATTEMPTS, performDelivery, RETRY_DELAYS_MS, runOutboundDelivery } from "./delivery-loop";
-import type { OutboundDeps } from "./deps";
+import { type OutboundDeps } from "./deps";
 import { archiveEndpoint, createEndpoint, getEndpointOrThrow, updateEndpoint, verificationFileName, verifyEndpoint } from "./endpoints";
-import { outboundTestBed } from "./test-bed";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
 const bed = outboundTestBed();

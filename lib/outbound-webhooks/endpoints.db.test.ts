@@ -1,14 +1,14 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookDeliveries } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
+import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy } from "./address-policy";
 import { deliverDue } from "./delivery-loop";
-import type { OutboundDeps } from "./deps";
+import { type OutboundDeps } from "./deps";
 import { createEndpoint, getEndpointOrThrow, updateEndpoint, verificationFileName, verifyEndpoint } from "./endpoints";
-import { outboundTestBed } from "./test-bed";
 
 // Every server listens on 127.0.0.1; no test sends anything to another address.
 
@@ -89,7 +89,7 @@ describe("ownership verification against a URL change", () => {
   });
 });
 
-// From the former outbound.db.test.ts: these run on the shared outbound bed (test-bed.ts), a second
+// From the former outbound.db.test.ts: these run on the shared outbound bed (lib/tooling/testing/outbound-bed.ts), a second
 // database beside the one the tests above use.
 const bed = outboundTestBed();
 const { receiver, liveEndpoint, delivered, enqueue } = bed;

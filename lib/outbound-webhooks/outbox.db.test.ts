@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { messageEvents, messages, webhookDeliveries, webhookEvents } from "@/db/schema";
 import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
+import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { deliverDue } from "./delivery-loop";
 import { createEndpoint } from "./endpoints";
 import { enqueueEmailsSent, enqueueOutboundEvent } from "./outbox";
-import { outboundTestBed } from "./test-bed";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
 const bed = outboundTestBed();

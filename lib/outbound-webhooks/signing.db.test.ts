@@ -3,10 +3,10 @@ import { and, eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { webhookDeliveryAttempts, webhookSecretReveals } from "@/db/schema";
+import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { deliverDue } from "./delivery-loop";
 import { revealSecret, rotateSecret } from "./endpoints";
 import { enqueueOutboundEvent } from "./outbox";
-import { outboundTestBed } from "./test-bed";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
 const bed = outboundTestBed();

@@ -3,12 +3,12 @@ import { and, eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
 import { webhookDeliveryAttempts } from "@/db/schema";
+import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { toApiTestOutcome } from "./api";
 import { listDeliveries } from "./delivery-log";
 import { deliverDue } from "./delivery-loop";
 import { createEndpoint, getEndpointOrThrow } from "./endpoints";
 import { enqueueOutboundEvent } from "./outbox";
-import { outboundTestBed } from "./test-bed";
 import { sendTestEvent, sendTestEventToAll } from "./test-send";
 import { createVerifiedEndpoint } from "./test-support";
 

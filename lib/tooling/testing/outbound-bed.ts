@@ -8,11 +8,11 @@
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { webhookEndpoints } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { createAddressPolicy } from "./address-policy";
-import type { OutboundDeps } from "./deps";
-import { createEndpoint, verificationFileName, verifyEndpoint, type CreateEndpointInput, type WebhookEndpoint } from "./endpoints";
-import { enqueueOutboundEvent } from "./outbox";
-import { startReceiver, type Receiver } from "./test-support";
+import { createAddressPolicy } from "@/lib/outbound-webhooks/address-policy";
+import type { OutboundDeps } from "@/lib/outbound-webhooks/deps";
+import { createEndpoint, verificationFileName, verifyEndpoint, type CreateEndpointInput, type WebhookEndpoint } from "@/lib/outbound-webhooks/endpoints";
+import { enqueueOutboundEvent } from "@/lib/outbound-webhooks/outbox";
+import { startReceiver, type Receiver } from "@/lib/outbound-webhooks/test-support";
 
 type Delivered = { event: "Email.Delivered"; data: { seq: number; recipient: string }; occurredAt: Date };
 
