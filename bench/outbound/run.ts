@@ -42,12 +42,12 @@ const ENDPOINTS = flag("endpoints", 100);
 const LATENCY = flag("latency", 50);
 const LOOPS = 2;
 
-const deps: OutboundDeps = { policy: createAddressPolicy(["127.0.0.1"]), accountId: "bench", emailer: null, log: (m) => console.warn(m) };
+const deps: OutboundDeps = { policy: createAddressPolicy(["127.0.0.1"]), accountId: "bench", now: () => new Date(), emailer: null, log: (m) => console.warn(m) };
 
 async function liveEndpoints(db: Db, receivers: Receiver[], rateLimit: number, events: OutboundEvent["event"][]) {
   const ids: string[] = [];
   for (const r of receivers) {
-    const e = await createEndpoint(db, { events, url: r.url("/hooks/in"), rate_limit: rateLimit, rate_limit_period: "second" }, deps);
+    const e = await createEndpoint(db, { settings: { events, url: r.url("/hooks/in"), rate_limit: rateLimit, rate_limit_period: "second" } }, deps);
     r.files[`/hooks/${verificationFileName(e.verificationToken)}`] = e.verificationToken;
     const v = await verifyEndpoint(db, e.id, deps);
     if (!v.ok) throw new Error(`verification failed: ${v.message}`);

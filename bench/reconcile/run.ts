@@ -73,7 +73,7 @@ async function main() {
     const emails = Array.from({ length: N }, (_, i) => (i < SILENT ? `click.silent+${i}@rec.bench.test` : `r${i}@rec.bench.test`));
     for (let i = 0; i < N; i += 10_000) await createContactsBulk(db, emails.slice(i, i + 10_000).map((email) => ({ email })));
     const campaign = await createCampaign(db, { name: "reconcile bench", subject: "s", html: '<p><a href="https://example.com/x">x</a></p>' }, { defaultFrom: "news@bench.test" });
-    await startCampaignSend(db, campaign.id, { stream: "broadcast" });
+    await startCampaignSend(db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
     const sendStarted = performance.now();
     while ((await advanceSending(db, deps, { budgetMs: 60_000 })).stoppedBy === "budget");
     const sendSeconds = (performance.now() - sendStarted) / 1000;

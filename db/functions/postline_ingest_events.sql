@@ -55,7 +55,10 @@ BEGIN
      FROM (SELECT DISTINCT pm, message_id FROM src WHERE message_id IS NOT NULL) k)
   INTO stored, known;
 
-  -- Reactivation only lifts a suppression; no effect overrides a status set later than its event.
+  -- Contact effects apply oldest first, and none overrides a status set later than its event
+  -- (status_changed_at). A reactivation in Postmark (SubscriptionChange, SuppressSending false) makes
+  -- the contact subscribed whatever suppressed it, a bounce, a complaint or an unsubscribe; a contact
+  -- already subscribed is left as it is.
   FOR r IN
     SELECT * FROM jsonb_to_recordset(stored) AS x(recipient text, occurred_at timestamptz, contact_status text, contact_reason text)
     WHERE x.contact_status IS NOT NULL

@@ -25,6 +25,9 @@ export async function countOpenAlerts(db: DbOrTx): Promise<number> {
   return row.n;
 }
 
+/** Who emails the admins, and the time the pass runs at. */
+export type AlertDeps = { emailer: AlertEmailer; now: Date };
+
 export async function listAlerts(db: DbOrTx, { openOnly = false, limit = 50 }: { openOnly?: boolean; limit?: number } = {}): Promise<Alert[]> {
   return db
     .select()
@@ -34,8 +37,8 @@ export async function listAlerts(db: DbOrTx, { openOnly = false, limit = 50 }: {
     .limit(limit);
 }
 
-export async function acknowledgeAlert(db: DbOrTx, id: number, userId: string, now = new Date()): Promise<void> {
-  await db.update(alerts).set({ acknowledgedAt: now, acknowledgedById: userId }).where(and(eq(alerts.id, id), isNull(alerts.acknowledgedAt)));
+export async function acknowledgeAlert(db: DbOrTx, input: { id: number; userId: string }, now: Date): Promise<void> {
+  await db.update(alerts).set({ acknowledgedAt: now, acknowledgedById: input.userId }).where(and(eq(alerts.id, input.id), isNull(alerts.acknowledgedAt)));
 }
 
 export async function listAdminEmails(db: DbOrTx): Promise<string[]> {
@@ -51,7 +54,7 @@ export async function listAdminEmails(db: DbOrTx): Promise<string[]> {
  * after its response, or the alert-digests cron's pass). An advisory lock per key makes concurrent first
  * occurrences agree on one row.
  */
-export async function raiseAlert(db: Db, input: AlertInput, now: Date = new Date()): Promise<{ alert: Alert; emailNow: boolean }> {
+export async function raiseAlert(db: Db, input: AlertInput, now: Date): Promise<{ alert: Alert; emailNow: boolean }> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`alert:${input.kind}:${input.dedupeKey}`}))`);
     const [open] = await tx
@@ -99,15 +102,14 @@ export const runDetached: AfterResponse = (work) => {
  */
 export async function raiseAndNotify(
   db: Db,
-  emailer: AlertEmailer | null,
   input: AlertInput,
-  now: Date = new Date(),
-  options: { afterResponse?: AfterResponse } = {},
+  deps: { emailer: AlertEmailer | null; now: Date; afterResponse?: AfterResponse },
 ): Promise<Alert> {
+  const { emailer, now } = deps;
   const { alert, emailNow } = await raiseAlert(db, input, now);
   if (emailNow && emailer) {
-    const send = () => sendDueAlertEmails(db, emailer, now, { alertId: alert.id });
-    if (options.afterResponse) options.afterResponse(send);
+    const send = () => sendDueAlertEmails(db, { alertId: alert.id }, { emailer, now });
+    if (deps.afterResponse) deps.afterResponse(send);
     else await send();
   }
   return alert;
@@ -119,7 +121,8 @@ export async function raiseAndNotify(
  * update first, so the raiser's hand-off and any number of cron runs send it once. Run by the
  * alert-digests cron (lib/jobs/send-alert-digests.ts, all alerts) and after a raise (`alertId`). Returns how many were sent.
  */
-export async function sendDueAlertEmails(db: Db, emailer: AlertEmailer, now: Date = new Date(), options: { alertId?: number } = {}): Promise<number> {
+export async function sendDueAlertEmails(db: Db, options: { alertId?: number }, deps: AlertDeps): Promise<number> {
+  const { emailer, now } = deps;
   const cutoff = new Date(now.getTime() - ALERT_EMAIL_WINDOW_MS);
   const due = await db
     .select()
@@ -160,6 +163,6 @@ function digestEmail(before: Alert, claimed: Alert): [string, string] {
 }
 
 /** The alert-digests cron's pass: every alert email owed (first emails whose hand-off was lost, and digests). */
-export async function sendAlertDigests(db: Db, emailer: AlertEmailer, now: Date = new Date()): Promise<number> {
-  return sendDueAlertEmails(db, emailer, now);
+export async function sendAlertDigests(db: Db, deps: AlertDeps): Promise<number> {
+  return sendDueAlertEmails(db, {}, deps);
 }

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { createUser, setUserDisabled } from "@/lib/users/users";
+import { createUser, setUserAccess } from "@/lib/users/users";
 import { authenticateApiKey, createApiKey, ensureBootstrapApiKey, hashApiKey, revokeApiKey } from "./api-keys";
 
 let t: TestDatabase;
@@ -48,7 +48,7 @@ describe("API keys (real PostgreSQL)", () => {
     const user = await createUser(t.db, { email: "gone@example.com", password: "0123456789", role: "admin" });
     const { key } = await createApiKey(t.db, { name: "Theirs", role: "admin", createdById: user.id });
     expect(await authenticateApiKey(t.db, key)).not.toBeNull();
-    await setUserDisabled(t.db, user.id, true);
+    await setUserAccess(t.db, { id: user.id, disabled: true }, new Date());
     expect(await authenticateApiKey(t.db, key)).toBeNull();
   });
 

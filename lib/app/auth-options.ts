@@ -12,13 +12,6 @@ const credentialsSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
-/** Messages the login page shows for each refusal; the codes travel as next-auth's `error`. */
-export const SIGN_IN_ERRORS = {
-  invalid_credentials: "That email and password do not match an account.",
-  rate_limited: "Too many failed attempts. Wait 15 minutes and try again.",
-  disabled: "This account has been disabled. Ask an admin to enable it.",
-} as const;
-
 let cached: AuthOptions | undefined;
 
 export function getAuthOptions(): AuthOptions {

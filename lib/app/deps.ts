@@ -96,6 +96,7 @@ export function getOutboundDeps(): OutboundDeps {
     outboundDeps = {
       policy: createAddressPolicy(env.ALLOW_PRIVATE_WEBHOOK_URLS.split(",").map((h) => h.trim()).filter(Boolean)),
       accountId: new URL(env.APP_URL).host,
+      now: () => new Date(),
       emailer: getAlertEmailer(),
       log: (m) => console.warn(`[outbound-webhooks] ${m}`),
     };

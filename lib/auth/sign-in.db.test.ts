@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { createUser, setUserDisabled } from "@/lib/users/users";
+import { createUser, setUserAccess } from "@/lib/users/users";
 import { SIGN_IN_LIMITS, signInWithPassword } from "./sign-in";
 
 let t: TestDatabase;
@@ -50,7 +50,7 @@ describe("signInWithPassword (real PostgreSQL)", () => {
 
   it("refuses a disabled account", async () => {
     const user = await createUser(t.db, { email: "carol@example.com", password: "carols-password", role: "marketer" });
-    await setUserDisabled(t.db, user.id, true);
+    await setUserAccess(t.db, { id: user.id, disabled: true }, new Date());
     const result = await signInWithPassword(t.db, { email: "carol@example.com", password: "carols-password", ip: "10.0.0.3" });
     expect(result).toEqual({ ok: false, reason: "disabled" });
   });

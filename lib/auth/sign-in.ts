@@ -47,7 +47,7 @@ export async function signInWithPassword(
     clearRateLimit(db, addressKey),
     refundRateLimit(db, ipKey),
     db.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id)),
-    enqueueUserLoggedIn(db, user, input.ip, now),
+    enqueueUserLoggedIn(db, { user, ip: input.ip, at: now }),
   ]);
   return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }

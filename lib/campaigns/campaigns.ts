@@ -37,7 +37,7 @@ export function validateCampaignTemplates(input: { subject: string; html: string
   }
 }
 
-async function setAudience(db: DbOrTx, campaignId: string, listIds: string[]) {
+async function setAudience(db: DbOrTx, { campaignId, listIds }: { campaignId: string; listIds: string[] }) {
   const unique = [...new Set(listIds)];
   if (unique.length) {
     const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, unique));
@@ -66,13 +66,14 @@ export async function createCampaign(
         createdById: options.createdById ?? null,
       })
       .returning();
-    await setAudience(tx, campaign.id, input.list_ids ?? []);
+    await setAudience(tx, { campaignId: campaign.id, listIds: input.list_ids ?? [] });
     return campaign;
   });
 }
 
 /** Only drafts (and scheduled campaigns, which go back to draft) can be edited. */
-export async function updateCampaign(db: Db, id: string, input: CampaignInput): Promise<Campaign> {
+export async function updateCampaign(db: Db, input: CampaignInput & { id: string }, now: Date): Promise<Campaign> {
+  const { id } = input;
   validateCampaignTemplates(input);
   return db.transaction(async (tx) => {
     const [campaign] = await tx
@@ -86,7 +87,7 @@ export async function updateCampaign(db: Db, id: string, input: CampaignInput): 
         status: "draft",
         scheduledAt: null,
         scheduleTimeZone: null,
-        updatedAt: new Date(),
+        updatedAt: now,
       })
       .where(and(eq(campaigns.id, id), inArray(campaigns.status, ["draft", "scheduled"])))
       .returning();
@@ -94,7 +95,7 @@ export async function updateCampaign(db: Db, id: string, input: CampaignInput): 
       await getCampaignOrThrow(tx, id);
       throw conflict("Only a draft or scheduled campaign can be edited");
     }
-    await setAudience(tx, id, input.list_ids ?? []);
+    await setAudience(tx, { campaignId: id, listIds: input.list_ids ?? [] });
     return campaign;
   });
 }
@@ -146,15 +147,15 @@ export async function countAudience(db: DbOrTx, campaignId: string): Promise<{ r
  */
 export async function startCampaignSend(
   db: Db,
-  campaignId: string,
-  options: { stream: string; now?: Date; fromStatuses?: CampaignStatus[] },
+  input: { campaignId: string; stream: string; fromStatuses?: CampaignStatus[] },
+  now: Date,
 ): Promise<Campaign> {
-  const now = options.now ?? new Date();
+  const { campaignId } = input;
   return db.transaction(async (tx) => {
     const [claimed] = await tx
       .update(campaigns)
       .set({ status: "sending", startedAt: now, updatedAt: now, lastError: null })
-      .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, options.fromStatuses ?? ["draft", "scheduled"])))
+      .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, input.fromStatuses ?? ["draft", "scheduled"])))
       .returning();
     if (!claimed) {
       const existing = await getCampaignOrThrow(tx, campaignId);
@@ -164,7 +165,7 @@ export async function startCampaignSend(
       with audience as ${audienceContactsSql(campaignId)},
       ins as (
         insert into messages (kind, campaign_id, contact_id, to_email, from_email, subject, message_stream, status, error_message)
-        select 'campaign', ${campaignId}::uuid, a.id, a.email, ${claimed.fromEmail}, ${claimed.subject}, ${options.stream},
+        select 'campaign', ${campaignId}::uuid, a.id, a.email, ${claimed.fromEmail}, ${claimed.subject}, ${input.stream},
                case when a.status = 'subscribed' then 'queued'::message_status else 'suppressed'::message_status end,
                case when a.status = 'subscribed' then null else 'Contact is ' || a.status::text end
         from audience a
@@ -191,11 +192,15 @@ export async function startCampaignSend(
  * Schedules a draft (or moves a schedule) to the instant `at`. `timeZone` is the zone it was chosen in
  * (see schedule-time.ts), kept only to show the schedule back in it; the instant alone decides when.
  */
-export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date, options: { now?: Date; timeZone?: string | null } = {}): Promise<Campaign> {
-  const now = options.now ?? new Date();
+export async function scheduleCampaign(
+  db: DbOrTx,
+  input: { campaignId: string; at: Date; timeZone?: string | null },
+  now: Date,
+): Promise<Campaign> {
+  const { campaignId, at } = input;
   if (Number.isNaN(at.getTime())) throw new AppError("invalid_schedule", "Pick a valid date and time");
   if (at.getTime() <= now.getTime()) throw new AppError("invalid_schedule", "Pick a time in the future");
-  const timeZone = options.timeZone ? canonicalTimeZone(options.timeZone) : null;
+  const timeZone = input.timeZone ? canonicalTimeZone(input.timeZone) : null;
   const [row] = await db
     .update(campaigns)
     .set({ status: "scheduled", scheduledAt: at, scheduleTimeZone: timeZone, updatedAt: now })
@@ -208,10 +213,14 @@ export async function scheduleCampaign(db: DbOrTx, campaignId: string, at: Date,
   return row;
 }
 
-async function transition(db: DbOrTx, campaignId: string, from: CampaignStatus[], set: Partial<typeof campaigns.$inferInsert>, verb: string) {
+async function transition(
+  db: DbOrTx,
+  { campaignId, from, set, verb }: { campaignId: string; from: CampaignStatus[]; set: Partial<typeof campaigns.$inferInsert>; verb: string },
+  now: Date,
+) {
   const [row] = await db
     .update(campaigns)
-    .set({ ...set, updatedAt: new Date() })
+    .set({ ...set, updatedAt: now })
     .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, from)))
     .returning();
   if (!row) {
@@ -221,13 +230,15 @@ async function transition(db: DbOrTx, campaignId: string, from: CampaignStatus[]
   return row;
 }
 
-export const pauseCampaign = (db: DbOrTx, id: string, now = new Date()) => transition(db, id, ["sending"], { status: "paused", pausedAt: now }, "paused");
-export const resumeCampaign = (db: DbOrTx, id: string) => transition(db, id, ["paused"], { status: "sending", pausedAt: null, lastError: null }, "resumed");
+export const pauseCampaign = (db: DbOrTx, id: string, now: Date) =>
+  transition(db, { campaignId: id, from: ["sending"], set: { status: "paused", pausedAt: now }, verb: "paused" }, now);
+export const resumeCampaign = (db: DbOrTx, id: string, now: Date) =>
+  transition(db, { campaignId: id, from: ["paused"], set: { status: "sending", pausedAt: null, lastError: null }, verb: "resumed" }, now);
 
 /** Cancelling keeps what was sent; messages still waiting are marked cancelled and never sent. */
-export async function cancelCampaign(db: Db, id: string, now: Date = new Date()): Promise<Campaign> {
+export async function cancelCampaign(db: Db, id: string, now: Date): Promise<Campaign> {
   return db.transaction(async (tx) => {
-    const row = await transition(tx, id, ["draft", "scheduled", "sending", "paused"], { status: "cancelled", cancelledAt: now }, "cancelled");
+    const row = await transition(tx, { campaignId: id, from: ["draft", "scheduled", "sending", "paused"], set: { status: "cancelled", cancelledAt: now }, verb: "cancelled" }, now);
     await tx.execute(sql`update messages set status = 'cancelled', updated_at = ${now.toISOString()}::timestamptz where campaign_id = ${id}::uuid and status = 'queued'`);
     return row;
   });

@@ -2,8 +2,9 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contacts, listMemberships } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { createContact, createContactsBulk, createList, listContacts, listLists, setContactStatusByEmail } from "./contacts";
+import { createContact, createContactsBulk, createList, listContacts, listLists } from "./contacts";
 import { importContactsCsv } from "./import-csv";
+import { setContactStatusByEmail } from "./test-support";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -29,7 +30,7 @@ describe("contacts and lists (real PostgreSQL)", () => {
 
   it("bulk upserts: creates, updates, keeps unsubscribed contacts unsubscribed, reports bad items", async () => {
     await createContact(t.db, { email: "gone@example.com", name: "Gone" });
-    await setContactStatusByEmail(t.db, "gone@example.com", "unsubscribed", "test");
+    await setContactStatusByEmail(t.db, { email: "gone@example.com", status: "unsubscribed", reason: "test" });
     const result = await createContactsBulk(t.db, [
       { email: "new1@example.com", name: "New" },
       { email: "GONE@example.com", name: "Gone Again", fields: { plan: "pro" } },

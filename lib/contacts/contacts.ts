@@ -73,8 +73,12 @@ export const contactPatchSchema = z
   .strict();
 export type ContactPatch = z.infer<typeof contactPatchSchema>;
 
-/** Applies a patch; the contacts trigger announces the change (Contact.Updated) in the same transaction. */
-export async function updateContact(db: DbOrTx, id: string, patch: ContactPatch, actor = "a marketer"): Promise<Contact> {
+/**
+ * Applies a patch; the contacts trigger announces the change (Contact.Updated) in the same transaction.
+ * `actor` names who changed the status in its reason ("Unsubscribed by mia@…"); `now` stamps the change.
+ */
+export async function updateContact(db: DbOrTx, input: { id: string; patch: ContactPatch; actor: string }, now: Date): Promise<Contact> {
+  const { id, patch, actor } = input;
   return db.transaction(async (tx) => {
     // Read and write under one row lock, so the status checked is the status changed.
     const [current] = await tx.select().from(contacts).where(eq(contacts.id, id)).for("update");
@@ -85,7 +89,6 @@ export async function updateContact(db: DbOrTx, id: string, patch: ContactPatch,
         `${current.email} is suppressed after a ${current.status === "bounced" ? "hard bounce" : "spam complaint"}; reactivate the address in Postmark first`,
       );
     }
-    const now = new Date();
     const statusChange =
       patch.status && patch.status !== current.status
         ? { status: patch.status, statusReason: patch.status === "unsubscribed" ? `Unsubscribed by ${actor}` : `Resubscribed by ${actor}`, statusChangedAt: now }
@@ -115,9 +118,9 @@ export interface UpsertRow {
  */
 export async function upsertContacts(
   db: DbOrTx,
-  rows: UpsertRow[],
-  listIds: string[] = [],
+  input: { rows: UpsertRow[]; listIds?: string[] },
 ): Promise<{ created: number; updated: number; ids: string[] }> {
+  const { rows, listIds = [] } = input;
   if (rows.length === 0) return { created: 0, updated: 0, ids: [] };
   // Rows travel as one JSON parameter: one round trip and one statement whatever the chunk size.
   const payload = JSON.stringify(rows.map((r) => ({ email: r.email, name: r.name ?? "", fields: r.fields ?? {} })));
@@ -172,7 +175,7 @@ export async function createContactsBulk(
   let updated = 0;
   for (const [listKey, rows] of byLists) {
     for (let i = 0; i < rows.length; i += 1000) {
-      const r = await upsertContacts(db, rows.slice(i, i + 1000), listKey ? listKey.split(",") : []);
+      const r = await upsertContacts(db, { rows: rows.slice(i, i + 1000), listIds: listKey ? listKey.split(",") : [] });
       created += r.created;
       updated += r.updated;
     }
@@ -217,25 +220,6 @@ export async function countContacts(db: DbOrTx): Promise<{ total: number; subscr
     .select({ total: sql<number>`count(*)::int`, subscribed: sql<number>`count(*) filter (where ${contacts.status} = 'subscribed')::int` })
     .from(contacts);
   return row;
-}
-
-/**
- * Moves a contact's subscription status by address, with the reason and time; returns whether it
- * changed. Suppression (unsubscribed, bounced, complained) takes effect for every batch not yet sent.
- */
-export async function setContactStatusByEmail(
-  db: DbOrTx,
-  email: string,
-  status: ContactStatus,
-  reason: string,
-  now: Date = new Date(),
-): Promise<boolean> {
-  const rows = await db
-    .update(contacts)
-    .set({ status, statusReason: reason, statusChangedAt: now, updatedAt: now })
-    .where(and(sql`lower(${contacts.email}) = lower(${email})`, sql`${contacts.status} <> ${status}`))
-    .returning({ id: contacts.id });
-  return rows.length > 0;
 }
 
 // Lists

@@ -150,7 +150,7 @@ export async function writeContactsImport(db: Db, parsed: ReturnType<typeof pars
   await db.transaction(async (tx) => {
     if (options.listId) await getListOrThrow(tx, options.listId);
     for (let i = 0; i < rows.length; i += CHUNK) {
-      const result = await upsertContacts(tx, rows.slice(i, i + CHUNK), options.listId ? [options.listId] : []);
+      const result = await upsertContacts(tx, { rows: rows.slice(i, i + CHUNK), listIds: options.listId ? [options.listId] : [] });
       created += result.created;
       updated += result.updated;
       await options.onProgress?.({ phase: "writing", processed: Math.min(i + CHUNK, rows.length), total: rows.length });

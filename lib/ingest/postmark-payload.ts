@@ -99,4 +99,3 @@ export const postmarkEventSchema = z.discriminatedUnion("RecordType", [
 
 export type PostmarkEvent = z.infer<typeof postmarkEventSchema>;
 export type RecordType = PostmarkEvent["RecordType"];
-export const RECORD_TYPES: RecordType[] = ["Delivery", "Bounce", "SpamComplaint", "Open", "Click", "SubscriptionChange"];

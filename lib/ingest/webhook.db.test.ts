@@ -121,10 +121,10 @@ describe("POST /api/webhooks/postmark checks (real PostgreSQL)", () => {
     expect(emails).toHaveLength(1);
     const [alert] = await t.db.select().from(alerts);
     expect(alert).toMatchObject({ kind: "suspicious_request", dedupeKey: "secret_mismatch", occurrences: 5, emailedOccurrences: 1 });
-    expect(await sendAlertDigests(t.db, emailer, new Date(now.getTime() + 60_000))).toBe(0);
-    expect(await sendAlertDigests(t.db, emailer, new Date(now.getTime() + 16 * 60_000))).toBe(1);
+    expect(await sendAlertDigests(t.db, { emailer, now: new Date(now.getTime() + 60_000) })).toBe(0);
+    expect(await sendAlertDigests(t.db, { emailer, now: new Date(now.getTime() + 16 * 60_000) })).toBe(1);
     expect(emails[1]).toMatch(/Digest: .* \(4 more\)/);
-    expect(await sendAlertDigests(t.db, emailer, new Date(now.getTime() + 40 * 60_000))).toBe(0);
+    expect(await sendAlertDigests(t.db, { emailer, now: new Date(now.getTime() + 40 * 60_000) })).toBe(0);
   });
 
   it("answers 503 quickly when the database is unreachable, so Postmark retries", async () => {

@@ -3,8 +3,8 @@
  * that recurred since its last email, at most once per alert window (lib/alerts/alerts.ts).
  */
 import type { Db } from "@/db";
-import { sendAlertDigests, type AlertEmailer } from "@/lib/alerts/alerts";
+import { sendAlertDigests, type AlertDeps } from "@/lib/alerts/alerts";
 
-export async function runSendAlertDigests(db: Db, emailer: AlertEmailer): Promise<{ alertDigests: number }> {
-  return { alertDigests: await sendAlertDigests(db, emailer) };
+export async function runSendAlertDigests(db: Db, deps: AlertDeps): Promise<{ alertDigests: number }> {
+  return { alertDigests: await sendAlertDigests(db, deps) };
 }

@@ -25,8 +25,9 @@ export const deliveryFilterSchema = z.object({
 export type DeliveryFilter = z.input<typeof deliveryFilterSchema>;
 
 /** The delivery log of one endpoint, newest first, with every attempt of each delivery. */
-export async function listDeliveries(db: DbOrTx, endpointId: string, filter: DeliveryFilter = {}): Promise<DeliveryWithAttempts[]> {
-  const f = deliveryFilterSchema.parse(filter);
+export async function listDeliveries(db: DbOrTx, input: { endpointId: string; filter?: DeliveryFilter }): Promise<DeliveryWithAttempts[]> {
+  const { endpointId } = input;
+  const f = deliveryFilterSchema.parse(input.filter ?? {});
   const rows = await db
     .select({ d: webhookDeliveries, data: webhookEvents.data, occurredAt: webhookEvents.occurredAt })
     .from(webhookDeliveries)
@@ -51,7 +52,7 @@ export async function listDeliveries(db: DbOrTx, endpointId: string, filter: Del
   return rows.map((r) => ({ ...r.d, data: r.data, occurredAt: r.occurredAt, attemptLog: byDelivery.get(r.d.id) ?? [] }));
 }
 
-export async function getDeliveryOrThrow(db: DbOrTx, endpointId: string, deliveryId: number): Promise<WebhookDelivery> {
+export async function getDeliveryOrThrow(db: DbOrTx, { endpointId, deliveryId }: { endpointId: string; deliveryId: number }): Promise<WebhookDelivery> {
   const [row] = Number.isSafeInteger(deliveryId)
     ? await db
         .select()
@@ -67,10 +68,11 @@ export async function getDeliveryOrThrow(db: DbOrTx, endpointId: string, deliver
  * Sends one delivery again: a new delivery of the same event (same payload and webhook-id, so a
  * receiver can tell it is the same event) at the end of the endpoint's queue.
  */
-export async function replayDelivery(db: Db, endpointId: string, deliveryId: number, deps: Pick<OutboundDeps, "now">): Promise<DeliveryWithAttempts> {
+export async function replayDelivery(db: Db, input: { endpointId: string; deliveryId: number }, deps: Pick<OutboundDeps, "now">): Promise<DeliveryWithAttempts> {
+  const { endpointId } = input;
   const endpoint = await getEndpointOrThrow(db, endpointId);
   if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
-  const original = await getDeliveryOrThrow(db, endpointId, deliveryId);
+  const original = await getDeliveryOrThrow(db, input);
   if (original.status === "pending") throw new AppError("already_pending", "This delivery is still waiting to be delivered");
   const now = clockOf(deps);
   const [row] = await db
@@ -91,7 +93,12 @@ export const replayRangeSchema = z
  * already waiting (so pressing the button twice does not send everything twice). Returns the new
  * deliveries, in queue order.
  */
-export async function replayFailedDeliveries(db: Db, endpointId: string, range: { from: Date; to: Date }, deps: Pick<OutboundDeps, "now">): Promise<WebhookDelivery[]> {
+export async function replayFailedDeliveries(
+  db: Db,
+  input: { endpointId: string; from: Date; to: Date },
+  deps: Pick<OutboundDeps, "now">,
+): Promise<WebhookDelivery[]> {
+  const { endpointId, ...range } = input;
   const endpoint = await getEndpointOrThrow(db, endpointId);
   if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
   const now = clockOf(deps).toISOString();

@@ -282,7 +282,6 @@ export async function recordAttempt(
     deps.log?.(`endpoint ${claim.endpointId} disabled: ${disableReason}`);
     await raiseAndNotify(
       db,
-      deps.emailer ?? null,
       {
         kind: "outbound_webhook_disabled",
         dedupeKey: claim.endpointId,
@@ -290,7 +289,7 @@ export async function recordAttempt(
         body: `Postline stopped delivering to ${claim.url}. ${disableReason}. Pending events wait; verify the endpoint again on the Webhooks page to resume.`,
         severity: "warning",
       },
-      now,
+      { emailer: deps.emailer ?? null, now },
     );
   }
   return verdict;

@@ -7,7 +7,8 @@ export interface OutboundDeps {
   policy: AddressPolicy;
   /** `account_id` in every payload. */
   accountId: string;
-  now?: () => Date;
+  /** The clock: the app passes the real one, tests their own. */
+  now: () => Date;
   random?: () => number;
   /** Admins are emailed when an endpoint is disabled; null in tests. */
   emailer?: AlertEmailer | null;
@@ -16,7 +17,7 @@ export interface OutboundDeps {
   log?: (message: string) => void;
 }
 
-export const clockOf = (deps: Pick<OutboundDeps, "now">) => deps.now?.() ?? new Date();
+export const clockOf = (deps: Pick<OutboundDeps, "now">) => deps.now();
 
 /** Who did something to an endpoint: a dashboard user or an API key. */
 export interface Actor {

@@ -59,8 +59,10 @@ function uniqueEvents(list: WebhookEventType[]): WebhookEventType[] {
   return [...new Set(list)];
 }
 
-export async function createEndpoint(db: DbOrTx, input: CreateEndpointInput, deps: OutboundDeps, actor?: Actor): Promise<WebhookEndpoint> {
-  const parsed = createEndpointSchema.parse(input);
+/** `settings` is checked here (createEndpointSchema); `actor` is recorded as the creator. */
+export async function createEndpoint(db: DbOrTx, input: { settings: CreateEndpointInput; actor?: Actor }, deps: OutboundDeps): Promise<WebhookEndpoint> {
+  const { actor } = input;
+  const parsed = createEndpointSchema.parse(input.settings);
   const url = await checkCallbackUrl(deps.policy, parsed.url);
   const now = clockOf(deps);
   const [row] = await db
@@ -121,8 +123,9 @@ function assertNotArchived(endpoint: WebhookEndpoint) {
 }
 
 /** Changes url, events, rate limit or description. A new url must be verified again. */
-export async function updateEndpoint(db: Db, id: string, input: UpdateEndpointInput, deps: OutboundDeps): Promise<WebhookEndpoint> {
-  const parsed = updateEndpointSchema.parse(input);
+export async function updateEndpoint(db: Db, input: { id: string; settings: UpdateEndpointInput }, deps: OutboundDeps): Promise<WebhookEndpoint> {
+  const { id } = input;
+  const parsed = updateEndpointSchema.parse(input.settings);
   const endpoint = await getEndpointOrThrow(db, id);
   assertNotArchived(endpoint);
   const now = clockOf(deps);
@@ -170,7 +173,7 @@ export async function archiveEndpoint(db: Db, id: string, deps: Pick<OutboundDep
   });
 }
 
-async function recordReveal(db: DbOrTx, endpointId: string, actor: Actor, reason: string, now: Date) {
+async function recordReveal(db: DbOrTx, { endpointId, actor, reason }: { endpointId: string; actor: Actor; reason: string }, now: Date) {
   await db.insert(webhookSecretReveals).values({ endpointId, via: actor.via, reason, userId: actor.userId ?? null, apiKeyId: actor.apiKeyId ?? null, revealedAt: now });
 }
 
@@ -181,11 +184,12 @@ export interface RevealedSecret {
 }
 
 /** Returns the signing secret and records who saw it. */
-export async function revealSecret(db: Db, id: string, actor: Actor, deps: Pick<OutboundDeps, "now">, reason = "reveal"): Promise<RevealedSecret> {
+export async function revealSecret(db: Db, input: { id: string; actor: Actor; reason?: string }, deps: Pick<OutboundDeps, "now">): Promise<RevealedSecret> {
+  const { id, actor, reason = "reveal" } = input;
   const now = clockOf(deps);
   return db.transaction(async (tx) => {
     const endpoint = await getEndpointOrThrow(tx, id);
-    await recordReveal(tx, id, actor, reason, now);
+    await recordReveal(tx, { endpointId: id, actor, reason }, now);
     const overlap = endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now;
     return { key: endpoint.secret, previousKey: overlap ? endpoint.previousSecret : null, previousKeyExpiresAt: overlap ? endpoint.previousSecretExpiresAt : null };
   });
@@ -195,7 +199,8 @@ export async function revealSecret(db: Db, id: string, actor: Actor, deps: Pick<
  * A new secret signs from now on; the old one keeps signing beside it for 24 hours, so receivers can
  * switch without dropping a request. The new secret is returned (and that reveal recorded).
  */
-export async function rotateSecret(db: Db, id: string, actor: Actor, deps: Pick<OutboundDeps, "now">): Promise<RevealedSecret & { endpoint: WebhookEndpoint }> {
+export async function rotateSecret(db: Db, input: { id: string; actor: Actor }, deps: Pick<OutboundDeps, "now">): Promise<RevealedSecret & { endpoint: WebhookEndpoint }> {
+  const { id, actor } = input;
   const now = clockOf(deps);
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).for("update").limit(1);
@@ -207,12 +212,12 @@ export async function rotateSecret(db: Db, id: string, actor: Actor, deps: Pick<
       .set({ secret: generateWebhookSecret(), previousSecret: current.secret, previousSecretExpiresAt: expires, secretRotatedAt: now, updatedAt: now })
       .where(eq(webhookEndpoints.id, id))
       .returning();
-    await recordReveal(tx, id, actor, "rotate", now);
+    await recordReveal(tx, { endpointId: id, actor, reason: "rotate" }, now);
     return { endpoint: row, key: row.secret, previousKey: current.secret, previousKeyExpiresAt: expires };
   });
 }
 
-export async function listSecretReveals(db: DbOrTx, endpointId: string, limit = 20) {
+export async function listSecretReveals(db: DbOrTx, { endpointId, limit = 20 }: { endpointId: string; limit?: number }) {
   return db
     .select({ id: webhookSecretReveals.id, via: webhookSecretReveals.via, reason: webhookSecretReveals.reason, revealedAt: webhookSecretReveals.revealedAt, userEmail: users.email, apiKeyName: apiKeys.name })
     .from(webhookSecretReveals)

@@ -89,7 +89,7 @@ export async function enqueueContactUnsubscribed(
 }
 
 /** Hook for sign-in. */
-export async function enqueueUserLoggedIn(tx: DbOrTx, user: { id: string; email: string; role: string }, ip: string, at: Date): Promise<number> {
+export async function enqueueUserLoggedIn(tx: DbOrTx, { user, ip, at }: { user: { id: string; email: string; role: string }; ip: string; at: Date }): Promise<number> {
   return enqueueOutboundEvent(tx, {
     event: "User.LoggedIn",
     data: { user_id: user.id, email: user.email, role: user.role, ip, logged_in_at: at.toISOString() },

@@ -28,9 +28,9 @@ export interface TestSendResult {
  * returns everything needed to debug a receiver: the request, what was signed, the signatures, and
  * the answer. It is logged like any delivery and counts toward the endpoint's rate limit.
  */
-export async function sendTestEvent(db: Db, endpointId: string, input: { event?: WebhookEventType }, deps: OutboundDeps): Promise<TestSendResult> {
-  const endpoint = await getEndpointOrThrow(db, endpointId);
-  return sendTestTo(db, endpoint, input.event ?? "Webhook.Test", deps);
+export async function sendTestEvent(db: Db, input: { endpointId: string; event?: WebhookEventType }, deps: OutboundDeps): Promise<TestSendResult> {
+  const endpoint = await getEndpointOrThrow(db, input.endpointId);
+  return sendTestTo(db, { endpoint, event: input.event ?? "Webhook.Test" }, deps);
 }
 
 /** One endpoint's part of a test to every endpoint: the exchange, or why nothing was sent to it. */
@@ -52,7 +52,7 @@ export async function sendTestEventToAll(db: Db, input: { event?: WebhookEventTy
   return Promise.all(
     endpoints.map(async (e): Promise<TestSendOutcome> => {
       try {
-        return { endpointId: e.id, url: e.url, sent: true, result: await sendTestTo(db, e, input.event ?? "Webhook.Test", deps) };
+        return { endpointId: e.id, url: e.url, sent: true, result: await sendTestTo(db, { endpoint: e, event: input.event ?? "Webhook.Test" }, deps) };
       } catch (error) {
         if (error instanceof AppError) return { endpointId: e.id, url: e.url, sent: false, error: { code: error.code, message: error.message } };
         // Database details are logged, never answered.
@@ -63,7 +63,7 @@ export async function sendTestEventToAll(db: Db, input: { event?: WebhookEventTy
   );
 }
 
-async function sendTestTo(db: Db, endpoint: WebhookEndpoint, event: WebhookEventType, deps: OutboundDeps): Promise<TestSendResult> {
+async function sendTestTo(db: Db, { endpoint, event }: { endpoint: WebhookEndpoint; event: WebhookEventType }, deps: OutboundDeps): Promise<TestSendResult> {
   if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
   if (!endpoint.verifiedAt) throw new AppError("not_verified", "Verify ownership of the endpoint before sending to it");
   const now = clockOf(deps);

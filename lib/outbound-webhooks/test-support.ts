@@ -76,7 +76,7 @@ export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
  * the events tests use; `input` overrides the rest.
  */
 export async function createVerifiedEndpoint(db: Db, deps: OutboundDeps, receiver: Receiver, input: Partial<CreateEndpointInput> = {}) {
-  const endpoint = await createEndpoint(db, { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: receiver.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...input }, deps);
+  const endpoint = await createEndpoint(db, { settings: { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: receiver.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...input } }, deps);
   receiver.files[new URL(verificationFileUrl(endpoint.url, endpoint.verificationToken)).pathname] = endpoint.verificationToken;
   const verified = await verifyEndpoint(db, endpoint.id, deps);
   if (!verified.ok) throw new Error(`the test endpoint did not verify: ${verified.message}`);

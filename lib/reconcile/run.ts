@@ -79,7 +79,13 @@ function isUnknownMessage(error: unknown): boolean {
   return e?.code === 701 || e?.statusCode === 404;
 }
 
-/** Links events that arrived before their message's MessageID was stored (a race the send path leaves). */
+/**
+ * A safety net for orphan events (stored before any message carried their MessageID). The send path
+ * strands none: every MessageID is written by recordBatchResults, which links that id's orphans in the
+ * same transaction under the MessageID locks (db/functions/postline_lock_postmark_ids.sql). What is left
+ * for this pass is an orphan from a database older than those locks, or a message row changed by hand;
+ * only orphans older than 30 s, so it never contends with a writer still committing.
+ */
 async function linkStaleOrphans(db: Db, now: Date): Promise<number> {
   const rows = await db.execute<{ pm: string }>(sql`
     select distinct e.postmark_message_id as pm from message_events e
@@ -228,21 +234,21 @@ export async function detectSilence(db: Db, options: Pick<ReconcileOptions, "ema
   const minutes = Math.round(window / 60_000);
   if (row.webhooks === 0 && row.bad > 0) {
     alerts.push("only_bad_credentials");
-    await raiseAndNotify(db, options.emailer ?? null, {
+    await raiseAndNotify(db, {
       kind: "webhook_silence",
       dedupeKey: "only_bad_credentials",
       severity: "critical",
       title: `Postmark webhooks fail their credentials (${row.bad} in ${minutes} min, none accepted)`,
       body: "Every request to /api/webhooks/postmark in this period failed the secret or basic-auth check. Check the X-Webhook-Secret configured in Postmark against POSTMARK_WEBHOOK_SECRET. Reconciliation keeps statuses up to date meanwhile.",
-    }, now);
+    }, { emailer: options.emailer ?? null, now });
   } else if (row.webhooks === 0 && row.sent > 0) {
     alerts.push("no_webhooks");
-    await raiseAndNotify(db, options.emailer ?? null, {
+    await raiseAndNotify(db, {
       kind: "webhook_silence",
       dedupeKey: "no_webhooks",
       title: `No Postmark webhooks for ${minutes} minutes`,
       body: `${row.sent} message(s) were sent between ${2 * minutes} and ${minutes} minutes ago, but no webhook has arrived since. Check the webhook in Postmark (URL, enabled events, custom header). Reconciliation recovers statuses meanwhile.`,
-    }, now);
+    }, { emailer: options.emailer ?? null, now });
   }
   return alerts;
 }

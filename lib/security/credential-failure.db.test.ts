@@ -71,9 +71,9 @@ describe("the first credential failure's alert email (real PostgreSQL)", () => {
     for (let i = 1; i <= 3; i++) await handlePostmarkWebhook(wrongSecret(), deps(`10.9.2.${i}`, { emailer, afterResponse: lost, now: () => now }));
     expect(subjects).toEqual([]);
 
-    expect(await sendAlertDigests(t.db, emailer, new Date(now.getTime() + 60_000))).toBe(1);
+    expect(await sendAlertDigests(t.db, { emailer, now: new Date(now.getTime() + 60_000) })).toBe(1);
     expect(subjects).toEqual(["[Postline] Suspicious requests: secret_mismatch"]);
-    expect(await sendAlertDigests(t.db, emailer, new Date(now.getTime() + 120_000))).toBe(0);
+    expect(await sendAlertDigests(t.db, { emailer, now: new Date(now.getTime() + 120_000) })).toBe(0);
     const [alert] = await t.db.select().from(alerts);
     expect(alert).toMatchObject({ occurrences: 3, emailedOccurrences: 3 });
   });

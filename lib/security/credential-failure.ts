@@ -5,7 +5,7 @@ import { readBodyCapped } from "@/lib/http/body";
 import { hitRateLimit, type RateLimitRule } from "@/lib/rate-limit/rate-limit";
 import { recordSuspiciousRequest } from "./suspicious-requests";
 
-/** Failed credential checks one source may make per window before it is answered 429. */
+/** Failed credential checks one source may make per window; past it, its failures are answered 429. */
 export const ABUSE_LIMIT: RateLimitRule = { limit: 20, windowMs: 60_000 };
 const EXCERPT_READ_BYTES = 64 * 1024;
 
@@ -29,7 +29,9 @@ export interface CredentialFailureDeps {
  * pool connection (the rate-limit row, the record, the alert, whose rows every failure of a flood
  * shares and so takes in turn); unbounded, the first burst of a flood, before its sources are
  * blocked, held every connection and Postmark's own webhooks waited behind it (found by the flood
- * drill, issue 8). The rest wait here, holding nothing; past a queue this long they are shed with 429.
+ * drill, issue 8). The rest wait here, holding nothing. Past a queue this long a failure is shed
+ * with 429 unrecorded; every failure let through is answered by recordedOrLimited (its own status, or
+ * 429 for a source over the limit).
  */
 const FAILURE_SLOTS = 2;
 const MAX_WAITING_FAILURES = 1_000;
@@ -55,10 +57,11 @@ export interface CredentialFailure {
 }
 
 /**
- * What every guarded route does with a request that failed a credential or source check: 401 (never
- * 403), a suspicious-request record (header names, body hash and excerpt, never the secret), an admin
- * alert (first right after the response, then digests). A source over the abuse limit gets 429 and
- * costs nothing more.
+ * What every guarded route does with a request that failed a credential or source check: the
+ * failure's own status (401 on every route today; never 403, on which Postmark stops retrying), a
+ * suspicious-request record (header names, body hash and excerpt, never the secret), an admin alert
+ * (first right after the response, then digests). A source over the abuse limit gets 429 and costs
+ * nothing more.
  */
 export async function rejectCredentialFailure(
   req: Request,
@@ -74,6 +77,10 @@ export async function rejectCredentialFailure(
   return inFailureSlot(() => recordedOrLimited(req, deps, failure, now));
 }
 
+/**
+ * Answers one failure: 429 for a source over ABUSE_LIMIT (remembered in `blocked`, so its next
+ * failures cost no query), otherwise the failure's own status (401) after recording and alerting it.
+ */
 async function recordedOrLimited(
   req: Request,
   deps: CredentialFailureDeps,
@@ -95,15 +102,13 @@ async function recordedOrLimited(
   await recordSuspiciousRequest(deps.db, { route: deps.route, ip: deps.ip, reason: failure.reason, userAgent: req.headers.get("user-agent"), headerNames: [...req.headers.keys()], body }, now);
   await raiseAndNotify(
     deps.db,
-    deps.emailer ?? null,
     {
       kind: "suspicious_request",
       dedupeKey: failure.reason,
       title: `Suspicious requests: ${failure.reason}`,
       body: `A request from ${deps.ip} failed the check "${failure.reason}" on ${deps.route}.`,
     },
-    now,
-    { afterResponse: deps.afterResponse ?? runDetached },
+    { emailer: deps.emailer ?? null, now, afterResponse: deps.afterResponse ?? runDetached },
   );
   return errorResponse(failure.code, failure.message);
 }

@@ -18,7 +18,7 @@ async function scheduledCampaign(n: number, now: Date) {
   await createContactsBulk(bed.t.db, emails.map((email) => ({ email, list_ids: [list.id] })));
   const campaign = await createCampaign(bed.t.db, { name: prefix, subject: "s", html: "<p>h</p>", list_ids: [list.id] }, { defaultFrom: "news@postline.test" });
   const at = new Date(now.getTime() + 60_000);
-  await scheduleCampaign(bed.t.db, campaign.id, at, { now });
+  await scheduleCampaign(bed.t.db, { campaignId: campaign.id, at }, now);
   return { campaign, emails, at };
 }
 

@@ -27,7 +27,7 @@ export async function startDueCampaigns(db: Db, deps: SendingDeps): Promise<Sche
   const result: ScheduledStarts = { started: [], failed: 0 };
   for (const { id } of due) {
     try {
-      await startCampaignSend(db, id, { stream: deps.broadcastStream, now, fromStatuses: ["scheduled"] });
+      await startCampaignSend(db, { campaignId: id, stream: deps.broadcastStream, fromStatuses: ["scheduled"] }, now);
       result.started.push(id);
     } catch (error) {
       if (error instanceof AppError && error.code === "no_audience") {

@@ -16,7 +16,7 @@ describe("a sending process killed with SIGKILL mid-campaign (real processes, Po
     const emails = Array.from({ length: N }, (_, i) => `crash-${i}@dispatch.test`);
     await createContactsBulk(bed.t.db, emails.map((email) => ({ email })));
     const campaign = await createCampaign(bed.t.db, { name: "crash", subject: "s", html: "<p>h</p>" }, { defaultFrom: "news@postline.test" });
-    await startCampaignSend(bed.t.db, campaign.id, { stream: "broadcast" });
+    await startCampaignSend(bed.t.db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
     // Slow Postmark down so the kill lands while batches are in flight.
     bed.fixture.sandbox.setFaults({ latencyMs: 150 });
 

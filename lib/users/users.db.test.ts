@@ -3,7 +3,8 @@ import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db"
 import { AppError } from "@/lib/errors";
 import { eq } from "drizzle-orm";
 import { users } from "@/db/schema";
-import { countActiveAdmins, createUser, ensureFirstAdmin, listUsers, setUserDisabled, setUserRole } from "./users";
+import { createUser, ensureFirstAdmin, listUsers, setUserAccess } from "./users";
+import { countActiveAdmins } from "./test-support";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -47,23 +48,24 @@ describe("the last active admin (real PostgreSQL)", () => {
 
   it("is never disabled nor demoted, and a marketer or a disabled admin still can be", async () => {
     const [admin] = await onlyAdmins(1);
-    await expect(setUserDisabled(t.db, admin.id, true)).rejects.toMatchObject({ code: "last_admin", status: 409 });
-    await expect(setUserRole(t.db, admin.id, "marketer")).rejects.toMatchObject({ code: "last_admin", status: 409 });
+    await expect(setUserAccess(t.db, { id: admin.id, disabled: true }, new Date())).rejects.toMatchObject({ code: "last_admin", status: 409 });
+    await expect(setUserAccess(t.db, { id: admin.id, role: "marketer" }, new Date())).rejects.toMatchObject({ code: "last_admin", status: 409 });
     expect(await countActiveAdmins(t.db)).toBe(1);
     const marketer = await createUser(t.db, { email: `m.r${round}@last-admin.test`, password: "0123456789", role: "marketer" });
-    expect((await setUserDisabled(t.db, marketer.id, true)).disabledAt).not.toBeNull();
+    const then = new Date("2031-05-06T07:08:09Z");
+    expect(await setUserAccess(t.db, { id: marketer.id, disabled: true }, then)).toMatchObject({ disabledAt: then, updatedAt: then });
     const second = await createUser(t.db, { email: `second.r${round}@last-admin.test`, password: "0123456789", role: "admin" });
-    expect((await setUserRole(t.db, second.id, "marketer")).role).toBe("marketer");
-    expect((await setUserRole(t.db, second.id, "admin")).role).toBe("admin");
-    expect((await setUserDisabled(t.db, admin.id, true)).disabledAt).not.toBeNull();
-    expect((await setUserDisabled(t.db, admin.id, false)).disabledAt).toBeNull();
+    expect((await setUserAccess(t.db, { id: second.id, role: "marketer" }, new Date())).role).toBe("marketer");
+    expect((await setUserAccess(t.db, { id: second.id, role: "admin" }, new Date())).role).toBe("admin");
+    expect((await setUserAccess(t.db, { id: admin.id, disabled: true }, new Date())).disabledAt).not.toBeNull();
+    expect((await setUserAccess(t.db, { id: admin.id, disabled: false }, new Date())).disabledAt).toBeNull();
   });
 
   it("survives admins disabling and demoting each other at once: exactly one stays active", async () => {
     for (let attempt = 0; attempt < 5; attempt++) {
       const admins = await onlyAdmins(4);
       const results = await Promise.allSettled(
-        admins.map((a, i) => (i % 2 === 0 ? setUserDisabled(t.db, a.id, true) : setUserRole(t.db, a.id, "marketer"))),
+        admins.map((a, i) => (i % 2 === 0 ? setUserAccess(t.db, { id: a.id, disabled: true }, new Date()) : setUserAccess(t.db, { id: a.id, role: "marketer" }, new Date()))),
       );
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
       const refused = results.filter((r) => r.status === "rejected");

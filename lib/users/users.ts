@@ -66,32 +66,19 @@ export async function createUser(db: DbOrTx, input: CreateUserInput): Promise<Pu
   }
 }
 
-/** Disabling keeps the row (history, audit) but every session and check refuses the user at once. */
-export async function setUserDisabled(
-  db: DbOrTx,
-  id: string,
-  disabled: boolean,
-  now: Date = new Date(),
-): Promise<PublicUser> {
-  return changeUserAccess(db, id, { disabledAt: disabled ? now : null }, now);
-}
-
-export async function setUserRole(db: DbOrTx, id: string, role: Role, now: Date = new Date()): Promise<PublicUser> {
-  return changeUserAccess(db, id, { role }, now);
-}
-
 /**
  * The one way a user's role or disabled state changes, so the rule holds for every caller: Postline
  * always keeps an active admin. Count and update are one transaction that first locks every active
  * admin's row (in id order, so two changes cannot deadlock): two admins disabling each other at once
- * are serialized, and the second one's count already sees the first one's change.
+ * are serialized, and the second one's count already sees the first one's change. Disabling keeps the
+ * row (history, audit) but every session and check refuses the user at once.
  */
-async function changeUserAccess(
-  db: DbOrTx,
-  id: string,
-  change: { disabledAt?: Date | null; role?: Role },
-  now: Date,
-): Promise<PublicUser> {
+export async function setUserAccess(db: DbOrTx, input: { id: string; disabled?: boolean; role?: Role }, now: Date): Promise<PublicUser> {
+  const { id } = input;
+  const change = {
+    ...(input.disabled === undefined ? {} : { disabledAt: input.disabled ? now : null }),
+    ...(input.role === undefined ? {} : { role: input.role }),
+  };
   return db.transaction(async (tx) => {
     const activeAdmins = await tx
       .select({ id: users.id })
@@ -112,14 +99,6 @@ async function changeUserAccess(
       .returning(publicColumns);
     return row;
   });
-}
-
-export async function countActiveAdmins(db: DbOrTx): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(users)
-    .where(and(eq(users.role, "admin"), isNull(users.disabledAt)));
-  return row.n;
 }
 
 /**

@@ -60,7 +60,7 @@ export async function saveCampaignAction(_prev: ActionResult | null, form: FormD
   try {
     const db = getAppDb();
     campaignId = id.data
-      ? (await updateCampaign(db, id.data, parsed.data)).id
+      ? (await updateCampaign(db, { ...parsed.data, id: id.data }, new Date())).id
       : (await createCampaign(db, parsed.data, { defaultFrom: getEnv().POSTMARK_FROM_EMAIL, createdById: user.id })).id;
   } catch (error) {
     return fromError(error, { invalid_template: "html" });
@@ -83,7 +83,7 @@ export async function sendCampaignAction(_prev: ActionResult | null, form: FormD
   const campaignId = parseId(form);
   if (!campaignId) return unknownCampaign();
   try {
-    const c = await startCampaignSend(getAppDb(), campaignId, { stream: getEnv().POSTMARK_BROADCAST_STREAM });
+    const c = await startCampaignSend(getAppDb(), { campaignId, stream: getEnv().POSTMARK_BROADCAST_STREAM }, new Date());
     advanceSendingAfterResponse();
     revalidatePath(`/campaigns/${campaignId}`);
     return { ok: true, message: `Sending to ${c.recipientCount.toLocaleString("en")} recipients.` };
@@ -111,7 +111,7 @@ export async function scheduleCampaignAction(_prev: ActionResult | null, form: F
   let campaign: Campaign;
   try {
     const at = zonedTimeToInstant({ ...splitLocalDateTime(parsed.data.scheduledAt), timeZone });
-    campaign = await scheduleCampaign(getAppDb(), campaignId, at, { timeZone });
+    campaign = await scheduleCampaign(getAppDb(), { campaignId, at, timeZone }, new Date());
   } catch (error) {
     return fromError(error, { invalid_schedule: "scheduledAt", unknown_time_zone: "timeZone" });
   }
@@ -134,17 +134,17 @@ async function simpleTransition(form: FormData, fn: (id: string) => Promise<unkn
 }
 
 export async function pauseCampaignAction(_prev: ActionResult | null, form: FormData) {
-  return simpleTransition(form, (id) => pauseCampaign(getAppDb(), id), "Paused. Batches already handed to Postmark still go out.");
+  return simpleTransition(form, (id) => pauseCampaign(getAppDb(), id, new Date()), "Paused. Batches already handed to Postmark still go out.");
 }
 
 export async function resumeCampaignAction(_prev: ActionResult | null, form: FormData) {
-  const result = await simpleTransition(form, (id) => resumeCampaign(getAppDb(), id), "Resumed.");
+  const result = await simpleTransition(form, (id) => resumeCampaign(getAppDb(), id, new Date()), "Resumed.");
   if (result.ok) advanceSendingAfterResponse();
   return result;
 }
 
 export async function cancelCampaignAction(_prev: ActionResult | null, form: FormData) {
-  return simpleTransition(form, (id) => cancelCampaign(getAppDb(), id), "Cancelled. Nobody else will receive it.");
+  return simpleTransition(form, (id) => cancelCampaign(getAppDb(), id, new Date()), "Cancelled. Nobody else will receive it.");
 }
 
 /** A test send to the signed-in user, personalised with their own name, on the transactional stream. */

@@ -61,7 +61,7 @@ export async function updateContactAction(boundId: unknown, _prev: ActionResult 
   const parsed = contactPatchSchema.safeParse({ name: String(form.get("name") ?? ""), fields });
   if (!parsed.success) return invalid(parsed.error);
   try {
-    await updateContact(getAppDb(), contactId, parsed.data, user.email);
+    await updateContact(getAppDb(), { id: contactId, patch: parsed.data, actor: user.email }, new Date());
     revalidatePath(`/contacts/${contactId}`);
     return { ok: true, message: "Saved." };
   } catch (error) {
@@ -78,7 +78,7 @@ export async function setContactSubscriptionAction(boundId: unknown, _prev: Acti
   const parsed = contactPatchSchema.pick({ status: true }).safeParse({ status: form.get("status") });
   if (!parsed.success) return invalid(parsed.error);
   try {
-    const contact = await updateContact(getAppDb(), contactId, parsed.data, user.email);
+    const contact = await updateContact(getAppDb(), { id: contactId, patch: parsed.data, actor: user.email }, new Date());
     revalidatePath(`/contacts/${contactId}`);
     return { ok: true, message: contact.status === "unsubscribed" ? "Unsubscribed: no campaign will be sent to this address." : "Subscribed again." };
   } catch (error) {

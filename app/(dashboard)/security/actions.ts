@@ -12,7 +12,7 @@ export async function acknowledgeAlertAction(_prev: ActionResult | null, form: F
   const admin = await requireAdmin();
   const id = z.coerce.number().int().positive().safeParse(form.get("alertId"));
   if (!id.success) return { ok: false, error: "Unknown alert" };
-  await acknowledgeAlert(getAppDb(), id.data, admin.id);
+  await acknowledgeAlert(getAppDb(), { id: id.data, userId: admin.id }, new Date());
   revalidatePath("/security");
   return { ok: true, message: "Acknowledged." };
 }

@@ -7,7 +7,7 @@ import { requireAdmin } from "@/lib/app/session";
 import { fieldErrors, fromError, type ActionResult } from "@/lib/app/action-result";
 import { idField } from "@/lib/http/id";
 import { getAppDb } from "@/lib/app/deps";
-import { createUser, getUser, setUserDisabled } from "@/lib/users/users";
+import { createUser, getUser, setUserAccess } from "@/lib/users/users";
 
 
 const createUserSchema = z.object({
@@ -43,7 +43,7 @@ export async function setUserDisabledAction(_prev: ActionResult | null, form: Fo
   if (!target) return { ok: false, error: "Unknown user" };
   try {
     // lib/users refuses to disable the last active admin, under a lock (two admins may act at once).
-    await setUserDisabled(db, target.id, disable);
+    await setUserAccess(db, { id: target.id, disabled: disable }, new Date());
   } catch (error) {
     return fromError(error);
   }

@@ -40,7 +40,7 @@ export async function createEndpointAction(_prev: ActionResult | null, form: For
   if (!parsed.success) return { ok: false, error: "Check the highlighted fields", fieldErrors: fieldErrors(parsed.error) };
   let id: string;
   try {
-    const endpoint = await createEndpoint(getAppDb(), parsed.data, getOutboundDeps(), { via: "dashboard", userId: admin.id });
+    const endpoint = await createEndpoint(getAppDb(), { settings: parsed.data, actor: { via: "dashboard", userId: admin.id } }, getOutboundDeps());
     id = endpoint.id;
   } catch (error) {
     return fromError(error, urlErrors);
@@ -56,7 +56,7 @@ export async function updateEndpointAction(_prev: ActionResult | null, form: For
   const parsed = readForm(form);
   if (!parsed.success) return { ok: false, error: "Check the highlighted fields", fieldErrors: fieldErrors(parsed.error) };
   try {
-    const endpoint = await updateEndpoint(getAppDb(), id.data, parsed.data, getOutboundDeps());
+    const endpoint = await updateEndpoint(getAppDb(), { id: id.data, settings: parsed.data }, getOutboundDeps());
     revalidatePath("/webhooks");
     revalidatePath(`/webhooks/${id.data}`);
     return { ok: true, message: endpoint.status === "pending_verification" ? "Saved. The URL changed: publish the new verification file and verify again." : "Saved." };
@@ -100,7 +100,7 @@ export async function revealSecretAction(_prev: ActionResult<SecretView> | null,
   const id = idSchema.safeParse(form.get("endpointId"));
   if (!id.success) return { ok: false, error: "Unknown endpoint" };
   try {
-    const s = await revealSecret(getAppDb(), id.data, { via: "dashboard", userId: admin.id }, getOutboundDeps());
+    const s = await revealSecret(getAppDb(), { id: id.data, actor: { via: "dashboard", userId: admin.id } }, getOutboundDeps());
     revalidatePath(`/webhooks/${id.data}`);
     return { ok: true, message: "This reveal was recorded.", data: { key: s.key, previousKey: s.previousKey, previousKeyExpiresAt: s.previousKeyExpiresAt?.toISOString() ?? null } };
   } catch (error) {
@@ -113,7 +113,7 @@ export async function rotateSecretAction(_prev: ActionResult<SecretView> | null,
   const id = idSchema.safeParse(form.get("endpointId"));
   if (!id.success) return { ok: false, error: "Unknown endpoint" };
   try {
-    const s = await rotateSecret(getAppDb(), id.data, { via: "dashboard", userId: admin.id }, getOutboundDeps());
+    const s = await rotateSecret(getAppDb(), { id: id.data, actor: { via: "dashboard", userId: admin.id } }, getOutboundDeps());
     revalidatePath(`/webhooks/${id.data}`);
     return {
       ok: true,
@@ -131,7 +131,7 @@ export async function sendTestAction(_prev: ActionResult<TestSendResult> | null,
   const event = webhookEventTypeSchema.safeParse(form.get("event") || "Webhook.Test");
   if (!id.success || !event.success) return { ok: false, error: "Pick an endpoint and an event" };
   try {
-    const result = await sendTestEvent(getAppDb(), id.data, { event: event.data }, getOutboundDeps());
+    const result = await sendTestEvent(getAppDb(), { endpointId: id.data, event: event.data }, getOutboundDeps());
     revalidatePath(`/webhooks/${id.data}`);
     return { ok: true, message: result.ok ? `Delivered: HTTP ${result.response?.status} in ${result.latencyMs} ms` : `Not delivered: ${result.error}`, data: result };
   } catch (error) {
@@ -145,7 +145,7 @@ export async function replayDeliveryAction(_prev: ActionResult | null, form: For
   const deliveryId = z.coerce.number().int().positive().safeParse(form.get("deliveryId"));
   if (!id.success || !deliveryId.success) return { ok: false, error: "Unknown delivery" };
   try {
-    await replayDelivery(getAppDb(), id.data, deliveryId.data, getOutboundDeps());
+    await replayDelivery(getAppDb(), { endpointId: id.data, deliveryId: deliveryId.data }, getOutboundDeps());
   } catch (error) {
     return fromError(error);
   }
@@ -165,7 +165,7 @@ export async function replayRangeAction(_prev: ActionResult | null, form: FormDa
   const parsed = rangeSchema.safeParse({ from: `${form.get("from")}Z`, to: `${form.get("to")}Z` });
   if (!parsed.success) return { ok: false, error: "Check the highlighted fields", fieldErrors: fieldErrors(parsed.error) };
   try {
-    const n = (await replayFailedDeliveries(getAppDb(), id.data, parsed.data, getOutboundDeps())).length;
+    const n = (await replayFailedDeliveries(getAppDb(), { ...parsed.data, endpointId: id.data }, getOutboundDeps())).length;
     revalidatePath(`/webhooks/${id.data}`);
     return { ok: true, message: n === 0 ? "No failed deliveries in that range." : `${n} failed ${n === 1 ? "delivery" : "deliveries"} queued again.` };
   } catch (error) {

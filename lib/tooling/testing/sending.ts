@@ -72,7 +72,7 @@ export async function startedCampaignTo(bed: SendingTestbed, n: number, prefix =
     { name: prefix, subject: "Hi {{ name }}", html: "<p>Hello {{ name }} #{{ fields.n }}</p>", list_ids: [list.id] },
     { defaultFrom: "news@postline.test" },
   );
-  await startCampaignSend(bed.t.db, campaign.id, { stream: "broadcast" });
+  await startCampaignSend(bed.t.db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
   return { campaign, list, emails: rows.map((r) => r.email) };
 }
 

@@ -47,8 +47,8 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
   if (!endpoint) notFound();
   const filter = STATUSES.find((s) => s === status);
   const [found, reveals] = await Promise.all([
-    listDeliveries(db, endpoint.id, { status: filter, before: cursor && /^\d{1,15}$/.test(cursor) ? Number(cursor) : undefined, limit: PAGE + 1 }),
-    listSecretReveals(db, endpoint.id, 10),
+    listDeliveries(db, { endpointId: endpoint.id, filter: { status: filter, before: cursor && /^\d{1,15}$/.test(cursor) ? Number(cursor) : undefined, limit: PAGE + 1 } }),
+    listSecretReveals(db, { endpointId: endpoint.id, limit: 10 }),
   ]);
   const deliveries = found.slice(0, PAGE);
   const next = found.length > PAGE ? String(deliveries[deliveries.length - 1].id) : null;

@@ -5,4 +5,4 @@ import { runSendAlertDigests } from "@/lib/jobs/send-alert-digests";
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
-export const GET = cronRoute("alert-digests", ({ db }) => runSendAlertDigests(db, getAlertEmailer()));
+export const GET = cronRoute("alert-digests", ({ db }) => runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() }));

@@ -19,7 +19,7 @@ export const GET = cronRoute("dispatch", async ({ db }) => {
     runSendCampaigns(db, getSendingDeps()),
     runDeliverOutboundWebhooks(db, getOutboundDeps(), { lingerMs: 40_000 }),
   ]);
-  const { alertDigests } = await runSendAlertDigests(db, getAlertEmailer());
+  const { alertDigests } = await runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() });
   if (sending.stoppedBy === "budget") after(chainSending);
   if (outboundWebhooks.stoppedBy === "budget") after(() => chainCronRoute(DELIVER_WEBHOOKS_ROUTE));
   return { sending, alertDigests, outboundWebhooks };

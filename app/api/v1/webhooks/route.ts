@@ -17,6 +17,6 @@ export const GET = apiRoute({ role: "admin" }, async ({ req, db }) => {
 /** Creates an endpoint, pending until its owner publishes the verification file and calls /verify. */
 export const POST = apiRoute({ role: "admin" }, async ({ req, db, principal }) => {
   const body = await readJson(req, z.record(z.string(), z.unknown()), 64 * 1024);
-  const endpoint = await createEndpoint(db, body as never, getOutboundDeps(), { via: "api", apiKeyId: principal.apiKeyId, userId: principal.userId });
+  const endpoint = await createEndpoint(db, { settings: body as never, actor: { via: "api", apiKeyId: principal.apiKeyId, userId: principal.userId } }, getOutboundDeps());
   return Response.json({ data: { ...toApiEndpoint(endpoint), verification: toApiVerification(endpoint) } }, { status: 201 });
 });

@@ -16,5 +16,5 @@ export const GET = apiRoute<{ contactId: string }>({}, async ({ db, params }) =>
 export const PATCH = apiRoute<{ contactId: string }>({}, async ({ req, db, params }) => {
   const id = pathId(params.contactId, "Contact");
   const patch = await readJson(req, contactPatchSchema, 64 * 1024);
-  return toApiContact(await updateContact(db, id, patch, "an API key"));
+  return toApiContact(await updateContact(db, { id, patch, actor: "an API key" }, new Date()));
 });

@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export const POST = apiRoute<{ campaignId: string }>({}, async ({ db, params }) => {
   const id = pathId(params.campaignId, "Campaign");
-  const campaign = await cancelCampaign(db, id);
+  const campaign = await cancelCampaign(db, id, new Date());
 
   return toApiCampaign(campaign);
 });

@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export const POST = apiRoute<{ campaignId: string }>({}, async ({ db, params }) => {
   const id = pathId(params.campaignId, "Campaign");
-  const campaign = await pauseCampaign(db, id);
+  const campaign = await pauseCampaign(db, id, new Date());
 
   return toApiCampaign(campaign);
 });

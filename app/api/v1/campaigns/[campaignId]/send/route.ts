@@ -15,9 +15,9 @@ export const POST = apiRoute<{ campaignId: string }>({}, async ({ req, db, env, 
   const id = pathId(params.campaignId, "Campaign");
   const body = await readOptionalJson(req, bodySchema);
   if (body.scheduled_at) {
-    return toApiCampaign(await scheduleCampaign(db, id, body.scheduled_at));
+    return toApiCampaign(await scheduleCampaign(db, { campaignId: id, at: body.scheduled_at }, new Date()));
   }
-  const campaign = await startCampaignSend(db, id, { stream: env.POSTMARK_BROADCAST_STREAM });
+  const campaign = await startCampaignSend(db, { campaignId: id, stream: env.POSTMARK_BROADCAST_STREAM }, new Date());
   advanceSendingAfterResponse();
   return Response.json({ data: toApiCampaign(campaign) }, { status: 202 });
 });

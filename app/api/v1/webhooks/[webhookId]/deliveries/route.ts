@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
   const endpoint = await getEndpointOrThrow(db, pathId(params.webhookId, "Webhook endpoint"));
   const filter = deliveryFilterSchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-  return (await listDeliveries(db, endpoint.id, filter)).map(toApiDelivery);
+  return (await listDeliveries(db, { endpointId: endpoint.id, filter })).map(toApiDelivery);
 });

@@ -11,5 +11,5 @@ export const dynamic = "force-dynamic";
 /** Sends Webhook.Test (or `{ "event": "<type>" }`, a sample of that event) now and shows the exchange. */
 export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
   const body = await readOptionalJson(req, z.strictObject({ event: webhookEventTypeSchema.optional() }));
-  return toApiTestResult(await sendTestEvent(db, pathId(params.webhookId, "Webhook endpoint"), body, getOutboundDeps()));
+  return toApiTestResult(await sendTestEvent(db, { ...body, endpointId: pathId(params.webhookId, "Webhook endpoint") }, getOutboundDeps()));
 });

@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 /** Replays every failed delivery created in `{ from, to }`; answers how many and which were queued. */
 export const POST = apiRoute<{ webhookId: string }>({ role: "admin" }, async ({ req, db, params }) => {
   const range = await readJson(req, replayRangeSchema, 4096);
-  return toApiReplayed(await replayFailedDeliveries(db, pathId(params.webhookId, "Webhook endpoint"), range, getOutboundDeps()));
+  return toApiReplayed(await replayFailedDeliveries(db, { ...range, endpointId: pathId(params.webhookId, "Webhook endpoint") }, getOutboundDeps()));
 });

@@ -8,6 +8,6 @@ export const dynamic = "force-dynamic";
 
 /** Queues one delivery again (same event, same webhook-id) at the end of the endpoint's queue; answers the new delivery. */
 export const POST = apiRoute<{ webhookId: string; deliveryId: string }>({ role: "admin" }, async ({ db, params }) => {
-  const replay = await replayDelivery(db, pathId(params.webhookId, "Webhook endpoint"), pathSerial(params.deliveryId, "Delivery"), getOutboundDeps());
+  const replay = await replayDelivery(db, { endpointId: pathId(params.webhookId, "Webhook endpoint"), deliveryId: pathSerial(params.deliveryId, "Delivery") }, getOutboundDeps());
   return Response.json({ data: toApiDelivery(replay) }, { status: 202 });
 });
