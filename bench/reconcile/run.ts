@@ -67,7 +67,7 @@ async function main() {
     log: () => {},
   });
   const postmark = createPostmarkClient({ serverToken: TOKEN, apiUrl: sandbox.url, timeoutSeconds: 30 });
-  const deps = { postmark, appUrl: "http://127.0.0.1:9", unsubscribeKey: unsubscribeKey("b".repeat(32)), broadcastStream: "broadcast", messageStream: "outbound" };
+  const deps = { postmark, appUrl: "http://127.0.0.1:9", unsubscribeKey: unsubscribeKey("b".repeat(32)), broadcastStream: "broadcast", messageStream: "outbound", now: () => new Date() };
 
   try {
     const emails = Array.from({ length: N }, (_, i) => (i < SILENT ? `click.silent+${i}@rec.bench.test` : `r${i}@rec.bench.test`));
@@ -75,7 +75,7 @@ async function main() {
     const campaign = await createCampaign(db, { name: "reconcile bench", subject: "s", html: '<p><a href="https://example.com/x">x</a></p>' }, { defaultFrom: "news@bench.test" });
     await startCampaignSend(db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
     const sendStarted = performance.now();
-    while ((await advanceSending(db, deps, { budgetMs: 60_000 })).stoppedBy === "budget");
+    while ((await advanceSending(db, { budgetMs: 60_000 }, deps)).stoppedBy === "budget");
     const sendSeconds = (performance.now() - sendStarted) / 1000;
     await sandbox.flushWebhooks({ timeoutMs: 600_000 });
     const stats = sandbox.stats();

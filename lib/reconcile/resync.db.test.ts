@@ -12,7 +12,7 @@ const bed = useSendingTestbed();
 
 async function sendAndSettle(to: string) {
   await createContact(bed.t.db, { email: to }).catch(() => {});
-  const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to, from: "me@postline.test", subject: "s", html: '<p><a href="https://example.com/x">x</a></p>' });
+  const m = await sendSingleEmail(bed.t.db, { to, from: "me@postline.test", subject: "s", html: '<p><a href="https://example.com/x">x</a></p>' }, bed.fixture.deps);
   expect(m.status).toBe("sent");
   await bed.fixture.sandbox.flushWebhooks({ timeoutMs: 10_000 });
   return m;

@@ -12,7 +12,7 @@ const bed = useSendingTestbed();
 async function sendSilently(addresses: string[]) {
   await createContactsBulk(bed.t.db, addresses.map((email) => ({ email })));
   const sent = [];
-  for (const to of addresses) sent.push(await sendSingleEmail(bed.t.db, bed.fixture.deps, { to, from: "me@postline.test", subject: "s", html: '<a href="https://e.test/l">l</a>' }));
+  for (const to of addresses) sent.push(await sendSingleEmail(bed.t.db, { to, from: "me@postline.test", subject: "s", html: '<a href="https://e.test/l">l</a>' }, bed.fixture.deps));
   await bed.fixture.sandbox.flushWebhooks({ timeoutMs: 10_000 });
   return sent;
 }

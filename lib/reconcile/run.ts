@@ -137,7 +137,7 @@ export async function reconcile(
   try {
     summary.linkedOrphans = await linkStaleOrphans(db, now);
     if (options.sending && !forced) {
-      const r = await recoverOpenBatches(db, { ...options.sending, now: clock });
+      const r = await recoverOpenBatches(db, {}, { ...options.sending, now: clock });
       summary.adopted = r.adopted;
     }
 

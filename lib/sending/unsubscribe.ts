@@ -14,7 +14,7 @@ export interface UnsubscribeTarget {
 }
 
 /** Reads a token without changing anything: what the /u/{token} page shows before the click. */
-export async function resolveUnsubscribeToken(db: Db, key: Buffer, token: string): Promise<UnsubscribeTarget> {
+export async function resolveUnsubscribeToken(db: Db, { key, token }: { key: Buffer; token: string }): Promise<UnsubscribeTarget> {
   const messageId = verifyUnsubscribeToken(key, token);
   if (!messageId) throw new AppError("invalid_token", "This unsubscribe link is not valid");
   const [row] = await db
@@ -33,12 +33,10 @@ export async function resolveUnsubscribeToken(db: Db, key: Buffer, token: string
  */
 export async function unsubscribeByToken(
   db: Db,
-  key: Buffer,
-  token: string,
-  how: "one-click" | "page",
-  now: Date = new Date(),
+  { key, token, how }: { key: Buffer; token: string; how: "one-click" | "page" },
+  now: Date,
 ): Promise<UnsubscribeTarget & { changed: boolean }> {
-  const target = await resolveUnsubscribeToken(db, key, token);
+  const target = await resolveUnsubscribeToken(db, { key, token });
   const changed = await db.transaction(async (tx) => {
     // Message before contact, the order ingestion locks them in (a webhook about this recipient may
     // be applied at the same moment): never the other way round, which could deadlock.

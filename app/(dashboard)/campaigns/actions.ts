@@ -157,14 +157,14 @@ export async function testSendAction(_prev: ActionResult | null, form: FormData)
   if (!campaign) return unknownCampaign();
   const deps = getSendingDeps();
   const recipient = { email: user.email, name: user.name, fields: {}, unsubscribeUrl: `${getEnv().APP_URL}/u/test` };
-  const message = await sendSingleEmail(db, deps, {
+  const message = await sendSingleEmail(db, {
     to: user.email,
     from: campaign.fromEmail,
     subject: `[Test] ${renderTemplate(compileTemplate(campaign.subject), recipient, "text")}`,
     html: renderTemplate(compileTemplate(campaign.html), recipient, "html"),
     text: campaign.text ? renderTemplate(compileTemplate(campaign.text), recipient, "text") : undefined,
     tag: "campaign-test",
-  });
+  }, deps);
   if (message.status === "failed") return { ok: false, error: `Postmark refused the test: ${message.errorMessage}` };
   return { ok: true, message: `Test sent to ${user.email}.` };
 }

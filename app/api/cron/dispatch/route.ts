@@ -16,7 +16,7 @@ export const maxDuration = 60;
 
 export const GET = cronRoute("dispatch", async ({ db }) => {
   const [{ sending }, { outboundWebhooks }] = await Promise.all([
-    runSendCampaigns(db, getSendingDeps()),
+    runSendCampaigns(db, {}, getSendingDeps()),
     runDeliverOutboundWebhooks(db, getOutboundDeps(), { lingerMs: 40_000 }),
   ]);
   const { alertDigests } = await runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() });
