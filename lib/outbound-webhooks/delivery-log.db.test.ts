@@ -6,11 +6,10 @@ import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy } from "./address-policy";
 import { toApiDelivery, toApiReplayed } from "./api";
 import { listDeliveries, replayDelivery, replayFailedDeliveries } from "./delivery-log";
-import { deliverDue } from "./delivery-loop";
 import { type OutboundDeps } from "./deps";
 import { verifyEndpoint } from "./endpoints";
 import { enqueueOutboundEvent } from "./outbox";
-import { createVerifiedEndpoint, type Receiver, startReceiver } from "./test-support";
+import { deliverDue, createVerifiedEndpoint, type Receiver, startReceiver } from "./test-support";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
 

@@ -6,11 +6,10 @@ import { webhookDeliveryAttempts } from "@/db/schema";
 import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { toApiTestOutcome } from "./api";
 import { listDeliveries } from "./delivery-log";
-import { deliverDue } from "./delivery-loop";
 import { createEndpoint, getEndpointOrThrow } from "./endpoints";
 import { enqueueOutboundEvent } from "./outbox";
 import { sendTestEvent, sendTestEventToAll } from "./test-send";
-import { createVerifiedEndpoint } from "./test-support";
+import { deliverDue, createVerifiedEndpoint } from "./test-support";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
 

@@ -13,7 +13,7 @@ export async function completeFinishedCampaigns(db: Db, deps: SendingDeps): Prom
       where c.status = 'sending'
         and not exists (select 1 from messages m where m.campaign_id = c.id and m.status in ('queued', 'sending'))
       returning c.id`);
-    await enqueueCampaignsSent(tx, rows.rows.map((r) => r.id));
+    await enqueueCampaignsSent(tx, { campaignIds: rows.rows.map((r) => r.id), now });
     return rows.rows.map((r) => r.id);
   });
 }

@@ -17,7 +17,7 @@ export const maxDuration = 60;
 export const GET = cronRoute("dispatch", async ({ db }) => {
   const [{ sending }, { outboundWebhooks }] = await Promise.all([
     runSendCampaigns(db, {}, getSendingDeps()),
-    runDeliverOutboundWebhooks(db, getOutboundDeps(), { lingerMs: 40_000 }),
+    runDeliverOutboundWebhooks(db, { lingerMs: 40_000 }, getOutboundDeps()),
   ]);
   const { alertDigests } = await runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() });
   if (sending.stoppedBy === "budget") after(chainSending);
