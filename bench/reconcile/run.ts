@@ -95,7 +95,7 @@ async function main() {
     let recovered = 0;
     let runs = 0;
     for (;;) {
-      const r = await reconcile(db, { postmark, now: later, budgetMs: 50_000, concurrency: 8 });
+      const r = await reconcile(db, { trigger: "cron" }, { postmark, now: later, budgetMs: 50_000, concurrency: 8 });
       runs++;
       checked += r.checked;
       apiCalls += r.apiCalls;

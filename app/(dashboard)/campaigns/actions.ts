@@ -174,7 +174,7 @@ export async function resyncCampaignAction(_prev: ActionResult | null, form: For
   await requireAdmin();
   const campaignId = parseId(form);
   if (!campaignId) return unknownCampaign();
-  const r = await reconcile(getAppDb(), { postmark: getSendingDeps().postmark, budgetMs: 45_000 }, { trigger: "manual", campaignId });
+  const r = await reconcile(getAppDb(), { trigger: "manual", campaignId }, { postmark: getSendingDeps().postmark, now: () => new Date(), budgetMs: 45_000 });
   if (r.skipped) return { ok: false, error: "Another reconciliation run is in progress; try again in a minute." };
   revalidatePath(`/campaigns/${campaignId}`);
   return { ok: true, message: `Checked ${r.checked} message(s), recovered ${r.recovered} event(s)${r.remaining ? `; ${r.remaining} left for the next run` : ""}.` };
