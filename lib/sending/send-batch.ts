@@ -35,8 +35,8 @@ export function buildCampaignEmail(
 ) {
   const url = unsubscribeUrl(deps, m.id);
   const recipient = { email: m.toEmail, name: m.name, fields: m.fields, unsubscribeUrl: url };
-  let html = renderTemplate(compiled.html, recipient, "html");
-  let text = renderTemplate(compiled.text, recipient, "text");
+  let html = renderTemplate({ template: compiled.html, recipient, mode: "html" });
+  let text = renderTemplate({ template: compiled.text, recipient, mode: "text" });
   // A visible link in every campaign mail, unless the author placed {{ unsubscribe_url }} themselves.
   if (!compiled.html.variables.includes("unsubscribe_url")) {
     const link = `<p style="font-size:12px;color:#64748b">Don't want these emails? <a href="${url}">Unsubscribe</a>.</p>`;
@@ -46,7 +46,7 @@ export function buildCampaignEmail(
   return {
     From: compiled.campaign.fromEmail,
     To: m.toEmail,
-    Subject: renderTemplate(compiled.subject, recipient, "text"),
+    Subject: renderTemplate({ template: compiled.subject, recipient, mode: "text" }),
     HtmlBody: html,
     TextBody: text,
     Tag: `campaign-${compiled.campaign.id}`.slice(0, 1000),

@@ -81,7 +81,7 @@ export function renderSingleEmail({
         );
       }
     }
-    return renderTemplate(template, recipient, mode);
+    return renderTemplate({ template, recipient, mode });
   };
   return { subject: render("subject", input.subject, "text")!, html: render("html", input.html, "html"), text: render("text", input.text, "text") };
 }

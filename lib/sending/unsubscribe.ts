@@ -57,7 +57,7 @@ export async function unsubscribeByToken(
       .set({ status: "unsubscribed", unsubscribedAt: now, updatedAt: now })
       .where(sql`${messages.id} = ${target.messageId} and ${messages.status} not in ('unsubscribed', 'bounced', 'spam_complaint', 'failed', 'suppressed', 'cancelled', 'queued', 'sending')`)
       .returning({ campaignId: messages.campaignId });
-    if (moved[0]?.campaignId) await addOutcomeCounts(tx, moved[0].campaignId, target.messageId, { unsubscribed: 1 });
+    if (moved[0]?.campaignId) await addOutcomeCounts(tx, { campaignId: moved[0].campaignId, messageId: target.messageId, delta: { unsubscribed: 1 } });
     return contactChanged || moved.length > 0;
   });
   return { ...target, changed };

@@ -160,9 +160,9 @@ export async function testSendAction(_prev: ActionResult | null, form: FormData)
   const message = await sendSingleEmail(db, {
     to: user.email,
     from: campaign.fromEmail,
-    subject: `[Test] ${renderTemplate(compileTemplate(campaign.subject), recipient, "text")}`,
-    html: renderTemplate(compileTemplate(campaign.html), recipient, "html"),
-    text: campaign.text ? renderTemplate(compileTemplate(campaign.text), recipient, "text") : undefined,
+    subject: `[Test] ${renderTemplate({ template: compileTemplate(campaign.subject), recipient, mode: "text" })}`,
+    html: renderTemplate({ template: compileTemplate(campaign.html), recipient, mode: "html" }),
+    text: campaign.text ? renderTemplate({ template: compileTemplate(campaign.text), recipient, mode: "text" }) : undefined,
     tag: "campaign-test",
   }, deps);
   if (message.status === "failed") return { ok: false, error: `Postmark refused the test: ${message.errorMessage}` };
