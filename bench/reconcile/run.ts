@@ -47,7 +47,7 @@ async function main() {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const request = new Request(`http://127.0.0.1${req.url}`, { method: "POST", headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) });
-    const response = await handlePostmarkWebhook(request, { db, config: { secret: SECRET }, ip: "127.0.0.1" });
+    const response = await handlePostmarkWebhook(request, { db, config: { secret: SECRET }, ip: "127.0.0.1", now: () => new Date() });
     res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
