@@ -30,7 +30,7 @@ afterAll(async () => {
 
 /** An endpoint with `n` failed deliveries (their events carry `seq`), oldest first. */
 async function endpointWithFailures(n: number) {
-  const endpoint = await createVerifiedEndpoint(t.db, deps, rec);
+  const endpoint = await createVerifiedEndpoint(t.db, { receiver: rec }, deps);
   await t.db.transaction(async (tx) => {
     for (let seq = 1; seq <= n; seq++) await enqueueOutboundEvent(tx, { event: "Email.Delivered", data: { seq }, occurredAt: new Date(clock.getTime() - 1000) });
   });

@@ -74,10 +74,14 @@ export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
 /**
  * An endpoint on `receiver`, verified through its file, so events reach it (for tests). Subscribed to
- * the events tests use; `input` overrides the rest.
+ * the events tests use; `settings` overrides the rest.
  */
-export async function createVerifiedEndpoint(db: Db, deps: OutboundDeps, receiver: Receiver, input: Partial<CreateEndpointInput> = {}) {
-  const endpoint = await createEndpoint(db, { settings: { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: receiver.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...input } }, deps);
+export async function createVerifiedEndpoint(
+  db: Db,
+  { receiver, settings }: { receiver: Receiver; settings?: Partial<CreateEndpointInput> },
+  deps: OutboundDeps,
+) {
+  const endpoint = await createEndpoint(db, { settings: { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: receiver.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...settings } }, deps);
   receiver.files[new URL(verificationFileUrl(endpoint.url, endpoint.verificationToken)).pathname] = endpoint.verificationToken;
   const verified = await verifyEndpoint(db, endpoint.id, deps);
   if (!verified.ok) throw new Error(`the test endpoint did not verify: ${verified.message}`);
