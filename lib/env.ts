@@ -6,7 +6,7 @@ import { z } from "zod";
  * runs in plain Node (tests, the launcher, benchmarks) without touching globals.
  */
 
-type Source = Record<string, string | undefined>;
+export type Source = Record<string, string | undefined>;
 
 const secret = (name: string) =>
   z
@@ -105,7 +105,8 @@ export class EnvError extends Error {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, source: Source): z.infer<S> {
+/** Validates an environment against a schema; throws an EnvError naming each bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, source: Source): z.infer<S> {
   const result = schema.safeParse(source);
   if (!result.success) {
     throw new EnvError(
@@ -126,7 +127,7 @@ function parse<S extends z.ZodType>(schema: S, source: Source): z.infer<S> {
 }
 
 export function parseAppEnv(source: Source): AppEnv {
-  const env = parse(appEnvSchema, source);
+  const env = parseEnv(appEnvSchema, source);
   return { ...env, APP_URL: (env.APP_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/+$/, "") };
 }
 
@@ -168,7 +169,7 @@ export type LauncherEnv = z.infer<typeof launcherEnvSchema>;
 
 /** What the launcher itself reads; everything it does not read is passed through to the app. */
 export function getLauncherEnv(source: Source = process.env): LauncherEnv {
-  return parse(launcherEnvSchema, source);
+  return parseEnv(launcherEnvSchema, source);
 }
 
 /** The environment a child process inherits, unchanged, plus the launcher's overrides. */
@@ -176,15 +177,4 @@ export function childEnvironment(overrides: Record<string, string>): Record<stri
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
   return { ...out, ...overrides };
-}
-
-const testEnvSchema = z.object({
-  DATABASE_URL: optionalNonEmpty,
-  // Unset: derived from the checkout's path (lib/tooling/testing/postgres.ts checkoutPort).
-  TEST_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-});
-
-/** What the test suite reads: an external PostgreSQL, or the port for its own embedded one. */
-export function getTestEnv(source: Source = process.env) {
-  return parse(testEnvSchema, source);
 }

@@ -64,7 +64,7 @@ async function enqueue(db: Db, event: OutboundEvent["event"], count: number, fro
 }
 
 function loops(db: Db, options: { budgetMs: number; lingerMs?: number; signal?: AbortSignal }) {
-  return Promise.all(Array.from({ length: LOOPS }, () => runOutboundDelivery(db, deps, { ...options, concurrency: 64, pollMs: 50 })));
+  return Promise.all(Array.from({ length: LOOPS }, () => runOutboundDelivery(db, { ...options, concurrency: 64, pollMs: 50 }, deps)));
 }
 
 async function counts(db: Db) {

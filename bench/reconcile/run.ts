@@ -47,7 +47,7 @@ async function main() {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const request = new Request(`http://127.0.0.1${req.url}`, { method: "POST", headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) });
-    const response = await handlePostmarkWebhook(request, { db, config: { secret: SECRET }, ip: "127.0.0.1" });
+    const response = await handlePostmarkWebhook(request, { db, config: { secret: SECRET }, ip: "127.0.0.1", now: () => new Date() });
     res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
@@ -67,7 +67,7 @@ async function main() {
     log: () => {},
   });
   const postmark = createPostmarkClient({ serverToken: TOKEN, apiUrl: sandbox.url, timeoutSeconds: 30 });
-  const deps = { postmark, appUrl: "http://127.0.0.1:9", unsubscribeKey: unsubscribeKey("b".repeat(32)), broadcastStream: "broadcast", messageStream: "outbound" };
+  const deps = { postmark, appUrl: "http://127.0.0.1:9", unsubscribeKey: unsubscribeKey("b".repeat(32)), broadcastStream: "broadcast", messageStream: "outbound", now: () => new Date() };
 
   try {
     const emails = Array.from({ length: N }, (_, i) => (i < SILENT ? `click.silent+${i}@rec.bench.test` : `r${i}@rec.bench.test`));
@@ -75,7 +75,7 @@ async function main() {
     const campaign = await createCampaign(db, { name: "reconcile bench", subject: "s", html: '<p><a href="https://example.com/x">x</a></p>' }, { defaultFrom: "news@bench.test" });
     await startCampaignSend(db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
     const sendStarted = performance.now();
-    while ((await advanceSending(db, deps, { budgetMs: 60_000 })).stoppedBy === "budget");
+    while ((await advanceSending(db, { budgetMs: 60_000 }, deps)).stoppedBy === "budget");
     const sendSeconds = (performance.now() - sendStarted) / 1000;
     await sandbox.flushWebhooks({ timeoutMs: 600_000 });
     const stats = sandbox.stats();
@@ -95,7 +95,7 @@ async function main() {
     let recovered = 0;
     let runs = 0;
     for (;;) {
-      const r = await reconcile(db, { postmark, now: later, budgetMs: 50_000, concurrency: 8 });
+      const r = await reconcile(db, { trigger: "cron" }, { postmark, now: later, budgetMs: 50_000, concurrency: 8 });
       runs++;
       checked += r.checked;
       apiCalls += r.apiCalls;

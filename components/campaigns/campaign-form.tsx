@@ -22,7 +22,7 @@ const STARTER_HTML = `<h1>Hello {{ name | default: "there" }}</h1>
 
 function preview(source: string, mode: "html" | "text"): { output: string; error?: string } {
   try {
-    return { output: renderTemplate(compileTemplate(source), SAMPLE, mode) };
+    return { output: renderTemplate({ template: compileTemplate(source), recipient: SAMPLE, mode }) };
   } catch (error) {
     return { output: "", error: error instanceof TemplateError ? error.message : String(error) };
   }

@@ -18,28 +18,28 @@ describe("API keys (real PostgreSQL)", () => {
     expect(row.keyHash).toBe(hashApiKey(key));
     expect(JSON.stringify(row)).not.toContain(key);
     expect(key.startsWith(row.prefix)).toBe(true);
-    const principal = await authenticateApiKey(t.db, key);
+    const principal = await authenticateApiKey(t.db, { key }, new Date());
     expect(principal).toMatchObject({ apiKeyId: apiKey.id, role: "marketer" });
   });
 
   it("records last use at most once a minute", async () => {
     const { apiKey, key } = await createApiKey(t.db, { name: "Busy", role: "marketer" });
     const t0 = new Date("2026-03-01T00:00:00Z");
-    await authenticateApiKey(t.db, key, t0);
-    await authenticateApiKey(t.db, key, new Date(t0.getTime() + 30_000));
+    await authenticateApiKey(t.db, { key }, t0);
+    await authenticateApiKey(t.db, { key }, new Date(t0.getTime() + 30_000));
     let [row] = await t.db.select().from(apiKeys).where(eq(apiKeys.id, apiKey.id));
     expect(row.lastUsedAt?.toISOString()).toBe(t0.toISOString());
-    await authenticateApiKey(t.db, key, new Date(t0.getTime() + 61_000));
+    await authenticateApiKey(t.db, { key }, new Date(t0.getTime() + 61_000));
     [row] = await t.db.select().from(apiKeys).where(eq(apiKeys.id, apiKey.id));
     expect(row.lastUsedAt!.getTime()).toBe(t0.getTime() + 61_000);
   });
 
   it("refuses unknown, malformed and revoked keys", async () => {
     const { apiKey, key } = await createApiKey(t.db, { name: "Old", role: "admin" });
-    expect(await authenticateApiKey(t.db, "pl_unknown")).toBeNull();
-    expect(await authenticateApiKey(t.db, "not-a-key")).toBeNull();
-    await revokeApiKey(t.db, apiKey.id);
-    expect(await authenticateApiKey(t.db, key)).toBeNull();
+    expect(await authenticateApiKey(t.db, { key: "pl_unknown" }, new Date())).toBeNull();
+    expect(await authenticateApiKey(t.db, { key: "not-a-key" }, new Date())).toBeNull();
+    await revokeApiKey(t.db, { id: apiKey.id }, new Date());
+    expect(await authenticateApiKey(t.db, { key }, new Date())).toBeNull();
   });
 
   it("stops a key whose creator was disabled", async () => {
@@ -47,9 +47,9 @@ describe("API keys (real PostgreSQL)", () => {
     await createUser(t.db, { email: "stays@example.com", password: "0123456789", role: "admin" });
     const user = await createUser(t.db, { email: "gone@example.com", password: "0123456789", role: "admin" });
     const { key } = await createApiKey(t.db, { name: "Theirs", role: "admin", createdById: user.id });
-    expect(await authenticateApiKey(t.db, key)).not.toBeNull();
+    expect(await authenticateApiKey(t.db, { key }, new Date())).not.toBeNull();
     await setUserAccess(t.db, { id: user.id, disabled: true }, new Date());
-    expect(await authenticateApiKey(t.db, key)).toBeNull();
+    expect(await authenticateApiKey(t.db, { key }, new Date())).toBeNull();
   });
 
   it("makes the bootstrap key exist exactly once, as admin, and revives it if revoked", async () => {
@@ -58,15 +58,15 @@ describe("API keys (real PostgreSQL)", () => {
     expect(await ensureBootstrapApiKey(t.db, key)).toEqual({ created: false });
     const rows = await t.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(key)));
     expect(rows).toHaveLength(1);
-    await revokeApiKey(t.db, rows[0].id);
+    await revokeApiKey(t.db, { id: rows[0].id }, new Date());
     await ensureBootstrapApiKey(t.db, key);
-    expect(await authenticateApiKey(t.db, key)).toMatchObject({ role: "admin" });
+    expect(await authenticateApiKey(t.db, { key }, new Date())).toMatchObject({ role: "admin" });
   });
 
   it("authenticates a bootstrap key of any printable form, not only Postline's own pl_ keys", async () => {
     for (const key of ["ci-automation-token-0123456789", "Zm9vYmFyYmF6cXV4cXV1eA==", "x".repeat(20)]) {
       await ensureBootstrapApiKey(t.db, key);
-      expect(await authenticateApiKey(t.db, key)).toMatchObject({ role: "admin" });
+      expect(await authenticateApiKey(t.db, { key }, new Date())).toMatchObject({ role: "admin" });
     }
   });
 

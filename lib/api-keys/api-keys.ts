@@ -68,7 +68,7 @@ export async function listApiKeys(db: DbOrTx): Promise<ApiKey[]> {
   return db.select(publicColumns).from(apiKeys).orderBy(desc(apiKeys.createdAt));
 }
 
-export async function revokeApiKey(db: DbOrTx, id: string, now: Date = new Date()): Promise<ApiKey> {
+export async function revokeApiKey(db: DbOrTx, { id }: { id: string }, now: Date): Promise<ApiKey> {
   const [row] = await db
     .update(apiKeys)
     .set({ revokedAt: now })
@@ -91,11 +91,7 @@ export interface ApiPrincipal {
  * Finds the live key for a presented secret. A key made by a user who is now disabled stops working.
  * last_used_at is written at most once a minute per key, so busy clients do not turn reads into writes.
  */
-export async function authenticateApiKey(
-  db: DbOrTx,
-  presented: string,
-  now: Date = new Date(),
-): Promise<ApiPrincipal | null> {
+export async function authenticateApiKey(db: DbOrTx, { key: presented }: { key: string }, now: Date): Promise<ApiPrincipal | null> {
   // Looked up by hash, so any form can be a key: Postline's own are `pl_…`, BOOTSTRAP_API_KEY is whatever
   // the operator chose. Only the length is bounded, so a huge header is not hashed.
   if (presented.length > 200) return null;

@@ -56,17 +56,17 @@ export function apiRoute<P = Record<string, never>>(
       const header = req.headers.get("authorization") ?? "";
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       const db = getAppDb();
-      const principal = match ? await authenticateApiKey(db, match[1]) : null;
+      const principal = match ? await authenticateApiKey(db, { key: match[1] }, new Date()) : null;
       if (!principal) {
         // A failed API key is a credential failure like a wrong webhook secret or cron bearer:
         // recorded for the security page, alerted, and rate limited per source (so keys cannot be
         // guessed at speed). The answer keeps the API's one code for it, `unauthorized`.
         return await rejectCredentialFailure(
           req,
-          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse },
           match
             ? { reason: "api_key_invalid", code: "unauthorized", message: "The API key is unknown or revoked" }
             : { reason: "api_key_missing", code: "unauthorized", message: "Send an API key as 'Authorization: Bearer <key>'" },
+          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse, now: () => new Date() },
         );
       }
       if (options.role === "admin" && principal.role !== "admin") {
@@ -135,8 +135,8 @@ export function cronRoute(name: string, handler: (ctx: { db: Db; env: AppEnv; re
       if (reason) {
         return await rejectCredentialFailure(
           req,
-          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse },
           { reason, code: reason, message: "A valid cron bearer token is required" },
+          { db, route: new URL(req.url).pathname, ip: requestClientIp((n) => req.headers.get(n)), emailer: getAlertEmailer(), afterResponse, now: () => new Date() },
         );
       }
       const result = await handler({ db, env, req });

@@ -25,7 +25,7 @@ export function toApiList(l: List & { memberCount?: number; subscribedCount?: nu
   return { id: l.id, name: l.name, member_count: l.memberCount ?? 0, subscribed_count: l.subscribedCount ?? 0, created_at: iso(l.createdAt) };
 }
 
-export function toApiCampaign(c: Campaign, listIds: string[] = [], outcomes: OutcomeCounts = ZERO_OUTCOMES) {
+export function toApiCampaign(c: Campaign, { listIds = [], outcomes = ZERO_OUTCOMES }: { listIds?: string[]; outcomes?: OutcomeCounts } = {}) {
   const done = c.sentCount + c.failedCount;
   return {
     id: c.id,

@@ -29,7 +29,7 @@ export function getAuthOptions(): AuthOptions {
           const result = await signInWithPassword(getAppDb(), {
             ...parsed.data,
             ip: requestClientIp((name) => headerValue(req?.headers, name)),
-          });
+          }, new Date());
           // next-auth passes a thrown message to the client as `error`: the page maps it to text.
           if (!result.ok) throw new Error(result.reason);
           return result.user;

@@ -28,7 +28,7 @@ export function chainSending(): void {
 export function advanceSendingAfterResponse(): void {
   after(async () => {
     try {
-      const { sending } = await runSendCampaigns(getAppDb(), getSendingDeps());
+      const { sending } = await runSendCampaigns(getAppDb(), {}, getSendingDeps());
       if (sending.stoppedBy === "budget") chainSending();
     } catch (error) {
       console.error("[sending] background advance failed; the sending cron will retry", error);

@@ -29,6 +29,7 @@ export function getSendingDeps(): SendingDeps {
       unsubscribeKey: unsubscribeKey(env.AUTH_SECRET),
       broadcastStream: env.POSTMARK_BROADCAST_STREAM,
       messageStream: env.POSTMARK_MESSAGE_STREAM,
+      now: () => new Date(),
       log: (m) => console.warn(`[sending] ${m}`),
     };
   }
@@ -55,7 +56,7 @@ export function getAlertEmailer(): AlertEmailer {
     alertEmailer = {
       async emailAdmins(subject, text) {
         for (const to of await listAdminEmails(db)) {
-          await sendSingleEmail(db, deps, { to, from, subject, text, tag: "postline-alert" });
+          await sendSingleEmail(db, { to, from, subject, text, tag: "postline-alert" }, deps);
         }
       },
     };

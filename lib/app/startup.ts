@@ -25,7 +25,7 @@ export function resumeWorkAfterStart(): void {
         import("@/lib/app/continue-sending"),
         import("@/lib/app/deps"),
       ]);
-      const { sending } = await runSendCampaigns(getAppDb(), getSendingDeps());
+      const { sending } = await runSendCampaigns(getAppDb(), {}, getSendingDeps());
       if (sending.stoppedBy === "budget") chainSending();
     } catch (error) {
       console.warn("[startup] resuming work failed; the sending cron will retry", error);

@@ -12,13 +12,13 @@ afterAll(() => t.drop());
 describe("signInWithPassword (real PostgreSQL)", () => {
   it("signs in with the right password, case-insensitively on the address", async () => {
     await createUser(t.db, { email: "Ann@Example.com", password: "a-long-password", role: "marketer" });
-    const result = await signInWithPassword(t.db, { email: "ann@example.COM", password: "a-long-password", ip: "10.0.0.1" });
+    const result = await signInWithPassword(t.db, { email: "ann@example.COM", password: "a-long-password", ip: "10.0.0.1" }, new Date());
     expect(result).toMatchObject({ ok: true, user: { email: "Ann@Example.com", role: "marketer" } });
   });
 
   it("refuses a wrong password and an unknown address the same way", async () => {
-    const wrong = await signInWithPassword(t.db, { email: "ann@example.com", password: "nope", ip: "10.0.0.2" });
-    const unknown = await signInWithPassword(t.db, { email: "nobody@example.com", password: "nope", ip: "10.0.0.2" });
+    const wrong = await signInWithPassword(t.db, { email: "ann@example.com", password: "nope", ip: "10.0.0.2" }, new Date());
+    const unknown = await signInWithPassword(t.db, { email: "nobody@example.com", password: "nope", ip: "10.0.0.2" }, new Date());
     expect(wrong).toEqual({ ok: false, reason: "invalid_credentials" });
     expect(unknown).toEqual({ ok: false, reason: "invalid_credentials" });
   });
@@ -51,7 +51,7 @@ describe("signInWithPassword (real PostgreSQL)", () => {
   it("refuses a disabled account", async () => {
     const user = await createUser(t.db, { email: "carol@example.com", password: "carols-password", role: "marketer" });
     await setUserAccess(t.db, { id: user.id, disabled: true }, new Date());
-    const result = await signInWithPassword(t.db, { email: "carol@example.com", password: "carols-password", ip: "10.0.0.3" });
+    const result = await signInWithPassword(t.db, { email: "carol@example.com", password: "carols-password", ip: "10.0.0.3" }, new Date());
     expect(result).toEqual({ ok: false, reason: "disabled" });
   });
 

@@ -20,7 +20,7 @@ export type SignInResult =
 export async function signInWithPassword(
   db: Db,
   input: { email: string; password: string; ip: string },
-  now: Date = new Date(),
+  now: Date,
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
   const addressKey = `signin:address:${email}`;
@@ -29,8 +29,8 @@ export async function signInWithPassword(
   // count, so no more than the limit are ever checked. (Reading the count first and adding to it after
   // the hash let every attempt that started inside the same 160 ms through.)
   const [byAddress, byIp] = await Promise.all([
-    hitRateLimit(db, addressKey, SIGN_IN_LIMITS.perAddress, now),
-    hitRateLimit(db, ipKey, SIGN_IN_LIMITS.perIp, now),
+    hitRateLimit(db, { key: addressKey, rule: SIGN_IN_LIMITS.perAddress }, now),
+    hitRateLimit(db, { key: ipKey, rule: SIGN_IN_LIMITS.perIp }, now),
   ]);
   if (byAddress.limited || byIp.limited) return { ok: false, reason: "rate_limited" };
 

@@ -16,7 +16,10 @@ export const ZERO_OUTCOMES: OutcomeCounts = { delivered: 0, opened: 0, clicked: 
  * Adds one message's deltas to its campaign's outcome counters (postline_add_outcome_counts in
  * db/functions/, which ingestion uses for whole batches: the shard is chosen there, from the message id).
  */
-export async function addOutcomeCounts(db: DbOrTx, campaignId: string, messageId: string, delta: Partial<OutcomeCounts>): Promise<void> {
+export async function addOutcomeCounts(
+  db: DbOrTx,
+  { campaignId, messageId, delta }: { campaignId: string; messageId: string; delta: Partial<OutcomeCounts> },
+): Promise<void> {
   const d = { ...ZERO_OUTCOMES, ...delta };
   if (Object.values(d).every((v) => v === 0)) return;
   const row = { campaign_id: campaignId, message_id: messageId, delivered: d.delivered, opened: d.opened, clicked: d.clicked, bounced: d.bounced, spam_complaints: d.spamComplaints, unsubscribed: d.unsubscribed };

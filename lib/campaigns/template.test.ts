@@ -6,18 +6,18 @@ const ann = { email: "ann@example.com", name: "Ann <script>", fields: { city: "Z
 describe("personalization", () => {
   it("fills name, email, fields and the unsubscribe URL", () => {
     const t = compileTemplate("Hi {{name}} ({{ email }}) from {{ fields.city }} — {{unsubscribe_url}}");
-    expect(renderTemplate(t, ann, "text")).toBe("Hi Ann <script> (ann@example.com) from Zürich & Bern — https://x.test/u/abc");
+    expect(renderTemplate({ template: t, recipient: ann, mode: "text" })).toBe("Hi Ann <script> (ann@example.com) from Zürich & Bern — https://x.test/u/abc");
   });
 
   it("escapes values in HTML, never the template's own markup", () => {
     const t = compileTemplate("<p>Hi <b>{{ name }}</b> in {{fields.city}}</p>");
-    expect(renderTemplate(t, ann, "html")).toBe("<p>Hi <b>Ann &lt;script&gt;</b> in Zürich &amp; Bern</p>");
+    expect(renderTemplate({ template: t, recipient: ann, mode: "html" })).toBe("<p>Hi <b>Ann &lt;script&gt;</b> in Zürich &amp; Bern</p>");
   });
 
   it("uses fallbacks for empty or missing values", () => {
     const t = compileTemplate(`Hi {{ name | default: "there" }}, {{ fields.company | default: 'friend' }}`);
-    expect(renderTemplate(t, { ...ann, name: "", fields: {} }, "text")).toBe("Hi there, friend");
-    expect(renderTemplate(t, ann, "text")).toBe("Hi Ann <script>, friend");
+    expect(renderTemplate({ template: t, recipient: { ...ann, name: "", fields: {} }, mode: "text" })).toBe("Hi there, friend");
+    expect(renderTemplate({ template: t, recipient: ann, mode: "text" })).toBe("Hi Ann <script>, friend");
   });
 
   it("refuses unknown variables and malformed tags with a message naming them", () => {

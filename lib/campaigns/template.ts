@@ -69,7 +69,7 @@ function valueOf(variable: string, r: Recipient): string {
   return r.fields[variable.slice("fields.".length)] ?? "";
 }
 
-export function renderTemplate(template: CompiledTemplate, recipient: Recipient, mode: "html" | "text"): string {
+export function renderTemplate({ template, recipient, mode }: { template: CompiledTemplate; recipient: Recipient; mode: "html" | "text" }): string {
   let out = "";
   for (const part of template.parts) {
     if (typeof part === "string") {

@@ -43,7 +43,7 @@ function delivery(i: number) {
 async function post(i: number): Promise<{ status: number; ms: number }> {
   const started = Date.now();
   const req = new Request("http://127.0.0.1/api/webhooks/postmark", { method: "POST", body: delivery(i), headers: { "content-type": "application/json", "x-webhook-secret": SECRET } });
-  const res = await handlePostmarkWebhook(req, { db, config: { secret: SECRET }, ip: "127.0.0.1", ingest: batcher.ingest });
+  const res = await handlePostmarkWebhook(req, { db, config: { secret: SECRET }, ip: "127.0.0.1", now: () => new Date(), ingest: batcher.ingest });
   return { status: res.status, ms: Date.now() - started };
 }
 

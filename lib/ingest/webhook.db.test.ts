@@ -22,7 +22,7 @@ const emails: string[] = [];
 const emailer: AlertEmailer = { emailAdmins: async (subject) => void emails.push(subject) };
 
 function deps(ip: string, config: Partial<WebhookConfig> = {}, extra: Partial<WebhookDeps> = {}): WebhookDeps {
-  return { db: t.db, config: { secret: SECRET, ...config }, ip, emailer, blocked: new Map(), ...extra };
+  return { db: t.db, config: { secret: SECRET, ...config }, ip, emailer, blocked: new Map(), now: () => new Date(), ...extra };
 }
 
 function post(body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Request {

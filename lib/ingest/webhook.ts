@@ -50,7 +50,8 @@ export interface WebhookDeps {
   emailer?: AlertEmailer | null;
   /** Where a credential failure's alert email is sent from: after the response (Next's after()). */
   afterResponse?: AfterResponse;
-  now?: () => Date;
+  /** The clock: the app passes the real one, tests their own. */
+  now: () => Date;
   /** Sources currently over the abuse limit, remembered per instance so a flood costs no queries. */
   blocked?: Map<string, number>;
   /** How an accepted event is written: the app passes its group-commit batcher; default one transaction per event. */
@@ -60,7 +61,7 @@ export interface WebhookDeps {
 export { ABUSE_LIMIT } from "@/lib/security/credential-failure";
 
 /** The first failed header check, or null. Pure: no I/O, so it runs before anything else. */
-export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip: string): { reason: RejectReason; message: string } | null {
+export function checkWebhookHeaders(headers: Headers, { config, ip }: Pick<WebhookDeps, "config" | "ip">): { reason: RejectReason; message: string } | null {
   const length = Number(headers.get("content-length") ?? "0");
   if (length > MAX_WEBHOOK_BYTES) return { reason: "body_too_large", message: "Webhook bodies are limited to 1 MiB" };
   const type = (headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
@@ -84,9 +85,9 @@ export function checkWebhookHeaders(headers: Headers, config: WebhookConfig, ip:
 
 export async function handlePostmarkWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
   try {
-    const failure = checkWebhookHeaders(req.headers, deps.config, deps.ip);
+    const failure = checkWebhookHeaders(req.headers, deps);
     if (failure && CREDENTIAL_REASONS.has(failure.reason)) {
-      return await rejectCredentialFailure(req, { ...deps, route: "/api/webhooks/postmark" }, { ...failure, code: failure.reason });
+      return await rejectCredentialFailure(req, { ...failure, code: failure.reason }, { ...deps, route: "/api/webhooks/postmark" });
     }
     if (failure) return errorResponse(failure.reason, failure.message);
 

@@ -10,8 +10,8 @@ import type { OutboundDeps } from "@/lib/outbound-webhooks/deps";
 
 export async function runDeliverOutboundWebhooks(
   db: Db,
+  options: { budgetMs?: number; lingerMs?: number },
   deps: OutboundDeps,
-  options: { budgetMs?: number; lingerMs?: number } = {},
 ): Promise<{ outboundWebhooks: DeliveryRunResult }> {
-  return { outboundWebhooks: await runOutboundDelivery(db, deps, { budgetMs: options.budgetMs ?? 40_000, lingerMs: options.lingerMs }) };
+  return { outboundWebhooks: await runOutboundDelivery(db, { budgetMs: options.budgetMs ?? 40_000, lingerMs: options.lingerMs }, deps) };
 }

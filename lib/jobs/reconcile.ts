@@ -3,8 +3,8 @@
  * API what webhooks missed, and raises the silence alerts (lib/reconcile/run.ts).
  */
 import type { Db } from "@/db";
-import { reconcile, type ReconcileOptions, type RunSummary } from "@/lib/reconcile/run";
+import { reconcile, type ReconcileDeps, type RunSummary } from "@/lib/reconcile/run";
 
-export async function runReconcile(db: Db, options: ReconcileOptions): Promise<{ reconcile: RunSummary }> {
-  return { reconcile: await reconcile(db, options, { trigger: "cron" }) };
+export async function runReconcile(db: Db, deps: ReconcileDeps): Promise<{ reconcile: RunSummary }> {
+  return { reconcile: await reconcile(db, { trigger: "cron" }, deps) };
 }

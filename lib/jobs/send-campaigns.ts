@@ -8,6 +8,6 @@ import type { Db } from "@/db";
 import { advanceSending, type AdvanceResult } from "@/lib/sending/advance-sending";
 import type { SendingDeps } from "@/lib/sending/deps";
 
-export async function runSendCampaigns(db: Db, deps: SendingDeps, options: { budgetMs?: number } = {}): Promise<{ sending: AdvanceResult }> {
-  return { sending: await advanceSending(db, deps, { budgetMs: options.budgetMs ?? 45_000 }) };
+export async function runSendCampaigns(db: Db, options: { budgetMs?: number }, deps: SendingDeps): Promise<{ sending: AdvanceResult }> {
+  return { sending: await advanceSending(db, { budgetMs: options.budgetMs ?? 45_000 }, deps) };
 }

@@ -4,7 +4,7 @@ import { messageEvents, messages } from "@/db/schema";
 import { createCampaign } from "@/lib/campaigns/campaigns";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { csvField } from "./csv";
-import { listCampaignRecipients, listEventsSince, searchMessages, type RecipientSort } from "./queries";
+import { listCampaignRecipients, listEventsSince, searchMessages, type RecipientPageInput, type RecipientSort } from "./queries";
 
 let t: TestDatabase;
 let campaignId: string;
@@ -41,11 +41,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.drop());
 
-async function allPages(sort: RecipientSort, limit: number, filter?: Parameters<typeof listCampaignRecipients>[2]) {
+async function allPages(sort: RecipientSort, limit: number, filter?: RecipientPageInput) {
   const seen: string[] = [];
   let after: string | null = null;
   for (let pages = 0; pages < 100; pages++) {
-    const page = await listCampaignRecipients(t.db, campaignId, { ...filter, sort, after, limit });
+    const page = await listCampaignRecipients(t.db, { campaignId, ...filter, sort, after, limit });
     seen.push(...page.rows.map((r) => r.toEmail));
     if (!page.next) break;
     after = page.next;
@@ -63,14 +63,14 @@ describe("per-recipient keyset pages (real PostgreSQL)", () => {
   });
 
   it("latest activity first puts recipients without events last", async () => {
-    const page = await listCampaignRecipients(t.db, campaignId, { sort: "-activity", limit: 500 });
+    const page = await listCampaignRecipients(t.db, { campaignId, sort: "-activity", limit: 500 });
     const firstNull = page.rows.findIndex((r) => r.lastEventAt === null);
     expect(page.rows.slice(firstNull).every((r) => r.lastEventAt === null)).toBe(true);
     expect(page.rows.slice(0, firstNull).every((r, i, a) => i === 0 || a[i - 1].lastEventAt! >= r.lastEventAt!)).toBe(true);
   });
 
   it("filters by reached level, 'unopened', status and address", async () => {
-    const count = async (filter: Parameters<typeof listCampaignRecipients>[2]) => (await allPages("email", 50, filter)).length;
+    const count = async (filter: RecipientPageInput) => (await allPages("email", 50, filter)).length;
     expect(await count({ filter: "delivered" })).toBe(N - 46 - 46); // sent-only and bounced never delivered
     expect(await count({ filter: "unopened" })).toBe(46);
     expect(await count({ filter: "opened" })).toBe(92); // opened + clicked
@@ -81,7 +81,7 @@ describe("per-recipient keyset pages (real PostgreSQL)", () => {
   });
 
   it("refuses a forged cursor by starting over rather than failing", async () => {
-    const page = await listCampaignRecipients(t.db, campaignId, { after: "not-a-cursor", limit: 5 });
+    const page = await listCampaignRecipients(t.db, { campaignId, after: "not-a-cursor", limit: 5 });
     expect(page.rows[0].toEmail).toBe("p000@views.test");
   });
 });

@@ -69,7 +69,10 @@ export interface RecipientPageInput {
  * One page of a campaign's recipients, by keyset (never OFFSET), so page 4,000 of a 200,000-recipient
  * campaign costs what page 1 costs. Sorting by activity puts recipients with no event yet last.
  */
-export async function listCampaignRecipients(db: DbOrTx, campaignId: string, input: RecipientPageInput = {}): Promise<{ rows: Message[]; next: string | null }> {
+export async function listCampaignRecipients(
+  db: DbOrTx,
+  { campaignId, ...input }: RecipientPageInput & { campaignId: string },
+): Promise<{ rows: Message[]; next: string | null }> {
   const limit = Math.min(Math.max(input.limit ?? 50, 1), 500);
   const sort = input.sort ?? "email";
   const cursor = decodeCursor(input.after);

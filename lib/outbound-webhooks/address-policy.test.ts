@@ -118,11 +118,11 @@ describe("the refusal list", () => {
     await expect(resolveAllowed(policy, "v6private.example.com")).resolves.toHaveLength(1);
     await expect(resolveAllowed(policy, "127.0.0.2")).rejects.toMatchObject({ code: "url_refused" });
     await expect(resolveAllowed(policy, "192.168.1.1")).rejects.toMatchObject({ code: "url_refused" });
-    expect(judgeAddress(policy, "x", "::ffff:127.0.0.1").ok).toBe(true);
+    expect(judgeAddress(policy, { hostname: "x", address: "::ffff:127.0.0.1" }).ok).toBe(true);
     // Metadata stays blocked even inside an allowed range or under an allowed name.
     const generous = createAddressPolicy(["169.254.0.0/16", "0.0.0.0/0", "metadata.google.internal"], resolver);
-    expect(judgeAddress(generous, "metadata.google.internal", "169.254.169.254").ok).toBe(false);
+    expect(judgeAddress(generous, { hostname: "metadata.google.internal", address: "169.254.169.254" }).ok).toBe(false);
     await expect(resolveAllowed(generous, "metadata.google.internal")).rejects.toMatchObject({ code: "url_refused" });
-    expect(judgeAddress(generous, "x", "169.254.1.1").ok).toBe(true);
+    expect(judgeAddress(generous, { hostname: "x", address: "169.254.1.1" }).ok).toBe(true);
   });
 });

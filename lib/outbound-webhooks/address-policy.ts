@@ -217,7 +217,7 @@ export function createAddressPolicy(allowPrivate: string[], resolve: Resolver = 
 export type AddressVerdict = { ok: true; cls: AddressClass } | { ok: false; cls: AddressClass; reason: string };
 
 /** Whether one resolved address may be connected to for `hostname`. */
-export function judgeAddress(policy: AddressPolicy, hostname: string, address: string): AddressVerdict {
+export function judgeAddress(policy: AddressPolicy, { hostname, address }: { hostname: string; address: string }): AddressVerdict {
   const cls = classifyAddress(address) ?? "reserved";
   if (cls === "public") return { ok: true, cls };
   if (cls === "metadata") return { ok: false, cls, reason: `${address} is a cloud metadata address` };
@@ -242,7 +242,7 @@ export async function resolveAllowed(policy: AddressPolicy, hostname: string): P
   });
   if (addresses.length === 0) throw new AppError("url_unresolvable", `${hostname} has no addresses`);
   for (const a of addresses) {
-    const verdict = judgeAddress(policy, hostname, a.address);
+    const verdict = judgeAddress(policy, { hostname, address: a.address });
     if (!verdict.ok) throw new RefusedAddressError(`Refused: ${hostname} resolves to ${verdict.reason}`);
   }
   return addresses;

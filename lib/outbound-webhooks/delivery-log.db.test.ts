@@ -6,11 +6,10 @@ import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy } from "./address-policy";
 import { toApiDelivery, toApiReplayed } from "./api";
 import { listDeliveries, replayDelivery, replayFailedDeliveries } from "./delivery-log";
-import { deliverDue } from "./delivery-loop";
 import { type OutboundDeps } from "./deps";
 import { verifyEndpoint } from "./endpoints";
 import { enqueueOutboundEvent } from "./outbox";
-import { createVerifiedEndpoint, type Receiver, startReceiver } from "./test-support";
+import { deliverDue, createVerifiedEndpoint, type Receiver, startReceiver } from "./test-support";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
 
@@ -31,7 +30,7 @@ afterAll(async () => {
 
 /** An endpoint with `n` failed deliveries (their events carry `seq`), oldest first. */
 async function endpointWithFailures(n: number) {
-  const endpoint = await createVerifiedEndpoint(t.db, deps, rec);
+  const endpoint = await createVerifiedEndpoint(t.db, { receiver: rec }, deps);
   await t.db.transaction(async (tx) => {
     for (let seq = 1; seq <= n; seq++) await enqueueOutboundEvent(tx, { event: "Email.Delivered", data: { seq }, occurredAt: new Date(clock.getTime() - 1000) });
   });

@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { alerts, webhookDeliveries, webhookDeliveryAttempts } from "@/db/schema";
 import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy, type Resolver } from "./address-policy";
-import { claimDeliveries, deliverDue, MAX_ATTEMPTS, performDelivery, RETRY_DELAYS_MS, runOutboundDelivery } from "./delivery-loop";
+import { claimDeliveries, MAX_ATTEMPTS, performDelivery, RETRY_DELAYS_MS, runOutboundDelivery } from "./delivery-loop";
 import { type OutboundDeps } from "./deps";
 import { archiveEndpoint, createEndpoint, getEndpointOrThrow, updateEndpoint, verificationFileName, verifyEndpoint } from "./endpoints";
+import { deliverDue } from "./test-support";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
 const bed = outboundTestBed();
@@ -93,15 +94,15 @@ describe("order, retries and disabling (injected clock)", () => {
   it("retries a delivery whose worker died mid-request once its lease expires (at least once)", async () => {
     const { endpoint, receiver: rec } = await liveEndpoint();
     await enqueue(delivered());
-    const first = await claimDeliveries(bed.db, deps, 10);
+    const first = await claimDeliveries(bed.db, { max: 10 }, deps);
     expect(first.claimed).toHaveLength(1);
     // The worker "dies": nothing is recorded. No one else may send to the endpoint meanwhile.
-    expect((await claimDeliveries(bed.db, deps, 10)).claimed).toHaveLength(0);
+    expect((await claimDeliveries(bed.db, { max: 10 }, deps)).claimed).toHaveLength(0);
     bed.clock = new Date(bed.clock.getTime() + 60_000);
-    const second = await claimDeliveries(bed.db, deps, 10);
+    const second = await claimDeliveries(bed.db, { max: 10 }, deps);
     expect(second.claimed).toHaveLength(1);
     expect(second.claimed[0].deliveryId).toBe(first.claimed[0].deliveryId);
-    expect(await performDelivery(bed.db, deps, second.claimed[0])).toBe("succeeded");
+    expect(await performDelivery(bed.db, second.claimed[0], deps)).toBe("succeeded");
     expect(rec.received).toHaveLength(1);
     const attempts = await bed.db.select().from(webhookDeliveryAttempts).where(eq(webhookDeliveryAttempts.endpointId, endpoint.id)).orderBy(webhookDeliveryAttempts.id);
     expect(attempts.map((a) => a.status)).toEqual(["lost", "succeeded"]);
@@ -145,7 +146,7 @@ describe("rate limits", () => {
     await enqueue(...Array.from({ length: 12 }, () => delivered()));
     const real: OutboundDeps = { ...deps, now: () => new Date() };
     // Two workers, as two app instances would run.
-    await Promise.all([runOutboundDelivery(bed.db, real, { budgetMs: 10_000, pollMs: 20 }), runOutboundDelivery(bed.db, real, { budgetMs: 10_000, pollMs: 20 })]);
+    await Promise.all([runOutboundDelivery(bed.db, { budgetMs: 10_000, pollMs: 20 }, real), runOutboundDelivery(bed.db, { budgetMs: 10_000, pollMs: 20 }, real)]);
     expect(rec.received).toHaveLength(12);
     const starts = (await bed.db.select().from(webhookDeliveryAttempts).where(eq(webhookDeliveryAttempts.endpointId, endpoint.id))).map((a) => a.startedAt.getTime()).sort((a, b) => a - b);
     for (let i = 5; i < starts.length; i++) expect(starts[i] - starts[i - 5]).toBeGreaterThanOrEqual(1000);

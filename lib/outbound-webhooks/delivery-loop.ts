@@ -97,7 +97,7 @@ export interface ClaimResult {
  * is backing off or whose window is full get `ready_at` pushed to when they may go, so the next
  * claim does not look at them again before then.
  */
-export async function claimDeliveries(db: Db, deps: OutboundDeps, max: number): Promise<ClaimResult> {
+export async function claimDeliveries(db: Db, { max }: { max: number }, deps: OutboundDeps): Promise<ClaimResult> {
   const now = clockOf(deps);
   const nowIso = now.toISOString();
   const leaseUntil = new Date(now.getTime() + attemptLeaseMs(deps)).toISOString();
@@ -216,17 +216,19 @@ export function describeOutcome(outcome: HttpOutcome): string | null {
  */
 export async function recordAttempt(
   db: Db,
+  {
+    claim,
+    outcome,
+    test = false,
+  }: { claim: Pick<ClaimedDelivery, "attemptId" | "deliveryId" | "endpointId" | "attemptNumber" | "url">; outcome: HttpOutcome; test?: boolean },
   deps: OutboundDeps,
-  claim: Pick<ClaimedDelivery, "attemptId" | "deliveryId" | "endpointId" | "attemptNumber" | "url">,
-  outcome: HttpOutcome,
-  options: { test?: boolean } = {},
 ): Promise<AttemptVerdict> {
   const now = clockOf(deps);
   const nowIso = now.toISOString();
   // A test is a single attempt outside the queue: never retried, never a reason to disable.
   const judged = judgeOutcome(outcome, claim.attemptNumber);
-  const verdict: AttemptVerdict = options.test && judged !== "succeeded" ? "gave_up" : judged;
-  const touchEndpoint = !options.test;
+  const verdict: AttemptVerdict = test && judged !== "succeeded" ? "gave_up" : judged;
+  const touchEndpoint = !test;
   const ok = verdict === "succeeded";
   const error = describeOutcome(outcome);
   const nextAttemptAt = verdict === "retry" ? new Date(now.getTime() + retryDelayMs(claim.attemptNumber, deps.random)) : now;
@@ -296,12 +298,12 @@ export async function recordAttempt(
 }
 
 /** Sends one claimed delivery and records the result. */
-export async function performDelivery(db: Db, deps: OutboundDeps, claim: ClaimedDelivery): Promise<AttemptVerdict> {
+export async function performDelivery(db: Db, claim: ClaimedDelivery, deps: OutboundDeps): Promise<AttemptVerdict> {
   const now = clockOf(deps);
   const body = buildPayload({ event: claim.event, accountId: deps.accountId, occurredAt: claim.occurredAt, data: claim.data });
   const signed = signRequest({ secrets: claim.secrets, messageId: messageIdFor(claim.eventId), timestamp: now, body });
   const outcome = await requestWebhook(deps.policy, { method: "POST", url: claim.url, headers: signed.headers, body, timeoutMs: deps.timeoutMs });
-  return recordAttempt(db, deps, claim, outcome);
+  return recordAttempt(db, { claim, outcome }, deps);
 }
 
 async function hasActiveEndpoints(db: Db): Promise<boolean> {
@@ -330,9 +332,11 @@ export interface DeliveryRunResult {
  */
 export async function runOutboundDelivery(
   db: Db,
+  options: { budgetMs?: number; concurrency?: number; lingerMs?: number; pollMs?: number; claimBatch?: number; signal?: AbortSignal },
   deps: OutboundDeps,
-  options: { budgetMs?: number; concurrency?: number; lingerMs?: number; pollMs?: number; claimBatch?: number; signal?: AbortSignal } = {},
 ): Promise<DeliveryRunResult> {
+  // The budget, the linger and the sleeps are elapsed wall time on this machine, so they read
+  // Date.now(); what is due is decided by the domain clock (deps.now), which tests move freely.
   const started = Date.now();
   const deadline = started + (options.budgetMs ?? 40_000);
   // Lingering (polling for new events) is only worth it when some endpoint could receive them.
@@ -380,7 +384,7 @@ export async function runOutboundDelivery(
     let claim: ClaimResult = { claimed: [], nextReadyAt: null };
     if (free > 0) {
       try {
-        claim = await claimDeliveries(db, deps, Math.min(free, options.claimBatch ?? 50));
+        claim = await claimDeliveries(db, { max: Math.min(free, options.claimBatch ?? 50) }, deps);
       } catch (error) {
         deps.log?.(`claiming deliveries failed: ${String(error)}`);
         await sleep(pollMs * 5);
@@ -389,7 +393,7 @@ export async function runOutboundDelivery(
     }
     for (const c of claim.claimed) {
       result.attempted++;
-      const p: Promise<void> = performDelivery(db, deps, c)
+      const p: Promise<void> = performDelivery(db, c, deps)
         .then((v) => {
           if (v === "succeeded") result.succeeded++;
           else result.failed++;
@@ -416,18 +420,4 @@ export async function runOutboundDelivery(
   }
   await Promise.all(running);
   return result;
-}
-
-/**
- * Delivers everything due at the current (injected) time, one claim round after another, without
- * lingering or sleeping: the deterministic step tests drive with a fake clock.
- */
-export async function deliverDue(db: Db, deps: OutboundDeps, options: { maxRounds?: number } = {}): Promise<AttemptVerdict[]> {
-  const verdicts: AttemptVerdict[] = [];
-  for (let round = 0; round < (options.maxRounds ?? 1000); round++) {
-    const { claimed } = await claimDeliveries(db, deps, 50);
-    if (claimed.length === 0) break;
-    verdicts.push(...(await Promise.all(claimed.map((c) => performDelivery(db, deps, c)))));
-  }
-  return verdicts;
 }

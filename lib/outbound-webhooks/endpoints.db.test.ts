@@ -6,7 +6,7 @@ import { webhookDeliveries } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy } from "./address-policy";
-import { deliverDue } from "./delivery-loop";
+import { deliverRound } from "./test-support";
 import { type OutboundDeps } from "./deps";
 import { createEndpoint, getEndpointOrThrow, updateEndpoint, verificationFileName, verifyEndpoint } from "./endpoints";
 
@@ -159,7 +159,7 @@ describe("listing", () => {
   it("lists endpoints with their backlog and last answer", async () => {
     const { endpoint } = await liveEndpoint();
     await enqueue(delivered(), delivered());
-    await deliverDue(bed.db, bed.deps, { maxRounds: 1 });
+    await deliverRound(bed.db, bed.deps);
     const { listEndpoints } = await import("./endpoints");
     const row = (await listEndpoints(bed.db)).find((e) => e.id === endpoint.id)!;
     expect(row).toMatchObject({ pending: 1, failed: 0, lastStatusCode: 200 });

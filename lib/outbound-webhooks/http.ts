@@ -48,7 +48,7 @@ function send(
   const literal = canonicalIp(url.hostname);
   // net.connect skips `lookup` for IP literals, so those are judged here.
   if (literal) {
-    const verdict = judgeAddress(policy, url.hostname, literal.address);
+    const verdict = judgeAddress(policy, { hostname: url.hostname, address: literal.address });
     if (!verdict.ok) return Promise.resolve({ kind: "refused", error: `Refused: ${verdict.reason}`, latencyMs: elapsed() });
   }
   const isHttps = url.protocol === "https:";

@@ -4,7 +4,7 @@ import { messageEvents, messages, webhookDeliveries, webhookEvents } from "@/db/
 import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
 import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
-import { deliverDue } from "./delivery-loop";
+import { deliverDue } from "./test-support";
 import { createEndpoint } from "./endpoints";
 import { enqueueEmailsSent, enqueueOutboundEvent } from "./outbox";
 

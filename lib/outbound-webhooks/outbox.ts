@@ -55,8 +55,8 @@ export async function enqueueEmailsSent(tx: DbOrTx, rows: { status: string; post
   return result.rows[0].queued;
 }
 
-/** Hook for dispatch: Campaign.Sent for campaigns that just finished. */
-export async function enqueueCampaignsSent(tx: DbOrTx, campaignIds: string[]): Promise<number> {
+/** Hook for dispatch: Campaign.Sent for campaigns that just finished (`now`: when a row has no completed_at). */
+export async function enqueueCampaignsSent(tx: DbOrTx, { campaignIds, now }: { campaignIds: string[]; now: Date }): Promise<number> {
   if (campaignIds.length === 0) return 0;
   const result = await tx.execute<{ id: string; name: string; subject: string; recipient_count: number; sent_count: number; failed_count: number; suppressed_count: number; completed_at: string }>(sql`
     select id, name, subject, recipient_count, sent_count, failed_count, suppressed_count, completed_at::text
@@ -64,7 +64,7 @@ export async function enqueueCampaignsSent(tx: DbOrTx, campaignIds: string[]): P
   return enqueueOutboundEvents(
     tx,
     result.rows.map((c) => {
-      const at = c.completed_at ? new Date(c.completed_at) : new Date();
+      const at = c.completed_at ? new Date(c.completed_at) : now;
       return {
         event: "Campaign.Sent" as const,
         data: { campaign_id: c.id, name: c.name, subject: c.subject, recipients: c.recipient_count, sent: c.sent_count, failed: c.failed_count, suppressed: c.suppressed_count, completed_at: at.toISOString() },

@@ -113,7 +113,7 @@ describe("outbound payloads: each built in one place, the same whichever path pr
     const pm = `pm-link-${Date.now()}`;
     const m = await campaignMessage(pm);
     const at = new Date("2026-03-01T10:05:00.900Z");
-    await unsubscribeByToken(t.db, KEY, createUnsubscribeToken(KEY, m.id), "page", at);
+    await unsubscribeByToken(t.db, { key: KEY, token: createUnsubscribeToken(KEY, m.id), how: "page" }, at);
     const webhookShape = expectedFor(m).find((e) => e.event === "Contact.Unsubscribed")!.data;
     expect(await announced(m.id)).toEqual([{ event: "Contact.Unsubscribed", data: await jsonbText({ ...webhookShape, reason: "Unsubscribe link" }) }]);
   });

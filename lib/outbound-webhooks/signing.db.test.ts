@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { webhookDeliveryAttempts, webhookSecretReveals } from "@/db/schema";
 import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
-import { deliverDue } from "./delivery-loop";
+import { deliverDue } from "./test-support";
 import { revealSecret, rotateSecret } from "./endpoints";
 import { enqueueOutboundEvent } from "./outbox";
 

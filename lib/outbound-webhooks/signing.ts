@@ -28,12 +28,12 @@ export function xSignature(secret: string, body: string): string {
   return createHmac("sha256", secret).update(body, "utf8").digest("base64");
 }
 
-export function standardSignedContent(id: string, timestampSeconds: number, body: string): string {
+export function standardSignedContent({ id, timestampSeconds, body }: { id: string; timestampSeconds: number; body: string }): string {
   return `${id}.${timestampSeconds}.${body}`;
 }
 
-export function standardSignature(secret: string, id: string, timestampSeconds: number, body: string): string {
-  return "v1," + createHmac("sha256", standardKey(secret)).update(standardSignedContent(id, timestampSeconds, body), "utf8").digest("base64");
+export function standardSignature({ secret, ...content }: { secret: string; id: string; timestampSeconds: number; body: string }): string {
+  return "v1," + createHmac("sha256", standardKey(secret)).update(standardSignedContent(content), "utf8").digest("base64");
 }
 
 export interface SignedRequest {
@@ -50,9 +50,9 @@ export function signRequest(input: { secrets: string[]; messageId: string; times
       "x-signature": input.secrets.map((s) => xSignature(s, input.body)).join(","),
       "webhook-id": input.messageId,
       "webhook-timestamp": String(ts),
-      "webhook-signature": input.secrets.map((s) => standardSignature(s, input.messageId, ts, input.body)).join(" "),
+      "webhook-signature": input.secrets.map((s) => standardSignature({ secret: s, id: input.messageId, timestampSeconds: ts, body: input.body })).join(" "),
     },
-    signedContent: { xSignature: input.body, standardWebhooks: standardSignedContent(input.messageId, ts, input.body) },
+    signedContent: { xSignature: input.body, standardWebhooks: standardSignedContent({ id: input.messageId, timestampSeconds: ts, body: input.body }) },
   };
 }
 

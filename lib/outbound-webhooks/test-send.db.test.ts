@@ -6,11 +6,10 @@ import { webhookDeliveryAttempts } from "@/db/schema";
 import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { toApiTestOutcome } from "./api";
 import { listDeliveries } from "./delivery-log";
-import { deliverDue } from "./delivery-loop";
 import { createEndpoint, getEndpointOrThrow } from "./endpoints";
 import { enqueueOutboundEvent } from "./outbox";
 import { sendTestEvent, sendTestEventToAll } from "./test-send";
-import { createVerifiedEndpoint } from "./test-support";
+import { deliverDue, createVerifiedEndpoint } from "./test-support";
 
 // Every receiver listens on 127.0.0.1; no test sends anything to another address.
 
@@ -20,7 +19,7 @@ const { deps, receiver, liveEndpoint } = bed;
 describe("a test send is attempted by exactly one party", () => {
   it("is not delivered again by the queue while its own request waits on a slow receiver", async () => {
     const rec = await receiver({ respond: () => ({ status: 200, delayMs: 2000 }) });
-    const endpoint = await createVerifiedEndpoint(bed.db, deps, rec);
+    const endpoint = await createVerifiedEndpoint(bed.db, { receiver: rec }, deps);
     const sending = sendTestEvent(bed.db, { endpointId: endpoint.id }, deps);
     // The test's request has reached the receiver and waits for its answer: the queue runs now.
     await vi.waitFor(() => expect(rec.received).toHaveLength(1), { timeout: 5000 });
@@ -42,7 +41,7 @@ describe("a test send is attempted by exactly one party", () => {
   it("is delivered by the queue (at least once) when the test send never recorded an answer", async () => {
     // The queue looks again only once the test's attempt is past the deadline a lease would have.
     const rec = await receiver({ respond: () => ({ status: 200, delayMs: 1500 }) });
-    const endpoint = await createVerifiedEndpoint(bed.db, deps, rec);
+    const endpoint = await createVerifiedEndpoint(bed.db, { receiver: rec }, deps);
     const sending = sendTestEvent(bed.db, { endpointId: endpoint.id }, deps);
     await vi.waitFor(() => expect(rec.received).toHaveLength(1), { timeout: 5000 });
     expect(await deliverDue(bed.db, deps)).toEqual([]);
@@ -59,8 +58,8 @@ describe("a test to every endpoint", () => {
   it("answers per endpoint: one rate limited does not fail the call, and the others are sent", async () => {
     const a = await receiver();
     const b = await receiver();
-    const open = await createVerifiedEndpoint(bed.db, deps, a);
-    const limited = await createVerifiedEndpoint(bed.db, deps, b, { rate_limit: 1, rate_limit_period: "day" });
+    const open = await createVerifiedEndpoint(bed.db, { receiver: a }, deps);
+    const limited = await createVerifiedEndpoint(bed.db, { receiver: b, settings: { rate_limit: 1, rate_limit_period: "day" } }, deps);
     // The limited endpoint's one attempt for the day is spent.
     expect((await sendTestEvent(bed.db, { endpointId: limited.id }, deps)).ok).toBe(true);
 

@@ -93,7 +93,11 @@ async function sendTestTo(db: Db, { endpoint, event }: { endpoint: WebhookEndpoi
   const body = buildPayload({ event, accountId: deps.accountId, occurredAt: now, data });
   const signed = signRequest({ secrets: activeSecrets(endpoint, now), messageId: messageIdFor(claim.ev.id), timestamp: now, body });
   const outcome = await requestWebhook(deps.policy, { method: "POST", url: endpoint.url, headers: signed.headers, body, timeoutMs: deps.timeoutMs });
-  const verdict = await recordAttempt(db, deps, { attemptId: claim.attemptId, deliveryId: claim.delivery.id, endpointId: endpoint.id, attemptNumber: 1, url: endpoint.url }, outcome, { test: true });
+  const verdict = await recordAttempt(
+    db,
+    { claim: { attemptId: claim.attemptId, deliveryId: claim.delivery.id, endpointId: endpoint.id, attemptNumber: 1, url: endpoint.url }, outcome, test: true },
+    deps,
+  );
   const ok = verdict === "succeeded";
   return {
     endpointId: endpoint.id,

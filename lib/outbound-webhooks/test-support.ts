@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Db } from "@/db";
+import { claimDeliveries, performDelivery, type AttemptVerdict } from "./delivery-loop";
 import type { OutboundDeps } from "./deps";
 import { createEndpoint, verificationFileUrl, verifyEndpoint, type CreateEndpointInput } from "./endpoints";
 
@@ -73,12 +74,36 @@ export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
 /**
  * An endpoint on `receiver`, verified through its file, so events reach it (for tests). Subscribed to
- * the events tests use; `input` overrides the rest.
+ * the events tests use; `settings` overrides the rest.
  */
-export async function createVerifiedEndpoint(db: Db, deps: OutboundDeps, receiver: Receiver, input: Partial<CreateEndpointInput> = {}) {
-  const endpoint = await createEndpoint(db, { settings: { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: receiver.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...input } }, deps);
+export async function createVerifiedEndpoint(
+  db: Db,
+  { receiver, settings }: { receiver: Receiver; settings?: Partial<CreateEndpointInput> },
+  deps: OutboundDeps,
+) {
+  const endpoint = await createEndpoint(db, { settings: { events: ["Email.Delivered", "Webhook.Test", "Email.Sent"], url: receiver.url("/hooks/postline"), rate_limit: 1000, rate_limit_period: "second", ...settings } }, deps);
   receiver.files[new URL(verificationFileUrl(endpoint.url, endpoint.verificationToken)).pathname] = endpoint.verificationToken;
   const verified = await verifyEndpoint(db, endpoint.id, deps);
   if (!verified.ok) throw new Error(`the test endpoint did not verify: ${verified.message}`);
   return verified.endpoint;
+}
+
+/** One claim round: claims what is due at the current (injected) time and delivers it. */
+export async function deliverRound(db: Db, deps: OutboundDeps): Promise<AttemptVerdict[]> {
+  const { claimed } = await claimDeliveries(db, { max: 50 }, deps);
+  return Promise.all(claimed.map((c) => performDelivery(db, c, deps)));
+}
+
+/**
+ * Delivers everything due at the current (injected) time, one claim round after another, without
+ * lingering or sleeping: the deterministic step tests drive with a fake clock.
+ */
+export async function deliverDue(db: Db, deps: OutboundDeps): Promise<AttemptVerdict[]> {
+  const verdicts: AttemptVerdict[] = [];
+  for (let round = 0; round < 1000; round++) {
+    const claimed = await deliverRound(db, deps);
+    if (claimed.length === 0) break;
+    verdicts.push(...claimed);
+  }
+  return verdicts;
 }

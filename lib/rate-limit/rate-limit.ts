@@ -17,12 +17,7 @@ export interface RateLimitState {
  * Counts one hit in a fixed window kept in PostgreSQL (every app instance shares it) and says whether
  * the caller is now over the limit. One statement: the upsert either continues the window or restarts it.
  */
-export async function hitRateLimit(
-  db: DbOrTx,
-  key: string,
-  rule: RateLimitRule,
-  now: Date = new Date(),
-): Promise<RateLimitState> {
+export async function hitRateLimit(db: DbOrTx, { key, rule }: { key: string; rule: RateLimitRule }, now: Date): Promise<RateLimitState> {
   const windowStartFloor = new Date(now.getTime() - rule.windowMs);
   const [row] = await db
     .insert(rateLimits)
@@ -38,24 +33,6 @@ export async function hitRateLimit(
   return {
     count: row.count,
     limited: row.count > rule.limit,
-    resetAt: new Date(row.windowStart.getTime() + rule.windowMs),
-  };
-}
-
-/** Reads a window without counting: for checks that only count failures. */
-export async function peekRateLimit(
-  db: DbOrTx,
-  key: string,
-  rule: RateLimitRule,
-  now: Date = new Date(),
-): Promise<RateLimitState> {
-  const [row] = await db.select().from(rateLimits).where(eq(rateLimits.key, key)).limit(1);
-  if (!row || row.windowStart.getTime() <= now.getTime() - rule.windowMs) {
-    return { count: 0, limited: false, resetAt: now };
-  }
-  return {
-    count: row.count,
-    limited: row.count >= rule.limit,
     resetAt: new Date(row.windowStart.getTime() + rule.windowMs),
   };
 }

@@ -25,9 +25,8 @@ export interface BounceInfo {
  * complaint from a bounce and to learn whether Postmark deactivated the address.
  */
 export async function eventsFromDetails(
-  message: { MessageID: string; MessageStream?: string; Tag?: string; Metadata?: Record<string, string> },
-  events: DetailsEvent[],
-  getBounce: (id: string) => Promise<BounceInfo | null>,
+  { message, events }: { message: { MessageID: string; MessageStream?: string; Tag?: string; Metadata?: Record<string, string> }; events: DetailsEvent[] },
+  { getBounce }: { getBounce: (id: string) => Promise<BounceInfo | null> },
 ): Promise<PostmarkEvent[]> {
   const common = { MessageID: message.MessageID, MessageStream: message.MessageStream ?? null, Tag: message.Tag ?? null, Metadata: message.Metadata ?? {} };
   const out: PostmarkEvent[] = [];

@@ -17,7 +17,11 @@ export interface ResyncResult {
  * lack goes through the webhook ingestion path, marked as coming from reconciliation. Safe to repeat:
  * events already stored (by webhook or an earlier run) have the same keys and are skipped.
  */
-export async function resyncPostmarkMessage(db: Db, postmark: ServerClient, postmarkMessageId: string): Promise<ResyncResult> {
+export async function resyncPostmarkMessage(
+  db: Db,
+  { postmarkMessageId }: { postmarkMessageId: string },
+  { postmark }: { postmark: ServerClient },
+): Promise<ResyncResult> {
   let apiCalls = 1;
   const details = (await postmark.getOutboundMessageDetails(postmarkMessageId)) as unknown as {
     MessageID: string;
@@ -34,7 +38,7 @@ export async function resyncPostmarkMessage(db: Db, postmark: ServerClient, post
       return null;
     }
   };
-  const events = await eventsFromDetails(details, details.MessageEvents ?? [], getBounce);
+  const events = await eventsFromDetails({ message: details, events: details.MessageEvents ?? [] }, { getBounce });
   let recovered = 0;
   for (const event of events) {
     const result = await ingestPostmarkEvent(db, event, { source: "reconciliation" });
@@ -43,9 +47,9 @@ export async function resyncPostmarkMessage(db: Db, postmark: ServerClient, post
   return { checked: 1, recovered, apiCalls };
 }
 
-export async function resyncMessage(db: Db, postmark: ServerClient, messageId: string): Promise<ResyncResult> {
+export async function resyncMessage(db: Db, { messageId }: { messageId: string }, deps: { postmark: ServerClient }): Promise<ResyncResult> {
   const [m] = await db.select({ pm: messages.postmarkMessageId }).from(messages).where(eq(messages.id, messageId)).limit(1);
   if (!m) throw notFound("Message");
   if (!m.pm) throw new AppError("not_sent", "This message has no Postmark MessageID yet: nothing to resync");
-  return resyncPostmarkMessage(db, postmark, m.pm);
+  return resyncPostmarkMessage(db, { postmarkMessageId: m.pm }, deps);
 }

@@ -12,7 +12,7 @@ const bed = useSendingTestbed();
 async function sendSilently(addresses: string[]) {
   await createContactsBulk(bed.t.db, addresses.map((email) => ({ email })));
   const sent = [];
-  for (const to of addresses) sent.push(await sendSingleEmail(bed.t.db, bed.fixture.deps, { to, from: "me@postline.test", subject: "s", html: '<a href="https://e.test/l">l</a>' }));
+  for (const to of addresses) sent.push(await sendSingleEmail(bed.t.db, { to, from: "me@postline.test", subject: "s", html: '<a href="https://e.test/l">l</a>' }, bed.fixture.deps));
   await bed.fixture.sandbox.flushWebhooks({ timeoutMs: 10_000 });
   return sent;
 }
@@ -28,7 +28,7 @@ describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)
     await bed.t.db.execute(sql`create trigger fail_event_insert before insert on message_events for each row execute function fail_event_insert()`);
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
-      const run = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15) });
+      const run = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: later(15) });
       expect(run.errors.length).toBeGreaterThan(0);
       const [stored] = await bed.t.db.select().from(reconcileRuns).where(eq(reconcileRuns.id, run.runId!));
       for (const text of [JSON.stringify(run.errors), JSON.stringify(stored.errors)]) {
@@ -49,17 +49,17 @@ describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)
   it("recovers every missed event after the grace period; a second run adds nothing", async () => {
     const sent = await sendSilently(["click.silent+a@rec.test", "open.silent+b@rec.test", "hardbounce.silent+c@rec.test", "delivered.silent+d@rec.test"]);
     // Inside the grace period nothing is asked.
-    const early = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark });
+    const early = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: () => new Date() });
     expect(early.checked).toBe(0);
 
-    const run = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15) });
+    const run = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: later(15) });
     expect(run).toMatchObject({ checked: 4, recovered: 3 + 2 + 2 + 1, errors: [] });
     const statuses = Object.fromEntries((await bed.t.db.select().from(messages)).filter((m) => sent.some((s) => s.id === m.id)).map((m) => [m.toEmail, m.status]));
     expect(statuses).toEqual({ "click.silent+a@rec.test": "clicked", "open.silent+b@rec.test": "opened", "hardbounce.silent+c@rec.test": "bounced", "delivered.silent+d@rec.test": "delivered" });
     const sources = await bed.t.db.select({ source: messageEvents.source }).from(messageEvents);
     expect(sources.every((s) => s.source === "reconciliation")).toBe(true);
 
-    const again = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15 + 7 * 60), recheckMs: 60_000 });
+    const again = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: later(15 + 7 * 60), recheckMs: 60_000 });
     expect(again.recovered).toBe(0);
     expect(await bed.t.db.$count(messageEvents)).toBe(8);
     const runs = await bed.t.db.select().from(reconcileRuns);
@@ -82,10 +82,10 @@ describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)
         return Reflect.get(target, prop, receiver);
       },
     });
-    const first = await reconcile(bed.t.db, { postmark: slow, now: later(15), concurrency: 1, budgetMs: 35_000, elapsedClock: () => clock });
+    const first = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: slow, now: later(15), concurrency: 1, budgetMs: 35_000, elapsedClock: () => clock });
     expect(first.checked).toBe(4);
     expect(first.remaining).toBe(8);
-    const second = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(16), concurrency: 2 });
+    const second = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: later(16), concurrency: 2 });
     expect(second.checked).toBe(8);
     expect(second.remaining).toBe(0);
     // Nothing was checked twice: every message carries exactly one check.
@@ -94,7 +94,7 @@ describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)
   });
 
   it("two overlapping runs do not both work: the second is skipped", async () => {
-    const [a, b] = await Promise.all([reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark }), reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark })]);
+    const [a, b] = await Promise.all([reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: () => new Date() }), reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: () => new Date() })]);
     expect([a.skipped, b.skipped].filter(Boolean)).toEqual(["another reconciliation run is in progress"]);
   });
 
@@ -102,7 +102,7 @@ describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)
     await bed.t.db.update(messages).set({ reconcileCount: 0, reconciledAt: null });
     bed.fixture.sandbox.setFaults({ rate429: 1 });
     const slept: number[] = [];
-    const r = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(15), budgetMs: 3_000, sleep: async (ms) => void slept.push(ms) });
+    const r = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: later(15), budgetMs: 3_000, sleep: async (ms) => void slept.push(ms) });
     bed.fixture.sandbox.setFaults({});
     expect(r.checked).toBe(0);
     expect(slept.slice(0, 2)).toEqual([1000, 2000]);
@@ -111,7 +111,7 @@ describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)
 
   it("raises a silence alert when mail went out but no webhook came back", async () => {
     await bed.t.db.delete(alerts);
-    const r = await reconcile(bed.t.db, { postmark: bed.fixture.deps.postmark, now: later(45), budgetMs: 10_000 });
+    const r = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: later(45), budgetMs: 10_000 });
     expect(r.alerts).toEqual(["no_webhooks"]);
     const [alert] = await bed.t.db.select().from(alerts).where(eq(alerts.kind, "webhook_silence"));
     expect(alert.title).toMatch(/No Postmark webhooks for 30 minutes/);

@@ -19,11 +19,13 @@ import { resyncPostmarkMessage } from "./resync";
  * next run resumes where this one stopped (the work list is ordered by when each message was last checked).
  */
 
-export interface ReconcileOptions {
+/** What a run is given: Postmark, the sending deps (to resolve open batches), the clock, and its knobs. */
+export interface ReconcileDeps {
   postmark: ServerClient;
   sending?: SendingDeps | null;
   emailer?: AlertEmailer | null;
-  now?: () => Date;
+  /** The clock: the app passes the real one, tests their own. */
+  now: () => Date;
   /** Time Postmark's webhooks get before we ask (default 10 minutes). */
   graceMs?: number;
   /** How soon a message is checked again (default 6 hours), and how many times at most (default 4). */
@@ -98,11 +100,12 @@ async function linkStaleOrphans(db: Db, now: Date): Promise<number> {
 
 export async function reconcile(
   db: Db,
-  options: ReconcileOptions,
-  scope: { trigger: "cron" | "manual"; campaignId?: string } = { trigger: "cron" },
+  scope: { trigger: "cron" | "manual"; campaignId?: string },
+  options: ReconcileDeps,
 ): Promise<RunSummary> {
-  const clock = options.now ?? (() => new Date());
+  const clock = options.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // The budget is elapsed time (Date.now unless a test moves it), not the domain clock.
   const tick = options.elapsedClock ?? Date.now;
   const started = tick();
   const deadline = started + (options.budgetMs ?? 50_000);
@@ -137,7 +140,7 @@ export async function reconcile(
   try {
     summary.linkedOrphans = await linkStaleOrphans(db, now);
     if (options.sending && !forced) {
-      const r = await recoverOpenBatches(db, { ...options.sending, now: clock });
+      const r = await recoverOpenBatches(db, {}, { ...options.sending, now: clock });
       summary.adopted = r.adopted;
     }
 
@@ -156,7 +159,7 @@ export async function reconcile(
         while (queue.length && tick() < deadline && !throttled) {
           const m = queue.shift()!;
           try {
-            const r = await resyncPostmarkMessage(db, options.postmark, m.pm!);
+            const r = await resyncPostmarkMessage(db, { postmarkMessageId: m.pm! }, options);
             summary.apiCalls += r.apiCalls;
             summary.recovered += r.recovered;
           } catch (error) {
@@ -198,7 +201,7 @@ export async function reconcile(
     }
     const [{ remaining }] = (await db.execute<{ remaining: number }>(sql`select count(*)::int as remaining from messages where ${workList(clock())}`)).rows;
     summary.remaining = remaining;
-    if (!forced) summary.alerts = await detectSilence(db, options, clock());
+    if (!forced) summary.alerts = await detectSilence(db, { now: clock() }, options);
     await db
       .update(reconcileRuns)
       .set({ status: "done", finishedAt: clock(), heartbeatAt: clock(), checked: summary.checked, recovered: summary.recovered, adopted: summary.adopted, linkedOrphans: summary.linkedOrphans, apiCalls: summary.apiCalls, remaining: summary.remaining, errors: summary.errors })
@@ -219,7 +222,7 @@ export async function reconcile(
  * Webhooks gone quiet: mail went out long enough ago that Postmark would have reported something, yet
  * no webhook arrived; or the only webhook traffic fails its credentials (a rotated secret, say).
  */
-export async function detectSilence(db: Db, options: Pick<ReconcileOptions, "emailer" | "silenceMs">, now: Date): Promise<string[]> {
+export async function detectSilence(db: Db, { now }: { now: Date }, options: Pick<ReconcileDeps, "emailer" | "silenceMs">): Promise<string[]> {
   const window = options.silenceMs ?? 30 * 60_000;
   const since = new Date(now.getTime() - window).toISOString();
   const before = new Date(now.getTime() - 2 * window).toISOString();

@@ -36,7 +36,7 @@ function wrongSecret(): Request {
 }
 
 function deps(ip: string, extra: Partial<WebhookDeps>): WebhookDeps {
-  return { db: t.db, config: { secret: SECRET }, ip, blocked: new Map(), ...extra };
+  return { db: t.db, config: { secret: SECRET }, ip, blocked: new Map(), now: () => new Date(), ...extra };
 }
 
 describe("the first credential failure's alert email (real PostgreSQL)", () => {

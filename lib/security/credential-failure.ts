@@ -19,7 +19,8 @@ export interface CredentialFailureDeps {
    * not given. Never awaited here, so a flood's first requests do not wait on Postmark in a slot.
    */
   afterResponse?: AfterResponse;
-  now?: () => Date;
+  /** The clock: the app passes the real one, tests their own. */
+  now: () => Date;
   /** Sources over the limit, remembered per instance so a flood costs no queries. */
   blocked?: Map<string, number>;
 }
@@ -65,35 +66,30 @@ export interface CredentialFailure {
  */
 export async function rejectCredentialFailure(
   req: Request,
-  deps: CredentialFailureDeps,
   /** `reason` is what the record and alert name; `code` is the error answered (its status follows). */
   failure: CredentialFailure,
+  deps: CredentialFailureDeps,
 ): Promise<Response> {
-  const now = deps.now?.() ?? new Date();
+  const now = deps.now();
   const tooManyNow = () => errorResponse("rate_limited", "Too many failed attempts; retry later", undefined, { "retry-after": "1" });
   const blocked = deps.blocked?.get(deps.ip);
-  if (blocked && blocked > now.getTime()) return recordedOrLimited(req, deps, failure, now);
+  if (blocked && blocked > now.getTime()) return recordedOrLimited(req, { failure, now }, deps);
   if (failuresWaiting.length >= MAX_WAITING_FAILURES) return tooManyNow();
-  return inFailureSlot(() => recordedOrLimited(req, deps, failure, now));
+  return inFailureSlot(() => recordedOrLimited(req, { failure, now }, deps));
 }
 
 /**
  * Answers one failure: 429 for a source over ABUSE_LIMIT (remembered in `blocked`, so its next
  * failures cost no query), otherwise the failure's own status (401) after recording and alerting it.
  */
-async function recordedOrLimited(
-  req: Request,
-  deps: CredentialFailureDeps,
-  failure: CredentialFailure,
-  now: Date,
-): Promise<Response> {
+async function recordedOrLimited(req: Request, { failure, now }: { failure: CredentialFailure; now: Date }, deps: CredentialFailureDeps): Promise<Response> {
   const tooMany = (until: number) =>
     errorResponse("rate_limited", "Too many failed attempts from this address", undefined, {
       "retry-after": String(Math.max(1, Math.ceil((until - now.getTime()) / 1000))),
     });
   const blockedUntil = deps.blocked?.get(deps.ip);
   if (blockedUntil && blockedUntil > now.getTime()) return tooMany(blockedUntil);
-  const state = await hitRateLimit(deps.db, `credential-fail:${deps.ip}`, ABUSE_LIMIT, now);
+  const state = await hitRateLimit(deps.db, { key: `credential-fail:${deps.ip}`, rule: ABUSE_LIMIT }, now);
   if (state.limited) {
     deps.blocked?.set(deps.ip, state.resetAt.getTime());
     return tooMany(state.resetAt.getTime());

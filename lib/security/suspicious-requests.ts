@@ -33,11 +33,7 @@ export function describeSuspiciousRequest(input: SuspiciousRequestInput) {
   };
 }
 
-export async function recordSuspiciousRequest(
-  db: DbOrTx,
-  input: SuspiciousRequestInput,
-  now: Date = new Date(),
-): Promise<SuspiciousRequest> {
+export async function recordSuspiciousRequest(db: DbOrTx, input: SuspiciousRequestInput, now: Date): Promise<SuspiciousRequest> {
   const [row] = await db
     .insert(suspiciousRequests)
     .values({ ...describeSuspiciousRequest(input), createdAt: now })
@@ -91,7 +87,7 @@ export async function countSuspiciousByHour(db: DbOrTx, filter: SuspiciousReques
 }
 
 /** The sources with the most failed checks, with the reasons seen from each. */
-export async function topSuspiciousSources(db: DbOrTx, filter: SuspiciousRequestFilter, limit = 10) {
+export async function topSuspiciousSources(db: DbOrTx, { filter, limit = 10 }: { filter: SuspiciousRequestFilter; limit?: number }) {
   return db
     .select({
       ip: suspiciousRequests.ip,
@@ -112,7 +108,11 @@ export async function listSuspiciousReasons(db: DbOrTx): Promise<string[]> {
 }
 
 /** Marks every unacknowledged record matching the filter as reviewed by this admin. */
-export async function acknowledgeSuspiciousRequests(db: DbOrTx, filter: SuspiciousRequestFilter, userId: string, now = new Date()): Promise<number> {
+export async function acknowledgeSuspiciousRequests(
+  db: DbOrTx,
+  { filter, userId }: { filter: SuspiciousRequestFilter; userId: string },
+  now: Date,
+): Promise<number> {
   const rows = await db
     .update(suspiciousRequests)
     .set({ acknowledgedAt: now, acknowledgedById: userId })

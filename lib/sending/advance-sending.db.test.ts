@@ -21,7 +21,7 @@ async function batchSizes(campaignId: string): Promise<number[]> {
 describe("advancing campaign sending (real PostgreSQL + Postmark sandbox)", () => {
   it("sends every recipient once in batches of at most 500, personalised, with unsubscribe headers and our ids", async () => {
     const { campaign, emails } = await startedCampaignTo(bed, 1200);
-    const result = await advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 60_000 });
+    const result = await advanceSending(bed.t.db, { budgetMs: 60_000 }, bed.fixture.deps);
     expect(result.sent).toBe(1200);
     expect(result.completed).toContain(campaign.id);
     expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
@@ -57,7 +57,7 @@ describe("advancing campaign sending (real PostgreSQL + Postmark sandbox)", () =
 
   it("one worker fills every batch: 1,200 recipients are batches of 500, 500 and 200", async () => {
     const { campaign } = await startedCampaignTo(bed, 1200);
-    const result = await advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 60_000, concurrency: 1 });
+    const result = await advanceSending(bed.t.db, { budgetMs: 60_000, concurrency: 1 }, bed.fixture.deps);
     expect(result).toMatchObject({ sent: 1200, batches: 3 });
     expect((await batchSizes(campaign.id)).sort((a, b) => b - a)).toEqual([500, 500, 200]);
   });
@@ -67,23 +67,23 @@ describe("advancing campaign sending (real PostgreSQL + Postmark sandbox)", () =
     let now = new Date();
     const deps = { ...bed.fixture.deps, now: () => now, random: () => 0.5 };
     bed.fixture.sandbox.setFaults({ rate429: 1 });
-    const throttled = await advanceSending(bed.t.db, deps, { budgetMs: 5_000, concurrency: 1 });
+    const throttled = await advanceSending(bed.t.db, { budgetMs: 5_000, concurrency: 1 }, deps);
     expect(throttled.sent).toBe(0);
     const waiting = await bed.t.db.select().from(messages).where(eq(messages.campaignId, campaign.id));
     expect(waiting.every((m) => m.status === "queued" && m.nextAttemptAt && m.nextAttemptAt > now)).toBe(true);
     bed.fixture.sandbox.setFaults({});
-    expect((await advanceSending(bed.t.db, deps, { budgetMs: 5_000 })).sent).toBe(0); // still backing off
+    expect((await advanceSending(bed.t.db, { budgetMs: 5_000 }, deps)).sent).toBe(0); // still backing off
     now = new Date(now.getTime() + 60_000);
-    expect((await advanceSending(bed.t.db, deps, { budgetMs: 10_000 })).sent).toBe(50);
+    expect((await advanceSending(bed.t.db, { budgetMs: 10_000 }, deps)).sent).toBe(50);
     expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
   });
 
   it("skips a contact who unsubscribed after the audience was frozen", async () => {
     const { campaign, emails } = await startedCampaignTo(bed, 3);
     const [target] = await bed.t.db.select().from(messages).where(eq(messages.toEmail, emails[1]));
-    const result = await unsubscribeByToken(bed.t.db, bed.fixture.deps.unsubscribeKey, createUnsubscribeToken(bed.fixture.deps.unsubscribeKey, target.id), "one-click");
+    const result = await unsubscribeByToken(bed.t.db, { key: bed.fixture.deps.unsubscribeKey, token: createUnsubscribeToken(bed.fixture.deps.unsubscribeKey, target.id), how: "one-click" }, new Date());
     expect(result.changed).toBe(true);
-    await advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 10_000 });
+    await advanceSending(bed.t.db, { budgetMs: 10_000 }, bed.fixture.deps);
     expect(deliveriesTo(bed, [emails[1]]).missing).toEqual([emails[1]]);
     expect(deliveriesTo(bed, [emails[0], emails[2]]).missing).toEqual([]);
     const [skipped] = await bed.t.db.select().from(messages).where(eq(messages.id, target.id));
@@ -94,7 +94,7 @@ describe("advancing campaign sending (real PostgreSQL + Postmark sandbox)", () =
   it("records Postmark's 406 per message and suppresses the contact", async () => {
     const { campaign, emails } = await startedCampaignTo(bed, 2, "inactive");
     bed.fixture.sandbox.markInactive(emails[0], "broadcast");
-    await advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 10_000 });
+    await advanceSending(bed.t.db, { budgetMs: 10_000 }, bed.fixture.deps);
     const [failed] = await bed.t.db.select().from(messages).where(eq(messages.toEmail, emails[0]));
     expect(failed).toMatchObject({ status: "failed", errorCode: 406 });
     const [contact] = await bed.t.db.select().from(contacts).where(eq(contacts.email, emails[0]));
@@ -105,15 +105,15 @@ describe("advancing campaign sending (real PostgreSQL + Postmark sandbox)", () =
   it("pausing stops new batches; resuming finishes the campaign", async () => {
     const { campaign, emails } = await startedCampaignTo(bed, 30, "pausable");
     await bed.t.db.update(campaigns).set({ status: "paused" }).where(eq(campaigns.id, campaign.id));
-    expect((await advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 5_000 })).sent).toBe(0);
+    expect((await advanceSending(bed.t.db, { budgetMs: 5_000 }, bed.fixture.deps)).sent).toBe(0);
     await bed.t.db.update(campaigns).set({ status: "sending" }).where(eq(campaigns.id, campaign.id));
-    expect((await advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 10_000 })).sent).toBe(30);
+    expect((await advanceSending(bed.t.db, { budgetMs: 10_000 }, bed.fixture.deps)).sent).toBe(30);
     expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
   });
 
   it("two sending runs racing over one campaign send each recipient once", async () => {
     const { campaign, emails } = await startedCampaignTo(bed, 2000, "race");
-    const results = await Promise.all([advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 60_000 }), advanceSending(bed.t.db, bed.fixture.deps, { budgetMs: 60_000 })]);
+    const results = await Promise.all([advanceSending(bed.t.db, { budgetMs: 60_000 }, bed.fixture.deps), advanceSending(bed.t.db, { budgetMs: 60_000 }, bed.fixture.deps)]);
     expect(results[0].sent + results[1].sent).toBe(2000);
     expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
     expect(Math.max(...(await batchSizes(campaign.id)))).toBeLessThanOrEqual(POSTMARK_BATCH_LIMIT);

@@ -35,15 +35,16 @@ export interface AdvanceResult {
  */
 export async function advanceSending(
   db: Db,
+  options: { budgetMs?: number; concurrency?: number },
   deps: SendingDeps,
-  options: { budgetMs?: number; concurrency?: number } = {},
 ): Promise<AdvanceResult> {
+  // The budget is elapsed wall time on this machine, not the domain clock (tests move deps.now freely).
   const deadline = Date.now() + (options.budgetMs ?? 50_000);
   const result: AdvanceResult = { batches: 0, sent: 0, failed: 0, recovered: { batches: 0, adopted: 0, requeued: 0 }, started: [], startFailures: 0, completed: [], singles: 0, stoppedBy: "idle" };
   const starts = await startDueCampaigns(db, deps);
   result.started = starts.started;
   result.startFailures = starts.failed;
-  result.recovered = await recoverOpenBatches(db, deps);
+  result.recovered = await recoverOpenBatches(db, {}, deps);
   const compiled = new Map<string, CompiledCampaign>();
 
   async function worker() {
@@ -61,7 +62,7 @@ export async function advanceSending(
         .limit(20);
       let claimed: ClaimedBatch | null = null;
       for (const { id } of sending) {
-        claimed = await claimCampaignBatch(db, deps, id);
+        claimed = await claimCampaignBatch(db, { campaignId: id }, deps);
         if (claimed) break;
       }
       if (!claimed) return;
@@ -70,7 +71,7 @@ export async function advanceSending(
         c = compileCampaign(await getCampaignOrThrow(db, claimed.campaignId));
         compiled.set(claimed.campaignId, c);
       }
-      const r = await sendCampaignBatch(db, deps, claimed, c);
+      const r = await sendCampaignBatch(db, { batch: claimed, compiled: c }, deps);
       result.batches++;
       result.sent += r.sent;
       result.failed += r.failed;

@@ -6,13 +6,17 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { campaigns, messages, sendBatches } from "@/db/schema";
-import { clock, sendingDefaults, type SendingDeps } from "./deps";
+import { sendingDefaults, type SendingDeps } from "./deps";
 import { backoffMs, classifyPostmarkError, type CallFailure } from "./postmark-outcome";
 import { recordBatchResults } from "./record-results";
 
 /** 429: nothing was accepted; the messages wait (backoff with jitter) and go out in a later batch. */
-async function releaseBatch(db: Db, deps: SendingDeps, batchId: string, failure: CallFailure, delay: boolean) {
-  const now = clock(deps);
+async function releaseBatch(
+  db: Db,
+  { batchId, failure, delay }: { batchId: string; failure: CallFailure; delay: boolean },
+  deps: SendingDeps,
+) {
+  const now = deps.now();
   const random = deps.random ?? Math.random;
   await db.transaction(async (tx) => {
     const rows = await tx
@@ -31,39 +35,45 @@ async function releaseBatch(db: Db, deps: SendingDeps, batchId: string, failure:
   });
 }
 
-async function markUncertain(db: Db, deps: SendingDeps, batchId: string, failure: CallFailure) {
-  const now = clock(deps);
+async function markUncertain(db: Db, { batchId, failure }: { batchId: string; failure: CallFailure }, deps: SendingDeps) {
+  const now = deps.now();
   await db
     .update(sendBatches)
     .set({ status: "uncertain", error: failure.message, checkAfter: new Date(now.getTime() + (deps.uncertainRecheckMs ?? sendingDefaults.uncertainRecheckMs)) })
     .where(and(eq(sendBatches.id, batchId), eq(sendBatches.status, "in_flight")));
 }
 
-export async function handleCallFailure(db: Db, deps: SendingDeps, batch: { batchId: string; campaignId: string | null; messages: { id: string; toEmail: string }[] }, error: unknown) {
+export async function handleCallFailure(
+  db: Db,
+  { batch, error }: { batch: { batchId: string; campaignId: string | null; messages: { id: string; toEmail: string }[] }; error: unknown },
+  deps: SendingDeps,
+) {
   const failure = classifyPostmarkError(error);
   deps.log?.(`postmark call for batch ${batch.batchId} failed (${failure.kind}): ${failure.message}`);
   switch (failure.kind) {
     case "throttled":
-      return releaseBatch(db, deps, batch.batchId, failure, true);
+      return releaseBatch(db, { batchId: batch.batchId, failure, delay: true }, deps);
     case "unauthorized":
       // Every later batch would fail the same way: stop the campaign until someone fixes the token.
-      await releaseBatch(db, deps, batch.batchId, failure, false);
+      await releaseBatch(db, { batchId: batch.batchId, failure, delay: false }, deps);
       if (batch.campaignId) {
         await db
           .update(campaigns)
-          .set({ status: "paused", pausedAt: clock(deps), lastError: `Postmark refused the server token: ${failure.message}` })
+          .set({ status: "paused", pausedAt: deps.now(), lastError: `Postmark refused the server token: ${failure.message}` })
           .where(and(eq(campaigns.id, batch.campaignId), eq(campaigns.status, "sending")));
       }
       return;
     case "rejected":
       return recordBatchResults(
         db,
+        {
+          batchId: batch.batchId,
+          campaignId: batch.campaignId,
+          results: batch.messages.map((m) => ({ messageId: m.id, toEmail: m.toEmail, errorCode: failure.code, errorMessage: failure.message })),
+        },
         deps,
-        batch.batchId,
-        batch.campaignId,
-        batch.messages.map((m) => ({ messageId: m.id, toEmail: m.toEmail, errorCode: failure.code, errorMessage: failure.message })),
       );
     case "uncertain":
-      return markUncertain(db, deps, batch.batchId, failure);
+      return markUncertain(db, { batchId: batch.batchId, failure }, deps);
   }
 }

@@ -9,7 +9,7 @@ const bed = useSendingTestbed();
 describe("claiming a campaign batch (real PostgreSQL)", () => {
   it("claims up to 500 queued messages into one batch, committed before anything is sent", async () => {
     const { campaign } = await startedCampaignTo(bed, 520);
-    const claimed = await claimCampaignBatch(bed.t.db, bed.fixture.deps, campaign.id);
+    const claimed = await claimCampaignBatch(bed.t.db, { campaignId: campaign.id }, bed.fixture.deps);
     expect(claimed?.messages).toHaveLength(500);
     const rows = await bed.t.db.select({ status: messages.status, batchId: messages.batchId }).from(messages).where(eq(messages.campaignId, campaign.id));
     expect(rows.filter((r) => r.status === "sending" && r.batchId === claimed!.batchId)).toHaveLength(500);
@@ -23,9 +23,9 @@ describe("claiming a campaign batch (real PostgreSQL)", () => {
     await bed.t.db.transaction(async (other) => {
       // What a concurrent claim holds while its transaction is open.
       await other.execute(sql`select id from messages where campaign_id = ${campaign.id}::uuid order by id limit 50 for update`);
-      const claimed = await claimCampaignBatch(bed.t.db, bed.fixture.deps, campaign.id);
+      const claimed = await claimCampaignBatch(bed.t.db, { campaignId: campaign.id }, bed.fixture.deps);
       expect(claimed?.messages).toHaveLength(150);
     });
-    expect((await claimCampaignBatch(bed.t.db, bed.fixture.deps, campaign.id))?.messages).toHaveLength(50);
+    expect((await claimCampaignBatch(bed.t.db, { campaignId: campaign.id }, bed.fixture.deps))?.messages).toHaveLength(50);
   });
 });

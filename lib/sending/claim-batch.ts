@@ -5,7 +5,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { campaigns, contacts, messages, sendBatches } from "@/db/schema";
-import { checkAfterClaim, clock, POSTMARK_BATCH_LIMIT, sendingDefaults, type SendingDeps } from "./deps";
+import { checkAfterClaim, POSTMARK_BATCH_LIMIT, sendingDefaults, type SendingDeps } from "./deps";
 
 export interface ClaimedMessage {
   id: string;
@@ -31,8 +31,8 @@ export interface ClaimedBatch {
  * messages may go out as 120 + 80. Every message is still in exactly one batch of at most 500; only
  * the number of batches depends on timing.
  */
-export async function claimCampaignBatch(db: Db, deps: SendingDeps, campaignId: string): Promise<ClaimedBatch | null> {
-  const now = clock(deps);
+export async function claimCampaignBatch(db: Db, { campaignId }: { campaignId: string }, deps: SendingDeps): Promise<ClaimedBatch | null> {
+  const now = deps.now();
   const size = Math.min(deps.batchSize ?? sendingDefaults.batchSize, POSTMARK_BATCH_LIMIT);
   const checkAfter = checkAfterClaim(deps, now);
   return db.transaction(async (tx) => {

@@ -21,7 +21,8 @@ export interface SendingDeps {
   unsubscribeKey: Buffer;
   broadcastStream: string;
   messageStream: string;
-  now?: () => Date;
+  /** The clock: the app passes the real one, tests their own. */
+  now: () => Date;
   random?: () => number;
   batchSize?: number;
   /** How long a claimed batch may stay unanswered before it is checked against Postmark. */
@@ -40,10 +41,6 @@ export const sendingDefaults = {
   inFlightTimeoutMs: 60_000,
   uncertainRecheckMs: 30_000,
 };
-
-export function clock(deps: Pick<SendingDeps, "now">): Date {
-  return deps.now?.() ?? new Date();
-}
 
 /** When a batch claimed now is overdue: past this, an unanswered batch is checked against Postmark. */
 export function checkAfterClaim(deps: SendingDeps, now: Date): Date {

@@ -8,7 +8,7 @@ import type { Db } from "@/db";
 import { campaigns, sendBatches } from "@/db/schema";
 import { linkOrphanEvents, lockPostmarkIdsForWrite } from "@/lib/ingest/ingest";
 import { enqueueEmailsSent } from "@/lib/outbound-webhooks/outbox";
-import { clock, type SendingDeps } from "./deps";
+import type { SendingDeps } from "./deps";
 import { INACTIVE_RECIPIENT } from "./postmark-outcome";
 
 export interface EntryResult {
@@ -25,8 +25,12 @@ export interface EntryResult {
  * campaign's totals move by the same amounts, 406 suppresses the contact, and the batch closes — one
  * transaction, so totals never disagree with rows.
  */
-export async function recordBatchResults(db: Db, deps: SendingDeps, batchId: string, campaignId: string | null, results: EntryResult[]) {
-  const now = clock(deps);
+export async function recordBatchResults(
+  db: Db,
+  { batchId, campaignId, results }: { batchId: string; campaignId: string | null; results: EntryResult[] },
+  deps: Pick<SendingDeps, "now">,
+) {
+  const now = deps.now();
   if (results.length === 0) return { sent: 0, failed: 0 };
   return db.transaction(async (tx) => {
     // Webhooks for these ids wait until this commits, or are already stored and linked below.

@@ -6,15 +6,19 @@
 import { and, eq, inArray, lte } from "drizzle-orm";
 import type { Db } from "@/db";
 import { messages, sendBatches } from "@/db/schema";
-import { clock, METADATA_BATCH_ID, METADATA_MESSAGE_ID, type SendingDeps } from "./deps";
+import { METADATA_BATCH_ID, METADATA_MESSAGE_ID, type SendingDeps } from "./deps";
 import { recordBatchResults, type EntryResult } from "./record-results";
 
 /**
  * Resolves batches whose outcome is unknown: asks Postmark which of their messages it accepted
  * (by our batch id in Metadata), adopts those, and puts only the others back in the queue.
  */
-export async function recoverOpenBatches(db: Db, deps: SendingDeps, limit = 20): Promise<{ batches: number; adopted: number; requeued: number }> {
-  const now = clock(deps);
+export async function recoverOpenBatches(
+  db: Db,
+  { limit = 20 }: { limit?: number },
+  deps: SendingDeps,
+): Promise<{ batches: number; adopted: number; requeued: number }> {
+  const now = deps.now();
   const due = await db
     .select()
     .from(sendBatches)
@@ -56,7 +60,7 @@ export async function recoverOpenBatches(db: Db, deps: SendingDeps, limit = 20):
         .set({ status: "queued", batchId: null, updatedAt: now })
         .where(and(inArray(messages.id, missing), eq(messages.status, "sending"), eq(messages.batchId, batch.id)));
     }
-    if (results.length) await recordBatchResults(db, deps, batch.id, batch.campaignId, results);
+    if (results.length) await recordBatchResults(db, { batchId: batch.id, campaignId: batch.campaignId, results }, deps);
     await db.update(sendBatches).set({ status: "done", completedAt: now, error: `recovered: ${results.length} accepted by Postmark, ${missing.length} queued again` }).where(eq(sendBatches.id, batch.id));
     adopted += results.length;
     requeued += missing.length;

@@ -26,9 +26,9 @@ describe("scheduled campaigns (real PostgreSQL + Postmark sandbox)", () => {
   it("start when their time has come", async () => {
     const now = new Date();
     const { campaign, emails } = await scheduledCampaign(3, now);
-    expect((await advanceSending(bed.t.db, { ...bed.fixture.deps, now: () => now }, { budgetMs: 5_000 })).started).toEqual([]);
+    expect((await advanceSending(bed.t.db, { budgetMs: 5_000 }, { ...bed.fixture.deps, now: () => now })).started).toEqual([]);
     const later = new Date(now.getTime() + 2 * 60_000);
-    const result = await advanceSending(bed.t.db, { ...bed.fixture.deps, now: () => later }, { budgetMs: 10_000 });
+    const result = await advanceSending(bed.t.db, { budgetMs: 10_000 }, { ...bed.fixture.deps, now: () => later });
     expect(result).toMatchObject({ started: [campaign.id], startFailures: 0, sent: 3 });
     expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
   });
@@ -45,7 +45,7 @@ describe("scheduled campaigns (real PostgreSQL + Postmark sandbox)", () => {
     const later = new Date(now.getTime() + 2 * 60_000);
     const deps = { ...bed.fixture.deps, now: () => later, log: (m: string) => logged.push(m) };
     try {
-      const failed = await advanceSending(bed.t.db, deps, { budgetMs: 5_000 });
+      const failed = await advanceSending(bed.t.db, { budgetMs: 5_000 }, deps);
       expect(failed).toMatchObject({ started: [], startFailures: 1, sent: 0 });
       expect(logged.join("\n")).toContain(`scheduled campaign ${campaign.id} did not start`);
       expect(await getCampaignOrThrow(bed.t.db, campaign.id)).toMatchObject({ status: "scheduled", scheduledAt: at, lastError: null });
@@ -53,7 +53,7 @@ describe("scheduled campaigns (real PostgreSQL + Postmark sandbox)", () => {
       await bed.t.db.execute(sql`drop trigger fail_freeze on messages`);
       await bed.t.db.execute(sql`drop function postline_test_fail_freeze()`);
     }
-    const retried = await advanceSending(bed.t.db, deps, { budgetMs: 10_000 });
+    const retried = await advanceSending(bed.t.db, { budgetMs: 10_000 }, deps);
     expect(retried).toMatchObject({ started: [campaign.id], startFailures: 0, sent: 3 });
     expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
   });
@@ -63,7 +63,7 @@ describe("scheduled campaigns (real PostgreSQL + Postmark sandbox)", () => {
     const { campaign, emails } = await scheduledCampaign(2, now);
     await bed.t.db.execute(sql`update contacts set status = 'unsubscribed' where email in (${emails[0]}, ${emails[1]})`);
     const later = new Date(now.getTime() + 2 * 60_000);
-    const result = await advanceSending(bed.t.db, { ...bed.fixture.deps, now: () => later }, { budgetMs: 5_000 });
+    const result = await advanceSending(bed.t.db, { budgetMs: 5_000 }, { ...bed.fixture.deps, now: () => later });
     expect(result).toMatchObject({ started: [], startFailures: 0 });
     const after = await getCampaignOrThrow(bed.t.db, campaign.id);
     expect(after).toMatchObject({ status: "draft", scheduledAt: null });

@@ -4,7 +4,7 @@ import type { Db } from "@/db";
 import { campaigns } from "@/db/schema";
 import { startCampaignSend } from "@/lib/campaigns/campaigns";
 import { AppError } from "@/lib/errors";
-import { clock, type SendingDeps } from "./deps";
+import type { SendingDeps } from "./deps";
 
 export interface ScheduledStarts {
   started: string[];
@@ -19,7 +19,7 @@ export interface ScheduledStarts {
  * scheduled for the next run, and the failure is logged and counted.
  */
 export async function startDueCampaigns(db: Db, deps: SendingDeps): Promise<ScheduledStarts> {
-  const now = clock(deps);
+  const now = deps.now();
   const due = await db
     .select({ id: campaigns.id })
     .from(campaigns)

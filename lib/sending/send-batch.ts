@@ -29,11 +29,14 @@ export function compileCampaign(campaign: Campaign): CompiledCampaign {
 }
 
 /** The Postmark message for one recipient: personalized parts, unsubscribe headers and our ids. */
-export function buildCampaignEmail(deps: SendingDeps, compiled: CompiledCampaign, batchId: string, m: ClaimedMessage) {
+export function buildCampaignEmail(
+  { compiled, batchId, message: m }: { compiled: CompiledCampaign; batchId: string; message: ClaimedMessage },
+  deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "broadcastStream">,
+) {
   const url = unsubscribeUrl(deps, m.id);
   const recipient = { email: m.toEmail, name: m.name, fields: m.fields, unsubscribeUrl: url };
-  let html = renderTemplate(compiled.html, recipient, "html");
-  let text = renderTemplate(compiled.text, recipient, "text");
+  let html = renderTemplate({ template: compiled.html, recipient, mode: "html" });
+  let text = renderTemplate({ template: compiled.text, recipient, mode: "text" });
   // A visible link in every campaign mail, unless the author placed {{ unsubscribe_url }} themselves.
   if (!compiled.html.variables.includes("unsubscribe_url")) {
     const link = `<p style="font-size:12px;color:#64748b">Don't want these emails? <a href="${url}">Unsubscribe</a>.</p>`;
@@ -43,7 +46,7 @@ export function buildCampaignEmail(deps: SendingDeps, compiled: CompiledCampaign
   return {
     From: compiled.campaign.fromEmail,
     To: m.toEmail,
-    Subject: renderTemplate(compiled.subject, recipient, "text"),
+    Subject: renderTemplate({ template: compiled.subject, recipient, mode: "text" }),
     HtmlBody: html,
     TextBody: text,
     Tag: `campaign-${compiled.campaign.id}`.slice(0, 1000),
@@ -59,14 +62,14 @@ export function buildCampaignEmail(deps: SendingDeps, compiled: CompiledCampaign
 }
 
 /** Sends one claimed campaign batch through `sendEmailBatch` and records what Postmark answered. */
-export async function sendCampaignBatch(db: Db, deps: SendingDeps, batch: ClaimedBatch, compiled: CompiledCampaign) {
+export async function sendCampaignBatch(db: Db, { batch, compiled }: { batch: ClaimedBatch; compiled: CompiledCampaign }, deps: SendingDeps) {
   if (batch.messages.length === 0) return { sent: 0, failed: 0 };
-  const emails = batch.messages.map((m) => buildCampaignEmail(deps, compiled, batch.batchId, m));
+  const emails = batch.messages.map((message) => buildCampaignEmail({ compiled, batchId: batch.batchId, message }, deps));
   let responses: Awaited<ReturnType<ServerClient["sendEmailBatch"]>>;
   try {
     responses = await deps.postmark.sendEmailBatch(emails);
   } catch (error) {
-    await handleCallFailure(db, deps, batch, error);
+    await handleCallFailure(db, { batch, error }, deps);
     return { sent: 0, failed: 0 };
   }
   // Postmark answers in request order, one entry per message.
@@ -77,5 +80,5 @@ export async function sendCampaignBatch(db: Db, deps: SendingDeps, batch: Claime
     }
     return { messageId: m.id, toEmail: m.toEmail, errorCode: r?.ErrorCode ?? -1, errorMessage: r?.Message ?? "No answer for this message" };
   });
-  return recordBatchResults(db, deps, batch.batchId, batch.campaignId, results);
+  return recordBatchResults(db, { batchId: batch.batchId, campaignId: batch.campaignId, results }, deps);
 }

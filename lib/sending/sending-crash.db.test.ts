@@ -41,7 +41,7 @@ describe("a sending process killed with SIGKILL mid-campaign (real processes, Po
 
     // A new worker, later than every open batch's deadline, finishes the job.
     const later = new Date(Date.now() + 10 * 60_000);
-    const result = await advanceSending(bed.t.db, { ...bed.fixture.deps, now: () => later }, { budgetMs: 60_000 });
+    const result = await advanceSending(bed.t.db, { budgetMs: 60_000 }, { ...bed.fixture.deps, now: () => later });
     expect(result.completed).toContain(campaign.id);
 
     const perAddress = new Map<string, number>();

@@ -13,7 +13,7 @@ const recordOf = (postmarkMessageId: string | null) => sandboxRecords(bed.fixtur
 
 describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
   it("sends on the transactional stream and stores the MessageID", async () => {
-    const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "one@single.test", from: "me@postline.test", subject: "Receipt", html: "<p>Thanks</p>", metadata: { order: "42" } });
+    const m = await sendSingleEmail(bed.t.db, { to: "one@single.test", from: "me@postline.test", subject: "Receipt", html: "<p>Thanks</p>", metadata: { order: "42" } }, bed.fixture.deps);
     expect(m).toMatchObject({ kind: "single", status: "sent", messageStream: "outbound" });
     const record = recordOf(m.postmarkMessageId);
     expect(record).toMatchObject({ to: "one@single.test", stream: "outbound", metadata: { order: "42", postline_message_id: m.id } });
@@ -22,18 +22,18 @@ describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
 
   it("marks a 406 as failed with Postmark's code", async () => {
     bed.fixture.sandbox.markInactive("dead@single.test", "outbound");
-    const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "dead@single.test", from: "me@postline.test", subject: "x", text: "x" });
+    const m = await sendSingleEmail(bed.t.db, { to: "dead@single.test", from: "me@postline.test", subject: "x", text: "x" }, bed.fixture.deps);
     expect(m).toMatchObject({ status: "failed", errorCode: 406 });
   });
 
   it("tracks opens and links (HtmlAndText) by default, as campaign mail", async () => {
-    const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "tracked@single.test", from: "me@postline.test", subject: "x", html: '<a href="https://e.test/">e</a>' });
+    const m = await sendSingleEmail(bed.t.db, { to: "tracked@single.test", from: "me@postline.test", subject: "x", html: '<a href="https://e.test/">e</a>' }, bed.fixture.deps);
     expect(m).toMatchObject({ status: "sent", trackOpens: true, trackLinks: true });
     expect(recordOf(m.postmarkMessageId)).toMatchObject({ trackOpens: true, trackLinks: "HtmlAndText" });
   });
 
   it("turns open and link tracking off per message", async () => {
-    const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "quiet@single.test", from: "me@postline.test", subject: "x", text: "x", trackOpens: false, trackLinks: false });
+    const m = await sendSingleEmail(bed.t.db, { to: "quiet@single.test", from: "me@postline.test", subject: "x", text: "x", trackOpens: false, trackLinks: false }, bed.fixture.deps);
     expect(m).toMatchObject({ status: "sent", trackOpens: false, trackLinks: false });
     expect(recordOf(m.postmarkMessageId)).toMatchObject({ trackOpens: false, trackLinks: "None" });
   });
@@ -42,11 +42,11 @@ describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
     let now = new Date();
     const deps = { ...bed.fixture.deps, now: () => now, random: () => 0.5 };
     bed.fixture.sandbox.setFaults({ rate429: 1 });
-    const queued = await sendSingleEmail(bed.t.db, deps, { to: "later@single.test", from: "me@postline.test", subject: "x", text: "x", trackOpens: false, trackLinks: true });
+    const queued = await sendSingleEmail(bed.t.db, { to: "later@single.test", from: "me@postline.test", subject: "x", text: "x", trackOpens: false, trackLinks: true }, deps);
     bed.fixture.sandbox.setFaults({});
     expect(queued.status).toBe("queued");
     now = new Date(now.getTime() + 60_000);
-    await advanceSending(bed.t.db, deps, { budgetMs: 10_000 });
+    await advanceSending(bed.t.db, { budgetMs: 10_000 }, deps);
     const [sent] = await bed.t.db.select().from(messages).where(eq(messages.id, queued.id));
     expect(sent.status).toBe("sent");
     expect(recordOf(sent.postmarkMessageId)).toMatchObject({ trackOpens: false, trackLinks: "HtmlAndText" });
@@ -55,21 +55,21 @@ describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
   describe("personalization", () => {
     it("renders the recipient's contact in subject and bodies, as a campaign does", async () => {
       await createContact(bed.t.db, { email: "Ada@Single.test", name: "Ada <3", fields: { city: "Paris" } });
-      const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, {
+      const m = await sendSingleEmail(bed.t.db, {
         to: "ada@single.test",
         from: "me@postline.test",
         subject: "Hello {{ name }}",
         html: "<p>Hello {{ name }} from {{ fields.city }}, {{ fields.zip | default: \"no zip\" }}</p>",
         text: "Hello {{name}} ({{ email }})",
         personalize: true,
-      });
+      }, bed.fixture.deps);
       expect(m).toMatchObject({ status: "sent", subject: "Hello Ada <3", htmlBody: "<p>Hello Ada &lt;3 from Paris, no zip</p>", textBody: "Hello Ada <3 (ada@single.test)" });
       expect(recordOf(m.postmarkMessageId)).toMatchObject({ subject: "Hello Ada <3", htmlBody: "<p>Hello Ada &lt;3 from Paris, no zip</p>", textBody: "Hello Ada <3 (ada@single.test)" });
     });
 
     it("refuses an unknown variable with the campaigns' error, storing and sending nothing", async () => {
       const before = sandboxRecords(bed.fixture.sandbox).length;
-      const send = sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "ada@single.test", from: "me@postline.test", subject: "Hi", html: "<p>{{ first_name }}</p>", personalize: true });
+      const send = sendSingleEmail(bed.t.db, { to: "ada@single.test", from: "me@postline.test", subject: "Hi", html: "<p>{{ first_name }}</p>", personalize: true }, bed.fixture.deps);
       await expect(send).rejects.toMatchObject({
         code: "invalid_template",
         status: 422,
@@ -81,20 +81,20 @@ describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
     });
 
     it("without a contact renders email, unsubscribe_url and defaults, and refuses a variable that needs the contact", async () => {
-      const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, {
+      const m = await sendSingleEmail(bed.t.db, {
         to: "stranger@single.test",
         from: "me@postline.test",
         subject: "Hi {{ name | default: \"there\" }}",
         text: "For {{ email }}. Stop: {{ unsubscribe_url }}",
         personalize: true,
-      });
+      }, bed.fixture.deps);
       expect(m).toMatchObject({ status: "sent", subject: "Hi there" });
       const url = /Stop: (\S+)$/.exec(m.textBody!)![1];
       expect(m.textBody).toBe(`For stranger@single.test. Stop: ${url}`);
       const token = url.split("/u/")[1];
-      expect(await resolveUnsubscribeToken(bed.t.db, bed.fixture.deps.unsubscribeKey, token)).toMatchObject({ messageId: m.id, email: "stranger@single.test", contactId: null });
+      expect(await resolveUnsubscribeToken(bed.t.db, { key: bed.fixture.deps.unsubscribeKey, token })).toMatchObject({ messageId: m.id, email: "stranger@single.test", contactId: null });
 
-      await expect(sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "stranger@single.test", from: "me@postline.test", subject: "Hi {{ name }}", text: "x", personalize: true })).rejects.toMatchObject({
+      await expect(sendSingleEmail(bed.t.db, { to: "stranger@single.test", from: "me@postline.test", subject: "Hi {{ name }}", text: "x", personalize: true }, bed.fixture.deps)).rejects.toMatchObject({
         code: "invalid_template",
         status: 422,
         details: { part: "subject", variable: "name" },
@@ -102,7 +102,7 @@ describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
     });
 
     it("leaves braces alone unless asked (alerts and test sends pass final text)", async () => {
-      const m = await sendSingleEmail(bed.t.db, bed.fixture.deps, { to: "ada@single.test", from: "me@postline.test", subject: "Alert", text: "Template failed at {{ first_name }}" });
+      const m = await sendSingleEmail(bed.t.db, { to: "ada@single.test", from: "me@postline.test", subject: "Alert", text: "Template failed at {{ first_name }}" }, bed.fixture.deps);
       expect(recordOf(m.postmarkMessageId).textBody).toBe("Template failed at {{ first_name }}");
     });
   });

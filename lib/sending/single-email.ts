@@ -10,7 +10,7 @@ import { contacts, messages } from "@/db/schema";
 import { compileTemplate, htmlToText, renderTemplate, TemplateError, type CompiledTemplate, type Recipient } from "@/lib/campaigns/template";
 import { AppError } from "@/lib/errors";
 import { handleCallFailure } from "./call-failure";
-import { checkAfterClaim, clock, METADATA_BATCH_ID, METADATA_MESSAGE_ID, unsubscribeUrl, type SendingDeps } from "./deps";
+import { checkAfterClaim, METADATA_BATCH_ID, METADATA_MESSAGE_ID, unsubscribeUrl, type SendingDeps } from "./deps";
 import { classifyPostmarkError } from "./postmark-outcome";
 import { recordBatchResults } from "./record-results";
 
@@ -58,11 +58,15 @@ function compilePart(part: Part, source: string): CompiledTemplate {
  * `{{ unsubscribe_url }}` still render, and `{{ name }}` / `{{ fields.x }}` render their default; one
  * without a (non-empty) default is refused rather than sent as "Hello ,".
  */
-export function renderSingleEmail(
-  input: Pick<SingleEmailInput, "to" | "subject" | "html" | "text">,
-  contact: SingleEmailContact | null,
-  unsubscribe: string,
-): { subject: string; html?: string; text?: string } {
+export function renderSingleEmail({
+  email: input,
+  contact,
+  unsubscribeUrl: unsubscribe,
+}: {
+  email: Pick<SingleEmailInput, "to" | "subject" | "html" | "text">;
+  contact: SingleEmailContact | null;
+  unsubscribeUrl: string;
+}): { subject: string; html?: string; text?: string } {
   const recipient: Recipient = { email: input.to, name: contact?.name ?? "", fields: contact?.fields ?? {}, unsubscribeUrl: unsubscribe };
   const render = (part: Part, source: string | undefined, mode: "html" | "text") => {
     if (source === undefined) return undefined;
@@ -77,14 +81,14 @@ export function renderSingleEmail(
         );
       }
     }
-    return renderTemplate(template, recipient, mode);
+    return renderTemplate({ template, recipient, mode });
   };
   return { subject: render("subject", input.subject, "text")!, html: render("html", input.html, "html"), text: render("text", input.text, "text") };
 }
 
 /** Claims one queued single email (created earlier, or released after a 429) into its own batch. */
-async function claimSingle(db: Db, deps: SendingDeps, messageId?: string) {
-  const now = clock(deps);
+async function claimSingle(db: Db, { messageId }: { messageId?: string }, deps: SendingDeps) {
+  const now = deps.now();
   const checkAfter = checkAfterClaim(deps, now);
   const rows = await db.execute<{ id: string; batch_id: string }>(sql`
     with picked as (
@@ -106,7 +110,7 @@ async function claimSingle(db: Db, deps: SendingDeps, messageId?: string) {
 }
 
 /** Sends one claimed single email via `sendEmail`; its bodies are on the message row. */
-async function sendClaimedSingle(db: Db, deps: SendingDeps, claim: { id: string; batch_id: string }) {
+async function sendClaimedSingle(db: Db, claim: { id: string; batch_id: string }, deps: SendingDeps) {
   const [m] = await db.select().from(messages).where(eq(messages.id, claim.id));
   const html = m.htmlBody ?? "";
   const text = m.textBody ?? "";
@@ -123,24 +127,34 @@ async function sendClaimedSingle(db: Db, deps: SendingDeps, claim: { id: string;
       TrackLinks: m.trackLinks ? Models.LinkTrackingOptions.HtmlAndText : Models.LinkTrackingOptions.None,
       Metadata: { ...m.metadata, [METADATA_MESSAGE_ID]: m.id, [METADATA_BATCH_ID]: claim.batch_id },
     });
-    await recordBatchResults(db, deps, claim.batch_id, null, [
-      { messageId: m.id, toEmail: m.toEmail, postmarkMessageId: r.MessageID, submittedAt: r.SubmittedAt ? new Date(r.SubmittedAt) : undefined },
-    ]);
+    await recordBatchResults(
+      db,
+      {
+        batchId: claim.batch_id,
+        campaignId: null,
+        results: [{ messageId: m.id, toEmail: m.toEmail, postmarkMessageId: r.MessageID, submittedAt: r.SubmittedAt ? new Date(r.SubmittedAt) : undefined }],
+      },
+      deps,
+    );
   } catch (error) {
     const failure = classifyPostmarkError(error);
     if (failure.kind === "rejected") {
-      await recordBatchResults(db, deps, claim.batch_id, null, [{ messageId: m.id, toEmail: m.toEmail, errorCode: failure.code, errorMessage: failure.message }]);
+      await recordBatchResults(
+        db,
+        { batchId: claim.batch_id, campaignId: null, results: [{ messageId: m.id, toEmail: m.toEmail, errorCode: failure.code, errorMessage: failure.message }] },
+        deps,
+      );
     } else {
-      await handleCallFailure(db, deps, { batchId: claim.batch_id, campaignId: null, messages: [m] }, error);
+      await handleCallFailure(db, { batch: { batchId: claim.batch_id, campaignId: null, messages: [m] }, error }, deps);
     }
   }
 }
 
 /** Sends the oldest queued single email, if any (one released after a 429, or one never claimed). */
 export async function sendNextQueuedSingle(db: Db, deps: SendingDeps): Promise<boolean> {
-  const claim = await claimSingle(db, deps);
+  const claim = await claimSingle(db, {}, deps);
   if (!claim) return false;
-  await sendClaimedSingle(db, deps, claim);
+  await sendClaimedSingle(db, claim, deps);
   return true;
 }
 
@@ -153,7 +167,7 @@ export type SingleEmailResult = typeof messages.$inferSelect;
  * When personalized, the row keeps the rendered subject and bodies (what was sent; a later attempt
  * sends the same); a template error is an `invalid_template` AppError and nothing is stored.
  */
-export async function sendSingleEmail(db: Db, deps: SendingDeps, input: SingleEmailInput): Promise<SingleEmailResult> {
+export async function sendSingleEmail(db: Db, input: SingleEmailInput, deps: SendingDeps): Promise<SingleEmailResult> {
   const [contact] = await db
     .select({ id: contacts.id, name: contacts.name, fields: contacts.fields })
     .from(contacts)
@@ -161,7 +175,7 @@ export async function sendSingleEmail(db: Db, deps: SendingDeps, input: SingleEm
     .limit(1);
   // The id is chosen here so `{{ unsubscribe_url }}` can carry it before the row exists.
   const id = randomUUID();
-  const content = input.personalize ? renderSingleEmail(input, contact ?? null, unsubscribeUrl(deps, id)) : input;
+  const content = input.personalize ? renderSingleEmail({ email: input, contact: contact ?? null, unsubscribeUrl: unsubscribeUrl(deps, id) }) : input;
   const [row] = await db
     .insert(messages)
     .values({
@@ -180,8 +194,8 @@ export async function sendSingleEmail(db: Db, deps: SendingDeps, input: SingleEm
       trackLinks: input.trackLinks ?? true,
     })
     .returning();
-  const claim = await claimSingle(db, deps, row.id);
-  if (claim) await sendClaimedSingle(db, deps, claim);
+  const claim = await claimSingle(db, { messageId: row.id }, deps);
+  if (claim) await sendClaimedSingle(db, claim, deps);
   const [after] = await db.select().from(messages).where(eq(messages.id, row.id));
   return after;
 }

@@ -14,7 +14,7 @@ export interface UnsubscribeTarget {
 }
 
 /** Reads a token without changing anything: what the /u/{token} page shows before the click. */
-export async function resolveUnsubscribeToken(db: Db, key: Buffer, token: string): Promise<UnsubscribeTarget> {
+export async function resolveUnsubscribeToken(db: Db, { key, token }: { key: Buffer; token: string }): Promise<UnsubscribeTarget> {
   const messageId = verifyUnsubscribeToken(key, token);
   if (!messageId) throw new AppError("invalid_token", "This unsubscribe link is not valid");
   const [row] = await db
@@ -33,12 +33,10 @@ export async function resolveUnsubscribeToken(db: Db, key: Buffer, token: string
  */
 export async function unsubscribeByToken(
   db: Db,
-  key: Buffer,
-  token: string,
-  how: "one-click" | "page",
-  now: Date = new Date(),
+  { key, token, how }: { key: Buffer; token: string; how: "one-click" | "page" },
+  now: Date,
 ): Promise<UnsubscribeTarget & { changed: boolean }> {
-  const target = await resolveUnsubscribeToken(db, key, token);
+  const target = await resolveUnsubscribeToken(db, { key, token });
   const changed = await db.transaction(async (tx) => {
     // Message before contact, the order ingestion locks them in (a webhook about this recipient may
     // be applied at the same moment): never the other way round, which could deadlock.
@@ -59,7 +57,7 @@ export async function unsubscribeByToken(
       .set({ status: "unsubscribed", unsubscribedAt: now, updatedAt: now })
       .where(sql`${messages.id} = ${target.messageId} and ${messages.status} not in ('unsubscribed', 'bounced', 'spam_complaint', 'failed', 'suppressed', 'cancelled', 'queued', 'sending')`)
       .returning({ campaignId: messages.campaignId });
-    if (moved[0]?.campaignId) await addOutcomeCounts(tx, moved[0].campaignId, target.messageId, { unsubscribed: 1 });
+    if (moved[0]?.campaignId) await addOutcomeCounts(tx, { campaignId: moved[0].campaignId, messageId: target.messageId, delta: { unsubscribed: 1 } });
     return contactChanged || moved.length > 0;
   });
   return { ...target, changed };

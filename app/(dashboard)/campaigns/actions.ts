@@ -157,14 +157,14 @@ export async function testSendAction(_prev: ActionResult | null, form: FormData)
   if (!campaign) return unknownCampaign();
   const deps = getSendingDeps();
   const recipient = { email: user.email, name: user.name, fields: {}, unsubscribeUrl: `${getEnv().APP_URL}/u/test` };
-  const message = await sendSingleEmail(db, deps, {
+  const message = await sendSingleEmail(db, {
     to: user.email,
     from: campaign.fromEmail,
-    subject: `[Test] ${renderTemplate(compileTemplate(campaign.subject), recipient, "text")}`,
-    html: renderTemplate(compileTemplate(campaign.html), recipient, "html"),
-    text: campaign.text ? renderTemplate(compileTemplate(campaign.text), recipient, "text") : undefined,
+    subject: `[Test] ${renderTemplate({ template: compileTemplate(campaign.subject), recipient, mode: "text" })}`,
+    html: renderTemplate({ template: compileTemplate(campaign.html), recipient, mode: "html" }),
+    text: campaign.text ? renderTemplate({ template: compileTemplate(campaign.text), recipient, mode: "text" }) : undefined,
     tag: "campaign-test",
-  });
+  }, deps);
   if (message.status === "failed") return { ok: false, error: `Postmark refused the test: ${message.errorMessage}` };
   return { ok: true, message: `Test sent to ${user.email}.` };
 }
@@ -174,7 +174,7 @@ export async function resyncCampaignAction(_prev: ActionResult | null, form: For
   await requireAdmin();
   const campaignId = parseId(form);
   if (!campaignId) return unknownCampaign();
-  const r = await reconcile(getAppDb(), { postmark: getSendingDeps().postmark, budgetMs: 45_000 }, { trigger: "manual", campaignId });
+  const r = await reconcile(getAppDb(), { trigger: "manual", campaignId }, { postmark: getSendingDeps().postmark, now: () => new Date(), budgetMs: 45_000 });
   if (r.skipped) return { ok: false, error: "Another reconciliation run is in progress; try again in a minute." };
   revalidatePath(`/campaigns/${campaignId}`);
   return { ok: true, message: `Checked ${r.checked} message(s), recovered ${r.recovered} event(s)${r.remaining ? `; ${r.remaining} left for the next run` : ""}.` };

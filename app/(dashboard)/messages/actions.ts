@@ -32,13 +32,13 @@ export async function sendSingleEmailAction(_prev: ActionResult<{ messageId: str
   const { track_opens, track_links, ...input } = parsed.data;
   let message;
   try {
-    message = await sendSingleEmail(getAppDb(), getSendingDeps(), {
+    message = await sendSingleEmail(getAppDb(), {
       ...input,
       from: input.from ?? getEnv().POSTMARK_FROM_EMAIL,
       personalize: true,
       trackOpens: track_opens === "on",
       trackLinks: track_links === "on",
-    });
+    }, getSendingDeps());
   } catch (error) {
     if (error instanceof AppError && error.code === "invalid_template") {
       const part = (error.details as { part?: string } | undefined)?.part ?? "text";

@@ -37,7 +37,7 @@ export async function acknowledgeSuspiciousAction(_prev: ActionResult | null, fo
   const parsed = filterSchema.safeParse({ reason: form.get("reason") ?? undefined, ip: form.get("ip") ?? undefined, from: form.get("from") ?? undefined, to: form.get("to") ?? undefined });
   if (!parsed.success) return invalid(parsed.error);
   const filter = parsed.data;
-  const n = await acknowledgeSuspiciousRequests(getAppDb(), filter, admin.id);
+  const n = await acknowledgeSuspiciousRequests(getAppDb(), { filter, userId: admin.id }, new Date());
   revalidatePath("/security");
   return { ok: true, message: `${n.toLocaleString("en")} request(s) marked as reviewed.` };
 }

@@ -66,7 +66,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
   const [found, hourly, sources, reasons, alerts, runs] = await Promise.all([
     listSuspiciousRequests(db, { ...filter, beforeId: cursor && /^\d{1,15}$/.test(cursor) ? Number(cursor) : undefined, limit: PAGE + 1 }),
     countSuspiciousByHour(db, filter),
-    topSuspiciousSources(db, filter),
+    topSuspiciousSources(db, { filter }),
     listSuspiciousReasons(db),
     listAlerts(db, { openOnly: true }),
     listReconcileRuns(db, 10),

@@ -72,7 +72,7 @@ export async function revokeApiKeyAction(_prev: ActionResult | null, form: FormD
   await requireAdmin();
   const id = idField().safeParse(form.get("apiKeyId"));
   if (!id.success) return { ok: false, error: "Unknown API key" };
-  await revokeApiKey(getAppDb(), id.data);
+  await revokeApiKey(getAppDb(), { id: id.data }, new Date());
   revalidatePath("/settings");
   return { ok: true, message: "Key revoked." };
 }

@@ -17,13 +17,13 @@ export async function sendWebhookTestAction(_prev: ActionResult | null): Promise
   if (new URL(env.POSTMARK_API_URL).hostname === "api.postmarkapp.com") {
     return { ok: false, error: "Connected to the real Postmark: use the \"Send test\" button on the webhook in Postmark's dashboard." };
   }
-  const message = await sendSingleEmail(getAppDb(), getSendingDeps(), {
+  const message = await sendSingleEmail(getAppDb(), {
     to: `click+webhook-test-${Date.now()}@postline.test`,
     from: env.POSTMARK_FROM_EMAIL,
     subject: "Postline webhook test",
     html: '<p>Webhook test. <a href="https://postline.test/">A link to click</a>.</p>',
     tag: "webhook-test",
-  });
+  }, getSendingDeps());
   if (message.status !== "sent") return { ok: false, error: `The sandbox did not accept the test message (${message.status}: ${message.errorMessage ?? "no answer"})` };
   return { ok: true, message: `Sent through the sandbox (MessageID ${message.postmarkMessageId}). Delivery, Open and Click events arrive on the webhook within seconds; see Messages.` };
 }

@@ -31,7 +31,7 @@ function failed(error: unknown): Response {
 export async function GET(_req: Request, { params }: Context) {
   const { token } = await params;
   try {
-    const target = await resolveUnsubscribeToken(getAppDb(), getUnsubscribeKey(), token);
+    const target = await resolveUnsubscribeToken(getAppDb(), { key: getUnsubscribeKey(), token });
     if (target.alreadyUnsubscribed) return page(200, "You are unsubscribed", `<p>${escapeHtml(target.email)} will not receive these emails any more.</p>`);
     return page(
       200,
@@ -60,7 +60,7 @@ export async function POST(req: Request, { params }: Context) {
   if (read?.tooLarge) return tooLarge();
   const oneClick = (read?.bytes.toString("utf8") ?? "").includes("List-Unsubscribe=One-Click");
   try {
-    const result = await unsubscribeByToken(getAppDb(), getUnsubscribeKey(), token, oneClick ? "one-click" : "page");
+    const result = await unsubscribeByToken(getAppDb(), { key: getUnsubscribeKey(), token, how: oneClick ? "one-click" : "page" }, new Date());
     if (oneClick && !(req.headers.get("accept") ?? "").includes("text/html")) {
       return new Response("Unsubscribed\n", { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
     }

@@ -87,7 +87,7 @@ function sendingDepsFor(sandbox: PostmarkSandbox, baseUrl: string, authSecret: s
   const postmark = createPostmarkClient({ serverToken: SANDBOX_TOKEN, apiUrl: sandbox.url, timeoutSeconds: 30 });
   return {
     postmark,
-    sending: { postmark, appUrl: baseUrl, unsubscribeKey: unsubscribeKey(authSecret), broadcastStream: "broadcast", messageStream: "outbound", log: () => {} },
+    sending: { postmark, appUrl: baseUrl, unsubscribeKey: unsubscribeKey(authSecret), broadcastStream: "broadcast", messageStream: "outbound", now: () => new Date(), log: () => {} },
   };
 }
 

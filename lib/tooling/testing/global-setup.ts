@@ -1,9 +1,9 @@
 import type { TestProject } from "vitest/node";
 import pg from "pg";
-import { getTestEnv } from "@/lib/env";
 import { migrateDatabase } from "@/db/migrate";
 import { isProcessAlive } from "@/lib/local/launcher/processes";
 import { startTestPostgres } from "./postgres";
+import { getTestEnv } from "./test-env";
 import { withDatabase } from "./db-url";
 
 declare module "vitest" {
@@ -26,7 +26,7 @@ const TEMPLATE = `${RUN}_template`;
  * database; each test file clones the template (CREATE DATABASE … TEMPLATE) so files never share rows.
  */
 export default async function setup(project: TestProject) {
-  const env = getTestEnv();
+  const env = getTestEnv(process.env);
   const server = env.DATABASE_URL ? null : await startTestPostgres(env.TEST_POSTGRES_PORT);
   const adminUrl = env.DATABASE_URL ?? server!.url;
 

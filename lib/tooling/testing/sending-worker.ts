@@ -15,10 +15,11 @@ const deps = {
   unsubscribeKey: unsubscribeKey("t".repeat(32)),
   broadcastStream: "broadcast",
   messageStream: "outbound",
+  now: () => new Date(),
 };
 process.stdout.write("ready\n");
 for (;;) {
-  const r = await advanceSending(db, deps, { budgetMs: 60_000 });
+  const r = await advanceSending(db, { budgetMs: 60_000 }, deps);
   if (r.stoppedBy === "idle") break;
 }
 await db.$client.end();

@@ -18,6 +18,7 @@ export async function startSendingFixture(overrides: Partial<SendingDeps> = {}) 
     unsubscribeKey: unsubscribeKey("t".repeat(32)),
     broadcastStream: "broadcast",
     messageStream: "outbound",
+    now: () => new Date(),
     ...overrides,
   };
   return { sandbox, deps };

@@ -77,7 +77,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const [audience, o, recipients, activity] = await Promise.all([
     editable ? countAudience(db, campaignId) : null,
     getCampaignOutcomes(db, campaignId),
-    editable ? null : listCampaignRecipients(db, campaignId, { filter: view.filter, search: view.q, sort: view.sort, after: view.after }),
+    editable ? null : listCampaignRecipients(db, { campaignId, filter: view.filter, search: view.q, sort: view.sort, after: view.after }),
     editable ? null : getCampaignActivity(db, campaignId),
   ]);
   const processed = campaign.sentCount + campaign.failedCount;

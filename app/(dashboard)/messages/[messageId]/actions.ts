@@ -12,7 +12,7 @@ export async function resyncMessageAction(_prev: ActionResult | null, form: Form
   const id = idField().safeParse(form.get("messageId"));
   if (!id.success) return { ok: false, error: "Unknown message" };
   try {
-    const r = await resyncMessage(getAppDb(), getSendingDeps().postmark, id.data);
+    const r = await resyncMessage(getAppDb(), { messageId: id.data }, getSendingDeps());
     revalidatePath(`/messages/${id.data}`);
     return { ok: true, message: r.recovered ? `Recovered ${r.recovered} event(s) from Postmark.` : "Already up to date with Postmark." };
   } catch (error) {

@@ -9,7 +9,7 @@ export const maxDuration = 60;
 
 export const GET = cronRoute("deliver-webhooks", async ({ db }) => {
   // Lingers up to 40 s for new events while an endpoint is active (see the job).
-  const result = await runDeliverOutboundWebhooks(db, getOutboundDeps(), { lingerMs: 40_000 });
+  const result = await runDeliverOutboundWebhooks(db, { lingerMs: 40_000 }, getOutboundDeps());
   if (result.outboundWebhooks.stoppedBy === "budget") after(() => chainCronRoute(DELIVER_WEBHOOKS_ROUTE));
   return result;
 });

@@ -16,8 +16,8 @@ export const maxDuration = 60;
 
 export const GET = cronRoute("dispatch", async ({ db }) => {
   const [{ sending }, { outboundWebhooks }] = await Promise.all([
-    runSendCampaigns(db, getSendingDeps()),
-    runDeliverOutboundWebhooks(db, getOutboundDeps(), { lingerMs: 40_000 }),
+    runSendCampaigns(db, {}, getSendingDeps()),
+    runDeliverOutboundWebhooks(db, { lingerMs: 40_000 }, getOutboundDeps()),
   ]);
   const { alertDigests } = await runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() });
   if (sending.stoppedBy === "budget") after(chainSending);

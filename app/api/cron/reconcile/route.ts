@@ -7,5 +7,5 @@ export const maxDuration = 60;
 
 export const GET = cronRoute("reconcile", ({ db }) => {
   const sending = getSendingDeps();
-  return runReconcile(db, { postmark: sending.postmark, sending, emailer: getAlertEmailer(), budgetMs: 50_000 });
+  return runReconcile(db, { postmark: sending.postmark, sending, emailer: getAlertEmailer(), now: () => new Date(), budgetMs: 50_000 });
 });

@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
 export const GET = cronRoute("send", async ({ db }) => {
-  const result = await runSendCampaigns(db, getSendingDeps());
+  const result = await runSendCampaigns(db, {}, getSendingDeps());
   if (result.sending.stoppedBy === "budget") after(chainSending);
   return result;
 });

@@ -10,11 +10,11 @@ export const GET = apiRoute({}, async ({ req, db }) => {
   const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).parse(Object.fromEntries(new URL(req.url).searchParams));
   const rows = await listCampaigns(db, { limit });
   const outcomes = await getOutcomeCounts(db, rows.map((c) => c.id));
-  return rows.map((c) => toApiCampaign(c, [], outcomes.get(c.id)));
+  return rows.map((c) => toApiCampaign(c, { outcomes: outcomes.get(c.id) }));
 });
 
 export const POST = apiRoute({}, async ({ req, db, env, principal }) => {
   const input = await readJson(req, campaignInputSchema, 6 * 1024 * 1024);
   const campaign = await createCampaign(db, input, { defaultFrom: env.POSTMARK_FROM_EMAIL, createdById: principal.userId });
-  return Response.json({ data: toApiCampaign(campaign, input.list_ids ?? []) }, { status: 201 });
+  return Response.json({ data: toApiCampaign(campaign, { listIds: input.list_ids ?? [] }) }, { status: 201 });
 });

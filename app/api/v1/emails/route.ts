@@ -32,13 +32,13 @@ const emailInputSchema = z
  */
 export const POST = apiRoute({}, async ({ req, db, env }) => {
   const { track_opens, track_links, ...input } = await readJson(req, emailInputSchema, 11 * 1024 * 1024);
-  const message = await sendSingleEmail(db, getSendingDeps(), {
+  const message = await sendSingleEmail(db, {
     ...input,
     from: input.from ?? env.POSTMARK_FROM_EMAIL,
     personalize: true,
     trackOpens: track_opens,
     trackLinks: track_links,
-  });
+  }, getSendingDeps());
   if (message.status === "failed") {
     const code = message.errorCode === 406 ? "inactive_recipient" : "rejected_by_postmark";
     throw new AppError(code, message.errorMessage ?? "Postmark refused the message", { message: toApiMessage(message) });

@@ -18,6 +18,7 @@ export async function POST(req: Request) {
     // A credential failure's alert email goes after the response, never inside it.
     afterResponse,
     blocked,
+    now: () => new Date(),
     ingest: getIngestBatcher().ingest,
   });
 }

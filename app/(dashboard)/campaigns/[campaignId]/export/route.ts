@@ -37,7 +37,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ campaign
         controller.enqueue(encoder.encode(RECIPIENT_CSV_HEADER.map(csvField).join(",") + "\r\n"));
         return;
       }
-      const page = await listCampaignRecipients(db, campaignId, { filter: view.filter, search: view.q, sort: view.sort, after, limit: 1000 });
+      const page = await listCampaignRecipients(db, { campaignId, filter: view.filter, search: view.q, sort: view.sort, after, limit: 1000 });
       if (page.rows.length) controller.enqueue(encoder.encode(page.rows.map(recipientCsvLine).join("")));
       if (!page.next) controller.close();
       after = page.next;

@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute<{ campaignId: string }>({}, async ({ db, params }) => {
   const id = pathId(params.campaignId, "Campaign");
   const [campaign, listIds, outcomes] = await Promise.all([getCampaignOrThrow(db, id), getCampaignListIds(db, id), getCampaignOutcomes(db, id)]);
-  return toApiCampaign(campaign, listIds, outcomes);
+  return toApiCampaign(campaign, { listIds, outcomes });
 });

@@ -12,7 +12,7 @@ export const maxDuration = 60;
 export const POST = apiRoute<{ campaignId: string }>({ role: "admin" }, async ({ db, params }) => {
   const id = pathId(params.campaignId, "Campaign");
   await getCampaignOrThrow(db, id);
-  const r = await reconcile(db, { postmark: getSendingDeps().postmark, budgetMs: 45_000 }, { trigger: "manual", campaignId: id });
+  const r = await reconcile(db, { trigger: "manual", campaignId: id }, { postmark: getSendingDeps().postmark, now: () => new Date(), budgetMs: 45_000 });
   if (r.skipped) throw new AppError("run_in_progress", "Another reconciliation run is in progress; try again in a minute");
   return { run_id: r.runId, checked: r.checked, recovered: r.recovered, remaining: r.remaining, api_calls: r.apiCalls, errors: r.errors };
 });
