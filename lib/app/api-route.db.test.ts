@@ -11,6 +11,7 @@ import { createApiKey } from "@/lib/api-keys/api-keys";
 import { AppError } from "@/lib/errors";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { apiRoute, readJson } from "./api-route";
+import { routeTestEnv } from "@/lib/tooling/testing/route-env";
 
 let t: TestDatabase;
 let adminKey: string;
@@ -19,15 +20,7 @@ const saved = { ...process.env };
 beforeAll(async () => {
   t = await createTestDatabase();
   // The wrapper reads its database and configuration through lib/env.ts, as in the app.
-  Object.assign(process.env, {
-    DATABASE_URL: t.url,
-    POSTMARK_SERVER_TOKEN: "api-route-test",
-    POSTMARK_API_URL: "http://127.0.0.1:9",
-    POSTMARK_WEBHOOK_SECRET: "w".repeat(32),
-    CRON_SECRET: "c".repeat(32),
-    AUTH_SECRET: "a".repeat(32),
-    APP_URL: "http://127.0.0.1:9",
-  });
+  Object.assign(process.env, routeTestEnv(t.url));
   adminKey = (await createApiKey(t.db, { name: "admin", role: "admin" })).key;
   marketerKey = (await createApiKey(t.db, { name: "marketer", role: "marketer" })).key;
 });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { suspiciousRequests } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
+import { routeTestEnv } from "@/lib/tooling/testing/route-env";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const scheduled = (JSON.parse(fs.readFileSync(path.join(ROOT, "vercel.json"), "utf8")) as { crons: { path: string }[] }).crons.map((c) => c.path);
@@ -23,15 +24,7 @@ const saved = { ...process.env };
 beforeAll(async () => {
   t = await createTestDatabase();
   // The routes read their configuration through lib/env.ts, as in the app.
-  Object.assign(process.env, {
-    DATABASE_URL: t.url,
-    POSTMARK_SERVER_TOKEN: "cron-routes-test",
-    POSTMARK_API_URL: "http://127.0.0.1:9",
-    POSTMARK_WEBHOOK_SECRET: "w".repeat(32),
-    CRON_SECRET: "the-right-cron-secret",
-    AUTH_SECRET: "a".repeat(32),
-    APP_URL: "http://127.0.0.1:9",
-  });
+  Object.assign(process.env, routeTestEnv(t.url, { CRON_SECRET: "the-right-cron-secret" }));
 });
 afterAll(async () => {
   process.env = saved;

@@ -12,6 +12,7 @@ import { createApiKey } from "@/lib/api-keys/api-keys";
 import { actionContext } from "@/lib/tooling/testing/server-actions";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { createUser } from "@/lib/users/users";
+import { routeTestEnv } from "@/lib/tooling/testing/route-env";
 
 vi.mock("@/lib/app/session", async () => (await import("@/lib/tooling/testing/server-actions")).sessionStandIn);
 
@@ -38,15 +39,7 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: t.url,
-    POSTMARK_SERVER_TOKEN: "path-ids-test",
-    POSTMARK_API_URL: "http://127.0.0.1:9",
-    POSTMARK_WEBHOOK_SECRET: "w".repeat(32),
-    CRON_SECRET: "c".repeat(32),
-    AUTH_SECRET: "a".repeat(32),
-    APP_URL: "http://127.0.0.1:9",
-  });
+  Object.assign(process.env, routeTestEnv(t.url));
   const admin = await createUser(t.db, { email: "admin@path-ids.test", password: "correct horse battery", role: "admin", name: "Admin" });
   actionContext.user = admin;
   actionContext.db = t.db;

@@ -8,6 +8,7 @@ import { campaigns, contacts, webhookEndpoints } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
 import { createContact } from "@/lib/contacts/contacts";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
+import { routeTestEnv } from "@/lib/tooling/testing/route-env";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -17,15 +18,7 @@ let key: string;
 const saved = { ...process.env };
 beforeAll(async () => {
   t = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: t.url,
-    POSTMARK_SERVER_TOKEN: "strict-bodies-test",
-    POSTMARK_API_URL: "http://127.0.0.1:9",
-    POSTMARK_WEBHOOK_SECRET: "w".repeat(32),
-    CRON_SECRET: "c".repeat(32),
-    AUTH_SECRET: "a".repeat(32),
-    APP_URL: "http://127.0.0.1:9",
-  });
+  Object.assign(process.env, routeTestEnv(t.url));
   key = (await createApiKey(t.db, { name: "strict bodies", role: "admin" })).key;
 });
 afterAll(async () => {
