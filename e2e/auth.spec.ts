@@ -135,7 +135,7 @@ test("/api/cron routes refuse a missing or wrong bearer and record it", async ({
 
 test("a client's own X-Forwarded-For does not choose the address Postline records and limits", async ({ request }) => {
   // next start alone would keep this header as sent; the launcher appends the socket's address.
-  const res = await request.get("/api/cron/dispatch", { headers: { "x-forwarded-for": "6.6.6.6", "user-agent": "e2e-forged-address" } });
+  const res = await request.get("/api/cron/send", { headers: { "x-forwarded-for": "6.6.6.6", "user-agent": "e2e-forged-address" } });
   expect(res.status()).toBe(401);
   const events = await (await request.get("/api/v1/security/events?reason=cron_bearer_missing", { headers: { authorization: `Bearer ${E2E.bootstrapApiKey}` } })).json();
   const recorded = events.data.find((e: { user_agent: string }) => e.user_agent === "e2e-forged-address");

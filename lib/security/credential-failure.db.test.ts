@@ -62,7 +62,7 @@ describe("the first credential failure's alert email (real PostgreSQL)", () => {
     await vi.waitFor(() => expect(subjects).toHaveLength(1));
   });
 
-  it("is sent by the dispatch cron's alert pass when the hand-off never ran, once", async () => {
+  it("is sent by the alert-digests cron's pass when the hand-off never ran, once", async () => {
     const subjects: string[] = [];
     const emailer: AlertEmailer = { emailAdmins: async (subject) => void subjects.push(subject) };
     const now = new Date("2026-06-01T10:00:00Z");
