@@ -125,4 +125,11 @@ describe("the refusal list", () => {
     await expect(resolveAllowed(generous, "metadata.google.internal")).rejects.toMatchObject({ code: "url_refused" });
     expect(judgeAddress(generous, { hostname: "x", address: "169.254.1.1" }).ok).toBe(true);
   });
+
+  it("names ALLOW_PRIVATE_WEBHOOK_URLS when refusing a loopback or private address, never for metadata", async () => {
+    const policy = createAddressPolicy([], resolver);
+    await expect(resolveAllowed(policy, "127.0.0.1")).rejects.toThrow(/127\.0\.0\.1 is a loopback address\. For local development, list it in ALLOW_PRIVATE_WEBHOOK_URLS/);
+    await expect(resolveAllowed(policy, "192.168.1.1")).rejects.toThrow(/ALLOW_PRIVATE_WEBHOOK_URLS/);
+    await expect(resolveAllowed(policy, "169.254.169.254")).rejects.toThrow(/^Refused: 169\.254\.169\.254 resolves to 169\.254\.169\.254 is a cloud metadata address$/);
+  });
 });

@@ -243,7 +243,11 @@ export async function resolveAllowed(policy: AddressPolicy, hostname: string): P
   if (addresses.length === 0) throw new AppError("url_unresolvable", `${hostname} has no addresses`);
   for (const a of addresses) {
     const verdict = judgeAddress(policy, { hostname, address: a.address });
-    if (!verdict.ok) throw new RefusedAddressError(`Refused: ${hostname} resolves to ${verdict.reason}`);
+    if (!verdict.ok) {
+      // Metadata addresses are never allowed; any other refused class can be, for local development.
+      const hint = verdict.cls === "metadata" ? "" : `. For local development, list it in ALLOW_PRIVATE_WEBHOOK_URLS (a host, IP or CIDR)`;
+      throw new RefusedAddressError(`Refused: ${hostname} resolves to ${verdict.reason}${hint}`);
+    }
   }
   return addresses;
 }
