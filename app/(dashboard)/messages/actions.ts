@@ -52,7 +52,12 @@ export async function sendSingleEmailAction(_prev: ActionResult<{ messageId: str
   }
   return {
     ok: true,
-    message: message.status === "sent" ? `Sent to ${message.toEmail}. Postmark MessageID ${message.postmarkMessageId}.` : `Queued for ${message.toEmail}: Postmark is busy; it will go out shortly.`,
+    // Still waiting (Postmark throttled it, or another worker holds it right now) versus handed to
+    // Postmark: a Delivery webhook may already have moved a sent message further than "sent".
+    message:
+      message.status === "queued" || message.status === "sending"
+        ? `Queued for ${message.toEmail}: it will go out shortly.`
+        : `Sent to ${message.toEmail}. Postmark MessageID ${message.postmarkMessageId}.`,
     data: { messageId: message.id },
   };
 }

@@ -47,7 +47,8 @@ export async function outboundReceiversDrill(sys: DrillSystem, size: Size): Prom
 
     for (let i = 0; i < p.events; i++) {
       const res = await call("POST", "/api/v1/emails", { to: `outbound+${run}-${i}@drill.test`, subject: `Drill ${run} ${i}`, text: "Raises an Email.Sent event." });
-      check(result, res.status === 200, `sending email ${i} answered ${res.status}`);
+      // 202: a sending worker (the resume at start, a cron tick) claimed it first; it still goes out once.
+      check(result, res.status === 200 || res.status === 202, `sending email ${i} answered ${res.status}`);
     }
     const attempts = async (endpoint: string) =>
       (await sys.db.execute<{ n: number; done: number }>(sql`select count(*)::int as n, count(finished_at)::int as done from webhook_delivery_attempts where endpoint_id = ${endpoint}`)).rows[0];
@@ -57,11 +58,16 @@ export async function outboundReceiversDrill(sys: DrillSystem, size: Size): Prom
     // Healthy: every event, in order of creation, signed with the endpoint's secret.
     // (Alert emails to the admins raise Email.Sent too: only this drill's emails are counted.)
     const mine = healthy.received.filter((r) => r.body.includes(run));
-    const order = mine.map((r) => JSON.stringify((JSON.parse(r.body) as { data: unknown }).data));
+    // In order per endpoint: the order of its deliveries (created with their events, as each email was
+    // handed to Postmark), which is the order of the emails unless a worker sent one of them later.
+    const mineIds = new Set(mine.map((r) => r.headers["webhook-id"]));
+    const expected = (await sys.db.execute<{ event_id: string }>(sql`select event_id from webhook_deliveries where endpoint_id = ${ids.healthy} and replay_of_id is null order by id`)).rows
+      .map((r) => `msg_${r.event_id.replace(/-/g, "")}`)
+      .filter((id) => mineIds.has(id));
     const badSignatures = healthy.received.filter((r) => r.headers["x-signature"] !== createHmac("sha256", secret).update(r.body).digest("base64")).length;
     const missing = p.events - new Set(mine.map((r) => r.headers["webhook-id"])).size;
     check(result, missing === 0, `the healthy receiver missed ${missing} events`);
-    check(result, order.every((d, i) => d.includes(`${run}-${i}@`)), "the healthy receiver got the events out of order");
+    check(result, JSON.stringify(mine.map((r) => r.headers["webhook-id"])) === JSON.stringify(expected), "the healthy receiver got the events out of order");
     check(result, badSignatures === 0, `${badSignatures} deliveries carried a wrong x-signature`);
 
     // Hang: given up at the timeout, recorded as such.
