@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { CollapsibleNav } from "@/components/layout/collapsible-nav";
 import { NavLinks, type NavItem } from "@/components/layout/nav-links";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 import { Badge } from "@/components/ui/card";
@@ -23,16 +23,13 @@ export default async function DashboardLayout({ children }: { children: React.Re
       : []),
   ];
   return (
-    // Below md the sidebar becomes a bar above the page, so the content keeps the whole width.
+    // Below md the sidebar becomes a bar with a Menu button, so the content keeps the whole width.
     <div className="flex min-h-screen flex-col md:flex-row">
-      <aside className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-slate-200 bg-white px-3 py-3 md:w-60 md:shrink-0 md:flex-col md:flex-nowrap md:items-stretch md:border-b-0 md:border-r md:py-5">
-        <Link href="/campaigns" className="px-3 text-xl font-bold tracking-tight text-brand-600 md:mb-6">
-          Postline
-        </Link>
-        <nav aria-label="Main" className="order-last w-full md:order-none md:w-auto md:flex-1">
+      <CollapsibleNav alerts={openAlerts}>
+        <nav aria-label="Main" className="md:flex-1">
           <NavLinks items={items} />
         </nav>
-        <div className="ml-auto flex min-w-0 items-center gap-3 px-3 md:ml-0 md:block md:space-y-3 md:border-t md:border-slate-100 md:pt-4">
+        <div className="flex min-w-0 items-center justify-between gap-3 border-t border-slate-100 px-3 pt-3 md:block md:space-y-3 md:pt-4">
           <div className="min-w-0 text-sm">
             <p className="truncate font-medium text-slate-800" title={user.email}>
               {user.email}
@@ -41,7 +38,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           </div>
           <SignOutButton />
         </div>
-      </aside>
+      </CollapsibleNav>
       <main className="min-w-0 flex-1 px-4 py-6 md:px-8 md:py-8">{children}</main>
     </div>
   );
