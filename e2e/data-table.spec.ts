@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
-import { signInAndWait } from "./helpers";
+import { expectAccessible, signInAndWait } from "./helpers";
 
 const auth = { authorization: `Bearer ${E2E.bootstrapApiKey}` };
 /** One full-page PNG per page and width, for people to look at after a run. */
@@ -99,14 +99,23 @@ test("DataTable: the webhooks list sorts in the browser, a search with no match 
   expect(page.url()).not.toContain("after=");
 });
 
-test("dashboard pages at 1280 and 390 px: screenshots, and no page scrolls sideways on a phone", async ({ page, request }) => {
+test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways on a phone, axe finds nothing serious", async ({ page, request }) => {
+  test.setTimeout(600_000);
   const tag = Date.now().toString(36);
   const campaignId = await sentCampaign(request, tag);
   const contacts = (await (await request.get(`/api/v1/contacts?search=${tag}`, { headers: auth })).json()).data as { id: string }[];
   const endpoint = (await (await request.post("/api/v1/webhooks", { headers: auth, data: { event: "Email.Opened", url: `http://127.0.0.1:9/${tag}/a-rather-long-path/that-would-widen-a-phone-screen` } })).json()).data;
   const draft = (await (await request.post("/api/v1/campaigns", { headers: auth, data: { name: `Draft ${tag}`, subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" } })).json()).data;
-  await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    await page.goto("/login");
+    await page.screenshot({ path: `${SCREENSHOTS}/login-${width}.png`, fullPage: true });
+    if (width === 390) await noSidewaysScroll(page);
+    await expectAccessible(page, { soft: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
 
   const pages: [string, string][] = [
     ["campaigns", "/campaigns"],
@@ -129,6 +138,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, and no page scrolls sidew
       await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
       await page.screenshot({ path: `${SCREENSHOTS}/${name}-${width}.png`, fullPage: true });
       if (width === 390) await noSidewaysScroll(page);
+      await expectAccessible(page, { soft: true });
     }
   }
   // The recipients table is wider than a phone: it scrolls inside its card.

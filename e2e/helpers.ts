@@ -15,3 +15,19 @@ export async function signInAndWait(page: Page, email: string, password: string)
 export function uniqueEmail(prefix: string) {
   return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@e2e.postline.test`;
 }
+
+/**
+ * axe-core's checks (WCAG 2.2 A and AA rules and best practices) on the page as it is now: fails on any
+ * serious or critical violation, naming the rule and the elements. Legacy mode runs axe inside the page's
+ * frames directly: the default mode opens a helper page to merge frame results, which hangs here on a
+ * page with a sandboxed preview iframe.
+ */
+export async function expectAccessible(page: Page, { soft = false } = {}) {
+  const started = Date.now();
+  const { default: AxeBuilder } = await import("@axe-core/playwright");
+  const results = await new AxeBuilder({ page }).setLegacyMode(true).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const report = serious.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    ${n.target.join(" ")} — ${n.failureSummary?.split("\n").join(" ")}`).join("\n")}`);
+  if (process.env.AXE_TIMING) console.log(`axe ${page.url()} ${Date.now() - started} ms`);
+  (soft ? expect.soft : expect)(report, `axe on ${page.url()}`).toEqual([]);
+}

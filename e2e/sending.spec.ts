@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E } from "../playwright.config";
-import { signInAndWait } from "./helpers";
+import { expectAccessible, signInAndWait } from "./helpers";
 
 test("/contacts → /campaigns: import contacts, compose with a live preview, send, and watch progress reach the end", async ({ page }) => {
   const tag = Date.now().toString(36);
@@ -55,11 +55,17 @@ test("/contacts → /campaigns: import contacts, compose with a live preview, se
   expect((await again.json()).error.code).toBe("already_sent");
 });
 
-test("/u/{token}: a forged unsubscribe token is refused", async ({ request }) => {
-  const page = await request.get("/u/AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA");
-  expect(page.status()).toBe(404);
+test("/u/{token}: a forged unsubscribe token is refused, on a page a phone reads and axe accepts", async ({ request, page }) => {
+  const response = await request.get("/u/AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA");
+  expect(response.status()).toBe(404);
   const post = await request.post("/u/forged", { data: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } });
   expect(post.status()).toBe(404);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/u/AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA");
+  await expect(page.getByRole("heading", { name: "Link not valid", level: 1 })).toBeVisible();
+  await page.screenshot({ path: "test-results/screenshots/unsubscribe-invalid-390.png", fullPage: true });
+  await expectAccessible(page);
 });
 
 test("/messages/new: a single email to a contact is personalized and tracked; a refused one keeps what was typed", async ({ page, request }) => {

@@ -60,7 +60,7 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
         </div>
         <div className="space-y-1">
           <label htmlFor="field-text" className="block text-sm font-medium text-slate-700">
-            Plain-text body <span className="font-normal text-slate-400">(optional)</span>
+            Plain-text body <span className="font-normal text-slate-500">(optional)</span>
           </label>
           <textarea id="field-text" name="text" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder="Leave empty to derive it from the HTML" className={`${inputClass} font-mono text-xs`} />
         </div>
@@ -79,7 +79,7 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
               {lists.map((l) => (
                 <label key={l.id} className="flex items-center gap-2 text-sm">
                   <input type="checkbox" name="list_ids" value={l.id} defaultChecked={initial?.listIds.includes(l.id)} />
-                  {l.name} <span className="text-slate-400">({l.subscribedCount.toLocaleString("en")} subscribed)</span>
+                  {l.name} <span className="text-slate-500">({l.subscribedCount.toLocaleString("en")} subscribed)</span>
                 </label>
               ))}
               {errors.list_ids ? <p className="text-sm text-red-600">{errors.list_ids}</p> : null}
@@ -106,14 +106,14 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
           </div>
         </div>
         <p className="truncate rounded-md border border-slate-200 bg-white px-3 py-2 text-sm">
-          <span className="text-slate-400">Subject: </span>
+          <span className="text-slate-500">Subject: </span>
           <span data-testid="preview-subject">{subjectPreview.output}</span>
         </p>
         {tab === "html" ? (
           // sandbox with no permissions: the preview can run no script and reach nothing.
           <iframe title="Email preview" sandbox="" srcDoc={htmlPreview.output} className="h-[32rem] w-full rounded-md border border-slate-200 bg-white" />
         ) : (
-          <pre className="h-[32rem] overflow-auto whitespace-pre-wrap rounded-md border border-slate-200 bg-white p-4 text-sm">{textPreview.output}</pre>
+          <pre tabIndex={0} aria-label="Plain-text preview" className="h-[32rem] overflow-auto whitespace-pre-wrap rounded-md border border-slate-200 bg-white p-4 text-sm">{textPreview.output}</pre>
         )}
       </section>
     </form>

@@ -137,7 +137,8 @@ export function DataTable({ label, columns, rows, empty, sort, paging, rowTestId
         // A wide table scrolls inside its card; the page never scrolls sideways. `relative` keeps the
         // screen-reader-only header of an actions column (absolutely positioned) inside the scroller:
         // positioned against the page, it would widen the document.
-        <div className="relative overflow-x-auto">
+        // It takes focus (tabIndex) so a keyboard user can scroll it with the arrow keys.
+        <div role="region" aria-label={label} tabIndex={0} className="relative overflow-x-auto focus-visible:outline-2 focus-visible:outline-offset-[-2px] focus-visible:outline-brand-600">
           <table aria-label={label} className="min-w-full divide-y divide-slate-200 text-sm">
             <thead className="bg-slate-50">
               {table.getHeaderGroups().map((group) => (

@@ -57,11 +57,11 @@ export function ReceiverDocs() {
       </p>
       <details>
         <summary className="cursor-pointer font-medium text-brand-700">Node.js example</summary>
-        <pre className="mt-2 overflow-auto rounded bg-slate-900 p-3 font-mono text-xs text-slate-100">{NODE_EXAMPLE}</pre>
+        <pre tabIndex={0} className="mt-2 overflow-auto rounded bg-slate-900 p-3 font-mono text-xs text-slate-100">{NODE_EXAMPLE}</pre>
       </details>
       <details>
         <summary className="cursor-pointer font-medium text-brand-700">Python example</summary>
-        <pre className="mt-2 overflow-auto rounded bg-slate-900 p-3 font-mono text-xs text-slate-100">{PYTHON_EXAMPLE}</pre>
+        <pre tabIndex={0} className="mt-2 overflow-auto rounded bg-slate-900 p-3 font-mono text-xs text-slate-100">{PYTHON_EXAMPLE}</pre>
       </details>
     </div>
   );

@@ -86,7 +86,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
       body: (
         <>
           {r.bodyExcerpt ? <code className="block truncate">{r.bodyExcerpt}</code> : "—"}
-          {r.bodySha256 ? <span className="font-mono text-[10px] text-slate-400">sha256 {r.bodySha256.slice(0, 12)}… · {r.bodyBytes} B</span> : null}
+          {r.bodySha256 ? <span className="font-mono text-[10px] text-slate-500">sha256 {r.bodySha256.slice(0, 12)}… · {r.bodyBytes} B</span> : null}
         </>
       ),
     },

@@ -52,7 +52,7 @@ export default async function SettingsPage() {
       lastSignIn: formatDateTime(u.lastSignInAt),
       actions:
         u.id === me.id ? (
-          <span className="text-xs text-slate-400">you</span>
+          <span className="text-xs text-slate-500">you</span>
         ) : (
           <InlineAction
             action={setUserDisabledAction}

@@ -55,7 +55,7 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
             <p className="text-sm">
               <Badge tone={contact.status === "subscribed" ? "green" : "amber"}>{contact.status}</Badge>
               {contact.statusReason ? <span className="ml-2 text-slate-600">{contact.statusReason}</span> : null}
-              {contact.statusChangedAt ? <span className="ml-2 text-slate-400">since {formatDateTime(contact.statusChangedAt)}</span> : null}
+              {contact.statusChangedAt ? <span className="ml-2 text-slate-500">since {formatDateTime(contact.statusChangedAt)}</span> : null}
             </p>
             <SubscriptionControl contactId={contact.id} status={contact.status} />
           </div>

@@ -79,7 +79,7 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
       ),
       attempts:
         d.attemptLog.length === 0 ? (
-          <span className="text-xs text-slate-400">none yet</span>
+          <span className="text-xs text-slate-500">none yet</span>
         ) : (
           <ol className="space-y-1 text-xs">
             {d.attemptLog.map((a) => (
