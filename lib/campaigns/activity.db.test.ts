@@ -138,13 +138,15 @@ describe("whether a campaign's page stays live (real PostgreSQL)", () => {
   it("refreshes fast while sending or just after an event, slowly while paused or recently finished, and stops when final", () => {
     const now = new Date("2026-03-10T12:00:00Z");
     const ago = (ms: number) => new Date(now.getTime() - ms);
-    const base = { scheduledAt: null, completedAt: null, cancelledAt: null };
+    const base = { scheduledAt: null, pausedAt: null, completedAt: null, cancelledAt: null };
     const H = 60 * MIN;
     expect(campaignPollInterval({ ...base, status: "draft" }, null, now)).toBeNull();
     expect(campaignPollInterval({ ...base, status: "scheduled", scheduledAt: new Date(now.getTime() + 60 * MIN) }, null, now)).toBeNull();
     expect(campaignPollInterval({ ...base, status: "scheduled", scheduledAt: new Date(now.getTime() + MIN) }, null, now)).toBe(FAST_POLL_MS);
     expect(campaignPollInterval({ ...base, status: "sending" }, null, now)).toBe(FAST_POLL_MS);
-    expect(campaignPollInterval({ ...base, status: "paused" }, ago(5 * H), now)).toBe(SLOW_POLL_MS);
+    expect(campaignPollInterval({ ...base, status: "paused", pausedAt: ago(30_000) }, null, now)).toBe(FAST_POLL_MS);
+    expect(campaignPollInterval({ ...base, status: "paused", pausedAt: ago(5 * H) }, ago(5 * H), now)).toBe(SLOW_POLL_MS);
+    expect(campaignPollInterval({ ...base, status: "cancelled", cancelledAt: ago(30_000) }, null, now)).toBe(FAST_POLL_MS);
     expect(campaignPollInterval({ ...base, status: "sent", completedAt: ago(10_000) }, ago(30_000), now)).toBe(FAST_POLL_MS);
     expect(campaignPollInterval({ ...base, status: "sent", completedAt: ago(10 * H) }, ago(5 * H), now)).toBe(SLOW_POLL_MS);
     expect(campaignPollInterval({ ...base, status: "cancelled", cancelledAt: ago(71 * H) }, null, now)).toBe(SLOW_POLL_MS);

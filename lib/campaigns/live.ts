@@ -26,14 +26,18 @@ export type PollInterval = number | null;
 export interface CampaignLiveFacts {
   status: CampaignStatus;
   scheduledAt: Date | null;
+  pausedAt: Date | null;
   completedAt: Date | null;
   cancelledAt: Date | null;
 }
 
 export function campaignPollInterval(c: CampaignLiveFacts, lastEventAt: Date | null, now: Date): PollInterval {
   const t = now.getTime();
-  const eventAge = lastEventAt ? t - lastEventAt.getTime() : Infinity;
-  if (c.status === "sending" || eventAge < BUSY_MS) return FAST_POLL_MS;
+  const age = (d: Date | null) => (d ? t - d.getTime() : Infinity);
+  // Just paused, cancelled or finished: a batch in flight still lands, its deliveries follow.
+  const stoppedAt = c.status === "paused" ? c.pausedAt : c.status === "cancelled" ? c.cancelledAt : c.status === "sent" ? c.completedAt : null;
+  const eventAge = age(lastEventAt);
+  if (c.status === "sending" || eventAge < BUSY_MS || age(stoppedAt) < BUSY_MS) return FAST_POLL_MS;
   if (c.status === "draft") return null;
   if (c.status === "scheduled") return c.scheduledAt && c.scheduledAt.getTime() - t < SCHEDULED_LEAD_MS ? FAST_POLL_MS : null;
   if (c.status === "paused") return SLOW_POLL_MS;
