@@ -56,9 +56,9 @@ const viewSchema = z.object({
 
 // The 50 most clicked links, in that order.
 const linkColumns: DataTableColumn[] = [
-  { id: "link", header: "Link", className: "max-w-56 truncate font-mono text-xs" },
-  { id: "clicks", header: "Clicks", subLabel: "all", align: "right" },
-  { id: "people", header: "People", subLabel: "who clicked", align: "right" },
+  { id: "link", header: "Link", className: "max-w-48 truncate font-mono text-xs" },
+  { id: "clicks", header: "Clicks", subLabel: "total", align: "right" },
+  { id: "people", header: "People", subLabel: "unique", align: "right" },
 ];
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
@@ -142,7 +142,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
           </Card>
         )}
         {activity ? (
-          <div className="grid gap-6 xl:grid-cols-[2fr_1fr]">
+          <div className="grid gap-6 xl:grid-cols-[3fr_2fr]">
             <Card title="Opens and clicks over time" description={chartDescription(activity)}>
               {activity.buckets.length ? (
                 <StackedBars

@@ -55,9 +55,9 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
       <div className="-mt-4 mb-4 min-h-5">
         <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} />
       </div>
-      <div className="grid gap-6 xl:grid-cols-[1fr_2fr]">
+      <div className="grid gap-6 xl:grid-cols-[2fr_3fr]">
         <Card title="Message">
-          <dl className="grid grid-cols-[8rem_minmax(0,1fr)] gap-x-3 gap-y-2 text-sm">
+          <dl className="grid grid-cols-[7rem_minmax(0,1fr)] gap-x-3 gap-y-2 text-sm">
             {facts.map(([k, v]) => (
               <div key={k} className="contents">
                 <dt className="text-slate-500">{k}</dt>
