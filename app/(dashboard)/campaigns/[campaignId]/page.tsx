@@ -56,7 +56,7 @@ const viewSchema = z.object({
 
 // The 50 most clicked links, in that order.
 const linkColumns: DataTableColumn[] = [
-  { id: "link", header: "Link", className: "max-w-48 truncate font-mono text-xs" },
+  { id: "link", header: "Link", className: "w-full max-w-0 truncate font-mono text-xs" }, // takes the room the counts leave
   { id: "clicks", header: "Clicks", subLabel: "total", align: "right" },
   { id: "people", header: "People", subLabel: "unique", align: "right" },
 ];
