@@ -104,6 +104,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
   const tag = Date.now().toString(36);
   const campaignId = await sentCampaign(request, tag);
   const contacts = (await (await request.get(`/api/v1/contacts?search=${tag}`, { headers: auth })).json()).data as { id: string }[];
+  const message = (await (await request.get(`/api/v1/messages?campaign_id=${campaignId}`, { headers: auth })).json()).data[0] as { id: string };
   const endpoint = (await (await request.post("/api/v1/webhooks", { headers: auth, data: { event: "Email.Opened", url: `http://127.0.0.1:9/${tag}/a-rather-long-path/that-would-widen-a-phone-screen` } })).json()).data;
   const draft = (await (await request.post("/api/v1/campaigns", { headers: auth, data: { name: `Draft ${tag}`, subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" } })).json()).data;
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -126,6 +127,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
     ["contacts", "/contacts"],
     ["contact", `/contacts/${contacts[0].id}`],
     ["messages", "/messages"],
+    ["message", `/messages/${message.id}`],
     ["webhooks", "/webhooks"],
     ["webhook-endpoint", `/webhooks/${endpoint.id}`],
     ["security", "/security?hours=720"],

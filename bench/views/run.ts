@@ -16,7 +16,9 @@ import { getCampaign } from "@/lib/campaigns/campaigns";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { freePort } from "@/lib/local/launcher/ports";
 import { startEmbeddedPostgres } from "@/lib/local/launcher/postgres";
-import { getCampaignActivity, listCampaignRecipients, listMessageEvents } from "@/lib/messages/queries";
+import { listCampaignRecipients, listMessageEvents } from "@/lib/messages/queries";
+import { getCampaignActivity } from "@/lib/campaigns/activity";
+import { getCampaignLastEventAt } from "@/lib/campaigns/live";
 import { machine, percentile, table } from "../support";
 
 const args = process.argv.slice(2);
@@ -138,7 +140,16 @@ async function main() {
 
     const paths: [string, () => Promise<unknown>][] = [
       ["campaign totals (counters)", () => Promise.all([getCampaign(db, id), getCampaignOutcomes(db, id)])],
-      ["campaign page (totals + chart + first table page)", () => Promise.all([getCampaign(db, id), getCampaignOutcomes(db, id), getCampaignActivity(db, id), listCampaignRecipients(db, { campaignId: id })])],
+      [
+        "campaign page (totals + chart + first table page)",
+        async () => {
+          // What the page reads on each render, live refreshes included: the campaign, when its last
+          // event came (whether to stay live), then totals, the chart and the first table page.
+          const campaign = (await getCampaign(db, id))!;
+          await getCampaignLastEventAt(db, id);
+          return Promise.all([getCampaignOutcomes(db, id), getCampaignActivity(db, { campaign, live: true, now: new Date() }), listCampaignRecipients(db, { campaignId: id })]);
+        },
+      ],
       ["table page: all, by address", () => listCampaignRecipients(db, { campaignId: id })],
       ["table page: opened", () => listCampaignRecipients(db, { campaignId: id, filter: "opened" })],
       ["table page: unopened", () => listCampaignRecipients(db, { campaignId: id, filter: "unopened" })],

@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { ScheduleFields } from "@/components/campaigns/schedule-fields";
 import { FormStatus } from "@/components/ui/form-status";
 import type { ActionResult } from "@/lib/app/action-result";
+import { formatNumber } from "@/components/ui/format";
 
 type Action = (prev: ActionResult | null, form: FormData) => Promise<ActionResult>;
 
@@ -27,7 +28,7 @@ export function CampaignActions({ campaignId, status, recipients, timeZones = []
   if (status === "draft" || status === "scheduled") {
     return (
       <div className="space-y-4">
-        <ActionForm action={sendCampaignAction} campaignId={campaignId} label={`Send now to ${recipients.toLocaleString("en")}`} variant="primary" confirm={`Send this campaign to ${recipients.toLocaleString("en")} recipients now?`} />
+        <ActionForm action={sendCampaignAction} campaignId={campaignId} label={`Send now to ${formatNumber(recipients)}`} variant="primary" confirm={`Send this campaign to ${formatNumber(recipients)} recipients now?`} />
         <ActionForm action={scheduleCampaignAction} campaignId={campaignId} label="Schedule">
           <ScheduleFields timeZones={timeZones} />
         </ActionForm>

@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
 import { compileTemplate, htmlToText, renderTemplate, TemplateError } from "@/lib/campaigns/template";
+import { formatNumber } from "@/components/ui/format";
 
 export interface CampaignFormProps {
   lists: { id: string; name: string; subscribedCount: number }[];
@@ -68,7 +69,7 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
           <legend className="text-sm font-medium text-slate-700">Audience</legend>
           <label className="flex items-center gap-2 text-sm">
             <input type="radio" name="audience" value="all" checked={audience === "all"} onChange={() => setAudience("all")} />
-            Every subscribed contact ({totalSubscribed.toLocaleString("en")})
+            Every subscribed contact ({formatNumber(totalSubscribed)})
           </label>
           <label className="flex items-center gap-2 text-sm">
             <input type="radio" name="audience" value="lists" checked={audience === "lists"} onChange={() => setAudience("lists")} disabled={lists.length === 0} />
@@ -79,7 +80,7 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
               {lists.map((l) => (
                 <label key={l.id} className="flex items-center gap-2 text-sm">
                   <input type="checkbox" name="list_ids" value={l.id} defaultChecked={initial?.listIds.includes(l.id)} />
-                  {l.name} <span className="text-slate-500">({l.subscribedCount.toLocaleString("en")} subscribed)</span>
+                  {l.name} <span className="text-slate-500">({formatNumber(l.subscribedCount)} subscribed)</span>
                 </label>
               ))}
               {errors.list_ids ? <p className="text-sm text-red-600">{errors.list_ids}</p> : null}

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { ProgressBar } from "@/components/ui/progress";
+import { formatNumber } from "@/components/ui/format";
 
 interface Report {
   totalRows: number;
@@ -99,7 +100,7 @@ export function ImportForm({ lists }: { lists: { id: string; name: string }[] })
       {report ? (
         <div role="status" className="space-y-2 rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm">
           <p className="font-medium text-emerald-900">
-            {report.totalRows.toLocaleString("en")} rows: {report.created.toLocaleString("en")} added, {report.updated.toLocaleString("en")} updated, {report.refused.length.toLocaleString("en")} refused.
+            {formatNumber(report.totalRows)} rows: {formatNumber(report.created)} added, {formatNumber(report.updated)} updated, {formatNumber(report.refused.length)} refused.
           </p>
           {report.refused.length ? (
             <details open={report.refused.length <= 20}>

@@ -38,7 +38,7 @@ export function EventTimeline({ events }: { events: TimelineEvent[] }) {
             <span className="text-slate-500">{formatDateTime(e.occurredAt)}</span>
             <Badge tone={e.source === "webhook" ? "blue" : "amber"}>{e.source === "webhook" ? "webhook" : "reconciliation"}</Badge>
           </div>
-          {summary(e) ? <p className="mt-0.5 break-all text-sm text-slate-600">{summary(e)}</p> : null}
+          {summary(e) ? <p className="mt-0.5 wrap-anywhere text-sm text-slate-600">{summary(e)}</p> : null}
           <details className="mt-1">
             <summary className="cursor-pointer text-xs text-brand-700">Raw JSON as received</summary>
             <pre className="mt-1 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="raw-json">

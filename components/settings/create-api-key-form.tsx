@@ -24,7 +24,7 @@ export function CreateApiKeyForm() {
       {state?.ok && state.data ? (
         <div className="rounded-md border border-amber-300 bg-amber-50 p-3">
           <p className="text-sm font-medium text-amber-900">{state.message}</p>
-          <code data-testid="new-api-key" className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-sm">
+          <code data-testid="new-api-key" className="mt-2 block wrap-anywhere rounded bg-white px-2 py-1 font-mono text-sm">
             {state.data.key}
           </code>
         </div>

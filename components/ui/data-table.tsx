@@ -22,6 +22,8 @@ export type SortValue = string | number | null;
 export interface DataTableColumn {
   id: string;
   header: string;
+  /** A second, smaller line under the header ("Clicks" / "all"); kept apart by a space in the text. */
+  subLabel?: string;
   /** The header is for screen readers only (a column of row actions). */
   hideHeader?: boolean;
   align?: "left" | "right";
@@ -148,7 +150,15 @@ export function DataTable({ label, columns, rows, empty, sort, paging, rowTestId
                     const direction = clientSort ? header.column.getIsSorted() : sort?.kind === "url" && sort.current?.id === col.id ? (sort.current.desc ? "desc" : "asc") : false;
                     const href = sort?.kind === "url" ? sort.hrefs[col.id] : undefined;
                     const sortable = clientSort ? header.column.getCanSort() : href !== undefined;
-                    const title = header.isPlaceholder ? null : <table.FlexRender header={header} />;
+                    const title = header.isPlaceholder ? null : col.subLabel ? (
+                      // The space keeps "Clicks all" two words when the header is read or copied as text.
+                      <span className="inline-block">
+                        <table.FlexRender header={header} />{" "}
+                        <span className="block text-[11px] font-normal normal-case tracking-normal text-slate-500">{col.subLabel}</span>
+                      </span>
+                    ) : (
+                      <table.FlexRender header={header} />
+                    );
                     return (
                       <th
                         key={header.id}

@@ -36,11 +36,11 @@ export function SecretPanel({ endpointId, canRotate }: { endpointId: string; can
       {shown?.data ? (
         <div className="rounded-md border border-amber-300 bg-amber-50 p-3">
           <p className="text-sm font-medium text-amber-900">{shown.message}</p>
-          <code data-testid="webhook-secret" className="mt-2 block break-all rounded bg-white px-2 py-1 font-mono text-xs">{shown.data.key}</code>
+          <code data-testid="webhook-secret" className="mt-2 block wrap-anywhere rounded bg-white px-2 py-1 font-mono text-xs">{shown.data.key}</code>
           {shown.data.previousKey ? (
             <p className="mt-2 text-xs text-amber-900">
               Previous secret, still signing until {shown.data.previousKeyExpiresAt?.replace("T", " ").slice(0, 16)} UTC:
-              <code className="mt-1 block break-all rounded bg-white px-2 py-1 font-mono">{shown.data.previousKey}</code>
+              <code className="mt-1 block wrap-anywhere rounded bg-white px-2 py-1 font-mono">{shown.data.previousKey}</code>
             </p>
           ) : null}
         </div>

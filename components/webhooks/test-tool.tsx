@@ -11,7 +11,7 @@ function Block({ title, children, testId }: { title: string; children: string; t
   return (
     <div>
       <h4 className="text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h4>
-      <pre data-testid={testId} className="mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-900 p-3 font-mono text-xs text-slate-100">
+      <pre data-testid={testId} className="mt-1 max-h-64 overflow-auto whitespace-pre-wrap wrap-anywhere rounded bg-slate-900 p-3 font-mono text-xs text-slate-100">
         {children}
       </pre>
     </div>

@@ -25,7 +25,7 @@ export function VerifyPanel({ endpointId, fileName, fileUrl, token, lastError, v
           <code data-testid="verification-token" className="rounded bg-slate-100 px-2 py-1 font-mono text-xs">{token}</code>
         </dd>
         <dt className="font-medium text-slate-600">Fetched from</dt>
-        <dd className="break-all font-mono text-xs">{fileUrl}</dd>
+        <dd className="wrap-anywhere font-mono text-xs">{fileUrl}</dd>
       </dl>
       {lastError && !state ? <p className="text-sm text-amber-700">Last check: {lastError}</p> : null}
       <form action={action} className="flex flex-wrap items-center gap-3">

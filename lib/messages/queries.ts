@@ -183,11 +183,3 @@ export async function listEventsSince(db: DbOrTx, input: { since?: Date; afterId
   const rows = await db.select().from(messageEvents).where(and(...where)).orderBy(asc(messageEvents.id)).limit(limit);
   return { rows, nextAfterId: rows.length === limit ? rows[rows.length - 1].id : null };
 }
-
-export async function getCampaignActivity(db: DbOrTx, campaignId: string) {
-  const hourly = await db.execute<{ hour: Date; opens: number; clicks: number }>(sql`
-    select hour, opens, clicks from campaign_hourly_activity where campaign_id = ${campaignId}::uuid order by hour`);
-  const links = await db.execute<{ link: string; clicks: number; unique_clicks: number }>(sql`
-    select link, clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaignId}::uuid order by clicks desc limit 50`);
-  return { hourly: hourly.rows.map((r) => ({ ...r, hour: new Date(r.hour) })), links: links.rows };
-}

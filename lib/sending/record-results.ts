@@ -18,6 +18,12 @@ export interface EntryResult {
   submittedAt?: Date;
   errorCode?: number;
   errorMessage?: string;
+  /**
+   * The subject this recipient was sent (a campaign's is personalized per recipient and rendered only
+   * to send it): written in the same update, so the row shows what the recipient received. Absent:
+   * the row keeps its subject (single emails store theirs rendered when written).
+   */
+  subject?: string;
 }
 
 /**
@@ -41,7 +47,7 @@ export async function recordBatchResults(
     const values = sql.join(
       results.map(
         (r) =>
-          sql`(${r.messageId}::uuid, ${r.postmarkMessageId ?? null}::text, ${r.errorCode ?? null}::int, ${r.errorMessage ?? null}::text, ${(r.submittedAt ?? now).toISOString()}::timestamptz)`,
+          sql`(${r.messageId}::uuid, ${r.postmarkMessageId ?? null}::text, ${r.errorCode ?? null}::int, ${r.errorMessage ?? null}::text, ${(r.submittedAt ?? now).toISOString()}::timestamptz, ${r.subject ?? null}::text)`,
       ),
       sql`, `,
     );
@@ -52,9 +58,10 @@ export async function recordBatchResults(
           error_code = v.code,
           error_message = v.msg,
           sent_at = case when v.pm_id is not null then v.at else m.sent_at end,
+          subject = coalesce(v.subject, m.subject),
           next_attempt_at = null,
           updated_at = ${now.toISOString()}::timestamptz
-      from (values ${values}) as v(id, pm_id, code, msg, at)
+      from (values ${values}) as v(id, pm_id, code, msg, at, subject)
       where m.id = v.id and m.batch_id = ${batchId}::uuid and m.status = 'sending'
       returning m.status, m.postmark_message_id`);
     // A webhook may have beaten this write (Postmark is fast): apply what it brought now. One that

@@ -35,7 +35,7 @@ export async function recoverOpenBatches(
       .where(and(eq(sendBatches.id, batch.id), inArray(sendBatches.status, ["in_flight", "uncertain"]), lte(sendBatches.checkAfter, now)))
       .returning({ id: sendBatches.id });
     if (!mine) continue;
-    let found: { MessageID: string; ReceivedAt?: string; Metadata?: Record<string, string> }[];
+    let found: { MessageID: string; ReceivedAt?: string; Subject?: string; Metadata?: Record<string, string> }[];
     try {
       found = await searchBatch(deps, batch.id);
     } catch (error) {
@@ -51,7 +51,8 @@ export async function recoverOpenBatches(
     const missing: string[] = [];
     for (const m of open) {
       const hit = accepted.get(m.id);
-      if (hit) results.push({ messageId: m.id, toEmail: m.toEmail, postmarkMessageId: hit.MessageID, submittedAt: hit.ReceivedAt ? new Date(hit.ReceivedAt) : undefined });
+      // Postmark's record says which subject it accepted: the personalized one the recipient got.
+      if (hit) results.push({ messageId: m.id, toEmail: m.toEmail, postmarkMessageId: hit.MessageID, submittedAt: hit.ReceivedAt ? new Date(hit.ReceivedAt) : undefined, subject: hit.Subject || undefined });
       else missing.push(m.id);
     }
     if (missing.length) {
@@ -71,7 +72,7 @@ export async function recoverOpenBatches(
 }
 
 async function searchBatch(deps: SendingDeps, batchId: string) {
-  const out: { MessageID: string; ReceivedAt?: string; Metadata?: Record<string, string> }[] = [];
+  const out: { MessageID: string; ReceivedAt?: string; Subject?: string; Metadata?: Record<string, string> }[] = [];
   // A batch holds at most 500 messages, so one page normally answers; page anyway for safety.
   for (let offset = 0; offset < 10_000; offset += 500) {
     const page = await deps.postmark.getOutboundMessages({ count: 500, offset, [`metadata_${METADATA_BATCH_ID}`]: batchId });

@@ -73,12 +73,14 @@ export async function sendCampaignBatch(db: Db, { batch, compiled }: { batch: Cl
     return { sent: 0, failed: 0 };
   }
   // Postmark answers in request order, one entry per message.
+  // The personalized subject is stored with the answer (one update per batch either way).
   const results: EntryResult[] = batch.messages.map((m, i) => {
     const r = responses[i];
+    const subject = emails[i].Subject;
     if (r && r.ErrorCode === 0 && r.MessageID) {
-      return { messageId: m.id, toEmail: m.toEmail, postmarkMessageId: r.MessageID, submittedAt: r.SubmittedAt ? new Date(r.SubmittedAt) : undefined };
+      return { messageId: m.id, toEmail: m.toEmail, postmarkMessageId: r.MessageID, submittedAt: r.SubmittedAt ? new Date(r.SubmittedAt) : undefined, subject };
     }
-    return { messageId: m.id, toEmail: m.toEmail, errorCode: r?.ErrorCode ?? -1, errorMessage: r?.Message ?? "No answer for this message" };
+    return { messageId: m.id, toEmail: m.toEmail, errorCode: r?.ErrorCode ?? -1, errorMessage: r?.Message ?? "No answer for this message", subject };
   });
   return recordBatchResults(db, { batchId: batch.batchId, campaignId: batch.campaignId, results }, deps);
 }

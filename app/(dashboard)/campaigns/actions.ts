@@ -25,6 +25,7 @@ import { sendSingleEmail } from "@/lib/sending/single-email";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 import { idField } from "@/lib/http/id";
+import { formatNumber } from "@/components/ui/format";
 
 // Every input of every action is parsed with safeParse before anything runs: bad input (a hand-made
 // form, a stale page, a forged campaignId) is the form's error result, never a thrown ZodError or a
@@ -86,7 +87,7 @@ export async function sendCampaignAction(_prev: ActionResult | null, form: FormD
     const c = await startCampaignSend(getAppDb(), { campaignId, stream: getEnv().POSTMARK_BROADCAST_STREAM }, new Date());
     advanceSendingAfterResponse();
     revalidatePath(`/campaigns/${campaignId}`);
-    return { ok: true, message: `Sending to ${c.recipientCount.toLocaleString("en")} recipients.` };
+    return { ok: true, message: `Sending to ${formatNumber(c.recipientCount)} recipients.` };
   } catch (error) {
     return fromError(error);
   }

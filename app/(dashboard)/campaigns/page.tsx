@@ -2,7 +2,7 @@ import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
-import { formatDateTime } from "@/components/ui/format";
+import { formatDateTime, formatNumber } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
 import { listCampaigns } from "@/lib/campaigns/campaigns";
 import { getOutcomeCounts } from "@/lib/campaigns/stats";
@@ -39,10 +39,10 @@ export default async function CampaignsPage() {
         </Link>
       ),
       status: <Badge tone={c.status === "sent" ? "green" : c.status === "sending" ? "blue" : "slate"}>{c.status}</Badge>,
-      recipients: c.recipientCount.toLocaleString("en"),
-      sent: c.sentCount.toLocaleString("en"),
-      delivered: outcomes.get(c.id)!.delivered.toLocaleString("en"),
-      opened: outcomes.get(c.id)!.opened.toLocaleString("en"),
+      recipients: formatNumber(c.recipientCount),
+      sent: formatNumber(c.sentCount),
+      delivered: formatNumber(outcomes.get(c.id)!.delivered),
+      opened: formatNumber(outcomes.get(c.id)!.opened),
       created: formatDateTime(c.createdAt),
     },
   }));

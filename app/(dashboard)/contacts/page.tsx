@@ -5,7 +5,7 @@ import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
-import { formatDateTime } from "@/components/ui/format";
+import { formatDateTime, formatNumber } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
 import { countContacts, listContacts, listLists } from "@/lib/contacts/contacts";
 import { getAppDb } from "@/lib/app/deps";
@@ -64,7 +64,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
   }));
   return (
     <>
-      <PageHeader title="Contacts" description={`${counts.total.toLocaleString("en")} contacts, ${counts.subscribed.toLocaleString("en")} subscribed.`} />
+      <PageHeader title="Contacts" description={`${formatNumber(counts.total)} contacts, ${formatNumber(counts.subscribed)} subscribed.`} />
       <div className="space-y-6">
         <Card title="Import contacts" description="Bring a list in from a spreadsheet.">
           <ImportForm lists={lists} />
@@ -80,7 +80,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
                         {l.name}
                       </a>
                       <span className="tabular-nums text-slate-500">
-                        {l.subscribedCount.toLocaleString("en")} subscribed of {l.memberCount.toLocaleString("en")}
+                        {formatNumber(l.subscribedCount)} subscribed of {formatNumber(l.memberCount)}
                       </span>
                     </li>
                   ))}

@@ -10,6 +10,8 @@ import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-pa
 import { messageStatusEnum } from "@/db/schema";
 import { requireUser } from "@/lib/app/session";
 import { searchMessages } from "@/lib/messages/queries";
+import { listShownSubjects } from "@/lib/messages/subjects";
+import { SubjectText } from "@/components/messages/subject-text";
 import { getAppDb } from "@/lib/app/deps";
 
 export const metadata = { title: "Messages" };
@@ -36,7 +38,9 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
   const q = querySchema.parse(search);
   const cursor = parseCursor(search.after);
   const trail = parseTrail(search.trail);
-  const { rows, next } = await searchMessages(getAppDb(), { search: q.q, status: q.status, kind: q.kind, after: cursor });
+  const db = getAppDb();
+  const { rows, next } = await searchMessages(db, { search: q.q, status: q.status, kind: q.kind, after: cursor });
+  const subjects = await listShownSubjects(db, rows);
   const filtered = Boolean(q.q || q.status || q.kind);
   const tableRows: DataTableRow[] = rows.map((m) => ({
     id: m.id,
@@ -46,7 +50,7 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
           {m.toEmail}
         </Link>
       ),
-      subject: m.subject,
+      subject: <SubjectText subject={subjects.get(m.id)!} />,
       kind: m.kind,
       status: <MessageStatusBadge status={m.status} />,
       messageId: m.postmarkMessageId ?? "—",

@@ -7,6 +7,7 @@ import { acknowledgeAlert } from "@/lib/alerts/alerts";
 import { requireAdmin } from "@/lib/app/session";
 import { acknowledgeSuspiciousRequests } from "@/lib/security/suspicious-requests";
 import { getAppDb } from "@/lib/app/deps";
+import { formatNumber } from "@/components/ui/format";
 
 export async function acknowledgeAlertAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const admin = await requireAdmin();
@@ -39,5 +40,5 @@ export async function acknowledgeSuspiciousAction(_prev: ActionResult | null, fo
   const filter = parsed.data;
   const n = await acknowledgeSuspiciousRequests(getAppDb(), { filter, userId: admin.id }, new Date());
   revalidatePath("/security");
-  return { ok: true, message: `${n.toLocaleString("en")} request(s) marked as reviewed.` };
+  return { ok: true, message: `${formatNumber(n)} request(s) marked as reviewed.` };
 }

@@ -5,7 +5,7 @@ import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
 import { InlineAction } from "@/components/ui/inline-action";
-import { formatDateTime } from "@/components/ui/format";
+import { formatDateTime, formatDecimal, formatNumber } from "@/components/ui/format";
 import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { listAlerts } from "@/lib/alerts/alerts";
 import { requireAdmin } from "@/lib/app/session";
@@ -100,7 +100,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
         </a>
       ),
       reasons: s.reasons.join(", "),
-      count: s.n.toLocaleString("en"),
+      count: formatNumber(s.n),
     },
   }));
   const runRows: DataTableRow[] = runs.map((r) => ({
@@ -109,11 +109,11 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
       started: formatDateTime(r.startedAt),
       trigger: r.trigger.startsWith("manual:campaign:") ? "campaign resync" : r.trigger,
       status: <Badge tone={r.status === "done" ? "green" : r.status === "running" ? "blue" : "red"}>{r.status}</Badge>,
-      took: r.finishedAt ? `${((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000).toFixed(1)} s` : "—",
-      checked: r.checked,
-      recovered: r.recovered + r.adopted + r.linkedOrphans,
-      apiCalls: r.apiCalls,
-      remaining: r.remaining,
+      took: r.finishedAt ? `${formatDecimal((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000)} s` : "—",
+      checked: formatNumber(r.checked),
+      recovered: formatNumber(r.recovered + r.adopted + r.linkedOrphans),
+      apiCalls: formatNumber(r.apiCalls),
+      remaining: formatNumber(r.remaining),
       errors: <span title={r.errors.join("\n")}>{r.errors.length ? `${r.errors.length}: ${r.errors[0]}` : "—"}</span>,
     },
   }));
@@ -133,7 +133,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
                   <div>
                     <p className="font-medium text-slate-900">{a.title}</p>
                     <p className="text-xs text-slate-500">
-                      {a.occurrences.toLocaleString("en")} occurrence(s), first {formatDateTime(a.createdAt)}, latest {formatDateTime(a.lastSeenAt)}
+                      {formatNumber(a.occurrences)} occurrence(s), first {formatDateTime(a.createdAt)}, latest {formatDateTime(a.lastSeenAt)}
                     </p>
                   </div>
                   <InlineAction action={acknowledgeAlertAction} fields={{ alertId: String(a.id) }} label="Acknowledge" />

@@ -112,7 +112,7 @@ export default async function SettingsPage() {
           <dl className="grid gap-3 text-sm wrap-break-word sm:grid-cols-[12rem_1fr]">
             <dt className="font-medium text-slate-600">Webhook URL</dt>
             <dd>
-              <code className="break-all rounded bg-slate-100 px-2 py-1 font-mono text-xs">{webhookUrl}</code>
+              <code className="wrap-anywhere rounded bg-slate-100 px-2 py-1 font-mono text-xs">{webhookUrl}</code>
             </dd>
             <dt className="font-medium text-slate-600">Custom header name</dt>
             <dd>
@@ -122,7 +122,7 @@ export default async function SettingsPage() {
             <dd>
               <details>
                 <summary className="cursor-pointer text-brand-700">Reveal the secret (POSTMARK_WEBHOOK_SECRET)</summary>
-                <code className="mt-2 block break-all rounded bg-slate-100 px-2 py-1 font-mono text-xs">{env.POSTMARK_WEBHOOK_SECRET}</code>
+                <code className="mt-2 block wrap-anywhere rounded bg-slate-100 px-2 py-1 font-mono text-xs">{env.POSTMARK_WEBHOOK_SECRET}</code>
               </details>
             </dd>
             <dt className="font-medium text-slate-600">Basic auth</dt>

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
-import { formatDateTime } from "@/components/ui/format";
+import { formatDateTime, formatNumber } from "@/components/ui/format";
 import { EndpointForm } from "@/components/webhooks/endpoint-form";
 import { ReceiverDocs } from "@/components/webhooks/receiver-docs";
 import { WebhookStatusBadge } from "@/components/webhooks/status-badge";
@@ -15,7 +15,7 @@ export const metadata = { title: "Webhooks" };
 export const dynamic = "force-dynamic";
 
 const columns: DataTableColumn[] = [
-  { id: "endpoint", header: "Endpoint", className: "max-w-xs break-all font-medium text-slate-900", sortable: true },
+  { id: "endpoint", header: "Endpoint", className: "max-w-xs wrap-anywhere font-medium text-slate-900", sortable: true },
   { id: "status", header: "Status", sortable: true },
   { id: "events", header: "Events", className: "font-mono text-xs" },
   { id: "rateLimit", header: "Rate limit", className: "whitespace-nowrap", sortable: true },
@@ -44,9 +44,9 @@ export default async function WebhooksPage() {
       ),
       status: <WebhookStatusBadge status={e.status} />,
       events: e.events.join(", "),
-      rateLimit: `${e.rateLimit.toLocaleString("en")} / ${e.rateLimitPeriod}`,
-      pending: e.pending.toLocaleString("en"),
-      failed: e.failed.toLocaleString("en"),
+      rateLimit: `${formatNumber(e.rateLimit)} / ${e.rateLimitPeriod}`,
+      pending: formatNumber(e.pending),
+      failed: formatNumber(e.failed),
       lastAttempt: (
         <>
           {formatDateTime(e.lastAttemptAt)}

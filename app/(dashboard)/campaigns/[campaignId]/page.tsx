@@ -7,13 +7,15 @@ import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { ProgressBar } from "@/components/ui/progress";
 import { DataTable, type DataTableColumn } from "@/components/ui/data-table";
-import { formatDateTime } from "@/components/ui/format";
+import { formatDateTime, formatNumber, formatPercent } from "@/components/ui/format";
 import { parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { requireUser } from "@/lib/app/session";
 import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
 import { scheduleTimeZones } from "@/lib/campaigns/schedule-time";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
-import { getCampaignActivity, listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
+import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
+import { FINE_BARS_MAX_SENT, getCampaignActivity, type CampaignActivity } from "@/lib/campaigns/activity";
+import { campaignPollInterval, getCampaignLastEventAt } from "@/lib/campaigns/live";
 import { getAppDb } from "@/lib/app/deps";
 import { InlineAction } from "@/components/ui/inline-action";
 import { resyncCampaignAction } from "../actions";
@@ -22,31 +24,26 @@ import { RecipientsSection } from "@/components/campaigns/recipients-section";
 import { z } from "zod";
 import { parseId } from "@/lib/http/id";
 
-/** Every hour from the first to the last with activity, so quiet hours show as gaps. */
-function hourBuckets(hours: Date[]): string[] {
-  if (hours.length === 0) return [];
-  const first = Math.min(...hours.map((h) => h.getTime()));
-  const last = Math.max(...hours.map((h) => h.getTime()));
-  const out: string[] = [];
-  for (let t = first; t <= last && out.length < 24 * 14; t += 3_600_000) out.push(new Date(t).toISOString());
-  return out;
-}
-
 export const metadata = { title: "Campaign" };
+
+function chartDescription(activity: CampaignActivity): string {
+  const per = `Per ${activity.bucket.label.replace(/^1 /, "")}, in your time zone.`;
+  return activity.coarsened ? `${per} Bars under an hour are drawn for campaigns up to ${formatNumber(FINE_BARS_MAX_SENT)} recipients.` : per;
+}
 
 const SCHEDULE_TIME_ZONES = scheduleTimeZones();
 
 const STATUS_TONE = { draft: "slate", scheduled: "amber", sending: "blue", paused: "amber", sent: "green", cancelled: "red" } as const;
 
 function Stat({ label, value, of }: { label: string; value: number; of?: number }) {
-  const rate = of ? ` · ${((value / of) * 100).toFixed(1)}%` : "";
+  // The rate sits on its own line, so a number that grows never pushes it (or the card) around.
   return (
-    <div className="rounded-lg border border-slate-200 bg-white px-4 py-3">
+    <div className="min-w-0 rounded-lg border border-slate-200 bg-white px-4 py-3">
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd className="mt-1 text-xl font-semibold tabular-nums text-slate-900">
-        {value.toLocaleString("en")}
-        <span className="ml-1 text-xs font-normal text-slate-500">{rate}</span>
+      <dd className="mt-1 text-xl font-semibold tabular-nums text-slate-900" data-testid={`stat-${label.toLowerCase().replace(/ /g, "-")}`}>
+        {formatNumber(value)}
       </dd>
+      <dd className="h-4 text-xs tabular-nums text-slate-500">{of ? formatPercent(value, of) : ""}</dd>
     </div>
   );
 }
@@ -59,9 +56,9 @@ const viewSchema = z.object({
 
 // The 50 most clicked links, in that order.
 const linkColumns: DataTableColumn[] = [
-  { id: "link", header: "Link", className: "max-w-56 truncate font-mono text-xs" },
-  { id: "clicks", header: "Clicks", align: "right" },
-  { id: "people", header: "People", align: "right" },
+  { id: "link", header: "Link", className: "w-full max-w-0 truncate font-mono text-xs" }, // takes the room the counts leave
+  { id: "clicks", header: "Clicks", subLabel: "total", align: "right" },
+  { id: "people", header: "People", subLabel: "unique", align: "right" },
 ];
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
@@ -74,16 +71,18 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const campaign = await getCampaign(db, campaignId);
   if (!campaign) notFound();
   const editable = campaign.status === "draft" || campaign.status === "scheduled";
+  const now = new Date();
+  const lastEventAt = editable ? null : await getCampaignLastEventAt(db, campaignId);
+  const pollMs = campaignPollInterval(campaign, lastEventAt, now);
   const [audience, o, recipients, activity] = await Promise.all([
     editable ? countAudience(db, campaignId) : null,
     getCampaignOutcomes(db, campaignId),
     editable ? null : listCampaignRecipients(db, { campaignId, filter: view.filter, search: view.q, sort: view.sort, after: view.after }),
-    editable ? null : getCampaignActivity(db, campaignId),
+    editable ? null : getCampaignActivity(db, { campaign, live: pollMs !== null, now }),
   ]);
   const processed = campaign.sentCount + campaign.failedCount;
   return (
     <>
-      <LiveRefresh active={campaign.status === "sending"} />
       <PageHeader
         title={campaign.name}
         description={`${campaign.subject} · from ${campaign.fromEmail}`}
@@ -93,6 +92,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         <span data-testid="campaign-status">
           <Badge tone={STATUS_TONE[campaign.status]}>{campaign.status}</Badge>
         </span>
+        <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} />
         {campaign.scheduledAt && campaign.status === "scheduled" ? (
           <span>
             Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} />
@@ -110,8 +110,8 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         {audience ? (
           <Card title="Audience" description="Counted now; frozen when you send.">
             <p className="mb-4 text-sm text-slate-700" data-testid="audience-count">
-              <strong className="text-lg tabular-nums">{audience.recipients.toLocaleString("en")}</strong> recipients
-              {audience.suppressed ? `, ${audience.suppressed.toLocaleString("en")} skipped (unsubscribed, bounced or complained)` : ""}
+              <strong className="text-lg tabular-nums">{formatNumber(audience.recipients)}</strong> recipients
+              {audience.suppressed ? `, ${formatNumber(audience.suppressed)} skipped (unsubscribed, bounced or complained)` : ""}
             </p>
             <CampaignActions campaignId={campaignId} status={campaign.status} recipients={audience.recipients} timeZones={SCHEDULE_TIME_ZONES} />
           </Card>
@@ -141,25 +141,30 @@ export default async function CampaignPage({ params, searchParams }: { params: P
             </div>
           </Card>
         )}
-        {activity && activity.hourly.length ? (
-          <div className="grid gap-6 xl:grid-cols-[2fr_1fr]">
-            <Card title="Opens and clicks over time" description="Per hour, UTC.">
-              <StackedBars
-                title="Opens and clicks per hour"
-                buckets={hourBuckets(activity.hourly.map((h) => h.hour))}
-                series={["opens", "clicks"]}
-                value={(b, s) => {
-                  const h = activity.hourly.find((x) => x.hour.toISOString() === b);
-                  return h ? (s === "opens" ? h.opens : h.clicks) : 0;
-                }}
-                bucketLabel={(b) => b.slice(5, 16).replace("T", " ")}
-              />
+        {activity ? (
+          <div className="grid gap-6 xl:grid-cols-[3fr_2fr]">
+            <Card title="Opens and clicks over time" description={chartDescription(activity)}>
+              {activity.buckets.length ? (
+                <StackedBars
+                  title={`Opens and clicks per ${activity.bucket.label.replace(/^1 /, "")}`}
+                  buckets={activity.buckets}
+                  bucketMs={activity.bucket.ms}
+                  series={["opens", "clicks"]}
+                  value={(b, s) => {
+                    const i = activity.buckets.indexOf(b);
+                    return s === "opens" ? activity.opens[i] : activity.clicks[i];
+                  }}
+                />
+              ) : (
+                // As tall as the chart, so the first open does not push the page down.
+                <div className="flex h-56 items-center justify-center text-sm text-slate-500">No opens or clicks yet.</div>
+              )}
             </Card>
             <Card title="Clicks per link">
               <DataTable
                 label="Clicks per link"
                 columns={linkColumns}
-                rows={activity.links.map((l) => ({ id: l.link, cells: { link: <span title={l.link}>{l.link}</span>, clicks: l.clicks.toLocaleString("en"), people: l.unique_clicks.toLocaleString("en") } }))}
+                rows={activity.links.map((l) => ({ id: l.link, cells: { link: <span title={l.link}>{l.link}</span>, clicks: formatNumber(l.clicks), people: formatNumber(l.unique_clicks) } }))}
                 empty={{ title: "No clicks yet" }}
               />
             </Card>

@@ -8,6 +8,8 @@ import { formatDateTime } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
 import { getContact } from "@/lib/contacts/contacts";
 import { searchMessages } from "@/lib/messages/queries";
+import { listShownSubjects } from "@/lib/messages/subjects";
+import { SubjectText } from "@/components/messages/subject-text";
 import { getAppDb } from "@/lib/app/deps";
 import { parseId } from "@/lib/http/id";
 
@@ -31,12 +33,13 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
   const contact = await getContact(db, contactId);
   if (!contact) notFound();
   const { rows } = await searchMessages(db, { contactId, limit: HISTORY });
+  const subjects = await listShownSubjects(db, rows);
   const tableRows: DataTableRow[] = rows.map((m) => ({
     id: m.id,
     cells: {
       subject: (
         <Link href={`/messages/${m.id}`} className="text-brand-700 hover:underline">
-          {m.subject}
+          <SubjectText subject={subjects.get(m.id)!} />
         </Link>
       ),
       kind: m.kind,

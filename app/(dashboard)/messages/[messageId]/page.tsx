@@ -7,6 +7,10 @@ import { InlineAction } from "@/components/ui/inline-action";
 import { formatDateTime } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
 import { getMessage, listMessageEvents } from "@/lib/messages/queries";
+import { getShownSubject } from "@/lib/messages/subjects";
+import { messagePollInterval } from "@/lib/campaigns/live";
+import { LiveRefresh } from "@/components/campaigns/live-refresh";
+import { SubjectText } from "@/components/messages/subject-text";
 import { getAppDb } from "@/lib/app/deps";
 import { resyncMessageAction } from "./actions";
 import { parseId } from "@/lib/http/id";
@@ -27,11 +31,14 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
   const db = getAppDb();
   const message = await getMessage(db, messageId);
   if (!message) notFound();
-  const events = await listMessageEvents(db, messageId);
+  const now = new Date();
+  const [events, subject] = await Promise.all([listMessageEvents(db, messageId), getShownSubject(db, message)]);
+  const pollMs = messagePollInterval(message, now);
   const facts: [string, React.ReactNode][] = [
     ["Status", <MessageStatusBadge key="s" status={message.status} />],
-    ["Postmark MessageID", <code key="pm" className="font-mono text-xs" data-testid="postmark-message-id">{message.postmarkMessageId ?? "— (not handed to Postmark)"}</code>],
-    ["From", message.fromEmail],
+    ["Subject", <SubjectText key="subj" subject={subject} />],
+    ["Postmark MessageID", <code key="pm" className="font-mono text-xs wrap-anywhere" data-testid="postmark-message-id">{message.postmarkMessageId ?? "— (not handed to Postmark)"}</code>],
+    ["From", <span key="from" className="wrap-anywhere">{message.fromEmail}</span>],
     ["Stream", message.messageStream],
     ["Campaign", message.campaignId ? <Link key="c" href={`/campaigns/${message.campaignId}`} className="text-brand-700 hover:underline">open the campaign</Link> : "single email"],
     ["Contact", message.contactId ? <Link key="ct" href={`/contacts/${message.contactId}`} className="text-brand-700 hover:underline">contact history</Link> : "—"],
@@ -44,14 +51,17 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
   ];
   return (
     <>
-      <PageHeader title={message.toEmail} description={message.subject} />
-      <div className="grid gap-6 xl:grid-cols-[1fr_2fr]">
+      <PageHeader title={message.toEmail} description={subject.text} />
+      <div className="-mt-4 mb-4 min-h-5">
+        <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} />
+      </div>
+      <div className="grid gap-6 xl:grid-cols-[2fr_3fr]">
         <Card title="Message">
-          <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-2 text-sm">
+          <dl className="grid grid-cols-[7rem_minmax(0,1fr)] gap-x-3 gap-y-2 text-sm">
             {facts.map(([k, v]) => (
               <div key={k} className="contents">
                 <dt className="text-slate-500">{k}</dt>
-                <dd className="break-all text-slate-800">{v}</dd>
+                <dd className="min-w-0 break-words text-slate-800">{v}</dd>
               </div>
             ))}
           </dl>
