@@ -28,13 +28,14 @@ export async function createContactAction(_prev: ActionResult | null, form: Form
     name: String(form.get("name") ?? "") || undefined,
     list_ids: listId ? [listId] : [],
   });
-  if (!parsed.success) return invalid(parsed.error);
+  // The form's select is `list_id`: its error is named so, to show beside it and take focus.
+  if (!parsed.success) return invalid(parsed.error, { list_ids: "list_id" });
   try {
     const contact = await createContact(getAppDb(), parsed.data);
     revalidatePath("/contacts");
     return { ok: true, message: `${contact.email} added.` };
   } catch (error) {
-    return fromError(error, { contact_exists: "email" });
+    return fromError(error, { contact_exists: "email", unknown_list: "list_id" });
   }
 }
 
