@@ -115,6 +115,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, and no page scrolls sidew
     ["campaign-draft", `/campaigns/${draft.id}`],
     ["message-new", "/messages/new"],
     ["contacts", "/contacts"],
+    ["contacts-import", "/contacts/import"],
     ["contact", `/contacts/${contacts[0].id}`],
     ["messages", "/messages"],
     ["webhooks", "/webhooks"],
