@@ -136,6 +136,8 @@ test("/contacts/import: a CSV with a bad row is previewed, mapped with keyboard 
   await expect(form.getByRole("option", { name: "Tags (coming soon)" }).first()).toBeDisabled();
   await expect(previewTable.locator("tbody tr").nth(0)).toContainText("Ann Müller");
   await expect(previewTable.locator("tbody tr").nth(1)).toContainText("Will be skipped: not UTF-8");
+  await expect(previewTable.locator("tbody tr").nth(2)).toContainText("Will be skipped: not a valid email address");
+  await expect(previewTable.locator("tbody tr").nth(3)).toContainText("Will be skipped: duplicate of row 2");
 
   // Rename the Company field with the keyboard; a bad name is refused in place and focused on Import.
   const company = form.getByLabel("Field name for column 4");

@@ -2,7 +2,7 @@
 
 import { ListSelect } from "@/components/contacts/list-select";
 import { useRouter } from "next/navigation";
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { focusFirstError } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { describe, FieldMessages, inputClass } from "@/components/ui/field";
@@ -58,10 +58,15 @@ export function ImportForm({ lists }: { lists: { id: string; name: string }[] })
   const [fileError, setFileError] = useState<string | null>(null);
   const [phase, setPhase] = useState<Phase | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // An object, so the same message twice is a new error that takes focus again.
+  const [error, setError] = useState<{ message: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [tried, setTried] = useState(false);
   const problems = preview ? mappingProblems(choices) : {};
+  // A refused upload: focus on why (the button that had it was disabled while sending).
+  useEffect(() => {
+    if (error) formRef.current?.querySelector<HTMLElement>("[data-form-error]")?.focus();
+  }, [error]);
   // Shown once the user tried to import, or as soon as a name they typed is wrong.
   const shown = Object.fromEntries(Object.entries(problems).filter(([key]) => tried || key.startsWith("field-")));
 
@@ -112,6 +117,7 @@ export function ImportForm({ lists }: { lists: { id: string; name: string }[] })
     xhr.open("POST", `/contacts/import/upload?${query}`);
     xhr.setRequestHeader("content-type", "text/csv");
     xhr.upload.onprogress = (e) => setPhase({ label: "Uploading", value: e.loaded, max: e.total || file.size });
+    const fail = (message: string) => setError({ message });
     let seen = 0;
     const consume = () => {
       const lines = xhr.responseText.slice(seen).split("\n");
@@ -122,12 +128,8 @@ export function ImportForm({ lists }: { lists: { id: string; name: string }[] })
         const msg = JSON.parse(line);
         if (msg.progress) setPhase({ label: msg.progress.phase === "validating" ? "Checked rows" : "Saving contacts", value: msg.progress.processed, max: msg.progress.total || 1 });
         if (msg.report) setReport(msg.report);
-        if (msg.error) setError(msg.error.message);
+        if (msg.error) fail(msg.error.message);
       }
-    };
-    const fail = (message: string) => {
-      setError(message);
-      requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>("[data-form-error]")?.focus());
     };
     xhr.onprogress = consume;
     xhr.onload = () => {
@@ -192,7 +194,7 @@ export function ImportForm({ lists }: { lists: { id: string; name: string }[] })
           </Button>
           {error ? (
             <p role="alert" tabIndex={-1} data-form-error className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700 focus:outline-none">
-              {error}
+              {error.message}
             </p>
           ) : null}
         </div>
@@ -203,11 +205,31 @@ export function ImportForm({ lists }: { lists: { id: string; name: string }[] })
   );
 }
 
+/**
+ * Rows of the preview that the import will skip, and why, as far as the browser can tell (the server's
+ * check of each address is the one that counts).
+ */
+function previewSkips(preview: CsvPreview, emailIndex: number): Map<number, string> {
+  const skips = new Map<number, string>();
+  const seen = new Map<string, number>();
+  for (const r of preview.rows) {
+    const email = emailIndex >= 0 ? (r.values[emailIndex] ?? "") : "";
+    if (r.notUtf8) skips.set(r.row, "not UTF-8");
+    else if (emailIndex < 0) continue;
+    else if (!email) skips.set(r.row, "no email address");
+    else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) skips.set(r.row, "not a valid email address");
+    else if (seen.has(email.toLowerCase())) skips.set(r.row, `duplicate of row ${seen.get(email.toLowerCase())}`);
+    else seen.set(email.toLowerCase(), r.row);
+  }
+  return skips;
+}
+
 function ColumnMapping({ preview, choices, problems, onChange }: { preview: CsvPreview; choices: Choice[]; problems: Record<string, string>; onChange: (i: number, change: Partial<Choice>) => void }) {
   // One column per thing written: several name columns show as one Name, joined as the server joins them.
   const firstName = choices.findIndex((c) => c.role === "name");
   const mapped = choices.map((c, i) => ({ ...c, i })).filter((c) => (c.role === "name" ? c.i === firstName : c.role !== "ignore" && c.role !== "tags"));
   const heading = (c: Choice) => (c.role === "email" ? "Email" : c.role === "name" ? "Name" : c.field || "—");
+  const skips = previewSkips(preview, choices.findIndex((c) => c.role === "email"));
   return (
     <>
       <section aria-labelledby="import-columns-heading" className="space-y-3">
@@ -285,11 +307,11 @@ function ColumnMapping({ preview, choices, problems, onChange }: { preview: CsvP
             </thead>
             <tbody className="divide-y divide-slate-100">
               {preview.rows.map((r) => (
-                <tr key={r.row} className={r.notUtf8 ? "bg-amber-50" : undefined}>
+                <tr key={r.row} className={skips.has(r.row) ? "bg-amber-50" : undefined}>
                   <td className="px-3 py-1.5 tabular-nums">{r.row}</td>
-                  {r.notUtf8 ? (
+                  {skips.has(r.row) ? (
                     <td colSpan={Math.max(1, mapped.length)} className="px-3 py-1.5 text-amber-900">
-                      Will be skipped: not UTF-8
+                      Will be skipped: {skips.get(r.row)}
                     </td>
                   ) : (
                     mapped.map((c) => (
