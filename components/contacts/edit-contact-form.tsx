@@ -24,14 +24,14 @@ export function EditContactForm({ contactId, name, fields }: { contactId: string
       <div className="max-w-md">
         <Field id="contact-name" label="Name" name="name" defaultValue={name} maxLength={200} error={errors.name} />
       </div>
-      <fieldset name="fields" className="space-y-2" aria-describedby={errors.fields ? "contact-fields-error" : undefined}>
+      <fieldset className="space-y-2" aria-describedby={errors.fields ? "contact-fields-error" : undefined}>
         <legend className="text-sm font-medium text-slate-700">Custom fields</legend>
         <p className="text-xs text-slate-500">
           Letters, digits and underscores; campaigns print them as <code>{"{{ fields.name }}"}</code>.
         </p>
         {rows.map((row, i) => (
           <div key={row.id} className="grid grid-cols-[12rem_1fr_auto] items-center gap-2">
-            <input name="field_key" aria-label={`Field ${i + 1} name`} aria-invalid={errors.fields ? true : undefined} defaultValue={row.key} className={`${inputClass} font-mono`} maxLength={64} placeholder="city" />
+            <input name="field_key" data-field={`fields.${i}`} aria-label={`Field ${i + 1} name`} aria-invalid={errors[`fields.${i}`] ? true : undefined} aria-describedby={errors[`fields.${i}`] ? "contact-fields-error" : undefined} defaultValue={row.key} className={`${inputClass} font-mono`} maxLength={64} placeholder="city" />
             <input name="field_value" aria-label={`Field ${i + 1} value`} defaultValue={row.value} className={inputClass} maxLength={2000} placeholder="London" />
             <Button variant="ghost" aria-label={`Remove field ${i + 1}`} onClick={() => setRows(rows.filter((r) => r.id !== row.id))}>
               Remove
@@ -39,7 +39,7 @@ export function EditContactForm({ contactId, name, fields }: { contactId: string
           </div>
         ))}
         {errors.fields ? (
-          <p id="contact-fields-error" className="text-sm text-red-600">
+          <p id="contact-fields-error" role="alert" className="text-sm text-red-600">
             {errors.fields}
           </p>
         ) : null}

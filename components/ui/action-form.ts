@@ -52,15 +52,15 @@ export function useActionForm<S extends Result>(
 }
 
 /**
- * Focuses the first control (in document order) whose name, or whose group's `data-field`, has an error;
- * a fieldset's first control stands for the group. Without one, the form's error message.
+ * Focuses the first control (in document order) whose `name` or `data-field` has an error; a fieldset
+ * named so stands for its first control. Without one, the form's error message.
  */
 export function focusFirstError(form: HTMLFormElement, fieldErrors: Record<string, string> | undefined) {
   const names = new Set(Object.keys(fieldErrors ?? {}));
   if (names.size) {
     for (const element of Array.from(form.elements) as HTMLElement[]) {
-      const name = element.getAttribute("name") ?? element.getAttribute("data-field");
-      if (!name || !names.has(name)) continue;
+      // `data-field` names a control whose `name` is shared by several (a row of a repeated group).
+      if (!names.has(element.getAttribute("data-field") ?? "") && !names.has(element.getAttribute("name") ?? "")) continue;
       const target = element instanceof HTMLFieldSetElement ? firstControl(element) : element;
       if (target && isFocusable(target)) {
         target.focus();
