@@ -26,6 +26,10 @@ test("/contacts/{id}: a marketer edits name and custom fields, unsubscribes and 
   await form.getByLabel("Field 3 value").fill("x");
   await form.getByRole("button", { name: "Save contact" }).click();
   await expect(form.getByRole("alert")).toContainText("Field names are letters");
+  // What was typed stays, and focus is on the refused name.
+  await expect(form.getByLabel("Field 3 name")).toBeFocused();
+  await expect(form.getByLabel("Field 3 name")).toHaveValue("not ok");
+  await expect(form.getByLabel("Field 3 value")).toHaveValue("x");
 
   let api = (await (await request.get(`/api/v1/contacts/${contact.id}`, { headers: auth })).json()) as { data: { name: string; fields: Record<string, string>; status: string } };
   expect(api.data).toMatchObject({ name: "Grace Hopper", fields: { city: "New York", rank: "Rear Admiral" }, status: "subscribed" });

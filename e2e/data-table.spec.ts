@@ -125,6 +125,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
     ["campaign-draft", `/campaigns/${draft.id}`],
     ["message-new", "/messages/new"],
     ["contacts", "/contacts"],
+    ["contacts-import", "/contacts/import"],
     ["contact", `/contacts/${contacts[0].id}`],
     ["messages", "/messages"],
     ["message", `/messages/${message.id}`],

@@ -16,12 +16,14 @@ test("/contacts → /campaigns: import contacts, compose with a live preview, se
   const rows = ["email,name,city"];
   for (let i = 0; i < 120; i++) rows.push(`delivered+${tag}-${i}@e2e.postline.test,Reader ${i},City ${i % 3}`);
   rows.push("not-an-address,Broken,Nowhere");
+  await page.getByRole("link", { name: "Import a CSV file" }).click();
   const importForm = page.getByRole("form", { name: "Import contacts" });
   await importForm.getByLabel("CSV file").setInputFiles({ name: "readers.csv", mimeType: "text/csv", buffer: Buffer.from(rows.join("\n")) });
+  await expect(importForm.getByRole("table", { name: "Import preview" })).toBeVisible();
   await importForm.getByLabel("Add to list").selectOption({ label: `Readers ${tag}` });
   await importForm.getByRole("button", { name: "Import" }).click();
-  const report = page.getByRole("status").filter({ hasText: "rows:" });
-  await expect(report).toContainText("121 rows: 120 added, 0 updated, 1 refused.");
+  const report = page.getByTestId("import-summary");
+  await expect(report).toContainText("121 rows read: 120 new contacts, 0 existing updated, 1 skipped (1 invalid address).");
   await expect(report).toContainText("Not a valid email address");
 
   // Compose: the preview follows the typing, personalised with a sample contact.

@@ -63,6 +63,7 @@ export const ERROR_CATALOGUE = {
   invalid_csv: 422,
   empty_file: 422,
   missing_email_column: 422,
+  invalid_mapping: 422,
   inactive_recipient: 422,
   rejected_by_postmark: 422,
   // 429: slow down

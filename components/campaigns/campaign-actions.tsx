@@ -1,7 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { cancelCampaignAction, pauseCampaignAction, resumeCampaignAction, scheduleCampaignAction, sendCampaignAction, testSendAction } from "@/app/(dashboard)/campaigns/actions";
+import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { ScheduleFields } from "@/components/campaigns/schedule-fields";
 import { FormStatus } from "@/components/ui/form-status";
@@ -10,16 +10,16 @@ import { formatNumber } from "@/components/ui/format";
 
 type Action = (prev: ActionResult | null, form: FormData) => Promise<ActionResult>;
 
-function ActionForm({ action, campaignId, label, variant = "secondary", confirm, children }: { action: Action; campaignId: string; label: string; variant?: "primary" | "secondary" | "danger"; confirm?: string; children?: React.ReactNode }) {
-  const [state, formAction, pending] = useActionState(action, null);
+function ActionForm({ action, campaignId, label, variant = "secondary", confirm, children }: { action: Action; campaignId: string; label: string; variant?: "primary" | "secondary" | "danger"; confirm?: string; children?: (errors: Record<string, string>) => React.ReactNode }) {
+  const { state, pending, errors, formProps } = useActionForm(action, { confirm });
   return (
-    <form action={formAction} onSubmit={(e) => confirm && !window.confirm(confirm) && e.preventDefault()} className="flex flex-wrap items-end gap-2">
+    <form {...formProps} className="flex flex-wrap items-end gap-2">
       <input type="hidden" name="campaignId" value={campaignId} />
-      {children}
+      {children?.(errors)}
       <Button type="submit" variant={variant} disabled={pending}>
         {pending ? "Working…" : label}
       </Button>
-      <FormStatus state={state} />
+      <FormStatus state={state && (state.ok || !state.fieldErrors) ? state : null} />
     </form>
   );
 }
@@ -30,7 +30,7 @@ export function CampaignActions({ campaignId, status, recipients, timeZones = []
       <div className="space-y-4">
         <ActionForm action={sendCampaignAction} campaignId={campaignId} label={`Send now to ${formatNumber(recipients)}`} variant="primary" confirm={`Send this campaign to ${formatNumber(recipients)} recipients now?`} />
         <ActionForm action={scheduleCampaignAction} campaignId={campaignId} label="Schedule">
-          <ScheduleFields timeZones={timeZones} />
+          {(errors) => <ScheduleFields timeZones={timeZones} errors={errors} />}
         </ActionForm>
         <ActionForm action={testSendAction} campaignId={campaignId} label="Send a test to me" />
         <ActionForm action={cancelCampaignAction} campaignId={campaignId} label="Cancel campaign" variant="danger" confirm="Cancel this campaign? It cannot be sent afterwards." />

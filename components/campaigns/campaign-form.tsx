@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useDeferredValue, useMemo, useState } from "react";
+import { useDeferredValue, useMemo, useState } from "react";
 import { saveCampaignAction } from "@/app/(dashboard)/campaigns/actions";
+import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
@@ -30,8 +31,7 @@ function preview(source: string, mode: "html" | "text"): { output: string; error
 }
 
 export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: CampaignFormProps) {
-  const [state, action, pending] = useActionState(saveCampaignAction, null);
-  const errors = state && !state.ok ? state.fieldErrors ?? {} : {};
+  const { state, pending, errors, formProps } = useActionForm(saveCampaignAction);
   const [subject, setSubject] = useState(initial?.subject ?? "");
   const [html, setHtml] = useState(initial?.html ?? STARTER_HTML);
   const [text, setText] = useState(initial?.text ?? "");
@@ -44,7 +44,7 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
   const [tab, setTab] = useState<"html" | "text">("html");
 
   return (
-    <form action={action} className="grid gap-8 xl:grid-cols-2" aria-label="Campaign">
+    <form {...formProps} className="grid gap-8 xl:grid-cols-2" aria-label="Campaign">
       {initial ? <input type="hidden" name="campaignId" value={initial.id} /> : null}
       <div className="space-y-5">
         <Field label="Campaign name" name="name" required defaultValue={initial?.name} error={errors.name} hint="Only you see this." />
@@ -76,14 +76,18 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
             Contacts in these lists{lists.length === 0 ? " (no lists yet)" : ""}
           </label>
           {audience === "lists" ? (
-            <div className="ml-6 space-y-1">
+            <div className="ml-6 space-y-1" aria-describedby={errors.list_ids ? "campaign-lists-error" : undefined} role="group" aria-label="Lists">
               {lists.map((l) => (
                 <label key={l.id} className="flex items-center gap-2 text-sm">
                   <input type="checkbox" name="list_ids" value={l.id} defaultChecked={initial?.listIds.includes(l.id)} />
                   {l.name} <span className="text-slate-500">({formatNumber(l.subscribedCount)} subscribed)</span>
                 </label>
               ))}
-              {errors.list_ids ? <p className="text-sm text-red-600">{errors.list_ids}</p> : null}
+              {errors.list_ids ? (
+                <p id="campaign-lists-error" className="text-sm text-red-600">
+                  {errors.list_ids}
+                </p>
+              ) : null}
             </div>
           ) : null}
         </fieldset>

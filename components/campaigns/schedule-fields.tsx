@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { inputClass } from "@/components/ui/field";
+import { describe, FieldMessages, inputClass } from "@/components/ui/field";
 import { SERVER_FORM_TIME_ZONE, wallClock } from "@/lib/campaigns/schedule-time";
 
 function browserTimeZone(): string | null {
@@ -17,7 +17,7 @@ function browserTimeZone(): string | null {
  * browser's own zone after hydration, so the form always carries one; the server converts the wall-clock
  * time in that zone for the target date (lib/campaigns/schedule-time.ts), never an offset from today.
  */
-export function ScheduleFields({ timeZones }: { timeZones: string[] }) {
+export function ScheduleFields({ timeZones, errors = {} }: { timeZones: string[]; errors?: Record<string, string> }) {
   const [zone, setZone] = useState(SERVER_FORM_TIME_ZONE);
   const [browserZone, setBrowserZone] = useState<string | null>(null);
   useEffect(() => {
@@ -30,20 +30,26 @@ export function ScheduleFields({ timeZones }: { timeZones: string[] }) {
   const options = browserZone && !timeZones.includes(browserZone) ? [browserZone, ...timeZones] : timeZones;
   return (
     <>
-      <label className="text-sm">
-        <span className="mb-1 block font-medium text-slate-700">Send at</span>
-        <input type="datetime-local" name="scheduledAt" required className={inputClass} />
-      </label>
-      <label className="text-sm">
-        <span className="mb-1 block font-medium text-slate-700">Time zone{browserZone === zone ? " (yours)" : ""}</span>
-        <select name="timeZone" value={zone} onChange={(e) => setZone(e.target.value)} className={inputClass} data-testid="schedule-time-zone">
+      <div className="space-y-1 text-sm">
+        <label htmlFor="schedule-at" className="block font-medium text-slate-700">
+          Send at
+        </label>
+        <input id="schedule-at" type="datetime-local" name="scheduledAt" required {...describe("schedule-at", errors.scheduledAt).control} className={inputClass} />
+        <FieldMessages id="schedule-at" error={errors.scheduledAt} />
+      </div>
+      <div className="space-y-1 text-sm">
+        <label htmlFor="schedule-zone" className="block font-medium text-slate-700">
+          Time zone{browserZone === zone ? " (yours)" : ""}
+        </label>
+        <select id="schedule-zone" name="timeZone" value={zone} onChange={(e) => setZone(e.target.value)} {...describe("schedule-zone", errors.timeZone).control} className={inputClass} data-testid="schedule-time-zone">
           {options.map((z) => (
             <option key={z} value={z}>
               {z}
             </option>
           ))}
         </select>
-      </label>
+        <FieldMessages id="schedule-zone" error={errors.timeZone} />
+      </div>
     </>
   );
 }

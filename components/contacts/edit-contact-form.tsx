@@ -1,37 +1,37 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import { setContactSubscriptionAction, updateContactAction } from "@/app/(dashboard)/contacts/actions";
+import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
 
 /** Name and custom fields (what `{{ name }}` and `{{ fields.x }}` print), edited as rows. */
 export function EditContactForm({ contactId, name, fields }: { contactId: string; name: string; fields: Record<string, string> }) {
-  const [state, action, pending] = useActionState(updateContactAction.bind(null, contactId), null);
+  const { state, pending, errors, formProps } = useActionForm(updateContactAction.bind(null, contactId));
   const [rows, setRows] = useState(() => {
     const entries = Object.entries(fields).map(([key, value], i) => ({ id: i, key, value }));
     return entries.length ? entries : [{ id: 0, key: "", value: "" }];
   });
   const [nextId, setNextId] = useState(rows.length);
-  const errors = state && !state.ok ? state.fieldErrors ?? {} : {};
   const addRow = () => {
     setRows([...rows, { id: nextId, key: "", value: "" }]);
     setNextId(nextId + 1);
   };
   return (
-    <form action={action} className="space-y-4" aria-label="Edit contact">
+    <form {...formProps} className="space-y-4" aria-label="Edit contact">
       <div className="max-w-md">
         <Field id="contact-name" label="Name" name="name" defaultValue={name} maxLength={200} error={errors.name} />
       </div>
-      <fieldset className="space-y-2">
+      <fieldset className="space-y-2" aria-describedby={errors.fields ? "contact-fields-error" : undefined}>
         <legend className="text-sm font-medium text-slate-700">Custom fields</legend>
         <p className="text-xs text-slate-500">
           Letters, digits and underscores; campaigns print them as <code>{"{{ fields.name }}"}</code>.
         </p>
         {rows.map((row, i) => (
           <div key={row.id} className="grid grid-cols-[12rem_1fr_auto] items-center gap-2">
-            <input name="field_key" aria-label={`Field ${i + 1} name`} defaultValue={row.key} className={`${inputClass} font-mono`} maxLength={64} placeholder="city" />
+            <input name="field_key" data-field={`fields.${i}`} aria-label={`Field ${i + 1} name`} aria-invalid={errors[`fields.${i}`] ? true : undefined} aria-describedby={errors[`fields.${i}`] ? "contact-fields-error" : undefined} defaultValue={row.key} className={`${inputClass} font-mono`} maxLength={64} placeholder="city" />
             <input name="field_value" aria-label={`Field ${i + 1} value`} defaultValue={row.value} className={inputClass} maxLength={2000} placeholder="London" />
             <Button variant="ghost" aria-label={`Remove field ${i + 1}`} onClick={() => setRows(rows.filter((r) => r.id !== row.id))}>
               Remove
@@ -39,7 +39,7 @@ export function EditContactForm({ contactId, name, fields }: { contactId: string
           </div>
         ))}
         {errors.fields ? (
-          <p role="alert" className="text-sm text-red-600">
+          <p id="contact-fields-error" role="alert" className="text-sm text-red-600">
             {errors.fields}
           </p>
         ) : null}
@@ -59,13 +59,13 @@ export function EditContactForm({ contactId, name, fields }: { contactId: string
 
 /** Unsubscribe or resubscribe by hand; a bounce or complaint is Postmark's to lift. */
 export function SubscriptionControl({ contactId, status }: { contactId: string; status: string }) {
-  const [state, action, pending] = useActionState(setContactSubscriptionAction.bind(null, contactId), null);
+  const { state, pending, formProps } = useActionForm(setContactSubscriptionAction.bind(null, contactId));
   if (status === "bounced" || status === "complained") {
     return <p className="text-sm text-slate-600">Suppressed by Postmark. Reactivate the address in Postmark; its webhook resubscribes the contact here.</p>;
   }
   const next = status === "subscribed" ? "unsubscribed" : "subscribed";
   return (
-    <form action={action} className="flex items-center gap-3">
+    <form {...formProps} className="flex items-center gap-3">
       <input type="hidden" name="status" value={next} />
       <Button type="submit" variant={next === "unsubscribed" ? "danger" : "secondary"} disabled={pending}>
         {next === "unsubscribed" ? "Unsubscribe" : "Subscribe again"}

@@ -1,34 +1,17 @@
 "use client";
 
 import Link from "next/link";
-import { startTransition, useActionState, useEffect, useRef } from "react";
 import { sendSingleEmailAction } from "@/app/(dashboard)/messages/actions";
+import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
-import { Field, inputClass } from "@/components/ui/field";
+import { describe, Field, FieldMessages, inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
 
 export function SingleEmailForm({ defaultFrom }: { defaultFrom: string }) {
-  const [state, action, pending] = useActionState(sendSingleEmailAction, null);
-  const errors = state && !state.ok ? state.fieldErrors ?? {} : {};
-  const formRef = useRef<HTMLFormElement>(null);
-  // React resets a form after its `action` runs, which would lose the text on an error: submit by
-  // hand instead (a prevented submit skips `action`, kept for browsers without JavaScript), and clear
-  // the form only once the email went out.
-  useEffect(() => {
-    if (state?.ok) formRef.current?.reset();
-  }, [state]);
+  // Cleared only once the email went out.
+  const { state, pending, errors, formProps } = useActionForm(sendSingleEmailAction, { resetOnSuccess: true });
   return (
-    <form
-      ref={formRef}
-      action={action}
-      onSubmit={(event) => {
-        event.preventDefault();
-        const data = new FormData(event.currentTarget);
-        startTransition(() => action(data));
-      }}
-      className="max-w-2xl space-y-4"
-      aria-label="Send an email"
-    >
+    <form {...formProps} className="max-w-2xl space-y-4" aria-label="Send an email">
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="To" name="to" type="email" required error={errors.to} />
         <Field label="From" name="from" defaultValue={defaultFrom} error={errors.from} />
@@ -48,8 +31,8 @@ export function SingleEmailForm({ defaultFrom }: { defaultFrom: string }) {
         <label htmlFor="single-text" className="block text-sm font-medium text-slate-700">
           Plain-text body
         </label>
-        <textarea id="single-text" name="text" rows={5} aria-invalid={errors.text ? true : undefined} className={`${inputClass} font-mono text-xs`} />
-        {errors.text ? <p className="text-sm text-red-600">{errors.text}</p> : <p className="text-xs text-slate-500">Give either or both; plain text is derived from HTML when empty.</p>}
+        <textarea id="single-text" name="text" rows={5} {...describe("single-text", errors.text, "hint").control} className={`${inputClass} font-mono text-xs`} />
+        <FieldMessages id="single-text" error={errors.text} hint="Give either or both; plain text is derived from HTML when empty." />
       </div>
       <fieldset className="flex flex-wrap gap-x-6 gap-y-2">
         <legend className="sr-only">Tracking</legend>

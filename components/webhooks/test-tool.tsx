@@ -1,7 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { sendTestAction } from "@/app/(dashboard)/webhooks/actions";
+import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { SelectField } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
@@ -20,14 +20,15 @@ function Block({ title, children, testId }: { title: string; children: string; t
 
 /** Sends a test (or a sample of any event) now and shows the whole exchange. */
 export function TestTool({ endpointId, disabled }: { endpointId: string; disabled?: string }) {
-  const [state, action, pending] = useActionState(sendTestAction, null);
+  // The chosen event stays chosen after each send, refused or not.
+  const { state, pending, errors, formProps } = useActionForm(sendTestAction);
   const r = state?.ok ? state.data : undefined;
   return (
     <div className="space-y-4">
-      <form action={action} className="flex flex-wrap items-end gap-3" aria-label="Send a test event">
+      <form {...formProps} className="flex flex-wrap items-end gap-3" aria-label="Send a test event">
         <input type="hidden" name="endpointId" value={endpointId} />
-        <div className="w-64">
-          <SelectField id="test-event" label="Event to send" name="event" defaultValue="Webhook.Test">
+        <div className="w-64 max-w-full">
+          <SelectField id="test-event" label="Event to send" name="event" defaultValue="Webhook.Test" error={errors.event}>
             {WEBHOOK_EVENT_TYPES.map((e) => (
               <option key={e} value={e}>
                 {e === "Webhook.Test" ? e : `${e} (sample)`}

@@ -7,14 +7,22 @@ export type ActionResult<T = undefined> =
   | { ok: true; message: string; data?: T }
   | { ok: false; error: string; fieldErrors?: Record<string, string> };
 
-export function fieldErrors(error: z.ZodError): Record<string, string> {
+/**
+ * Each issue under the form field it belongs to (the first per field): the key is the input's `name`, so
+ * the form shows the message beside it and moves focus there (components/ui/action-form.ts). `rename`
+ * maps a schema key to the input's name where they differ.
+ */
+export function fieldErrors(error: z.ZodError, rename: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const issue of error.issues) out[String(issue.path[0] ?? "form")] ??= issue.message;
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? "form");
+    out[rename[key] ?? key] ??= issue.message;
+  }
   return out;
 }
 
-export function invalid(error: z.ZodError): ActionResult<never> {
-  return { ok: false, error: "Check the highlighted fields", fieldErrors: fieldErrors(error) };
+export function invalid(error: z.ZodError, rename?: Record<string, string>): ActionResult<never> {
+  return { ok: false, error: "Check the highlighted fields", fieldErrors: fieldErrors(error, rename) };
 }
 
 /**

@@ -54,7 +54,7 @@ describe("contacts and lists (real PostgreSQL)", () => {
     const progress: number[] = [];
     const first = await importContactsCsv(t.db, bytes, { listId: list.id, onProgress: (p) => void (p.phase === "writing" && progress.push(p.processed)) });
     expect(first).toMatchObject({ totalRows: 10_001, created: 10_000, updated: 0 });
-    expect(first.refused).toEqual([{ row: 10_002, email: "not-an-address", reason: "Not a valid email address" }]);
+    expect(first.refused).toEqual([{ row: 10_002, email: "not-an-address", reason: "Not a valid email address", code: "invalid_email" }]);
     expect(progress.at(-1)).toBe(10_000);
     expect(progress.length).toBe(10);
     const again = await importContactsCsv(t.db, bytes, { listId: list.id });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { assertCsvContentType, MAX_IMPORT_BYTES, parseContactsCsv } from "./import-csv";
+import { parseMapping } from "./import-mapping";
 
 const csv = (s: string) => new TextEncoder().encode(s);
 
@@ -16,15 +17,42 @@ describe("parseContactsCsv", () => {
     const { rows, refused } = parseContactsCsv(csv("email,name\nnot-an-email,X\n,NoEmail\nbob@example.com,Bob\nBOB@example.com,Bob again\n"));
     expect(rows.map((r) => r.email)).toEqual(["bob@example.com"]);
     expect(refused).toEqual([
-      { row: 2, email: "not-an-email", reason: "Not a valid email address" },
-      { row: 3, email: "", reason: "No email address" },
-      { row: 5, email: "BOB@example.com", reason: "Duplicate of line 4" },
+      { row: 2, email: "not-an-email", reason: "Not a valid email address", code: "invalid_email" },
+      { row: 3, email: "", reason: "No email address", code: "missing_email" },
+      { row: 5, email: "BOB@example.com", reason: "Duplicate of row 4", code: "duplicate" },
     ]);
   });
 
-  it("refuses a broken encoding whole, naming the line", () => {
+  it("skips a row whose bytes are not UTF-8 (a Latin-1 row among UTF-8 rows), reporting it, and reads the rest", () => {
+    const bytes = Buffer.concat([
+      Buffer.from("email,name,city\nann@example.com,Ann,Zürich\n"),
+      Buffer.from("zoe@example.com,Zoë Müller,Köln\n", "latin1"),
+      Buffer.from("bob@example.com,Bob,Malmö\n"),
+    ]);
+    const { rows, refused, totalRows } = parseContactsCsv(bytes);
+    expect(totalRows).toBe(3);
+    expect(rows.map((r) => [r.email, r.name, r.fields?.city, r.line])).toEqual([
+      ["ann@example.com", "Ann", "Zürich", 2],
+      ["bob@example.com", "Bob", "Malmö", 4],
+    ]);
+    expect(refused).toEqual([{ row: 3, email: "zoe@example.com", reason: expect.stringMatching(/^Not UTF-8/), code: "invalid_encoding" }]);
+  });
+
+  it("strict encoding refuses such a file whole, naming the line", () => {
     const bytes = Buffer.concat([Buffer.from("email\nok@example.com\n"), Buffer.from([0x62, 0xff, 0x40, 0x78, 0x2e, 0x63, 0x6f, 0x0a])]);
-    expect(() => parseContactsCsv(bytes)).toThrow(/not valid UTF-8 \(first bad byte on line 3\)/);
+    expect(() => parseContactsCsv(bytes, { strictEncoding: true })).toThrow(expect.objectContaining({ code: "invalid_encoding", message: expect.stringMatching(/not valid UTF-8 \(first bad byte on line 3\)/) }));
+    expect(parseContactsCsv(bytes).refused).toEqual([{ row: 3, email: "b\uFFFD@x.co", reason: expect.any(String), code: "invalid_encoding" }]);
+  });
+
+  it("a bad byte inside a quoted field that spans lines skips that one record", () => {
+    const bytes = Buffer.concat([Buffer.from('email,note\na@example.com,"two\nlines"\nb@example.com,"caf'), Buffer.from([0xe9]), Buffer.from('\nau lait"\nc@example.com,x\n')]);
+    const { rows, refused } = parseContactsCsv(bytes);
+    expect(rows.map((r) => r.email)).toEqual(["a@example.com", "c@example.com"]);
+    expect(refused.map((r) => [r.row, r.email, r.code])).toEqual([[3, "b@example.com", "invalid_encoding"]]);
+  });
+
+  it("a U+FFFD the file itself spells in UTF-8 is data", () => {
+    expect(parseContactsCsv(csv("email,name\na@example.com,\uFFFD\n")).rows).toEqual([{ email: "a@example.com", name: "\uFFFD", fields: {}, line: 2 }]);
   });
 
   it("refuses files without an email column, empty files and oversized files", () => {
@@ -39,6 +67,25 @@ describe("parseContactsCsv", () => {
     })();
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).status).toBe(413);
+  });
+
+  it("applies a mapping: the email column under any header, names joined, renamed and ignored columns", () => {
+    const file = csv("E-mail,First name,Last name,Town,Notes\nann@example.com,Ann,Lee,Oslo,call back\n");
+    const { rows } = parseContactsCsv(file, { mapping: parseMapping("email,name,name,field:city,ignore") });
+    expect(rows).toEqual([{ email: "ann@example.com", name: "Ann Lee", fields: { city: "Oslo" }, line: 2 }]);
+    // Without a mapping the header decides, as before: "E-mail" is not `email`.
+    expect(() => parseContactsCsv(file)).toThrow(expect.objectContaining({ code: "missing_email_column" }));
+  });
+
+  it("refuses a mapping that does not fit the file, naming what is wrong", () => {
+    const file = csv("email,name\nann@example.com,Ann\n");
+    const refuse = (mapping: string, message: RegExp) => expect(() => parseContactsCsv(file, { mapping: parseMapping(mapping) })).toThrow(expect.objectContaining({ code: "invalid_mapping", message: expect.stringMatching(message) }));
+    refuse("email", /names 1 column; the file's header has 2/);
+    refuse("name,ignore", /Choose the column that holds the email address/);
+    refuse("email,email", /Only one column can be the email address/);
+    refuse("email,tags", /tags are not available yet/);
+    expect(() => parseMapping("email,field:2bad")).toThrow(/Column 2: "field:2bad": Field names/);
+    expect(() => parseMapping("email,phone")).toThrow(/Column 2: "phone" is not a role/);
   });
 
   it("refuses binary data", () => {

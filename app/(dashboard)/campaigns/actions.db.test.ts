@@ -41,7 +41,7 @@ describe("campaign actions: every input parsed, bad input is the form's error (i
       for (const action of [sendCampaignAction, pauseCampaignAction, resumeCampaignAction, cancelCampaignAction, testSendAction, resyncCampaignAction]) {
         await expect(action(null, formOf({ campaignId })), `${action.name} ${campaignId}`).resolves.toMatchObject({ ok: false, error: expect.stringContaining("Unknown campaign") });
       }
-      await expect(scheduleCampaignAction(null, formOf({ campaignId, scheduledAt: "2030-04-01T09:00", timeZone: "UTC" }))).resolves.toMatchObject({ ok: false, fieldErrors: { campaignId: "Unknown campaign" } });
+      await expect(scheduleCampaignAction(null, formOf({ campaignId, scheduledAt: "2030-04-01T09:00", timeZone: "UTC" }))).resolves.toEqual({ ok: false, error: "Unknown campaign: reload the page" });
     }
     await expect(sendCampaignAction(null, new FormData())).resolves.toMatchObject({ ok: false });
   });

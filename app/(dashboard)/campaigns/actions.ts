@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { fieldErrors, fromError, invalid, type ActionResult } from "@/lib/app/action-result";
+import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
 import { requireAdmin, requireUser } from "@/lib/app/session";
 import { reconcile } from "@/lib/reconcile/run";
 import {
@@ -102,12 +102,10 @@ const scheduleSchema = idSchema.extend({
 /** The form's date and time are wall-clock time in the form's zone, converted for the target date. */
 export async function scheduleCampaignAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   await requireUser("marketer");
+  if (!parseId(form)) return unknownCampaign();
   const parsed = scheduleSchema.safeParse({ campaignId: form.get("campaignId"), scheduledAt: form.get("scheduledAt"), timeZone: form.get("timeZone") });
-  if (!parsed.success) {
-    // This small form shows one message, not fields: say which input is wrong.
-    const errors = fieldErrors(parsed.error);
-    return { ok: false, error: Object.values(errors)[0], fieldErrors: errors };
-  }
+  // Each message shows under its input (date and time, or zone), which takes focus.
+  if (!parsed.success) return invalid(parsed.error);
   const { campaignId, timeZone } = parsed.data;
   let campaign: Campaign;
   try {

@@ -28,13 +28,14 @@ export async function createContactAction(_prev: ActionResult | null, form: Form
     name: String(form.get("name") ?? "") || undefined,
     list_ids: listId ? [listId] : [],
   });
-  if (!parsed.success) return invalid(parsed.error);
+  // The form's select is `list_id`: its error is named so, to show beside it and take focus.
+  if (!parsed.success) return invalid(parsed.error, { list_ids: "list_id" });
   try {
     const contact = await createContact(getAppDb(), parsed.data);
     revalidatePath("/contacts");
     return { ok: true, message: `${contact.email} added.` };
   } catch (error) {
-    return fromError(error, { contact_exists: "email" });
+    return fromError(error, { contact_exists: "email", unknown_list: "list_id" });
   }
 }
 
@@ -55,11 +56,18 @@ export async function updateContactAction(boundId: unknown, _prev: ActionResult 
   for (const [i, raw] of keys.entries()) {
     const key = raw.trim();
     if (!key && !values[i]?.trim()) continue; // an empty row
-    if (key in fields) return { ok: false, error: `The field ${key} appears twice`, fieldErrors: { fields: `The field ${key} appears twice` } };
+    if (key in fields) return { ok: false, error: `The field ${key} appears twice`, fieldErrors: { fields: `The field ${key} appears twice`, [`fields.${i}`]: "Used twice" } };
     fields[key] = values[i] ?? "";
   }
   const parsed = contactPatchSchema.safeParse({ name: String(form.get("name") ?? ""), fields });
-  if (!parsed.success) return invalid(parsed.error);
+  if (!parsed.success) {
+    const result = invalid(parsed.error);
+    // A refused field name also names its row (`fields.<row>`), whose name input takes focus.
+    const bad = parsed.error.issues.find((issue) => issue.path[0] === "fields" && issue.path.length > 1);
+    const row = bad ? keys.findIndex((k) => k.trim() === String(bad.path[1])) : -1;
+    if (row >= 0 && !result.ok) result.fieldErrors = { ...result.fieldErrors, [`fields.${row}`]: bad!.message };
+    return result;
+  }
   try {
     await updateContact(getAppDb(), { id: contactId, patch: parsed.data, actor: user.email }, new Date());
     revalidatePath(`/contacts/${contactId}`);

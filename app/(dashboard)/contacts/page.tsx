@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { CreateContactForm, CreateListForm } from "@/components/contacts/simple-forms";
-import { ImportForm } from "@/components/contacts/import-form";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
@@ -66,8 +65,10 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
     <>
       <PageHeader title="Contacts" description={`${formatNumber(counts.total)} contacts, ${formatNumber(counts.subscribed)} subscribed.`} />
       <div className="space-y-6">
-        <Card title="Import contacts" description="Bring a list in from a spreadsheet.">
-          <ImportForm lists={lists} />
+        <Card title="Import contacts" description="Bring a list in from a spreadsheet: preview the first rows and choose what each column is.">
+          <a href="/contacts/import" className={buttonClass("secondary")}>
+            Import a CSV file
+          </a>
         </Card>
         <div className="grid gap-6 lg:grid-cols-2">
           <Card title="Lists">
@@ -129,7 +130,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
           empty={
             filtered
               ? { title: "No contacts match", description: "Try another search or status.", action: <a href="/contacts" className={buttonClass("secondary")}>Clear the filter</a> }
-              : { title: "No contacts yet", description: "Import a CSV above, add one by hand, or use the API (POST /api/v1/contacts)." }
+              : { title: "No contacts yet", description: "Import a CSV file, add one by hand, or use the API (POST /api/v1/contacts)." }
           }
         />
         {found.length > SHOWN ? <p className="text-sm text-slate-500">The newest {SHOWN} contacts{filtered ? " that match" : ""} are shown; search by address to find others.</p> : null}

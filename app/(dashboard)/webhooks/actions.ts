@@ -128,8 +128,9 @@ export async function rotateSecretAction(_prev: ActionResult<SecretView> | null,
 export async function sendTestAction(_prev: ActionResult<TestSendResult> | null, form: FormData): Promise<ActionResult<TestSendResult>> {
   await requireAdmin();
   const id = idSchema.safeParse(form.get("endpointId"));
+  if (!id.success) return { ok: false, error: "Unknown endpoint" };
   const event = webhookEventTypeSchema.safeParse(form.get("event") || "Webhook.Test");
-  if (!id.success || !event.success) return { ok: false, error: "Pick an endpoint and an event" };
+  if (!event.success) return { ok: false, error: "Pick an event to send", fieldErrors: { event: "Pick an event to send" } };
   try {
     const result = await sendTestEvent(getAppDb(), { endpointId: id.data, event: event.data }, getOutboundDeps());
     revalidatePath(`/webhooks/${id.data}`);

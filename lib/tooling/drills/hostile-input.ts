@@ -351,10 +351,10 @@ async function publicAndDashboardCases(
   }
   cases.push({ kind: "export wrong method", send: () => post(exportUrl(campaignId), { cookie }, ""), expect: [405] });
 
-  // Both imports: refused whole (nothing written) with their documented 4xx; a formula-laden file is data.
+  // Both imports: refused whole (nothing written) with their documented 4xx, or only the bad row; a formula-laden file is data.
   const bad = (c: string) => Buffer.from(c);
   const imports: { name: string; url: (q?: string) => string; auth: Record<string, string> }[] = [
-    { name: "dashboard import", url: (q = "") => `${base}/contacts/import${q}`, auth: { cookie } },
+    { name: "dashboard import", url: (q = "") => `${base}/contacts/import/upload${q}`, auth: { cookie } },
     { name: "API import", url: (q = "") => `${base}/api/v1/contacts/import${q}`, auth: { authorization: `Bearer ${sys.apiKey}` } },
   ];
   const refusedEmail = (i: number) => `refused+${run}-${i}@drill.test`;
@@ -365,8 +365,14 @@ async function publicAndDashboardCases(
     send("wrong content type (form)", { ...imp.auth, "content-type": "application/x-www-form-urlencoded" }, bad(`email\n${refusedEmail(n * 10 + 2)}\n`), [415]);
     send("wrong content type (multipart)", { ...imp.auth, "content-type": "multipart/form-data; boundary=b" }, bad(`--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nemail\n${refusedEmail(n * 10 + 3)}\n--b--\r\n`), [415]);
     send("no content type", imp.auth, bad(`email\n${refusedEmail(n * 10 + 4)}\n`), [415]);
-    send("non-UTF-8", csv, Buffer.concat([bad(`email,name\n${refusedEmail(n * 10 + 5)},`), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), bad("\n")]), [422]);
-    send("Latin-1", csv, Buffer.from(`email,name\n${refusedEmail(n * 10 + 6)},Zoë Müller\n`, "latin1"), [422]);
+    // Bytes that are not UTF-8: the whole file in strict mode, else only their row (here the only one) is refused.
+    const nonUtf8 = Buffer.concat([bad(`email,name\n${refusedEmail(n * 10 + 5)},`), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), bad("\n")]);
+    const latin1 = Buffer.from(`email,name\n${refusedEmail(n * 10 + 6)},Zoë Müller\n`, "latin1");
+    send("non-UTF-8, strict", csv, nonUtf8, [422], "?strict_encoding=true");
+    send("Latin-1, strict", csv, latin1, [422], "?strict_encoding=true");
+    send("non-UTF-8 row", csv, nonUtf8, [200]);
+    send("Latin-1 row", csv, latin1, [200]);
+    send("mapping that does not fit", csv, bad(`email\n${refusedEmail(n * 10 + 12)}\n`), [422], "?mapping=email,name");
     send("missing header", csv, bad(`${refusedEmail(n * 10 + 7)},Name\n${refusedEmail(n * 10 + 8)},Other\n`), [422]);
     send("empty", csv, Buffer.alloc(0), [422]);
     send("NUL bytes", csv, Buffer.concat([bad(`email\n${refusedEmail(n * 10 + 9)}\n`), Buffer.alloc(64)]), [422]);

@@ -1,34 +1,35 @@
 import { readBodyLimited, toErrorResponse, errorResponse } from "@/lib/app/api-route";
 import { getCurrentUser } from "@/lib/app/session";
-import { assertCsvContentType, MAX_IMPORT_BYTES, parseContactsCsv, writeContactsImport } from "@/lib/contacts/import-csv";
+import { assertCsvContentType, MAX_IMPORT_BYTES, parseContactsCsv, readImportQuery, writeContactsImport, type ParsedImport } from "@/lib/contacts/import-csv";
 import { getListOrThrow } from "@/lib/contacts/contacts";
 import { AppError } from "@/lib/errors";
 import { getAppDb } from "@/lib/app/deps";
-import { idField } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
 /**
- * The dashboard's CSV import: the file is the request body. A file that cannot be imported at all (too
- * large, not CSV, not UTF-8, no email column) is answered with its 4xx before anything is written; then
- * the answer is NDJSON, one line per progress step and a last line with the report (or the error), so the
- * page can draw a progress bar while the contacts are written.
+ * The import page's upload: the file is the request body, `list_id`, `mapping` and `strict_encoding` in
+ * the query (as `POST /api/v1/contacts/import`). A file that cannot be imported at all (too large, not
+ * CSV, a mapping that does not fit, not UTF-8 in strict mode) is answered with its 4xx before anything is
+ * written; then the answer is NDJSON, one line per progress step and a last line with the report (or the
+ * error), so the page can draw a progress bar while the contacts are written.
  */
 export async function POST(req: Request) {
   const user = await getCurrentUser();
   if (!user) return errorResponse("unauthorized", "Sign in again");
-  const listId = idField("Unknown list").optional().safeParse(new URL(req.url).searchParams.get("list_id") || undefined);
-  if (!listId.success) return errorResponse("validation_failed", "Unknown list");
-  let parsed: ReturnType<typeof parseContactsCsv>;
+  let parsed: ParsedImport;
+  let listId: string | undefined;
   try {
+    const query = readImportQuery(new URL(req.url).searchParams);
+    listId = query.listId;
     assertCsvContentType(req.headers.get("content-type"));
     if (Number(req.headers.get("content-length") ?? "0") > MAX_IMPORT_BYTES) {
       throw new AppError("file_too_large", `CSV files are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split the file and import the parts`);
     }
-    parsed = parseContactsCsv(await readBodyLimited(req, MAX_IMPORT_BYTES));
+    parsed = parseContactsCsv(await readBodyLimited(req, MAX_IMPORT_BYTES), query);
     // An unknown list is a 404 now, not a line in a 200 stream (the import checks again in its transaction).
-    if (listId.data) await getListOrThrow(getAppDb(), listId.data);
+    if (listId) await getListOrThrow(getAppDb(), listId);
   } catch (error) {
     return toErrorResponse(error);
   }
@@ -37,7 +38,7 @@ export async function POST(req: Request) {
     async start(controller) {
       const send = (line: unknown) => controller.enqueue(encoder.encode(JSON.stringify(line) + "\n"));
       try {
-        const report = await writeContactsImport(getAppDb(), parsed, { listId: listId.data, onProgress: (p) => send({ progress: p }) });
+        const report = await writeContactsImport(getAppDb(), parsed, { listId, onProgress: (p) => send({ progress: p }) });
         send({ report });
       } catch (error) {
         const response = toErrorResponse(error);
