@@ -89,9 +89,9 @@ test("/campaigns/{id}: campaign actions answer a forged campaignId with the form
   await page.getByLabel("Send at").fill("2030-04-01T09:00");
   await page.getByRole("button", { name: "Schedule" }).click();
   await expect(scheduleForm.getByText("Unknown campaign")).toBeVisible();
-  const testForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Send a test to me" }) });
+  const testForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Send test" }) });
   await testForm.locator('input[name="campaignId"]').evaluate((el: HTMLInputElement) => (el.value = "not-a-uuid"));
-  await page.getByRole("button", { name: "Send a test to me" }).click();
+  await page.getByRole("button", { name: "Send test" }).click();
   await expect(testForm.getByText("Unknown campaign: reload the page")).toBeVisible();
   expect((await storedSchedule(request, id)).status).toBe("draft");
 });

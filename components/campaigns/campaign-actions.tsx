@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { cancelCampaignAction, pauseCampaignAction, resumeCampaignAction, scheduleCampaignAction, sendCampaignAction, testSendAction } from "@/app/(dashboard)/campaigns/actions";
+import { cancelCampaignAction, pauseCampaignAction, resumeCampaignAction, scheduleCampaignAction, sendCampaignAction, unscheduleCampaignAction } from "@/app/(dashboard)/campaigns/actions";
 import { Button } from "@/components/ui/button";
 import { ScheduleFields } from "@/components/campaigns/schedule-fields";
 import { FormStatus } from "@/components/ui/form-status";
@@ -31,7 +31,7 @@ export function CampaignActions({ campaignId, status, recipients, timeZones = []
         <ActionForm action={scheduleCampaignAction} campaignId={campaignId} label="Schedule">
           <ScheduleFields timeZones={timeZones} />
         </ActionForm>
-        <ActionForm action={testSendAction} campaignId={campaignId} label="Send a test to me" />
+        {status === "scheduled" ? <ActionForm action={unscheduleCampaignAction} campaignId={campaignId} label="Unschedule" /> : null}
         <ActionForm action={cancelCampaignAction} campaignId={campaignId} label="Cancel campaign" variant="danger" confirm="Cancel this campaign? It cannot be sent afterwards." />
       </div>
     );

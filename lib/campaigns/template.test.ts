@@ -43,9 +43,9 @@ describe("findTemplateProblems: warnings while typing, from the parser the serve
   const known = ["city", "company"];
   const ROWS: { source: string; problems: { kind: string; message: RegExp; suggestion?: string }[] }[] = [
     { source: 'Hi {{ name }} {{ email }} {{ unsubscribe_url }} {{ fields.city }} {{ fields.zip | default: "—" }}', problems: [] },
-    { source: "Hi {{ nmae }}", problems: [{ kind: "unknown", message: /Unknown variable \{\{ nmae \}\}: did you mean \{\{ name \}\}\?/, suggestion: "name" }] },
+    { source: "Hi {{ nmae }}", problems: [{ kind: "unknown", message: /Unknown personalization variable "nmae": use name, email, unsubscribe_url or fields.<field> \(did you mean \{\{ name \}\}\?\)/, suggestion: "name" }] },
     { source: "Hi {{ emial }}", problems: [{ kind: "unknown", message: /did you mean \{\{ email \}\}/, suggestion: "email" }] },
-    { source: "Hi {{ first_name }}", problems: [{ kind: "unknown", message: /Unknown variable \{\{ first_name \}\}: use name, email/ }] },
+    { source: "Hi {{ first_name }}", problems: [{ kind: "unknown", message: /^Unknown personalization variable "first_name": use name, email, unsubscribe_url or fields.<field>$/ }] },
     { source: "Hi {{ fields.cty }}", problems: [{ kind: "unknown_field", message: /No contact has the field "cty".*did you mean \{\{ fields.city \}\}/, suggestion: "fields.city" }] },
     { source: "Hi {{ fields.zip }}", problems: [{ kind: "unknown_field", message: /No contact has the field "zip".*add a default/ }] },
     { source: "Hi {{ name | upcase }}", problems: [{ kind: "malformed", message: /Cannot read the tag \{\{ name \| upcase \}\}/ }] },

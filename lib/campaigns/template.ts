@@ -58,6 +58,7 @@ function* scanTags(source: string): Generator<Scanned> {
   }
 }
 
+const unknownMessage = (variable: string) => `Unknown personalization variable "${variable}": use name, email, unsubscribe_url or fields.<field>`;
 const malformedMessage = (tag: string) => `Cannot read the tag ${tag}: use {{ name }}, {{ fields.x }} or {{ name | default: "fallback" }}`;
 
 /** Parses a template, refusing unknown variables and malformed tags with a message naming them. */
@@ -68,7 +69,7 @@ export function compileTemplate(source: string): CompiledTemplate {
   for (const t of scanTags(source)) {
     if (t.kind === "malformed") throw new TemplateError(malformedMessage(t.tag));
     if (t.kind === "unknown") {
-      throw new TemplateError(`Unknown personalization variable "${t.variable}": use name, email, unsubscribe_url or fields.<field>`, t.variable);
+      throw new TemplateError(unknownMessage(t.variable), t.variable);
     }
     if (t.index > last) parts.push(source.slice(last, t.index));
     parts.push({ variable: t.variable, fallback: t.fallback });
@@ -131,7 +132,7 @@ export function findTemplateProblems(source: string, { knownFields }: { knownFie
         kind: "unknown",
         tag: t.tag,
         suggestion,
-        message: `Unknown variable {{ ${t.variable} }}${suggestion ? `: did you mean {{ ${suggestion} }}?` : ": use name, email, unsubscribe_url or fields.<field>"}`,
+        message: `${unknownMessage(t.variable)}${suggestion ? ` (did you mean {{ ${suggestion} }}?)` : ""}`,
       });
     } else if (knownFields && t.variable.startsWith("fields.") && !t.fallback && !knownFields.includes(t.variable.slice(7))) {
       const suggestion = closest(t.variable, candidates.filter((c) => c.startsWith("fields.")));

@@ -32,9 +32,9 @@ export async function sendCampaignTest(
   input: { campaignId: string; to: string | readonly string[]; contactId?: string | null },
   deps: SendingDeps,
 ): Promise<SingleEmailResult[]> {
+  const campaign = await getCampaignOrThrow(db, input.campaignId);
   const { addresses, error } = parseTestAddresses(input.to);
   if (error) throw new AppError("validation_failed", error, [{ path: "to", message: error }]);
-  const campaign = await getCampaignOrThrow(db, input.campaignId);
   let contact: { email: string; name: string; fields: Record<string, string> } | null = null;
   if (input.contactId !== undefined && input.contactId !== null) {
     if (!parseId(input.contactId)) throw notFound("Contact");
