@@ -113,6 +113,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, and no page scrolls sidew
     ["campaign", `/campaigns/${campaignId}`],
     ["campaign-new", "/campaigns/new"],
     ["campaign-draft", `/campaigns/${draft.id}`],
+    ["campaign-templates", "/campaigns/templates"],
     ["message-new", "/messages/new"],
     ["contacts", "/contacts"],
     ["contact", `/contacts/${contacts[0].id}`],

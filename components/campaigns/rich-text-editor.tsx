@@ -61,7 +61,8 @@ export function RichTextEditor({ initialHtml, onChange, knownFields, label }: { 
         heading: { levels: [1, 2, 3] },
         link: {
           openOnClick: false,
-          autolink: true,
+          // Off: an autolinked mark is inclusive, so text typed after a link would join it.
+          autolink: false,
           defaultProtocol: "https",
           HTMLAttributes: { rel: null, target: null, class: null },
           // Personalization tags are link targets too ({{ unsubscribe_url }}); javascript: and data: never are.

@@ -22,9 +22,11 @@ export function TemplatePicker({ templates, selected }: { templates: { id: strin
         router.push(value ? `/campaigns/new?template=${value}` : "/campaigns/new");
       }}
     >
-      <label className="text-sm">
-        <span className="mb-1 block font-medium text-slate-700">Start from a template</span>
-        <select name="template" value={value} onChange={(e) => setValue(e.target.value)} className={inputClass}>
+      <div className="text-sm">
+        <label htmlFor="start-template" className="mb-1 block font-medium text-slate-700">
+          Start from a template
+        </label>
+        <select id="start-template" name="template" value={value} onChange={(e) => setValue(e.target.value)} className={inputClass}>
           <option value="">Blank campaign</option>
           {templates.map((t) => (
             <option key={t.id} value={t.id}>
@@ -32,7 +34,7 @@ export function TemplatePicker({ templates, selected }: { templates: { id: strin
             </option>
           ))}
         </select>
-      </label>
+      </div>
       <button type="submit" className={buttonClass("secondary")}>
         Use template
       </button>

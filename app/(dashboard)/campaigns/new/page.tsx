@@ -27,9 +27,9 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
   return (
     <>
       <PageHeader title="New campaign" description="Write it, check the preview, save it as a draft; you send it from the next page." />
-      <section aria-labelledby="start-from" className="mb-6 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white px-4 py-3">
-        <h2 id="start-from" className="sr-only">
-          Start from a template
+      <section aria-labelledby="templates-heading" className="mb-6 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white px-4 py-3">
+        <h2 id="templates-heading" className="sr-only">
+          Templates
         </h2>
         {templates.length ? (
           <TemplatePicker templates={templates.map((t) => ({ id: t.id, name: t.name }))} selected={template?.id ?? null} />
