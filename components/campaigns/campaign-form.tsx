@@ -23,7 +23,8 @@ export interface CampaignFormProps {
   initial?: { name: string; fromEmail?: string; subject: string; html: string; text: string | null; listIds: string[] };
 }
 
-const STARTER_EDITOR_HTML = `<h1>Hello {{ name | default: "there" }}</h1><p>Write your message here.</p>`;
+// Paragraphs, not a heading: the editor sits inside the page, whose only level-1 heading is its title.
+const STARTER_EDITOR_HTML = `<p>Hello {{ name | default: "there" }},</p><p>Write your message here.</p>`;
 
 type Mode = "rich" | "html";
 
