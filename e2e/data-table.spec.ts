@@ -123,6 +123,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
     ["campaign", `/campaigns/${campaignId}`],
     ["campaign-new", "/campaigns/new"],
     ["campaign-draft", `/campaigns/${draft.id}`],
+    ["campaign-templates", "/campaigns/templates"],
     ["message-new", "/messages/new"],
     ["contacts", "/contacts"],
     ["contacts-import", "/contacts/import"],

@@ -37,7 +37,7 @@ test("/campaigns/{id}: 09:00 on 1 April in Europe/Berlin, chosen in March, is 07
   const zone = page.getByLabel(/Time zone/);
   await expect(zone).toHaveValue("Europe/Berlin");
   await page.getByLabel("Send at").fill("2030-04-01T09:00");
-  await page.getByRole("button", { name: "Schedule" }).click();
+  await page.getByRole("button", { name: "Schedule", exact: true }).click();
   await expect(page.getByText(/Scheduled for .*09:00 Europe\/Berlin/).first()).toBeVisible();
   expect(await storedSchedule(request, id)).toMatchObject({ status: "scheduled", scheduled_at: "2030-04-01T07:00:00.000Z" });
   await expect(page.getByTestId("scheduled-time")).toHaveText("Mon, 1 Apr 2030, 09:00 Europe/Berlin");
@@ -51,7 +51,7 @@ test("/campaigns/{id}: 09:00 on 1 April in Europe/Berlin, chosen in March, is 07
   // The zone can be changed before scheduling again.
   await other.getByLabel(/Time zone/).selectOption("Asia/Tokyo");
   await other.getByLabel("Send at").fill("2030-04-01T09:00");
-  await other.getByRole("button", { name: "Schedule" }).click();
+  await other.getByRole("button", { name: "Schedule", exact: true }).click();
   await expect(other.getByTestId("scheduled-time")).toContainText("09:00 Asia/Tokyo");
   expect((await storedSchedule(request, id)).scheduled_at).toBe("2030-04-01T00:00:00.000Z");
   await elsewhere.close();
@@ -64,14 +64,14 @@ test("/campaigns/{id}: scheduling without JavaScript (before hydration) uses the
   await page.goto(`/campaigns/${id}`);
   await expect(page.getByLabel(/Time zone/)).toHaveValue("UTC");
   await page.getByLabel("Send at").fill("2030-04-01T09:00");
-  await page.getByRole("button", { name: "Schedule" }).click();
+  await page.getByRole("button", { name: "Schedule", exact: true }).click();
   await expect(page.getByTestId("scheduled-time")).toHaveText("Mon, 1 Apr 2030, 09:00 UTC");
   expect(await storedSchedule(request, id)).toMatchObject({ status: "scheduled", scheduled_at: "2030-04-01T09:00:00.000Z" });
 
   // Another zone chosen in the plain HTML form is used as sent.
   await page.getByLabel(/Time zone/).selectOption("Europe/Berlin");
   await page.getByLabel("Send at").fill("2030-10-27T02:30");
-  await page.getByRole("button", { name: "Schedule" }).click();
+  await page.getByRole("button", { name: "Schedule", exact: true }).click();
   await expect(page.getByTestId("scheduled-time")).toHaveText("Sun, 27 Oct 2030, 02:30 Europe/Berlin");
   // 27 October 2030 is the day Berlin falls back: 02:30 happens twice; the first is summer time.
   expect((await storedSchedule(request, id)).scheduled_at).toBe("2030-10-27T00:30:00.000Z");
@@ -84,14 +84,14 @@ test("/campaigns/{id}: campaign actions answer a forged campaignId with the form
   await page.goto(`/campaigns/${id}`);
   await expect(page.getByLabel(/Time zone/)).not.toHaveValue("");
   // A stale or hand-edited page: the hidden campaignId is not a UUID.
-  const scheduleForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Schedule" }) });
+  const scheduleForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Schedule", exact: true }) });
   await scheduleForm.locator('input[name="campaignId"]').evaluate((el: HTMLInputElement) => (el.value = "------------------------------------"));
   await page.getByLabel("Send at").fill("2030-04-01T09:00");
-  await page.getByRole("button", { name: "Schedule" }).click();
+  await page.getByRole("button", { name: "Schedule", exact: true }).click();
   await expect(scheduleForm.getByText("Unknown campaign")).toBeVisible();
-  const testForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Send a test to me" }) });
+  const testForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Send test" }) });
   await testForm.locator('input[name="campaignId"]').evaluate((el: HTMLInputElement) => (el.value = "not-a-uuid"));
-  await page.getByRole("button", { name: "Send a test to me" }).click();
+  await page.getByRole("button", { name: "Send test" }).click();
   await expect(testForm.getByText("Unknown campaign: reload the page")).toBeVisible();
   expect((await storedSchedule(request, id)).status).toBe("draft");
 });

@@ -32,6 +32,8 @@ test("/contacts → /campaigns: import contacts, compose with a live preview, se
   await form.getByLabel("Campaign name").fill(`Launch ${tag}`);
   await form.getByLabel("Subject").fill("Hello {{ name }}");
   await expect(page.getByTestId("preview-subject")).toHaveText("Hello Ada Lovelace");
+  // This flow writes HTML by hand (the rich-text editor has its own spec, e2e/composer.spec.ts).
+  await form.getByRole("button", { name: "HTML", exact: true }).click();
   await form.getByLabel("HTML body").fill("<h1>News for {{ fields.city | default: \"you\" }}</h1><p>Hi {{ name }}</p>");
   await expect(page.frameLocator('iframe[title="Email preview"]').getByRole("heading")).toHaveText("News for London");
   await form.getByLabel("HTML body").fill("<p>{{ first_name }}</p>");

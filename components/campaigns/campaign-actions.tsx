@@ -1,6 +1,6 @@
 "use client";
 
-import { cancelCampaignAction, pauseCampaignAction, resumeCampaignAction, scheduleCampaignAction, sendCampaignAction, testSendAction } from "@/app/(dashboard)/campaigns/actions";
+import { cancelCampaignAction, pauseCampaignAction, resumeCampaignAction, scheduleCampaignAction, sendCampaignAction, unscheduleCampaignAction } from "@/app/(dashboard)/campaigns/actions";
 import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { ScheduleFields } from "@/components/campaigns/schedule-fields";
@@ -32,7 +32,7 @@ export function CampaignActions({ campaignId, status, recipients, timeZones = []
         <ActionForm action={scheduleCampaignAction} campaignId={campaignId} label="Schedule">
           {(errors) => <ScheduleFields timeZones={timeZones} errors={errors} />}
         </ActionForm>
-        <ActionForm action={testSendAction} campaignId={campaignId} label="Send a test to me" />
+        {status === "scheduled" ? <ActionForm action={unscheduleCampaignAction} campaignId={campaignId} label="Unschedule" /> : null}
         <ActionForm action={cancelCampaignAction} campaignId={campaignId} label="Cancel campaign" variant="danger" confirm="Cancel this campaign? It cannot be sent afterwards." />
       </div>
     );

@@ -1,64 +1,201 @@
 "use client";
 
-import { useDeferredValue, useMemo, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import { saveCampaignAction } from "@/app/(dashboard)/campaigns/actions";
+import { ContactPicker } from "@/components/campaigns/contact-picker";
+import { RichTextEditor } from "@/components/campaigns/rich-text-editor";
 import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
-import { compileTemplate, htmlToText, renderTemplate, TemplateError } from "@/lib/campaigns/template";
 import { formatNumber } from "@/components/ui/format";
+import { editableHtml, richTextLosses, toEmailHtml } from "@/lib/campaigns/email-html";
+import type { PreviewContact } from "@/lib/campaigns/preview";
+import { SAMPLE_RECIPIENT } from "@/lib/campaigns/preview-recipients";
+import { compileTemplate, findTemplateProblems, htmlToText, renderTemplate, TemplateError, type Recipient } from "@/lib/campaigns/template";
 
 export interface CampaignFormProps {
   lists: { id: string; name: string; subscribedCount: number }[];
   totalSubscribed: number;
   defaultFrom: string;
-  initial?: { id: string; name: string; fromEmail: string; subject: string; html: string; text: string | null; listIds: string[] };
+  /** Custom field keys contacts have: a `{{ fields.x }}` outside them is warned about. */
+  knownFields: string[];
+  /** The campaign being edited; absent for a new one (which may start from a template's `initial`). */
+  campaignId?: string;
+  initial?: { name: string; fromEmail?: string; subject: string; html: string; text: string | null; listIds: string[] };
 }
 
-const SAMPLE = { email: "ada@example.com", name: "Ada Lovelace", fields: { city: "London", company: "Analytical Engines" }, unsubscribeUrl: "#unsubscribe" };
+// Paragraphs, not a heading: the editor sits inside the page, whose only level-1 heading is its title.
+const STARTER_EDITOR_HTML = `<p>Hello {{ name | default: "there" }},</p><p>Write your message here.</p>`;
 
-const STARTER_HTML = `<h1>Hello {{ name | default: "there" }}</h1>
-<p>Write your message here. Personalise with {{ name }}, {{ email }} or {{ fields.city }}.</p>
-<p><a href="https://example.com">Read more</a></p>`;
+type Mode = "rich" | "html";
 
-function preview(source: string, mode: "html" | "text"): { output: string; error?: string } {
+function preview(source: string, recipient: Recipient, mode: "html" | "text"): string {
   try {
-    return { output: renderTemplate({ template: compileTemplate(source), recipient: SAMPLE, mode }) };
+    return renderTemplate({ template: compileTemplate(source), recipient, mode });
   } catch (error) {
-    return { output: "", error: error instanceof TemplateError ? error.message : String(error) };
+    // The warnings list says what is wrong; the preview shows the source as it stands.
+    if (error instanceof TemplateError) return source;
+    throw error;
   }
 }
 
-export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: CampaignFormProps) {
+/** Warnings per part, recomputed a moment after typing stops (the parser the server uses). */
+function useTemplateWarnings(parts: { label: string; source: string }[], knownFields: string[]) {
+  const [warnings, setWarnings] = useState<{ part: string; message: string }[]>([]);
+  const key = JSON.stringify(parts);
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const next: { part: string; message: string }[] = [];
+      for (const { label, source } of JSON.parse(key) as { label: string; source: string }[]) {
+        const seen = new Set<string>();
+        for (const p of findTemplateProblems(source, { knownFields })) {
+          if (seen.has(p.message)) continue;
+          seen.add(p.message);
+          next.push({ part: label, message: p.message });
+        }
+      }
+      setWarnings(next);
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [key, knownFields]);
+  return warnings;
+}
+
+export function CampaignForm({ lists, totalSubscribed, defaultFrom, knownFields, campaignId, initial }: CampaignFormProps) {
   const { state, pending, errors, formProps } = useActionForm(saveCampaignAction);
   const [subject, setSubject] = useState(initial?.subject ?? "");
-  const [html, setHtml] = useState(initial?.html ?? STARTER_HTML);
+  const initialHtml = initial?.html ?? "";
+  // A new campaign starts in the editor; a saved one too unless the editor would lose part of its HTML.
+  const [mode, setMode] = useState<Mode>(() => (!initialHtml || richTextLosses(initialHtml).length === 0 ? "rich" : "html"));
+  const [editorSeed, setEditorSeed] = useState(() => ({ html: initialHtml ? editableHtml(initialHtml) : STARTER_EDITOR_HTML, version: 0 }));
+  const [editorHtml, setEditorHtml] = useState(editorSeed.html);
+  const [htmlSource, setHtmlSource] = useState(initialHtml);
+  const [pendingSwitch, setPendingSwitch] = useState<string[] | null>(null);
   const [text, setText] = useState(initial?.text ?? "");
   const [audience, setAudience] = useState<"all" | "lists">(initial?.listIds.length ? "lists" : "all");
-  const deferredHtml = useDeferredValue(html);
-  const deferredText = useDeferredValue(text);
-  const htmlPreview = useMemo(() => preview(deferredHtml, "html"), [deferredHtml]);
-  const subjectPreview = useMemo(() => preview(subject, "text"), [subject]);
-  const textPreview = useMemo(() => preview(deferredText.trim() ? deferredText : htmlToText(deferredHtml), "text"), [deferredText, deferredHtml]);
+  const [listIds, setListIds] = useState<string[]>(initial?.listIds ?? []);
+  const [previewAs, setPreviewAs] = useState<PreviewContact | null>(null);
   const [tab, setTab] = useState<"html" | "text">("html");
+
+  const emailHtml = useMemo(() => (mode === "rich" ? toEmailHtml(editorHtml) : htmlSource), [mode, editorHtml, htmlSource]);
+  const warnings = useTemplateWarnings(
+    [
+      { label: "Subject", source: subject },
+      { label: "Body", source: emailHtml },
+      { label: "Plain text", source: text },
+    ],
+    knownFields,
+  );
+
+  const recipient: Recipient = useMemo(
+    () =>
+      previewAs
+        ? { email: previewAs.email, name: previewAs.name, fields: previewAs.fields, unsubscribeUrl: "#unsubscribe" }
+        : { ...SAMPLE_RECIPIENT, email: "ada@example.com", unsubscribeUrl: "#unsubscribe" },
+    [previewAs],
+  );
+  const deferredHtml = useDeferredValue(emailHtml);
+  const deferredText = useDeferredValue(text);
+  const htmlPreview = useMemo(() => preview(deferredHtml, recipient, "html"), [deferredHtml, recipient]);
+  const subjectPreview = preview(subject, recipient, "text");
+  const textPreview = useMemo(() => preview(deferredText.trim() ? deferredText : htmlToText(deferredHtml), recipient, "text"), [deferredText, deferredHtml, recipient]);
+
+  const switchToRich = (force = false) => {
+    const losses = richTextLosses(htmlSource);
+    if (losses.length && !force) {
+      setPendingSwitch(losses);
+      return;
+    }
+    setPendingSwitch(null);
+    const seed = editableHtml(htmlSource);
+    setEditorSeed((s) => ({ html: seed, version: s.version + 1 }));
+    setEditorHtml(seed);
+    setMode("rich");
+  };
+  const switchToHtml = () => {
+    setHtmlSource(toEmailHtml(editorHtml));
+    setPendingSwitch(null);
+    setMode("html");
+  };
+  const audienceListIds = audience === "lists" ? listIds : [];
 
   return (
     <form {...formProps} className="grid gap-8 xl:grid-cols-2" aria-label="Campaign">
-      {initial ? <input type="hidden" name="campaignId" value={initial.id} /> : null}
-      <div className="space-y-5">
+      {campaignId ? <input type="hidden" name="campaignId" value={campaignId} /> : null}
+      <div className="min-w-0 space-y-5">
         <Field label="Campaign name" name="name" required defaultValue={initial?.name} error={errors.name} hint="Only you see this." />
         <Field label="From" name="from" defaultValue={initial?.fromEmail ?? defaultFrom} error={errors.from} hint="An address or Name <address> on a sender signature Postmark knows." />
-        <Field label="Subject" name="subject" required value={subject} onChange={(e) => setSubject(e.target.value)} error={errors.subject ?? subjectPreview.error} />
-        <div className="space-y-1">
-          <label htmlFor="field-html" className="block text-sm font-medium text-slate-700">
-            HTML body
-          </label>
-          <textarea id="field-html" name="html" required rows={14} value={html} onChange={(e) => setHtml(e.target.value)} aria-invalid={errors.html || htmlPreview.error ? true : undefined} aria-describedby="html-help" className={`${inputClass} font-mono text-xs`} />
-          <p id="html-help" className={`text-xs ${errors.html || htmlPreview.error ? "text-red-600" : "text-slate-500"}`}>
-            {errors.html ?? htmlPreview.error ?? 'Variables: {{ name }}, {{ email }}, {{ fields.x }}, {{ unsubscribe_url }}; fallbacks: {{ name | default: "there" }}. An unsubscribe link is added when you place none.'}
+        <Field label="Subject" name="subject" required value={subject} onChange={(e) => setSubject(e.target.value)} error={errors.subject} />
+
+        <div className="space-y-2">
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <span id="body-label" className="text-sm font-medium text-slate-700">
+              Body
+            </span>
+            <div role="group" aria-label="Body editor" className="flex gap-1 rounded-md bg-slate-100 p-1 text-xs">
+              <button type="button" aria-pressed={mode === "rich"} onClick={() => (mode === "rich" ? null : switchToRich())} className={`rounded px-2 py-1 ${mode === "rich" ? "bg-white font-medium text-slate-900 shadow-sm" : "text-slate-700"}`}>
+                Rich text
+              </button>
+              <button type="button" aria-pressed={mode === "html"} onClick={() => (mode === "html" ? null : switchToHtml())} className={`rounded px-2 py-1 ${mode === "html" ? "bg-white font-medium text-slate-900 shadow-sm" : "text-slate-700"}`}>
+                HTML
+              </button>
+            </div>
+          </div>
+          {pendingSwitch ? (
+            <div role="alert" className="space-y-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+              <p>
+                The rich-text editor cannot keep all of this HTML. Switching would drop: <strong>{pendingSwitch.join(", ")}</strong>.
+              </p>
+              <div className="flex flex-wrap gap-2">
+                <Button variant="secondary" onClick={() => switchToRich(true)}>
+                  Switch and drop them
+                </Button>
+                <Button variant="secondary" onClick={() => setPendingSwitch(null)}>
+                  Stay in HTML
+                </Button>
+              </div>
+            </div>
+          ) : null}
+          {mode === "rich" ? (
+            <>
+              {/* What is saved and sent: the editor's content as email-safe HTML. */}
+              <input type="hidden" name="html" value={emailHtml} />
+              <RichTextEditor key={editorSeed.version} initialHtml={editorSeed.html} onChange={setEditorHtml} knownFields={knownFields} label="Body (rich text)" />
+            </>
+          ) : (
+            <textarea
+              id="field-html"
+              name="html"
+              aria-label="HTML body"
+              required
+              rows={16}
+              value={htmlSource}
+              onChange={(e) => setHtmlSource(e.target.value)}
+              aria-invalid={errors.html ? true : undefined}
+              className={`${inputClass} font-mono text-xs`}
+            />
+          )}
+          <p className={`text-xs ${errors.html ? "text-red-600" : "text-slate-500"}`}>
+            {errors.html ?? 'Variables: {{ name }}, {{ email }}, {{ fields.x }}, {{ unsubscribe_url }}; fallbacks: {{ name | default: "there" }}. An unsubscribe link is added when you place none.'}
           </p>
         </div>
+
+        <div role="status" aria-live="polite" data-testid="template-warnings">
+          {warnings.length ? (
+            <div className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+              <p className="font-medium">Check the personalization</p>
+              <ul className="mt-1 list-disc space-y-0.5 pl-5">
+                {warnings.map((w, i) => (
+                  <li key={i} className="wrap-anywhere">
+                    {w.part}: {w.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+        </div>
+
         <div className="space-y-1">
           <label htmlFor="field-text" className="block text-sm font-medium text-slate-700">
             Plain-text body <span className="font-normal text-slate-500">(optional)</span>
@@ -79,7 +216,13 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
             <div className="ml-6 space-y-1" aria-describedby={errors.list_ids ? "campaign-lists-error" : undefined} role="group" aria-label="Lists">
               {lists.map((l) => (
                 <label key={l.id} className="flex items-center gap-2 text-sm">
-                  <input type="checkbox" name="list_ids" value={l.id} defaultChecked={initial?.listIds.includes(l.id)} />
+                  <input
+                    type="checkbox"
+                    name="list_ids"
+                    value={l.id}
+                    checked={listIds.includes(l.id)}
+                    onChange={(e) => setListIds((ids) => (e.target.checked ? [...ids, l.id] : ids.filter((x) => x !== l.id)))}
+                  />
                   {l.name} <span className="text-slate-500">({formatNumber(l.subscribedCount)} subscribed)</span>
                 </label>
               ))}
@@ -91,34 +234,37 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, initial }: C
             </div>
           ) : null}
         </fieldset>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-center gap-3">
           <Button type="submit" disabled={pending}>
-            {pending ? "Saving…" : initial ? "Save changes" : "Save draft"}
+            {pending ? "Saving…" : campaignId ? "Save changes" : "Save draft"}
           </Button>
           <FormStatus state={state} />
         </div>
       </div>
 
-      <section aria-label="Preview" className="space-y-3">
-        <div className="flex items-center justify-between">
-          <h2 className="text-sm font-semibold text-slate-700">Preview for {SAMPLE.name}</h2>
-          <div role="tablist" className="flex gap-1 rounded-md bg-slate-100 p-1 text-xs">
+      <section aria-labelledby="preview-heading" className="min-w-0 space-y-3">
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h2 id="preview-heading" className="text-sm font-semibold text-slate-700">
+            Preview for {previewAs ? previewAs.name || previewAs.email : `${SAMPLE_RECIPIENT.name} (sample values)`}
+          </h2>
+          <div role="tablist" aria-label="Preview format" className="flex gap-1 rounded-md bg-slate-100 p-1 text-xs">
             {(["html", "text"] as const).map((t) => (
-              <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)} className={`rounded px-2 py-1 ${tab === t ? "bg-white shadow-sm" : "text-slate-600"}`}>
+              <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)} className={`rounded px-2 py-1 ${tab === t ? "bg-white shadow-sm" : "text-slate-700"}`}>
                 {t === "html" ? "HTML" : "Plain text"}
               </button>
             ))}
           </div>
         </div>
-        <p className="truncate rounded-md border border-slate-200 bg-white px-3 py-2 text-sm">
+        <ContactPicker label="Preview as" listIds={audienceListIds} value={previewAs} onChange={setPreviewAs} hint="A contact of the audience: see the subject and body as they would receive it." />
+        <p className="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm wrap-anywhere">
           <span className="text-slate-500">Subject: </span>
-          <span data-testid="preview-subject">{subjectPreview.output}</span>
+          <span data-testid="preview-subject">{subjectPreview}</span>
         </p>
         {tab === "html" ? (
           // sandbox with no permissions: the preview can run no script and reach nothing.
-          <iframe title="Email preview" sandbox="" srcDoc={htmlPreview.output} className="h-[32rem] w-full rounded-md border border-slate-200 bg-white" />
+          <iframe title="Email preview" sandbox="" srcDoc={htmlPreview} className="h-[32rem] w-full rounded-md border border-slate-200 bg-white" />
         ) : (
-          <pre tabIndex={0} aria-label="Plain-text preview" className="h-[32rem] overflow-auto whitespace-pre-wrap rounded-md border border-slate-200 bg-white p-4 text-sm">{textPreview.output}</pre>
+          <pre tabIndex={0} aria-label="Plain-text preview" className="h-[32rem] overflow-auto whitespace-pre-wrap rounded-md border border-slate-200 bg-white p-4 text-sm wrap-anywhere">{textPreview}</pre>
         )}
       </section>
     </form>

@@ -1,4 +1,5 @@
-import { index, integer, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { index, integer, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { lists } from "./contacts";
 import { users } from "./users";
 
@@ -110,4 +111,20 @@ export const campaignLinkClicks = pgTable(
     uniqueClicks: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.link] })],
+);
+
+/** A campaign's content saved under a name, to start new campaigns from (lib/campaigns/templates.ts). */
+export const campaignTemplates = pgTable(
+  "campaign_templates",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    name: text().notNull(),
+    subject: text().notNull(),
+    html: text().notNull(),
+    text: text(),
+    createdById: uuid().references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("campaign_templates_name_lower_key").on(sql`lower(${t.name})`)],
 );

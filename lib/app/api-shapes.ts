@@ -1,4 +1,5 @@
 import type { Campaign } from "@/lib/campaigns/campaigns";
+import type { CampaignTemplate } from "@/lib/campaigns/templates";
 import { ZERO_OUTCOMES, type OutcomeCounts } from "@/lib/campaigns/stats";
 import type { Contact, List } from "@/lib/contacts/contacts";
 import type { messages } from "@/db/schema";
@@ -90,4 +91,8 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
     bounced_at: iso(m.bouncedAt),
     created_at: iso(m.createdAt),
   };
+}
+
+export function toApiTemplate(t: CampaignTemplate) {
+  return { id: t.id, name: t.name, subject: t.subject, html: t.html, text: t.text, created_at: iso(t.createdAt), updated_at: iso(t.updatedAt) };
 }

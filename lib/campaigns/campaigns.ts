@@ -230,6 +230,38 @@ async function transition(
   return row;
 }
 
+/**
+ * A scheduled campaign back to draft, content and audience kept. Only a scheduled one: a campaign the
+ * scheduler has already started is sending (409 `invalid_state`, pause or cancel it instead).
+ */
+export const unscheduleCampaign = (db: DbOrTx, id: string, now: Date) =>
+  transition(db, { campaignId: id, from: ["scheduled"], set: { status: "draft", scheduledAt: null, scheduleTimeZone: null }, verb: "unscheduled" }, now);
+
+/**
+ * A new draft with a campaign's content, sender and lists, named "Copy of …", whatever the source's
+ * status: nothing of its sending (schedule, counts, messages) is copied.
+ */
+export async function duplicateCampaign(db: Db, input: { campaignId: string; createdById?: string | null }, now: Date): Promise<Campaign> {
+  return db.transaction(async (tx) => {
+    const source = await getCampaignOrThrow(tx, input.campaignId);
+    const [copy] = await tx
+      .insert(campaigns)
+      .values({
+        name: `Copy of ${source.name}`.slice(0, 200),
+        subject: source.subject,
+        html: source.html,
+        text: source.text,
+        fromEmail: source.fromEmail,
+        createdById: input.createdById ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    await tx.execute(sql`insert into campaign_lists (campaign_id, list_id) select ${copy.id}::uuid, list_id from campaign_lists where campaign_id = ${source.id}::uuid`);
+    return copy;
+  });
+}
+
 export const pauseCampaign = (db: DbOrTx, id: string, now: Date) =>
   transition(db, { campaignId: id, from: ["sending"], set: { status: "paused", pausedAt: now }, verb: "paused" }, now);
 export const resumeCampaign = (db: DbOrTx, id: string, now: Date) =>

@@ -14,13 +14,18 @@ import {
   scheduleCampaignAction,
   sendCampaignAction,
   testSendAction,
+  duplicateCampaignAction,
+  saveAsTemplateAction,
+  unscheduleCampaignAction,
+  deleteTemplateAction,
 } from "./actions";
 
 // Next's request context only: the session, revalidation, `after`. Parsing and lib/ run for real.
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("@/lib/app/session", async () => (await import("@/lib/tooling/testing/server-actions")).sessionStandIn);
 vi.mock("@/lib/app/continue-sending", () => ({ advanceSendingAfterResponse: () => {} }));
-vi.mock("@/lib/app/deps", async (original) => ({ ...(await original<object>()), getAppDb: (await import("@/lib/tooling/testing/server-actions")).appDb }));
+// Sending deps are never reached here: every test send below is refused before Postmark is called.
+vi.mock("@/lib/app/deps", async (original) => ({ ...(await original<object>()), getAppDb: (await import("@/lib/tooling/testing/server-actions")).appDb, getSendingDeps: () => ({}) }));
 vi.mock("@/lib/env", () => ({ getEnv: () => ({ POSTMARK_FROM_EMAIL: "news@postline.test", POSTMARK_BROADCAST_STREAM: "broadcast" }) }));
 
 let t: TestDatabase;
@@ -38,7 +43,7 @@ describe("campaign actions: every input parsed, bad input is the form's error (i
 
   it("a forged or missing campaignId is 'Unknown campaign' from every action, never a throw", async () => {
     for (const campaignId of forged) {
-      for (const action of [sendCampaignAction, pauseCampaignAction, resumeCampaignAction, cancelCampaignAction, testSendAction, resyncCampaignAction]) {
+      for (const action of [sendCampaignAction, pauseCampaignAction, resumeCampaignAction, cancelCampaignAction, testSendAction, resyncCampaignAction, unscheduleCampaignAction, duplicateCampaignAction, saveAsTemplateAction]) {
         await expect(action(null, formOf({ campaignId })), `${action.name} ${campaignId}`).resolves.toMatchObject({ ok: false, error: expect.stringContaining("Unknown campaign") });
       }
       await expect(scheduleCampaignAction(null, formOf({ campaignId, scheduledAt: "2030-04-01T09:00", timeZone: "UTC" }))).resolves.toEqual({ ok: false, error: "Unknown campaign: reload the page" });
@@ -88,5 +93,31 @@ describe("scheduling in a time zone (issue 13.4)", () => {
     const c = await draft();
     await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2030-04-01T09:00", timeZone: "Europe/Berlin", timezoneOffset: "-60" }));
     expect((await getCampaignOrThrow(t.db, c.id)).scheduledAt?.toISOString()).toBe("2030-04-01T07:00:00.000Z");
+  });
+});
+
+describe("composition actions (issue 14.7)", () => {
+  it("saves a campaign as a template; a taken name or an empty one is the name field's error", async () => {
+    const c = await draft();
+    expect(await saveAsTemplateAction(null, formOf({ campaignId: c.id, name: "Action template" }))).toMatchObject({ ok: true, message: 'Saved as the template "Action template".' });
+    expect(await saveAsTemplateAction(null, formOf({ campaignId: c.id, name: "action TEMPLATE" }))).toMatchObject({ ok: false, fieldErrors: { name: expect.stringContaining("already exists") } });
+    expect(await saveAsTemplateAction(null, formOf({ campaignId: c.id, name: " " }))).toMatchObject({ ok: false, fieldErrors: { name: "Name the template" } });
+  });
+
+  it("unschedules a scheduled campaign and refuses a draft; deleting an unknown template is the form's error", async () => {
+    const c = await draft();
+    await scheduleCampaignAction(null, formOf({ campaignId: c.id, scheduledAt: "2030-04-01T09:00", timeZone: "UTC" }));
+    expect(await unscheduleCampaignAction(null, formOf({ campaignId: c.id }))).toMatchObject({ ok: true });
+    expect((await getCampaignOrThrow(t.db, c.id)).status).toBe("draft");
+    expect(await unscheduleCampaignAction(null, formOf({ campaignId: c.id }))).toMatchObject({ ok: false, error: "A draft campaign cannot be unscheduled" });
+    expect(await deleteTemplateAction(null, formOf({ templateId: "8b0e7a34-3c1e-4c55-9a43-2f5b7c3e9d10" }))).toMatchObject({ ok: false, error: "Template not found" });
+    expect(await deleteTemplateAction(null, formOf({ templateId: "nope" }))).toMatchObject({ ok: false, error: expect.stringContaining("Unknown template") });
+  });
+
+  it("a test send with six addresses or a bad one is the addresses field's error, sending nothing", async () => {
+    const c = await draft();
+    const six = ["a", "b", "c", "d", "e", "f"].map((x) => `${x}@t.test`).join("\n");
+    expect(await testSendAction(null, formOf({ campaignId: c.id, to: six }))).toMatchObject({ ok: false, fieldErrors: { to: "A test goes to at most 5 addresses (6 given)" } });
+    expect(await testSendAction(null, formOf({ campaignId: c.id, to: "a@t.test, nope" }))).toMatchObject({ ok: false, fieldErrors: { to: "Not a valid email address: nope" } });
   });
 });

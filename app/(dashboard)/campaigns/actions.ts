@@ -14,14 +14,18 @@ import {
   type Campaign,
   pauseCampaign,
   resumeCampaign,
+  duplicateCampaign,
   scheduleCampaign,
   startCampaignSend,
+  unscheduleCampaign,
   updateCampaign,
 } from "@/lib/campaigns/campaigns";
+import { searchAudienceContacts, type PreviewContact } from "@/lib/campaigns/preview";
+import { deleteTemplate, saveCampaignAsTemplate } from "@/lib/campaigns/templates";
+import { AppError } from "@/lib/errors";
+import { sendCampaignTest } from "@/lib/sending/campaign-test";
 import { formatInTimeZone, splitLocalDateTime, zonedTimeToInstant } from "@/lib/campaigns/schedule-time";
-import { compileTemplate, renderTemplate } from "@/lib/campaigns/template";
 import { getEnv } from "@/lib/env";
-import { sendSingleEmail } from "@/lib/sending/single-email";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 import { idField } from "@/lib/http/id";
@@ -146,26 +150,81 @@ export async function cancelCampaignAction(_prev: ActionResult | null, form: For
   return simpleTransition(form, (id) => cancelCampaign(getAppDb(), id, new Date()), "Cancelled. Nobody else will receive it.");
 }
 
-/** A test send to the signed-in user, personalised with their own name, on the transactional stream. */
+/**
+ * A test of the campaign as it stands to up to five addresses (comma or line separated), personalized
+ * as the chosen contact or sample values, on the transactional stream; never counted in the campaign.
+ */
 export async function testSendAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const campaignId = parseId(form);
+  if (!campaignId) return unknownCampaign();
+  const contactId = String(form.get("contactId") ?? "").trim() || null;
+  let sent;
+  try {
+    sent = await sendCampaignTest(getAppDb(), { campaignId, to: String(form.get("to") ?? ""), contactId }, getSendingDeps());
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found" && error.message.startsWith("Campaign")) return unknownCampaign();
+    return fromError(error, { validation_failed: "to", not_found: "contactId", invalid_template: "to" });
+  }
+  const failed = sent.filter((m) => m.status === "failed");
+  if (failed.length) return { ok: false, error: `Postmark refused the test for ${failed.map((m) => `${m.toEmail} (${m.errorMessage})`).join(", ")}` };
+  return { ok: true, message: `Test sent to ${sent.map((m) => m.toEmail).join(", ")}.` };
+}
+
+export async function unscheduleCampaignAction(_prev: ActionResult | null, form: FormData) {
+  return simpleTransition(form, (id) => unscheduleCampaign(getAppDb(), id, new Date()), "Unscheduled: the campaign is a draft again.");
+}
+
+/** A draft copy "Copy of …", opened at once. */
+export async function duplicateCampaignAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const user = await requireUser("marketer");
   const campaignId = parseId(form);
   if (!campaignId) return unknownCampaign();
-  const db = getAppDb();
-  const campaign = await getCampaign(db, campaignId);
-  if (!campaign) return unknownCampaign();
-  const deps = getSendingDeps();
-  const recipient = { email: user.email, name: user.name, fields: {}, unsubscribeUrl: `${getEnv().APP_URL}/u/test` };
-  const message = await sendSingleEmail(db, {
-    to: user.email,
-    from: campaign.fromEmail,
-    subject: `[Test] ${renderTemplate({ template: compileTemplate(campaign.subject), recipient, mode: "text" })}`,
-    html: renderTemplate({ template: compileTemplate(campaign.html), recipient, mode: "html" }),
-    text: campaign.text ? renderTemplate({ template: compileTemplate(campaign.text), recipient, mode: "text" }) : undefined,
-    tag: "campaign-test",
-  }, deps);
-  if (message.status === "failed") return { ok: false, error: `Postmark refused the test: ${message.errorMessage}` };
-  return { ok: true, message: `Test sent to ${user.email}.` };
+  let copyId: string;
+  try {
+    copyId = (await duplicateCampaign(getAppDb(), { campaignId, createdById: user.id }, new Date())).id;
+  } catch (error) {
+    return fromError(error);
+  }
+  revalidatePath("/campaigns");
+  redirect(`/campaigns/${copyId}`);
+}
+
+export async function saveAsTemplateAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const user = await requireUser("marketer");
+  const campaignId = parseId(form);
+  if (!campaignId) return unknownCampaign();
+  try {
+    const template = await saveCampaignAsTemplate(getAppDb(), { campaignId, name: String(form.get("name") ?? "") }, { createdById: user.id, now: new Date() });
+    revalidatePath("/campaigns/templates");
+    return { ok: true, message: `Saved as the template "${template.name}".` };
+  } catch (error) {
+    return fromError(error, { validation_failed: "name", template_exists: "name" });
+  }
+}
+
+export async function deleteTemplateAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const id = idField().safeParse(form.get("templateId"));
+  if (!id.success) return { ok: false, error: "Unknown template: reload the page" };
+  try {
+    const deleted = await deleteTemplate(getAppDb(), id.data);
+    revalidatePath("/campaigns/templates");
+    revalidatePath("/campaigns/new");
+    return { ok: true, message: `Deleted "${deleted.name}".` };
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+const contactSearchSchema = z.object({ listIds: z.array(idField()).max(100), query: z.string().max(320) });
+
+/** Contacts of the audience whose address contains the query, for "preview as" and personalized tests. */
+export async function searchAudienceContactsAction(input: { listIds: string[]; query: string }): Promise<PreviewContact[]> {
+  await requireUser("marketer");
+  const parsed = contactSearchSchema.safeParse(input);
+  if (!parsed.success || !parsed.data.query.trim()) return [];
+  return searchAudienceContacts(getAppDb(), parsed.data);
 }
 
 /** Admin: compare every message of the campaign with Postmark now (within one function's time). */

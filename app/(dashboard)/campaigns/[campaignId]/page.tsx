@@ -10,7 +10,8 @@ import { DataTable, type DataTableColumn } from "@/components/ui/data-table";
 import { formatDateTime, formatNumber, formatPercent } from "@/components/ui/format";
 import { parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { requireUser } from "@/lib/app/session";
-import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
+import { countAudience, getCampaign, getCampaignListIds } from "@/lib/campaigns/campaigns";
+import { CampaignTools } from "@/components/campaigns/campaign-tools";
 import { scheduleTimeZones } from "@/lib/campaigns/schedule-time";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
@@ -171,6 +172,9 @@ export default async function CampaignPage({ params, searchParams }: { params: P
           </div>
         ) : null}
         {recipients ? <RecipientsSection campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} trail={trail} /> : null}
+        <Card title="Test, reuse, copy">
+          <CampaignTools campaignId={campaignId} campaignName={campaign.name} listIds={await getCampaignListIds(db, campaignId)} defaultTo={user.email} />
+        </Card>
         <Card title="Content">
           <iframe title="Campaign content" sandbox="" srcDoc={campaign.html} className="h-96 w-full rounded-md border border-slate-200 bg-white" />
         </Card>

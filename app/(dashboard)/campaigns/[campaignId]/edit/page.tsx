@@ -3,6 +3,7 @@ import { CampaignForm } from "@/components/campaigns/campaign-form";
 import { PageHeader } from "@/components/ui/card";
 import { requireUser } from "@/lib/app/session";
 import { getCampaign, getCampaignListIds } from "@/lib/campaigns/campaigns";
+import { listKnownFieldKeys } from "@/lib/campaigns/preview";
 import { countContacts, listLists } from "@/lib/contacts/contacts";
 import { getEnv } from "@/lib/env";
 import { getAppDb } from "@/lib/app/deps";
@@ -17,11 +18,11 @@ export default async function EditCampaignPage({ params }: { params: Promise<{ c
   const campaign = await getCampaign(db, campaignId);
   if (!campaign) notFound();
   if (campaign.status !== "draft" && campaign.status !== "scheduled") redirect(`/campaigns/${campaignId}`);
-  const [lists, counts, listIds] = await Promise.all([listLists(db), countContacts(db), getCampaignListIds(db, campaignId)]);
+  const [lists, counts, listIds, knownFields] = await Promise.all([listLists(db), countContacts(db), getCampaignListIds(db, campaignId), listKnownFieldKeys(db)]);
   return (
     <>
       <PageHeader title={`Edit ${campaign.name}`} description={campaign.status === "scheduled" ? "Saving returns a scheduled campaign to draft; schedule it again afterwards." : undefined} />
-      <CampaignForm lists={lists} totalSubscribed={counts.subscribed} defaultFrom={getEnv().POSTMARK_FROM_EMAIL} initial={{ ...campaign, listIds }} />
+      <CampaignForm lists={lists} totalSubscribed={counts.subscribed} defaultFrom={getEnv().POSTMARK_FROM_EMAIL} knownFields={knownFields} campaignId={campaign.id} initial={{ ...campaign, listIds }} />
     </>
   );
 }
