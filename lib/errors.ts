@@ -35,6 +35,7 @@ export const ERROR_CATALOGUE = {
   contact_exists: 409,
   contact_suppressed: 409,
   list_exists: 409,
+  list_in_use: 409,
   email_taken: 409,
   last_admin: 409,
   run_in_progress: 409,
