@@ -76,20 +76,24 @@ export function BulkActions({ lists, pageSize }: { lists: { id: string; name: st
       <p className="self-center text-sm text-slate-600" aria-live="polite">
         {selected.toLocaleString("en")} selected
       </p>
-      <label className="text-sm">
-        <span className="mb-1 block font-medium text-slate-700">Action</span>
-        <select name="action" value={chosen} onChange={(e) => setChosen(e.target.value)} className={inputClass} required>
+      <div className="text-sm">
+        <label htmlFor="bulk-action" className="mb-1 block font-medium text-slate-700">
+          Action
+        </label>
+        <select id="bulk-action" name="action" value={chosen} onChange={(e) => setChosen(e.target.value)} className={inputClass} required>
           <option value="">Choose…</option>
           <option value="add_to_list">Add to list</option>
           <option value="remove_from_list">Remove from list</option>
           <option value="unsubscribe">Unsubscribe</option>
           <option value="delete">Delete (erase)</option>
         </select>
-      </label>
+      </div>
       {needsList ? (
-        <label className="text-sm">
-          <span className="mb-1 block font-medium text-slate-700">List</span>
-          <select name="list_id" defaultValue="" className={inputClass} required>
+        <div className="text-sm">
+          <label htmlFor="bulk-list" className="mb-1 block font-medium text-slate-700">
+            List
+          </label>
+          <select id="bulk-list" name="list_id" defaultValue="" className={`${inputClass} max-w-56`} required>
             <option value="">Choose a list…</option>
             {lists.map((l) => (
               <option key={l.id} value={l.id}>
@@ -97,7 +101,7 @@ export function BulkActions({ lists, pageSize }: { lists: { id: string; name: st
               </option>
             ))}
           </select>
-        </label>
+        </div>
       ) : null}
       <Button type="submit" variant={chosen === "delete" ? "danger" : "secondary"} disabled={pending || selected === 0}>
         Apply to selected

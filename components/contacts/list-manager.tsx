@@ -5,7 +5,6 @@ import { deleteListAction, renameListAction } from "@/app/(dashboard)/contacts/a
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
-import { InlineAction } from "@/components/ui/inline-action";
 
 interface ListRow {
   id: string;
@@ -14,8 +13,28 @@ interface ListRow {
   subscribedCount: number;
 }
 
+type DeleteAction = (form: FormData) => void;
+
+/**
+ * The lists with rename and delete. The delete's outcome is shown below the lists, not in the row:
+ * the row is gone once the list is.
+ */
+export function ListsManager({ lists }: { lists: ListRow[] }) {
+  const [state, action, pending] = useActionState(deleteListAction, null);
+  return (
+    <div className="space-y-2">
+      <ul className="divide-y divide-slate-100 text-sm" aria-label="Lists">
+        {lists.map((l) => (
+          <ListItem key={l.id} list={l} deleteAction={action} deleting={pending} />
+        ))}
+      </ul>
+      <FormStatus state={state} />
+    </div>
+  );
+}
+
 /** One list: its link (the contacts table filtered to it), its counts, rename in place, delete. */
-export function ListItem({ list }: { list: ListRow }) {
+function ListItem({ list, deleteAction, deleting }: { list: ListRow; deleteAction: DeleteAction; deleting: boolean }) {
   const [renaming, setRenaming] = useState(false);
   const [state, action, pending] = useActionState(renameListAction.bind(null, list.id), null);
   const errors = state && !state.ok ? state.fieldErrors ?? {} : {};
@@ -32,13 +51,17 @@ export function ListItem({ list }: { list: ListRow }) {
           <Button variant="ghost" className="px-2 py-1 text-xs" aria-expanded={renaming} aria-label={`Rename ${list.name}`} onClick={() => setRenaming(!renaming)}>
             Rename
           </Button>
-          <InlineAction
-            action={deleteListAction}
-            fields={{ list_id: list.id }}
-            label="Delete"
-            variant="danger"
-            confirm={`Delete the list "${list.name}"? Its ${list.memberCount.toLocaleString("en")} contacts stay.`}
-          />
+          <form
+            action={deleteAction}
+            onSubmit={(e) => {
+              if (!window.confirm(`Delete the list "${list.name}"? Its ${list.memberCount.toLocaleString("en")} contacts stay.`)) e.preventDefault();
+            }}
+          >
+            <input type="hidden" name="list_id" value={list.id} />
+            <Button type="submit" variant="danger" className="px-2 py-1 text-xs" disabled={deleting} aria-label={`Delete ${list.name}`}>
+              Delete
+            </Button>
+          </form>
         </span>
       </div>
       {renaming ? (

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BULK_FORM_ID, BulkActions } from "@/components/contacts/bulk-actions";
-import { ListItem } from "@/components/contacts/list-manager";
+import { ListsManager } from "@/components/contacts/list-manager";
 import { CreateContactForm, CreateListForm } from "@/components/contacts/simple-forms";
 import { ImportForm } from "@/components/contacts/import-form";
 import { buttonClass } from "@/components/ui/button";
@@ -91,11 +91,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
           <Card title="Lists">
             <div className="space-y-4">
               {lists.length ? (
-                <ul className="divide-y divide-slate-100 text-sm" aria-label="Lists">
-                  {lists.map((l) => (
-                    <ListItem key={l.id} list={l} />
-                  ))}
-                </ul>
+                <ListsManager lists={lists} />
               ) : (
                 <p className="text-sm text-slate-500">No lists yet. Lists let a campaign reach part of your audience.</p>
               )}
@@ -112,23 +108,29 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
             {listName ? `Contacts in “${listName}”` : "All contacts"}
           </h2>
           <form className="flex flex-wrap items-end gap-3" aria-label="Search and filter contacts" role="search">
-            <label className="w-full text-sm sm:w-auto">
-              <span className="mb-1 block font-medium text-slate-700">Search</span>
-              <input name="q" type="search" defaultValue={filter.q} className={`${inputClass} sm:w-72`} placeholder="Address, name or field value" />
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block font-medium text-slate-700">Status</span>
-              <select name="status" defaultValue={filter.status ?? ""} className={inputClass}>
+            <div className="w-full text-sm sm:w-auto">
+              <label htmlFor="contacts-q" className="mb-1 block font-medium text-slate-700">
+                Search
+              </label>
+              <input id="contacts-q" name="q" type="search" defaultValue={filter.q} className={`${inputClass} sm:w-72`} placeholder="Address, name or field value" />
+            </div>
+            <div className="text-sm">
+              <label htmlFor="contacts-status" className="mb-1 block font-medium text-slate-700">
+                Status
+              </label>
+              <select id="contacts-status" name="status" defaultValue={filter.status ?? ""} className={inputClass}>
                 <option value="">Any</option>
                 <option value="subscribed">Subscribed</option>
                 <option value="unsubscribed">Unsubscribed</option>
                 <option value="bounced">Bounced</option>
                 <option value="complained">Complained</option>
               </select>
-            </label>
-            <label className="text-sm">
-              <span className="mb-1 block font-medium text-slate-700">List</span>
-              <select name="list" defaultValue={filter.list ?? ""} className={`${inputClass} max-w-56`}>
+            </div>
+            <div className="text-sm">
+              <label htmlFor="contacts-list" className="mb-1 block font-medium text-slate-700">
+                List
+              </label>
+              <select id="contacts-list" name="list" defaultValue={filter.list ?? ""} className={`${inputClass} max-w-56`}>
                 <option value="">Any list</option>
                 {lists.map((l) => (
                   <option key={l.id} value={l.id}>
@@ -136,7 +138,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
                   </option>
                 ))}
               </select>
-            </label>
+            </div>
             <button type="submit" className={buttonClass("secondary")}>
               Search
             </button>
