@@ -36,8 +36,7 @@ async function whereFound(db: DbOrTx, needle: string): Promise<string[]> {
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
-function postmarkEvent(type: "Delivery" | "Open", pm: string, email: string) {
-  const at = new Date().toISOString();
+function postmarkEvent(type: "Delivery" | "Open", pm: string, email: string, at = new Date().toISOString()) {
   const base = { MessageID: pm, MessageStream: "broadcast", Metadata: { contact: email }, Tag: "t" };
   return postmarkEventSchema.parse(
     type === "Delivery"
@@ -105,6 +104,12 @@ describe("deleting a contact erases it (real PostgreSQL + Postmark sandbox)", ()
     const events = await db.select().from(messageEvents).where(eq(messageEvents.messageId, mine.id));
     expect(events.map((e) => e.recordType).sort()).toEqual(["Delivery", "Open"]);
     expect(events.every((e) => e.recipient === null && (e.raw as { Erased?: boolean }).Erased === true)).toBe(true);
+
+    // Postmark reports a late open and click: stored (counted) without the address.
+    await ingestPostmarkEvent(db, postmarkEvent("Open", mine.postmarkMessageId!, target, new Date(Date.now() + 86_400_000).toISOString()));
+    expect(await db.$count(messageEvents)).toBe(before.events + 1);
+    expect(await whereFound(db, target)).toEqual([]);
+    expect(await whereFound(db, "192.0.2.1")).toEqual([]);
 
     // The log: who, when, which contact id, never the address.
     const log = await db.select().from(contactErasures).where(eq(contactErasures.contactId, contact.id));

@@ -4,10 +4,13 @@ import { contactErasures } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import { uuidArray } from "./id-array";
 
-/** What an erased message shows where its recipient's address and content were. */
+/**
+ * What an erased message shows where its recipient's address and content were. Also its mark: events
+ * arriving later for such a message are stored without personal data (db/functions/postline_message_events_erased.sql).
+ */
 export const ERASED = "(erased)";
 
-/** The keys of an event's extracted details that say nothing about the person (no address, link, IP or text). */
+/** The keys of an event's extracted details that say nothing about the person (no address, link, IP or text); the same list is in postline_message_events_erased.sql. */
 const ANONYMOUS_DETAIL_KEYS = ["type", "firstOpen", "platform", "client", "inactive"];
 
 /**

@@ -46,7 +46,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
   const fieldKeys = fieldKeysOf(found.rows);
   const columns: DataTableColumn[] = [
     { id: "select", header: "Select", hideHeader: true, className: "w-10" },
-    { id: "email", header: "Email", className: "font-medium break-all min-w-48" },
+    { id: "email", header: "Email", className: "font-medium whitespace-nowrap" },
     { id: "name", header: "Name", className: "min-w-32" },
     { id: "status", header: "Status" },
     ...fieldKeys.map((k) => ({ id: `field:${k}`, header: k, className: "max-w-48 truncate" })),
