@@ -36,6 +36,7 @@ export const ERROR_CATALOGUE = {
   contact_suppressed: 409,
   list_exists: 409,
   template_exists: 409,
+  list_in_use: 409,
   email_taken: 409,
   last_admin: 409,
   run_in_progress: 409,

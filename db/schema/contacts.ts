@@ -1,6 +1,9 @@
 import { sql } from "drizzle-orm";
 import {
+  bigserial,
+  boolean,
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -35,7 +38,41 @@ export const contacts = pgTable(
   (t) => [
     uniqueIndex("contacts_email_lower_key").on(sql`lower(${t.email})`),
     index("contacts_status_idx").on(t.status),
+    // The contacts table's one order (newest first), paged by keyset on (created_at, id).
+    index("contacts_created_idx").on(t.createdAt, t.id),
+    // One search box over address, name and custom field values (not their keys): a trigram index
+    // (pg_trgm) serves `like '%…%'` from three characters on, so a search stays fast at 100k contacts.
+    // The expression must match CONTACT_SEARCH_TEXT in lib/contacts/search.ts exactly.
+    index("contacts_search_trgm_idx").using("gin", sql`(lower(${t.email} || ' ' || ${t.name} || ' ' || jsonb_path_query_array(${t.fields}, '$.*')::text)) gin_trgm_ops`),
   ],
+);
+
+/**
+ * What is kept of an erased contact who must never be mailed again (unsubscribed, bounced or
+ * complained): SHA-256 of the normalised address (lower(trim(email))), never the address. Checked by a
+ * trigger on every insert into contacts (db/functions/contacts_suppressed_on_insert.sql), whatever
+ * path creates the contact, so a re-added address comes back with the status it was erased with.
+ */
+export const suppressedAddresses = pgTable("suppressed_addresses", {
+  addressHash: text().primaryKey(),
+  status: contactStatusEnum().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The erasure log: who erased which contact id and when (never the address). */
+export const contactErasures = pgTable(
+  "contact_erasures",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    contactId: uuid().notNull(),
+    erasedBy: text().notNull(),
+    erasedAt: timestamp({ withTimezone: true }).notNull(),
+    // Whether the address's hash went on the suppression list (the contact was not subscribed).
+    suppressed: boolean().notNull(),
+    // Message rows whose personal data was erased (their ids, statuses and times stay).
+    messagesErased: integer().notNull(),
+  },
+  (t) => [index("contact_erasures_erased_at_idx").on(t.erasedAt)],
 );
 
 export const lists = pgTable(

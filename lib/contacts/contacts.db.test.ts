@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contacts, listMemberships } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { createContact, createContactsBulk, createList, listContacts, listLists } from "./contacts";
+import { createContact, createContactsBulk, createList, listLists } from "./contacts";
+import { searchContacts } from "./search";
 import { importContactsCsv } from "./import-csv";
 import { setContactStatusByEmail } from "./test-support";
 
@@ -69,11 +70,11 @@ describe("contacts and lists (real PostgreSQL)", () => {
   });
 
   it("searches by address fragment and filters by status", async () => {
-    const found = await listContacts(t.db, { search: "new1@" });
+    const found = (await searchContacts(t.db, { search: "new1@" })).rows;
     expect(found.map((c) => c.email)).toEqual(["new1@example.com"]);
-    const unsub = await listContacts(t.db, { status: "unsubscribed" });
+    const unsub = (await searchContacts(t.db, { status: "unsubscribed" })).rows;
     expect(unsub.map((c) => c.email)).toContain("gone@example.com");
     // LIKE wildcards in the search are literal.
-    expect(await listContacts(t.db, { search: "%" })).toHaveLength(0);
+    expect((await searchContacts(t.db, { search: "%" })).rows).toHaveLength(0);
   });
 });

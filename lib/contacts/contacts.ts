@@ -5,6 +5,7 @@ import type { DbOrTx } from "@/db";
 import { contacts, listMemberships, lists, type ContactStatus } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
 import { enqueueContactUnsubscribed } from "@/lib/outbound-webhooks/outbox";
+import { uuidArray } from "./id-array";
 
 export type Contact = typeof contacts.$inferSelect;
 export type List = typeof lists.$inferSelect;
@@ -39,24 +40,31 @@ async function assertListsExist(db: DbOrTx, listIds: string[]): Promise<void> {
   if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`);
 }
 
-export async function createContact(db: DbOrTx, input: ContactInput): Promise<Contact> {
+/**
+ * Adds a contact. An address that is already a contact is `contact_exists`, unless lists are given:
+ * then the existing contact joins those lists (its name and fields stay as they are), which is what
+ * "add this address to the list" means to someone who does not know it is already a contact.
+ */
+export async function addContact(db: DbOrTx, input: ContactInput): Promise<{ contact: Contact; created: boolean }> {
   const listIds = [...new Set(input.list_ids ?? [])];
   await assertListsExist(db, listIds);
-  try {
-    const [contact] = await db
-      .insert(contacts)
-      .values({ email: input.email, name: input.name ?? "", fields: input.fields ?? {} })
-      .returning();
-    if (listIds.length) {
-      await db.insert(listMemberships).values(listIds.map((listId) => ({ listId, contactId: contact.id }))).onConflictDoNothing();
-    }
-    return contact;
-  } catch (error) {
-    if (isUniqueViolation(error, "contacts_email_lower_key")) {
-      throw new AppError("contact_exists", `A contact with the address ${input.email} already exists`);
-    }
-    throw error;
+  const [inserted] = await db
+    .insert(contacts)
+    .values({ email: input.email, name: input.name ?? "", fields: input.fields ?? {} })
+    .onConflictDoNothing()
+    .returning();
+  const contact = inserted ?? (await db.select().from(contacts).where(sql`lower(${contacts.email}) = lower(${input.email})`).limit(1))[0];
+  if (!contact) throw new AppError("conflict", `${input.email} changed while it was being added; try again`);
+  if (!inserted && listIds.length === 0) throw new AppError("contact_exists", `A contact with the address ${input.email} already exists`);
+  if (listIds.length) {
+    await db.insert(listMemberships).values(listIds.map((listId) => ({ listId, contactId: contact.id }))).onConflictDoNothing();
   }
+  return { contact, created: Boolean(inserted) };
+}
+
+/** Adds a contact; an existing address is `contact_exists` unless lists are given (see addContact). */
+export async function createContact(db: DbOrTx, input: ContactInput): Promise<Contact> {
+  return (await addContact(db, input)).contact;
 }
 
 /**
@@ -102,6 +110,24 @@ export async function updateContact(db: DbOrTx, input: { id: string; patch: Cont
       await enqueueContactUnsubscribed(tx, { contactId: id, email: updated.email, reason: statusChange.statusReason, messageId: null, at: now });
     }
     return updated;
+  });
+}
+
+/**
+ * Unsubscribes many contacts at once (the contacts table's bulk action). Only subscribed ones change:
+ * a bounced or complained contact keeps that stronger status. Each change is announced like one made
+ * on the contact's page (Contact.Unsubscribed, and Contact.Updated from the trigger).
+ */
+export async function unsubscribeContacts(db: DbOrTx, input: { contactIds: string[]; actor: string }, now: Date): Promise<{ unsubscribed: number }> {
+  return db.transaction(async (tx) => {
+    const reason = `Unsubscribed by ${input.actor}`;
+    const changed = await tx
+      .update(contacts)
+      .set({ status: "unsubscribed", statusReason: reason, statusChangedAt: now, updatedAt: now })
+      .where(and(sql`${contacts.id} = any(${uuidArray(input.contactIds)})`, eq(contacts.status, "subscribed")))
+      .returning({ id: contacts.id, email: contacts.email });
+    for (const c of changed) await enqueueContactUnsubscribed(tx, { contactId: c.id, email: c.email, reason, messageId: null, at: now });
+    return { unsubscribed: changed.length };
   });
 }
 
@@ -181,33 +207,6 @@ export async function createContactsBulk(
     }
   }
   return { created, updated, errors };
-}
-
-export interface ContactFilter {
-  search?: string;
-  status?: ContactStatus;
-  listId?: string;
-  /** Keyset cursor: the createdAt/id of the last row of the previous page. */
-  after?: { createdAt: Date; id: string };
-  limit?: number;
-}
-
-export async function listContacts(db: DbOrTx, filter: ContactFilter = {}): Promise<Contact[]> {
-  const where: SQL[] = [];
-  if (filter.search) where.push(ilike(contacts.email, `%${filter.search.replace(/[%_\\]/g, "\\$&")}%`));
-  if (filter.status) where.push(eq(contacts.status, filter.status));
-  if (filter.listId) {
-    where.push(sql`exists (select 1 from list_memberships m where m.contact_id = contacts.id and m.list_id = ${filter.listId})`);
-  }
-  if (filter.after) {
-    where.push(sql`(${contacts.createdAt}, ${contacts.id}) < (${filter.after.createdAt.toISOString()}::timestamptz, ${filter.after.id}::uuid)`);
-  }
-  return db
-    .select()
-    .from(contacts)
-    .where(and(...where))
-    .orderBy(desc(contacts.createdAt), desc(contacts.id))
-    .limit(Math.min(filter.limit ?? 50, 500));
 }
 
 export async function getContact(db: DbOrTx, id: string): Promise<Contact | null> {

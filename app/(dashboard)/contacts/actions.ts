@@ -1,9 +1,14 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { formatNumber } from "@/components/ui/format";
+import { redirect } from "next/navigation";
+import { z } from "zod";
 import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
 import { requireUser } from "@/lib/app/session";
-import { contactInputSchema, contactPatchSchema, createContact, createList, listInputSchema, updateContact } from "@/lib/contacts/contacts";
+import { addContact, contactInputSchema, contactPatchSchema, createList, listInputSchema, unsubscribeContacts, updateContact } from "@/lib/contacts/contacts";
+import { eraseContact, eraseContacts } from "@/lib/contacts/erase";
+import { addContactsToList, deleteList, removeContactsFromList, renameList, setContactLists } from "@/lib/contacts/lists";
 import { getAppDb } from "@/lib/app/deps";
 import { idField } from "@/lib/http/id";
 
@@ -31,9 +36,10 @@ export async function createContactAction(_prev: ActionResult | null, form: Form
   // The form's select is `list_id`: its error is named so, to show beside it and take focus.
   if (!parsed.success) return invalid(parsed.error, { list_ids: "list_id" });
   try {
-    const contact = await createContact(getAppDb(), parsed.data);
+    const { contact, created } = await getAppDb().transaction((tx) => addContact(tx, parsed.data));
     revalidatePath("/contacts");
-    return { ok: true, message: `${contact.email} added.` };
+    // An address that is already a contact joins the chosen list instead of failing.
+    return { ok: true, message: created ? `${contact.email} added.` : `${contact.email} was already a contact: added to the list.` };
   } catch (error) {
     return fromError(error, { contact_exists: "email", unknown_list: "list_id" });
   }
@@ -92,4 +98,108 @@ export async function setContactSubscriptionAction(boundId: unknown, _prev: Acti
   } catch (error) {
     return fromError(error);
   }
+}
+
+const listIdSchema = idField("Unknown list");
+const UNKNOWN_LIST: ActionResult<never> = { ok: false, error: "Unknown list: reload the page" };
+
+/** Renames a list (the list's id is bound by the page). */
+export async function renameListAction(boundId: unknown, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const id = listIdSchema.safeParse(boundId);
+  if (!id.success) return UNKNOWN_LIST;
+  const parsed = listInputSchema.safeParse({ name: form.get("name") });
+  if (!parsed.success) return invalid(parsed.error);
+  try {
+    const list = await renameList(getAppDb(), { id: id.data, name: parsed.data.name });
+    revalidatePath("/contacts");
+    return { ok: true, message: `Renamed to "${list.name}".` };
+  } catch (error) {
+    return fromError(error, { list_exists: "name" });
+  }
+}
+
+/** Deletes a list; its contacts stay. */
+export async function deleteListAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const id = listIdSchema.safeParse(form.get("list_id"));
+  if (!id.success) return UNKNOWN_LIST;
+  try {
+    const { name, members } = await deleteList(getAppDb(), { id: id.data });
+    revalidatePath("/contacts");
+    return { ok: true, message: `List "${name}" deleted; its ${formatNumber(members)} contacts stay.` };
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+const BULK_ACTIONS = ["add_to_list", "remove_from_list", "unsubscribe", "delete"] as const;
+const bulkSchema = z.object({
+  action: z.enum(BULK_ACTIONS, { message: "Choose an action" }),
+  contact_ids: z.array(idField("Unknown contact")).min(1, "Select at least one contact").max(500),
+  list_id: z.union([idField("Choose a list"), z.literal("")]).optional(),
+});
+
+/** The contacts table's bulk actions on the selected rows. */
+export async function bulkContactsAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const user = await requireUser("marketer");
+  const parsed = bulkSchema.safeParse({ action: form.get("action"), contact_ids: form.getAll("contact_id").map(String), list_id: String(form.get("list_id") ?? "") });
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  const { action, contact_ids: contactIds, list_id: listId } = parsed.data;
+  const db = getAppDb();
+  const n = (count: number, what = "contact") => `${formatNumber(count)} ${what}${count === 1 ? "" : "s"}`;
+  try {
+    let message: string;
+    if (action === "add_to_list" || action === "remove_from_list") {
+      if (!listId) return { ok: false, error: "Choose a list", fieldErrors: { list_id: "Choose a list" } };
+      if (action === "add_to_list") {
+        const { list, added } = await addContactsToList(db, { listId, contactIds });
+        message = `${n(added)} added to "${list.name}"${added < contactIds.length ? ` (${n(contactIds.length - added)} already in it)` : ""}.`;
+      } else {
+        const { list, removed } = await removeContactsFromList(db, { listId, contactIds });
+        message = `${n(removed)} removed from "${list.name}".`;
+      }
+    } else if (action === "unsubscribe") {
+      const { unsubscribed } = await unsubscribeContacts(db, { contactIds, actor: user.email }, new Date());
+      message = `${n(unsubscribed)} unsubscribed${unsubscribed < contactIds.length ? " (the others were not subscribed)" : ""}.`;
+    } else {
+      const { erased } = await eraseContacts(db, { contactIds, actor: user.email }, new Date());
+      message = `${n(erased)} deleted and erased.`;
+    }
+    revalidatePath("/contacts");
+    return { ok: true, message };
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+/** The contact page's list checkboxes: the contact is in exactly the checked lists. */
+export async function setContactListsAction(boundId: unknown, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const id = contactIdSchema.safeParse(boundId);
+  if (!id.success) return UNKNOWN_CONTACT;
+  const listIds = z.array(listIdSchema).max(1000).safeParse(form.getAll("list_id").map(String));
+  if (!listIds.success) return UNKNOWN_LIST;
+  try {
+    const { added, removed } = await setContactLists(getAppDb(), { contactId: id.data, listIds: listIds.data });
+    revalidatePath(`/contacts/${id.data}`);
+    revalidatePath("/contacts");
+    return { ok: true, message: added || removed ? "Lists saved." : "No change." };
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+/** Deletes (erases) a contact, then goes back to the contacts table. */
+export async function deleteContactAction(boundId: unknown, _prev: ActionResult | null): Promise<ActionResult> {
+  const user = await requireUser("marketer");
+  const id = contactIdSchema.safeParse(boundId);
+  if (!id.success) return UNKNOWN_CONTACT;
+  try {
+    await eraseContact(getAppDb(), { contactId: id.data, actor: user.email }, new Date());
+  } catch (error) {
+    return fromError(error);
+  }
+  revalidatePath("/contacts");
+  redirect("/contacts?erased=1");
 }

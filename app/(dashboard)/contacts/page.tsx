@@ -1,12 +1,16 @@
 import { z } from "zod";
+import { BULK_FORM_ID, BulkActions } from "@/components/contacts/bulk-actions";
+import { ListsManager } from "@/components/contacts/list-manager";
 import { CreateContactForm, CreateListForm } from "@/components/contacts/simple-forms";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
 import { formatDateTime, formatNumber } from "@/components/ui/format";
+import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { requireUser } from "@/lib/app/session";
-import { countContacts, listContacts, listLists } from "@/lib/contacts/contacts";
+import { countContacts, listLists } from "@/lib/contacts/contacts";
+import { fieldKeysOf, searchContacts } from "@/lib/contacts/search";
 import { getAppDb } from "@/lib/app/deps";
 import { idField } from "@/lib/http/id";
 
@@ -14,37 +18,43 @@ export const metadata = { title: "Contacts" };
 
 const STATUS_TONE = { subscribed: "green", unsubscribed: "slate", bounced: "amber", complained: "red" } as const;
 
-const SHOWN = 100;
-
-const columns: DataTableColumn[] = [
-  { id: "email", header: "Email", className: "font-medium" },
-  { id: "name", header: "Name" },
-  { id: "status", header: "Status" },
-  { id: "fields", header: "Fields", className: "max-w-xs truncate font-mono text-xs" },
-  { id: "added", header: "Added", className: "whitespace-nowrap" },
-];
+const PAGE_SIZE = 50;
 
 const querySchema = z.object({
   q: z.string().max(320).optional().catch(undefined),
   status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional().catch(undefined),
   list: idField().optional().catch(undefined),
+  erased: z.literal("1").optional().catch(undefined),
 });
 
 export default async function ContactsPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireUser("marketer");
-  const filter = querySchema.parse(await searchParams);
+  const search = await searchParams;
+  const filter = querySchema.parse(search);
+  const cursor = parseCursor(search.after);
+  const trail = parseTrail(search.trail);
   const db = getAppDb();
   const [found, lists, counts] = await Promise.all([
-    // One more than shown tells whether there are more. No cursor yet (listContacts' date cursor drops
-    // microseconds, so it would skip contacts imported together), hence no paging and no sorting here.
-    listContacts(db, { search: filter.q, status: filter.status, listId: filter.list, limit: SHOWN + 1 }),
+    searchContacts(db, { search: filter.q, status: filter.status, listId: filter.list, after: cursor, limit: PAGE_SIZE }),
     listLists(db),
     countContacts(db),
   ]);
   const filtered = Boolean(filter.q || filter.status || filter.list);
-  const rows: DataTableRow[] = found.slice(0, SHOWN).map((c) => ({
+  const listName = filter.list ? lists.find((l) => l.id === filter.list)?.name : undefined;
+  // Custom fields are columns of their own: the keys present on this page's contacts.
+  const fieldKeys = fieldKeysOf(found.rows);
+  const columns: DataTableColumn[] = [
+    { id: "select", header: "Select", hideHeader: true, className: "w-10" },
+    { id: "email", header: "Email", className: "font-medium whitespace-nowrap" },
+    { id: "name", header: "Name", className: "min-w-32" },
+    { id: "status", header: "Status" },
+    ...fieldKeys.map((k) => ({ id: `field:${k}`, header: k, className: "max-w-48 truncate" })),
+    { id: "added", header: "Added", className: "whitespace-nowrap" },
+  ];
+  const rows: DataTableRow[] = found.rows.map((c) => ({
     id: c.id,
     cells: {
+      select: <input type="checkbox" name="contact_id" value={c.id} form={BULK_FORM_ID} aria-label={`Select ${c.email}`} className="size-4 accent-brand-600" />,
       email: (
         <a href={`/contacts/${c.id}`} className="text-brand-700 hover:underline">
           {c.email}
@@ -54,17 +64,25 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
       status: (
         <>
           <Badge tone={STATUS_TONE[c.status]}>{c.status}</Badge>
-          {c.statusReason && c.status !== "subscribed" ? <span className="block text-xs text-slate-500">{c.statusReason}</span> : null}
+          {c.statusReason && c.status !== "subscribed" ? <span className="block max-w-56 text-xs text-slate-500">{c.statusReason}</span> : null}
         </>
       ),
-      fields: Object.keys(c.fields).length ? JSON.stringify(c.fields) : "—",
+      ...Object.fromEntries(fieldKeys.map((k) => [`field:${k}`, c.fields[k] ? <span title={c.fields[k]}>{c.fields[k]}</span> : <span className="text-slate-400">—</span>])),
       added: formatDateTime(c.createdAt),
     },
   }));
+  const pageNumber = trail.length + (cursor ? 2 : 1);
+  const pages = Math.max(1, Math.ceil(found.total / PAGE_SIZE));
+  const paging = keysetPaging({ path: "/contacts", params: { q: filter.q, status: filter.status, list: filter.list }, cursorParam: "after", cursor, trail, next: found.next });
   return (
     <>
       <PageHeader title="Contacts" description={`${formatNumber(counts.total)} contacts, ${formatNumber(counts.subscribed)} subscribed.`} />
       <div className="space-y-6">
+        {filter.erased ? (
+          <p role="status" className="rounded-md border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800">
+            Contact deleted: its address, name and fields were erased.
+          </p>
+        ) : null}
         <Card title="Import contacts" description="Bring a list in from a spreadsheet: preview the first rows and choose what each column is.">
           <a href="/contacts/import" className={buttonClass("secondary")}>
             Import a CSV file
@@ -74,66 +92,82 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
           <Card title="Lists">
             <div className="space-y-4">
               {lists.length ? (
-                <ul className="divide-y divide-slate-100 text-sm">
-                  {lists.map((l) => (
-                    <li key={l.id} className="flex justify-between py-2">
-                      <a href={`/contacts?list=${l.id}`} className="font-medium text-brand-700 hover:underline">
-                        {l.name}
-                      </a>
-                      <span className="tabular-nums text-slate-500">
-                        {formatNumber(l.subscribedCount)} subscribed of {formatNumber(l.memberCount)}
-                      </span>
-                    </li>
-                  ))}
-                </ul>
+                <ListsManager lists={lists} />
               ) : (
                 <p className="text-sm text-slate-500">No lists yet. Lists let a campaign reach part of your audience.</p>
               )}
               <CreateListForm />
             </div>
           </Card>
-          <Card title="Add one contact">
+          <Card title="Add one contact" description="An address that is already a contact is added to the chosen list.">
             <CreateContactForm lists={lists} />
           </Card>
         </div>
 
-        <form className="flex flex-wrap items-end gap-3" aria-label="Filter contacts">
-          <label className="text-sm">
-            <span className="mb-1 block font-medium text-slate-700">Search by address</span>
-            <input name="q" defaultValue={filter.q} className={inputClass} placeholder="name@example.com" />
-          </label>
-          <label className="text-sm">
-            <span className="mb-1 block font-medium text-slate-700">Status</span>
-            <select name="status" defaultValue={filter.status ?? ""} className={inputClass}>
-              <option value="">Any</option>
-              <option value="subscribed">Subscribed</option>
-              <option value="unsubscribed">Unsubscribed</option>
-              <option value="bounced">Bounced</option>
-              <option value="complained">Complained</option>
-            </select>
-          </label>
-          {filter.list ? <input type="hidden" name="list" value={filter.list} /> : null}
-          <button type="submit" className={buttonClass("secondary")}>
-            Filter
-          </button>
-          {filtered ? (
-            <a href="/contacts" className={buttonClass("ghost")}>
-              Clear
-            </a>
-          ) : null}
-        </form>
-
-        <DataTable
-          label="Contacts"
-          columns={columns}
-          rows={rows}
-          empty={
-            filtered
-              ? { title: "No contacts match", description: "Try another search or status.", action: <a href="/contacts" className={buttonClass("secondary")}>Clear the filter</a> }
-              : { title: "No contacts yet", description: "Import a CSV file, add one by hand, or use the API (POST /api/v1/contacts)." }
-          }
-        />
-        {found.length > SHOWN ? <p className="text-sm text-slate-500">The newest {SHOWN} contacts{filtered ? " that match" : ""} are shown; search by address to find others.</p> : null}
+        <section aria-labelledby="all-contacts" className="space-y-3">
+          <h2 id="all-contacts" className="text-lg font-semibold">
+            {listName ? `Contacts in “${listName}”` : "All contacts"}
+          </h2>
+          <form className="flex flex-wrap items-end gap-3" aria-label="Search and filter contacts" role="search">
+            <div className="w-full text-sm sm:w-auto">
+              <label htmlFor="contacts-q" className="mb-1 block font-medium text-slate-700">
+                Search
+              </label>
+              <input id="contacts-q" name="q" type="search" defaultValue={filter.q} className={`${inputClass} sm:w-72`} placeholder="Address, name or field value" />
+            </div>
+            <div className="text-sm">
+              <label htmlFor="contacts-status" className="mb-1 block font-medium text-slate-700">
+                Status
+              </label>
+              <select id="contacts-status" name="status" defaultValue={filter.status ?? ""} className={inputClass}>
+                <option value="">Any</option>
+                <option value="subscribed">Subscribed</option>
+                <option value="unsubscribed">Unsubscribed</option>
+                <option value="bounced">Bounced</option>
+                <option value="complained">Complained</option>
+              </select>
+            </div>
+            <div className="text-sm">
+              <label htmlFor="contacts-list" className="mb-1 block font-medium text-slate-700">
+                List
+              </label>
+              <select id="contacts-list" name="list" defaultValue={filter.list ?? ""} className={`${inputClass} max-w-56`}>
+                <option value="">Any list</option>
+                {lists.map((l) => (
+                  <option key={l.id} value={l.id}>
+                    {l.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit" className={buttonClass("secondary")}>
+              Search
+            </button>
+            {filtered ? (
+              <a href="/contacts" className={buttonClass("ghost")}>
+                Clear
+              </a>
+            ) : null}
+          </form>
+          <p className="text-sm text-slate-600" data-testid="contacts-count">
+            {formatNumber(found.total)} {found.total === 1 ? "contact" : "contacts"}
+            {filtered ? " match" : ""}
+            {found.total > PAGE_SIZE && trail.length < 40 ? ` · page ${formatNumber(pageNumber)} of ${formatNumber(pages)}` : ""}
+          </p>
+          {found.rows.length ? <BulkActions lists={lists} pageSize={found.rows.length} /> : null}
+          <DataTable
+            label="Contacts"
+            columns={columns}
+            rows={rows}
+            rowTestId="contact-row"
+            empty={
+              filtered
+                ? { title: "No contacts match", description: "Try another search, status or list.", action: <a href="/contacts" className={buttonClass("secondary")}>Clear the filter</a> }
+                : { title: "No contacts yet", description: "Import a CSV above, add one by hand, or use the API (POST /api/v1/contacts)." }
+            }
+            paging={{ ...paging, labels: { first: "« Newest", previous: "← Newer", next: "Older →" } }}
+          />
+        </section>
       </div>
     </>
   );

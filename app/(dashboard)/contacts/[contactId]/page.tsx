@@ -1,12 +1,14 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { ContactListsForm, DeleteContactForm } from "@/components/contacts/contact-lists-form";
 import { EditContactForm, SubscriptionControl } from "@/components/contacts/edit-contact-form";
 import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { formatDateTime } from "@/components/ui/format";
 import { requireUser } from "@/lib/app/session";
-import { getContact } from "@/lib/contacts/contacts";
+import { getContact, listLists } from "@/lib/contacts/contacts";
+import { listContactLists } from "@/lib/contacts/lists";
 import { searchMessages } from "@/lib/messages/queries";
 import { listShownSubjects } from "@/lib/messages/subjects";
 import { SubjectText } from "@/components/messages/subject-text";
@@ -32,7 +34,7 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
   const db = getAppDb();
   const contact = await getContact(db, contactId);
   if (!contact) notFound();
-  const { rows } = await searchMessages(db, { contactId, limit: HISTORY });
+  const [{ rows }, lists, memberOf] = await Promise.all([searchMessages(db, { contactId, limit: HISTORY }), listLists(db), listContactLists(db, contactId)]);
   const subjects = await listShownSubjects(db, rows);
   const tableRows: DataTableRow[] = rows.map((m) => ({
     id: m.id,
@@ -66,6 +68,9 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
         <Card title="Details">
           <EditContactForm contactId={contact.id} name={contact.name} fields={contact.fields} />
         </Card>
+        <Card title="Lists" description={memberOf.length ? `In ${memberOf.map((l) => l.name).join(", ")}.` : "In no list."}>
+          <ContactListsForm contactId={contact.id} lists={lists.map((l) => ({ id: l.id, name: l.name }))} memberOf={memberOf.map((l) => l.id)} />
+        </Card>
         <section aria-labelledby="history-heading" className="space-y-3">
           <h2 id="history-heading" className="text-lg font-semibold">History across campaigns</h2>
           <DataTable
@@ -76,6 +81,12 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
           />
           {rows.length === HISTORY ? <p className="text-sm text-slate-500">The newest {HISTORY} messages are shown; the Messages page searches them all.</p> : null}
         </section>
+        <Card
+          title="Delete this contact"
+          description="Erases the address, name and fields here and in every message and event; campaign totals keep counting it. An unsubscribed, bounced or complained address is kept only as a one-way hash, so it is never mailed again if it is added back."
+        >
+          <DeleteContactForm contactId={contact.id} email={contact.email} />
+        </Card>
       </div>
     </>
   );

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiContact } from "@/lib/app/api-shapes";
-import { contactInputSchema, createContact, createContactsBulk, listContacts } from "@/lib/contacts/contacts";
+import { addContact, contactInputSchema, createContactsBulk } from "@/lib/contacts/contacts";
+import { searchContacts } from "@/lib/contacts/search";
 import { AppError } from "@/lib/errors";
 import { idField } from "@/lib/http/id";
 
@@ -11,18 +12,23 @@ const querySchema = z.object({
   search: z.string().max(320).optional(),
   status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional(),
   list_id: idField().optional(),
+  after: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+/** Newest first: `{ data, next, total }`; pass `next` back as `after` for the following page. */
 export const GET = apiRoute({}, async ({ req, db }) => {
   const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-  const rows = await listContacts(db, { search: q.search, status: q.status, listId: q.list_id, limit: q.limit });
-  return rows.map(toApiContact);
+  const page = await searchContacts(db, { search: q.search, status: q.status, listId: q.list_id, after: q.after, limit: q.limit });
+  return Response.json({ data: page.rows.map(toApiContact), next: page.next, total: page.total });
 });
 
 const MAX_BULK = 10_000;
 
-/** One contact (201, 409 when the address exists) or an array (upsert, with per-item errors). */
+/**
+ * One contact (201; an existing address is 409, or with `list_ids` joins those lists: 200) or an
+ * array (upsert, with per-item errors).
+ */
 export const POST = apiRoute({}, async ({ req, db }) => {
   const body = await readJson(req, z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]), 5 * 1024 * 1024);
   if (Array.isArray(body)) {
@@ -31,6 +37,6 @@ export const POST = apiRoute({}, async ({ req, db }) => {
     const result = await db.transaction((tx) => createContactsBulk(tx, body));
     return Response.json({ data: result }, { status: result.errors.length && !result.created && !result.updated ? 422 : 200 });
   }
-  const contact = await createContact(db, contactInputSchema.parse(body));
-  return Response.json({ data: toApiContact(contact) }, { status: 201 });
+  const { contact, created } = await db.transaction((tx) => addContact(tx, contactInputSchema.parse(body)));
+  return Response.json({ data: toApiContact(contact) }, { status: created ? 201 : 200 });
 });

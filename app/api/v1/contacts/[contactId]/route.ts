@@ -1,6 +1,7 @@
 import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiContact } from "@/lib/app/api-shapes";
 import { contactPatchSchema, getContact, updateContact } from "@/lib/contacts/contacts";
+import { eraseContact } from "@/lib/contacts/erase";
 import { notFound } from "@/lib/errors";
 import { pathId } from "@/lib/http/id";
 
@@ -17,4 +18,14 @@ export const PATCH = apiRoute<{ contactId: string }>({}, async ({ req, db, param
   const id = pathId(params.contactId, "Contact");
   const patch = await readJson(req, contactPatchSchema, 64 * 1024);
   return toApiContact(await updateContact(db, { id, patch, actor: "an API key" }, new Date()));
+});
+
+/**
+ * Deletes the contact, which erases it (lib/contacts/erase.ts): `{ id, erased: true, suppressed }`,
+ * where `suppressed` says the address's hash stays on the suppression list (it was not subscribed).
+ */
+export const DELETE = apiRoute<{ contactId: string }>({}, async ({ db, params, principal }) => {
+  const id = pathId(params.contactId, "Contact");
+  const result = await eraseContact(db, { contactId: id, actor: `API key ${principal.apiKeyId}` }, new Date());
+  return { id, erased: true, suppressed: result.suppressed > 0, messages_erased: result.messages };
 });
