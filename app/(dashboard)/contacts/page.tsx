@@ -5,10 +5,11 @@ import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { requireUser } from "@/lib/app/session";
 import { countContacts, listContacts, listLists } from "@/lib/contacts/contacts";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { idField } from "@/lib/http/id";
 
 export const metadata = { title: "Contacts" };
@@ -33,6 +34,7 @@ const querySchema = z.object({
 
 export default async function ContactsPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireUser("marketer");
+  const { zone } = await getViewerTimeZone();
   const filter = querySchema.parse(await searchParams);
   const db = getAppDb();
   const [found, lists, counts] = await Promise.all([
@@ -59,7 +61,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
         </>
       ),
       fields: Object.keys(c.fields).length ? JSON.stringify(c.fields) : "—",
-      added: formatDateTime(c.createdAt),
+      added: <Time value={c.createdAt} zone={zone} />,
     },
   }));
   return (

@@ -5,12 +5,13 @@ import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { messageStatusEnum } from "@/db/schema";
 import { requireUser } from "@/lib/app/session";
 import { searchMessages } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 
 export const metadata = { title: "Messages" };
 
@@ -32,6 +33,7 @@ const columns: DataTableColumn[] = [
 
 export default async function MessagesPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireUser("marketer");
+  const { zone } = await getViewerTimeZone();
   const search = await searchParams;
   const q = querySchema.parse(search);
   const cursor = parseCursor(search.after);
@@ -50,7 +52,7 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
       kind: m.kind,
       status: <MessageStatusBadge status={m.status} />,
       messageId: m.postmarkMessageId ?? "—",
-      created: formatDateTime(m.createdAt),
+      created: <Time value={m.createdAt} zone={zone} />,
     },
   }));
   return (

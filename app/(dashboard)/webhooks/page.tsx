@@ -2,7 +2,7 @@ import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { EndpointForm } from "@/components/webhooks/endpoint-form";
 import { ReceiverDocs } from "@/components/webhooks/receiver-docs";
 import { WebhookStatusBadge } from "@/components/webhooks/status-badge";
@@ -10,6 +10,7 @@ import type { WebhookRatePeriod } from "@/db/schema";
 import { requireAdmin } from "@/lib/app/session";
 import { listEndpoints } from "@/lib/outbound-webhooks/endpoints";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 
 export const metadata = { title: "Webhooks" };
 export const dynamic = "force-dynamic";
@@ -29,6 +30,7 @@ const PER_SECOND: Record<WebhookRatePeriod, number> = { second: 1, minute: 1 / 6
 
 export default async function WebhooksPage() {
   await requireAdmin();
+  const { zone } = await getViewerTimeZone();
   // Every endpoint that is not archived is on this page, so sorting in the browser sorts them all.
   const endpoints = await listEndpoints(getAppDb());
   const rows: DataTableRow[] = endpoints.map((e) => ({
@@ -49,7 +51,7 @@ export default async function WebhooksPage() {
       failed: e.failed.toLocaleString("en"),
       lastAttempt: (
         <>
-          {formatDateTime(e.lastAttemptAt)}
+          <Time value={e.lastAttemptAt} zone={zone} />
           {e.lastStatusCode ? <span className="ml-1 text-xs text-slate-500">HTTP {e.lastStatusCode}</span> : null}
         </>
       ),

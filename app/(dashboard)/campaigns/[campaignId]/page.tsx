@@ -7,7 +7,7 @@ import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { ProgressBar } from "@/components/ui/progress";
 import { DataTable, type DataTableColumn } from "@/components/ui/data-table";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { requireUser } from "@/lib/app/session";
 import { countAudience, getCampaign } from "@/lib/campaigns/campaigns";
@@ -15,6 +15,7 @@ import { scheduleTimeZones } from "@/lib/campaigns/schedule-time";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { getCampaignActivity, listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { InlineAction } from "@/components/ui/inline-action";
 import { resyncCampaignAction } from "../actions";
 import { StackedBars } from "@/components/charts/stacked-bars";
@@ -66,6 +67,8 @@ const linkColumns: DataTableColumn[] = [
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
   const user = await requireUser("marketer");
+  const viewer = await getViewerTimeZone();
+  const { zone } = viewer;
   const campaignId = parseId((await params).campaignId) ?? notFound();
   const search = await searchParams;
   const view = { ...viewSchema.parse(search), after: parseCursor(search.after) };
@@ -95,11 +98,11 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         </span>
         {campaign.scheduledAt && campaign.status === "scheduled" ? (
           <span>
-            Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} />
+            Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} viewerZone={viewer.source === "unknown" ? undefined : zone} />
           </span>
         ) : null}
-        {campaign.startedAt ? <span>Started {formatDateTime(campaign.startedAt)}</span> : null}
-        {campaign.completedAt ? <span>Finished {formatDateTime(campaign.completedAt)}</span> : null}
+        {campaign.startedAt ? <span>Started <Time value={campaign.startedAt} zone={zone} /></span> : null}
+        {campaign.completedAt ? <span>Finished <Time value={campaign.completedAt} zone={zone} /></span> : null}
       </div>
       {campaign.lastError ? (
         <p role="alert" className="mb-6 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
@@ -165,7 +168,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
             </Card>
           </div>
         ) : null}
-        {recipients ? <RecipientsSection campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} trail={trail} /> : null}
+        {recipients ? <RecipientsSection zone={zone} campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} trail={trail} /> : null}
         <Card title="Content">
           <iframe title="Campaign content" sandbox="" srcDoc={campaign.html} className="h-96 w-full rounded-md border border-slate-200 bg-white" />
         </Card>
