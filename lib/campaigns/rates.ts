@@ -59,7 +59,7 @@ export interface CampaignWithRates {
   rates: CampaignRates;
 }
 
-interface Row {
+type Row = {
   id: string;
   name: string;
   status: CampaignStatus;
@@ -80,7 +80,7 @@ interface Row {
   bounce_rate: number | null;
   complaint_rate: number | null;
   sort_key?: string | null;
-}
+};
 
 /** Every campaign with its totals and rates; a CTE the list queries below select from. */
 function campaignRatesCte(): SQL {

@@ -13,11 +13,11 @@ import { WebhookStatusBadge } from "@/components/webhooks/status-badge";
 import { TestTool } from "@/components/webhooks/test-tool";
 import { VerifyPanel } from "@/components/webhooks/verify-panel";
 import { requireAdmin } from "@/lib/app/session";
-import { listDeliveries } from "@/lib/outbound-webhooks/delivery-log";
+import { listDeliveries, type DeliveryWithAttempts } from "@/lib/outbound-webhooks/delivery-log";
 import { getEndpoint, listSecretReveals, verificationFileName, verificationFileUrl } from "@/lib/outbound-webhooks/endpoints";
 import { getAppDb } from "@/lib/app/deps";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
-import { archiveEndpointAction, replayDeliveryAction } from "../actions";
+import { archiveEndpointAction, replayDeliveryAction, retryDeliveryNowAction } from "../actions";
 import { parseId } from "@/lib/http/id";
 
 export const metadata = { title: "Webhook endpoint" };
@@ -36,6 +36,9 @@ const deliveryColumns: DataTableColumn[] = [
   { id: "created", header: "Created", className: "whitespace-nowrap" },
   { id: "actions", header: "Actions", hideHeader: true },
 ];
+
+/** A failed attempt behind it and the next one not started: what "Retry now" applies to (the server checks again). */
+const waitingForRetry = (d: DeliveryWithAttempts) => d.status === "pending" && d.attempts > 0 && d.attemptLog.at(-1)?.status !== "in_flight";
 
 export default async function WebhookEndpointPage({ params, searchParams }: { params: Promise<{ webhookId: string }>; searchParams: Promise<{ status?: string; before?: string; trail?: string }> }) {
   await requireAdmin();
@@ -96,7 +99,11 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
           </ol>
         ),
       created: <Time value={d.createdAt} zone={zone} />,
-      actions: d.status === "pending" || archived ? null : <InlineAction action={replayDeliveryAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Replay" />,
+      actions: archived ? null : d.status !== "pending" ? (
+        <InlineAction action={replayDeliveryAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Replay" />
+      ) : waitingForRetry(d) && endpoint.status === "active" ? (
+        <InlineAction action={retryDeliveryNowAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Retry now" />
+      ) : null,
     },
   }));
   return (
