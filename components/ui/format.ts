@@ -1,4 +1,1 @@
-export function formatDateTime(value: Date | null | undefined): string {
-  if (!value) return "—";
-  return value.toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
+// Times are formatted in one place: components/ui/time.tsx (formatTime and <Time>, in the viewer's zone).

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { campaignEventCounters, campaigns, contacts } from "@/db/schema";
 import { getContactsGrowth } from "@/lib/contacts/growth";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { complaintTone, getSendingHealth, listCampaignsWithRates, listRecentCampaignRates, type CampaignSort } from "./rates";
+import { complaintTone, getSendingHealth, hasAnyCampaign, listCampaignsWithRates, listRecentCampaignRates, type CampaignSort } from "./rates";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -39,18 +39,16 @@ async function campaign(k: Known) {
   return row;
 }
 
-let ids: Record<string, string> = {};
 beforeAll(async () => {
-  const rows = [
-    await campaign({ name: "Alpha", sent: 1000, startedAt: daysAgo(3), createdAt: daysAgo(4), counts: { delivered: 950, opened: 380, clicked: 95, bounced: 50, spamComplaints: 1 } }),
-    await campaign({ name: "bravo", sent: 200, startedAt: daysAgo(1), createdAt: daysAgo(2), counts: { delivered: 200, opened: 20, clicked: 0, bounced: 0, spamComplaints: 1 } }),
-    await campaign({ name: "Charlie draft", status: "draft", createdAt: daysAgo(0.5) }),
-    // Handed to Postmark, nothing delivered yet: delivered 0 of 10, and no open or complaint rate.
-    await campaign({ name: "Delta", status: "sending", sent: 10, startedAt: daysAgo(0.1), createdAt: daysAgo(0.2) }),
-    // Older than the 30-day window: in the list, not in the sending health.
-    await campaign({ name: "Echo", sent: 100, startedAt: daysAgo(40), createdAt: daysAgo(41), counts: { delivered: 100, opened: 50, clicked: 10, bounced: 0, spamComplaints: 5 } }),
-  ];
-  ids = Object.fromEntries(rows.map((r) => [r.name, r.id]));
+  expect(await hasAnyCampaign(t.db)).toBe(false);
+  await campaign({ name: "Alpha", sent: 1000, startedAt: daysAgo(3), createdAt: daysAgo(4), counts: { delivered: 950, opened: 380, clicked: 95, bounced: 50, spamComplaints: 1 } });
+  await campaign({ name: "bravo", sent: 200, startedAt: daysAgo(1), createdAt: daysAgo(2), counts: { delivered: 200, opened: 20, clicked: 0, bounced: 0, spamComplaints: 1 } });
+  await campaign({ name: "Charlie draft", status: "draft", createdAt: daysAgo(0.5) });
+  // Handed to Postmark, nothing delivered yet: delivered 0 of 10, and no open or complaint rate.
+  await campaign({ name: "Delta", status: "sending", sent: 10, startedAt: daysAgo(0.1), createdAt: daysAgo(0.2) });
+  // Older than the 30-day window: in the list, not in the sending health.
+  await campaign({ name: "Echo", sent: 100, startedAt: daysAgo(40), createdAt: daysAgo(41), counts: { delivered: 100, opened: 50, clicked: 10, bounced: 0, spamComplaints: 5 } });
+  expect(await hasAnyCampaign(t.db)).toBe(true);
 });
 
 const names = async (sort: CampaignSort) => (await listCampaignsWithRates(t.db, { sort })).rows.map((r) => r.name);

@@ -242,3 +242,9 @@ export async function getSendingHealth(db: DbOrTx, { now, days = 30 }: { now: Da
     complaintRate: delivered > 0 ? spamComplaints / delivered : null,
   };
 }
+
+/** Whether any campaign exists, drafts included (the home page's empty states tell a new account from one with drafts only). */
+export async function hasAnyCampaign(db: DbOrTx): Promise<boolean> {
+  const { rows } = await db.execute<{ any: boolean }>(sql`select exists (select 1 from campaigns) as any`);
+  return rows[0].any;
+}
