@@ -109,6 +109,8 @@ test("dashboard pages at 1280 and 390 px: screenshots, and no page scrolls sidew
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
 
   const pages: [string, string][] = [
+    ["home", "/"],
+    ["profile", "/profile"],
     ["campaigns", "/campaigns"],
     ["campaign", `/campaigns/${campaignId}`],
     ["campaign-new", "/campaigns/new"],
