@@ -55,7 +55,7 @@ test("/profile: a marketer picks a time zone with the keyboard; /campaigns and a
   expect((await request.post("/api/v1/contacts", { headers: auth, data: { email: `delivered+zone-${tag}@zones.postline.test`, list_ids: [list.id] } })).status()).toBe(201);
   const scheduled = (await (await request.post("/api/v1/campaigns", { headers: auth, data: { name: `Zones ${tag}`, subject: "Hi", html: "<p>Hi</p>", list_ids: [list.id] } })).json()).data;
   const at = "2031-01-15T12:00:00.000Z";
-  expect((await request.post(`/api/v1/campaigns/${scheduled.id}/send`, { headers: auth, data: { scheduled_at: at } })).status()).toBe(202);
+  expect((await request.post(`/api/v1/campaigns/${scheduled.id}/send`, { headers: auth, data: { scheduled_at: at } })).ok()).toBe(true);
   const email = (await (await request.post("/api/v1/emails", { headers: auth, data: { to: `delivered+zone-${tag}@zones.postline.test`, subject: `Zones ${tag}`, text: "Hi" } })).json()).data;
   expect(email.sent_at).toBeTruthy();
 
@@ -217,7 +217,7 @@ test("/webhooks: an archived endpoint under the filter, its page and log; a fail
     await page.goto(`/webhooks/${endpoint.id}`);
     const log = page.getByRole("table", { name: "Deliveries" });
     await log.getByRole("button", { name: "Retry now" }).click();
-    await expect(log.getByText("Retrying now.")).toBeVisible();
+    // The row shows the new attempt (its button comes back once that attempt has failed too).
     await expect.poll(async () => (await deliveries())[0].attempts, { timeout: 30_000 }).toBe(2);
     const retried = (await deliveries())[0];
     // The same delivery, attempted before its scheduled retry: the button made it due, not the schedule.
@@ -226,7 +226,7 @@ test("/webhooks: an archived endpoint under the filter, its page and log; a fail
     expect((await deliveries()).length).toBe(1);
     expect(posts).toBeGreaterThanOrEqual(2);
     await page.reload();
-    await expect(log).toContainText("HTTP 500");
+    await expect(log.getByText("HTTP 500")).toHaveCount(2);
 
     // The API refuses a delivery that is not waiting: here one already delivered elsewhere is simulated by
     // an unknown id (404) and, after archiving, the archived endpoint (409).

@@ -79,7 +79,13 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
       status: (
         <>
           <WebhookStatusBadge status={d.status} />
-          {d.status === "pending" && d.attempts > 0 ? <span className="block text-xs text-slate-500">next try <Time value={d.nextAttemptAt} zone={zone} /></span> : null}
+          {d.status === "pending" && d.attemptLog.at(-1)?.status === "in_flight" ? (
+            <span className="block text-xs text-slate-500">attempting now</span>
+          ) : d.status === "pending" && d.attempts > 0 ? (
+            <span className="block text-xs text-slate-500">
+              next try <Time value={d.nextAttemptAt} zone={zone} />
+            </span>
+          ) : null}
         </>
       ),
       attempts:
