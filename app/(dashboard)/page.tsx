@@ -124,7 +124,7 @@ export default async function HomePage() {
               <Figure label="Spam complaint rate" value={formatRate(health.complaintRate, 2)} testId="home-complaint-rate">
                 {verdict ? <p className={verdict.className}>{verdict.text}</p> : <p className="text-slate-600">Nothing delivered in the last 30 days.</p>}
                 <p className="text-xs text-slate-600">
-                  {health.spamComplaints.toLocaleString("en")} complaints of {health.delivered.toLocaleString("en")} delivered
+                  {health.spamComplaints.toLocaleString("en")} {health.spamComplaints === 1 ? "complaint" : "complaints"} of {health.delivered.toLocaleString("en")} delivered
                 </p>
               </Figure>
               <Figure label="Bounce rate" value={formatRate(health.bounceRate, 2)} testId="home-bounce-rate">

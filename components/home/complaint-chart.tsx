@@ -11,9 +11,10 @@ const FILL = { good: "#059669", warning: "#d97706", bad: "#dc2626" } as const;
 export function ComplaintChart({ campaigns, label }: { campaigns: CampaignWithRates[]; label: (c: CampaignWithRates) => string }) {
   const width = 640;
   const height = 160;
-  const pad = { left: 40, right: 8, top: 8, bottom: 8 };
-  const max = Math.max(SPAM_RATE_LIMIT * 1.4, ...campaigns.map((c) => (c.rates.complaint ?? 0) * 1.1));
-  const y = (v: number) => pad.top + (height - pad.top - pad.bottom) * (1 - v / max);
+  const pad = { left: 40, right: 8, top: 14, bottom: 8 };
+  // A fixed scale keeps both lines readable; a bar above it is cut at the top and says its value.
+  const max = SPAM_RATE_LIMIT * 2;
+  const y = (v: number) => pad.top + (height - pad.top - pad.bottom) * (1 - Math.min(v, max) / max);
   const slot = (width - pad.left - pad.right) / Math.max(campaigns.length, 1);
   const bar = Math.min(28, Math.max(2, slot - 4));
   const lines = [
@@ -28,9 +29,16 @@ export function ComplaintChart({ campaigns, label }: { campaigns: CampaignWithRa
           const rate = c.rates.complaint;
           const x = pad.left + i * slot + (slot - bar) / 2;
           return rate === null ? null : (
-            <rect key={c.id} x={x} width={bar} y={y(rate)} height={Math.max(1, y(0) - y(rate))} fill={FILL[complaintTone(rate)]}>
-              <title>{`${label(c)}: ${formatRate(rate, 2)} (${c.spamComplaints.toLocaleString("en")} of ${c.delivered.toLocaleString("en")} delivered)`}</title>
-            </rect>
+            <g key={c.id}>
+              <rect x={x} width={bar} y={y(rate)} height={Math.max(1, y(0) - y(rate))} fill={FILL[complaintTone(rate)]}>
+                <title>{`${label(c)}: ${formatRate(rate, 2)} (${c.spamComplaints.toLocaleString("en")} of ${c.delivered.toLocaleString("en")} delivered)`}</title>
+              </rect>
+              {rate > max ? (
+                <text x={x + bar / 2} y={pad.top - 3} textAnchor="middle" fontSize="10" fill="#b91c1c">
+                  {formatRate(rate, 1)}
+                </text>
+              ) : null}
+            </g>
           );
         })}
         {lines.map((l) => (
