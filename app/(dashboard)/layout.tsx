@@ -45,7 +45,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <SignOutButton />
         </div>
       </aside>
-      <BrowserTimeZone known={viewer.browserCookie} followsBrowser={viewer.source !== "profile"} />
+      <BrowserTimeZone known={viewer.browserCookie} rendered={viewer.zone} followsBrowser={viewer.source !== "profile"} />
       <main className="min-w-0 flex-1 px-4 py-6 md:px-8 md:py-8">{children}</main>
     </div>
   );

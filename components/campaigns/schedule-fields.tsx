@@ -55,10 +55,10 @@ export function ScheduleFields({ timeZones }: { timeZones: string[] }) {
 export function ScheduledTime({ at, timeZone, viewerZone: serverViewerZone }: { at: string; timeZone: string | null; viewerZone?: string }) {
   const zone = timeZone ?? "UTC";
   const instant = new Date(at);
-  const [viewerZone, setViewerZone] = useState<string | null>(serverViewerZone ?? null);
-  useEffect(() => {
-    if (!serverViewerZone) setViewerZone(browserTimeZone());
-  }, [serverViewerZone]);
+  // The server's zone wins, and follows it when a refresh brings another (the browser's cookie changed).
+  const [browserZone, setBrowserZone] = useState<string | null>(null);
+  useEffect(() => setBrowserZone(browserTimeZone()), []);
+  const viewerZone = serverViewerZone ?? browserZone;
   const theirs = wallClock(instant, zone);
   const mine = viewerZone ? wallClock(instant, viewerZone) : null;
   const viewer = !mine || (mine.date === theirs.date && mine.time === theirs.time) ? null : mine.date === theirs.date ? mine.time : `${mine.date}, ${mine.time}`;
