@@ -119,6 +119,8 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
   await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
 
   const pages: [string, string][] = [
+    ["home", "/"],
+    ["profile", "/profile"],
     ["campaigns", "/campaigns"],
     ["campaign", `/campaigns/${campaignId}`],
     ["campaign-new", "/campaigns/new"],

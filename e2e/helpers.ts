@@ -9,7 +9,8 @@ export async function signIn(page: Page, email: string, password: string) {
 
 export async function signInAndWait(page: Page, email: string, password: string) {
   await signIn(page, email, password);
-  await expect(page.getByRole("heading", { name: "Campaigns", level: 1 })).toBeVisible();
+  // Signing in lands on the home page (issue 14.10).
+  await expect(page.getByRole("heading", { name: "Home", level: 1 })).toBeVisible();
 }
 
 export function uniqueEmail(prefix: string) {

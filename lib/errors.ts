@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   invalid_state: 409,
   already_sent: 409,
   already_pending: 409,
+  not_waiting_for_retry: 409,
   archived: 409,
   not_verified: 409,
   not_sent: 409,

@@ -1,16 +1,20 @@
+import Link from "next/link";
 import { CollapsibleNav } from "@/components/layout/collapsible-nav";
 import { NavLinks, type NavItem } from "@/components/layout/nav-links";
+import { BrowserTimeZone } from "@/components/layout/browser-time-zone";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 import { Badge } from "@/components/ui/card";
 import { countOpenAlerts } from "@/lib/alerts/alerts";
 import { requireUser } from "@/lib/app/session";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const user = await requireUser();
   const isAdmin = user.role === "admin";
-  const openAlerts = isAdmin ? await countOpenAlerts(getAppDb()) : 0;
+  const [openAlerts, viewer] = await Promise.all([isAdmin ? countOpenAlerts(getAppDb()) : 0, getViewerTimeZone()]);
   const items: NavItem[] = [
+    { href: "/", label: "Home" },
     { href: "/campaigns", label: "Campaigns" },
     { href: "/contacts", label: "Contacts" },
     { href: "/messages", label: "Messages" },
@@ -31,14 +35,15 @@ export default async function DashboardLayout({ children }: { children: React.Re
         </nav>
         <div className="flex min-w-0 items-center justify-between gap-3 border-t border-slate-100 px-3 pt-3 md:block md:space-y-3 md:pt-4">
           <div className="min-w-0 text-sm">
-            <p className="truncate font-medium text-slate-800" title={user.email}>
+            <Link href="/profile" className="block truncate font-medium text-slate-800 hover:text-brand-700 hover:underline" title={`${user.email}: your profile`}>
               {user.email}
-            </p>
+            </Link>
             <Badge tone={isAdmin ? "blue" : "slate"}>{user.role}</Badge>
           </div>
           <SignOutButton />
         </div>
       </CollapsibleNav>
+      <BrowserTimeZone known={viewer.browserCookie} rendered={viewer.zone} followsBrowser={viewer.source !== "profile"} />
       <main className="min-w-0 flex-1 px-4 py-6 md:px-8 md:py-8">{children}</main>
     </div>
   );

@@ -3,6 +3,7 @@ import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { buttonClass } from "@/components/ui/button";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
+import { Time } from "@/components/ui/time";
 import { keysetPaging } from "@/components/ui/keyset-paging";
 import type { Message, RecipientFilter, RecipientSort } from "@/lib/messages/queries";
 
@@ -40,7 +41,6 @@ function viewHref(base: string, view: Partial<RecipientsView>): string {
   return qs ? `${base}?${qs}` : base;
 }
 
-const time = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) : "—");
 
 const columns: DataTableColumn[] = [
   { id: "toEmail", header: "Recipient", className: "font-medium" },
@@ -53,7 +53,7 @@ const columns: DataTableColumn[] = [
 ];
 
 /** The per-recipient table; filtering, sorting and paging happen in the query, all in the URL. */
-export function RecipientsSection({ campaignId, rows, next, view, trail }: { campaignId: string; rows: Message[]; next: string | null; view: RecipientsView; trail: string[] }) {
+export function RecipientsSection({ campaignId, rows, next, view, trail, zone }: { campaignId: string; rows: Message[]; next: string | null; view: RecipientsView; trail: string[]; zone: string }) {
   const base = `/campaigns/${campaignId}`;
   const data: DataTableRow[] = rows.map((m) => ({
     id: m.id,
@@ -69,11 +69,23 @@ export function RecipientsSection({ campaignId, rows, next, view, trail }: { cam
           {m.errorMessage ? <span className="block text-xs text-slate-500">{m.errorMessage}</span> : null}
         </span>
       ),
-      sentAt: time(m.sentAt),
-      deliveredAt: time(m.deliveredAt),
-      firstOpenedAt: m.firstOpenedAt ? `${time(m.firstOpenedAt)} (${m.openCount}×)` : "—",
-      firstClickedAt: m.firstClickedAt ? `${time(m.firstClickedAt)} (${m.clickCount}×)` : "—",
-      lastEventAt: time(m.lastEventAt),
+      sentAt: <Time value={m.sentAt} zone={zone} />,
+      deliveredAt: <Time value={m.deliveredAt} zone={zone} />,
+      firstOpenedAt: m.firstOpenedAt ? (
+        <>
+          <Time value={m.firstOpenedAt} zone={zone} /> ({m.openCount}×)
+        </>
+      ) : (
+        "—"
+      ),
+      firstClickedAt: m.firstClickedAt ? (
+        <>
+          <Time value={m.firstClickedAt} zone={zone} /> ({m.clickCount}×)
+        </>
+      ) : (
+        "—"
+      ),
+      lastEventAt: <Time value={m.lastEventAt} zone={zone} />,
     },
   }));
   const exportParams = new URLSearchParams({ filter: view.filter, q: view.q, sort: view.sort });

@@ -55,14 +55,16 @@ export function ScheduleFields({ timeZones, errors = {} }: { timeZones: string[]
 }
 
 /**
- * A scheduled time as it was chosen ("Wed 1 Apr 2026, 09:00 Europe/Berlin") and, once the browser's zone
- * is known and differs, in the viewer's own time too.
+ * A scheduled time as it was chosen ("Wed 1 Apr 2026, 09:00 Europe/Berlin") and, when the viewer's zone
+ * (from the server: lib/app/viewer-time-zone.ts; else the browser's, once known) differs, in it too.
  */
-export function ScheduledTime({ at, timeZone }: { at: string; timeZone: string | null }) {
+export function ScheduledTime({ at, timeZone, viewerZone: serverViewerZone }: { at: string; timeZone: string | null; viewerZone?: string }) {
   const zone = timeZone ?? "UTC";
   const instant = new Date(at);
-  const [viewerZone, setViewerZone] = useState<string | null>(null);
-  useEffect(() => setViewerZone(browserTimeZone()), []);
+  // The server's zone wins, and follows it when a refresh brings another (the browser's cookie changed).
+  const [browserZone, setBrowserZone] = useState<string | null>(null);
+  useEffect(() => setBrowserZone(browserTimeZone()), []);
+  const viewerZone = serverViewerZone ?? browserZone;
   const theirs = wallClock(instant, zone);
   const mine = viewerZone ? wallClock(instant, viewerZone) : null;
   const viewer = !mine || (mine.date === theirs.date && mine.time === theirs.time) ? null : mine.date === theirs.date ? mine.time : `${mine.date}, ${mine.time}`;

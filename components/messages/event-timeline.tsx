@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui/card";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 
 export interface TimelineEvent {
   id: number;
@@ -27,7 +27,7 @@ function summary(e: TimelineEvent): string {
  * The events of one message, oldest first. Raw JSON is pretty-printed as text (React escapes it), so a
  * payload carrying markup can never run in the page.
  */
-export function EventTimeline({ events }: { events: TimelineEvent[] }) {
+export function EventTimeline({ events, zone }: { events: TimelineEvent[]; zone: string }) {
   return (
     <ol className="relative space-y-4 border-l border-slate-200 pl-6">
       {events.map((e) => (
@@ -35,7 +35,7 @@ export function EventTimeline({ events }: { events: TimelineEvent[] }) {
           <span className="absolute -left-[1.9rem] top-1.5 h-3 w-3 rounded-full border-2 border-white bg-brand-500" />
           <div className="flex flex-wrap items-center gap-2 text-sm">
             <span className="font-semibold text-slate-900">{LABEL[e.recordType] ?? e.recordType}</span>
-            <span className="text-slate-500">{formatDateTime(e.occurredAt)}</span>
+            <Time value={e.occurredAt} zone={zone} className="text-slate-500" />
             <Badge tone={e.source === "webhook" ? "blue" : "amber"}>{e.source === "webhook" ? "webhook" : "reconciliation"}</Badge>
           </div>
           {summary(e) ? <p className="mt-0.5 wrap-anywhere text-sm text-slate-600">{summary(e)}</p> : null}

@@ -1,7 +1,4 @@
-export function formatDateTime(value: Date | null | undefined): string {
-  if (!value) return "—";
-  return value.toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
+// Times are formatted in one place: components/ui/time.tsx (formatTime and <Time>, in the viewer's zone).
 
 /**
  * Numbers are written one way on every page: thousands separated by commas ("1,962"), whatever the

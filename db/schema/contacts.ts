@@ -38,7 +38,8 @@ export const contacts = pgTable(
   (t) => [
     uniqueIndex("contacts_email_lower_key").on(sql`lower(${t.email})`),
     index("contacts_status_idx").on(t.status),
-    // The contacts table's one order (newest first), paged by keyset on (created_at, id).
+    // The contacts table's one order (newest first), paged by keyset on (created_at, id); also the
+    // home page's contacts growth (contacts added per day over 30 days).
     index("contacts_created_idx").on(t.createdAt, t.id),
     // One search box over address, name and custom field values (not their keys): a trigram index
     // (pg_trgm) serves `like '%…%'` from three characters on, so a search stays fast at 100k contacts.

@@ -12,6 +12,8 @@ export const users = pgTable(
     name: text().notNull().default(""),
     passwordHash: text().notNull(),
     role: roleEnum().notNull().default("marketer"),
+    // The IANA zone the dashboard shows this user's times in; null: the browser's own zone.
+    timeZone: text(),
     disabledAt: timestamp({ withTimezone: true }),
     lastSignInAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

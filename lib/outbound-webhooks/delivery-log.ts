@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db";
-import { webhookDeliveries, webhookDeliveryAttempts, webhookEvents, type WebhookDeliveryStatus } from "@/db/schema";
+import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, webhookEvents, type WebhookDeliveryStatus } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
 import { clockOf, type OutboundDeps } from "./deps";
 import { getEndpointOrThrow } from "./endpoints";
@@ -82,6 +82,45 @@ export async function replayDelivery(db: Db, input: { endpointId: string; delive
   // Answered like a row of the delivery log: the event it carries, and no attempt yet.
   const [event] = await db.select({ data: webhookEvents.data, occurredAt: webhookEvents.occurredAt }).from(webhookEvents).where(eq(webhookEvents.id, row.eventId));
   return { ...row, data: event.data, occurredAt: event.occurredAt, attemptLog: [] };
+}
+
+/**
+ * "Retry now": a failing delivery waiting for its next attempt becomes due at once (the same delivery,
+ * not a copy: its attempts go on counting toward the retry schedule). The endpoint's row is locked while
+ * this decides, so a worker cannot claim the delivery in between; the claim re-checks the rate limit,
+ * so an endpoint at its limit still waits for its window. Refused (`not_waiting_for_retry`, 409) for a
+ * delivery that is not waiting for a retry: delivered, given up (replay it), cancelled, never attempted
+ * yet (it goes out in turn), or being attempted right now; `archived` for an archived endpoint, and
+ * `invalid_state` while the endpoint is not active (nothing is sent to it until it is verified again).
+ * The caller runs the delivery loop afterwards.
+ */
+export async function retryDeliveryNow(db: Db, input: { endpointId: string; deliveryId: number }, deps: Pick<OutboundDeps, "now">): Promise<DeliveryWithAttempts> {
+  const now = clockOf(deps);
+  const nowIso = now.toISOString();
+  await db.transaction(async (tx) => {
+    const [endpoint] = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, input.endpointId)).for("update");
+    if (!endpoint) throw notFound("Webhook endpoint");
+    const delivery = await getDeliveryOrThrow(tx, input);
+    const refuse = (why: string) => new AppError("not_waiting_for_retry", `Delivery #${delivery.id} ${why}`);
+    if (endpoint.status === "archived") throw new AppError("archived", "This endpoint is archived");
+    if (delivery.status === "succeeded") throw refuse("was delivered: there is nothing to retry");
+    if (delivery.status === "failed") throw refuse("gave up after its last attempt: replay it to send it again");
+    if (delivery.status === "cancelled") throw refuse("was cancelled: replay it to send it again");
+    if (delivery.attempts === 0) throw refuse("has not been attempted yet: it goes out in its turn");
+    const [inFlight] = await tx
+      .select({ id: webhookDeliveryAttempts.id })
+      .from(webhookDeliveryAttempts)
+      .where(and(eq(webhookDeliveryAttempts.deliveryId, delivery.id), eq(webhookDeliveryAttempts.status, "in_flight")))
+      .limit(1);
+    const leaseHeld = endpoint.leaseAttemptId !== null && endpoint.leaseExpiresAt !== null && endpoint.leaseExpiresAt > now;
+    if (inFlight && leaseHeld && endpoint.leaseAttemptId === inFlight.id) throw refuse("is being attempted right now");
+    if (endpoint.status !== "active") throw new AppError("invalid_state", `This endpoint is ${endpoint.status.replace("_", " ")}: nothing is sent to it until it is verified again`);
+    await tx.execute(sql`update webhook_deliveries set next_attempt_at = ${nowIso}::timestamptz where id = ${delivery.id} and status = 'pending'`);
+    // The endpoint waited for this retry's backoff; it may go now (the claim still applies its rate limit).
+    await tx.execute(sql`update webhook_endpoints set ready_at = least(ready_at, ${nowIso}::timestamptz) where id = ${endpoint.id}`);
+  });
+  const [row] = await listDeliveries(db, { endpointId: input.endpointId, filter: { before: input.deliveryId + 1, limit: 1 } });
+  return row;
 }
 
 export const replayRangeSchema = z

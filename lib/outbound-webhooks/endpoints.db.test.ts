@@ -165,4 +165,17 @@ describe("listing", () => {
     expect(row).toMatchObject({ pending: 1, failed: 0, lastStatusCode: 200 });
     expect(row.lastAttemptAt).toBeInstanceOf(Date);
   });
+
+  it("shows the endpoints not archived by default, the archived ones or all on request (issue 14.12)", async () => {
+    const { endpoint: kept } = await liveEndpoint();
+    const { endpoint: gone } = await liveEndpoint();
+    const { archiveEndpoint, listEndpoints } = await import("./endpoints");
+    await archiveEndpoint(bed.db, gone.id, bed.deps);
+    const ids = async (show?: "active" | "archived" | "all") => (await listEndpoints(bed.db, { show })).map((e) => e.id);
+    expect(await ids()).toContain(kept.id);
+    expect(await ids()).not.toContain(gone.id);
+    expect(await ids("archived")).toContain(gone.id);
+    expect(await ids("archived")).not.toContain(kept.id);
+    expect(await ids("all")).toEqual(expect.arrayContaining([kept.id, gone.id]));
+  });
 });

@@ -103,7 +103,11 @@ export interface EndpointSummary extends WebhookEndpoint {
   lastStatusCode: number | null;
 }
 
-export async function listEndpoints(db: DbOrTx, options: { includeArchived?: boolean } = {}): Promise<EndpointSummary[]> {
+/** Which endpoints a list shows: those not archived (the default), only the archived ones, or all. */
+export type EndpointListFilter = "active" | "archived" | "all";
+
+export async function listEndpoints(db: DbOrTx, options: { show?: EndpointListFilter } = {}): Promise<EndpointSummary[]> {
+  const show = options.show ?? "active";
   const rows = await db
     .select({
       endpoint: webhookEndpoints,
@@ -113,7 +117,7 @@ export async function listEndpoints(db: DbOrTx, options: { includeArchived?: boo
       lastStatusCode: sql<number | null>`(select a.status_code from webhook_delivery_attempts a where a.endpoint_id = webhook_endpoints.id order by a.started_at desc limit 1)`,
     })
     .from(webhookEndpoints)
-    .where(options.includeArchived ? undefined : ne(webhookEndpoints.status, "archived"))
+    .where(show === "all" ? undefined : show === "archived" ? eq(webhookEndpoints.status, "archived") : ne(webhookEndpoints.status, "archived"))
     .orderBy(desc(webhookEndpoints.createdAt));
   return rows.map((r) => ({ ...r.endpoint, pending: r.pending, failed: r.failed, lastAttemptAt: r.lastAttemptAt ? new Date(r.lastAttemptAt) : null, lastStatusCode: r.lastStatusCode }));
 }

@@ -12,6 +12,7 @@ const publicColumns = {
   email: users.email,
   name: users.name,
   role: users.role,
+  timeZone: users.timeZone,
   disabledAt: users.disabledAt,
   lastSignInAt: users.lastSignInAt,
   createdAt: users.createdAt,

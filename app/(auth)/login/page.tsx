@@ -6,10 +6,10 @@ import { getCurrentUser } from "@/lib/app/session";
 export const metadata: Metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
-  if (await getCurrentUser()) redirect("/campaigns");
+  if (await getCurrentUser()) redirect("/");
   const { callbackUrl } = await searchParams;
   // Only same-site paths: an open redirect after sign-in would hand sessions to phishing pages.
-  const next = callbackUrl && callbackUrl.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/campaigns";
+  const next = callbackUrl && callbackUrl.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm">

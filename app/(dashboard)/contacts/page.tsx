@@ -6,12 +6,14 @@ import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
-import { formatDateTime, formatNumber } from "@/components/ui/format";
+import { formatNumber } from "@/components/ui/format";
 import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
+import { Time } from "@/components/ui/time";
 import { requireUser } from "@/lib/app/session";
 import { countContacts, listLists } from "@/lib/contacts/contacts";
 import { fieldKeysOf, searchContacts } from "@/lib/contacts/search";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { idField } from "@/lib/http/id";
 
 export const metadata = { title: "Contacts" };
@@ -29,6 +31,7 @@ const querySchema = z.object({
 
 export default async function ContactsPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireUser("marketer");
+  const { zone } = await getViewerTimeZone();
   const search = await searchParams;
   const filter = querySchema.parse(search);
   const cursor = parseCursor(search.after);
@@ -67,8 +70,8 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
           {c.statusReason && c.status !== "subscribed" ? <span className="block max-w-56 text-xs text-slate-500">{c.statusReason}</span> : null}
         </>
       ),
-      ...Object.fromEntries(fieldKeys.map((k) => [`field:${k}`, c.fields[k] ? <span title={c.fields[k]}>{c.fields[k]}</span> : <span className="text-slate-400">—</span>])),
-      added: formatDateTime(c.createdAt),
+      ...Object.fromEntries(fieldKeys.map((k) => [`field:${k}`, c.fields[k] ? <span title={c.fields[k]}>{c.fields[k]}</span> : <span className="text-slate-500">—</span>])),
+      added: <Time value={c.createdAt} zone={zone} />,
     },
   }));
   const pageNumber = trail.length + (cursor ? 2 : 1);

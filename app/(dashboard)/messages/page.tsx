@@ -5,7 +5,7 @@ import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { messageStatusEnum } from "@/db/schema";
 import { requireUser } from "@/lib/app/session";
@@ -13,6 +13,7 @@ import { searchMessages } from "@/lib/messages/queries";
 import { listShownSubjects } from "@/lib/messages/subjects";
 import { SubjectText } from "@/components/messages/subject-text";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 
 export const metadata = { title: "Messages" };
 
@@ -34,6 +35,7 @@ const columns: DataTableColumn[] = [
 
 export default async function MessagesPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireUser("marketer");
+  const { zone } = await getViewerTimeZone();
   const search = await searchParams;
   const q = querySchema.parse(search);
   const cursor = parseCursor(search.after);
@@ -54,7 +56,7 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
       kind: m.kind,
       status: <MessageStatusBadge status={m.status} />,
       messageId: m.postmarkMessageId ?? "—",
-      created: formatDateTime(m.createdAt),
+      created: <Time value={m.createdAt} zone={zone} />,
     },
   }));
   return (

@@ -5,13 +5,15 @@ import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
 import { InlineAction } from "@/components/ui/inline-action";
-import { formatDateTime, formatDecimal, formatNumber } from "@/components/ui/format";
+import { formatDecimal, formatNumber } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { listAlerts } from "@/lib/alerts/alerts";
 import { requireAdmin } from "@/lib/app/session";
 import { countSuspiciousByHour, listSuspiciousReasons, listSuspiciousRequests, topSuspiciousSources } from "@/lib/security/suspicious-requests";
 import { listReconcileRuns } from "@/lib/reconcile/run";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { acknowledgeAlertAction, acknowledgeSuspiciousAction } from "./actions";
 
 export const metadata = { title: "Security" };
@@ -55,6 +57,7 @@ const runColumns: DataTableColumn[] = [
 
 export default async function SecurityPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireAdmin();
+  const { zone } = await getViewerTimeZone();
   const search = await searchParams;
   const q = querySchema.parse(search);
   const cursor = parseCursor(search.before);
@@ -77,7 +80,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
     id: String(r.id),
     muted: Boolean(r.acknowledgedAt),
     cells: {
-      when: formatDateTime(r.createdAt),
+      when: <Time value={r.createdAt} zone={zone} />,
       route: r.route,
       ip: r.ip,
       reason: <Badge tone={r.acknowledgedAt ? "slate" : "red"}>{r.reason}</Badge>,
@@ -106,7 +109,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
   const runRows: DataTableRow[] = runs.map((r) => ({
     id: String(r.id),
     cells: {
-      started: formatDateTime(r.startedAt),
+      started: <Time value={r.startedAt} zone={zone} />,
       trigger: r.trigger.startsWith("manual:campaign:") ? "campaign resync" : r.trigger,
       status: <Badge tone={r.status === "done" ? "green" : r.status === "running" ? "blue" : "red"}>{r.status}</Badge>,
       took: r.finishedAt ? `${formatDecimal((r.finishedAt.getTime() - r.startedAt.getTime()) / 1000)} s` : "—",
@@ -133,7 +136,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
                   <div>
                     <p className="font-medium text-slate-900">{a.title}</p>
                     <p className="text-xs text-slate-500">
-                      {formatNumber(a.occurrences)} occurrence(s), first {formatDateTime(a.createdAt)}, latest {formatDateTime(a.lastSeenAt)}
+                      {formatNumber(a.occurrences)} occurrence(s), first <Time value={a.createdAt} zone={zone} />, latest <Time value={a.lastSeenAt} zone={zone} />
                     </p>
                   </div>
                   <InlineAction action={acknowledgeAlertAction} fields={{ alertId: String(a.id) }} label="Acknowledge" />

@@ -4,11 +4,12 @@ import { WebhookTestButton } from "@/components/settings/webhook-test-button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { InlineAction } from "@/components/ui/inline-action";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { listApiKeys } from "@/lib/api-keys/api-keys";
 import { requireAdmin } from "@/lib/app/session";
 import { getEnv } from "@/lib/env";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { listUsers } from "@/lib/users/users";
 import { revokeApiKeyAction, setUserDisabledAction } from "./actions";
 
@@ -33,6 +34,7 @@ const keyColumns: DataTableColumn[] = [
 
 export default async function SettingsPage() {
   const me = await requireAdmin();
+  const { zone } = await getViewerTimeZone();
   const db = getAppDb();
   const env = getEnv();
   const [users, keys] = await Promise.all([listUsers(db), listApiKeys(db)]);
@@ -49,7 +51,7 @@ export default async function SettingsPage() {
       ),
       role: <Badge tone={u.role === "admin" ? "blue" : "slate"}>{u.role}</Badge>,
       status: u.disabledAt ? <Badge tone="red">disabled</Badge> : <Badge tone="green">active</Badge>,
-      lastSignIn: formatDateTime(u.lastSignInAt),
+      lastSignIn: <Time value={u.lastSignInAt} zone={zone} />,
       actions:
         u.id === me.id ? (
           <span className="text-xs text-slate-500">you</span>
@@ -71,8 +73,8 @@ export default async function SettingsPage() {
       name: k.name,
       key: `${k.prefix}…`,
       role: <Badge tone={k.role === "admin" ? "blue" : "slate"}>{k.role}</Badge>,
-      lastUsed: formatDateTime(k.lastUsedAt),
-      created: formatDateTime(k.createdAt),
+      lastUsed: <Time value={k.lastUsedAt} zone={zone} />,
+      created: <Time value={k.createdAt} zone={zone} />,
       actions: k.revokedAt ? (
         <Badge tone="red">revoked</Badge>
       ) : (

@@ -5,7 +5,8 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { fieldErrors, fromError, type ActionResult } from "@/lib/app/action-result";
 import { requireAdmin } from "@/lib/app/session";
-import { replayDelivery, replayFailedDeliveries } from "@/lib/outbound-webhooks/delivery-log";
+import { replayDelivery, replayFailedDeliveries, retryDeliveryNow } from "@/lib/outbound-webhooks/delivery-log";
+import { deliverWebhooksAfterResponse } from "@/lib/app/deliver-webhooks-soon";
 import { archiveEndpoint, createEndpoint, revealSecret, rotateSecret, updateEndpoint, verifyEndpoint } from "@/lib/outbound-webhooks/endpoints";
 import { webhookEventTypeSchema, WEBHOOK_EVENT_TYPES } from "@/lib/outbound-webhooks/events";
 import { sendTestEvent, type TestSendResult } from "@/lib/outbound-webhooks/test-send";
@@ -152,6 +153,22 @@ export async function replayDeliveryAction(_prev: ActionResult | null, form: For
   }
   revalidatePath(`/webhooks/${id.data}`);
   return { ok: true, message: "Queued again." };
+}
+
+/** "Retry now" on a failing delivery waiting for its retry: due at once, and the delivery loop starts. */
+export async function retryDeliveryNowAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireAdmin();
+  const id = idSchema.safeParse(form.get("endpointId"));
+  const deliveryId = z.coerce.number().int().positive().safeParse(form.get("deliveryId"));
+  if (!id.success || !deliveryId.success) return { ok: false, error: "Unknown delivery" };
+  try {
+    await retryDeliveryNow(getAppDb(), { endpointId: id.data, deliveryId: deliveryId.data }, getOutboundDeps());
+  } catch (error) {
+    return fromError(error);
+  }
+  deliverWebhooksAfterResponse();
+  revalidatePath(`/webhooks/${id.data}`);
+  return { ok: true, message: "Retrying now." };
 }
 
 const rangeSchema = z

@@ -7,7 +7,8 @@ import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { ProgressBar } from "@/components/ui/progress";
 import { DataTable, type DataTableColumn } from "@/components/ui/data-table";
-import { formatDateTime, formatNumber, formatPercent } from "@/components/ui/format";
+import { formatNumber, formatPercent } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { requireUser } from "@/lib/app/session";
 import { countAudience, getCampaign, getCampaignListIds } from "@/lib/campaigns/campaigns";
@@ -18,6 +19,7 @@ import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/querie
 import { FINE_BARS_MAX_SENT, getCampaignActivity, type CampaignActivity } from "@/lib/campaigns/activity";
 import { campaignPollInterval, getCampaignLastEventAt } from "@/lib/campaigns/live";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { InlineAction } from "@/components/ui/inline-action";
 import { resyncCampaignAction } from "../actions";
 import { StackedBars } from "@/components/charts/stacked-bars";
@@ -64,6 +66,10 @@ const linkColumns: DataTableColumn[] = [
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
   const user = await requireUser("marketer");
+  const viewer = await getViewerTimeZone();
+  const { zone } = viewer;
+  // The chart and the live clock follow the viewer's zone when known, else the browser's.
+  const chartZone = viewer.source === "unknown" ? undefined : zone;
   const campaignId = parseId((await params).campaignId) ?? notFound();
   const search = await searchParams;
   const view = { ...viewSchema.parse(search), after: parseCursor(search.after) };
@@ -79,7 +85,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
     editable ? countAudience(db, campaignId) : null,
     getCampaignOutcomes(db, campaignId),
     editable ? null : listCampaignRecipients(db, { campaignId, filter: view.filter, search: view.q, sort: view.sort, after: view.after }),
-    editable ? null : getCampaignActivity(db, { campaign, live: pollMs !== null, now }),
+    editable ? null : getCampaignActivity(db, { campaign, live: pollMs !== null, now, timeZone: chartZone }),
   ]);
   const processed = campaign.sentCount + campaign.failedCount;
   return (
@@ -93,14 +99,14 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         <span data-testid="campaign-status">
           <Badge tone={STATUS_TONE[campaign.status]}>{campaign.status}</Badge>
         </span>
-        <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} />
+        <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} timeZone={chartZone} />
         {campaign.scheduledAt && campaign.status === "scheduled" ? (
           <span>
-            Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} />
+            Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} viewerZone={viewer.source === "unknown" ? undefined : zone} />
           </span>
         ) : null}
-        {campaign.startedAt ? <span>Started {formatDateTime(campaign.startedAt)}</span> : null}
-        {campaign.completedAt ? <span>Finished {formatDateTime(campaign.completedAt)}</span> : null}
+        {campaign.startedAt ? <span>Started <Time value={campaign.startedAt} zone={zone} /></span> : null}
+        {campaign.completedAt ? <span>Finished <Time value={campaign.completedAt} zone={zone} /></span> : null}
       </div>
       {campaign.lastError ? (
         <p role="alert" className="mb-6 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
@@ -150,6 +156,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
                   title={`Opens and clicks per ${activity.bucket.label.replace(/^1 /, "")}`}
                   buckets={activity.buckets}
                   bucketMs={activity.bucket.ms}
+                  timeZone={chartZone}
                   series={["opens", "clicks"]}
                   value={(b, s) => {
                     const i = activity.buckets.indexOf(b);
@@ -171,7 +178,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
             </Card>
           </div>
         ) : null}
-        {recipients ? <RecipientsSection campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} trail={trail} /> : null}
+        {recipients ? <RecipientsSection zone={zone} campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} trail={trail} /> : null}
         <Card title="Test, reuse, copy">
           <CampaignTools campaignId={campaignId} campaignName={campaign.name} listIds={await getCampaignListIds(db, campaignId)} defaultTo={user.email} />
         </Card>

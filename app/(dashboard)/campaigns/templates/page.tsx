@@ -3,10 +3,11 @@ import { deleteTemplateAction } from "@/app/(dashboard)/campaigns/actions";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { InlineAction } from "@/components/ui/inline-action";
 import { requireUser } from "@/lib/app/session";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { listTemplates } from "@/lib/campaigns/templates";
 
 export const metadata = { title: "Templates" };
@@ -21,13 +22,13 @@ const columns: DataTableColumn[] = [
 /** Saved campaign content: start a campaign from one, or delete it (campaigns made from it keep theirs). */
 export default async function TemplatesPage() {
   await requireUser("marketer");
-  const templates = await listTemplates(getAppDb());
+  const [templates, { zone }] = await Promise.all([listTemplates(getAppDb()), getViewerTimeZone()]);
   const rows: DataTableRow[] = templates.map((t) => ({
     id: t.id,
     cells: {
       name: t.name,
       subject: <span title={t.subject}>{t.subject}</span>,
-      created: formatDateTime(t.createdAt),
+      created: <Time value={t.createdAt} zone={zone} />,
       actions: (
         <div className="flex flex-wrap items-center justify-end gap-2">
           <Link href={`/campaigns/new?template=${t.id}`} className={buttonClass("secondary", "px-2 py-1 text-xs")} aria-label={`New campaign from ${t.name}`}>

@@ -5,7 +5,7 @@ import { EditContactForm, SubscriptionControl } from "@/components/contacts/edit
 import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { requireUser } from "@/lib/app/session";
 import { getContact, listLists } from "@/lib/contacts/contacts";
 import { listContactLists } from "@/lib/contacts/lists";
@@ -13,6 +13,7 @@ import { searchMessages } from "@/lib/messages/queries";
 import { listShownSubjects } from "@/lib/messages/subjects";
 import { SubjectText } from "@/components/messages/subject-text";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { parseId } from "@/lib/http/id";
 
 export const metadata = { title: "Contact" };
@@ -30,6 +31,7 @@ const columns: DataTableColumn[] = [
 
 export default async function ContactPage({ params }: { params: Promise<{ contactId: string }> }) {
   await requireUser("marketer");
+  const { zone } = await getViewerTimeZone();
   const contactId = parseId((await params).contactId) ?? notFound();
   const db = getAppDb();
   const contact = await getContact(db, contactId);
@@ -46,7 +48,7 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
       ),
       kind: m.kind,
       status: <MessageStatusBadge status={m.status} />,
-      sent: formatDateTime(m.sentAt),
+      sent: <Time value={m.sentAt} zone={zone} />,
       opened: m.openCount ? `${m.openCount}×` : "—",
       clicked: m.clickCount ? `${m.clickCount}×` : "—",
     },
@@ -60,7 +62,7 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
             <p className="text-sm">
               <Badge tone={contact.status === "subscribed" ? "green" : "amber"}>{contact.status}</Badge>
               {contact.statusReason ? <span className="ml-2 text-slate-600">{contact.statusReason}</span> : null}
-              {contact.statusChangedAt ? <span className="ml-2 text-slate-500">since {formatDateTime(contact.statusChangedAt)}</span> : null}
+              {contact.statusChangedAt ? <span className="ml-2 text-slate-500">since <Time value={contact.statusChangedAt} zone={zone} /></span> : null}
             </p>
             <SubscriptionControl contactId={contact.id} status={contact.status} />
           </div>

@@ -4,7 +4,7 @@ import { EventTimeline } from "@/components/messages/event-timeline";
 import { MessageStatusBadge } from "@/components/messages/status-badge";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { InlineAction } from "@/components/ui/inline-action";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { requireUser } from "@/lib/app/session";
 import { getMessage, listMessageEvents } from "@/lib/messages/queries";
 import { getShownSubject } from "@/lib/messages/subjects";
@@ -12,6 +12,7 @@ import { messagePollInterval } from "@/lib/campaigns/live";
 import { LiveRefresh } from "@/components/campaigns/live-refresh";
 import { SubjectText } from "@/components/messages/subject-text";
 import { getAppDb } from "@/lib/app/deps";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { resyncMessageAction } from "./actions";
 import { parseId } from "@/lib/http/id";
 
@@ -27,6 +28,7 @@ function trackingOf(m: { trackOpens: boolean; trackLinks: boolean }): string {
 
 export default async function MessagePage({ params }: { params: Promise<{ messageId: string }> }) {
   const user = await requireUser("marketer");
+  const { zone } = await getViewerTimeZone();
   const messageId = parseId((await params).messageId) ?? notFound();
   const db = getAppDb();
   const message = await getMessage(db, messageId);
@@ -43,10 +45,10 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
     ["Campaign", message.campaignId ? <Link key="c" href={`/campaigns/${message.campaignId}`} className="text-brand-700 hover:underline">open the campaign</Link> : "single email"],
     ["Contact", message.contactId ? <Link key="ct" href={`/contacts/${message.contactId}`} className="text-brand-700 hover:underline">contact history</Link> : "—"],
     ["Tracking", message.campaignId ? "opens and links" : trackingOf(message)],
-    ["Sent", formatDateTime(message.sentAt)],
-    ["Delivered", formatDateTime(message.deliveredAt)],
-    ["Opened", message.firstOpenedAt ? `${formatDateTime(message.firstOpenedAt)} (${message.openCount}×)` : "—"],
-    ["Clicked", message.firstClickedAt ? `${formatDateTime(message.firstClickedAt)} (${message.clickCount}×)` : "—"],
+    ["Sent", <Time key="sent" value={message.sentAt} zone={zone} />],
+    ["Delivered", <Time key="delivered" value={message.deliveredAt} zone={zone} />],
+    ["Opened", message.firstOpenedAt ? <span key="opened"><Time value={message.firstOpenedAt} zone={zone} /> ({message.openCount}×)</span> : "—"],
+    ["Clicked", message.firstClickedAt ? <span key="clicked"><Time value={message.firstClickedAt} zone={zone} /> ({message.clickCount}×)</span> : "—"],
     ["Error", message.errorMessage ? `${message.errorCode ?? ""} ${message.errorMessage}` : "—"],
   ];
   return (
@@ -73,7 +75,7 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
           ) : null}
         </Card>
         <Card title="Timeline" description="Every event Postmark reported for this message, with its source.">
-          {events.length ? <EventTimeline events={events} /> : <EmptyState title="No events yet">Events arrive from Postmark's webhooks within seconds of sending, or from reconciliation.</EmptyState>}
+          {events.length ? <EventTimeline events={events} zone={zone} /> : <EmptyState title="No events yet">Events arrive from Postmark's webhooks within seconds of sending, or from reconciliation.</EmptyState>}
         </Card>
       </div>
     </>

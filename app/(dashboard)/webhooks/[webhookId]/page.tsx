@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { Card, PageHeader } from "@/components/ui/card";
 import { InlineAction } from "@/components/ui/inline-action";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
-import { formatDateTime } from "@/components/ui/format";
+import { Time } from "@/components/ui/time";
 import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { EndpointForm } from "@/components/webhooks/endpoint-form";
 import { ReceiverDocs } from "@/components/webhooks/receiver-docs";
@@ -13,10 +13,11 @@ import { WebhookStatusBadge } from "@/components/webhooks/status-badge";
 import { TestTool } from "@/components/webhooks/test-tool";
 import { VerifyPanel } from "@/components/webhooks/verify-panel";
 import { requireAdmin } from "@/lib/app/session";
-import { listDeliveries } from "@/lib/outbound-webhooks/delivery-log";
+import { listDeliveries, type DeliveryWithAttempts } from "@/lib/outbound-webhooks/delivery-log";
 import { getEndpoint, listSecretReveals, verificationFileName, verificationFileUrl } from "@/lib/outbound-webhooks/endpoints";
 import { getAppDb } from "@/lib/app/deps";
-import { archiveEndpointAction, replayDeliveryAction } from "../actions";
+import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
+import { archiveEndpointAction, replayDeliveryAction, retryDeliveryNowAction } from "../actions";
 import { parseId } from "@/lib/http/id";
 
 export const metadata = { title: "Webhook endpoint" };
@@ -36,8 +37,12 @@ const deliveryColumns: DataTableColumn[] = [
   { id: "actions", header: "Actions", hideHeader: true },
 ];
 
+/** A failed attempt behind it and the next one not started: what "Retry now" applies to (the server checks again). */
+const waitingForRetry = (d: DeliveryWithAttempts) => d.status === "pending" && d.attempts > 0 && d.attemptLog.at(-1)?.status !== "in_flight";
+
 export default async function WebhookEndpointPage({ params, searchParams }: { params: Promise<{ webhookId: string }>; searchParams: Promise<{ status?: string; before?: string; trail?: string }> }) {
   await requireAdmin();
+  const { zone } = await getViewerTimeZone();
   const webhookId = parseId((await params).webhookId) ?? notFound();
   const { status, ...search } = await searchParams;
   const cursor = parseCursor(search.before);
@@ -74,7 +79,13 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
       status: (
         <>
           <WebhookStatusBadge status={d.status} />
-          {d.status === "pending" && d.attempts > 0 ? <span className="block text-xs text-slate-500">next try {formatDateTime(d.nextAttemptAt)}</span> : null}
+          {d.status === "pending" && d.attemptLog.at(-1)?.status === "in_flight" ? (
+            <span className="block text-xs text-slate-500">attempting now</span>
+          ) : d.status === "pending" && d.attempts > 0 ? (
+            <span className="block text-xs text-slate-500">
+              next try <Time value={d.nextAttemptAt} zone={zone} />
+            </span>
+          ) : null}
         </>
       ),
       attempts:
@@ -84,7 +95,7 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
           <ol className="space-y-1 text-xs">
             {d.attemptLog.map((a) => (
               <li key={a.id}>
-                <span className="tabular-nums">{a.startedAt.toISOString().replace("T", " ").slice(0, 19)}</span>{" "}
+                <Time value={a.startedAt} zone={zone} className="tabular-nums" />{" "}
                 <span className={a.status === "succeeded" ? "text-emerald-700" : a.status === "in_flight" ? "text-slate-500" : "text-red-700"}>{a.statusCode ? `HTTP ${a.statusCode}` : a.status}</span>
                 {a.latencyMs !== null ? <span className="text-slate-500"> · {a.latencyMs} ms</span> : null}
                 {a.error && !a.statusCode ? <span className="block text-red-700">{a.error}</span> : null}
@@ -93,8 +104,12 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
             ))}
           </ol>
         ),
-      created: formatDateTime(d.createdAt),
-      actions: d.status === "pending" || archived ? null : <InlineAction action={replayDeliveryAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Replay" />,
+      created: <Time value={d.createdAt} zone={zone} />,
+      actions: archived ? null : d.status !== "pending" ? (
+        <InlineAction action={replayDeliveryAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Replay" />
+      ) : waitingForRetry(d) && endpoint.status === "active" ? (
+        <InlineAction action={retryDeliveryNowAction} fields={{ endpointId: endpoint.id, deliveryId: String(d.id) }} label="Retry now" />
+      ) : null,
     },
   }));
   return (
@@ -116,7 +131,7 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
           <WebhookStatusBadge status={endpoint.status} />
         </span>
         {endpoint.disabledReason && endpoint.status === "disabled" ? <span className="text-red-700">{endpoint.disabledReason}</span> : null}
-        {endpoint.archivedAt ? <span>Archived {formatDateTime(endpoint.archivedAt)}</span> : null}
+        {endpoint.archivedAt ? <span>Archived <Time value={endpoint.archivedAt} zone={zone} /></span> : null}
       </p>
       <div className="space-y-8">
         {archived ? null : (
@@ -166,7 +181,7 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
           <div className="space-y-4">
             <SecretPanel endpointId={endpoint.id} canRotate={!archived} />
             {endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now ? (
-              <p className="text-sm text-amber-800">The previous secret still signs until {formatDateTime(endpoint.previousSecretExpiresAt)}.</p>
+              <p className="text-sm text-amber-800">The previous secret still signs until <Time value={endpoint.previousSecretExpiresAt} zone={zone} />.</p>
             ) : null}
             <div>
               <h3 className="mb-2 text-sm font-semibold text-slate-800">Recent reveals</h3>
@@ -176,7 +191,7 @@ export default async function WebhookEndpointPage({ params, searchParams }: { pa
                 <ul className="space-y-1 text-sm text-slate-600">
                   {reveals.map((r) => (
                     <li key={r.id}>
-                      {formatDateTime(r.revealedAt)}: {r.reason === "rotate" ? "rotated" : "revealed"} via {r.via}
+                      <Time value={r.revealedAt} zone={zone} />: {r.reason === "rotate" ? "rotated" : "revealed"} via {r.via}
                       {r.userEmail ? ` by ${r.userEmail}` : r.apiKeyName ? ` with the API key "${r.apiKeyName}"` : ""}
                     </li>
                   ))}

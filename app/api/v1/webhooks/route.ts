@@ -10,7 +10,7 @@ const querySchema = z.object({ include_archived: z.enum(["true", "false"]).optio
 
 export const GET = apiRoute({ role: "admin" }, async ({ req, db }) => {
   const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-  const rows = await listEndpoints(db, { includeArchived: q.include_archived === "true" });
+  const rows = await listEndpoints(db, { show: q.include_archived === "true" ? "all" : "active" });
   return rows.map(toApiEndpoint);
 });
 
