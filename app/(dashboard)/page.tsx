@@ -1,3 +1,4 @@
+import { formatNumber } from "@/components/ui/format";
 import Link from "next/link";
 import { formatRate, Rate } from "@/components/campaigns/rate";
 import { ComplaintChart } from "@/components/home/complaint-chart";
@@ -81,7 +82,7 @@ export default async function HomePage() {
         {isAdmin && openAlerts > 0 ? (
           <section aria-labelledby="alerts-heading" className="rounded-lg border border-red-200 bg-red-50 px-5 py-4" data-testid="home-alerts">
             <h2 id="alerts-heading" className="text-base font-semibold text-red-800">
-              {openAlerts.toLocaleString("en")} open {openAlerts === 1 ? "alert" : "alerts"}
+              {formatNumber(openAlerts)} open {openAlerts === 1 ? "alert" : "alerts"}
             </h2>
             <ul className="mt-2 space-y-1 text-sm text-red-800">
               {alerts.map((a) => (
@@ -124,12 +125,12 @@ export default async function HomePage() {
               <Figure label="Spam complaint rate" value={formatRate(health.complaintRate, 2)} testId="home-complaint-rate">
                 {verdict ? <p className={verdict.className}>{verdict.text}</p> : <p className="text-slate-600">Nothing delivered in the last 30 days.</p>}
                 <p className="text-xs text-slate-600">
-                  {health.spamComplaints.toLocaleString("en")} {health.spamComplaints === 1 ? "complaint" : "complaints"} of {health.delivered.toLocaleString("en")} delivered
+                  {formatNumber(health.spamComplaints)} {health.spamComplaints === 1 ? "complaint" : "complaints"} of {formatNumber(health.delivered)} delivered
                 </p>
               </Figure>
               <Figure label="Bounce rate" value={formatRate(health.bounceRate, 2)} testId="home-bounce-rate">
                 <p className="text-xs text-slate-600">
-                  {health.bounced.toLocaleString("en")} bounced of {health.sent.toLocaleString("en")} sent
+                  {formatNumber(health.bounced)} bounced of {formatNumber(health.sent)} sent
                 </p>
               </Figure>
             </div>
@@ -140,8 +141,8 @@ export default async function HomePage() {
         <Card title="Contacts" description="Added per day over the last 30 days.">
           <div className="space-y-3">
             <div className="grid grid-cols-2 gap-3">
-              <Figure label="Contacts" value={growth.total.toLocaleString("en")} testId="home-contacts-total" />
-              <Figure label="Added in 30 days" value={growth.added.toLocaleString("en")} testId="home-contacts-added" />
+              <Figure label="Contacts" value={formatNumber(growth.total)} testId="home-contacts-total" />
+              <Figure label="Added in 30 days" value={formatNumber(growth.added)} testId="home-contacts-added" />
             </div>
             <DailyBars title={`Contacts added per day, ${growth.days[0]?.day} to ${growth.days.at(-1)?.day}`} days={growth.days} />
           </div>

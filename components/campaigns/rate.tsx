@@ -1,9 +1,8 @@
 import { complaintTone, type RateTone } from "@/lib/campaigns/rates";
 
-/** A rate as a percentage ("40.0%"), or "—" when there is nothing to divide by. */
-export function formatRate(rate: number | null, digits = 1): string {
-  return rate === null ? "—" : `${(rate * 100).toFixed(digits)}%`;
-}
+import { formatRate } from "@/components/ui/format";
+
+export { formatRate };
 
 const TONE_CLASS: Record<RateTone, string> = { good: "text-emerald-700", warning: "text-amber-700", bad: "font-semibold text-red-700" };
 

@@ -1,3 +1,4 @@
+import { formatNumber } from "@/components/ui/format";
 import { formatRate } from "@/components/campaigns/rate";
 import { complaintTone, SPAM_RATE_LIMIT, SPAM_RATE_TARGET, type CampaignWithRates } from "@/lib/campaigns/rates";
 
@@ -31,7 +32,7 @@ export function ComplaintChart({ campaigns, label }: { campaigns: CampaignWithRa
           return rate === null ? null : (
             <g key={c.id}>
               <rect x={x} width={bar} y={y(rate)} height={Math.max(1, y(0) - y(rate))} fill={FILL[complaintTone(rate)]}>
-                <title>{`${label(c)}: ${formatRate(rate, 2)} (${c.spamComplaints.toLocaleString("en")} of ${c.delivered.toLocaleString("en")} delivered)`}</title>
+                <title>{`${label(c)}: ${formatRate(rate, 2)} (${formatNumber(c.spamComplaints)} of ${formatNumber(c.delivered)} delivered)`}</title>
               </rect>
               {rate > max ? (
                 <text x={x + bar / 2} y={pad.top - 3} textAnchor="middle" fontSize="10" fill="#b91c1c">

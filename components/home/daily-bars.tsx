@@ -1,3 +1,4 @@
+import { formatNumber } from "@/components/ui/format";
 /**
  * A small bar chart of one count per day (plain SVG, server-rendered; each bar's <title> gives its
  * numbers). The labels are HTML below it, so they stay readable when a phone shrinks the drawing.
@@ -16,14 +17,14 @@ export function DailyBars({ title, days }: { title: string; days: { day: string;
         {days.map((d, i) =>
           d.added > 0 ? (
             <rect key={d.day} x={i * slot + 1} width={Math.max(1, slot - 2)} y={y(d.added)} height={height - y(d.added)} fill="#2f6fed">
-              <title>{`${d.day}: ${d.added.toLocaleString("en")} added`}</title>
+              <title>{`${d.day}: ${formatNumber(d.added)} added`}</title>
             </rect>
           ) : null,
         )}
       </svg>
       <figcaption className="flex justify-between gap-2 text-xs text-slate-600">
         <span>{days[0]?.day}</span>
-        <span>most in a day: {highest.toLocaleString("en")}</span>
+        <span>most in a day: {formatNumber(highest)}</span>
         <span>{days.at(-1)?.day}</span>
       </figcaption>
     </figure>

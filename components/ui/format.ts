@@ -21,3 +21,10 @@ export function formatPercent(part: number, whole: number): string {
   if (!whole) return "—";
   return `${oneDecimal.format((part / whole) * 100)}%`;
 }
+
+const percentDigits = [0, 1, 2, 3].map((d) => new Intl.NumberFormat("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
+
+/** A rate (0.4 = 40%) as a percentage with `digits` decimals ("40.0%", "0.12%"); "—" for null. */
+export function formatRate(rate: number | null, digits = 1): string {
+  return rate === null ? "—" : `${percentDigits[Math.min(3, Math.max(0, digits))].format(rate * 100)}%`;
+}
