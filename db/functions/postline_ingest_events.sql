@@ -28,15 +28,21 @@ BEGIN
   PERFORM 1 FROM messages WHERE postmark_message_id = ANY (pms) ORDER BY id FOR UPDATE;
 
   WITH src AS (
-    SELECT v.*, m.id AS message_id
+    SELECT v.*, m.id AS message_id, m.erased
     FROM jsonb_to_recordset(items) AS v(ord int, event_key text, pm text, record_type text, recipient text, occurred_at timestamptz,
                                         source text, raw text, details jsonb, kind text, implied text, link text,
                                         contact_status text, contact_reason text)
-    LEFT JOIN (SELECT id, postmark_message_id FROM messages WHERE postmark_message_id = ANY (pms)) m ON m.postmark_message_id = v.pm
+    LEFT JOIN (SELECT id, postmark_message_id, to_email = '(erased)' AS erased FROM messages WHERE postmark_message_id = ANY (pms)) m ON m.postmark_message_id = v.pm
   ),
   ins AS (
     INSERT INTO message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, raw, details)
-    SELECT event_key, message_id, pm, record_type, recipient, occurred_at, source::event_source, raw::jsonb, details
+    -- An event of an erased message (lib/contacts/erase.ts: to_email '(erased)'), such as a late open,
+    -- is stored as erasure left the others: no recipient, no raw payload, only anonymous details.
+    SELECT event_key, message_id, pm, record_type,
+           CASE WHEN erased THEN NULL ELSE recipient END,
+           occurred_at, source::event_source,
+           CASE WHEN erased THEN jsonb_build_object('RecordType', record_type, 'MessageID', pm, 'Erased', true) ELSE raw::jsonb END,
+           CASE WHEN erased THEN postline_erased_event_details(details) ELSE details END
     FROM src
     ORDER BY ord
     ON CONFLICT (event_key) DO NOTHING
