@@ -29,7 +29,7 @@ test("on a phone the navigation folds into a menu that opens, follows a link, cl
   await page.keyboard.press("Enter");
   await expect(nav).toBeVisible();
   await page.keyboard.press("Tab");
-  await expect(nav.getByRole("link", { name: "Campaigns" })).toBeFocused();
+  await expect(nav.getByRole("link", { name: "Home" })).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(nav).toBeHidden();
   await expect(menu).toBeFocused();
@@ -49,6 +49,9 @@ test("on a desktop the sidebar shows every link and marks the current page", asy
   await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
   await expect(page.getByRole("button", { name: /^Menu/ })).toBeHidden();
   const nav = page.getByRole("navigation", { name: "Main" });
-  for (const name of ["Campaigns", "Contacts", "Messages", "Webhooks", "Security", "Settings"]) await expect(nav.getByRole("link", { name })).toBeVisible();
+  for (const name of ["Home", "Campaigns", "Contacts", "Messages", "Webhooks", "Security", "Settings"]) await expect(nav.getByRole("link", { name })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Home" })).toHaveAttribute("aria-current", "page");
+  await nav.getByRole("link", { name: "Campaigns" }).click();
   await expect(nav.getByRole("link", { name: "Campaigns" })).toHaveAttribute("aria-current", "page");
+  await expect(nav.getByRole("link", { name: "Home" })).not.toHaveAttribute("aria-current", "page");
 });
