@@ -47,7 +47,8 @@ beforeAll(async () => {
   // Handed to Postmark, nothing delivered yet: delivered 0 of 10, and no open or complaint rate.
   await campaign({ name: "Delta", status: "sending", sent: 10, startedAt: daysAgo(0.1), createdAt: daysAgo(0.2) });
   // Older than the 30-day window: in the list, not in the sending health.
-  await campaign({ name: "Echo", sent: 100, startedAt: daysAgo(40), createdAt: daysAgo(41), counts: { delivered: 100, opened: 50, clicked: 10, bounced: 0, spamComplaints: 5 } });
+  // 100 of 101 delivered (99.0%): no tie with bravo's 100%, since a tie falls back to the random id.
+  await campaign({ name: "Echo", sent: 101, startedAt: daysAgo(40), createdAt: daysAgo(41), counts: { delivered: 100, opened: 50, clicked: 10, bounced: 0, spamComplaints: 5 } });
   expect(await hasAnyCampaign(t.db)).toBe(true);
 });
 
