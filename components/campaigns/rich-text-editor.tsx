@@ -164,8 +164,9 @@ export function RichTextEditor({ initialHtml, onChange, knownFields, label }: { 
           <button
             key={t.label}
             type="button"
-            // The visible text is part of the name (WCAG 2.5.3: a voice user says what they see): "Heading 1 (H1)".
-            aria-label={t.label.toLowerCase().includes(t.text.replace(/[^\p{L}\p{N} ]/gu, "").trim().toLowerCase()) ? t.label : `${t.label} (${t.text})`}
+            // The visible text is part of the name (WCAG 2.5.3: a voice user says what they see): "Heading 1, H1".
+            // Not in brackets: axe (like speech tools) ignores bracketed words when matching.
+            aria-label={t.label.toLowerCase().includes(t.text.replace(/[^\p{L}\p{N} ]/gu, "").trim().toLowerCase()) ? t.label : `${t.label}, ${t.text}`}
             aria-pressed={t.pressed === undefined ? undefined : Boolean(t.pressed)}
             aria-keyshortcuts={t.keys}
             title={t.keys ? `${t.label} (${t.keys.replace("Control", "Ctrl")})` : t.label}
