@@ -50,10 +50,9 @@ export const contacts = pgTable(
 
 /**
  * What is kept of an erased contact who must never be mailed again (unsubscribed, bounced or
- * complained): SHA-256 of the normalised address (lower(trim(email))), never the address. Checked by
- * both statements that insert contacts (lib/contacts/contacts.ts: one contact, and the set-based upsert
- * of imports and bulk calls; a test keeps every other file from inserting contacts), so a re-added
- * address comes back with the status it was erased with.
+ * complained): SHA-256 of the normalised address (lower(trim(email))), never the address. Checked by a
+ * trigger on every insert into contacts (db/functions/contacts_suppressed_on_insert.sql), whatever
+ * path creates the contact, so a re-added address comes back with the status it was erased with.
  */
 export const suppressedAddresses = pgTable("suppressed_addresses", {
   addressHash: text().primaryKey(),

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { idField } from "@/lib/http/id";
 import type { DbOrTx } from "@/db";
-import { contacts, listMemberships, lists, suppressedAddresses, type ContactStatus } from "@/db/schema";
+import { contacts, listMemberships, lists, type ContactStatus } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
 import { enqueueContactUnsubscribed } from "@/lib/outbound-webhooks/outbox";
 import { uuidArray } from "./id-array";
@@ -48,12 +48,9 @@ async function assertListsExist(db: DbOrTx, listIds: string[]): Promise<void> {
 export async function addContact(db: DbOrTx, input: ContactInput): Promise<{ contact: Contact; created: boolean }> {
   const listIds = [...new Set(input.list_ids ?? [])];
   await assertListsExist(db, listIds);
-  // An address erased while unsubscribed, bounced or complained comes back with that status.
-  const [kept] = await db.select({ status: suppressedAddresses.status }).from(suppressedAddresses).where(sql`${suppressedAddresses.addressHash} = postline_address_hash(${input.email})`);
-  const suppressed = kept ? { status: kept.status, statusReason: sql<string>`postline_suppressed_reason(${kept.status}::contact_status)`, statusChangedAt: sql<Date>`now()` } : {};
   const [inserted] = await db
     .insert(contacts)
-    .values({ email: input.email, name: input.name ?? "", fields: input.fields ?? {}, ...suppressed })
+    .values({ email: input.email, name: input.name ?? "", fields: input.fields ?? {} })
     .onConflictDoNothing()
     .returning();
   const contact = inserted ?? (await db.select().from(contacts).where(sql`lower(${contacts.email}) = lower(${input.email})`).limit(1))[0];
@@ -154,12 +151,8 @@ export async function upsertContacts(
   // Rows travel as one JSON parameter: one round trip and one statement whatever the chunk size.
   const payload = JSON.stringify(rows.map((r) => ({ email: r.email, name: r.name ?? "", fields: r.fields ?? {} })));
   const result = await db.execute<{ id: string; inserted: boolean }>(sql`
-    insert into contacts (email, name, fields, status, status_reason, status_changed_at)
-    select t.email, t.name, t.fields, coalesce(s.status, 'subscribed'), postline_suppressed_reason(s.status), case when s.status is not null then now() end
-    from jsonb_to_recordset(${payload}::jsonb) as t(email text, name text, fields jsonb)
-    -- An address erased while unsubscribed, bounced or complained comes back with that status (one join
-    -- per statement; an existing contact keeps its own status: the update below does not touch it).
-    left join suppressed_addresses s on s.address_hash = postline_address_hash(t.email)
+    insert into contacts (email, name, fields)
+    select t.email, t.name, t.fields from jsonb_to_recordset(${payload}::jsonb) as t(email text, name text, fields jsonb)
     on conflict ((lower(email))) do update
       set name = case when excluded.name <> '' then excluded.name else contacts.name end,
           fields = contacts.fields || excluded.fields,
