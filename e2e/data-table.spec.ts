@@ -149,6 +149,8 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
   }
   // The recipients table is wider than a phone: it scrolls inside its card.
   await page.goto(`/campaigns/${campaignId}`);
+  // The content card shows the email (a sandboxed frame: full-page screenshots may leave it blank).
+  await expect(page.frameLocator('iframe[title="Campaign content"]').getByText("Hello")).toBeVisible();
   const scroller = page.getByRole("table", { name: "Recipients" }).locator("xpath=..");
   const { scrollWidth, clientWidth } = await scroller.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
   expect(scrollWidth).toBeGreaterThan(clientWidth);

@@ -25,14 +25,14 @@ export function CreateListForm() {
 export function CreateContactForm({ lists }: { lists: { id: string; name: string }[] }) {
   const { state, pending, errors, formProps } = useActionForm(createContactAction, { resetOnSuccess: true });
   return (
-    <form {...formProps} className="grid gap-3 sm:grid-cols-[1fr_1fr_12rem_auto] sm:items-end" aria-label="Add a contact">
+    <form {...formProps} className="grid gap-3 sm:grid-cols-2 sm:items-end" aria-label="Add a contact">
       <Field id="new-contact-email" label="Email" name="email" type="email" required error={errors.email} />
       <Field id="new-contact-name" label="Name" name="name" error={errors.name} />
       <ListSelect id="new-contact-list" label="List" lists={lists} error={errors.list_id} />
-      <Button type="submit" disabled={pending}>
+      <Button type="submit" disabled={pending} className="sm:justify-self-start">
         Add contact
       </Button>
-      <div className="sm:col-span-4">
+      <div className="sm:col-span-2">
         <FormStatus state={state && (state.ok || !state.fieldErrors) ? state : null} />
       </div>
     </form>

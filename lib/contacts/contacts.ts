@@ -6,14 +6,13 @@ import { contacts, listMemberships, lists, type ContactStatus } from "@/db/schem
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
 import { enqueueContactUnsubscribed } from "@/lib/outbound-webhooks/outbox";
 import { uuidArray } from "./id-array";
+import { FIELD_NAME_PATTERN, FIELD_NAME_RULE } from "./import-mapping";
 
 export type Contact = typeof contacts.$inferSelect;
 export type List = typeof lists.$inferSelect;
 
 /** Custom field names are what `{{fields.x}}` can reach: identifiers only. */
-export const fieldNameSchema = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Field names are letters, digits and underscores (up to 64), not starting with a digit");
+export const fieldNameSchema = z.string().regex(FIELD_NAME_PATTERN, FIELD_NAME_RULE);
 
 /** Custom fields: each key is checked with a message naming it (zod's own record-key error says only "Invalid key in record"). */
 export const fieldsSchema = z.record(z.string(), z.string().max(2000, "Field values are at most 2,000 characters")).superRefine((fields, ctx) => {
@@ -33,7 +32,8 @@ export const contactInputSchema = z.strictObject({
 });
 export type ContactInput = z.infer<typeof contactInputSchema>;
 
-async function assertListsExist(db: DbOrTx, listIds: string[]): Promise<void> {
+/** Refuses (`unknown_list`) when any of the list ids names no list. */
+export async function assertListsExist(db: DbOrTx, listIds: string[]): Promise<void> {
   if (listIds.length === 0) return;
   const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, listIds));
   const missing = listIds.filter((id) => !found.some((f) => f.id === id));

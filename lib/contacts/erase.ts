@@ -6,12 +6,11 @@ import { uuidArray } from "./id-array";
 
 /**
  * What an erased message shows where its recipient's address and content were. Also its mark: events
- * arriving later for such a message are stored without personal data (db/functions/postline_message_events_erased.sql).
+ * arriving later for such a message are stored without personal data (postline_ingest_events; an orphan
+ * linked to it later, db/functions/postline_message_events_erased.sql), keeping only the anonymous details
+ * (db/functions/postline_erased_event_details.sql).
  */
 export const ERASED = "(erased)";
-
-/** The keys of an event's extracted details that say nothing about the person (no address, link, IP or text); the same list is in postline_message_events_erased.sql. */
-const ANONYMOUS_DETAIL_KEYS = ["type", "firstOpen", "platform", "client", "inactive"];
 
 /**
  * The keys of an outbound webhook payload's data that name or describe a person, or may quote their
@@ -82,7 +81,7 @@ export async function eraseContacts(db: DbOrTx, input: { contactIds: string[]; a
       update message_events e set
         recipient = null,
         raw = jsonb_build_object('RecordType', e.raw->'RecordType', 'MessageID', e.raw->'MessageID', 'Erased', true),
-        details = (select coalesce(jsonb_object_agg(d.key, d.value), '{}'::jsonb) from jsonb_each(e.details) d where d.key = any(${`{${ANONYMOUS_DETAIL_KEYS.join(",")}}`}::text[]))
+        details = postline_erased_event_details(e.details)
       where e.message_id = any(${uuidArray(messageIds)})
          or (e.message_id is null and lower(e.recipient) = any(select p.email from ${people} p))`);
 

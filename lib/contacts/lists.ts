@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
 import { campaignLists, listMemberships, lists } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
-import type { List } from "./contacts";
+import { assertListsExist, type List } from "./contacts";
 import { uuidArray } from "./id-array";
 
 /** Renames a list; names stay unique whatever their case. */
@@ -87,11 +87,7 @@ export async function setContactLists(db: DbOrTx, input: { contactId: string; li
   return db.transaction(async (tx) => {
     const [contact] = await tx.execute<{ id: string }>(sql`select id from contacts where id = ${input.contactId}::uuid for update`).then((r) => r.rows);
     if (!contact) throw notFound("Contact");
-    if (listIds.length) {
-      const found = await tx.select({ id: lists.id }).from(lists).where(inArray(lists.id, listIds));
-      const missing = listIds.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`);
-    }
+    await assertListsExist(tx, listIds);
     const removed = await tx
       .delete(listMemberships)
       .where(and(eq(listMemberships.contactId, input.contactId), listIds.length ? sql`${listMemberships.listId} <> all(${uuidArray(listIds)})` : undefined))
