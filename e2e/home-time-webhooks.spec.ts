@@ -221,6 +221,8 @@ test("/webhooks: an archived endpoint under the filter, its page and log; a fail
     await expect.poll(async () => (await deliveries())[0].attempts, { timeout: 30_000 }).toBe(2);
     const retried = (await deliveries())[0];
     // The same delivery, attempted before its scheduled retry: the button made it due, not the schedule.
+    // (Which runner attempted it, the one the action starts after its response or a delivery job still
+    // lingering, this cannot tell: both exist here.)
     expect(retried.id).toBe(waiting.id);
     expect(Date.parse(retried.attempt_log[1].started_at)).toBeLessThan(Date.parse(waiting.next_attempt_at));
     expect((await deliveries()).length).toBe(1);
@@ -228,8 +230,8 @@ test("/webhooks: an archived endpoint under the filter, its page and log; a fail
     await page.reload();
     await expect(log.getByText("HTTP 500")).toHaveCount(2);
 
-    // The API refuses a delivery that is not waiting: here one already delivered elsewhere is simulated by
-    // an unknown id (404) and, after archiving, the archived endpoint (409).
+    // The API refuses an unknown delivery (404) and a delivery of an archived endpoint (409 archived). The
+    // refusal of a delivery that is not waiting (409 not_waiting_for_retry) is in retry-now.db.test.ts.
     expect((await request.post(`/api/v1/webhooks/${endpoint.id}/deliveries/999999999/retry`, { headers: auth })).status()).toBe(404);
     expect((await request.post(`/api/v1/webhooks/${endpoint.id}/archive`, { headers: auth })).status()).toBe(200);
     const refused = await request.post(`/api/v1/webhooks/${endpoint.id}/deliveries/${waiting.id}/retry`, { headers: auth });

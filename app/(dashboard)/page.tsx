@@ -1,6 +1,7 @@
 import { formatNumber } from "@/components/ui/format";
 import Link from "next/link";
-import { formatRate, Rate } from "@/components/campaigns/rate";
+import { Rate } from "@/components/campaigns/rate";
+import { formatRate } from "@/components/ui/format";
 import { ComplaintChart } from "@/components/home/complaint-chart";
 import { DailyBars } from "@/components/home/daily-bars";
 import { buttonClass } from "@/components/ui/button";

@@ -2,8 +2,6 @@ import { complaintTone, type RateTone } from "@/lib/campaigns/rates";
 
 import { formatRate } from "@/components/ui/format";
 
-export { formatRate };
-
 const TONE_CLASS: Record<RateTone, string> = { good: "text-emerald-700", warning: "text-amber-700", bad: "font-semibold text-red-700" };
 
 /**

@@ -1,5 +1,5 @@
 import { formatNumber } from "@/components/ui/format";
-import { formatRate } from "@/components/campaigns/rate";
+import { formatRate } from "@/components/ui/format";
 import { complaintTone, SPAM_RATE_LIMIT, SPAM_RATE_TARGET, type CampaignWithRates } from "@/lib/campaigns/rates";
 
 const FILL = { good: "#059669", warning: "#d97706", bad: "#dc2626" } as const;

@@ -40,7 +40,6 @@ export function TimeZoneForm({ zones, current, browserZone }: { zones: string[];
   const [text, setText] = useState<string | null>(null); // null: not typing, the input shows the choice
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
-  const inputRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
   const id = useId();
   const listId = `${id}-list`;
@@ -119,7 +118,6 @@ export function TimeZoneForm({ zones, current, browserZone }: { zones: string[];
         </label>
         <div className="relative">
           <input
-            ref={inputRef}
             id={`${id}-input`}
             type="text"
             role="combobox"

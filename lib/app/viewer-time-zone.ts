@@ -12,6 +12,9 @@ export interface ViewerTimeZone {
   /** The cookie's text as the browser wrote it, for the client component that keeps it current (compared
    * as written: the server may know the zone by another name, Europe/Kyiv and Europe/Kiev). */
   browserCookie: string | null;
+  /** The zone when the viewer's is known (profile or browser); undefined until the browser has said, so
+   * client-rendered times (charts, the live clock) use the browser's own zone rather than UTC. */
+  knownZone: string | undefined;
 }
 
 function knownZone(name: string | null | undefined): string | null {
@@ -33,7 +36,7 @@ export const getViewerTimeZone = cache(async (): Promise<ViewerTimeZone> => {
   const browserCookie = jar.get(TIME_ZONE_COOKIE)?.value ?? null;
   const browserZone = knownZone(browserCookie);
   const chosen = knownZone(user?.timeZone);
-  if (chosen) return { zone: chosen, source: "profile", browserCookie };
-  if (browserZone) return { zone: browserZone, source: "browser", browserCookie };
-  return { zone: "UTC", source: "unknown", browserCookie };
+  if (chosen) return { zone: chosen, source: "profile", browserCookie, knownZone: chosen };
+  if (browserZone) return { zone: browserZone, source: "browser", browserCookie, knownZone: browserZone };
+  return { zone: "UTC", source: "unknown", browserCookie, knownZone: undefined };
 });

@@ -9,23 +9,14 @@ import type { Db } from "@/db";
 import { contacts } from "@/db/schema";
 import { getCampaignOrThrow } from "@/lib/campaigns/campaigns";
 import { parseTestAddresses, SAMPLE_RECIPIENT } from "@/lib/campaigns/preview-recipients";
-import { compileTemplate, renderTemplate, TemplateError, type CompiledTemplate, type Recipient } from "@/lib/campaigns/template";
+import { renderTemplate, type Recipient } from "@/lib/campaigns/template";
 import { AppError, notFound } from "@/lib/errors";
 import { parseId } from "@/lib/http/id";
 import type { SendingDeps } from "./deps";
-import { sendSingleEmail, type SingleEmailResult } from "./single-email";
+import { compilePart, sendSingleEmail, type SingleEmailResult } from "./single-email";
 
 export const TEST_SEND_TAG = "campaign-test";
 export const TEST_SEND_METADATA_KEY = "campaign_test";
-
-function compilePart(part: "subject" | "html" | "text", source: string): CompiledTemplate {
-  try {
-    return compileTemplate(source);
-  } catch (error) {
-    if (error instanceof TemplateError) throw new AppError("invalid_template", `${part}: ${error.message}`, { part, variable: error.variable });
-    throw error;
-  }
-}
 
 export async function sendCampaignTest(
   db: Db,

@@ -43,7 +43,8 @@ export interface SingleEmailContact {
 type Part = "subject" | "html" | "text";
 
 /** Same error as a campaign's template (`invalid_template`, naming the part and the variable). */
-function compilePart(part: Part, source: string): CompiledTemplate {
+/** One part compiled, or `invalid_template` naming the part and the variable. */
+export function compilePart(part: Part, source: string): CompiledTemplate {
   try {
     return compileTemplate(source);
   } catch (error) {

@@ -57,7 +57,7 @@ const runColumns: DataTableColumn[] = [
 
 export default async function SecurityPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   await requireAdmin();
-  const { zone } = await getViewerTimeZone();
+  const { zone, knownZone } = await getViewerTimeZone();
   const search = await searchParams;
   const q = querySchema.parse(search);
   const cursor = parseCursor(search.before);
@@ -180,7 +180,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
           <>
             <div className="grid gap-6 xl:grid-cols-[2fr_1fr]">
               <Card title="Failed checks per hour">
-                <StackedBars title="Suspicious requests per hour by reason" buckets={buckets} series={series} value={(b, s) => counts.get(`${b}|${s}`) ?? 0} bucketLabel={(b) => (q.hours > 48 ? b.slice(5, 10) : b.slice(11, 16))} />
+                <StackedBars title="Suspicious requests per hour by reason" buckets={buckets} series={series} value={(b, s) => counts.get(`${b}|${s}`) ?? 0} bucketMs={3_600_000} timeZone={knownZone} />
               </Card>
               <Card title="Top sources">
                 <DataTable label="Top sources" columns={sourceColumns} rows={sourceRows} empty={{ title: "No sources" }} />

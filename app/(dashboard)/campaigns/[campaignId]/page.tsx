@@ -68,8 +68,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const user = await requireUser("marketer");
   const viewer = await getViewerTimeZone();
   const { zone } = viewer;
-  // The chart and the live clock follow the viewer's zone when known, else the browser's.
-  const chartZone = viewer.source === "unknown" ? undefined : zone;
+  const chartZone = viewer.knownZone;
   const campaignId = parseId((await params).campaignId) ?? notFound();
   const search = await searchParams;
   const view = { ...viewSchema.parse(search), after: parseCursor(search.after) };
@@ -81,11 +80,12 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const now = new Date();
   const lastEventAt = editable ? null : await getCampaignLastEventAt(db, campaignId);
   const pollMs = campaignPollInterval(campaign, lastEventAt, now);
-  const [audience, o, recipients, activity] = await Promise.all([
+  const [audience, o, recipients, activity, listIds] = await Promise.all([
     editable ? countAudience(db, campaignId) : null,
     getCampaignOutcomes(db, campaignId),
     editable ? null : listCampaignRecipients(db, { campaignId, filter: view.filter, search: view.q, sort: view.sort, after: view.after }),
     editable ? null : getCampaignActivity(db, { campaign, live: pollMs !== null, now, timeZone: chartZone }),
+    getCampaignListIds(db, campaignId),
   ]);
   const processed = campaign.sentCount + campaign.failedCount;
   return (
@@ -102,7 +102,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} timeZone={chartZone} />
         {campaign.scheduledAt && campaign.status === "scheduled" ? (
           <span>
-            Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} viewerZone={viewer.source === "unknown" ? undefined : zone} />
+            Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} viewerZone={viewer.knownZone} />
           </span>
         ) : null}
         {campaign.startedAt ? <span>Started <Time value={campaign.startedAt} zone={zone} /></span> : null}
@@ -180,7 +180,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         ) : null}
         {recipients ? <RecipientsSection zone={zone} campaignId={campaignId} rows={recipients.rows} next={recipients.next} view={view} trail={trail} /> : null}
         <Card title="Test, reuse, copy">
-          <CampaignTools campaignId={campaignId} campaignName={campaign.name} listIds={await getCampaignListIds(db, campaignId)} defaultTo={user.email} />
+          <CampaignTools campaignId={campaignId} campaignName={campaign.name} listIds={listIds} defaultTo={user.email} />
         </Card>
         <Card title="Content">
           <iframe title="Campaign content" sandbox="" srcDoc={campaign.html} className="h-96 w-full rounded-md border border-slate-200 bg-white" />

@@ -28,7 +28,7 @@ function trackingOf(m: { trackOpens: boolean; trackLinks: boolean }): string {
 
 export default async function MessagePage({ params }: { params: Promise<{ messageId: string }> }) {
   const user = await requireUser("marketer");
-  const { zone } = await getViewerTimeZone();
+  const { zone, knownZone } = await getViewerTimeZone();
   const messageId = parseId((await params).messageId) ?? notFound();
   const db = getAppDb();
   const message = await getMessage(db, messageId);
@@ -55,7 +55,7 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
     <>
       <PageHeader title={message.toEmail} description={subject.text} />
       <div className="-mt-4 mb-4 min-h-5">
-        <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} />
+        <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} timeZone={knownZone} />
       </div>
       <div className="grid gap-6 xl:grid-cols-[2fr_3fr]">
         <Card title="Message">
