@@ -125,6 +125,8 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
     ["campaign", `/campaigns/${campaignId}`],
     ["campaign-new", "/campaigns/new"],
     ["campaign-draft", `/campaigns/${draft.id}`],
+    ["campaign-edit", `/campaigns/${draft.id}/edit`],
+    ["forbidden", "/forbidden"],
     ["campaign-templates", "/campaigns/templates"],
     ["message-new", "/messages/new"],
     ["contacts", "/contacts"],
