@@ -15,7 +15,7 @@ import {
   updateCampaign,
 } from "./campaigns";
 import { listKnownFieldKeys, searchAudienceContacts } from "./preview";
-import { createTemplate, deleteTemplate, getTemplateOrThrow, listTemplates, saveCampaignAsTemplate, templateInputSchema } from "./templates";
+import { createTemplate, deleteTemplate, getTemplateOrThrow, listTemplates, listTemplateSummaries, saveCampaignAsTemplate, templateInputSchema } from "./templates";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -35,13 +35,17 @@ describe("templates (real PostgreSQL)", () => {
     expect(saved).toMatchObject({ name: "Newsletter", subject: content.subject, html: content.html, text: "Hello", createdAt: NOW });
     await createTemplate(t.db, { name: "Announcement", subject: "News", html: "<p>News</p>" }, { now: NOW });
     expect((await listTemplates(t.db)).map((x) => x.name)).toEqual(["Announcement", "Newsletter"]);
+    // The pages' list carries no content (a template's HTML may be megabytes).
+    const summaries = await listTemplateSummaries(t.db);
+    expect(summaries.map((x) => x.name)).toEqual(["Announcement", "Newsletter"]);
+    expect(Object.keys(summaries[0]).sort()).toEqual(["createdAt", "id", "name", "subject"]);
 
     // A template is a copy: editing the campaign later does not change it.
     await updateCampaign(t.db, { id: c.id, name: "Spring", subject: "Changed", html: "<p>Changed</p>" }, NOW);
     expect((await getTemplateOrThrow(t.db, saved.id)).subject).toBe(content.subject);
   });
 
-  it("refuses a duplicate name (any case), an empty name, broken tags and unknown fields in the body", async () => {
+  it("refuses a duplicate name (any case), an empty name, an unknown campaign, an unknown variable, and extra or mistyped input fields", async () => {
     await createTemplate(t.db, { name: "Weekly", subject: "S", html: "<p>x</p>" }, { now: NOW });
     await expect(createTemplate(t.db, { name: "WEEKLY", subject: "S", html: "<p>x</p>" }, { now: NOW })).rejects.toMatchObject({ code: "template_exists", status: 409 });
     const c = await createCampaign(t.db, { name: "C", ...content }, opts);

@@ -60,6 +60,14 @@ export async function listTemplates(db: DbOrTx): Promise<CampaignTemplate[]> {
   return db.select().from(campaignTemplates).orderBy(asc(campaignTemplates.name));
 }
 
+/** Every template's name, subject and date, by name: what the pickers and the templates page show, without the content. */
+export async function listTemplateSummaries(db: DbOrTx): Promise<Pick<CampaignTemplate, "id" | "name" | "subject" | "createdAt">[]> {
+  return db
+    .select({ id: campaignTemplates.id, name: campaignTemplates.name, subject: campaignTemplates.subject, createdAt: campaignTemplates.createdAt })
+    .from(campaignTemplates)
+    .orderBy(asc(campaignTemplates.name));
+}
+
 export async function getTemplate(db: DbOrTx, id: string): Promise<CampaignTemplate | null> {
   const [row] = await db.select().from(campaignTemplates).where(eq(campaignTemplates.id, id)).limit(1);
   return row ?? null;

@@ -4,7 +4,7 @@ import { TemplatePicker } from "@/components/campaigns/template-picker";
 import { PageHeader } from "@/components/ui/card";
 import { requireUser } from "@/lib/app/session";
 import { listKnownFieldKeys } from "@/lib/campaigns/preview";
-import { getTemplate, listTemplates } from "@/lib/campaigns/templates";
+import { getTemplate, listTemplateSummaries } from "@/lib/campaigns/templates";
 import { countContacts, listLists } from "@/lib/contacts/contacts";
 import { getEnv } from "@/lib/env";
 import { getAppDb } from "@/lib/app/deps";
@@ -20,7 +20,7 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
   const [lists, counts, templates, knownFields, template] = await Promise.all([
     listLists(db),
     countContacts(db),
-    listTemplates(db),
+    listTemplateSummaries(db),
     listKnownFieldKeys(db),
     templateId ? getTemplate(db, templateId) : null,
   ]);

@@ -8,7 +8,7 @@ import { InlineAction } from "@/components/ui/inline-action";
 import { requireUser } from "@/lib/app/session";
 import { getAppDb } from "@/lib/app/deps";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
-import { listTemplates } from "@/lib/campaigns/templates";
+import { listTemplateSummaries } from "@/lib/campaigns/templates";
 
 export const metadata = { title: "Templates" };
 
@@ -22,7 +22,7 @@ const columns: DataTableColumn[] = [
 /** Saved campaign content: start a campaign from one, or delete it (campaigns made from it keep theirs). */
 export default async function TemplatesPage() {
   await requireUser("marketer");
-  const [templates, { zone }] = await Promise.all([listTemplates(getAppDb()), getViewerTimeZone()]);
+  const [templates, { zone }] = await Promise.all([listTemplateSummaries(getAppDb()), getViewerTimeZone()]);
   const rows: DataTableRow[] = templates.map((t) => ({
     id: t.id,
     cells: {
