@@ -4,7 +4,8 @@
  * unsubscribed, and hand webhook posts to the poster.
  */
 import { randomUUID } from "node:crypto";
-import { forcedOutcome, randomOutcome, timeline, ZERO_RATES, type TimelineStep } from "./outcomes";
+import { linksOf, planEngagement } from "./machine-traffic";
+import { forcedOutcome, planTimeline, randomOutcome, ZERO_RATES, type TimelineStep } from "./outcomes";
 import { suppressionChangePayload, webhookPayload } from "./payloads";
 import { Scheduler } from "./scheduler";
 import type { SendInput } from "./send-request";
@@ -32,11 +33,13 @@ export interface EngineOptions {
   keepBodies: boolean;
   serverId: number;
   random: () => number;
+  /** Timing and machine traffic of opens and clicks (see machine-traffic.ts). */
+  engagementRandom: () => number;
   now: () => Date;
   log: (message: string) => void;
 }
 
-export function engineDefaults(): Omit<EngineOptions, "random" | "now" | "log"> {
+export function engineDefaults(): Omit<EngineOptions, "random" | "engagementRandom" | "now" | "log"> {
   return {
     webhook: null,
     rates: { ...ZERO_RATES },
@@ -94,7 +97,7 @@ export class SandboxEngine {
       }
       for (const plan of m.plans) {
         const done = m.events.filter((e) => e.recipient === plan.email).length;
-        const steps = timeline(plan.outcome);
+        const steps = planTimeline(plan);
         steps.slice(done).forEach((step, i) => this.scheduleStep(m, plan, step, i));
       }
     }
@@ -163,7 +166,9 @@ export class SandboxEngine {
   /** Stores accepted messages and schedules their events. */
   accept(inputs: SendInput[]): SandboxMessage[] {
     const submittedAt = this.opts.now().toISOString();
-    const accepted: SandboxMessage[] = inputs.map((input) => ({
+    const accepted: SandboxMessage[] = inputs.map((input) => {
+      const plans = this.planRecipients(input);
+      return {
       messageId: randomUUID(),
       to: input.to,
       cc: input.cc,
@@ -181,12 +186,13 @@ export class SandboxEngine {
       trackOpens: input.trackOpens,
       trackLinks: input.trackLinks,
       attachments: input.attachments,
-      plans: input.recipients.map((email) => this.plan(email)),
+      plans,
       events: [],
-    }));
+      };
+    });
     this.store.addMessages(accepted);
     this.counters.sent += accepted.length;
-    for (const m of accepted) for (const plan of m.plans) timeline(plan.outcome).forEach((step, i) => this.scheduleStep(m, plan, step, i));
+    for (const m of accepted) for (const plan of m.plans) planTimeline(plan).forEach((step, i) => this.scheduleStep(m, plan, step, i));
     return accepted;
   }
 
@@ -246,10 +252,19 @@ export class SandboxEngine {
     };
   }
 
-  private plan(email: string): SandboxRecipientPlan {
-    const forced = forcedOutcome(email);
-    if (forced) return { email, ...forced };
-    return { email, outcome: randomOutcome(this.rates, this.opts.random), silent: false };
+  private planRecipients(input: SendInput): SandboxRecipientPlan[] {
+    const unsubscribe = unsubscribeLinks(input.headers);
+    const links = linksOf(input.htmlBody, input.textBody, unsubscribe);
+    const clickLink = links[0] ?? "https://example.com/";
+    return input.recipients.map((email) => {
+      const forced = forcedOutcome(email);
+      const plan: SandboxRecipientPlan = forced
+        ? { email, outcome: forced.outcome, silent: forced.silent }
+        : { email, outcome: randomOutcome(this.rates, this.opts.random), silent: false };
+      const engagement = planEngagement({ outcome: plan.outcome, forced: forced?.machine ?? null, rates: this.rates, random: this.opts.engagementRandom, links, clickLink });
+      if (engagement) plan.engagement = engagement;
+      return plan;
+    });
   }
 
   private scheduleStep(m: SandboxMessage, plan: SandboxRecipientPlan, step: TimelineStep, index: number): void {
@@ -263,17 +278,32 @@ export class SandboxEngine {
   }
 
   private fire(m: SandboxMessage, plan: SandboxRecipientPlan, step: TimelineStep): void {
-    const last = m.events.length ? Date.parse(m.events[m.events.length - 1].at) : 0;
-    // Strictly increasing per message, even with a frozen injected clock.
-    const at = new Date(Math.max(this.opts.now().getTime(), last + 1)).toISOString();
+    let last = 0;
+    let deliveredAt: number | null = null;
+    for (const e of m.events) {
+      if (e.recipient !== plan.email) continue;
+      last = Math.max(last, Date.parse(e.at));
+      if (e.recordType === "Delivery") deliveredAt = Date.parse(e.at);
+    }
+    // A planned open or click happens at its simulated time after delivery (people read minutes to
+    // hours later), posted now: its ReceivedAt may lie ahead of the clock. Strictly increasing per
+    // recipient, even with a frozen injected clock.
+    const planned = step.engagement && deliveredAt !== null ? Math.round(deliveredAt + step.engagement.afterMs) : this.opts.now().getTime();
+    const at = new Date(Math.max(planned, last + 1)).toISOString();
     const event: SandboxEvent = { recordType: step.recordType, recipient: plan.email, at, webhook: "pending" };
+    if (step.engagement) {
+      event.actor = step.engagement.actor;
+      event.ip = step.engagement.ip;
+      event.truth = step.engagement.truth;
+      if (step.recordType === "Open") event.firstOpen = step.engagement.firstOpen ?? true;
+    }
     if (step.bounceType) event.bounceType = step.bounceType;
     if (step.suppressionReason) event.suppressionReason = step.suppressionReason;
     if (step.recordType === "Bounce" || step.recordType === "SpamComplaint") {
       event.bounceId = this.bounceSeq++;
       this.bounces.push({ message: m, event });
     }
-    if (step.recordType === "Click") event.link = pickLink(m);
+    if (step.recordType === "Click") event.link = step.engagement?.link ?? pickLink(m);
 
     const reason = step.recordType === "SpamComplaint" ? "SpamComplaint" : step.bounceType === "HardBounce" ? "HardBounce" : step.suppressionReason;
     if (reason) this.store.suppress({ email: plan.email, stream: m.stream, reason, origin: "Recipient", createdAt: at });
@@ -328,16 +358,9 @@ export class SandboxEngine {
  * List-Unsubscribe target, so a simulated click never doubles as an unsubscribe.
  */
 function pickLink(m: SandboxMessage): string {
-  const unsubscribe = new Set(
-    m.headers
-      .filter((h) => h.Name.toLowerCase() === "list-unsubscribe")
-      .flatMap((h) => [...h.Value.matchAll(/<([^>]+)>/g)].map((x) => x[1])),
-  );
-  const source = m.htmlBody ?? m.textBody ?? "";
-  const re = m.htmlBody !== null ? /href\s*=\s*["'](https?:\/\/[^"']+)["']/gi : /(https?:\/\/[^\s<>"']+)/gi;
-  for (const match of source.matchAll(re)) {
-    const link = match[1].replace(/&amp;/g, "&");
-    if (!unsubscribe.has(link) && !/\/u\/|unsubscribe/i.test(link)) return link;
-  }
-  return "https://example.com/";
+  return linksOf(m.htmlBody, m.textBody, unsubscribeLinks(m.headers))[0] ?? "https://example.com/";
+}
+
+function unsubscribeLinks(headers: { Name: string; Value: string }[]): Set<string> {
+  return new Set(headers.filter((h) => h.Name.toLowerCase() === "list-unsubscribe").flatMap((h) => [...h.Value.matchAll(/<([^>]+)>/g)].map((x) => x[1])));
 }

@@ -8,7 +8,7 @@ import type { SandboxOptions, SandboxRates } from "./types";
 
 export type SandboxEnvOptions = Pick<SandboxOptions, "rates" | "delayMs" | "dropRate" | "retryScheduleMs">;
 
-/** `open=0.45,click=0.1,hardbounce=0.01` → rates; unknown names, bad numbers and duplicates throw. */
+/** `open=0.45,click=0.1,hardbounce=0.01,mpp=0.5,scanner=0.05` → rates; unknown names, bad numbers and duplicates throw. */
 export function parseSandboxRates(text: string, variable = "POSTMARK_SANDBOX_RATES"): Partial<SandboxRates> {
   const out: Partial<SandboxRates> = {};
   const valid = Object.keys(ZERO_RATES);
@@ -90,6 +90,7 @@ export function sandboxOptionsFromArgs(argv: string[], env: Record<string, strin
       : null,
     dataFile: values["data-file"] ?? env.POSTMARK_SANDBOX_DATA_FILE,
     random: seed !== undefined ? seededRandom(Number(seed)) : undefined,
+    engagementRandom: seed !== undefined ? seededRandom(Number(seed) ^ 0x5bd1e995) : undefined,
     ...sandboxOptionsFromEnv(env),
   };
 }

@@ -1,14 +1,17 @@
-import { OUTCOMES, type Outcome, type RecordType, type SandboxRates } from "./types";
+import { engagementSteps, MACHINE_WORDS, type EngagementStep, type MachineWord } from "./machine-traffic";
+import { OUTCOMES, type Outcome, type RecordType, type SandboxRates, type SandboxRecipientPlan } from "./types";
 
-export const ZERO_RATES: SandboxRates = { open: 0, click: 0, hardbounce: 0, softbounce: 0, spam: 0, unsubscribe: 0 };
+export const ZERO_RATES: SandboxRates = { open: 0, click: 0, hardbounce: 0, softbounce: 0, spam: 0, unsubscribe: 0, mpp: 0, scanner: 0, proxy: 0 };
 
 const OUTCOME_SET = new Set<string>(OUTCOMES);
 
 /**
  * `<outcome>[.silent][+anything]@domain` forces an outcome; anything else returns null (rates decide).
- * Matching is case-insensitive because mail systems lowercase local parts freely.
+ * `mpp` (an open that is Apple's prefetch only) and `scanner` (delivered, every link clicked by a
+ * scanner) force machine traffic the same way. Matching is case-insensitive because mail systems
+ * lowercase local parts freely.
  */
-export function forcedOutcome(email: string): { outcome: Outcome; silent: boolean } | null {
+export function forcedOutcome(email: string): { outcome: Outcome; silent: boolean; machine?: MachineWord } | null {
   const at = email.lastIndexOf("@");
   if (at <= 0) return null;
   let local = email.slice(0, at).toLowerCase();
@@ -19,6 +22,7 @@ export function forcedOutcome(email: string): { outcome: Outcome; silent: boolea
     silent = true;
     local = local.slice(0, -".silent".length);
   }
+  if (Object.hasOwn(MACHINE_WORDS, local)) return { outcome: MACHINE_WORDS[local as MachineWord], silent, machine: local as MachineWord };
   return OUTCOME_SET.has(local) ? { outcome: local as Outcome, silent } : null;
 }
 
@@ -43,6 +47,8 @@ export interface TimelineStep {
   recordType: RecordType;
   bounceType?: "HardBounce" | "SoftBounce";
   suppressionReason?: "HardBounce" | "SpamComplaint" | "ManualSuppression";
+  /** A planned open or click, stamped at its simulated time after delivery. */
+  engagement?: EngagementStep;
 }
 
 const DELIVERY: TimelineStep = { recordType: "Delivery" };
@@ -69,6 +75,12 @@ export function timeline(outcome: Outcome): TimelineStep[] {
     case "unsubscribe":
       return [DELIVERY, { recordType: "SubscriptionChange", suppressionReason: "ManualSuppression" }];
   }
+}
+
+/** A recipient's events: the planned opens and clicks when there is a plan, else the outcome's own timeline. */
+export function planTimeline(plan: SandboxRecipientPlan): TimelineStep[] {
+  if (!plan.engagement) return timeline(plan.outcome);
+  return [DELIVERY, ...engagementSteps(plan.outcome, plan.engagement).map((e) => ({ recordType: e.recordType, engagement: e }))];
 }
 
 /** mulberry32: a tiny seedable generator so a drill or benchmark can be repeated exactly. */

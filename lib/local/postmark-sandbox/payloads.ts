@@ -3,6 +3,7 @@
  * events holds references, not 100,000 payload objects. Key order follows the documented examples in
  * shared/postmark/webhooks and shared/postmark/api.
  */
+import { agentFor } from "./machine-traffic";
 import type { SandboxEvent, SandboxMessage, SandboxSuppression } from "./types";
 
 export interface Address {
@@ -103,7 +104,16 @@ const READERS = [
 ] as const;
 
 function readerFor(event: SandboxEvent) {
-  // Derived from the timestamp so the same event always gets the same reader (retries stay identical).
+  // A planned open or click names who fetched it (machine-traffic.ts).
+  if (event.actor && event.ip && (event.recordType === "Open" || event.recordType === "Click")) {
+    const agent = agentFor(event.actor, event.ip, event.recordType);
+    if (agent) {
+      const { IP, ...rest } = agent;
+      return { ...rest, Geo: { ...rest.Geo, IP } };
+    }
+  }
+  // Events without a plan: derived from the timestamp so the same event always gets the same reader
+  // (retries stay identical).
   return READERS[Date.parse(event.at) % READERS.length];
 }
 
@@ -180,7 +190,7 @@ export function webhookPayload(message: SandboxMessage, event: SandboxEvent, ser
       return {
         RecordType: "Open",
         MessageStream: message.stream,
-        FirstOpen: true,
+        FirstOpen: event.firstOpen ?? true,
         Client: { ...r.Client },
         OS: { ...r.OS },
         Platform: r.Platform,

@@ -72,6 +72,7 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
     keepBodies: options.keepBodies ?? defaults.keepBodies,
     serverId: options.serverId ?? defaults.serverId,
     random,
+    engagementRandom: options.engagementRandom ?? Math.random,
     now,
     log,
   });

@@ -1,3 +1,5 @@
+import type { EngagementPlan } from "./machine-traffic";
+
 /** Outcomes a recipient can have; the same words force them from the address's local part. */
 export const OUTCOMES = ["delivered", "open", "click", "hardbounce", "softbounce", "spam", "unsubscribe"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -10,6 +12,12 @@ export interface SandboxRates {
   softbounce: number;
   spam: number;
   unsubscribe: number;
+  /** Share of opens that are Apple Mail Privacy Protection's prefetch at delivery (the person's own read is then invisible). */
+  mpp: number;
+  /** Share of recipients (delivered, opened or clicked) whose mail gateway's scanner clicks every link seconds after delivery. */
+  scanner: number;
+  /** Share of the other opens fetched through Gmail's (or Yahoo's) image proxy. */
+  proxy: number;
 }
 
 export interface SandboxFaults {
@@ -67,6 +75,8 @@ export interface SandboxOptions {
   /** The ServerID put in webhook payloads. */
   serverId?: number;
   random?: () => number;
+  /** Draws the timing and machine traffic of opens and clicks (its own generator, so `random`'s outcome draws stay as they were). */
+  engagementRandom?: () => number;
   now?: () => Date;
   /** Called for unexpected internal errors (a webhook target that throws, a data file that fails). */
   log?: (message: string) => void;
@@ -84,6 +94,12 @@ export interface SandboxEvent {
   bounceType?: "HardBounce" | "SoftBounce";
   suppressionReason?: "HardBounce" | "SpamComplaint" | "ManualSuppression";
   link?: string;
+  /** Opens and clicks planned with machine-traffic.ts: who fetched (`person:1`, `apple-mpp`, `scanner:mimecast`…) and from where. */
+  actor?: string;
+  ip?: string;
+  firstOpen?: boolean;
+  /** Ground truth for benchmarks: what really made this open or click. Never in a payload. */
+  truth?: "human" | "apple_mpp" | "image_proxy" | "link_scanner";
   /** What happened to its webhook: posted (2xx), pending, dropped (drop rate), silent, failed, no-webhook. */
   webhook: "pending" | "posted" | "silent" | "dropped" | "failed" | "no-webhook";
 }
@@ -92,6 +108,8 @@ export interface SandboxRecipientPlan {
   email: string;
   outcome: Outcome;
   silent: boolean;
+  /** Opens' and clicks' timing and machine traffic (absent for plans made before it existed, and for outcomes without engagement). */
+  engagement?: EngagementPlan;
 }
 
 /** One accepted message as the sandbox keeps it. Treat as read-only. */
