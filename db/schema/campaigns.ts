@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { lists } from "./contacts";
 import { users } from "./users";
 
@@ -32,6 +32,9 @@ export const campaigns = pgTable(
     cancelledAt: timestamp({ withTimezone: true }),
     // Why sending stopped on its own (e.g. Postmark refused the token), shown on the campaign page.
     lastError: text(),
+    // Whether campaign mail carries the hidden honeypot link (lib/engagement/honeypot.ts): a click on
+    // it can only be a machine, which marks that message's nearby clicks as a link scanner's.
+    honeypot: boolean().notNull().default(true),
     completedAt: timestamp({ withTimezone: true }),
     createdById: uuid().references(() => users.id, { onDelete: "set null" }),
     // Sending totals, moved by the dispatcher once per batch. What recipients do afterwards (delivered,
@@ -81,6 +84,18 @@ export const campaignEventCounters = pgTable(
     bounced: integer().notNull().default(0),
     spamComplaints: integer().notNull().default(0),
     unsubscribed: integer().notNull().default(0),
+    // Recipients a person opened or clicked for (issue 15: lib/engagement), and recipients with at
+    // least one open or click of each machine-or-uncertain class (a recipient can count in several).
+    openedHuman: integer().notNull().default(0),
+    clickedHuman: integer().notNull().default(0),
+    // Opened, but only ever by machines (moves down when a person's open or click arrives).
+    openedMachineOnly: integer().notNull().default(0),
+    openedAppleMpp: integer().notNull().default(0),
+    openedImageProxy: integer().notNull().default(0),
+    openedLinkScanner: integer().notNull().default(0),
+    openedUnknown: integer().notNull().default(0),
+    clickedLinkScanner: integer().notNull().default(0),
+    clickedUnknown: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.shard] })],
 );
@@ -95,6 +110,9 @@ export const campaignHourlyActivity = pgTable(
     hour: timestamp({ withTimezone: true }).notNull(),
     opens: integer().notNull().default(0),
     clicks: integer().notNull().default(0),
+    // Of those, the opens and clicks classified human (image-proxy opens count: a person opened).
+    humanOpens: integer().notNull().default(0),
+    humanClicks: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.hour] })],
 );
@@ -109,6 +127,8 @@ export const campaignLinkClicks = pgTable(
     link: text().notNull(),
     clicks: integer().notNull().default(0),
     uniqueClicks: integer().notNull().default(0),
+    // Clicks classified human (Postmark posts one click per recipient and link, so these are people).
+    humanClicks: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.link] })],
 );

@@ -95,6 +95,15 @@ export const messages = pgTable(
     firstClickedAt: timestamp({ withTimezone: true }),
     lastClickedAt: timestamp({ withTimezone: true }),
     clickCount: integer().notNull().default(0),
+    // Human engagement (issue 15, lib/engagement): the first open and click a person made, apart from
+    // the first of any kind above; the classes of every open and click seen; and the classifier's
+    // state for this message (lib/engagement/state.ts MessageEngagement, as JSON), which ingestion
+    // reads before classifying and writes back only if nobody changed it meanwhile.
+    firstHumanOpenedAt: timestamp({ withTimezone: true }),
+    firstHumanClickedAt: timestamp({ withTimezone: true }),
+    openClasses: text().array().notNull().default(sql`'{}'::text[]`),
+    clickClasses: text().array().notNull().default(sql`'{}'::text[]`),
+    engagement: jsonb(),
     bouncedAt: timestamp({ withTimezone: true }),
     complainedAt: timestamp({ withTimezone: true }),
     unsubscribedAt: timestamp({ withTimezone: true }),
@@ -129,6 +138,9 @@ export const messages = pgTable(
 
 export const eventSourceEnum = pgEnum("event_source", ["webhook", "reconciliation"]);
 
+// What fetched an Open or Click (lib/engagement/rules.ts EngagementClass).
+export const engagementClassEnum = pgEnum("engagement_class", ["human", "apple_mpp", "image_proxy", "link_scanner", "unknown"]);
+
 export const messageEvents = pgTable(
   "message_events",
   {
@@ -145,6 +157,11 @@ export const messageEvents = pgTable(
     // Exactly what Postmark sent, for support and for re-extraction if our parsing improves.
     raw: jsonb().notNull(),
     details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    // Opens and clicks: who the classifier says fetched it, the reasons that decided, and the rules'
+    // version (lib/engagement); null for other events and for opens stored before classification.
+    engagementClass: engagementClassEnum(),
+    engagementReasons: text().array(),
+    engagementRulesVersion: text(),
     receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
