@@ -6,9 +6,18 @@
 -- is announced through the outbox. Counter shards and hourly rows, which every batch of a campaign
 -- shares, are written last so their locks are held only until the commit.
 --
--- items: [{ord, event_id, message_id, kind, implied, occurred_at, link, details, recipient, contact_reason}]
+-- Opens and clicks come classified (lib/ingest/engagement.ts): `human` says the event counts as a
+-- person; the message's first human open and click and its classifier state come from `message_states`
+-- (the state the batch leaves; first times taken as the earliest of it and what is stored, so order
+-- never matters); the classes seen accumulate. The human and per-class campaign counters move like the
+-- others, by what changed.
+--
+-- items: [{ord, event_id, message_id, kind, implied, occurred_at, link, details, recipient, contact_reason,
+--          engagement_class, engagement_reasons, human}]
 -- (details as stored in message_events; contact_reason is the reason of an unsubscribe)
-CREATE OR REPLACE FUNCTION postline_apply_events(items jsonb) RETURNS void
+-- message_states: [{message_id, after}] (null when the batch has no open or click)
+DROP FUNCTION IF EXISTS postline_apply_events(jsonb);
+CREATE OR REPLACE FUNCTION postline_apply_events(items jsonb, message_states jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
   deltas jsonb;
@@ -22,7 +31,10 @@ BEGIN
   PERFORM 1 FROM messages WHERE id = ANY (ids) ORDER BY id FOR UPDATE;
 
   WITH ev AS (
-    SELECT * FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, kind text, implied text, occurred_at timestamptz)
+    SELECT * FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, kind text, implied text, occurred_at timestamptz, engagement_class text)
+  ),
+  states AS (
+    SELECT * FROM jsonb_to_recordset(coalesce(message_states, '[]'::jsonb)) AS g(message_id uuid, after jsonb)
   ),
   agg AS (
     SELECT message_id,
@@ -38,7 +50,9 @@ BEGIN
            min(occurred_at) FILTER (WHERE implied = 'unsubscribed') AS unsubscribed,
            max(occurred_at) AS last_event,
            (array_agg(implied ORDER BY ord) FILTER (WHERE implied IN ('bounced', 'spam_complaint', 'unsubscribed')))[1] AS first_terminal,
-           max(CASE implied WHEN 'delivered' THEN 3 WHEN 'opened' THEN 4 WHEN 'clicked' THEN 5 END) AS max_rank
+           max(CASE implied WHEN 'delivered' THEN 3 WHEN 'opened' THEN 4 WHEN 'clicked' THEN 5 END) AS max_rank,
+           coalesce(array_agg(DISTINCT engagement_class) FILTER (WHERE kind = 'opened' AND engagement_class IS NOT NULL), '{}') AS open_cls,
+           coalesce(array_agg(DISTINCT engagement_class) FILTER (WHERE kind = 'clicked' AND engagement_class IS NOT NULL), '{}') AS click_cls
     FROM ev
     GROUP BY message_id
   ),
@@ -55,6 +69,13 @@ BEGIN
       complained_at = least(m.complained_at, a.complained),
       unsubscribed_at = least(m.unsubscribed_at, a.unsubscribed),
       last_event_at = greatest(m.last_event_at, a.last_event),
+      first_human_opened_at = least(m.first_human_opened_at, (s.after->>'firstHumanOpenAt')::timestamptz),
+      first_human_clicked_at = least(m.first_human_clicked_at, (s.after->>'firstHumanClickAt')::timestamptz),
+      open_classes = CASE WHEN a.open_cls <@ m.open_classes THEN m.open_classes
+                          ELSE ARRAY(SELECT DISTINCT c FROM unnest(m.open_classes || a.open_cls) c ORDER BY c) END,
+      click_classes = CASE WHEN a.click_cls <@ m.click_classes THEN m.click_classes
+                           ELSE ARRAY(SELECT DISTINCT c FROM unnest(m.click_classes || a.click_cls) c ORDER BY c) END,
+      engagement = coalesce(s.after, m.engagement),
       status = CASE
         WHEN m.status IN ('bounced', 'spam_complaint', 'unsubscribed') THEN m.status
         WHEN a.first_terminal IS NOT NULL THEN a.first_terminal::message_status
@@ -64,7 +85,7 @@ BEGIN
         ELSE m.status
       END,
       updated_at = now()
-    FROM agg a
+    FROM agg a LEFT JOIN states s ON s.message_id = a.message_id
     WHERE m.id = ANY (ids) AND m.id = a.message_id
     RETURNING m.id, m.campaign_id,
       -- An open or a click proves delivery even when the Delivery webhook was lost.
@@ -72,7 +93,11 @@ BEGIN
       (new.delivered_at IS NOT NULL OR new.first_opened_at IS NOT NULL OR new.first_clicked_at IS NOT NULL) AS is_delivered,
       old.first_opened_at IS NOT NULL AS was_opened, new.first_opened_at IS NOT NULL AS is_opened,
       old.first_clicked_at IS NOT NULL AS was_clicked, new.first_clicked_at IS NOT NULL AS is_clicked,
-      old.status AS old_status, new.status AS new_status
+      old.status AS old_status, new.status AS new_status,
+      old.first_human_opened_at IS NOT NULL AS was_opened_human, new.first_human_opened_at IS NOT NULL AS is_opened_human,
+      old.first_human_clicked_at IS NOT NULL AS was_clicked_human, new.first_human_clicked_at IS NOT NULL AS is_clicked_human,
+      old.open_classes AS old_open_classes, new.open_classes AS new_open_classes,
+      old.click_classes AS old_click_classes, new.click_classes AS new_click_classes
   )
   SELECT coalesce(jsonb_agg(jsonb_build_object(
            'campaign_id', campaign_id,
@@ -82,7 +107,16 @@ BEGIN
            'clicked', (is_clicked AND NOT was_clicked)::int,
            'bounced', (new_status = 'bounced' AND old_status <> 'bounced')::int,
            'spam_complaints', (new_status = 'spam_complaint' AND old_status <> 'spam_complaint')::int,
-           'unsubscribed', (new_status = 'unsubscribed' AND old_status <> 'unsubscribed')::int)), '[]'::jsonb)
+           'unsubscribed', (new_status = 'unsubscribed' AND old_status <> 'unsubscribed')::int,
+           'opened_human', (is_opened_human AND NOT was_opened_human)::int,
+           'clicked_human', (is_clicked_human AND NOT was_clicked_human)::int,
+           'opened_machine_only', (is_opened AND NOT is_opened_human)::int - (was_opened AND NOT was_opened_human)::int,
+           'opened_apple_mpp', ('apple_mpp' = ANY (new_open_classes) AND NOT 'apple_mpp' = ANY (old_open_classes))::int,
+           'opened_image_proxy', ('image_proxy' = ANY (new_open_classes) AND NOT 'image_proxy' = ANY (old_open_classes))::int,
+           'opened_link_scanner', ('link_scanner' = ANY (new_open_classes) AND NOT 'link_scanner' = ANY (old_open_classes))::int,
+           'opened_unknown', ('unknown' = ANY (new_open_classes) AND NOT 'unknown' = ANY (old_open_classes))::int,
+           'clicked_link_scanner', ('link_scanner' = ANY (new_click_classes) AND NOT 'link_scanner' = ANY (old_click_classes))::int,
+           'clicked_unknown', ('unknown' = ANY (new_click_classes) AND NOT 'unknown' = ANY (old_click_classes))::int)), '[]'::jsonb)
   INTO deltas
   FROM upd
   WHERE campaign_id IS NOT NULL;
@@ -97,30 +131,33 @@ BEGIN
              'occurred_at', a.occurred_at,
              'data', CASE a.event
                        WHEN 'Contact.Unsubscribed' THEN postline_contact_unsubscribed_data(m.contact_id, a.recipient, a.contact_reason, m.id, a.occurred_at)
-                       ELSE postline_email_data(a.event, a.occurred_at, a.details,
+                       ELSE postline_email_data(a.event, a.occurred_at,
+                                                CASE WHEN a.engagement_class IS NULL THEN a.details
+                                                     ELSE a.details || jsonb_build_object('engagement', jsonb_build_object('class', a.engagement_class, 'reasons', a.engagement_reasons)) END,
                                                 m.id, m.postmark_message_id, m.campaign_id, m.contact_id, m.to_email, m.subject, m.tag)
                      END) ORDER BY a.ord)
     FROM (SELECT v.*, CASE v.implied WHEN 'delivered' THEN 'Email.Delivered' WHEN 'opened' THEN 'Email.Opened'
                                      WHEN 'clicked' THEN 'Email.Clicked' WHEN 'bounced' THEN 'Email.Bounced'
                                      WHEN 'spam_complaint' THEN 'Email.SpamComplaint' WHEN 'unsubscribed' THEN 'Contact.Unsubscribed' END AS event
-          FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, occurred_at timestamptz, implied text, details jsonb, recipient text, contact_reason text)) a
+          FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, occurred_at timestamptz, implied text, details jsonb, recipient text, contact_reason text,
+                                              engagement_class text, engagement_reasons jsonb)) a
     JOIN messages m ON m.id = ANY (ids) AND m.id = a.message_id
     WHERE a.event IS NOT NULL));
 
   -- Clicks per link: unique when it is the message's first click on that link (none stored before
   -- this batch, none earlier in it).
   WITH clicks AS (
-    SELECT v.event_id, v.message_id, m.campaign_id, left(v.link, 2000) AS link,
+    SELECT v.event_id, v.message_id, m.campaign_id, left(v.link, 2000) AS link, coalesce(v.human, false) AS human,
            row_number() OVER (PARTITION BY v.message_id, left(v.link, 2000) ORDER BY v.ord) AS nth
-    FROM jsonb_to_recordset(items) AS v(ord int, event_id bigint, message_id uuid, kind text, link text)
+    FROM jsonb_to_recordset(items) AS v(ord int, event_id bigint, message_id uuid, kind text, link text, human boolean)
     JOIN messages m ON m.id = ANY (ids) AND m.id = v.message_id
     WHERE v.kind = 'clicked' AND v.link IS NOT NULL AND m.campaign_id IS NOT NULL
   ),
   batch_ids AS (
     SELECT array_agg((e->>'event_id')::bigint) AS ids FROM jsonb_array_elements(items) e
   )
-  INSERT INTO campaign_link_clicks (campaign_id, link, clicks, unique_clicks)
-  SELECT c.campaign_id, c.link, count(*),
+  INSERT INTO campaign_link_clicks (campaign_id, link, clicks, human_clicks, unique_clicks)
+  SELECT c.campaign_id, c.link, count(*), count(*) FILTER (WHERE c.human),
          count(*) FILTER (WHERE c.nth = 1 AND NOT EXISTS (
            SELECT 1 FROM message_events p, batch_ids b
            WHERE p.message_id = c.message_id AND p.record_type = 'Click'
@@ -130,20 +167,24 @@ BEGIN
   ORDER BY c.campaign_id, c.link
   ON CONFLICT (campaign_id, link) DO UPDATE
     SET clicks = campaign_link_clicks.clicks + excluded.clicks,
+        human_clicks = campaign_link_clicks.human_clicks + excluded.human_clicks,
         unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks;
 
   PERFORM postline_add_outcome_counts(deltas);
 
   -- Opens and clicks per hour (UTC), never recounted.
-  INSERT INTO campaign_hourly_activity (campaign_id, hour, opens, clicks)
+  INSERT INTO campaign_hourly_activity (campaign_id, hour, opens, clicks, human_opens, human_clicks)
   SELECT m.campaign_id, date_trunc('hour', v.occurred_at, 'UTC'),
-         count(*) FILTER (WHERE v.kind = 'opened'), count(*) FILTER (WHERE v.kind = 'clicked')
-  FROM jsonb_to_recordset(items) AS v(message_id uuid, kind text, occurred_at timestamptz)
+         count(*) FILTER (WHERE v.kind = 'opened'), count(*) FILTER (WHERE v.kind = 'clicked'),
+         count(*) FILTER (WHERE v.kind = 'opened' AND v.human), count(*) FILTER (WHERE v.kind = 'clicked' AND v.human)
+  FROM jsonb_to_recordset(items) AS v(message_id uuid, kind text, occurred_at timestamptz, human boolean)
   JOIN messages m ON m.id = ANY (ids) AND m.id = v.message_id
   WHERE v.kind IN ('opened', 'clicked') AND m.campaign_id IS NOT NULL
   GROUP BY 1, 2
   ORDER BY 1, 2
   ON CONFLICT (campaign_id, hour) DO UPDATE
-    SET opens = campaign_hourly_activity.opens + excluded.opens, clicks = campaign_hourly_activity.clicks + excluded.clicks;
+    SET opens = campaign_hourly_activity.opens + excluded.opens, clicks = campaign_hourly_activity.clicks + excluded.clicks,
+        human_opens = campaign_hourly_activity.human_opens + excluded.human_opens,
+        human_clicks = campaign_hourly_activity.human_clicks + excluded.human_clicks;
 END;
 $$;

@@ -5,7 +5,13 @@
 -- addresses in sorted order; then postline_apply_events for those that belong to a message.
 --
 -- items: [{ord, event_key, pm, record_type, recipient, occurred_at, source, raw (text), details,
---          kind, implied, link, contact_status, contact_reason}]
+--          kind, implied, link, contact_status, contact_reason,
+--          engagement_class, engagement_reasons, engagement_rules_version, human}]
+-- message_states: [{message_id, before, after}]: the classifier's state of each message whose opens and
+--   clicks the batch classified (lib/ingest/engagement.ts), as it was read (before, without a lock) and
+--   as the batch leaves it. Under the row lock, a message whose state is no longer `before`, or an
+--   open or click classified without its message's state, fails the statement with a serialization
+--   error (40001): the caller reads and classifies again.
 -- returns {stored: [{ord, event_id}], messages: {pm: message_id}}
 --
 -- Ingestion's writes, called by lib/ingest/ingest.ts, which extracts each event (key, effect, implied
@@ -15,7 +21,8 @@
 -- install, a table that just grew) the planner takes messages for small and hash-joins it with a
 -- sequential scan, and plpgsql keeps that plan for the connection's life (seen: p99 116-279 ms instead
 -- of 62 ms at 1,000 events/s).
-CREATE OR REPLACE FUNCTION postline_ingest_events(items jsonb) RETURNS jsonb
+DROP FUNCTION IF EXISTS postline_ingest_events(jsonb);
+CREATE OR REPLACE FUNCTION postline_ingest_events(items jsonb, message_states jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   stored jsonb;
@@ -27,22 +34,39 @@ BEGIN
 
   PERFORM 1 FROM messages WHERE postmark_message_id = ANY (pms) ORDER BY id FOR UPDATE;
 
+  IF EXISTS (
+       SELECT 1 FROM jsonb_to_recordset(coalesce(message_states, '[]'::jsonb)) AS g(message_id uuid, before jsonb)
+       JOIN messages m ON m.id = ANY (ARRAY(SELECT (x->>'message_id')::uuid FROM jsonb_array_elements(coalesce(message_states, '[]'::jsonb)) x))
+                      AND m.id = g.message_id
+       WHERE coalesce(m.engagement, 'null'::jsonb) IS DISTINCT FROM coalesce(g.before, 'null'::jsonb))
+     OR EXISTS (
+       SELECT 1 FROM jsonb_array_elements(items) e
+       JOIN messages m ON m.postmark_message_id = ANY (pms) AND m.postmark_message_id = e->>'pm'
+       WHERE e->>'engagement_class' IS NOT NULL
+         AND NOT coalesce(message_states, '[]'::jsonb) @> jsonb_build_array(jsonb_build_object('message_id', m.id)))
+  THEN
+    RAISE EXCEPTION 'engagement of a message changed while its events were classified' USING ERRCODE = '40001';
+  END IF;
+
   WITH src AS (
     SELECT v.*, m.id AS message_id, m.erased
     FROM jsonb_to_recordset(items) AS v(ord int, event_key text, pm text, record_type text, recipient text, occurred_at timestamptz,
                                         source text, raw text, details jsonb, kind text, implied text, link text,
-                                        contact_status text, contact_reason text)
+                                        contact_status text, contact_reason text,
+                                        engagement_class text, engagement_reasons text[], engagement_rules_version text, human boolean)
     LEFT JOIN (SELECT id, postmark_message_id, to_email = '(erased)' AS erased FROM messages WHERE postmark_message_id = ANY (pms)) m ON m.postmark_message_id = v.pm
   ),
   ins AS (
-    INSERT INTO message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, raw, details)
+    INSERT INTO message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, raw, details,
+                                engagement_class, engagement_reasons, engagement_rules_version)
     -- An event of an erased message (lib/contacts/erase.ts: to_email '(erased)'), such as a late open,
     -- is stored as erasure left the others: no recipient, no raw payload, only anonymous details.
     SELECT event_key, message_id, pm, record_type,
            CASE WHEN erased THEN NULL ELSE recipient END,
            occurred_at, source::event_source,
            CASE WHEN erased THEN jsonb_build_object('RecordType', record_type, 'MessageID', pm, 'Erased', true) ELSE raw::jsonb END,
-           CASE WHEN erased THEN postline_erased_event_details(details) ELSE details END
+           CASE WHEN erased THEN postline_erased_event_details(details) ELSE details END,
+           engagement_class::engagement_class, engagement_reasons, engagement_rules_version
     FROM src
     ORDER BY ord
     ON CONFLICT (event_key) DO NOTHING
@@ -55,7 +79,8 @@ BEGIN
     (SELECT coalesce(jsonb_agg(jsonb_build_object(
                'ord', f.ord, 'event_id', i.id, 'message_id', f.message_id, 'kind', f.kind, 'implied', f.implied,
                'occurred_at', f.occurred_at, 'link', f.link, 'details', f.details, 'recipient', f.recipient,
-               'contact_status', f.contact_status, 'contact_reason', f.contact_reason) ORDER BY f.ord), '[]'::jsonb)
+               'contact_status', f.contact_status, 'contact_reason', f.contact_reason,
+               'engagement_class', f.engagement_class, 'engagement_reasons', to_jsonb(f.engagement_reasons), 'human', f.human) ORDER BY f.ord), '[]'::jsonb)
      FROM ins i JOIN firsts f ON f.event_key = i.event_key),
     (SELECT coalesce(jsonb_object_agg(k.pm, k.message_id), '{}'::jsonb)
      FROM (SELECT DISTINCT pm, message_id FROM src WHERE message_id IS NOT NULL) k)
@@ -77,7 +102,7 @@ BEGIN
       AND (status_changed_at IS NULL OR status_changed_at <= r.occurred_at);
   END LOOP;
 
-  PERFORM postline_apply_events((SELECT jsonb_agg(x) FROM jsonb_array_elements(stored) x WHERE x->>'message_id' IS NOT NULL));
+  PERFORM postline_apply_events((SELECT jsonb_agg(x) FROM jsonb_array_elements(stored) x WHERE x->>'message_id' IS NOT NULL), message_states);
 
   RETURN jsonb_build_object(
     'stored', (SELECT coalesce(jsonb_agg(jsonb_build_object('ord', x->'ord', 'event_id', x->'event_id')), '[]'::jsonb) FROM jsonb_array_elements(stored) x),

@@ -73,9 +73,11 @@ export function recordEngagement(
     return next;
   }
   next.firstClickAt = earlier(state.firstClickAt, event.at);
-  next.recentClicks = [...state.recentClicks, { at: event.at, link: event.link ?? null }]
-    .sort((a, b) => a.at.getTime() - b.at.getTime())
-    .slice(-RECENT_CLICKS);
+  // A click seen again (a retried webhook) is not a second click: the fold stays idempotent.
+  const link = event.link ?? null;
+  if (!state.recentClicks.some((c) => c.link === link && c.at.getTime() === event.at.getTime())) {
+    next.recentClicks = [...state.recentClicks, { at: event.at, link }].sort((a, b) => a.at.getTime() - b.at.getTime()).slice(-RECENT_CLICKS);
+  }
   if (event.honeypot) next.honeypotAt = earlier(state.honeypotAt, event.at);
   if (verdict.class === "human") {
     next.firstHumanClickAt = earlier(state.firstHumanClickAt, event.at);

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db";
 import { isRetryableConflict } from "@/lib/errors";
 import type { ContactStatus, MessageStatus } from "@/db/schema";
+import { classifyBatch, readEngagement, type ClassifiedEvent } from "./engagement";
 import { extractPostmarkEvent, type ExtractedEvent } from "./extract";
 import type { PostmarkEvent } from "./postmark-payload";
 
@@ -12,7 +13,8 @@ import type { PostmarkEvent } from "./postmark-payload";
  * one transaction, plans cached per connection. That is what lets the webhook route batch concurrent
  * requests (batcher.ts) without each round trip queueing behind the server's other work. The outbound
  * webhook each event announces (named by the status it implies) and its payload are built there too,
- * by the functions every other producer of those payloads uses.
+ * by the functions every other producer of those payloads uses. Opens and clicks are classified
+ * (human or which machine) before the write, against their messages' engagement (engagement.ts).
  */
 
 export type EventSource = "webhook" | "reconciliation";
@@ -63,8 +65,12 @@ export function contactEffect(e: ExtractedEvent): { status: ContactStatus; reaso
 }
 
 /** The fields postline_apply_events reads for one event (details feed the outbound payload). */
-function effectFields(e: ExtractedEvent) {
+function effectFields(e: ExtractedEvent, verdict: ClassifiedEvent | undefined) {
   return {
+    engagement_class: verdict?.class ?? null,
+    engagement_reasons: verdict?.reasons ?? null,
+    engagement_rules_version: verdict?.rulesVersion ?? null,
+    human: verdict?.human ?? false,
     kind: e.effect.kind,
     implied: impliedStatus(e),
     occurred_at: e.occurredAt.toISOString(),
@@ -92,23 +98,38 @@ export interface IngestInput {
  */
 export async function ingestPostmarkEvents(db: Db, inputs: IngestInput[]): Promise<IngestResult[]> {
   if (inputs.length === 0) return [];
-  const items = inputs.map((input, ord) => {
-    const e = extractPostmarkEvent(input.event, input.rawText ?? null);
-    return {
-      ord,
-      event_key: e.eventKey,
-      pm: e.postmarkMessageId,
-      record_type: e.recordType,
-      source: input.source ?? "webhook",
-      raw: input.rawText ?? JSON.stringify(input.event),
-      contact_status: contactEffect(e)?.status ?? null,
-      ...effectFields(e),
-    };
-  });
-  const result = await withDeadlockRetry(() =>
-    db.execute<{ r: { stored: { ord: number; event_id: number }[]; messages: Record<string, string> } }>(
-      sql`select postline_ingest_events(${JSON.stringify(items)}::jsonb) as r`,
-    ),
+  const extracted = inputs.map((input) => extractPostmarkEvent(input.event, input.rawText ?? null));
+  const engaged = [...new Set(extracted.filter((e) => (e.effect.kind === "opened" || e.effect.kind === "clicked") && e.postmarkMessageId).map((e) => e.postmarkMessageId!))];
+  // Opens and clicks are classified against their messages' engagement. First without a lock (the
+  // write refuses with 40001 when another batch changed a state in between, engagement.ts); a retry
+  // holds the messages locked from the read to the write, so a message many posts hit at once (a
+  // scanner clicking every link) still makes progress.
+  const attempt = async (conn: DbOrTx, locked: boolean) => {
+    if (locked) await lockPostmarkIdsForRead(conn, engaged);
+    const { verdicts, states } = classifyBatch(
+      extracted.map((e, ord) => ({ ord, extracted: e, event: inputs[ord].event })),
+      engaged.length ? await readEngagement(conn, engaged, { lock: locked }) : new Map(),
+    );
+    const items = inputs.map((input, ord) => {
+      const e = extracted[ord];
+      return {
+        ord,
+        event_key: e.eventKey,
+        pm: e.postmarkMessageId,
+        record_type: e.recordType,
+        source: input.source ?? "webhook",
+        raw: input.rawText ?? JSON.stringify(input.event),
+        contact_status: contactEffect(e)?.status ?? null,
+        ...effectFields(e, verdicts.get(ord)),
+      };
+    });
+    const stored = await conn.execute<{ r: { stored: { ord: number; event_id: number }[]; messages: Record<string, string> } }>(
+      sql`select postline_ingest_events(${JSON.stringify(items)}::jsonb, ${states.length ? JSON.stringify(states) : null}::jsonb) as r`,
+    );
+    return { items, stored };
+  };
+  const { items, stored: result } = await withDeadlockRetry((n) =>
+    n === 1 || engaged.length === 0 ? attempt(db, false) : db.transaction((tx) => attempt(tx, true)),
   );
   const { stored, messages } = result.rows[0].r;
   const eventIds = new Map(stored.map((s) => [s.ord, Number(s.event_id)]));
@@ -128,17 +149,23 @@ export async function ingestPostmarkEvent(db: Db, event: PostmarkEvent, options:
 
 /**
  * A deadlock (40P01) or serialization failure (40001) rolls the whole statement back, so running it
- * again is safe. Ingestion locks in a fixed order, but dispatch and reconciliation lock messages too.
+ * again is safe. Ingestion locks in a fixed order, but dispatch and reconciliation lock messages too;
+ * 40001 is also how the write says a message's engagement changed since it was read.
  */
-async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+async function withDeadlockRetry<T>(work: (attempt: number) => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await work();
+      return await work(attempt);
     } catch (error) {
       if (attempt >= attempts || !isRetryableConflict(error)) throw error;
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
     }
   }
+}
+
+/** The shared lock ingestion takes on MessageIDs (postline_lock_postmark_ids), before any message row. */
+async function lockPostmarkIdsForRead(tx: DbOrTx, postmarkMessageIds: string[]): Promise<void> {
+  await tx.execute(sql`select postline_lock_postmark_ids(array(select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb)), false)`);
 }
 
 /**
@@ -172,11 +199,28 @@ export async function linkOrphanEvents(tx: DbOrTx, postmarkMessageIds: string[])
     from orphans o where e.id = o.id
     returning e.id, o.raw, o.message_id`);
   if (orphans.rows.length === 0) return 0;
-  // In the order they happened (the first of two terminal outcomes wins; the first click on a link is the unique one).
+  // In the order they happened (the first of two terminal outcomes wins; the first click on a link is
+  // the unique one). Opens and clicks are classified now, against their messages, which this
+  // transaction holds locked (the caller is writing their MessageIDs).
   const events = orphans.rows
     .map((row) => ({ row, e: extractPostmarkEvent(row.raw) }))
     .sort((a, b) => a.e.occurredAt.getTime() - b.e.occurredAt.getTime() || Number(a.row.id) - Number(b.row.id));
-  const items = events.map(({ row, e }, ord) => ({ ord, event_id: Number(row.id), message_id: row.message_id, ...effectFields(e) }));
-  await tx.execute(sql`select postline_apply_events(${JSON.stringify(items)}::jsonb)`);
+  const engaged = [...new Set(events.filter(({ e }) => e.effect.kind === "opened" || e.effect.kind === "clicked").map(({ e }) => e.postmarkMessageId!))];
+  const { verdicts, states } = engaged.length
+    ? classifyBatch(
+        events.map(({ row, e }, ord) => ({ ord, extracted: e, event: row.raw })),
+        await readEngagement(tx, engaged, { lock: true }),
+      )
+    : { verdicts: new Map<number, ClassifiedEvent>(), states: [] };
+  const items = events.map(({ row, e }, ord) => ({ ord, event_id: Number(row.id), message_id: row.message_id, ...effectFields(e, verdicts.get(ord)) }));
+  const classified = items.filter((i) => i.engagement_class !== null);
+  if (classified.length) {
+    await tx.execute(sql`
+      update message_events e set engagement_class = c.engagement_class::engagement_class, engagement_reasons = c.engagement_reasons,
+                                  engagement_rules_version = c.engagement_rules_version
+      from jsonb_to_recordset(${JSON.stringify(classified)}::jsonb) as c(event_id bigint, engagement_class text, engagement_reasons text[], engagement_rules_version text)
+      where e.id = c.event_id`);
+  }
+  await tx.execute(sql`select postline_apply_events(${JSON.stringify(items)}::jsonb, ${states.length ? JSON.stringify(states) : null}::jsonb)`);
   return items.length;
 }
