@@ -75,9 +75,9 @@ export function sampleEventData(event: WebhookEventType, now: Date): Record<stri
     case "Email.Delivered":
       return { ...message, delivered_at: at, details: "smtp;250 2.0.0 OK" };
     case "Email.Opened":
-      return { ...message, opened_at: at, first_open: true, platform: "Desktop", client: "Thunderbird" };
+      return { ...message, opened_at: at, first_open: true, platform: "Desktop", client: "Thunderbird", machine: { class: "human", reasons: ["client:Thunderbird"] } };
     case "Email.Clicked":
-      return { ...message, clicked_at: at, link: "https://example.com/spring", platform: "Mobile" };
+      return { ...message, clicked_at: at, link: "https://example.com/spring", platform: "Mobile", machine: { class: "human", reasons: ["client:Mobile Safari"] } };
     case "Email.Bounced":
       return { ...message, bounced_at: at, type: "HardBounce", description: "The server was unable to deliver your message", inactive: true };
     case "Email.SpamComplaint":

@@ -71,8 +71,13 @@ function expectedFor(m: typeof messages.$inferSelect): { event: string; data: Re
   return [
     { event: "Email.Sent", data: { ...message, sent_at: SENT_AT } },
     { event: "Email.Delivered", data: { ...message, delivered_at: "2026-03-01T10:00:01.500Z", details: "smtp;250 2.0.0 OK" } },
-    { event: "Email.Opened", data: { ...message, opened_at: "2026-03-01T10:01:00.123Z", first_open: true, platform: "Desktop", client: "Thunderbird" } },
-    { event: "Email.Clicked", data: { ...message, clicked_at: "2026-03-01T10:02:00.000Z", link: "https://e.test/a?b=1", platform: "Mobile" } },
+    // The open carries no user agent (unknown); the click comes two minutes after delivery with no
+    // person's open before it, which is how scanners behave (lib/engagement/rules.ts).
+    { event: "Email.Opened", data: { ...message, opened_at: "2026-03-01T10:01:00.123Z", first_open: true, platform: "Desktop", client: "Thunderbird", machine: { class: "unknown", reasons: ["ua:empty"] } } },
+    {
+      event: "Email.Clicked",
+      data: { ...message, clicked_at: "2026-03-01T10:02:00.000Z", link: "https://e.test/a?b=1", platform: "Mobile", machine: { class: "link_scanner", reasons: ["timing:click-within-180s-of-delivery", "pattern:click-before-open"] } },
+    },
     { event: "Email.Bounced", data: { ...message, bounced_at: "2026-03-01T10:03:00.000Z", type: "HardBounce", description: "The server was unable to deliver your message", inactive: true } },
     { event: "Email.SpamComplaint", data: { ...message, complained_at: "2026-03-01T10:04:00.000Z" } },
     { event: "Contact.Unsubscribed", data: { contact_id: m.contactId, message_id: m.id, email: m.toEmail, reason: "Unsubscribed through Postmark", unsubscribed_at: "2026-03-01T10:05:00.900Z" } },
