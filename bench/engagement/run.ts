@@ -5,8 +5,10 @@
  *      deterministic for --seed) classified the way ingestion will; precision and recall per class,
  *      the confusion matrix, the share of opens reclassified, and the per-recipient "opened by a person";
  *   2. the classifier's own speed (events per second, one core);
- *   3. ingest throughput with classification against the no-op route: PLACE RESERVED for the lead, once
- *      ingestion classifies (see bench/ingest/run.ts for the phase to reuse).
+ *   3. the corpus posted to the real webhook route of `next start` (launcher on port 3321, its own
+ *      PostgreSQL on 5471 and .data/bench-engagement): precision and recall as ingestion stored them; then
+ *      ingest throughput of another corpus's opens and clicks against the no-op route of the same app
+ *      (goal ≥ 0.8). `--skip-ingest` stops after phase 2.
  *
  *   npm run bench:engagement                     # 12,000 recipients, seed 1
  *   npm run bench:engagement -- --recipients 50000 --seed 7
@@ -16,6 +18,7 @@ import { ENGAGEMENT_RULES } from "@/lib/engagement/rules";
 import { emptyEngagement } from "@/lib/engagement/state";
 import { machine, table } from "../support";
 import { documentedExamples, sandboxCorpus } from "./corpus";
+import { ingestPhase } from "./ingest-phase";
 import { classifyCorpus, scoreByClass } from "./score";
 
 const args = process.argv.slice(2);
@@ -24,7 +27,9 @@ const SEED = arg("--seed", 1);
 const RECIPIENTS = arg("--recipients", 12_000);
 // The world the sandbox simulates: the issue's example rates; Gmail's proxy for a fifth of the other opens.
 const RATES = { open: 0.45, click: 0.12, hardbounce: 0.01, softbounce: 0.005, spam: 0.001, unsubscribe: 0.003, mpp: 0.5, scanner: 0.05, proxy: 0.2 };
-const GOAL = { precision: 0.98, recall: 0.95 };
+const GOAL = { precision: 0.98, recall: 0.95, throughput: 0.8 };
+// Recipients of the second corpus, posted for throughput: enough that 18 s of webhook posts never repeat one.
+const THROUGHPUT_RECIPIENTS = arg("--throughput-recipients", 40_000);
 
 const pct = (x: number) => (Number.isNaN(x) ? "—" : `${(100 * x).toFixed(2)}%`);
 
@@ -92,10 +97,15 @@ async function main() {
   const ms = performance.now() - started;
   console.log(`\nclassifier speed: ${Math.round((rounds * events.length) / (ms / 1000)).toLocaleString("en")} events/s on one core (${((1000 * ms) / (rounds * events.length)).toFixed(2)} µs each; networks: ${compiled.networks.size.v4} IPv4 + ${compiled.networks.size.v6} IPv6 ranges)`);
 
-  // 3. Ingest throughput with classification vs the no-op route: reserved for the lead (issue 15.6,
-  //    goal ≥ 0.8 of the no-op route). Reuse bench/ingest/run.ts's closed-loop phase here once
-  //    lib/ingest classifies, and print the ratio.
-  console.log("\ningest throughput phase: not yet (added when ingestion classifies)");
+  // 3. Through the real webhook route: accuracy as ingestion stored it, and throughput vs the no-op route.
+  if (args.includes("--skip-ingest")) return;
+  const throughputCorpus = await sandboxCorpus({ seed: SEED + 1000, recipients: THROUGHPUT_RECIPIENTS, rates: RATES });
+  console.log(`\ningest through POST /api/webhooks/postmark (next start, 32 in flight): ${corpus.length} corpus events, then ${throughputCorpus.length} others for throughput`);
+  const r = await ingestPhase(corpus, throughputCorpus);
+  console.log(`stored ${r.stored} of ${r.posted} opens and clicks; as stored, human precision ${pct(r.human.precision)}, recall ${pct(r.human.recall)}`);
+  console.log(table(Object.entries(r.confusion).map(([t, row]) => ({ truth: t, ...row }))));
+  const tpMet = r.throughput.ratio >= GOAL.throughput;
+  console.log(`\ningest throughput (opens and clicks, each classified): webhook ${Math.round(r.throughput.webhook)} req/s vs no-op ${Math.round(r.throughput.noop)} req/s = ${r.throughput.ratio.toFixed(2)} (goal ≥ ${GOAL.throughput}: ${tpMet ? "met" : "MISSED"})`);
 }
 
 main().catch((error: unknown) => {

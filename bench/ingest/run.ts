@@ -11,10 +11,10 @@
  *   npm run bench:ingest -- --only throughput,fixed   # a subset of throughput, fixed, storm
  */
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { createDb, type Db } from "@/db";
+import { closedLoop as loop, post as postTo } from "./http";
 import { cpuPerRequest, cpuSeconds, machine, percentile, ROOT, startLauncher, stopLauncher, table } from "../support";
 
 const args = process.argv.slice(2);
@@ -25,19 +25,8 @@ const RATE = Number(args[args.indexOf("--rate") + 1]) || 1_000;
 const ONLY = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1].split(",")) : new Set(["throughput", "fixed", "storm"]);
 const PORT = 3320;
 const DATA = ".data/bench-ingest";
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function post(pathname: string, body: string, secret: string): Promise<{ status: number; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const req = http.request({ host: "127.0.0.1", port: PORT, path: pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-webhook-secret": secret } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-    });
-    req.on("error", () => resolve({ status: 0, ms: performance.now() - started }));
-    req.end(body);
-  });
-}
+const post = (pathname: string, body: string, secret: string) => postTo(PORT, pathname, body, secret);
 
 interface Msg {
   pm: string;
@@ -66,21 +55,7 @@ async function seedMessages(db: Db, tag: string, n: number): Promise<Msg[]> {
   return Array.from({ length: n }, (_, i) => ({ pm: `${tag}-pm-${i}`, email: `${tag}-${i}@ingest.bench.test` }));
 }
 
-async function closedLoop(pathname: string, bodies: () => string, secret: string, seconds: number, inFlight = 32) {
-  const deadline = performance.now() + seconds * 1000;
-  let done = 0;
-  let ok = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < deadline) {
-        const r = await post(pathname, bodies(), secret);
-        done++;
-        if (r.status === 200) ok++;
-      }
-    }),
-  );
-  return { rps: done / seconds, ok };
-}
+const closedLoop = (pathname: string, bodies: () => string, secret: string, seconds: number, inFlight = 32) => loop(PORT, pathname, bodies, secret, seconds, inFlight);
 
 type Log = (row: Record<string, string>) => void;
 
