@@ -237,8 +237,9 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, knownFields,
         </fieldset>
         <fieldset className="space-y-1">
           <legend className="text-sm font-medium text-slate-700">Engagement tracking</legend>
-          <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" name="honeypot" checked={honeypot} onChange={(e) => setHoneypot(e.target.checked)} aria-describedby="honeypot-hint" />
+          {/* Top-aligned: on a phone the label wraps, and the box belongs beside its first line. */}
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" name="honeypot" checked={honeypot} onChange={(e) => setHoneypot(e.target.checked)} aria-describedby="honeypot-hint" className="mt-0.5" />
             Add a hidden link that catches link scanners (recommended)
           </label>
           <p id="honeypot-hint" className="ml-6 text-xs text-slate-500">
