@@ -15,6 +15,7 @@ interface SandboxMessage {
   to: string;
   subject: string;
   htmlBody: string | null;
+  textBody: string | null;
   tag: string;
   stream: string;
   metadata: Record<string, string>;
@@ -164,6 +165,111 @@ test("/campaigns/new → template → copy: compose with the keyboard, warnings 
   await row.getByRole("button", { name: "Delete" }).click();
   await expect(row).toHaveCount(0);
   expect((await campaignOf(request, copyId)).html).toBe(saved.html);
+});
+
+test("/campaigns/new: the honeypot checkbox is on by default, works with the keyboard, survives a refusal and is saved; the preview shows no trace of it", async ({ page, request }) => {
+  const tag = Date.now().toString(36);
+  await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
+  await page.goto("/campaigns/new");
+  const form = page.getByRole("form", { name: "Campaign" });
+  const honeypot = form.getByRole("checkbox", { name: "Add a hidden link that catches link scanners (recommended)" });
+  await expect(form.getByRole("group", { name: "Engagement tracking" })).toBeVisible();
+  await expect(honeypot).toBeChecked();
+  await expect(honeypot).toHaveAccessibleDescription(/a click on it shows those clicks were a scanner's, not a reader's/);
+  await page.screenshot({ path: `${SCREENSHOTS}/composer-honeypot-1280.png`, fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${SCREENSHOTS}/composer-honeypot-390.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  // The preview renders the body as written: no hidden link, on or off.
+  const previewFrame = page.frameLocator('iframe[title="Email preview"]');
+  await expect(previewFrame.locator("body")).toContainText("Write your message here.");
+  await expect(previewFrame.locator('a[href*="/h/"], [aria-hidden="true"]')).toHaveCount(0);
+
+  await form.getByLabel("Campaign name").fill(`Honeypot ${tag}`);
+  // A variable the server refuses: the untick (by keyboard) must survive the refusal.
+  await form.getByLabel("Subject").fill("Hello {{ nope }}");
+  await honeypot.focus();
+  await page.keyboard.press("Space");
+  await expect(honeypot).not.toBeChecked();
+  await form.getByRole("button", { name: "Save draft" }).click();
+  await expect(form.getByText(/nope/).first()).toBeVisible();
+  await expect(page).toHaveURL(/\/campaigns\/new$/);
+  await expect(honeypot).not.toBeChecked();
+  await expect(form.getByLabel("Campaign name")).toHaveValue(`Honeypot ${tag}`);
+
+  await form.getByLabel("Subject").fill("Hello {{ name }}");
+  await form.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByRole("heading", { name: `Honeypot ${tag}`, level: 1, exact: true })).toBeVisible();
+  const campaignId = page.url().split("/").pop()!;
+  expect(await campaignOf(request, campaignId)).toMatchObject({ honeypot: false });
+
+  // Editing shows it as saved; ticking it again turns it back on.
+  await page.goto(`/campaigns/${campaignId}/edit`);
+  await expect(honeypot).not.toBeChecked();
+  await honeypot.check();
+  await form.getByRole("button", { name: "Save changes" }).click();
+  // Exact: the edit page's own heading, "Edit Honeypot …", contains the name too.
+  await expect(page.getByRole("heading", { name: `Honeypot ${tag}`, level: 1, exact: true })).toBeVisible();
+  expect(await campaignOf(request, campaignId)).toMatchObject({ honeypot: true });
+});
+
+test("the honeypot link in a sent email is not visible, never focused by Tab, not in the accessibility tree; /h/{id} answers anyone the same empty page", async ({ page, request }) => {
+  const tag = Date.now().toString(36);
+  const html = '<html><body><h1>News</h1><p>Hello {{ name }}, <a href="https://example.com/sale">see the sale</a> or <a href="https://example.com/blog">read the blog</a>.</p></body></html>';
+  const created = await request.post("/api/v1/campaigns", { headers: auth, data: { name: `Hidden link ${tag}`, subject: "News", html } });
+  expect(created.status()).toBe(201);
+  const campaign = (await created.json()).data;
+  expect(campaign.honeypot).toBe(true);
+  // A test send is built as a real send is (lib/sending/campaign-test.ts); the sandbox keeps what it was given.
+  const to = `hidden-${tag}@e2e.postline.test`;
+  expect((await request.post(`/api/v1/campaigns/${campaign.id}/test`, { headers: auth, data: { to: [to] } })).status()).toBe(200);
+  const [sent] = await sandboxMessages(request, to);
+  const honeypotHref = sent.htmlBody!.match(/href="([^"]*\/h\/[^"]+)"/)![1];
+  expect(honeypotHref).toMatch(new RegExp(`/h/${campaign.id}$`));
+  expect(sent.htmlBody!.split(honeypotHref)).toHaveLength(2);
+  expect(sent.textBody).not.toContain("/h/");
+
+  // The email as a mail client renders it.
+  await page.setContent(sent.htmlBody!);
+  const trap = page.locator(`a[href="${honeypotHref}"]`);
+  await expect(trap).toHaveCount(1);
+  await expect(trap).toBeHidden();
+  expect(await trap.boundingBox()).toBeNull();
+
+  // Tab through everything (and round again): the visible links take focus, the hidden one never does.
+  const focused: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press("Tab");
+    focused.push(await page.evaluate(() => (document.activeElement as HTMLAnchorElement | null)?.getAttribute("href") ?? document.activeElement?.tagName ?? ""));
+  }
+  expect(focused).toContain("https://example.com/sale");
+  expect(focused).toContain("https://example.com/blog");
+  expect(focused.filter((f) => f.includes("/h/"))).toEqual([]);
+
+  // What assistive technology gets: the two links, nothing of the trap.
+  const tree = await page.locator("body").ariaSnapshot();
+  expect(tree).toContain('link "see the sale"');
+  expect(tree).toContain('link "read the blog"');
+  expect(tree).not.toContain("/h/");
+  await expect(page.getByRole("link")).toHaveCount(2);
+  // It is there, only hidden: counting hidden elements too finds it.
+  await expect(page.getByRole("link", { includeHidden: true })).toHaveCount(3);
+
+  // Where a scanner lands: no sign-in, no database, the same answer whatever the id.
+  const answers = [];
+  for (const id of [campaign.id, "00000000-0000-4000-8000-000000000000", "not-an-id"]) {
+    const res = await request.get(`/h/${id}`, { maxRedirects: 0 });
+    expect(res.status()).toBe(200);
+    expect(res.headers()).toMatchObject({ "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" });
+    answers.push(await res.text());
+    const head = await request.head(`/h/${id}`, { maxRedirects: 0 });
+    expect(head.status()).toBe(200);
+    expect(head.headers()["x-robots-tag"]).toBe("noindex");
+  }
+  expect(new Set(answers).size).toBe(1);
+  expect(answers[0]).toContain('<meta name="robots" content="noindex">');
 });
 
 test("/campaigns/new: switching HTML to rich text warns when structure would be lost; the editor is usable at 390 px", async ({ page }) => {

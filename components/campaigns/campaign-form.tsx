@@ -22,7 +22,7 @@ export interface CampaignFormProps {
   knownFields: string[];
   /** The campaign being edited; absent for a new one (which may start from a template's `initial`). */
   campaignId?: string;
-  initial?: { name: string; fromEmail?: string; subject: string; html: string; text: string | null; listIds: string[] };
+  initial?: { name: string; fromEmail?: string; subject: string; html: string; text: string | null; listIds: string[]; honeypot?: boolean };
 }
 
 // Paragraphs, not a heading: the editor sits inside the page, whose only level-1 heading is its title.
@@ -75,6 +75,7 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, knownFields,
   const [text, setText] = useState(initial?.text ?? "");
   const [audience, setAudience] = useState<"all" | "lists">(initial?.listIds.length ? "lists" : "all");
   const [listIds, setListIds] = useState<string[]>(initial?.listIds ?? []);
+  const [honeypot, setHoneypot] = useState(initial?.honeypot ?? true);
   const [previewAs, setPreviewAs] = useState<PreviewContact | null>(null);
   const [tab, setTab] = useState<"html" | "text">("html");
 
@@ -233,6 +234,17 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, knownFields,
               ) : null}
             </div>
           ) : null}
+        </fieldset>
+        <fieldset className="space-y-1">
+          <legend className="text-sm font-medium text-slate-700">Engagement tracking</legend>
+          {/* Top-aligned: on a phone the label wraps, and the box belongs beside its first line. */}
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" name="honeypot" checked={honeypot} onChange={(e) => setHoneypot(e.target.checked)} aria-describedby="honeypot-hint" className="mt-0.5" />
+            Add a hidden link that catches link scanners (recommended)
+          </label>
+          <p id="honeypot-hint" className="ml-6 text-xs text-slate-500">
+            Company mail filters click every link to check it; no person can see or reach this one, so a click on it shows those clicks were a scanner&apos;s, not a reader&apos;s.
+          </p>
         </fieldset>
         <div className="flex flex-wrap items-center gap-3">
           <Button type="submit" disabled={pending}>

@@ -36,6 +36,7 @@ export function toApiCampaign(c: Campaign, { listIds = [], outcomes = ZERO_OUTCO
     html: c.html,
     text: c.text,
     list_ids: listIds,
+    honeypot: c.honeypot,
     status: c.status,
     scheduled_at: iso(c.scheduledAt),
     started_at: iso(c.startedAt),

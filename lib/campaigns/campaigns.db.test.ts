@@ -4,7 +4,20 @@ import { messages } from "@/db/schema";
 import { createContact, createList } from "@/lib/contacts/contacts";
 import { setContactStatusByEmail } from "@/lib/contacts/test-support";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { cancelCampaign, countAudience, createCampaign, getCampaignOrThrow, pauseCampaign, resumeCampaign, scheduleCampaign, startCampaignSend, updateCampaign } from "./campaigns";
+import {
+  cancelCampaign,
+  countAudience,
+  createCampaign,
+  duplicateCampaign,
+  getCampaignListIds,
+  getCampaignOrThrow,
+  patchCampaign,
+  pauseCampaign,
+  resumeCampaign,
+  scheduleCampaign,
+  startCampaignSend,
+  updateCampaign,
+} from "./campaigns";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -22,6 +35,28 @@ describe("campaigns (real PostgreSQL)", () => {
     expect(campaignInputSchema.safeParse({ ...base, html: "" }).success).toBe(false);
     await expect(createCampaign(t.db, { ...base, html: "<p>{{ first_name }}</p>" }, opts)).rejects.toMatchObject({ code: "invalid_template", status: 422 });
     await expect(createCampaign(t.db, { ...base, list_ids: ["00000000-0000-4000-8000-000000000000"] }, opts)).rejects.toMatchObject({ code: "unknown_list" });
+  });
+
+  it("honeypot: on unless asked otherwise; an edit without it keeps it; a copy keeps it", async () => {
+    expect((await createCampaign(t.db, base, opts)).honeypot).toBe(true);
+    const off = await createCampaign(t.db, { ...base, honeypot: false }, opts);
+    expect(off.honeypot).toBe(false);
+    expect((await updateCampaign(t.db, { ...base, id: off.id, name: "Renamed" }, new Date())).honeypot).toBe(false);
+    expect((await updateCampaign(t.db, { ...base, id: off.id, honeypot: true }, new Date())).honeypot).toBe(true);
+    expect((await duplicateCampaign(t.db, { campaignId: (await updateCampaign(t.db, { ...base, id: off.id, honeypot: false }, new Date())).id }, new Date())).honeypot).toBe(false);
+  });
+
+  it("patchCampaign changes only what it is given; lists, text and sender stay", async () => {
+    const list = await createList(t.db, { name: "Patch list" });
+    const c = await createCampaign(t.db, { ...base, text: "Plain", from: "Team <team@postline.test>", list_ids: [list.id] }, opts);
+    await scheduleCampaign(t.db, { campaignId: c.id, at: new Date(Date.now() + 86_400_000) }, new Date());
+    const patched = await patchCampaign(t.db, { id: c.id, honeypot: false }, new Date());
+    expect(patched).toMatchObject({ honeypot: false, name: base.name, subject: base.subject, html: base.html, text: "Plain", fromEmail: "Team <team@postline.test>", status: "draft", scheduledAt: null });
+    expect(await getCampaignListIds(t.db, c.id)).toEqual([list.id]);
+    expect(await patchCampaign(t.db, { id: c.id, text: null, list_ids: [] }, new Date())).toMatchObject({ text: null, honeypot: false });
+    expect(await getCampaignListIds(t.db, c.id)).toEqual([]);
+    await expect(patchCampaign(t.db, { id: c.id, html: "<p>{{ nope }}</p>" }, new Date())).rejects.toMatchObject({ code: "invalid_template" });
+    await expect(patchCampaign(t.db, { id: "8b0e7a34-3c1e-4c55-9a43-2f5b7c3e9d10", honeypot: true }, new Date())).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("freezes the audience of its lists once; suppressed contacts are skipped with a reason; a second send is 409", async () => {

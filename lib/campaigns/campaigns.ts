@@ -22,8 +22,14 @@ export const campaignInputSchema = z.strictObject({
   text: z.string().max(5 * 1024 * 1024).optional().nullable(),
   from: fromSchema.optional(),
   list_ids: z.array(idField("Not a list id")).max(100).optional(),
+  /** The hidden honeypot link (lib/engagement/honeypot.ts); absent: on for a new campaign, kept on an edit. */
+  honeypot: z.boolean({ error: "honeypot must be true or false" }).optional(),
 });
 export type CampaignInput = z.infer<typeof campaignInputSchema>;
+
+/** A change to a draft: any subset of the fields; those left out keep their value. */
+export const campaignPatchSchema = campaignInputSchema.partial();
+export type CampaignPatch = z.infer<typeof campaignPatchSchema>;
 
 /** Every template part must compile: an unknown variable is a 422 before anything is stored. */
 export function validateCampaignTemplates(input: { subject: string; html: string; text?: string | null }): void {
@@ -63,6 +69,7 @@ export async function createCampaign(
         html: input.html,
         text: input.text?.trim() ? input.text : null,
         fromEmail: input.from ?? options.defaultFrom,
+        ...(input.honeypot === undefined ? {} : { honeypot: input.honeypot }),
         createdById: options.createdById ?? null,
       })
       .returning();
@@ -73,31 +80,58 @@ export async function createCampaign(
 
 /** Only drafts (and scheduled campaigns, which go back to draft) can be edited. */
 export async function updateCampaign(db: Db, input: CampaignInput & { id: string }, now: Date): Promise<Campaign> {
-  const { id } = input;
   validateCampaignTemplates(input);
+  return db.transaction((tx) => applyUpdate(tx, input, now));
+}
+
+/**
+ * Changes some fields of a draft or scheduled campaign (the API's PATCH): the rest, lists included, keep
+ * their value. Like every edit it returns a scheduled campaign to draft.
+ */
+export async function patchCampaign(db: Db, input: CampaignPatch & { id: string }, now: Date): Promise<Campaign> {
   return db.transaction(async (tx) => {
-    const [campaign] = await tx
-      .update(campaigns)
-      .set({
-        name: input.name,
-        subject: input.subject,
-        html: input.html,
-        text: input.text?.trim() ? input.text : null,
-        ...(input.from ? { fromEmail: input.from } : {}),
-        status: "draft",
-        scheduledAt: null,
-        scheduleTimeZone: null,
-        updatedAt: now,
-      })
-      .where(and(eq(campaigns.id, id), inArray(campaigns.status, ["draft", "scheduled"])))
-      .returning();
-    if (!campaign) {
-      await getCampaignOrThrow(tx, id);
-      throw conflict("Only a draft or scheduled campaign can be edited");
-    }
-    await setAudience(tx, { campaignId: id, listIds: input.list_ids ?? [] });
-    return campaign;
+    // Locked so a concurrent edit cannot interleave between the read and the write.
+    const [current] = await tx.select().from(campaigns).where(eq(campaigns.id, input.id)).for("update");
+    if (!current) throw notFound("Campaign");
+    const merged: CampaignInput & { id: string } = {
+      id: input.id,
+      name: input.name ?? current.name,
+      subject: input.subject ?? current.subject,
+      html: input.html ?? current.html,
+      text: input.text === undefined ? current.text : input.text,
+      from: input.from,
+      list_ids: input.list_ids ?? (await getCampaignListIds(tx, input.id)),
+      honeypot: input.honeypot,
+    };
+    validateCampaignTemplates(merged);
+    return applyUpdate(tx, merged, now);
   });
+}
+
+async function applyUpdate(tx: DbOrTx, input: CampaignInput & { id: string }, now: Date): Promise<Campaign> {
+  const { id } = input;
+  const [campaign] = await tx
+    .update(campaigns)
+    .set({
+      name: input.name,
+      subject: input.subject,
+      html: input.html,
+      text: input.text?.trim() ? input.text : null,
+      ...(input.from ? { fromEmail: input.from } : {}),
+      ...(input.honeypot === undefined ? {} : { honeypot: input.honeypot }),
+      status: "draft",
+      scheduledAt: null,
+      scheduleTimeZone: null,
+      updatedAt: now,
+    })
+    .where(and(eq(campaigns.id, id), inArray(campaigns.status, ["draft", "scheduled"])))
+    .returning();
+  if (!campaign) {
+    await getCampaignOrThrow(tx, id);
+    throw conflict("Only a draft or scheduled campaign can be edited");
+  }
+  await setAudience(tx, { campaignId: id, listIds: input.list_ids ?? [] });
+  return campaign;
 }
 
 export async function getCampaign(db: DbOrTx, id: string): Promise<Campaign | null> {
@@ -252,6 +286,7 @@ export async function duplicateCampaign(db: Db, input: { campaignId: string; cre
         html: source.html,
         text: source.text,
         fromEmail: source.fromEmail,
+        honeypot: source.honeypot,
         createdById: input.createdById ?? null,
         createdAt: now,
         updatedAt: now,

@@ -9,10 +9,11 @@ import type { Db } from "@/db";
 import { contacts } from "@/db/schema";
 import { getCampaignOrThrow } from "@/lib/campaigns/campaigns";
 import { parseTestAddresses, SAMPLE_RECIPIENT } from "@/lib/campaigns/preview-recipients";
-import { renderTemplate, type Recipient } from "@/lib/campaigns/template";
+import { htmlToText, renderTemplate, type Recipient } from "@/lib/campaigns/template";
 import { AppError, notFound } from "@/lib/errors";
 import { parseId } from "@/lib/http/id";
 import type { SendingDeps } from "./deps";
+import { withHoneypot } from "./send-batch";
 import { compilePart, sendSingleEmail, type SingleEmailResult } from "./single-email";
 
 export const TEST_SEND_TAG = "campaign-test";
@@ -35,7 +36,9 @@ export async function sendCampaignTest(
   }
   const subject = compilePart("subject", campaign.subject);
   const html = compilePart("html", campaign.html);
-  const text = campaign.text ? compilePart("text", campaign.text) : null;
+  // As a real send: the text part from the campaign's own HTML when it has none, so the honeypot link
+  // added to the HTML below never reaches it (sendSingleEmail would derive it from the final HTML).
+  const text = compilePart("text", campaign.text?.trim() ? campaign.text : htmlToText(campaign.html));
   const sent: SingleEmailResult[] = [];
   for (const to of addresses) {
     // A test's unsubscribe link must not unsubscribe anyone: it points at a page that knows no token.
@@ -47,8 +50,8 @@ export async function sendCampaignTest(
           to,
           from: campaign.fromEmail,
           subject: `[Test] ${renderTemplate({ template: subject, recipient, mode: "text" })}`,
-          html: renderTemplate({ template: html, recipient, mode: "html" }),
-          text: text ? renderTemplate({ template: text, recipient, mode: "text" }) : undefined,
+          html: withHoneypot(renderTemplate({ template: html, recipient, mode: "html" }), { campaign, appUrl: deps.appUrl }),
+          text: renderTemplate({ template: text, recipient, mode: "text" }),
           tag: TEST_SEND_TAG,
           metadata: { [TEST_SEND_METADATA_KEY]: campaign.id },
         },

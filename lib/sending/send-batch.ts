@@ -7,6 +7,7 @@ import { Models, type ServerClient } from "postmark";
 import type { Db } from "@/db";
 import type { Campaign } from "@/lib/campaigns/campaigns";
 import { compileTemplate, htmlToText, renderTemplate, type CompiledTemplate } from "@/lib/campaigns/template";
+import { honeypotHtml, honeypotLink } from "@/lib/engagement/honeypot";
 import { handleCallFailure } from "./call-failure";
 import type { ClaimedBatch, ClaimedMessage } from "./claim-batch";
 import { METADATA_BATCH_ID, METADATA_MESSAGE_ID, unsubscribeUrl, type SendingDeps } from "./deps";
@@ -28,6 +29,21 @@ export function compileCampaign(campaign: Campaign): CompiledCampaign {
   };
 }
 
+/** `fragment` at the end of the HTML body: before the last `</body>` when there is one, else at the end. */
+function appendToBody(html: string, fragment: string): string {
+  const end = html.search(/<\/body>(?![\s\S]*<\/body>)/i);
+  return end < 0 ? html + fragment : html.slice(0, end) + fragment + html.slice(end);
+}
+
+/**
+ * The campaign's honeypot link (issue 15.2) as the very last thing of the HTML body, when the campaign
+ * has it on. HTML only: the plain-text part is never derived from this (compileCampaign derives it from
+ * the campaign's own HTML), so a reader of the text part never meets it.
+ */
+export function withHoneypot(html: string, { campaign, appUrl }: { campaign: Pick<Campaign, "id" | "honeypot">; appUrl: string }): string {
+  return campaign.honeypot ? appendToBody(html, honeypotHtml(honeypotLink(appUrl, campaign.id))) : html;
+}
+
 /** The Postmark message for one recipient: personalized parts, unsubscribe headers and our ids. */
 export function buildCampaignEmail(
   { compiled, batchId, message: m }: { compiled: CompiledCampaign; batchId: string; message: ClaimedMessage },
@@ -39,9 +55,9 @@ export function buildCampaignEmail(
   let text = renderTemplate({ template: compiled.text, recipient, mode: "text" });
   // A visible link in every campaign mail, unless the author placed {{ unsubscribe_url }} themselves.
   if (!compiled.html.variables.includes("unsubscribe_url")) {
-    const link = `<p style="font-size:12px;color:#64748b">Don't want these emails? <a href="${url}">Unsubscribe</a>.</p>`;
-    html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${link}</body>`) : html + link;
+    html = appendToBody(html, `<p style="font-size:12px;color:#64748b">Don't want these emails? <a href="${url}">Unsubscribe</a>.</p>`);
   }
+  html = withHoneypot(html, { campaign: compiled.campaign, appUrl: deps.appUrl });
   if (!compiled.text.variables.includes("unsubscribe_url")) text += `\n\nUnsubscribe: ${url}`;
   return {
     From: compiled.campaign.fromEmail,

@@ -58,6 +58,16 @@ describe("campaign actions: every input parsed, bad input is the form's error (i
     expect(await t.db.$count(campaigns)).toBe(before);
   });
 
+  it("the composer's honeypot checkbox: ticked (\"on\") stores true, left unticked (absent) stores false", async () => {
+    const c = await draft();
+    const save = (extra: Record<string, string>) => saveCampaignAction(null, formOf({ campaignId: c.id, name: "Launch", subject: "Hi", html: "<p>Hi</p>", audience: "all", ...extra }));
+    // Success ends in redirect(), which throws Next's redirect signal.
+    await expect(save({})).rejects.toMatchObject({ digest: expect.stringContaining("NEXT_REDIRECT") });
+    expect((await getCampaignOrThrow(t.db, c.id)).honeypot).toBe(false);
+    await expect(save({ honeypot: "on" })).rejects.toMatchObject({ digest: expect.stringContaining("NEXT_REDIRECT") });
+    expect((await getCampaignOrThrow(t.db, c.id)).honeypot).toBe(true);
+  });
+
   it("a test send for a campaign that does not exist is the form's error", async () => {
     await expect(testSendAction(null, formOf({ campaignId: "8b0e7a34-3c1e-4c55-9a43-2f5b7c3e9d10" }))).resolves.toMatchObject({ ok: false, error: expect.stringContaining("Unknown campaign") });
   });

@@ -48,6 +48,8 @@ function campaignFromForm(form: FormData) {
     text: text.trim() ? text : null,
     from: from || undefined,
     list_ids: audience === "lists" ? form.getAll("list_ids").map(String) : [],
+    // A checkbox: present ("on") when ticked, absent when not.
+    honeypot: form.get("honeypot") === "on",
   });
 }
 
