@@ -51,6 +51,8 @@ export default defineConfig({
       POSTLINE_CRON: "off",
       // A loaded CI machine can make a webhook post time out; retry in seconds, not Postmark's minutes.
       POSTMARK_SANDBOX_RETRY_MS: "1000,2000,5000,10000,20000,30000",
+      // People open ~3 s and click 11–12 s after delivery (the launcher's own default is `demo`: up to ~2 minutes).
+      POSTMARK_SANDBOX_PACE: "fast",
       // e2e/webhooks.spec.ts starts its receiver on 127.0.0.1.
       ALLOW_PRIVATE_WEBHOOK_URLS: "127.0.0.1",
     },

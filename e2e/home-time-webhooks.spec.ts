@@ -41,8 +41,14 @@ async function sentCampaign(request: APIRequestContext, name: string, locals: st
   const stats = async () => (await (await request.get(`/api/v1/campaigns/${campaign.id}`, { headers: auth })).json()).data.stats;
   await expect.poll(async () => (await stats()).delivered, { timeout: 60_000 }).toBe(locals.length);
   const opens = locals.filter((l) => l === "open" || l === "click").length;
+  const clicks = locals.filter((l) => l === "click").length;
   const complaints = locals.filter((l) => l === "spam").length;
-  await expect.poll(async () => [(await stats()).opened, (await stats()).spam_complaints], { timeout: 60_000 }).toEqual([opens, complaints]);
+  // Clicks come last (the sandbox's fast pace: 11–12 s after delivery), so the rates read below are final.
+  const counted = async () => {
+    const s = await stats();
+    return [s.opened, s.clicked, s.spam_complaints];
+  };
+  await expect.poll(counted, { timeout: 60_000 }).toEqual([opens, clicks, complaints]);
   return { id: campaign.id as string, stats: await stats() };
 }
 

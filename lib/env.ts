@@ -151,6 +151,7 @@ const launcherEnvSchema = z.object({
   POSTMARK_SANDBOX_DELAY_MS: optionalNonEmpty,
   POSTMARK_SANDBOX_DROP_RATE: optionalNonEmpty,
   POSTMARK_SANDBOX_RETRY_MS: optionalNonEmpty,
+  POSTMARK_SANDBOX_PACE: optionalNonEmpty,
   POSTLINE_DATA_DIR: z.string().default(".data"),
   ADMIN_EMAIL: z.string().email("ADMIN_EMAIL must be an email address").default("admin@postline.local"),
   ADMIN_PASSWORD: optionalNonEmpty,

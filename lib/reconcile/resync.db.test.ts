@@ -14,7 +14,8 @@ async function sendAndSettle(to: string) {
   await createContact(bed.t.db, { email: to }).catch(() => {});
   const m = await sendSingleEmail(bed.t.db, { to, from: "me@postline.test", subject: "s", html: '<p><a href="https://example.com/x">x</a></p>' }, bed.fixture.deps);
   expect(m.status).toBe("sent");
-  await bed.fixture.sandbox.flushWebhooks({ timeoutMs: 10_000 });
+  // At the sandbox's fast pace a click comes 11–12 s after delivery.
+  await bed.fixture.sandbox.flushWebhooks({ timeoutMs: 30_000 });
   return m;
 }
 

@@ -13,7 +13,8 @@ async function sendSilently(addresses: string[]) {
   await createContactsBulk(bed.t.db, addresses.map((email) => ({ email })));
   const sent = [];
   for (const to of addresses) sent.push(await sendSingleEmail(bed.t.db, { to, from: "me@postline.test", subject: "s", html: '<a href="https://e.test/l">l</a>' }, bed.fixture.deps));
-  await bed.fixture.sandbox.flushWebhooks({ timeoutMs: 10_000 });
+  // At the sandbox's fast pace a click comes 11–12 s after delivery.
+  await bed.fixture.sandbox.flushWebhooks({ timeoutMs: 30_000 });
   return sent;
 }
 

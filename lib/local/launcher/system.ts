@@ -128,12 +128,17 @@ async function reapPreviousApp(pidFile: string, log: (m: string) => void): Promi
 
 function sandboxEnvOptions(env: LauncherEnv): SandboxEnvOptions {
   try {
-    return sandboxOptionsFromEnv({
-      POSTMARK_SANDBOX_RATES: env.POSTMARK_SANDBOX_RATES,
-      POSTMARK_SANDBOX_DELAY_MS: env.POSTMARK_SANDBOX_DELAY_MS,
-      POSTMARK_SANDBOX_DROP_RATE: env.POSTMARK_SANDBOX_DROP_RATE,
-      POSTMARK_SANDBOX_RETRY_MS: env.POSTMARK_SANDBOX_RETRY_MS,
-    });
+    return {
+      // `npm start` is someone trying the product: people read within a minute or two, not hours.
+      pace: "demo",
+      ...sandboxOptionsFromEnv({
+        POSTMARK_SANDBOX_RATES: env.POSTMARK_SANDBOX_RATES,
+        POSTMARK_SANDBOX_DELAY_MS: env.POSTMARK_SANDBOX_DELAY_MS,
+        POSTMARK_SANDBOX_DROP_RATE: env.POSTMARK_SANDBOX_DROP_RATE,
+        POSTMARK_SANDBOX_RETRY_MS: env.POSTMARK_SANDBOX_RETRY_MS,
+        POSTMARK_SANDBOX_PACE: env.POSTMARK_SANDBOX_PACE,
+      }),
+    };
   } catch (error) {
     throw new LauncherError((error as Error).message);
   }

@@ -9,7 +9,8 @@ let sandbox: PostmarkSandbox;
 let client: ServerClient;
 
 beforeAll(async () => {
-  sandbox = await startPostmarkSandbox({ serverToken: TOKEN, delayMs: 1 });
+  // The virtual clock: flush moves time on to the clicks (11 s after delivery at the fast pace).
+  sandbox = await startPostmarkSandbox({ serverToken: TOKEN, delayMs: 1, clock: "virtual" });
   client = createPostmarkClient({ serverToken: TOKEN, apiUrl: sandbox.url, timeoutSeconds: 5 });
 });
 afterAll(() => sandbox.close());

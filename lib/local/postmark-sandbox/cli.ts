@@ -3,8 +3,8 @@
  *   tsx lib/local/postmark-sandbox/cli.ts [--port 4010] [--host 127.0.0.1] [--token T] [--webhook-url U]
  *     [--webhook-secret S] [--webhook-user U --webhook-password P] [--data-file F] [--seed N]
  * Flags win over variables: POSTMARK_SERVER_TOKEN, POSTMARK_SANDBOX_PORT, POSTMARK_SANDBOX_WEBHOOK_URL,
- * POSTMARK_WEBHOOK_SECRET, POSTMARK_WEBHOOK_BASIC_USER/_PASSWORD, POSTMARK_SANDBOX_DATA_FILE and the
- * POSTMARK_SANDBOX_RATES/_DELAY_MS/_DROP_RATE trio. It prints one line `postmark-sandbox listening on <url>`
+ * POSTMARK_WEBHOOK_SECRET, POSTMARK_WEBHOOK_BASIC_USER/_PASSWORD, POSTMARK_SANDBOX_DATA_FILE and
+ * POSTMARK_SANDBOX_RATES/_DELAY_MS/_DROP_RATE/_RETRY_MS/_PACE (the pace is `fast` when unset). It prints one line `postmark-sandbox listening on <url>`
  * (and sends `{ url }` over IPC when spawned with one), stops on SIGINT/SIGTERM, and stops when a parent
  * that spawned it with an IPC channel goes away.
  */

@@ -46,7 +46,8 @@ const sent: Record<string, string> = {};
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  sandbox = await startPostmarkSandbox({ serverToken: TOKEN, delayMs: 1, webhook: { url: receiver.url } });
+  // The virtual clock: flush moves time on to the click (11 s after delivery at the fast pace).
+  sandbox = await startPostmarkSandbox({ serverToken: TOKEN, delayMs: 1, webhook: { url: receiver.url }, clock: "virtual" });
   const c = client();
   for (const to of ["click@example.com", "hardbounce@example.com", "spam@example.com", "unsubscribe@example.com"]) {
     const r = await c.sendEmail({ From: "news@postline.test", To: to, Subject: "Hi", HtmlBody: "<p>x</p>", Tag: "tag", Metadata: { a_key: "a_value" } });

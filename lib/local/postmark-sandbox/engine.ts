@@ -4,7 +4,7 @@
  * unsubscribed, and hand webhook posts to the poster.
  */
 import { randomUUID } from "node:crypto";
-import { linksOf, planEngagement } from "./machine-traffic";
+import { bodyLinks, FALLBACK_LINK, personLinkOf, planEngagement, type Pace } from "./machine-traffic";
 import { forcedOutcome, planTimeline, randomOutcome, ZERO_RATES, type TimelineStep } from "./outcomes";
 import { suppressionChangePayload, webhookPayload } from "./payloads";
 import { Scheduler } from "./scheduler";
@@ -35,6 +35,14 @@ export interface EngineOptions {
   random: () => number;
   /** Timing and machine traffic of opens and clicks (see machine-traffic.ts). */
   engagementRandom: () => number;
+  /** How soon people read (machine-traffic.ts, `Pace`). */
+  pace: Pace;
+  /**
+   * `virtual`: a simulated clock for in-process runs (benchmarks, tests): it starts at `now()` and
+   * stands still until flush() moves it from one due event to the next, so hours of planned opens
+   * take no time. `real` (the server's): events wait for the wall clock.
+   */
+  clock: "real" | "virtual";
   now: () => Date;
   log: (message: string) => void;
 }
@@ -50,6 +58,8 @@ export function engineDefaults(): Omit<EngineOptions, "random" | "engagementRand
     webhookConcurrency: 16,
     keepBodies: true,
     serverId: 4010,
+    pace: "fast",
+    clock: "real",
   };
 }
 
@@ -63,7 +73,7 @@ export class SandboxEngine {
   private dropRate: number;
   private pendingEvents = 0;
   private bounceSeq: number;
-  private waiters: (() => void)[] = [];
+  private waiters: { horizon: number; done: () => void }[] = [];
   private counters = { sent: 0, rejected: 0, events: 0, dropped: 0, silenced: 0, unconfigured: 0 };
   private readonly bounces: { message: SandboxMessage; event: SandboxEvent }[] = [];
 
@@ -75,7 +85,7 @@ export class SandboxEngine {
     // Bounce IDs look like Postmark's (about ten digits); open() moves past IDs already in the data file.
     this.bounceSeq = 692_560_173;
     this.store = new MessageStore(opts.dataFile, opts.log);
-    this.scheduler = new Scheduler(() => this.checkIdle());
+    this.scheduler = new Scheduler(() => this.checkIdle(), opts.clock === "virtual" ? { virtualStart: opts.now().getTime() } : {});
     this.poster = new WebhookPoster({
       scheduler: this.scheduler,
       target: () => this.webhook,
@@ -96,9 +106,17 @@ export class SandboxEngine {
         if (e.recordType === "Bounce" || e.recordType === "SpamComplaint") this.bounces.push({ message: m, event: e });
       }
       for (const plan of m.plans) {
-        const done = m.events.filter((e) => e.recipient === plan.email).length;
-        const steps = planTimeline(plan);
-        steps.slice(done).forEach((step, i) => this.scheduleStep(m, plan, step, i));
+        const events = m.events.filter((e) => e.recipient === plan.email);
+        const delivery = events.find((e) => e.recordType === "Delivery");
+        planTimeline(plan)
+          .slice(events.length)
+          .forEach((step, i) => {
+            // Opens and clicks are due at their time after delivery; those whose delivery has not
+            // fired yet are scheduled when it does.
+            if (!step.engagement) return this.scheduleStep(m, plan, step, i);
+            this.pendingEvents++;
+            if (delivery) this.scheduleEngagement(m, plan, step, Date.parse(delivery.at));
+          });
       }
     }
   }
@@ -165,7 +183,7 @@ export class SandboxEngine {
 
   /** Stores accepted messages and schedules their events. */
   accept(inputs: SendInput[]): SandboxMessage[] {
-    const submittedAt = this.opts.now().toISOString();
+    const submittedAt = this.now().toISOString();
     const accepted: SandboxMessage[] = inputs.map((input) => {
       const plans = this.planRecipients(input);
       return {
@@ -192,18 +210,25 @@ export class SandboxEngine {
     });
     this.store.addMessages(accepted);
     this.counters.sent += accepted.length;
-    for (const m of accepted) for (const plan of m.plans) planTimeline(plan).forEach((step, i) => this.scheduleStep(m, plan, step, i));
+    for (const m of accepted) {
+      for (const plan of m.plans) {
+        planTimeline(plan).forEach((step, i) => {
+          if (step.engagement) this.pendingEvents++; // scheduled when the delivery fires
+          else this.scheduleStep(m, plan, step, i);
+        });
+      }
+    }
     return accepted;
   }
 
   /** Puts an address on a stream's suppression list without any webhook (test and drill setup). */
   markInactive(email: string, stream = "outbound", reason: SandboxSuppression["reason"] = "HardBounce"): void {
-    this.store.suppress({ email, stream, reason, origin: reason === "ManualSuppression" ? "Customer" : "Recipient", createdAt: this.opts.now().toISOString() });
+    this.store.suppress({ email, stream, reason, origin: reason === "ManualSuppression" ? "Customer" : "Recipient", createdAt: this.now().toISOString() });
   }
 
   /** Suppressions API: a customer suppresses an address; Postmark posts a SubscriptionChange without MessageID. */
   createSuppression(stream: string, email: string): { ok: boolean } {
-    const s: SandboxSuppression = { email, stream, reason: "ManualSuppression", origin: "Customer", createdAt: this.opts.now().toISOString() };
+    const s: SandboxSuppression = { email, stream, reason: "ManualSuppression", origin: "Customer", createdAt: this.now().toISOString() };
     if (!this.store.suppress(s)) return { ok: true };
     this.postSuppressionChange(s, true);
     return { ok: true };
@@ -223,20 +248,48 @@ export class SandboxEngine {
     return this.bounces;
   }
 
-  /** Resolves when no event is waiting to fire and no webhook post is queued, in flight or waiting to retry. */
-  flush(timeoutMs = 60_000): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
+  /**
+   * Resolves when no event due within `horizonMs` from now is waiting to fire and no webhook post is
+   * queued, in flight or waiting to retry. Events due later (a person reading hours after delivery
+   * at the `real` pace) are not waited for unless the horizon reaches them; it defaults to
+   * `timeoutMs`, so a flush never waits for what it could not see within its timeout. With the
+   * virtual clock, flush moves the clock to each due event in turn, up to the horizon.
+   */
+  async flush(options: { timeoutMs?: number; horizonMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const horizon = this.scheduler.now() + (options.horizonMs ?? timeoutMs);
+    const started = Date.now();
+    if (this.scheduler.virtual) {
+      for (;;) {
+        // Let posts in flight settle (their failures schedule retries) before the clock moves on.
+        while (this.poster.pending.queued + this.poster.pending.inFlight > 0) {
+          if (Date.now() - started > timeoutMs) throw this.flushTimeout(timeoutMs);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        const next = this.scheduler.nextDue();
+        if (next === undefined || next > horizon) return;
+        this.scheduler.advanceTo(next);
+      }
+    }
+    if (this.isSettled(horizon)) return;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== done);
-        reject(new Error(`sandbox webhooks not flushed within ${timeoutMs} ms (${JSON.stringify(this.stats().pending)})`));
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(this.flushTimeout(timeoutMs));
       }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
+      const waiter = {
+        horizon,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
       };
-      this.waiters.push(done);
+      this.waiters.push(waiter);
     });
+  }
+
+  private flushTimeout(timeoutMs: number): Error {
+    return new Error(`sandbox webhooks not flushed within ${timeoutMs} ms (${JSON.stringify(this.stats().pending)})`);
   }
 
   stats(): Omit<SandboxStats, "apiCalls" | "faults"> {
@@ -253,15 +306,16 @@ export class SandboxEngine {
   }
 
   private planRecipients(input: SendInput): SandboxRecipientPlan[] {
-    const unsubscribe = unsubscribeLinks(input.headers);
-    const links = linksOf(input.htmlBody, input.textBody, unsubscribe);
-    const clickLink = links[0] ?? "https://example.com/";
+    const found = bodyLinks(input.htmlBody, input.textBody, unsubscribeLinks(input.headers));
+    const links = found.map((l) => l.url);
+    // Scanners follow every link, hidden ones too; a person clicks only what they can see.
+    const clickLink = personLinkOf(found);
     return input.recipients.map((email) => {
       const forced = forcedOutcome(email);
       const plan: SandboxRecipientPlan = forced
         ? { email, outcome: forced.outcome, silent: forced.silent }
         : { email, outcome: randomOutcome(this.rates, this.opts.random), silent: false };
-      const engagement = planEngagement({ outcome: plan.outcome, forced: forced?.machine ?? null, rates: this.rates, random: this.opts.engagementRandom, links, clickLink });
+      const engagement = planEngagement({ outcome: plan.outcome, forced: forced?.machine ?? null, rates: this.rates, random: this.opts.engagementRandom, links, clickLink, pace: this.opts.pace });
       if (engagement) plan.engagement = engagement;
       return plan;
     });
@@ -271,10 +325,23 @@ export class SandboxEngine {
     this.pendingEvents++;
     // Each later event of a message waits one more delay, so events are posted in their natural order
     // when the receiver keeps up (concurrent posts may still arrive out of order, as with Postmark).
-    this.scheduler.at(Date.now() + this.delayMs * (index + 1), () => {
-      this.pendingEvents--;
-      this.fire(m, plan, step);
-    });
+    this.scheduler.at(this.scheduler.now() + this.delayMs * (index + 1), () => this.fireDue(m, plan, step), "event");
+  }
+
+  /** A planned open or click is posted when it happens: `afterMs` after its delivery (already counted as pending). */
+  private scheduleEngagement(m: SandboxMessage, plan: SandboxRecipientPlan, step: TimelineStep, deliveredAt: number): void {
+    this.scheduler.at(deliveredAt + Math.round(step.engagement!.afterMs), () => this.fireDue(m, plan, step), "event");
+  }
+
+  private fireDue(m: SandboxMessage, plan: SandboxRecipientPlan, step: TimelineStep): void {
+    this.pendingEvents--;
+    if (step.recordType === "Delivery" && plan.engagement) {
+      // Due from the delivery as the clock sees it, which is also what its DeliveredAt says; scheduled
+      // before the delivery fires, so a flush never sees the recipient settled in between.
+      const deliveredAt = this.scheduler.now();
+      for (const later of planTimeline(plan)) if (later.engagement) this.scheduleEngagement(m, plan, later, deliveredAt);
+    }
+    this.fire(m, plan, step);
   }
 
   private fire(m: SandboxMessage, plan: SandboxRecipientPlan, step: TimelineStep): void {
@@ -285,10 +352,11 @@ export class SandboxEngine {
       last = Math.max(last, Date.parse(e.at));
       if (e.recordType === "Delivery") deliveredAt = Date.parse(e.at);
     }
-    // A planned open or click happens at its simulated time after delivery (people read minutes to
-    // hours later), posted now: its ReceivedAt may lie ahead of the clock. Strictly increasing per
-    // recipient, even with a frozen injected clock.
-    const planned = step.engagement && deliveredAt !== null ? Math.round(deliveredAt + step.engagement.afterMs) : this.opts.now().getTime();
+    // A planned open or click fires when it is due and is stamped with that time: its delivery's
+    // stamp plus its delay, never ahead of the clock. Strictly increasing per recipient, even with a
+    // frozen injected clock.
+    const now = this.now().getTime();
+    const planned = step.engagement && deliveredAt !== null ? Math.min(now, Math.round(deliveredAt + step.engagement.afterMs)) : now;
     const at = new Date(Math.max(planned, last + 1)).toISOString();
     const event: SandboxEvent = { recordType: step.recordType, recipient: plan.email, at, webhook: "pending" };
     if (step.engagement) {
@@ -333,23 +401,34 @@ export class SandboxEngine {
 
   private postSuppressionChange(s: SandboxSuppression, suppress: boolean): void {
     if (!this.webhook) return;
-    const at = this.opts.now().toISOString();
+    const at = this.now().toISOString();
     const serverId = this.opts.serverId;
     this.poster.enqueue({ body: () => JSON.stringify(suppressionChangePayload(s, suppress, serverId, at)), done: () => {} });
   }
 
-  private isIdle(): boolean {
-    return this.pendingEvents === 0 && this.poster.idle;
+  /** The clock events are stamped with: the wall clock (or the injected `now`), or the virtual clock. */
+  private now(): Date {
+    return this.scheduler.virtual ? new Date(this.scheduler.now()) : this.opts.now();
+  }
+
+  /** No event due by `horizon` waits to fire (one due later may), and the poster has nothing left to do. */
+  private isSettled(horizon: number): boolean {
+    const next = this.scheduler.nextDue("event");
+    return (next === undefined || next > horizon) && this.poster.idle;
   }
 
   private checkIdle(): void {
-    if (this.waiters.length && this.isIdle()) this.releaseWaiters();
+    if (!this.waiters.length) return;
+    const ready = this.waiters.filter((w) => this.isSettled(w.horizon));
+    if (!ready.length) return;
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.done();
   }
 
   private releaseWaiters(): void {
     const waiters = this.waiters;
     this.waiters = [];
-    for (const w of waiters) w();
+    for (const w of waiters) w.done();
   }
 }
 
@@ -358,7 +437,7 @@ export class SandboxEngine {
  * List-Unsubscribe target, so a simulated click never doubles as an unsubscribe.
  */
 function pickLink(m: SandboxMessage): string {
-  return linksOf(m.htmlBody, m.textBody, unsubscribeLinks(m.headers))[0] ?? "https://example.com/";
+  return personLinkOf(bodyLinks(m.htmlBody, m.textBody, unsubscribeLinks(m.headers))) ?? FALLBACK_LINK;
 }
 
 function unsubscribeLinks(headers: { Name: string; Value: string }[]): Set<string> {

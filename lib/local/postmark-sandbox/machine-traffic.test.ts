@@ -88,10 +88,11 @@ describe("rates", () => {
   });
 
   it("people open minutes after delivery and click after opening; mpp=0.5 makes about half the opens Apple's (seeded)", async () => {
-    const { receiver, sandbox } = await setup({ rates: { open: 1, click: 0.3, mpp: 0.5 }, random: seededRandom(3), engagementRandom: seededRandom(4) });
+    const { receiver, sandbox } = await setup({ rates: { open: 1, click: 0.3, mpp: 0.5 }, random: seededRandom(3), engagementRandom: seededRandom(4), pace: "real", clock: "virtual" });
     const client = createPostmarkClient({ serverToken: TOKEN, apiUrl: sandbox.url, timeoutSeconds: 5 });
     await client.sendEmailBatch(Array.from({ length: 200 }, (_, i) => ({ From: "n@postline.test", To: `r${i}@example.com`, Subject: "s", HtmlBody: HTML })));
-    await sandbox.flushWebhooks();
+    // People read up to 6 hours later: the virtual clock gets there at once.
+    await sandbox.flushWebhooks({ horizonMs: 7 * 3600_000 });
     const opens = receiver.posts.filter((p) => p.body.RecordType === "Open" && p.body.FirstOpen === true);
     expect(opens).toHaveLength(200);
     const mpp = opens.filter((p) => p.body.UserAgent === "Mozilla/5.0").length;

@@ -171,7 +171,8 @@ export interface EngagementPlan {
   /** When the person reads the mail and clicks. */
   readMs: number;
   clickMs: number;
-  clickLink: string;
+  /** The visible link the person clicks; null when the message has none (no click). */
+  clickLink: string | null;
   /** Apple MPP: the prefetch at delivery, and maybe a later proxy fetch (FirstOpen false). */
   mpp?: { atMs: number; ip: string; againMs: number | null; againIp: string };
   /** The person's client loads images through a webmail proxy. */
@@ -221,9 +222,64 @@ function pickScanner(random: () => number): string {
 }
 
 /**
+ * How soon people read, and how soon machines come (POSTMARK_SANDBOX_PACE):
+ * - `real`: the real world's distribution: a person reads a median 30 minutes after delivery (5%
+ *   within 3 minutes, at most 6 hours) and clicks 5–60 s later; MPP 1–8 s; scanners mostly 20–60 s.
+ * - `demo`: people read 15–90 s after delivery and click 10–40 s after reading, so someone trying the
+ *   product sees human opens and clicks within a couple of minutes; machines keep real-world timing.
+ * - `fast` (tests, e2e, benchmarks): a person's open about 3 s after delivery and the click 11–12 s
+ *   after it; MPP 1–2 s; a scanner's first click 1–3 s, with its real sub-second gaps.
+ * In `demo` and `fast` a person's click is also kept out of the windows in which a classifier must
+ * read a click as a scanner's (lib/engagement/rules.ts: a click ≤ 10 s after delivery; ≤ 180 s with
+ * no human open before it, as for MPP users whose opens are Apple's; within 2 s of a scanner's click
+ * or 60 s of its honeypot click), so every person's event is still a person's. `real` does not: the
+ * real world has such clicks, and the benchmarks must meet them.
+ */
+export type Pace = "real" | "demo" | "fast";
+export const PACES: readonly Pace[] = ["real", "demo", "fast"];
+
+/** lib/engagement/rules.ts windows a person's click stays out of in `demo` and `fast` (the sandbox does not import the classifier). */
+const CLICK_AFTER_DELIVERY_MS = 10_000;
+const CLICK_BEFORE_OPEN_MS = 180_000;
+const HONEYPOT_MS = 60_000;
+
+interface PaceTiming {
+  readMs: (random: () => number) => number;
+  /** The person's click, after reading. */
+  clickMs: (random: () => number, readMs: number) => number;
+  mppMs: (random: () => number) => number;
+  scannerStartMs: (random: () => number) => number;
+}
+
+const PACE_TIMING: Record<Pace, PaceTiming> = {
+  real: {
+    // Median 30 minutes, 5% within 3 minutes, capped at 6 hours.
+    readMs: (random) => Math.min(6 * 3600_000, Math.max(20_000, logNormal(random, 1800_000, 1.4))),
+    clickMs: (random, readMs) => readMs + 5000 + random() * 55_000,
+    mppMs: (random) => 1000 + random() * 7000,
+    scannerStartMs,
+  },
+  demo: {
+    readMs: (random) => 15_000 + random() * 75_000,
+    clickMs: (random, readMs) => readMs + 10_000 + random() * 30_000,
+    mppMs: (random) => 1000 + random() * 7000,
+    scannerStartMs,
+  },
+  fast: {
+    // An open < 2 s after delivery is too fast for a person; a click ≤ 10 s is a scanner's.
+    readMs: (random) => 2500 + random() * 1000,
+    clickMs: (random, readMs) => Math.max(readMs + 1000, CLICK_AFTER_DELIVERY_MS + 1000 + random() * 1000),
+    mppMs: (random) => 1000 + random() * 1000,
+    scannerStartMs: (random) => 1000 + random() * 2000,
+  },
+};
+
+/**
  * One recipient's engagement, or null when the outcome has none (bounces, complaints, unsubscribes:
  * their old immediate timeline stays). `random` should be a generator of its own (the engine's
  * `engagementRandom`), so seeded outcome draws stay exactly what they were before engagement existed.
+ * `links` are every link a scanner follows, in document order; `clickLink` is the visible link a
+ * person clicks, or null when there is none (the person then does not click).
  */
 export function planEngagement(input: {
   outcome: Outcome;
@@ -231,38 +287,48 @@ export function planEngagement(input: {
   rates: Pick<SandboxRates, "mpp" | "scanner" | "proxy">;
   random: () => number;
   links: string[];
-  clickLink: string;
+  clickLink: string | null;
+  pace?: Pace;
 }): EngagementPlan | null {
   const { outcome, forced, rates, random } = input;
+  const pace = input.pace ?? "real";
+  const timing = PACE_TIMING[pace];
   if (outcome !== "delivered" && outcome !== "open" && outcome !== "click") return null;
   const person = Math.floor(random() * PEOPLE.length);
-  // Reading: median 30 minutes, 5% within 3 minutes, capped at 6 hours.
-  const readMs = Math.min(6 * 3600_000, Math.max(20_000, logNormal(random, 1800_000, 1.4)));
+  const readMs = timing.readMs(random);
   const plan: EngagementPlan = {
     person,
     ip: PEOPLE[person].ip === "relay" ? pickAddress(APPLE_RELAY, random) : PEOPLE[person].ip,
     readMs,
-    clickMs: readMs + 5000 + random() * 55_000,
+    clickMs: timing.clickMs(random, readMs),
     clickLink: input.clickLink,
   };
   const opens = outcome === "open" || outcome === "click";
   if (forced === "mpp" || (forced === null && opens && rates.mpp > 0 && random() < rates.mpp)) {
     const ip = pickAddress(random() < 0.03 ? APPLE_RELAY_NEW : APPLE_RELAY, random);
-    plan.mpp = { atMs: 1000 + random() * 7000, ip, againMs: random() < 0.25 ? readMs : null, againIp: pickAddress(APPLE_RELAY, random) };
+    plan.mpp = { atMs: timing.mppMs(random), ip, againMs: random() < 0.25 ? readMs : null, againIp: pickAddress(APPLE_RELAY, random) };
   } else if (forced === null && opens && rates.proxy > 0 && random() < rates.proxy) {
     const gmail = random() < 0.8;
     plan.proxy = { kind: gmail ? "gmail" : "yahoo", ip: gmail ? pickAddress({ v4: [[66, 249, 80, 95], [66, 102, 0, 15]] }, random) : pickAddress({ v4: [[203, 0, 113, 113]] }, random) };
   }
   if (forced === "scanner" || (forced === null && rates.scanner > 0 && random() < rates.scanner)) {
     const profile = pickScanner(random);
-    const links = input.links.length ? input.links : [input.clickLink];
+    const links = input.links.length ? input.links : [input.clickLink ?? FALLBACK_LINK];
     plan.scanner = {
       profile,
       ip: pickAddress(SCANNERS[profile].pool, random),
-      startMs: scannerStartMs(random),
+      startMs: timing.scannerStartMs(random),
       gapsMs: links.slice(1).map(() => 30 + random() * 370),
       links,
     };
+  }
+  if (pace !== "real") {
+    // Apple's prefetch is no human open, so the click must come after the click-before-open window.
+    if (plan.mpp) plan.clickMs = Math.max(plan.clickMs, CLICK_BEFORE_OPEN_MS + 1000 + random() * 4000);
+    if (plan.scanner) {
+      const lastScannerClick = plan.scanner.startMs + plan.scanner.gapsMs.reduce((a, b) => a + b, 0);
+      plan.clickMs = Math.max(plan.clickMs, lastScannerClick + HONEYPOT_MS + 1000);
+    }
   }
   return plan;
 }
@@ -285,7 +351,7 @@ export function engagementSteps(outcome: Outcome, plan: EngagementPlan): Engagem
   }
   // Postmark posts one click per (recipient, link): after a scanner followed the link, the person's
   // own click on it is redirected but never posted [PM-CLICKWH].
-  if (outcome === "click" && !plan.scanner?.links.includes(plan.clickLink)) {
+  if (outcome === "click" && plan.clickLink !== null && !plan.scanner?.links.includes(plan.clickLink)) {
     steps.push({ recordType: "Click", afterMs: plan.clickMs, actor: person, ip: plan.ip, truth: "human", link: plan.clickLink });
   }
   if (plan.scanner) {
@@ -324,14 +390,43 @@ export function agentFor(actor: string, ip: string, recordType: "Open" | "Click"
   return null;
 }
 
-/** Every distinct http(s) link of a body a scanner would follow, unsubscribe links aside, in order. */
-export function linksOf(htmlBody: string | null, textBody: string | null, unsubscribe: Set<string>): string[] {
-  const source = htmlBody ?? textBody ?? "";
-  const re = htmlBody !== null ? /href\s*=\s*["'](https?:\/\/[^"']+)["']/gi : /(https?:\/\/[^\s<>"']+)/gi;
-  const out: string[] = [];
-  for (const match of source.matchAll(re)) {
-    const link = match[1].replace(/&amp;/g, "&");
-    if (!unsubscribe.has(link) && !/\/u\/|unsubscribe/i.test(link) && !out.includes(link)) out.push(link);
+/** The link a person "clicks" in a message without any link (a test body such as `<p>Hi</p>`). */
+export const FALLBACK_LINK = "https://example.com/";
+
+/**
+ * Every distinct http(s) link of a body a scanner would follow, unsubscribe links aside, in document
+ * order, each marked hidden when no person can see it: an `<a>` with `aria-hidden="true"` or an inline
+ * `display:none` (the campaign's honeypot link). A link shown anywhere in the body is visible.
+ */
+export function bodyLinks(htmlBody: string | null, textBody: string | null, unsubscribe: Set<string>): { url: string; hidden: boolean }[] {
+  const found: { url: string; hidden: boolean }[] = [];
+  if (htmlBody !== null) {
+    for (const tag of htmlBody.matchAll(/<a\b[^>]*>/gi)) {
+      const href = /\bhref\s*=\s*["'](https?:\/\/[^"']+)["']/i.exec(tag[0]);
+      if (!href) continue;
+      const hidden = /\baria-hidden\s*=\s*["']?true\b/i.test(tag[0]) || /\bstyle\s*=\s*["'][^"']*display\s*:\s*none/i.test(tag[0]);
+      found.push({ url: href[1].replace(/&amp;/g, "&"), hidden });
+    }
+  } else {
+    for (const match of (textBody ?? "").matchAll(/(https?:\/\/[^\s<>"']+)/gi)) found.push({ url: match[1], hidden: false });
+  }
+  const out: { url: string; hidden: boolean }[] = [];
+  for (const link of found) {
+    if (unsubscribe.has(link.url) || /\/u\/|unsubscribe/i.test(link.url)) continue;
+    const seen = out.find((o) => o.url === link.url);
+    if (seen) seen.hidden &&= link.hidden;
+    else out.push({ ...link });
   }
   return out;
+}
+
+/** Every link a scanner follows (hidden ones included), in document order. */
+export function linksOf(htmlBody: string | null, textBody: string | null, unsubscribe: Set<string>): string[] {
+  return bodyLinks(htmlBody, textBody, unsubscribe).map((l) => l.url);
+}
+
+/** The link a person clicks: the first visible one; the fallback for a body without links; null when every link is hidden. */
+export function personLinkOf(links: { url: string; hidden: boolean }[]): string | null {
+  if (!links.length) return FALLBACK_LINK;
+  return links.find((l) => !l.hidden)?.url ?? null;
 }

@@ -1,12 +1,14 @@
 /**
- * Sandbox settings from variables (ARCHITECTURE.md: POSTMARK_SANDBOX_RATES, _DELAY_MS, _DROP_RATE).
+ * Sandbox settings from variables (ARCHITECTURE.md: POSTMARK_SANDBOX_RATES, _DELAY_MS, _DROP_RATE; also
+ * _RETRY_MS and _PACE).
  * The caller passes the environment in; nothing here reads process.env.
  */
 import { parseArgs } from "node:util";
+import { PACES, type Pace } from "./machine-traffic";
 import { seededRandom, ZERO_RATES } from "./outcomes";
 import type { SandboxOptions, SandboxRates } from "./types";
 
-export type SandboxEnvOptions = Pick<SandboxOptions, "rates" | "delayMs" | "dropRate" | "retryScheduleMs">;
+export type SandboxEnvOptions = Pick<SandboxOptions, "rates" | "delayMs" | "dropRate" | "retryScheduleMs" | "pace">;
 
 /** `open=0.45,click=0.1,hardbounce=0.01,mpp=0.5,scanner=0.05` → rates; unknown names, bad numbers and duplicates throw. */
 export function parseSandboxRates(text: string, variable = "POSTMARK_SANDBOX_RATES"): Partial<SandboxRates> {
@@ -42,6 +44,11 @@ export function sandboxOptionsFromEnv(env: Record<string, string | undefined>): 
   if (env.POSTMARK_SANDBOX_RATES?.trim()) out.rates = parseSandboxRates(env.POSTMARK_SANDBOX_RATES);
   if (env.POSTMARK_SANDBOX_DELAY_MS?.trim()) out.delayMs = parseNumber("POSTMARK_SANDBOX_DELAY_MS", env.POSTMARK_SANDBOX_DELAY_MS, 0, 86_400_000);
   if (env.POSTMARK_SANDBOX_DROP_RATE?.trim()) out.dropRate = parseNumber("POSTMARK_SANDBOX_DROP_RATE", env.POSTMARK_SANDBOX_DROP_RATE, 0, 1);
+  if (env.POSTMARK_SANDBOX_PACE?.trim()) {
+    const pace = env.POSTMARK_SANDBOX_PACE.trim().toLowerCase();
+    if (!PACES.includes(pace as Pace)) throw new Error(`POSTMARK_SANDBOX_PACE must be one of ${PACES.join(", ")}, got ${JSON.stringify(env.POSTMARK_SANDBOX_PACE)}`);
+    out.pace = pace as Pace;
+  }
   // Postmark retries failed posts after minutes; tests and drills shorten the schedule (e.g. "2000,5000").
   if (env.POSTMARK_SANDBOX_RETRY_MS?.trim()) {
     out.retryScheduleMs = env.POSTMARK_SANDBOX_RETRY_MS.split(",").map((part) => parseNumber("POSTMARK_SANDBOX_RETRY_MS", part.trim(), 0, 86_400_000));

@@ -34,7 +34,8 @@ export interface PostmarkSandbox {
   markInactive(email: string, stream?: string): void;
   stats(): SandboxStats;
   /** Resolves once no event waits to fire and no webhook post is queued, in flight or waiting to retry. */
-  flushWebhooks(options?: { timeoutMs?: number }): Promise<void>;
+  /** See SandboxEngine.flush: events due beyond `horizonMs` (default: `timeoutMs`, 60 s) are not waited for. */
+  flushWebhooks(options?: { timeoutMs?: number; horizonMs?: number }): Promise<void>;
   /** Forgets messages, events, suppressions, queued posts and counters (and truncates the data file). */
   reset(): Promise<void>;
 }
@@ -73,6 +74,8 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
     serverId: options.serverId ?? defaults.serverId,
     random,
     engagementRandom: options.engagementRandom ?? Math.random,
+    pace: options.pace ?? defaults.pace,
+    clock: options.clock ?? defaults.clock,
     now,
     log,
   });
@@ -309,7 +312,8 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
         return send(res, 200, { ok: true });
       }
       if (method === "POST" && path === "/__sandbox/flush") {
-        await engine.flush(Number(url.searchParams.get("timeoutMs") ?? 60_000));
+        const horizonMs = url.searchParams.get("horizonMs");
+        await engine.flush({ timeoutMs: Number(url.searchParams.get("timeoutMs") ?? 60_000), horizonMs: horizonMs === null ? undefined : Number(horizonMs) });
         return send(res, 200, stats());
       }
       if (method === "POST" && path === "/__sandbox/reset") {
@@ -385,7 +389,7 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
     getMessage: (id) => engine.store.get(id),
     markInactive: (email, stream) => engine.markInactive(email, stream ?? "outbound"),
     stats,
-    flushWebhooks: (o) => engine.flush(o?.timeoutMs),
+    flushWebhooks: (o) => engine.flush(o),
     reset,
   };
 }

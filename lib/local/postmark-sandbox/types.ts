@@ -1,4 +1,4 @@
-import type { EngagementPlan } from "./machine-traffic";
+import type { EngagementPlan, Pace } from "./machine-traffic";
 
 /** Outcomes a recipient can have; the same words force them from the address's local part. */
 export const OUTCOMES = ["delivered", "open", "click", "hardbounce", "softbounce", "spam", "unsubscribe"] as const;
@@ -77,6 +77,14 @@ export interface SandboxOptions {
   random?: () => number;
   /** Draws the timing and machine traffic of opens and clicks (its own generator, so `random`'s outcome draws stay as they were). */
   engagementRandom?: () => number;
+  /**
+   * How soon people open and click after delivery (machine-traffic.ts `Pace`): `real`, `demo` or
+   * `fast`. Default `fast` (tests, drills, benchmarks); the launcher passes POSTMARK_SANDBOX_PACE,
+   * `demo` when unset.
+   */
+  pace?: Pace;
+  /** `virtual`: a simulated clock that only flush() moves (in-process runs; see EngineOptions.clock). Default `real`. */
+  clock?: "real" | "virtual";
   now?: () => Date;
   /** Called for unexpected internal errors (a webhook target that throws, a data file that fails). */
   log?: (message: string) => void;

@@ -194,11 +194,11 @@ export class WebhookPoster {
         this.counters.retries++;
         this.waitingRetries++;
         job.attempt++;
-        this.opts.scheduler.at(Date.now() + wait, () => {
+        this.opts.scheduler.at(this.opts.scheduler.now() + wait, () => {
           this.waitingRetries--;
           this.queue.push(job);
           this.pump();
-        });
+        }, "post");
       } else {
         this.counters.givenUp++;
         job.done("failed");

@@ -62,7 +62,7 @@ describe("webhook posts", () => {
   });
 
   it("follow the outcome forced by the recipient's local part", async () => {
-    const { receiver, sandbox, client } = await setup();
+    const { receiver, sandbox, client } = await setup({ clock: "virtual" });
     const expected: Record<string, string[]> = {
       "delivered+1@example.com": ["Delivery"],
       "open@example.com": ["Delivery", "Open"],
@@ -92,7 +92,7 @@ describe("webhook posts", () => {
   });
 
   it(".silent recipients get their events in the Messages API but no webhook", async () => {
-    const { receiver, sandbox, client } = await setup();
+    const { receiver, sandbox, client } = await setup({ clock: "virtual" });
     const silent = await send(client, "click.silent+42@example.com");
     await send(client, "delivered@example.com");
     await sandbox.flushWebhooks();
@@ -182,7 +182,7 @@ describe("webhook posts", () => {
   });
 
   it("random outcomes follow the rates (seeded)", async () => {
-    const { receiver, sandbox, client } = await setup({ rates: { open: 0.5, click: 0.2, hardbounce: 0.1 }, random: seededRandom(7) });
+    const { receiver, sandbox, client } = await setup({ rates: { open: 0.5, click: 0.2, hardbounce: 0.1 }, random: seededRandom(7), clock: "virtual" });
     await client.sendEmailBatch(Array.from({ length: 400 }, (_, i) => ({ From: "n@postline.test", To: `r${i}@example.com`, Subject: "s", TextBody: "t" })));
     await sandbox.flushWebhooks();
     const count = (t: string) => receiver.posts.filter((p) => p.body.RecordType === t).length;
@@ -224,7 +224,7 @@ describe("persistence with dataFile", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pm-sandbox-"));
     const dataFile = path.join(dir, "sandbox.ndjson");
     cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
-    const first = await startPostmarkSandbox({ serverToken: TOKEN, delayMs: 1, dataFile });
+    const first = await startPostmarkSandbox({ serverToken: TOKEN, delayMs: 1, dataFile, clock: "virtual" });
     const c1 = createPostmarkClient({ serverToken: TOKEN, apiUrl: first.url, timeoutSeconds: 5 });
     const a = await send(c1, "click@example.com", { Metadata: { batch: "p1" } });
     await send(c1, "hardbounce@example.com", { Metadata: { batch: "p1" } });

@@ -11,7 +11,7 @@ export const TEST_TOKEN = "sandbox-test-token";
 
 /** A real sandbox on a free loopback port and sending deps pointed at it through the official client. */
 export async function startSendingFixture(overrides: Partial<SendingDeps> = {}) {
-  const sandbox: PostmarkSandbox = await startPostmarkSandbox({ host: "127.0.0.1", port: 0, serverToken: TEST_TOKEN, keepBodies: true, log: () => {} });
+  const sandbox: PostmarkSandbox = await startPostmarkSandbox({ host: "127.0.0.1", port: 0, serverToken: TEST_TOKEN, keepBodies: true, pace: "fast", log: () => {} });
   const deps: SendingDeps = {
     postmark: createPostmarkClient({ serverToken: TEST_TOKEN, apiUrl: sandbox.url, timeoutSeconds: 10 }),
     appUrl: "http://127.0.0.1:3999",
