@@ -53,6 +53,8 @@ export default defineConfig({
       POSTMARK_SANDBOX_RETRY_MS: "1000,2000,5000,10000,20000,30000",
       // People open ~3 s and click 11–12 s after delivery (the launcher's own default is `demo`: up to ~2 minutes).
       POSTMARK_SANDBOX_PACE: "fast",
+      // Outcomes only where a test asks for one (forced local parts), not npm start's realistic mix.
+      POSTMARK_SANDBOX_RATES: "open=0",
       // e2e/webhooks.spec.ts starts its receiver on 127.0.0.1.
       ALLOW_PRIVATE_WEBHOOK_URLS: "127.0.0.1",
     },

@@ -126,11 +126,17 @@ async function reapPreviousApp(pidFile: string, log: (m: string) => void): Promi
   fs.rmSync(pidFile, { force: true });
 }
 
+/** What `npm start`'s sandbox does with campaign mail when POSTMARK_SANDBOX_RATES is not set. */
+export const DEMO_RATES = { open: 0.45, click: 0.1, hardbounce: 0.01, softbounce: 0.005, spam: 0.001, unsubscribe: 0.003, mpp: 0.5, scanner: 0.05, proxy: 0.2 };
+
 function sandboxEnvOptions(env: LauncherEnv): SandboxEnvOptions {
   try {
     return {
-      // `npm start` is someone trying the product: people read within a minute or two, not hours.
+      // `npm start` is someone trying the product: people read within a minute or two, not hours,
+      // and the mail meets the world's machines (Apple's proxy, webmail proxies, link scanners) at
+      // realistic rates unless POSTMARK_SANDBOX_RATES says otherwise.
       pace: "demo",
+      rates: DEMO_RATES,
       ...sandboxOptionsFromEnv({
         POSTMARK_SANDBOX_RATES: env.POSTMARK_SANDBOX_RATES,
         POSTMARK_SANDBOX_DELAY_MS: env.POSTMARK_SANDBOX_DELAY_MS,
