@@ -41,7 +41,7 @@ export function MachineActivity({ totals }: { totals: CampaignTotals }) {
               <li key={s.label} className="flex items-center gap-1.5">
                 <span aria-hidden className={`inline-block h-2.5 w-2.5 rounded-sm ${s.className}`} />
                 {s.label} <span className="tabular-nums">{formatNumber(s.value)}</span>
-                <span className="tabular-nums text-slate-400">{formatPercent(s.value, opened)}</span>
+                <span className="tabular-nums text-slate-500">({formatPercent(s.value, opened)})</span>
               </li>
             ))}
           </ul>
@@ -55,7 +55,8 @@ export function MachineActivity({ totals }: { totals: CampaignTotals }) {
                 {label} <span className="tabular-nums">{formatNumber(n)}</span>
               </span>
             ))
-          : "No machine opens or clicks."}{" "}
+          : "No machine opens or clicks"}
+        .{" "}
         Image-proxy opens (Gmail, Yahoo) count as people: the proxy fetches when the person opens.
       </p>
     </div>

@@ -4,7 +4,7 @@ import { humanStatus, MACHINE_ACTIVITY_LABEL, machineActivity, type EngagementFi
 /** A muted note of what machines did, beside a status: "Opened by Apple's proxy only". */
 export function MachineBadge({ children }: { children: React.ReactNode }) {
   return (
-    <span className="inline-flex items-center rounded-full px-2 py-0.5 text-xs text-slate-500 ring-1 ring-inset ring-slate-200" data-testid="machine-activity">
+    <span className="inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs text-slate-500 ring-1 ring-inset ring-slate-200" data-testid="machine-activity">
       {children}
     </span>
   );

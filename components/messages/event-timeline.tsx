@@ -40,7 +40,7 @@ function EngagementClassBadge({ e }: { e: TimelineEvent }) {
   const reasons = e.engagementReasons ?? [];
   return (
     <details className="group inline-block text-xs" data-testid="engagement-class" data-class={e.engagementClass}>
-      <summary className="inline-flex cursor-pointer list-none items-center gap-1">
+      <summary className="inline-flex min-h-6 cursor-pointer list-none items-center gap-1">
         <Badge tone={c.tone}>{c.label}</Badge>
         {reasons.length ? <span className="text-brand-700 group-open:underline">why</span> : null}
       </summary>
@@ -51,7 +51,7 @@ function EngagementClassBadge({ e }: { e: TimelineEvent }) {
               {reasonText(r)}
             </li>
           ))}
-          {e.engagementRulesVersion ? <li className="list-none text-slate-400">rules {e.engagementRulesVersion}</li> : null}
+          {e.engagementRulesVersion ? <li className="list-none text-slate-500">rules {e.engagementRulesVersion}</li> : null}
         </ul>
       ) : null}
     </details>
@@ -87,7 +87,7 @@ export function EventTimeline({ events, zone }: { events: TimelineEvent[]; zone:
           </div>
           {summary(e) ? <p className="mt-0.5 wrap-anywhere text-sm text-slate-600">{summary(e)}</p> : null}
           <details className="mt-1">
-            <summary className="cursor-pointer text-xs text-brand-700">Raw JSON as received</summary>
+            <summary className="flex min-h-6 cursor-pointer items-center text-xs text-brand-700">Raw JSON as received</summary>
             <pre className="mt-1 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="raw-json">
               {JSON.stringify(e.raw, null, 2)}
             </pre>

@@ -73,9 +73,9 @@ const viewSchema = z.object({
 // The 50 most clicked links, in that order.
 const linkColumns: DataTableColumn[] = [
   { id: "link", header: "Link", className: "w-full max-w-0 truncate font-mono text-xs" }, // takes the room the counts leave
-  { id: "clicks", header: "Clicks", subLabel: "all", align: "right" },
-  { id: "human", header: "By people", subLabel: "clicks", align: "right" },
-  { id: "people", header: "Recipients", subLabel: "unique", align: "right" },
+  { id: "clicks", header: "All", subLabel: "clicks", align: "right" },
+  { id: "human", header: "People", subLabel: "clicks", align: "right" },
+  { id: "people", header: "Unique", subLabel: "recipients", align: "right" },
 ];
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
@@ -183,8 +183,8 @@ export default async function CampaignPage({ params, searchParams }: { params: P
                   }}
                 />
                 <p className="mt-2 text-xs text-slate-500" data-testid="chart-all-counts">
-                  Counting machines too (Apple&apos;s proxy, scanners): {formatNumber(sum(activity.allOpens))} opens, {formatNumber(sum(activity.allClicks))} clicks; by people:{" "}
-                  {formatNumber(sum(activity.opens))} opens, {formatNumber(sum(activity.clicks))} clicks.
+                  By people: opens {formatNumber(sum(activity.opens))}, clicks {formatNumber(sum(activity.clicks))}. Counting machines too (Apple&apos;s proxy, scanners): opens{" "}
+                  {formatNumber(sum(activity.allOpens))}, clicks {formatNumber(sum(activity.allClicks))}.
                 </p>
                 </>
               ) : (
