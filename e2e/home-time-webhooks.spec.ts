@@ -148,7 +148,8 @@ test("/ and /campaigns: the last campaign's rates, the spam thresholds, and the 
   const first = page.getByTestId("home-campaign-row").first();
   await expect(first).toContainText(`High opens ${tag}`);
   const cells = await first.locator("td").allInnerTexts();
-  expect(cells.slice(2)).toEqual([pct(s.delivered, s.sent), pct(s.opened, s.delivered), pct(s.clicked, s.delivered), pct(s.bounced, s.sent, 2), pct(s.spam_complaints, s.delivered, 2)]);
+  // Open and click rates count people (issue 15): the API's opened_human and clicked_human.
+  expect(cells.slice(2)).toEqual([pct(s.delivered, s.sent), pct(s.opened_human, s.delivered), pct(s.clicked_human, s.delivered), pct(s.bounced, s.sent, 2), pct(s.spam_complaints, s.delivered, 2)]);
   // The 30-day spam rate against both lines: far above 0.3% here (one complaint in a handful).
   await expect(page.getByTestId("home-complaint-rate")).toContainText("At or above 0.3%");
   await expect(page.getByRole("img", { name: /against the 0\.1% target and the 0\.3% limit/ })).toBeVisible();
@@ -171,7 +172,7 @@ test("/ and /campaigns: the last campaign's rates, the spam thresholds, and the 
   await expect(header).toHaveAttribute("aria-sort", "ascending");
   expect(await mine()).toEqual(["low", "high"]);
   const lowRow = table.getByTestId("campaign-row").filter({ hasText: `Low opens ${tag}` });
-  await expect(lowRow.locator("td").nth(4)).toHaveText(pct(low.stats.opened, low.stats.delivered));
+  await expect(lowRow.locator("td").nth(4)).toHaveText(pct(low.stats.opened_human, low.stats.delivered));
 
   // Both pages at 390 px.
   await page.setViewportSize({ width: 390, height: 844 });

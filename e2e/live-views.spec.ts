@@ -87,9 +87,9 @@ test("/campaigns/{id} keeps counting after sending ends, without a reload; the c
     await expect(chart).toHaveAttribute("data-bucket-ms", "60000");
     await expect(page.getByText("Per minute, in your time zone.")).toBeVisible();
     await expect(chart.locator("[data-axis-label]").filter({ hasText: /^\d\d:\d\d$/ }).first()).toBeVisible();
-    // The link table's two number headers read as separate words.
+    // The link table's number headers read as separate words: every click, people's clicks, recipients.
     const headers = await page.getByRole("table", { name: "Clicks per link" }).locator("thead").innerText();
-    expect(headers.replace(/\s+/g, " ")).toMatch(/CLICKS TOTAL PEOPLE UNIQUE/i);
+    expect(headers.replace(/\s+/g, " ")).toMatch(/ALL CLICKS PEOPLE CLICKS UNIQUE RECIPIENTS/i);
     await expect(page.getByRole("table", { name: "Clicks per link" }).getByRole("cell", { name: "1" }).first()).toBeVisible();
 
     // Hidden, the page stops asking; shown again, it refreshes at once.

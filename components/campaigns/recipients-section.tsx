@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { MessageStatusBadge } from "@/components/messages/status-badge";
+import { HumanStatusBadge } from "@/components/messages/engagement-status";
 import { buttonClass } from "@/components/ui/button";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { inputClass } from "@/components/ui/field";
@@ -25,12 +25,14 @@ export interface RecipientsView {
   filter: RecipientFilter;
   q: string;
   sort: RecipientSort;
+  /** Count machine-only opens as opened ("opened" and "unopened" filters); `?machine=1`. */
+  machine: boolean;
   after: string | null;
 }
 
 /** The view's parameters, defaults left out so links stay short. */
 function viewParams(view: Partial<RecipientsView>): Record<string, string | null> {
-  return { filter: view.filter && view.filter !== "all" ? view.filter : null, q: view.q || null, sort: view.sort && view.sort !== "email" ? view.sort : null };
+  return { filter: view.filter && view.filter !== "all" ? view.filter : null, q: view.q || null, sort: view.sort && view.sort !== "email" ? view.sort : null, machine: view.machine ? "1" : null };
 }
 
 /** The view's first page. */
@@ -47,8 +49,8 @@ const columns: DataTableColumn[] = [
   { id: "status", header: "Status" },
   { id: "sentAt", header: "Sent", className: "whitespace-nowrap" },
   { id: "deliveredAt", header: "Delivered", className: "whitespace-nowrap" },
-  { id: "firstOpenedAt", header: "Opened", className: "whitespace-nowrap" },
-  { id: "firstClickedAt", header: "Clicked", className: "whitespace-nowrap" },
+  { id: "firstOpenedAt", header: "Opened", subLabel: "by a person", className: "whitespace-nowrap" },
+  { id: "firstClickedAt", header: "Clicked", subLabel: "by a person", className: "whitespace-nowrap" },
   { id: "lastEventAt", header: "Last activity", className: "whitespace-nowrap" },
 ];
 
@@ -65,22 +67,23 @@ export function RecipientsSection({ campaignId, rows, next, view, trail, zone }:
       ),
       status: (
         <span>
-          <MessageStatusBadge status={m.status} />
+          <HumanStatusBadge message={m} />
           {m.errorMessage ? <span className="block text-xs text-slate-500">{m.errorMessage}</span> : null}
         </span>
       ),
       sentAt: <Time value={m.sentAt} zone={zone} />,
       deliveredAt: <Time value={m.deliveredAt} zone={zone} />,
-      firstOpenedAt: m.firstOpenedAt ? (
+      // The first open and click by a person; the counts are every open and click Postmark reported.
+      firstOpenedAt: m.firstHumanOpenedAt ? (
         <>
-          <Time value={m.firstOpenedAt} zone={zone} /> ({m.openCount}×)
+          <Time value={m.firstHumanOpenedAt} zone={zone} /> ({m.openCount}×)
         </>
       ) : (
         "—"
       ),
-      firstClickedAt: m.firstClickedAt ? (
+      firstClickedAt: m.firstHumanClickedAt ? (
         <>
-          <Time value={m.firstClickedAt} zone={zone} /> ({m.clickCount}×)
+          <Time value={m.firstHumanClickedAt} zone={zone} /> ({m.clickCount}×)
         </>
       ) : (
         "—"
@@ -88,7 +91,7 @@ export function RecipientsSection({ campaignId, rows, next, view, trail, zone }:
       lastEventAt: <Time value={m.lastEventAt} zone={zone} />,
     },
   }));
-  const exportParams = new URLSearchParams({ filter: view.filter, q: view.q, sort: view.sort });
+  const exportParams = new URLSearchParams({ filter: view.filter, q: view.q, sort: view.sort, ...(view.machine ? { machine: "1" } : {}) });
   return (
     <section aria-labelledby="recipients-heading" className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-3">
@@ -111,8 +114,25 @@ export function RecipientsSection({ campaignId, rows, next, view, trail, zone }:
           </Link>
         ))}
       </nav>
+      <p className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-slate-600" data-testid="machine-toggle">
+        <Link
+          href={viewHref(base, { ...view, machine: !view.machine })}
+          role="switch"
+          aria-checked={view.machine}
+          className="inline-flex items-center gap-2 text-brand-700 hover:underline"
+        >
+          <span aria-hidden className={`inline-block h-3.5 w-3.5 rounded-sm border ${view.machine ? "border-brand-600 bg-brand-600" : "border-slate-400 bg-white"}`} />
+          Count machine-only opens as opened
+        </Link>
+        <span className="text-xs text-slate-500">
+          {view.machine
+            ? "On: Opened and Unopened count any open, including Apple's proxy and scanners fetching the mail."
+            : "Off: Opened means a person opened; Unopened includes recipients only machines opened."}
+        </span>
+      </p>
       <form action={base} className="flex flex-wrap items-end gap-3" aria-label="Search recipients">
         {view.filter !== "all" ? <input type="hidden" name="filter" value={view.filter} /> : null}
+        {view.machine ? <input type="hidden" name="machine" value="1" /> : null}
         <label className="text-sm">
           <span className="mb-1 block font-medium text-slate-700">Search by address</span>
           <input name="q" defaultValue={view.q} className={inputClass} placeholder="name@example.com" />

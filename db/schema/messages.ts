@@ -125,6 +125,12 @@ export const messages = pgTable(
     // Per-recipient tables: keyset pages sorted by address or by latest activity within a campaign.
     index("messages_campaign_email_idx").on(t.campaignId, t.toEmail, t.id),
     index("messages_campaign_activity_idx").on(t.campaignId, t.lastEventAt, t.id),
+    // The "Clicked" and "Opened" recipient filters (people, issue 15) in address order. While few
+    // recipients match (early in a campaign, or a campaign nobody clicks) the address index above
+    // would walk the whole campaign to fill a page, and with no match the planner scanned the table
+    // (EXPLAIN at 100,000 recipients: 180 ms); these hold only the matching rows.
+    index("messages_campaign_human_clicked_idx").on(t.campaignId, t.toEmail, t.id).where(sql`${t.firstHumanClickedAt} is not null`),
+    index("messages_campaign_human_opened_idx").on(t.campaignId, t.toEmail, t.id).where(sql`${t.firstHumanOpenedAt} is not null`),
     index("messages_contact_idx").on(t.contactId, t.createdAt),
     // Reconciliation's work list: messages Postmark accepted whose outcome may still change.
     index("messages_reconcile_idx")

@@ -1,6 +1,6 @@
 import type { Campaign } from "@/lib/campaigns/campaigns";
 import type { CampaignTemplate } from "@/lib/campaigns/templates";
-import { ZERO_OUTCOMES, type OutcomeCounts } from "@/lib/campaigns/stats";
+import { ZERO_TOTALS, type CampaignTotals } from "@/lib/campaigns/stats";
 import type { Contact, List } from "@/lib/contacts/contacts";
 import type { messages } from "@/db/schema";
 
@@ -26,7 +26,7 @@ export function toApiList(l: List & { memberCount?: number; subscribedCount?: nu
   return { id: l.id, name: l.name, member_count: l.memberCount ?? 0, subscribed_count: l.subscribedCount ?? 0, created_at: iso(l.createdAt) };
 }
 
-export function toApiCampaign(c: Campaign, { listIds = [], outcomes = ZERO_OUTCOMES }: { listIds?: string[]; outcomes?: OutcomeCounts } = {}) {
+export function toApiCampaign(c: Campaign, { listIds = [], totals = ZERO_TOTALS }: { listIds?: string[]; totals?: CampaignTotals } = {}) {
   const done = c.sentCount + c.failedCount;
   return {
     id: c.id,
@@ -47,19 +47,26 @@ export function toApiCampaign(c: Campaign, { listIds = [], outcomes = ZERO_OUTCO
       processed: done,
       percent: c.recipientCount ? Math.floor((done / c.recipientCount) * 100) : 0,
     },
+    // `opened` and `clicked` count any open or click Postmark reported; `opened_human` and
+    // `clicked_human` the recipients a person opened or clicked for (the rates Postline shows), and
+    // `machine` the recipients with an open or click of each fetcher class (one can count in several).
     stats: {
       recipients: c.recipientCount,
       sent: c.sentCount,
-      delivered: outcomes.delivered,
-      opened: outcomes.opened,
-      clicked: outcomes.clicked,
-      // Delivered and never opened: what marketers call "unopened".
-      unopened: Math.max(0, outcomes.delivered - outcomes.opened),
-      bounced: outcomes.bounced,
-      spam_complaints: outcomes.spamComplaints,
-      unsubscribed: outcomes.unsubscribed,
+      delivered: totals.delivered,
+      opened: totals.opened,
+      opened_human: totals.openedHuman,
+      opened_machine_only: totals.openedMachineOnly,
+      clicked: totals.clicked,
+      clicked_human: totals.clickedHuman,
+      // Delivered and not opened by a person: what marketers call "unopened" (machine-only opens included).
+      unopened: Math.max(0, totals.delivered - totals.openedHuman),
+      bounced: totals.bounced,
+      spam_complaints: totals.spamComplaints,
+      unsubscribed: totals.unsubscribed,
       failed: c.failedCount,
       suppressed: c.suppressedCount,
+      machine: { opened: { ...totals.machine.opened }, clicked: { ...totals.machine.clicked } },
     },
     created_at: iso(c.createdAt),
   };

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaigns, messages } from "@/db/schema";
+import { campaignHourlyActivity, campaigns, messages } from "@/db/schema";
 import { ingestPostmarkEvents } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
@@ -43,7 +43,9 @@ const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 describe("a campaign's chart (real PostgreSQL)", () => {
   it("draws minute bars for a campaign sent minutes ago, counted from its events", async () => {
     const now = new Date();
-    const startedAt = new Date(now.getTime() - 20 * MIN);
+    // On a whole minute: the events lie seconds after their minute, so none crosses into the next bar
+    // (from an arbitrary start, a click at +3 min +2 s fell in the next bar about one run in thirty).
+    const startedAt = new Date(Math.floor((now.getTime() - 20 * MIN) / MIN) * MIN);
     const campaign = await campaignWithActivity(startedAt, [
       { minute: 0, type: "Open" },
       { minute: 0, type: "Open" },
@@ -58,11 +60,11 @@ describe("a campaign's chart (real PostgreSQL)", () => {
     // Bars are consecutive minutes from the start: quiet minutes are zero bars, not missing.
     expect(new Date(a.buckets[1]).getTime() - new Date(a.buckets[0]).getTime()).toBe(MIN);
     const at = (minute: number) => a.buckets.findIndex((b) => new Date(b).getTime() > startedAt.getTime() + minute * MIN) - 1;
-    expect(a.opens[at(0)]).toBe(2);
-    expect(a.clicks[at(3)]).toBe(1);
-    expect(a.opens[at(12)]).toBe(1);
-    expect([total(a.opens), total(a.clicks)]).toEqual([3, 1]);
-    expect(a.links).toEqual([{ link: "https://e.test/a", clicks: 1, unique_clicks: 1 }]);
+    expect(a.allOpens[at(0)]).toBe(2);
+    expect(a.allClicks[at(3)]).toBe(1);
+    expect(a.allOpens[at(12)]).toBe(1);
+    expect([total(a.allOpens), total(a.allClicks)]).toEqual([3, 1]);
+    expect(a.links).toEqual([{ link: "https://e.test/a", clicks: 1, human_clicks: expect.any(Number), unique_clicks: 1 }]);
   });
 
   it("draws hour bars from the hourly rows once the campaign is days old, with the same totals", async () => {
@@ -77,7 +79,7 @@ describe("a campaign's chart (real PostgreSQL)", () => {
     expect(a.bucket.label).toBe("1 hour");
     expect(a.buckets.length).toBeGreaterThanOrEqual(24);
     expect(a.buckets.length).toBeLessThanOrEqual(60);
-    expect([total(a.opens), total(a.clicks)]).toEqual([2, 1]);
+    expect([total(a.allOpens), total(a.allClicks)]).toEqual([2, 1]);
     // Bars begin on whole hours (UTC without a time zone).
     expect(a.buckets[0]).toMatch(/T\d\d:00:00\.000Z$/);
   });
@@ -92,7 +94,7 @@ describe("a campaign's chart (real PostgreSQL)", () => {
     const a = await getCampaignActivity(t.db, { campaign, live: false, now });
     // Two hours of activity, long ago: minute bars over those hours, not 30 days of empty ones.
     expect(a.bucket.ms).toBeLessThan(60 * MIN);
-    expect(total(a.opens)).toBe(2);
+    expect(total(a.allOpens)).toBe(2);
   });
 
   it(`holds a campaign of more than ${FINE_BARS_MAX_SENT.toLocaleString("en")} sent messages at hour bars`, async () => {
@@ -102,7 +104,7 @@ describe("a campaign's chart (real PostgreSQL)", () => {
     const a = await getCampaignActivity(t.db, { campaign: big, live: true, now });
     expect(a.bucket.label).toBe("1 hour");
     expect(a.coarsened).toBe(true);
-    expect(total(a.opens)).toBe(1);
+    expect(total(a.allOpens)).toBe(1);
   });
 
   it("has no bars before the first open or click", async () => {
@@ -118,7 +120,35 @@ describe("a campaign's chart (real PostgreSQL)", () => {
     const [m] = await t.db.select().from(messages).where(eq(messages.campaignId, campaign.id)).limit(1);
     await ingestPostmarkEvents(t.db, [{ event: postmarkEventSchema.parse({ RecordType: "Delivery", MessageID: m.postmarkMessageId, MessageStream: "broadcast", Metadata: {}, Tag: "t", Recipient: m.toEmail, DeliveredAt: new Date(now.getTime() - 5 * MIN).toISOString() }) }]);
     const a = await getCampaignActivity(t.db, { campaign, live: true, now });
-    expect([total(a.opens), total(a.clicks)]).toEqual([1, 0]);
+    expect([total(a.allOpens), total(a.allClicks)]).toEqual([1, 0]);
+  });
+
+  it("draws what people did (issue 15): machine opens and clicks count only in the 'all' series, in minute bars and in hour bars", async () => {
+    const now = new Date();
+    const campaign = await campaignWithActivity(new Date(now.getTime() - 20 * MIN), [
+      { minute: 0, type: "Open" },
+      { minute: 1, type: "Open" },
+      { minute: 2, type: "Open" },
+      { minute: 3, type: "Click" },
+    ]);
+    // As ingestion classifies them: Apple's prefetch, a Gmail proxy fetch (a person), a scanner's click;
+    // the third open keeps no class (stored before classification: a person).
+    const events = await t.db.execute<{ id: number }>(sql`
+      select e.id from message_events e join messages m on m.id = e.message_id where m.campaign_id = ${campaign.id}::uuid order by e.occurred_at`);
+    const [mpp, proxy, , scanner] = events.rows.map((r) => Number(r.id));
+    for (const [id, cls] of [[mpp, "apple_mpp"], [proxy, "image_proxy"], [scanner, "link_scanner"]] as const) {
+      await t.db.execute(sql`update message_events set engagement_class = ${cls} where id = ${id}`);
+    }
+    const fine = await getCampaignActivity(t.db, { campaign, live: true, now });
+    expect(fine.bucket.ms).toBeLessThan(60 * MIN);
+    expect([total(fine.opens), total(fine.allOpens), total(fine.clicks), total(fine.allClicks)]).toEqual([2, 3, 0, 1]);
+
+    const old = await campaignWithActivity(new Date(now.getTime() - 50 * 60 * MIN), []);
+    const hour = new Date(Math.floor((now.getTime() - 40 * 60 * MIN) / (60 * MIN)) * 60 * MIN);
+    await t.db.insert(campaignHourlyActivity).values({ campaignId: old.id, hour, opens: 5, humanOpens: 2, clicks: 3, humanClicks: 1 });
+    const hourly = await getCampaignActivity(t.db, { campaign: old, live: true, now });
+    expect(hourly.bucket.label).toBe("1 hour");
+    expect([total(hourly.opens), total(hourly.allOpens), total(hourly.clicks), total(hourly.allClicks)]).toEqual([2, 5, 1, 3]);
   });
 });
 

@@ -10,6 +10,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
+import { ENGAGEMENT_RULES } from "@/lib/engagement/rules";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -94,23 +95,28 @@ export interface CampaignActivity {
   bucket: ActivityBucket;
   /** Bar start instants, ISO, oldest first, quiet bars included. */
   buckets: string[];
+  /** Opens and clicks by people (issue 15: image-proxy opens count; Apple's prefetch and scanners do not). */
   opens: number[];
   clicks: number[];
+  /** Every open and click Postmark reported, machines included. */
+  allOpens: number[];
+  allClicks: number[];
   /** Bars were held at an hour because the campaign is too large to count finer on every view. */
   coarsened: boolean;
-  links: { link: string; clicks: number; unique_clicks: number }[];
+  /** Per link: every click, clicks by people, and distinct recipients who clicked. */
+  links: { link: string; clicks: number; human_clicks: number; unique_clicks: number }[];
 }
 
 export async function getCampaignActivity(db: DbOrTx, { campaign, live, now, timeZone }: CampaignActivityInput): Promise<CampaignActivity> {
   const [hourlyRows, linkRows] = await Promise.all([
-    db.execute<{ hour: string | Date; opens: number; clicks: number }>(sql`
-      select hour, opens, clicks from campaign_hourly_activity where campaign_id = ${campaign.id}::uuid order by hour`),
-    db.execute<{ link: string; clicks: number; unique_clicks: number }>(sql`
-      select link, clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid order by clicks desc limit 50`),
+    db.execute<{ hour: string | Date; opens: number; clicks: number; human_opens: number; human_clicks: number }>(sql`
+      select hour, opens, clicks, human_opens, human_clicks from campaign_hourly_activity where campaign_id = ${campaign.id}::uuid order by hour`),
+    db.execute<{ link: string; clicks: number; human_clicks: number; unique_clicks: number }>(sql`
+      select link, clicks, human_clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid order by clicks desc limit 50`),
   ]);
-  const hourly = hourlyRows.rows.map((r) => ({ at: new Date(r.hour).getTime(), opens: Number(r.opens), clicks: Number(r.clicks) }));
+  const hourly = hourlyRows.rows.map((r) => ({ at: new Date(r.hour).getTime(), opens: Number(r.human_opens), clicks: Number(r.human_clicks), allOpens: Number(r.opens), allClicks: Number(r.clicks) }));
   const links = linkRows.rows;
-  const empty = { bucket: ACTIVITY_BUCKETS[0], buckets: [], opens: [], clicks: [], coarsened: false, links };
+  const empty = { bucket: ACTIVITY_BUCKETS[0], buckets: [], opens: [], clicks: [], allOpens: [], allClicks: [], coarsened: false, links };
   if (hourly.length === 0) return empty;
   // From the start of sending (an hourly row starts at its whole hour, before it).
   const start = campaign.startedAt?.getTime() ?? hourly[0].at;
@@ -125,33 +131,41 @@ export async function getCampaignActivity(db: DbOrTx, { campaign, live, now, tim
   const bars = Math.min(Math.floor((end - 1 - firstBar) / chosen.ms) + 1, 400);
   const opens = new Array<number>(bars).fill(0);
   const clicks = new Array<number>(bars).fill(0);
-  const add = (at: number, o: number, c: number) => {
+  const allOpens = new Array<number>(bars).fill(0);
+  const allClicks = new Array<number>(bars).fill(0);
+  const add = (at: number, n: { opens: number; clicks: number; allOpens: number; allClicks: number }) => {
     const i = Math.floor((at - firstBar) / chosen.ms);
     if (i < 0 || i >= bars) return;
-    opens[i] += o;
-    clicks[i] += c;
+    opens[i] += n.opens;
+    clicks[i] += n.clicks;
+    allOpens[i] += n.allOpens;
+    allClicks[i] += n.allClicks;
   };
 
   if (chosen.ms >= HOUR) {
-    for (const h of hourly) add(h.at, h.opens, h.clicks);
+    for (const h of hourly) add(h.at, h);
   } else {
     // Bars under an hour: the events themselves, binned in SQL, looked up message by message through
     // message_events_message_idx (message_id, occurred_at). OFFSET 0 keeps the subquery per message:
-    // joined whole, the planner may prefer a scan of every event when most are recent.
-    const fine = await db.execute<{ bar: string | Date; opens: number; clicks: number }>(sql`
+    // joined whole, the planner may prefer a scan of every event when most are recent. A person's opens
+    // are the human and image-proxy ones, clicks the human ones, as ingestion counts them per hour; an
+    // event with no class was stored before classification and counts as a person's (migration 0014).
+    const fine = await db.execute<{ bar: string | Date; opens: number; clicks: number; human_opens: number; human_clicks: number }>(sql`
       select date_bin(${`${chosen.ms / 1000} seconds`}::interval, e.occurred_at, ${new Date(origin).toISOString()}::timestamptz) as bar,
              count(*) filter (where e.record_type = 'Open')::int as opens,
-             count(*) filter (where e.record_type = 'Click')::int as clicks
+             count(*) filter (where e.record_type = 'Click')::int as clicks,
+             count(*) filter (where e.record_type = 'Open' and coalesce(e.engagement_class::text in (${sql.join(ENGAGEMENT_RULES.humanOpenClasses.map((c) => sql`${c}`), sql`, `)}), true))::int as human_opens,
+             count(*) filter (where e.record_type = 'Click' and coalesce(e.engagement_class = 'human', true))::int as human_clicks
       from messages m
       cross join lateral (
-        select e.occurred_at, e.record_type from message_events e
+        select e.occurred_at, e.record_type, e.engagement_class from message_events e
         where e.message_id = m.id and e.occurred_at >= ${new Date(firstBar).toISOString()}::timestamptz
         offset 0
       ) e
       where m.campaign_id = ${campaign.id}::uuid and e.record_type in ('Open', 'Click')
       group by 1`);
-    for (const r of fine.rows) add(new Date(r.bar).getTime(), Number(r.opens), Number(r.clicks));
+    for (const r of fine.rows) add(new Date(r.bar).getTime(), { opens: Number(r.human_opens), clicks: Number(r.human_clicks), allOpens: Number(r.opens), allClicks: Number(r.clicks) });
   }
   const buckets = Array.from({ length: bars }, (_, i) => new Date(firstBar + i * chosen.ms).toISOString());
-  return { bucket: chosen, buckets, opens, clicks, coarsened, links };
+  return { bucket: chosen, buckets, opens, clicks, allOpens, allClicks, coarsened, links };
 }

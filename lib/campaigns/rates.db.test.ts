@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { campaignEventCounters, campaigns, contacts } from "@/db/schema";
 import { getContactsGrowth } from "@/lib/contacts/growth";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { complaintTone, getSendingHealth, hasAnyCampaign, listCampaignsWithRates, listRecentCampaignRates, type CampaignSort } from "./rates";
+import { complaintTone, getCampaignWithRates, getSendingHealth, hasAnyCampaign, listCampaignsWithRates, listRecentCampaignRates, type CampaignSort } from "./rates";
+import { getCampaignTotals, getOutcomeCounts } from "./stats";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -32,8 +33,10 @@ async function campaign(k: Known) {
     const c = k.counts;
     const half = (n: number) => Math.floor(n / 2);
     await t.db.insert(campaignEventCounters).values([
-      { campaignId: row.id, shard: 0, delivered: half(c.delivered), opened: half(c.opened), clicked: half(c.clicked), bounced: half(c.bounced), spamComplaints: half(c.spamComplaints) },
-      { campaignId: row.id, shard: 7, delivered: c.delivered - half(c.delivered), opened: c.opened - half(c.opened), clicked: c.clicked - half(c.clicked), bounced: c.bounced - half(c.bounced), spamComplaints: c.spamComplaints - half(c.spamComplaints) },
+      // People opened and clicked as many as opened and clicked at all: Apple's proxy added nothing here
+      // (the machine-only case has its own test below).
+      { campaignId: row.id, shard: 0, delivered: half(c.delivered), opened: half(c.opened), clicked: half(c.clicked), openedHuman: half(c.opened), clickedHuman: half(c.clicked), bounced: half(c.bounced), spamComplaints: half(c.spamComplaints) },
+      { campaignId: row.id, shard: 7, delivered: c.delivered - half(c.delivered), opened: c.opened - half(c.opened), clicked: c.clicked - half(c.clicked), openedHuman: c.opened - half(c.opened), clickedHuman: c.clicked - half(c.clicked), bounced: c.bounced - half(c.bounced), spamComplaints: c.spamComplaints - half(c.spamComplaints) },
     ]);
   }
   return row;
@@ -149,5 +152,43 @@ describe("contacts growth", () => {
     const utc = await getContactsGrowth(t.db, { now, timeZone: "UTC" });
     expect(utc.days.at(-1)).toEqual({ day: "2026-03-10", added: 3 });
     expect(utc.added).toBe(4);
+  });
+});
+
+describe("human opens and clicks (issue 15)", () => {
+  it("rates count people: Apple's prefetch and scanners' clicks are in the totals, not in the open and click rates; the campaign page and the lists read the same numbers", async () => {
+    const [row] = await t.db
+      .insert(campaigns)
+      .values({ name: "Golf machines", fromEmail: "news@rates.test", subject: "Hi", html: "<p>Hi</p>", status: "sent", sentCount: 100, recipientCount: 100, startedAt: daysAgo(200), createdAt: daysAgo(200) })
+      .returning();
+    const split = { delivered: 100, opened: 80, clicked: 20, openedHuman: 30, clickedHuman: 5, openedMachineOnly: 50, openedAppleMpp: 55, openedImageProxy: 10, openedLinkScanner: 3, openedUnknown: 2, clickedLinkScanner: 15, clickedUnknown: 1 };
+    const other = Object.fromEntries(Object.entries(split).map(([k, v]) => [k, v - Math.floor(v / 3)]));
+    await t.db.insert(campaignEventCounters).values([
+      { campaignId: row.id, shard: 2, ...Object.fromEntries(Object.entries(split).map(([k, v]) => [k, Math.floor(v / 3)])) },
+      { campaignId: row.id, shard: 11, ...other },
+    ]);
+    const one = await getCampaignWithRates(t.db, row.id);
+    expect(one).toMatchObject({ name: "Golf machines", delivered: 100, opened: 30, clicked: 5 });
+    expect(one!.rates).toEqual({ delivered: 1, open: 0.3, click: 0.05, bounce: 0, complaint: 0 });
+    expect(one!.totals).toEqual({
+      delivered: 100,
+      opened: 80,
+      clicked: 20,
+      bounced: 0,
+      spamComplaints: 0,
+      unsubscribed: 0,
+      openedHuman: 30,
+      clickedHuman: 5,
+      openedMachineOnly: 50,
+      machine: { opened: { apple_mpp: 55, image_proxy: 10, link_scanner: 3, unknown: 2 }, clicked: { link_scanner: 15, unknown: 1 } },
+    });
+    const listed = (await listCampaignsWithRates(t.db, { limit: 200 })).rows.find((c) => c.id === row.id)!;
+    expect(listed.rates).toEqual(one!.rates);
+    expect(listed.totals).toEqual(one!.totals);
+    // The API's totals are the same sums; the outcome counts keep "any" opens and clicks.
+    expect((await getCampaignTotals(t.db, [row.id])).get(row.id)).toEqual(one!.totals);
+    expect((await getOutcomeCounts(t.db, [row.id])).get(row.id)).toMatchObject({ opened: 80, clicked: 20 });
+    expect(await getCampaignWithRates(t.db, "00000000-0000-4000-8000-000000000000")).toBeNull();
+    expect((await getCampaignTotals(t.db, ["00000000-0000-4000-8000-000000000000"])).get("00000000-0000-4000-8000-000000000000")!.openedHuman).toBe(0);
   });
 });

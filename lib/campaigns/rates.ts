@@ -2,6 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db";
 import type { CampaignStatus } from "@/db/schema";
+import { counterSumsSql, toCampaignTotals, type CampaignTotals, type CounterSums } from "./stats";
 
 /**
  * Campaign rates, from the outcome counters (campaign_event_counters: at most 16 rows per campaign),
@@ -10,6 +11,7 @@ import type { CampaignStatus } from "@/db/schema";
  *
  *   delivered  = delivered / sent              bounce    = bounced / sent
  *   open       = human opens / delivered       click     = human clicks / delivered
+ *   (recipients a person opened or clicked for; machine-only opens and scanner clicks do not count)
  *   complaint  = spam complaints / delivered   (how Gmail and Yahoo count their spam rate)
  */
 
@@ -25,12 +27,12 @@ export function complaintTone(rate: number): RateTone {
 }
 
 /**
- * The recipients who opened and clicked as people, per counter row `k`. Today every open and click
- * Postmark reports counts; issue 15 classifies machine opens and clicks (privacy proxies, link
- * scanners), and this is the one place the rates below (and their sorting) take them from.
+ * The recipients who opened and clicked as people, per counter row `k` (issue 15: an image proxy's open
+ * is a person's; Apple's proxy prefetching and link scanners are not). The one place the rates below,
+ * their sorting and the campaign page's headline numbers take "opened" and "clicked" from.
  */
 function humanEngagementSql(k: string): { opened: SQL; clicked: SQL } {
-  return { opened: sql.raw(`${k}.opened`), clicked: sql.raw(`${k}.clicked`) };
+  return { opened: sql.raw(`${k}.opened_human`), clicked: sql.raw(`${k}.clicked_human`) };
 }
 
 export interface CampaignRates {
@@ -52,14 +54,18 @@ export interface CampaignWithRates {
   startedAt: Date | null;
   createdAt: Date;
   delivered: number;
+  /** Recipients a person opened for (the open rate's numerator); totals.opened counts any open. */
   opened: number;
+  /** Recipients a person clicked for (the click rate's numerator); totals.clicked counts any click. */
   clicked: number;
   bounced: number;
   spamComplaints: number;
   rates: CampaignRates;
+  /** Every counter's total: any and human opens and clicks, machine-only opens, per fetcher class. */
+  totals: CampaignTotals;
 }
 
-type Row = {
+type Row = CounterSums & {
   id: string;
   name: string;
   status: CampaignStatus;
@@ -69,11 +75,6 @@ type Row = {
   schedule_time_zone: string | null;
   started_at: string | null;
   created_at: string;
-  delivered: number;
-  opened: number;
-  clicked: number;
-  bounced: number;
-  spam_complaints: number;
   delivered_rate: number | null;
   open_rate: number | null;
   click_rate: number | null;
@@ -82,24 +83,22 @@ type Row = {
   sort_key?: string | null;
 };
 
-/** Every campaign with its totals and rates; a CTE the list queries below select from. */
+/**
+ * Every campaign with its totals and rates; a CTE the queries below select from (filtered outside it:
+ * PostgreSQL inlines it, so a filter on the id reaches campaigns' primary key). The one place rates are
+ * computed, for the lists, the home page and the campaign page alike.
+ */
 function campaignRatesCte(): SQL {
   const human = humanEngagementSql("o");
   return sql`
-    select c.id, c.name, c.status, c.recipient_count, c.sent_count, c.scheduled_at, c.schedule_time_zone, c.started_at, c.created_at,
-           o.delivered, ${human.opened} as opened, ${human.clicked} as clicked, o.bounced, o.spam_complaints,
+    select c.id, c.name, c.status, c.recipient_count, c.sent_count, c.scheduled_at, c.schedule_time_zone, c.started_at, c.created_at, o.*,
            o.delivered::float8 / nullif(c.sent_count, 0) as delivered_rate,
            ${human.opened}::float8 / nullif(o.delivered, 0) as open_rate,
            ${human.clicked}::float8 / nullif(o.delivered, 0) as click_rate,
            o.bounced::float8 / nullif(c.sent_count, 0) as bounce_rate,
            o.spam_complaints::float8 / nullif(o.delivered, 0) as complaint_rate
     from campaigns c
-    cross join lateral (
-      select coalesce(sum(k.delivered), 0)::int as delivered, coalesce(sum(k.opened), 0)::int as opened,
-             coalesce(sum(k.clicked), 0)::int as clicked, coalesce(sum(k.bounced), 0)::int as bounced,
-             coalesce(sum(k.spam_complaints), 0)::int as spam_complaints
-      from campaign_event_counters k where k.campaign_id = c.id
-    ) o`;
+    cross join lateral (${counterSumsSql(sql`c.id`)}) o`;
 }
 
 const date = (v: string | null) => (v === null ? null : new Date(v));
@@ -116,10 +115,11 @@ function toCampaign(r: Row): CampaignWithRates {
     startedAt: date(r.started_at),
     createdAt: new Date(r.created_at),
     delivered: r.delivered,
-    opened: r.opened,
-    clicked: r.clicked,
+    opened: r.opened_human,
+    clicked: r.clicked_human,
     bounced: r.bounced,
     spamComplaints: r.spam_complaints,
+    totals: toCampaignTotals(r),
     rates: { delivered: r.delivered_rate, open: r.open_rate, click: r.click_rate, bounce: r.bounce_rate, complaint: r.complaint_rate },
   };
 }
@@ -191,6 +191,14 @@ export async function listCampaignsWithRates(
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { rows: page.map(toCampaign), next: rows.length > limit && last ? encodeCursor({ v: last.sort_key!, id: last.id }) : null };
+}
+
+/** One campaign with its totals and rates (the campaign page), or null. */
+export async function getCampaignWithRates(db: DbOrTx, campaignId: string): Promise<CampaignWithRates | null> {
+  const { rows } = await db.execute<Row>(sql`
+    with r as (${campaignRatesCte()})
+    select * from r where r.id = ${campaignId}::uuid`);
+  return rows[0] ? toCampaign(rows[0]) : null;
 }
 
 /** The campaigns that started sending most recently (the home page), newest first. */

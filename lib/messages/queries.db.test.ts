@@ -33,6 +33,9 @@ beforeAll(async () => {
         deliveredAt: status === "sent" || status === "bounced" ? null : at(1),
         firstOpenedAt: status === "opened" || status === "clicked" ? at(2) : null,
         firstClickedAt: status === "clicked" ? at(3) : null,
+        // People opened and clicked these (the filters count people: lib/messages/human-status.ts).
+        firstHumanOpenedAt: status === "opened" || status === "clicked" ? at(2) : null,
+        firstHumanClickedAt: status === "clicked" ? at(3) : null,
         // Every third message has no event at all yet.
         lastEventAt: i % 3 === 0 ? null : at(4),
       };

@@ -1,18 +1,22 @@
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
 import { messageEvents, messages, type MessageStatus } from "@/db/schema";
+import { humanStatusSql } from "./human-status";
 
 export type Message = typeof messages.$inferSelect;
 export type MessageEvent = typeof messageEvents.$inferSelect;
 
 /**
  * What a marketer filters recipients by. Most are a status; "opened", "clicked" and "delivered"
- * are reached levels (a clicked message was also opened), and "unopened" is delivered, never opened.
+ * are reached levels (a clicked message was also opened). "opened", "clicked" and "unopened" are
+ * about people (issue 15): opened or clicked by a person, and delivered with no person's open (so a
+ * message only Apple's proxy or a scanner opened is unopened). `machine` ("count machine-only opens as
+ * opened") gives "opened" and "unopened" back their any-open meaning; clicks stay a person's.
  */
 export const RECIPIENT_FILTERS = ["all", "queued", "sent", "delivered", "unopened", "opened", "clicked", "bounced", "spam_complaint", "unsubscribed", "failed", "suppressed"] as const;
 export type RecipientFilter = (typeof RECIPIENT_FILTERS)[number];
 
-function filterSql(filter: RecipientFilter): SQL | undefined {
+function filterSql(filter: RecipientFilter, machine: boolean): SQL | undefined {
   switch (filter) {
     case "all":
       return undefined;
@@ -23,11 +27,12 @@ function filterSql(filter: RecipientFilter): SQL | undefined {
     case "delivered":
       return sql`(${messages.deliveredAt} is not null or ${messages.firstOpenedAt} is not null or ${messages.firstClickedAt} is not null)`;
     case "unopened":
-      return eq(messages.status, "delivered");
+      // Status only moves forward: delivered, opened or clicked is "delivered and not bounced since".
+      return machine ? eq(messages.status, "delivered") : sql`${messages.status} in ('delivered', 'opened', 'clicked') and ${messages.firstHumanOpenedAt} is null`;
     case "opened":
-      return sql`${messages.firstOpenedAt} is not null`;
+      return machine ? sql`${messages.firstOpenedAt} is not null` : sql`${messages.firstHumanOpenedAt} is not null`;
     case "clicked":
-      return sql`${messages.firstClickedAt} is not null`;
+      return sql`${messages.firstHumanClickedAt} is not null`;
     default:
       return eq(messages.status, filter as MessageStatus);
   }
@@ -59,6 +64,8 @@ const escapeLike = (s: string) => s.replace(/[%_\\]/g, "\\$&");
 
 export interface RecipientPageInput {
   filter?: RecipientFilter;
+  /** Count machine-only opens as opened (the "opened" and "unopened" filters). */
+  machine?: boolean;
   search?: string;
   sort?: RecipientSort;
   after?: string | null;
@@ -77,7 +84,7 @@ export async function listCampaignRecipients(
   const sort = input.sort ?? "email";
   const cursor = decodeCursor(input.after);
   const base: SQL[] = [eq(messages.campaignId, campaignId)];
-  const f = filterSql(input.filter ?? "all");
+  const f = filterSql(input.filter ?? "all", input.machine ?? false);
   if (f) base.push(f);
   if (input.search?.trim()) base.push(sql`${messages.toEmail} ilike ${`%${escapeLike(input.search.trim())}%`}`);
 
@@ -130,7 +137,10 @@ export async function listMessageEvents(db: DbOrTx, messageId: string): Promise<
 
 export interface MessageSearch {
   search?: string;
+  /** The raw status (any open or click counts). */
   status?: MessageStatus;
+  /** The status a marketer sees (lib/messages/human-status.ts): opened and clicked by a person. */
+  humanStatus?: MessageStatus;
   kind?: "single" | "campaign";
   campaignId?: string;
   postmarkMessageId?: string;
@@ -149,6 +159,7 @@ export async function searchMessages(db: DbOrTx, input: MessageSearch = {}): Pro
     else where.push(sql`lower(${messages.toEmail}) like ${`%${escapeLike(q.toLowerCase())}%`}`);
   }
   if (input.status) where.push(eq(messages.status, input.status));
+  if (input.humanStatus) where.push(sql`${humanStatusSql()} = ${input.humanStatus}::message_status`);
   if (input.kind) where.push(eq(messages.kind, input.kind));
   if (input.campaignId) where.push(eq(messages.campaignId, input.campaignId));
   if (input.contactId) where.push(eq(messages.contactId, input.contactId));

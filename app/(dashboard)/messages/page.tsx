@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { z } from "zod";
-import { MessageStatusBadge } from "@/components/messages/status-badge";
+import { HumanStatusBadge } from "@/components/messages/engagement-status";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
@@ -41,7 +41,8 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
   const cursor = parseCursor(search.after);
   const trail = parseTrail(search.trail);
   const db = getAppDb();
-  const { rows, next } = await searchMessages(db, { search: q.q, status: q.status, kind: q.kind, after: cursor });
+  // The status shown and filtered is the human one: "opened" means a person opened (issue 15).
+  const { rows, next } = await searchMessages(db, { search: q.q, humanStatus: q.status, kind: q.kind, after: cursor });
   const subjects = await listShownSubjects(db, rows);
   const filtered = Boolean(q.q || q.status || q.kind);
   const tableRows: DataTableRow[] = rows.map((m) => ({
@@ -54,7 +55,7 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
       ),
       subject: <SubjectText subject={subjects.get(m.id)!} />,
       kind: m.kind,
-      status: <MessageStatusBadge status={m.status} />,
+      status: <HumanStatusBadge message={m} />,
       messageId: m.postmarkMessageId ?? "—",
       created: <Time value={m.createdAt} zone={zone} />,
     },

@@ -7,14 +7,16 @@ import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { ProgressBar } from "@/components/ui/progress";
 import { DataTable, type DataTableColumn } from "@/components/ui/data-table";
-import { formatNumber, formatPercent } from "@/components/ui/format";
+import { formatNumber, formatPercent, formatRate } from "@/components/ui/format";
 import { Time } from "@/components/ui/time";
 import { parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { requireUser } from "@/lib/app/session";
 import { countAudience, getCampaign, getCampaignListIds } from "@/lib/campaigns/campaigns";
 import { CampaignTools } from "@/components/campaigns/campaign-tools";
 import { scheduleTimeZones } from "@/lib/campaigns/schedule-time";
-import { getCampaignOutcomes } from "@/lib/campaigns/stats";
+import { getCampaignWithRates } from "@/lib/campaigns/rates";
+import { ZERO_TOTALS } from "@/lib/campaigns/stats";
+import { MachineActivity } from "@/components/campaigns/machine-activity";
 import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
 import { FINE_BARS_MAX_SENT, getCampaignActivity, type CampaignActivity } from "@/lib/campaigns/activity";
 import { campaignPollInterval, getCampaignLastEventAt } from "@/lib/campaigns/live";
@@ -36,17 +38,27 @@ function chartDescription(activity: CampaignActivity): string {
 
 const SCHEDULE_TIME_ZONES = scheduleTimeZones();
 
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
 const STATUS_TONE = { draft: "slate", scheduled: "amber", sending: "blue", paused: "amber", sent: "green", cancelled: "red" } as const;
 
-function Stat({ label, value, of }: { label: string; value: number; of?: number }) {
+/**
+ * One number of the campaign; `rate` is one of lib/campaigns/rates.ts's (the lists and the home page
+ * show the same), `of` a plain share for the others. `who` says what a headline number counts ("people").
+ */
+function Stat({ label, value, of, rate, who }: { label: string; value: number; of?: number; rate?: number | null; who?: string }) {
   // The rate sits on its own line, so a number that grows never pushes it (or the card) around.
+  const share = rate !== undefined ? (rate === null ? "" : formatRate(rate)) : of ? formatPercent(value, of) : "";
   return (
     <div className="min-w-0 rounded-lg border border-slate-200 bg-white px-4 py-3">
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
       <dd className="mt-1 text-xl font-semibold tabular-nums text-slate-900" data-testid={`stat-${label.toLowerCase().replace(/ /g, "-")}`}>
         {formatNumber(value)}
       </dd>
-      <dd className="h-4 text-xs tabular-nums text-slate-500">{of ? formatPercent(value, of) : ""}</dd>
+      <dd className="h-4 text-xs tabular-nums text-slate-500" data-testid={`rate-${label.toLowerCase().replace(/ /g, "-")}`}>
+        {share}
+        {share && who ? ` — ${who}` : ""}
+      </dd>
     </div>
   );
 }
@@ -55,13 +67,15 @@ const viewSchema = z.object({
   filter: z.enum(RECIPIENT_FILTERS).default("all").catch("all"),
   q: z.string().max(320).default("").catch(""),
   sort: z.enum(["email", "-email", "-activity"]).default("email").catch("email"),
+  machine: z.literal("1").optional().catch(undefined),
 });
 
 // The 50 most clicked links, in that order.
 const linkColumns: DataTableColumn[] = [
   { id: "link", header: "Link", className: "w-full max-w-0 truncate font-mono text-xs" }, // takes the room the counts leave
-  { id: "clicks", header: "Clicks", subLabel: "total", align: "right" },
-  { id: "people", header: "People", subLabel: "unique", align: "right" },
+  { id: "clicks", header: "All", subLabel: "clicks", align: "right" },
+  { id: "human", header: "People", subLabel: "clicks", align: "right" },
+  { id: "people", header: "Unique", subLabel: "recipients", align: "right" },
 ];
 
 export default async function CampaignPage({ params, searchParams }: { params: Promise<{ campaignId: string }>; searchParams: Promise<Record<string, string>> }) {
@@ -71,7 +85,8 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const chartZone = viewer.knownZone;
   const campaignId = parseId((await params).campaignId) ?? notFound();
   const search = await searchParams;
-  const view = { ...viewSchema.parse(search), after: parseCursor(search.after) };
+  const parsed = viewSchema.parse(search);
+  const view = { ...parsed, machine: parsed.machine === "1", after: parseCursor(search.after) };
   const trail = parseTrail(search.trail);
   const db = getAppDb();
   const campaign = await getCampaign(db, campaignId);
@@ -80,14 +95,16 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const now = new Date();
   const lastEventAt = editable ? null : await getCampaignLastEventAt(db, campaignId);
   const pollMs = campaignPollInterval(campaign, lastEventAt, now);
-  const [audience, o, recipients, activity, listIds] = await Promise.all([
+  const [audience, withRates, recipients, activity, listIds] = await Promise.all([
     editable ? countAudience(db, campaignId) : null,
-    getCampaignOutcomes(db, campaignId),
-    editable ? null : listCampaignRecipients(db, { campaignId, filter: view.filter, search: view.q, sort: view.sort, after: view.after }),
+    getCampaignWithRates(db, campaignId),
+    editable ? null : listCampaignRecipients(db, { campaignId, filter: view.filter, machine: view.machine, search: view.q, sort: view.sort, after: view.after }),
     editable ? null : getCampaignActivity(db, { campaign, live: pollMs !== null, now, timeZone: chartZone }),
     getCampaignListIds(db, campaignId),
   ]);
   const processed = campaign.sentCount + campaign.failedCount;
+  const o = withRates?.totals ?? ZERO_TOTALS;
+  const rates = withRates?.rates;
   return (
     <>
       <PageHeader
@@ -129,16 +146,17 @@ export default async function CampaignPage({ params, searchParams }: { params: P
               <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-5">
                 <Stat label="Recipients" value={campaign.recipientCount} />
                 <Stat label="Sent" value={campaign.sentCount} of={campaign.recipientCount} />
-                <Stat label="Delivered" value={o.delivered} of={campaign.sentCount || undefined} />
-                <Stat label="Opened" value={o.opened} of={o.delivered || undefined} />
-                <Stat label="Unopened" value={Math.max(0, o.delivered - o.opened)} of={o.delivered || undefined} />
-                <Stat label="Clicked" value={o.clicked} of={o.delivered || undefined} />
-                <Stat label="Bounced" value={o.bounced} of={campaign.sentCount || undefined} />
+                <Stat label="Delivered" value={o.delivered} rate={rates?.delivered ?? null} />
+                <Stat label="Opened" value={o.openedHuman} rate={rates?.open ?? null} who="people" />
+                <Stat label="Unopened" value={Math.max(0, o.delivered - o.openedHuman)} of={o.delivered || undefined} />
+                <Stat label="Clicked" value={o.clickedHuman} rate={rates?.click ?? null} who="people" />
+                <Stat label="Bounced" value={o.bounced} rate={rates?.bounce ?? null} />
                 <Stat label="Spam complaints" value={o.spamComplaints} />
                 <Stat label="Unsubscribed" value={o.unsubscribed} />
                 <Stat label="Failed" value={campaign.failedCount} />
                 <Stat label="Skipped" value={campaign.suppressedCount} />
               </dl>
+              <MachineActivity totals={o} />
               <CampaignActions campaignId={campaignId} status={campaign.status} recipients={campaign.recipientCount} />
               {user.role === "admin" ? (
                 <div className="border-t border-slate-100 pt-3">
@@ -150,10 +168,11 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         )}
         {activity ? (
           <div className="grid gap-6 xl:grid-cols-[3fr_2fr]">
-            <Card title="Opens and clicks over time" description={chartDescription(activity)}>
+            <Card title="Opens and clicks by people over time" description={chartDescription(activity)}>
               {activity.buckets.length ? (
+                <>
                 <StackedBars
-                  title={`Opens and clicks per ${activity.bucket.label.replace(/^1 /, "")}`}
+                  title={`Opens and clicks by people per ${activity.bucket.label.replace(/^1 /, "")}`}
                   buckets={activity.buckets}
                   bucketMs={activity.bucket.ms}
                   timeZone={chartZone}
@@ -163,6 +182,11 @@ export default async function CampaignPage({ params, searchParams }: { params: P
                     return s === "opens" ? activity.opens[i] : activity.clicks[i];
                   }}
                 />
+                <p className="mt-2 text-xs text-slate-500" data-testid="chart-all-counts">
+                  By people: opens {formatNumber(sum(activity.opens))}, clicks {formatNumber(sum(activity.clicks))}. Counting machines too (Apple&apos;s proxy, scanners): opens{" "}
+                  {formatNumber(sum(activity.allOpens))}, clicks {formatNumber(sum(activity.allClicks))}.
+                </p>
+                </>
               ) : (
                 // As tall as the chart, so the first open does not push the page down.
                 <div className="flex h-56 items-center justify-center text-sm text-slate-500">No opens or clicks yet.</div>
@@ -172,7 +196,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
               <DataTable
                 label="Clicks per link"
                 columns={linkColumns}
-                rows={activity.links.map((l) => ({ id: l.link, cells: { link: <span title={l.link}>{l.link}</span>, clicks: formatNumber(l.clicks), people: formatNumber(l.unique_clicks) } }))}
+                rows={activity.links.map((l) => ({ id: l.link, cells: { link: <span title={l.link}>{l.link}</span>, clicks: formatNumber(l.clicks), human: formatNumber(l.human_clicks), people: formatNumber(l.unique_clicks) } }))}
                 empty={{ title: "No clicks yet" }}
               />
             </Card>

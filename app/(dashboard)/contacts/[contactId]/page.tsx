@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ContactListsForm, DeleteContactForm } from "@/components/contacts/contact-lists-form";
 import { EditContactForm, SubscriptionControl } from "@/components/contacts/edit-contact-form";
-import { MessageStatusBadge } from "@/components/messages/status-badge";
+import { HumanStatusBadge } from "@/components/messages/engagement-status";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { Time } from "@/components/ui/time";
@@ -47,7 +47,7 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
         </Link>
       ),
       kind: m.kind,
-      status: <MessageStatusBadge status={m.status} />,
+      status: <HumanStatusBadge message={m} />,
       sent: <Time value={m.sentAt} zone={zone} />,
       opened: m.openCount ? `${m.openCount}×` : "—",
       clicked: m.clickCount ? `${m.clickCount}×` : "—",

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { EventTimeline } from "@/components/messages/event-timeline";
-import { MessageStatusBadge } from "@/components/messages/status-badge";
+import { HumanStatusBadge } from "@/components/messages/engagement-status";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { InlineAction } from "@/components/ui/inline-action";
 import { Time } from "@/components/ui/time";
@@ -26,6 +26,32 @@ function trackingOf(m: { trackOpens: boolean; trackLinks: boolean }): string {
   return "off";
 }
 
+/** "by a person 10:02 · first of any kind 10:00 (3×)": the human time first, the any-kind one when it differs. */
+function FirstEngagement({ human, any, count, zone, testId }: { human: Date | null; any: Date | null; count: number; zone: string; testId: string }) {
+  if (!any && !human) return <span data-testid={testId}>—</span>;
+  const differs = !human || !any || human.getTime() !== any.getTime();
+  return (
+    <span data-testid={testId} className="block space-y-0.5">
+      <span className="block">
+        {human ? (
+          <>
+            by a person <Time value={human} zone={zone} />
+          </>
+        ) : (
+          "not by a person"
+        )}
+      </span>
+      {any && differs ? (
+        <span className="block text-xs text-slate-500">
+          first of any kind <Time value={any} zone={zone} /> ({count}×)
+        </span>
+      ) : (
+        <span className="block text-xs text-slate-500">({count}×)</span>
+      )}
+    </span>
+  );
+}
+
 export default async function MessagePage({ params }: { params: Promise<{ messageId: string }> }) {
   const user = await requireUser("marketer");
   const { zone, knownZone } = await getViewerTimeZone();
@@ -37,7 +63,7 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
   const [events, subject] = await Promise.all([listMessageEvents(db, messageId), getShownSubject(db, message)]);
   const pollMs = messagePollInterval(message, now);
   const facts: [string, React.ReactNode][] = [
-    ["Status", <MessageStatusBadge key="s" status={message.status} />],
+    ["Status", <HumanStatusBadge key="s" message={message} />],
     ["Subject", <SubjectText key="subj" subject={subject} />],
     ["Postmark MessageID", <code key="pm" className="font-mono text-xs wrap-anywhere" data-testid="postmark-message-id">{message.postmarkMessageId ?? "— (not handed to Postmark)"}</code>],
     ["From", <span key="from" className="wrap-anywhere">{message.fromEmail}</span>],
@@ -47,8 +73,9 @@ export default async function MessagePage({ params }: { params: Promise<{ messag
     ["Tracking", message.campaignId ? "opens and links" : trackingOf(message)],
     ["Sent", <Time key="sent" value={message.sentAt} zone={zone} />],
     ["Delivered", <Time key="delivered" value={message.deliveredAt} zone={zone} />],
-    ["Opened", message.firstOpenedAt ? <span key="opened"><Time value={message.firstOpenedAt} zone={zone} /> ({message.openCount}×)</span> : "—"],
-    ["Clicked", message.firstClickedAt ? <span key="clicked"><Time value={message.firstClickedAt} zone={zone} /> ({message.clickCount}×)</span> : "—"],
+    // A person's first open and click (what the status says), then the first of any kind (machines too).
+    ["Opened", <FirstEngagement key="opened" human={message.firstHumanOpenedAt} any={message.firstOpenedAt} count={message.openCount} zone={zone} testId="first-open" />],
+    ["Clicked", <FirstEngagement key="clicked" human={message.firstHumanClickedAt} any={message.firstClickedAt} count={message.clickCount} zone={zone} testId="first-click" />],
     ["Error", message.errorMessage ? `${message.errorCode ?? ""} ${message.errorMessage}` : "—"],
   ];
   return (

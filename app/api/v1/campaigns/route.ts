@@ -2,15 +2,15 @@ import { z } from "zod";
 import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiCampaign } from "@/lib/app/api-shapes";
 import { campaignInputSchema, createCampaign, listCampaigns } from "@/lib/campaigns/campaigns";
-import { getOutcomeCounts } from "@/lib/campaigns/stats";
+import { getCampaignTotals } from "@/lib/campaigns/stats";
 
 export const dynamic = "force-dynamic";
 
 export const GET = apiRoute({}, async ({ req, db }) => {
   const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).parse(Object.fromEntries(new URL(req.url).searchParams));
   const rows = await listCampaigns(db, { limit });
-  const outcomes = await getOutcomeCounts(db, rows.map((c) => c.id));
-  return rows.map((c) => toApiCampaign(c, { outcomes: outcomes.get(c.id) }));
+  const totals = await getCampaignTotals(db, rows.map((c) => c.id));
+  return rows.map((c) => toApiCampaign(c, { totals: totals.get(c.id) }));
 });
 
 export const POST = apiRoute({}, async ({ req, db, env, principal }) => {

@@ -14,6 +14,7 @@ const querySchema = z.object({
   filter: z.enum(RECIPIENT_FILTERS).default("all").catch("all"),
   q: z.string().max(320).default("").catch(""),
   sort: z.enum(["email", "-email", "-activity"]).default("email").catch("email"),
+  machine: z.literal("1").optional().catch(undefined),
 });
 
 /** The filtered recipients as CSV, streamed page by page (keyset), never built in memory. */
@@ -37,7 +38,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ campaign
         controller.enqueue(encoder.encode(RECIPIENT_CSV_HEADER.map(csvField).join(",") + "\r\n"));
         return;
       }
-      const page = await listCampaignRecipients(db, { campaignId, filter: view.filter, search: view.q, sort: view.sort, after, limit: 1000 });
+      const page = await listCampaignRecipients(db, { campaignId, filter: view.filter, machine: view.machine === "1", search: view.q, sort: view.sort, after, limit: 1000 });
       if (page.rows.length) controller.enqueue(encoder.encode(page.rows.map(recipientCsvLine).join("")));
       if (!page.next) controller.close();
       after = page.next;

@@ -1,15 +1,15 @@
 import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiCampaign } from "@/lib/app/api-shapes";
 import { campaignPatchSchema, getCampaignListIds, getCampaignOrThrow, patchCampaign } from "@/lib/campaigns/campaigns";
-import { getCampaignOutcomes } from "@/lib/campaigns/stats";
+import { getCampaignTotals } from "@/lib/campaigns/stats";
 import { pathId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 
 export const GET = apiRoute<{ campaignId: string }>({}, async ({ db, params }) => {
   const id = pathId(params.campaignId, "Campaign");
-  const [campaign, listIds, outcomes] = await Promise.all([getCampaignOrThrow(db, id), getCampaignListIds(db, id), getCampaignOutcomes(db, id)]);
-  return toApiCampaign(campaign, { listIds, outcomes });
+  const [campaign, listIds, totals] = await Promise.all([getCampaignOrThrow(db, id), getCampaignListIds(db, id), getCampaignTotals(db, [id])]);
+  return toApiCampaign(campaign, { listIds, totals: totals.get(id) });
 });
 
 /**
@@ -20,6 +20,6 @@ export const PATCH = apiRoute<{ campaignId: string }>({}, async ({ req, db, para
   const id = pathId(params.campaignId, "Campaign");
   const patch = await readJson(req, campaignPatchSchema, 6 * 1024 * 1024);
   const campaign = await patchCampaign(db, { ...patch, id }, new Date());
-  const [listIds, outcomes] = await Promise.all([getCampaignListIds(db, id), getCampaignOutcomes(db, id)]);
-  return toApiCampaign(campaign, { listIds, outcomes });
+  const [listIds, totals] = await Promise.all([getCampaignListIds(db, id), getCampaignTotals(db, [id])]);
+  return toApiCampaign(campaign, { listIds, totals: totals.get(id) });
 });

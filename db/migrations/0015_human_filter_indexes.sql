@@ -1,0 +1,2 @@
+CREATE INDEX "messages_campaign_human_clicked_idx" ON "messages" USING btree ("campaign_id","to_email","id") WHERE "messages"."first_human_clicked_at" is not null;--> statement-breakpoint
+CREATE INDEX "messages_campaign_human_opened_idx" ON "messages" USING btree ("campaign_id","to_email","id") WHERE "messages"."first_human_opened_at" is not null;
