@@ -223,4 +223,14 @@ test("sandbox traffic: mpp@ shows as opened by Apple's proxy only, scanner@ as c
   await expect(row("mpp").getByTestId("machine-activity")).toHaveText("Opened by Apple's proxy only");
   await expect(row("scanner").getByTestId("machine-activity")).toContainText(["Clicked by a link scanner"]);
   await expect(row("click").getByTestId("human-status")).toHaveAttribute("data-status", "clicked");
+
+  // The API says the same: any-event status beside the human one, and each open's class and reasons.
+  const listed = (await (await request.get(`/api/v1/messages?campaign_id=${campaign.data.id}`, { headers: auth })).json()).data as { id: string; to: string; status: string; human_status: string; open_classes: string[] }[];
+  const mpp = listed.find((m) => m.to.startsWith("mpp+"))!;
+  expect(mpp).toMatchObject({ status: "opened", human_status: "delivered", open_classes: ["apple_mpp"] });
+  expect(listed.find((m) => m.to.startsWith("click+"))).toMatchObject({ status: "clicked", human_status: "clicked" });
+  const detail = (await (await request.get(`/api/v1/messages/${mpp.id}`, { headers: auth })).json()).data as { events: { record_type: string; engagement: { class: string; reasons: string[] } | null }[] };
+  const open = detail.events.find((e) => e.record_type === "Open")!;
+  expect(open.engagement?.class).toBe("apple_mpp");
+  expect(open.engagement?.reasons.length).toBeGreaterThan(0);
 });

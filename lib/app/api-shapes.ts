@@ -2,6 +2,7 @@ import type { Campaign } from "@/lib/campaigns/campaigns";
 import type { CampaignTemplate } from "@/lib/campaigns/templates";
 import { ZERO_TOTALS, type CampaignTotals } from "@/lib/campaigns/stats";
 import type { Contact, List } from "@/lib/contacts/contacts";
+import { humanStatus } from "@/lib/messages/human-status";
 import type { messages } from "@/db/schema";
 
 /** The public JSON shapes of /api/v1 (snake_case, ISO times). */
@@ -87,6 +88,9 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
     track_opens: m.trackOpens,
     track_links: m.trackLinks,
     status: m.status,
+    // What people did, apart from any open or click (issue 15): the status the dashboard shows, the
+    // first open and click a person made, and every fetcher class seen.
+    human_status: humanStatus(m),
     postmark_message_id: m.postmarkMessageId,
     error_code: m.errorCode,
     error_message: m.errorMessage,
@@ -96,6 +100,10 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
     open_count: m.openCount,
     first_clicked_at: iso(m.firstClickedAt),
     click_count: m.clickCount,
+    first_human_opened_at: iso(m.firstHumanOpenedAt),
+    first_human_clicked_at: iso(m.firstHumanClickedAt),
+    open_classes: m.openClasses,
+    click_classes: m.clickClasses,
     bounced_at: iso(m.bouncedAt),
     created_at: iso(m.createdAt),
   };

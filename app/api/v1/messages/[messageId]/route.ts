@@ -13,6 +13,7 @@ export const GET = apiRoute<{ messageId: string }>({}, async ({ db, params }) =>
   const events = await listMessageEvents(db, id);
   return {
     ...toApiMessage(message),
-    events: events.map((e) => ({ id: e.id, record_type: e.recordType, occurred_at: e.occurredAt.toISOString(), received_at: e.receivedAt.toISOString(), source: e.source, details: e.details, raw: e.raw })),
+    events: events.map((e) => ({ id: e.id, record_type: e.recordType, occurred_at: e.occurredAt.toISOString(), received_at: e.receivedAt.toISOString(), source: e.source, details: e.details,
+      engagement: e.engagementClass ? { class: e.engagementClass, reasons: e.engagementReasons ?? [], rules_version: e.engagementRulesVersion } : null, raw: e.raw })),
   };
 });
