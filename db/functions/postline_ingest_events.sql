@@ -7,11 +7,11 @@
 -- items: [{ord, event_key, pm, record_type, recipient, occurred_at, source, raw (text), details,
 --          kind, implied, link, contact_status, contact_reason,
 --          engagement_class, engagement_reasons, engagement_rules_version, human}]
--- message_states: [{message_id, before, after}]: the classifier's state of each message whose opens and
---   clicks the batch classified (lib/ingest/engagement.ts), as it was read (before, without a lock) and
---   as the batch leaves it. Under the row lock, a message whose state is no longer `before`, or an
---   open or click classified without its message's state, fails the statement with a serialization
---   error (40001): the caller reads and classifies again.
+-- message_states: [{pm, message_id, version, after}]: each MessageID whose opens and clicks the batch
+--   classified (lib/ingest/engagement.ts), with the message's updated_at as it was read without a lock
+--   (null: no such message then) and its classifier state as the batch leaves it. Under the row lock, a
+--   message whose updated_at is no longer `version` (any write since, or a message that appeared)
+--   fails the statement with a serialization error (40001): the caller reads and classifies again.
 -- returns {stored: [{ord, event_id}], messages: {pm: message_id}}
 --
 -- Ingestion's writes, called by lib/ingest/ingest.ts, which extracts each event (key, effect, implied
@@ -35,15 +35,9 @@ BEGIN
   PERFORM 1 FROM messages WHERE postmark_message_id = ANY (pms) ORDER BY id FOR UPDATE;
 
   IF EXISTS (
-       SELECT 1 FROM jsonb_to_recordset(coalesce(message_states, '[]'::jsonb)) AS g(message_id uuid, before jsonb)
-       JOIN messages m ON m.id = ANY (ARRAY(SELECT (x->>'message_id')::uuid FROM jsonb_array_elements(coalesce(message_states, '[]'::jsonb)) x))
-                      AND m.id = g.message_id
-       WHERE coalesce(m.engagement, 'null'::jsonb) IS DISTINCT FROM coalesce(g.before, 'null'::jsonb))
-     OR EXISTS (
-       SELECT 1 FROM jsonb_array_elements(items) e
-       JOIN messages m ON m.postmark_message_id = ANY (pms) AND m.postmark_message_id = e->>'pm'
-       WHERE e->>'engagement_class' IS NOT NULL
-         AND NOT coalesce(message_states, '[]'::jsonb) @> jsonb_build_array(jsonb_build_object('message_id', m.id)))
+       SELECT 1 FROM jsonb_to_recordset(coalesce(message_states, '[]'::jsonb)) AS g(pm text, version timestamptz)
+       LEFT JOIN messages m ON m.postmark_message_id = ANY (pms) AND m.postmark_message_id = g.pm
+       WHERE m.updated_at IS DISTINCT FROM g.version)
   THEN
     RAISE EXCEPTION 'engagement of a message changed while its events were classified' USING ERRCODE = '40001';
   END IF;

@@ -22,14 +22,19 @@ export interface IngestBatcher {
   /** Events waiting for a transaction, and transactions in flight (for tests and diagnostics). */
   readonly queued: number;
   readonly running: number;
-  /** Transactions started and events written so far (their ratio is the mean batch size), and the largest batch. */
-  readonly stats: { batches: number; events: number; largest: number };
+  /**
+   * Transactions started and events written so far (their ratio is the mean batch size), the largest
+   * batch, and how many events were left for a later batch because their message was being written.
+   */
+  readonly stats: { batches: number; events: number; largest: number; held: number };
 }
 
 const sizeOf = (p: Pending) => p.input.rawText?.length ?? 1024;
 
 interface Pending {
   input: IngestInput;
+  /** Left for a later batch at least once (its message was being written). */
+  held?: boolean;
   resolve: (r: IngestResult) => void;
   reject: (e: unknown) => void;
 }
@@ -42,7 +47,7 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; maxBat
   const concurrency = options.concurrency ?? 2;
   const queue: Pending[] = [];
   let running = 0;
-  const stats = { batches: 0, events: 0, largest: 0 };
+  const stats = { batches: 0, events: 0, largest: 0, held: 0 };
 
   async function run(batch: Pending[]): Promise<void> {
     try {
@@ -62,20 +67,51 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; maxBat
     }
   }
 
+  // MessageIDs a running batch is writing. A batch classifying a message's opens or clicks at the same
+  // time as another writes that message would find the row changed at write time and have to do it
+  // again (ingest.ts), so such an event waits for the next batch instead; the rest go in order.
+  const inFlight = new Map<string, number>();
+  const messageIdOf = (p: Pending) => (p.input.event as { MessageID?: string | null }).MessageID ?? null;
+
+  function takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const left: Pending[] = [];
+    let bytes = 0;
+    let i = 0;
+    for (; i < queue.length && batch.length < maxBatch; i++) {
+      const p = queue[i];
+      if (batch.length > 0 && bytes + sizeOf(p) > maxBatchBytes) break;
+      const id = messageIdOf(p);
+      if (id !== null && inFlight.has(id)) {
+        left.push(p);
+        if (!p.held) stats.held++;
+        p.held = true;
+      }
+      else {
+        bytes += sizeOf(p);
+        batch.push(p);
+      }
+    }
+    queue.splice(0, i, ...left);
+    return batch;
+  }
+
   function pump(): void {
     while (running < concurrency && queue.length > 0) {
-      let take = 0;
-      let bytes = 0;
-      while (take < queue.length && take < maxBatch && (take === 0 || bytes + sizeOf(queue[take]) <= maxBatchBytes)) {
-        bytes += sizeOf(queue[take]);
-        take++;
-      }
-      const batch = queue.splice(0, take);
+      const batch = takeBatch();
+      if (batch.length === 0) return; // everything queued waits for a running batch's messages
+      const ids = batch.map(messageIdOf).filter((id): id is string => id !== null);
+      for (const id of ids) inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
       running++;
       stats.batches++;
       stats.events += batch.length;
       stats.largest = Math.max(stats.largest, batch.length);
       void run(batch).finally(() => {
+        for (const id of ids) {
+          const n = inFlight.get(id)! - 1;
+          if (n === 0) inFlight.delete(id);
+          else inFlight.set(id, n);
+        }
         running--;
         pump();
       });

@@ -21,12 +21,13 @@ export interface MessageEngagementRow {
   messageId: string;
   campaignId: string | null;
   state: MessageEngagement;
-  /** messages.engagement exactly as read, for the write's check (null for a message never classified). */
-  stored: unknown;
+  /** messages.updated_at as read, exactly (text, microseconds): the write's check that nobody changed the row since. */
+  version: string;
 }
 
 type Row = {
   pm: string;
+  version: string;
   id: string;
   campaign_id: string | null;
   sent_at: string | null;
@@ -88,19 +89,30 @@ function engagementFromRow(row: Row): MessageEngagement {
   };
 }
 
-/** The engagement of the messages with these Postmark MessageIDs, by MessageID. */
+const READ_ENGAGEMENT = `
+  select postmark_message_id as pm, updated_at::text as version, id, campaign_id, sent_at, delivered_at, first_opened_at, first_human_opened_at,
+         first_clicked_at, first_human_clicked_at, open_classes, click_classes, engagement
+  from messages
+  where postmark_message_id = any (array(select jsonb_array_elements_text(`;
+
+function toEngagementRow(row: Row): MessageEngagementRow {
+  return { messageId: row.id, campaignId: row.campaign_id, state: engagementFromRow(row), version: row.version };
+}
+
+/**
+ * The engagement of the messages with these Postmark MessageIDs, by MessageID. Without a lock it runs
+ * as a named prepared statement on the pool (one per batch of webhooks: parsed and planned once per
+ * connection); with `lock`, in the caller's transaction, holding the rows.
+ */
 export async function readEngagement(db: DbOrTx, postmarkMessageIds: string[], options: { lock?: boolean } = {}): Promise<Map<string, MessageEngagementRow>> {
   const out = new Map<string, MessageEngagementRow>();
   if (postmarkMessageIds.length === 0) return out;
-  const rows = await db.execute<Row>(sql`
-    select postmark_message_id as pm, id, campaign_id, sent_at, delivered_at, first_opened_at, first_human_opened_at,
-           first_clicked_at, first_human_clicked_at, open_classes, click_classes, engagement
-    from messages
-    where postmark_message_id = any (array(select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb)))
-    ${options.lock ? sql`order by id for update` : sql``}`);
-  for (const row of rows.rows) {
-    out.set(row.pm, { messageId: row.id, campaignId: row.campaign_id, state: engagementFromRow(row), stored: row.engagement ?? null });
-  }
+  const ids = JSON.stringify(postmarkMessageIds);
+  const rows =
+    !options.lock && "$client" in db
+      ? (await db.$client.query<Row>({ name: "postline_read_engagement", text: `${READ_ENGAGEMENT}$1::jsonb)))`, values: [ids] })).rows
+      : (await db.execute<Row>(sql`${sql.raw(READ_ENGAGEMENT)}${ids}::jsonb))) order by id for update`)).rows;
+  for (const row of rows) out.set(row.pm, toEngagementRow(row));
   return out;
 }
 
@@ -120,23 +132,34 @@ export interface EngagementInput {
  * batch sets the timing reference for what follows it). Returns each open's and click's verdict by
  * `ord`, and each touched message's state before (as stored) and after.
  */
+/** What the write checks and stores per message: `version` as read (null: no such message then), and the new state. */
+export interface MessageStateWrite {
+  pm: string;
+  message_id: string | null;
+  version: string | null;
+  after: ReturnType<typeof engagementToJson> | null;
+}
+
 export function classifyBatch(
   inputs: EngagementInput[],
   messages: Map<string, MessageEngagementRow>,
-): { verdicts: Map<number, ClassifiedEvent>; states: { message_id: string; before: unknown; after: ReturnType<typeof engagementToJson> }[] } {
+): { verdicts: Map<number, ClassifiedEvent>; states: MessageStateWrite[] } {
   const verdicts = new Map<number, ClassifiedEvent>();
   const byMessage = new Map<string, EngagementInput[]>();
+  const states: MessageStateWrite[] = [];
   for (const input of inputs) {
     const kind = input.extracted.effect.kind;
     const pm = input.extracted.postmarkMessageId;
     if (kind !== "opened" && kind !== "clicked" && kind !== "delivered") continue;
     if (kind === "delivered" && (!pm || !messages.has(pm))) continue;
+    // An open or click whose message was not found is classified without history; the write makes
+    // sure the message still does not exist (else the batch is classified again).
+    if (pm && !messages.has(pm) && !states.some((s) => s.pm === pm)) states.push({ pm, message_id: null, version: null, after: null });
     const key = pm && messages.has(pm) ? pm : `orphan:${input.ord}`;
     const list = byMessage.get(key) ?? [];
     list.push(input);
     byMessage.set(key, list);
   }
-  const states: { message_id: string; before: unknown; after: ReturnType<typeof engagementToJson> }[] = [];
   for (const [key, list] of byMessage) {
     const row = messages.get(key) ?? null;
     let state = row?.state ?? emptyEngagement();
@@ -156,7 +179,7 @@ export function classifyBatch(
       state = recordEngagement(state, event, verdict);
       changed = true;
     }
-    if (row && changed) states.push({ message_id: row.messageId, before: row.stored, after: engagementToJson(state) });
+    if (row && changed) states.push({ pm: key, message_id: row.messageId, version: row.version, after: engagementToJson(state) });
   }
   return { verdicts, states };
 }

@@ -263,6 +263,25 @@ describe("batched ingestion (group commit)", () => {
     expect(one.stats.largest > 1 || two.stats.largest > 1).toBe(true);
   });
 
+  it("the batcher never writes one message in two batches at once: its later events wait, the others go ahead", async () => {
+    const [x, y] = [await sentMessage(), await sentMessage()];
+    const batcher = createIngestBatcher(t.db, { concurrency: 2, maxBatch: 16 });
+    const first = batcher.ingest({ event: event("Delivery", x.pm, x.email, "2026-08-03T10:00:00Z") });
+    // While x's batch runs: two more of x (held for the next batch) and one of y (its own batch at once).
+    const more = [
+      batcher.ingest({ event: event("Open", x.pm, x.email, "2026-08-03T10:05:00Z") }),
+      batcher.ingest({ event: event("Click", x.pm, x.email, "2026-08-03T10:06:00Z") }),
+      batcher.ingest({ event: event("Delivery", y.pm, y.email, "2026-08-03T10:00:00Z") }),
+    ];
+    expect(batcher.running).toBe(2);
+    expect(batcher.queued).toBe(2);
+    expect(batcher.stats.held).toBe(2);
+    const results = await Promise.all([first, ...more]);
+    expect(results.map((r) => r.outcome)).toEqual(["stored", "stored", "stored", "stored"]);
+    const [m] = await t.db.select().from(messages).where(eq(messages.id, x.message.id));
+    expect(m.status).toBe("clicked");
+  });
+
   it("the batcher closes a batch at its byte budget, whatever the count", async () => {
     const targets = await Promise.all(Array.from({ length: 10 }, () => sentMessage()));
     const batcher = createIngestBatcher(t.db, { concurrency: 1, maxBatch: 200, maxBatchBytes: 2_500 });

@@ -123,9 +123,13 @@ export async function ingestPostmarkEvents(db: Db, inputs: IngestInput[]): Promi
         ...effectFields(e, verdicts.get(ord)),
       };
     });
-    const stored = await conn.execute<{ r: { stored: { ord: number; event_id: number }[]; messages: Record<string, string> } }>(
-      sql`select postline_ingest_events(${JSON.stringify(items)}::jsonb, ${states.length ? JSON.stringify(states) : null}::jsonb) as r`,
-    );
+    type Written = { r: { stored: { ord: number; event_id: number }[]; messages: Record<string, string> } };
+    const values = [JSON.stringify(items), states.length ? JSON.stringify(states) : null];
+    // On the pool, a named prepared statement (parsed once per connection): one per batch of webhooks.
+    const stored =
+      !locked && "$client" in conn
+        ? await conn.$client.query<Written>({ name: "postline_ingest_events", text: "select postline_ingest_events($1::jsonb, $2::jsonb) as r", values })
+        : await conn.execute<Written>(sql`select postline_ingest_events(${values[0]}::jsonb, ${values[1]}::jsonb) as r`);
     return { items, stored };
   };
   const { items, stored: result } = await withDeadlockRetry((n) =>
