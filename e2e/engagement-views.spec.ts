@@ -124,7 +124,7 @@ test("/campaigns/{id}: headline opens and clicks are people's, machine activity 
   await expect(page.getByTestId("chart-all-counts")).toHaveText("By people: opens 1, clicks 1. Counting machines too (Apple's proxy, scanners): opens 4, clicks 3.");
   const links = page.getByRole("table", { name: "Clicks per link" });
   await expect(links.getByRole("columnheader", { name: /People/ })).toBeVisible();
-  await expect(links.getByRole("row", { name: /example\.com\/offer/ }).locator("td")).toHaveText(["https://example.com/offer", "3", "2", "3"]);
+  await expect(links.getByRole("row", { name: /example\.com\/offer/ }).locator("td")).toHaveText(["example.com/offer", "3", "2", "3"]);
 
   // Each recipient's status is a person's, machines beside it.
   const row = (local: string) => page.getByTestId("recipient-row").filter({ hasText: `${local}+${tag}` });

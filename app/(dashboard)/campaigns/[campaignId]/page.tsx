@@ -196,7 +196,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
               <DataTable
                 label="Clicks per link"
                 columns={linkColumns}
-                rows={activity.links.map((l) => ({ id: l.link, cells: { link: <span title={l.link}>{l.link}</span>, clicks: formatNumber(l.clicks), human: formatNumber(l.human_clicks), people: formatNumber(l.unique_clicks) } }))}
+                rows={activity.links.map((l) => ({ id: l.link, cells: { link: <span title={l.link}>{l.link.replace(/^https?:\/\//, "")}</span>, clicks: formatNumber(l.clicks), human: formatNumber(l.human_clicks), people: formatNumber(l.unique_clicks) } }))}
                 empty={{ title: "No clicks yet" }}
               />
             </Card>
