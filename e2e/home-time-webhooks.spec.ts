@@ -36,7 +36,8 @@ async function sentCampaign(request: APIRequestContext, name: string, locals: st
   const list = (await (await request.post("/api/v1/lists", { headers: auth, data: { name: `${name} ${tag}` } })).json()).data;
   const contacts = locals.map((l, i) => ({ email: `${l}+${tag}-${i}@rates.postline.test`, list_ids: [list.id] }));
   expect((await request.post("/api/v1/contacts", { headers: auth, data: contacts })).status()).toBe(200);
-  const campaign = (await (await request.post("/api/v1/campaigns", { headers: auth, data: { name, subject: "Hi", html: "<p>Hello</p>", list_ids: [list.id] } })).json()).data;
+  // A visible link for the `click` recipient: people never click the hidden honeypot link, the only other one.
+  const campaign = (await (await request.post("/api/v1/campaigns", { headers: auth, data: { name, subject: "Hi", html: '<p>Hello, <a href="https://example.com/spring">read on</a></p>', list_ids: [list.id] } })).json()).data;
   expect((await request.post(`/api/v1/campaigns/${campaign.id}/send`, { headers: auth })).status()).toBe(202);
   const stats = async () => (await (await request.get(`/api/v1/campaigns/${campaign.id}`, { headers: auth })).json()).data.stats;
   await expect.poll(async () => (await stats()).delivered, { timeout: 60_000 }).toBe(locals.length);
