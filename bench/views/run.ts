@@ -50,6 +50,15 @@ async function seed(db: Db) {
       case when i % 100 < 3 then t + interval '1 minute' end,
       t + interval '2 hours'
     from c, generate_series(1, c.recipient_count) i, lateral (select now() - interval '2 days' + (i % 1440) * interval '1 minute' as t) x`);
+  // Who opened and clicked (issue 15): half of the opens a person's, the rest Apple's prefetch only;
+  // a click is a person's one time in three, else a link scanner's (a person's click implies an open).
+  await db.execute(sql`
+    update messages set
+      open_classes = case when first_opened_at is null then '{}'::text[] when abs(hashtext(id::text)) % 2 = 0 then '{human}' else '{apple_mpp}' end,
+      click_classes = case when first_clicked_at is null then '{}'::text[] when abs(hashtext(id::text)) % 3 = 0 then '{human}' else '{link_scanner}' end,
+      first_human_clicked_at = case when first_clicked_at is not null and abs(hashtext(id::text)) % 3 = 0 then first_clicked_at end,
+      first_human_opened_at = case when first_opened_at is not null and abs(hashtext(id::text)) % 2 = 0 then first_opened_at
+                                   when first_clicked_at is not null and abs(hashtext(id::text)) % 3 = 0 then first_clicked_at end`);
   // The events behind those states: delivery, open, click and bounce rows with raw JSON.
   await db.execute(sql`
     insert into message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, raw, details)
@@ -59,8 +68,11 @@ async function seed(db: Db) {
     lateral (values ('Delivery', m.delivered_at), ('Open', m.first_opened_at), ('Click', m.first_clicked_at), ('Bounce', m.bounced_at)) as e(kind, at)
     where e.at is not null`);
   await db.execute(sql`
-    insert into campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced)
-    select campaign_id, 0, count(delivered_at), count(first_opened_at), count(first_clicked_at), count(bounced_at) from messages group by campaign_id`);
+    insert into campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced, opened_human, clicked_human, opened_machine_only, opened_apple_mpp, clicked_link_scanner)
+    select campaign_id, 0, count(delivered_at), count(first_opened_at), count(first_clicked_at), count(bounced_at),
+           count(first_human_opened_at), count(first_human_clicked_at), count(*) filter (where first_opened_at is not null and first_human_opened_at is null),
+           count(*) filter (where 'apple_mpp' = any (open_classes)), count(*) filter (where 'link_scanner' = any (click_classes))
+    from messages group by campaign_id`);
   await db.execute(sql`
     insert into campaign_hourly_activity (campaign_id, hour, opens, clicks)
     select campaign_id, date_trunc('hour', coalesce(first_clicked_at, first_opened_at)), count(first_opened_at), count(first_clicked_at)

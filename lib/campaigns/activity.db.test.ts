@@ -131,13 +131,14 @@ describe("a campaign's chart (real PostgreSQL)", () => {
       { minute: 2, type: "Open" },
       { minute: 3, type: "Click" },
     ]);
-    // As ingestion classifies them: Apple's prefetch, a Gmail proxy fetch (a person), a scanner's click;
-    // the third open keeps no class (stored before classification: a person).
+    // Classes set by hand (the test's events carry no user agent, which ingestion calls `unknown`):
+    // Apple's prefetch, a Gmail proxy fetch (a person), no class (stored before classification: a
+    // person), and a scanner's click.
     const events = await t.db.execute<{ id: number }>(sql`
       select e.id from message_events e join messages m on m.id = e.message_id where m.campaign_id = ${campaign.id}::uuid order by e.occurred_at`);
-    const [mpp, proxy, , scanner] = events.rows.map((r) => Number(r.id));
-    for (const [id, cls] of [[mpp, "apple_mpp"], [proxy, "image_proxy"], [scanner, "link_scanner"]] as const) {
-      await t.db.execute(sql`update message_events set engagement_class = ${cls} where id = ${id}`);
+    const [mpp, proxy, legacy, scanner] = events.rows.map((r) => Number(r.id));
+    for (const [id, cls] of [[mpp, "apple_mpp"], [proxy, "image_proxy"], [legacy, null], [scanner, "link_scanner"]] as const) {
+      await t.db.execute(sql`update message_events set engagement_class = ${cls}, engagement_reasons = null where id = ${id}`);
     }
     const fine = await getCampaignActivity(t.db, { campaign, live: true, now });
     expect(fine.bucket.ms).toBeLessThan(60 * MIN);
