@@ -229,6 +229,9 @@ test("sandbox traffic: mpp@ shows as opened by Apple's proxy only, scanner@ as c
   const mpp = listed.find((m) => m.to.startsWith("mpp+"))!;
   expect(mpp).toMatchObject({ status: "opened", human_status: "delivered", open_classes: ["apple_mpp"] });
   expect(listed.find((m) => m.to.startsWith("click+"))).toMatchObject({ status: "clicked", human_status: "clicked" });
+  // Filtered by what people did: Apple's prefetch alone is not an open.
+  const notOpenedByPeople = (await (await request.get(`/api/v1/messages?campaign_id=${campaign.data.id}&human_status=delivered`, { headers: auth })).json()).data as { to: string }[];
+  expect(notOpenedByPeople.map((m) => m.to.split("+")[0]).sort()).toEqual(["delivered", "mpp", "scanner"]);
   const detail = (await (await request.get(`/api/v1/messages/${mpp.id}`, { headers: auth })).json()).data as { events: { record_type: string; engagement: { class: string; reasons: string[] } | null }[] };
   const open = detail.events.find((e) => e.record_type === "Open")!;
   expect(open.engagement?.class).toBe("apple_mpp");
