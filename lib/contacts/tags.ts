@@ -161,6 +161,28 @@ export async function tagContacts(
   });
 }
 
+/**
+ * The CSV import's tagging: (address, tag id) pairs for one chunk of upserted contacts, written in one
+ * statement (announcing Contact.Tagged for new pairs). Addresses match whatever their case, through
+ * the contacts' unique lower(email) index. Returns how many taggings were added.
+ */
+export async function tagContactsByEmail(db: DbOrTx, input: { pairs: readonly { email: string; tagId: string }[] }, now: Date): Promise<number> {
+  if (input.pairs.length === 0) return 0;
+  const payload = JSON.stringify(input.pairs.map((p) => ({ email: p.email, tag_id: p.tagId })));
+  const { changed } = await changeWithEvents(
+    db,
+    "Contact.Tagged",
+    sql`insert into contact_tags (contact_id, tag_id)
+        select c.id, p.tag_id from jsonb_to_recordset(${payload}::jsonb) as p(email text, tag_id uuid)
+        join contacts c on lower(c.email) = lower(p.email)
+        order by c.id, p.tag_id
+        on conflict do nothing
+        returning contact_id, tag_id`,
+    now,
+  );
+  return changed;
+}
+
 /** Removes tags from contacts; each removal is announced (Contact.Untagged), a pair that was not there is not. */
 export async function untagContacts(db: DbOrTx, input: { contactIds: readonly string[]; tagIds: readonly string[] }, now: Date): Promise<{ tags: Tag[]; removed: number }> {
   return db.transaction(async (tx) => {
