@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookEndpoints } from "@/db/schema";
+import { sampleEventData } from "@/lib/outbound-webhooks/events";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { createContact } from "./contacts";
 import { eraseContact } from "./erase";
@@ -123,6 +124,10 @@ describe("Contact.Tagged and Contact.Untagged (real PostgreSQL)", () => {
     const c = await createContact(t.db, { email: "Ada@Events.test" });
     const [tag] = await tagContact(t.db, { contactId: c.id, tagNames: ["Speakers"] }, now);
     expect(await announced("Contact.Tagged")).toEqual([{ contact_id: c.id, email: "Ada@Events.test", tag: { id: tag.id, name: "Speakers" }, tagged_at: "2026-03-01T10:00:00.000Z" }]);
+    // The test tool's sample has the real payload's shape.
+    const sample = sampleEventData("Contact.Tagged", now);
+    expect(Object.keys(sample).sort()).toEqual(Object.keys((await announced("Contact.Tagged"))[0]).sort());
+    expect(Object.keys(sampleEventData("Contact.Untagged", now)).sort()).toEqual(["contact_id", "email", "tag", "untagged_at"]);
 
     // Already tagged: nothing new.
     await tagContact(t.db, { contactId: c.id, tagNames: ["speakers"] }, now);
