@@ -102,3 +102,38 @@ export const listMemberships = pgTable(
     index("list_memberships_contact_idx").on(t.contactId),
   ],
 );
+
+/**
+ * Labels a marketer puts on contacts (by hand, the API, CSV import, later forms), which segments and
+ * campaigns will target. Names are unique whatever their case, like lists: "VIP" and "vip" are one tag.
+ */
+export const tags = pgTable(
+  "tags",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    name: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("tags_name_lower_key").on(sql`lower(${t.name})`)],
+);
+
+export const contactTags = pgTable(
+  "contact_tags",
+  {
+    // Deleting a contact (erasure) or a tag takes its taggings with it.
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    tagId: uuid()
+      .notNull()
+      .references(() => tags.id, { onDelete: "cascade" }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // The key serves "this contact's tags" (contact pages, the API's contact shape).
+    primaryKey({ columns: [t.contactId, t.tagId] }),
+    // "Contacts with this tag": tag counts, and segments' has-tag conditions as an index-only semi-join.
+    index("contact_tags_tag_contact_idx").on(t.tagId, t.contactId),
+  ],
+);

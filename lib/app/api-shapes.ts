@@ -2,6 +2,7 @@ import type { Campaign } from "@/lib/campaigns/campaigns";
 import type { CampaignTemplate } from "@/lib/campaigns/templates";
 import { ZERO_TOTALS, type CampaignTotals } from "@/lib/campaigns/stats";
 import type { Contact, List } from "@/lib/contacts/contacts";
+import type { Tag, TagRef } from "@/lib/contacts/tags";
 import { humanStatus } from "@/lib/messages/human-status";
 import type { messages } from "@/db/schema";
 
@@ -9,12 +10,14 @@ import type { messages } from "@/db/schema";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function toApiContact(c: Contact) {
+/** A contact with its tags (`tagsOfContacts`: one query for a page, never one per contact). */
+export function toApiContact(c: Contact, tags: readonly TagRef[] = []) {
   return {
     id: c.id,
     email: c.email,
     name: c.name,
     fields: c.fields,
+    tags: tags.map(toApiTagRef),
     status: c.status,
     status_reason: c.statusReason,
     status_changed_at: iso(c.statusChangedAt),
@@ -25,6 +28,14 @@ export function toApiContact(c: Contact) {
 
 export function toApiList(l: List & { memberCount?: number; subscribedCount?: number }) {
   return { id: l.id, name: l.name, member_count: l.memberCount ?? 0, subscribed_count: l.subscribedCount ?? 0, created_at: iso(l.createdAt) };
+}
+
+export function toApiTagRef(t: TagRef) {
+  return { id: t.id, name: t.name };
+}
+
+export function toApiTag(t: Tag & { contactCount?: number }) {
+  return { id: t.id, name: t.name, contact_count: t.contactCount ?? 0, created_at: iso(t.createdAt), updated_at: iso(t.updatedAt) };
 }
 
 export function toApiCampaign(c: Campaign, { listIds = [], totals = ZERO_TOTALS }: { listIds?: string[]; totals?: CampaignTotals } = {}) {

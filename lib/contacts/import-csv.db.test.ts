@@ -4,15 +4,16 @@
  * the API route reads `mapping` and `strict_encoding` from its query.
  */
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contacts, listMemberships } from "@/db/schema";
+import { contacts, listMemberships, webhookEndpoints } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { routeTestEnv } from "@/lib/tooling/testing/route-env";
 import { createContact, createList } from "./contacts";
 import { importContactsCsv } from "./import-csv";
 import { parseMapping } from "./import-mapping";
+import { createTag, listContactTags, listTags } from "./tags";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -81,6 +82,54 @@ async function post(query: string, body: Buffer) {
   const res = await mod.POST(new Request(`http://127.0.0.1/api/v1/contacts/import${query}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "text/csv" }, body: new Uint8Array(body) }), { params: Promise.resolve({}) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string }; data?: { created: number; refused: { row: number; code: string }[] } } };
 }
+
+describe("CSV import: a tags column", () => {
+  it("tags each contact (existing tags matched whatever their case, missing ones created), announcing only new taggings, in the import's transaction", async () => {
+    await t.db.insert(webhookEndpoints).values({ url: "https://hooks.example.com/import", events: ["Contact.Tagged"], status: "active", rateLimit: 10, rateLimitPeriod: "second", secret: "s".repeat(40), verificationToken: "v" });
+    const vip = await createTag(t.db, { name: "VIP" });
+    const old = await createContact(t.db, { email: "old@tagged-import.test" });
+    await importContactsCsv(t.db, Buffer.from("email,tags\nold@tagged-import.test,vip\n"));
+    const file = Buffer.from(
+      "email,name,tags\n" +
+        "ann@tagged-import.test,Ann,\"vip; Speakers\"\n" +
+        "OLD@tagged-import.test,Old,\"VIP,speakers,speakers\"\n" +
+        "bob@tagged-import.test,Bob,\n",
+    );
+    const report = await importContactsCsv(t.db, file, { now: new Date("2026-03-01T10:00:00.000Z") });
+    expect(report).toMatchObject({ totalRows: 3, created: 2, updated: 1, refused: [] });
+    const speakers = (await listTags(t.db)).find((x) => x.name === "Speakers")!;
+    expect(speakers).toMatchObject({ contactCount: 2 });
+    const [ann] = await t.db.select().from(contacts).where(eq(contacts.email, "ann@tagged-import.test"));
+    expect(await listContactTags(t.db, ann.id)).toEqual([{ id: speakers.id, name: "Speakers" }, { id: vip.id, name: "VIP" }]);
+    expect(await listContactTags(t.db, old.id)).toEqual([{ id: speakers.id, name: "Speakers" }, { id: vip.id, name: "VIP" }]);
+    // old@ had VIP from the first import: the second announced only ann's two tags and old's Speakers.
+    const events = await t.db.execute<{ email: string; tag: string }>(sql`
+      select data->>'email' as email, data->'tag'->>'name' as tag from webhook_events where event = 'Contact.Tagged' order by 1, 2`);
+    expect(events.rows).toEqual([
+      { email: "ann@tagged-import.test", tag: "Speakers" },
+      { email: "ann@tagged-import.test", tag: "VIP" },
+      { email: "old@tagged-import.test", tag: "Speakers" },
+      { email: "old@tagged-import.test", tag: "VIP" },
+    ]);
+  });
+
+  it("a mapping's tags role, any header; a failed import leaves no tag behind", async () => {
+    const report = await importContactsCsv(t.db, Buffer.from("E-mail,Labels\ncy@mapped-tags.test,Mapped\n"), { mapping: parseMapping("email,tags") });
+    expect(report).toMatchObject({ created: 1 });
+    const [cy] = await t.db.select().from(contacts).where(eq(contacts.email, "cy@mapped-tags.test"));
+    expect((await listContactTags(t.db, cy.id)).map((x) => x.name)).toEqual(["Mapped"]);
+
+    // A failure after the chunk was written (here the progress callback, which runs inside the transaction) undoes its tags too.
+    const failing = importContactsCsv(t.db, Buffer.from("email,tags\ndee@rolled-back.test,Orphan\n"), {
+      onProgress: (p) => {
+        if (p.phase === "writing") throw new Error("connection lost");
+      },
+    });
+    await expect(failing).rejects.toThrow("connection lost");
+    expect((await listTags(t.db)).map((x) => x.name)).not.toContain("Orphan");
+    expect(await emailsLike("rolled-back")).toEqual([]);
+  });
+});
 
 describe("POST /api/v1/contacts/import", () => {
   it("skips the bad row by default and refuses the file with strict_encoding=true", async () => {

@@ -83,9 +83,18 @@ describe("parseContactsCsv", () => {
     refuse("email", /names 1 column; the file's header has 2/);
     refuse("name,ignore", /Choose the column that holds the email address/);
     refuse("email,email", /Only one column can be the email address/);
-    refuse("email,tags", /tags are not available yet/);
     expect(() => parseMapping("email,field:2bad")).toThrow(/Column 2: "field:2bad": Field names/);
     expect(() => parseMapping("email,phone")).toThrow(/Column 2: "phone" is not a role/);
+  });
+
+  it("reads a tags column: names split on , or ;, a row with an over-long name refused", () => {
+    const file = csv(`email,tags\nann@example.com,"VIP; beta , ,Gold"\nbob@example.com,\ncy@example.com,${"x".repeat(101)}\n`);
+    const { rows, refused } = parseContactsCsv(file);
+    expect(rows).toEqual([
+      { email: "ann@example.com", name: "", fields: {}, line: 2, tags: ["VIP", "beta", "Gold"] },
+      { email: "bob@example.com", name: "", fields: {}, line: 3 },
+    ]);
+    expect(refused).toEqual([{ row: 4, email: "cy@example.com", reason: "A tag name is longer than 100 characters", code: "too_long" }]);
   });
 
   it("refuses binary data", () => {

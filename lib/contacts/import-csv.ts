@@ -1,9 +1,10 @@
 import { isUtf8 } from "node:buffer";
 import { parse } from "csv-parse/sync";
-import type { Db } from "@/db";
+import type { Db, DbOrTx } from "@/db";
 import { AppError } from "@/lib/errors";
 import { idField } from "@/lib/http/id";
 import { emailSchema, getListOrThrow, upsertContacts, type UpsertRow } from "./contacts";
+import { TAG_NAME_MAX, resolveTags, tagContactsByEmail } from "./tags";
 import { headerMapping, MappingError, parseMapping, resolveMapping, type ImportMapping, type ResolvedMapping } from "./import-mapping";
 
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
@@ -34,7 +35,7 @@ export interface ParseOptions {
   strictEncoding?: boolean;
 }
 
-/** One contact to write, with its row number for the report. `tags` stays empty until TAGS_AVAILABLE. */
+/** One contact to write, with its row number for the report, and the tags a tags column gives it. */
 export type ImportRow = UpsertRow & { line: number; tags?: string[] };
 
 export interface ParsedImport {
@@ -117,9 +118,14 @@ export function parseContactsCsv(bytes: Uint8Array, options: ParseOptions = {}):
       refused.push({ row: line, email: email.data, reason: "A field value is longer than 2,000 characters", code: "too_long" });
       continue;
     }
+    const tags = columns.tagIndexes.length ? columns.tagIndexes.flatMap((i) => splitTags(record[i] ?? "")) : [];
+    if (tags.some((t) => t.length > TAG_NAME_MAX)) {
+      refused.push({ row: line, email: email.data, reason: `A tag name is longer than ${TAG_NAME_MAX} characters`, code: "too_long" });
+      continue;
+    }
     seen.set(key, line);
     const row: ImportRow = { email: email.data, name, fields, line };
-    if (columns.tagIndexes.length) row.tags = columns.tagIndexes.flatMap((i) => splitTags(record[i] ?? ""));
+    if (tags.length) row.tags = tags;
     rows.push(row);
   }
   return { rows, refused, totalRows: dataRows };
@@ -136,6 +142,15 @@ function resolveColumns(header: string[], mapping: ImportMapping | undefined): R
     if (error instanceof MappingError) throw new AppError("invalid_mapping", error.message);
     throw error;
   }
+}
+
+/** Lower-case tag name → tag id for every tag the rows name, missing tags created. */
+async function resolveImportTags(tx: DbOrTx, rows: ImportRow[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const r of rows) for (const t of r.tags ?? []) if (!names.has(t.toLowerCase())) names.set(t.toLowerCase(), t);
+  if (names.size === 0) return new Map();
+  const tags = await resolveTags(tx, { names: [...names.values()], createMissing: true });
+  return new Map(tags.map((t) => [t.name.toLowerCase(), t.id]));
 }
 
 /** Tags in one cell: comma- or semicolon-separated, trimmed, empty ones dropped. */
@@ -189,7 +204,7 @@ export function assertCsvContentType(contentType: string | null): void {
   }
 }
 
-type ImportOptions = ParseOptions & { listId?: string; onProgress?: (p: ImportProgress) => void | Promise<void> };
+type ImportOptions = ParseOptions & { listId?: string; onProgress?: (p: ImportProgress) => void | Promise<void>; now?: Date };
 
 /**
  * Imports contacts from CSV into an optional list. Everything valid is written in one transaction, so a
@@ -200,17 +215,26 @@ export async function importContactsCsv(db: Db, bytes: Uint8Array, options: Impo
 }
 
 /** The writing half of an import, for a caller that parsed first (to answer a bad file with its status). */
-export async function writeContactsImport(db: Db, parsed: ParsedImport, options: Pick<ImportOptions, "listId" | "onProgress"> = {}): Promise<ImportReport> {
+export async function writeContactsImport(db: Db, parsed: ParsedImport, options: Pick<ImportOptions, "listId" | "onProgress" | "now"> = {}): Promise<ImportReport> {
   const { rows, refused, totalRows } = parsed;
+  const now = options.now ?? new Date();
   await options.onProgress?.({ phase: "validating", processed: totalRows, total: totalRows });
   let created = 0;
   let updated = 0;
   await db.transaction(async (tx) => {
     if (options.listId) await getListOrThrow(tx, options.listId);
+    // The file's tags, found or created once for the whole import (one spelling per name, the first met).
+    const tagIdByName = await resolveImportTags(tx, rows);
     for (let i = 0; i < rows.length; i += CHUNK) {
-      const result = await upsertContacts(tx, { rows: rows.slice(i, i + CHUNK), listIds: options.listId ? [options.listId] : [] });
+      const chunk = rows.slice(i, i + CHUNK);
+      const result = await upsertContacts(tx, { rows: chunk, listIds: options.listId ? [options.listId] : [] });
       created += result.created;
       updated += result.updated;
+      if (tagIdByName.size) {
+        // One statement per chunk, whatever its number of rows and tags (announcing Contact.Tagged with it).
+        const pairs = chunk.flatMap((r) => [...new Set((r.tags ?? []).map((t) => tagIdByName.get(t.toLowerCase())!))].map((tagId) => ({ email: r.email, tagId })));
+        await tagContactsByEmail(tx, { pairs }, now);
+      }
       await options.onProgress?.({ phase: "writing", processed: Math.min(i + CHUNK, rows.length), total: rows.length });
     }
   });

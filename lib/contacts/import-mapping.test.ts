@@ -17,8 +17,10 @@ describe("import mapping", () => {
     expect(guessMapping(["E-Mail", "Name"])[0]).toEqual({ role: "email" });
   });
 
-  it("without a mapping, reads the header as the import always has", () => {
+  it("without a mapping, reads the header as the import always has, and a tags header as tags", () => {
     expect(headerMapping(["name", "Email", "City"])).toEqual([{ role: "name" }, { role: "email" }, { role: "field", field: "City" }]);
+    expect(headerMapping(["email", "Tags"])).toEqual([{ role: "email" }, { role: "tags" }]);
+    expect(guessMapping(["email", "Labels"])).toEqual([{ role: "email" }, { role: "tags" }]);
   });
 
   it("round-trips the wire form", () => {
@@ -26,10 +28,10 @@ describe("import mapping", () => {
     expect(serializeMapping(parseMapping(text))).toBe(text);
   });
 
-  it("keeps tags in the model, refused until issue 16 makes them available", () => {
-    expect(TAGS_AVAILABLE).toBe(false);
+  it("takes tags columns, any number of them", () => {
+    expect(TAGS_AVAILABLE).toBe(true);
     expect(parseMapping("email,tags")[1]).toEqual({ role: "tags" });
-    expect(() => resolveMapping([{ role: "email" }, { role: "tags" }], 2)).toThrow(/tags are not available yet/);
+    expect(resolveMapping(parseMapping("tags,email,tags"), 3)).toMatchObject({ emailIndex: 1, tagIndexes: [0, 2] });
   });
 
   it("refuses two columns with one field name, whatever their case", () => {

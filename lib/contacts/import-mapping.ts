@@ -12,11 +12,11 @@ export const FIELD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const FIELD_NAME_RULE = "Field names are letters, digits and underscores (up to 64), not starting with a digit";
 
 /**
- * Whether the `tags` role may be used. Contacts have no tags yet (issue 16 adds them): the role is part
- * of the model so a mapping can name it, but until then the import refuses it and the page shows it
- * disabled. Issue 16 turns this on and writes `ImportRow.tags`.
+ * The `tags` role may be used: a tags column's cell holds tag names separated by `,` or `;`, added to
+ * the row's contact (missing tags are created). The import page still reads this flag (it once showed
+ * the role disabled); it can go when the page no longer asks.
  */
-export const TAGS_AVAILABLE = false;
+export const TAGS_AVAILABLE = true;
 
 export const COLUMN_ROLES = ["email", "name", "field", "tags", "ignore"] as const;
 export type ColumnRole = (typeof COLUMN_ROLES)[number];
@@ -60,7 +60,7 @@ export function parseMapping(text: string): ImportMapping {
   });
 }
 
-/** Checks a mapping against the file's header: one email column, unique field names, tags only once available. */
+/** Checks a mapping against the file's header: one email column, unique field names (any number of tags columns). */
 export function resolveMapping(mapping: ImportMapping, headerLength: number): ResolvedMapping {
   if (mapping.length !== headerLength) {
     throw new MappingError(`The mapping names ${mapping.length} column${mapping.length === 1 ? "" : "s"}; the file's header has ${headerLength}`);
@@ -71,7 +71,6 @@ export function resolveMapping(mapping: ImportMapping, headerLength: number): Re
   const fieldColumns: ResolvedMapping["fieldColumns"] = [];
   const taken = new Map<string, number>();
   for (const [i, c] of mapping.entries()) {
-    if (c.role === "tags" && !TAGS_AVAILABLE) throw new MappingError(`Column ${i + 1}: tags are not available yet`);
     if (c.role !== "field") continue;
     const key = c.field.toLowerCase();
     if (taken.has(key)) throw new MappingError(`Columns ${taken.get(key)! + 1} and ${i + 1} are both the field ${c.field}`);
@@ -88,16 +87,19 @@ export function resolveMapping(mapping: ImportMapping, headerLength: number): Re
 
 /**
  * Without a mapping, the import reads the header as it always has: `email` (or `email address`) is the
- * address, `name` the name, and every other header that makes a field name a custom field.
+ * address, `name` the name, `tags` (or `tag`) the contact's tags, and every other header that makes a
+ * field name a custom field.
  */
 export function headerMapping(header: string[]): ImportMapping {
   const lower = header.map((h) => h.trim().toLowerCase());
   const email = lower.findIndex((h) => h === "email" || h === "email address");
   const name = lower.findIndex((h) => h === "name");
+  const tags = lower.findIndex((h) => h === "tags" || h === "tag");
   const taken = new Set<string>();
   return header.map((h, i): ColumnMapping => {
     if (i === email) return { role: "email" };
     if (i === name) return { role: "name" };
+    if (i === tags) return { role: "tags" };
     const field = toFieldName(h);
     if (!FIELD_NAME_PATTERN.test(field) || taken.has(field.toLowerCase())) return { role: "ignore" };
     taken.add(field.toLowerCase());

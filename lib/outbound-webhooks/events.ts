@@ -11,6 +11,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "Email.SpamComplaint",
   "Contact.Unsubscribed",
   "Contact.Updated",
+  "Contact.Tagged",
+  "Contact.Untagged",
   "Campaign.Sent",
   "User.LoggedIn",
   "Webhook.Test",
@@ -28,6 +30,8 @@ export const EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   "Email.SpamComplaint": "A recipient marked a message as spam",
   "Contact.Unsubscribed": "A contact unsubscribed",
   "Contact.Updated": "A contact's details or status changed",
+  "Contact.Tagged": "A tag was added to a contact",
+  "Contact.Untagged": "A tag was removed from a contact (or deleted)",
   "Campaign.Sent": "A campaign finished sending",
   "User.LoggedIn": "Someone signed in to Postline",
   "Webhook.Test": "A test sent from the dashboard or the API",
@@ -86,6 +90,10 @@ export function sampleEventData(event: WebhookEventType, now: Date): Record<stri
       return { contact_id: message.contact_id, email: message.recipient, reason: "Unsubscribe link", message_id: message.message_id, unsubscribed_at: at };
     case "Contact.Updated":
       return { contact_id: message.contact_id, email: message.recipient, name: "Ada Lovelace", status: "subscribed", fields: { city: "London" }, status_reason: null, changed: ["fields"], updated_at: at };
+    case "Contact.Tagged":
+      return { contact_id: message.contact_id, email: message.recipient, tag: { id: "00000000-0000-4000-8000-0000000000d1", name: "VIP" }, tagged_at: at };
+    case "Contact.Untagged":
+      return { contact_id: message.contact_id, email: message.recipient, tag: { id: "00000000-0000-4000-8000-0000000000d1", name: "VIP" }, untagged_at: at };
     case "Campaign.Sent":
       return { campaign_id: message.campaign_id, name: "Spring newsletter", subject: message.subject, recipients: 1200, sent: 1188, failed: 2, suppressed: 10, completed_at: at };
     case "User.LoggedIn":

@@ -18,6 +18,8 @@ import type { OutboundEvent } from "./events";
  * - Contact.Unsubscribed: postline_contact_unsubscribed_data, in SQL, for ingestion and for
  *   enqueueContactUnsubscribed below (the unsubscribe link, a marketer).
  * - Contact.Updated: the contacts trigger (postline_contacts_updated).
+ * - Contact.Tagged and Contact.Untagged: lib/contacts/tags.ts, in SQL, in the very statement that adds
+ *   or removes the taggings (a bulk tagging or an import chunk is one statement, events included).
  * - Campaign.Sent and User.LoggedIn: here, in TypeScript (nothing else produces them).
  */
 

@@ -3,6 +3,7 @@ import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiContact } from "@/lib/app/api-shapes";
 import { addContact, contactInputSchema, createContactsBulk } from "@/lib/contacts/contacts";
 import { searchContacts } from "@/lib/contacts/search";
+import { listContactTags, tagsOfContacts } from "@/lib/contacts/tags";
 import { AppError } from "@/lib/errors";
 import { idField } from "@/lib/http/id";
 
@@ -20,7 +21,8 @@ const querySchema = z.object({
 export const GET = apiRoute({}, async ({ req, db }) => {
   const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
   const page = await searchContacts(db, { search: q.search, status: q.status, listId: q.list_id, after: q.after, limit: q.limit });
-  return Response.json({ data: page.rows.map(toApiContact), next: page.next, total: page.total });
+  const tags = await tagsOfContacts(db, page.rows.map((c) => c.id));
+  return Response.json({ data: page.rows.map((c) => toApiContact(c, tags.get(c.id))), next: page.next, total: page.total });
 });
 
 const MAX_BULK = 10_000;
@@ -38,5 +40,5 @@ export const POST = apiRoute({}, async ({ req, db }) => {
     return Response.json({ data: result }, { status: result.errors.length && !result.created && !result.updated ? 422 : 200 });
   }
   const { contact, created } = await db.transaction((tx) => addContact(tx, contactInputSchema.parse(body)));
-  return Response.json({ data: toApiContact(contact) }, { status: created ? 201 : 200 });
+  return Response.json({ data: toApiContact(contact, created ? [] : await listContactTags(db, contact.id)) }, { status: created ? 201 : 200 });
 });
