@@ -133,7 +133,8 @@ test("/contacts/import: a CSV with a bad row is previewed, mapped with keyboard 
   await expect(form.getByLabel("Use column 3 (Last name) as")).toHaveValue("name");
   await expect(form.getByLabel("Use column 4 (Company) as")).toHaveValue("field");
   await expect(form.getByLabel("Field name for column 4")).toHaveValue("Company");
-  await expect(form.getByRole("option", { name: "Tags (coming soon)" }).first()).toBeDisabled();
+  // Contacts have tags (issue 16): a column can be imported as them.
+  await expect(form.getByRole("option", { name: "Tags", exact: true }).first()).toBeEnabled();
   await expect(previewTable.locator("tbody tr").nth(0)).toContainText("Ann Müller");
   await expect(previewTable.locator("tbody tr").nth(1)).toContainText("Will be skipped: not UTF-8");
   await expect(previewTable.locator("tbody tr").nth(2)).toContainText("Will be skipped: not a valid email address");
