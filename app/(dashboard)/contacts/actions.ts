@@ -9,6 +9,7 @@ import { requireUser } from "@/lib/app/session";
 import { addContact, contactInputSchema, contactPatchSchema, createList, listInputSchema, unsubscribeContacts, updateContact } from "@/lib/contacts/contacts";
 import { eraseContact, eraseContacts } from "@/lib/contacts/erase";
 import { addContactsToList, deleteList, removeContactsFromList, renameList, setContactLists } from "@/lib/contacts/lists";
+import { deleteTag, renameTag, tagContact, tagContacts, tagInputSchema, tagNamesSchema, untagContact, untagContacts } from "@/lib/contacts/tags";
 import { getAppDb } from "@/lib/app/deps";
 import { idField } from "@/lib/http/id";
 
@@ -133,19 +134,108 @@ export async function deleteListAction(_prev: ActionResult | null, form: FormDat
   }
 }
 
-const BULK_ACTIONS = ["add_to_list", "remove_from_list", "unsubscribe", "delete"] as const;
+const tagIdSchema = idField("Unknown tag");
+const UNKNOWN_TAG: ActionResult<never> = { ok: false, error: "Unknown tag: reload the page" };
+
+/** A text input's comma-separated tag names, checked by lib/contacts/tags.ts's rules; at least one. */
+const tagNamesInputSchema = z.object({
+  tags: z
+    .string()
+    // The first spelling of each name, as lib/contacts/tags.ts keeps it (names are one whatever their case).
+    .transform((raw) => {
+      const names = new Map<string, string>();
+      for (const name of raw.split(",").map((n) => n.trim())) if (name && !names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
+      return [...names.values()];
+    })
+    .pipe(tagNamesSchema.min(1, "Name at least one tag")),
+});
+
+const parseTagNames = (form: FormData) => tagNamesInputSchema.safeParse({ tags: String(form.get("tags") ?? "") });
+
+/** Renames a tag (the tag's id is bound by the page); its contacts keep it. */
+export async function renameTagAction(boundId: unknown, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const id = tagIdSchema.safeParse(boundId);
+  if (!id.success) return UNKNOWN_TAG;
+  const parsed = tagInputSchema.safeParse({ name: form.get("name") });
+  if (!parsed.success) return invalid(parsed.error);
+  try {
+    const tag = await renameTag(getAppDb(), { id: id.data, name: parsed.data.name }, new Date());
+    revalidatePath("/contacts");
+    return { ok: true, message: `Renamed to "${tag.name}".` };
+  } catch (error) {
+    return fromError(error, { tag_exists: "name" });
+  }
+}
+
+/** Deletes a tag: its contacts stay, untagged (each announced as Contact.Untagged). */
+export async function deleteTagAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const id = tagIdSchema.safeParse(form.get("tag_id"));
+  if (!id.success) return UNKNOWN_TAG;
+  try {
+    const { name, contacts } = await deleteTag(getAppDb(), { id: id.data }, new Date());
+    revalidatePath("/contacts");
+    return { ok: true, message: `Tag "${name}" deleted; its ${formatNumber(contacts)} contacts stay.` };
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+/** The contact page's tag form: comma-separated names, missing tags created. */
+export async function tagContactAction(boundId: unknown, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const id = contactIdSchema.safeParse(boundId);
+  if (!id.success) return UNKNOWN_CONTACT;
+  const parsed = parseTagNames(form);
+  if (!parsed.success) return invalid(parsed.error);
+  try {
+    await tagContact(getAppDb(), { contactId: id.data, tagNames: parsed.data.tags }, new Date());
+    revalidatePath(`/contacts/${id.data}`);
+    revalidatePath("/contacts");
+    const names = parsed.data.tags.map((n) => `"${n}"`).join(", ");
+    return { ok: true, message: `Tagged ${names}.` };
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+/** The contact page's remove button on one tag chip. */
+export async function untagContactAction(boundId: unknown, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const id = contactIdSchema.safeParse(boundId);
+  if (!id.success) return UNKNOWN_CONTACT;
+  const tagId = tagIdSchema.safeParse(form.get("tag_id"));
+  if (!tagId.success) return UNKNOWN_TAG;
+  try {
+    await untagContact(getAppDb(), { contactId: id.data, tagId: tagId.data }, new Date());
+    revalidatePath(`/contacts/${id.data}`);
+    revalidatePath("/contacts");
+    return { ok: true, message: "Tag removed." };
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+const BULK_ACTIONS = ["add_to_list", "remove_from_list", "add_tag", "remove_tag", "unsubscribe", "delete"] as const;
 const bulkSchema = z.object({
   action: z.enum(BULK_ACTIONS, { message: "Choose an action" }),
   contact_ids: z.array(idField("Unknown contact")).min(1, "Select at least one contact").max(500),
   list_id: z.union([idField("Choose a list"), z.literal("")]).optional(),
+  tag_id: z.union([idField("Choose a tag"), z.literal("")]).optional(),
 });
 
 /** The contacts table's bulk actions on the selected rows. */
 export async function bulkContactsAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const user = await requireUser("marketer");
-  const parsed = bulkSchema.safeParse({ action: form.get("action"), contact_ids: form.getAll("contact_id").map(String), list_id: String(form.get("list_id") ?? "") });
+  const parsed = bulkSchema.safeParse({
+    action: form.get("action"),
+    contact_ids: form.getAll("contact_id").map(String),
+    list_id: String(form.get("list_id") ?? ""),
+    tag_id: String(form.get("tag_id") ?? ""),
+  });
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
-  const { action, contact_ids: contactIds, list_id: listId } = parsed.data;
+  const { action, contact_ids: contactIds, list_id: listId, tag_id: tagId } = parsed.data;
   const db = getAppDb();
   const n = (count: number, what = "contact") => `${formatNumber(count)} ${what}${count === 1 ? "" : "s"}`;
   try {
@@ -159,6 +249,20 @@ export async function bulkContactsAction(_prev: ActionResult | null, form: FormD
         const { list, removed } = await removeContactsFromList(db, { listId, contactIds });
         message = `${n(removed)} removed from "${list.name}".`;
       }
+    } else if (action === "add_tag") {
+      const names = parseTagNames(form);
+      if (!names.success) return invalid(names.error);
+      const { tags, added } = await tagContacts(db, { contactIds, tagNames: names.data.tags, createMissing: true }, new Date());
+      const tagNames = tags.map((t) => `"${t.name}"`).join(", ");
+      // `added` counts (contact, tag) pairs: with one tag, that is contacts.
+      message =
+        tags.length === 1
+          ? `${n(added)} tagged ${tagNames}${added < contactIds.length ? ` (${n(contactIds.length - added)} already had it)` : ""}.`
+          : `${n(added, "tag")} added to ${n(contactIds.length)} (${tagNames}).`;
+    } else if (action === "remove_tag") {
+      if (!tagId) return { ok: false, error: "Choose a tag", fieldErrors: { tag_id: "Choose a tag" } };
+      const { tags, removed } = await untagContacts(db, { contactIds, tagIds: [tagId] }, new Date());
+      message = `"${tags[0]?.name ?? "Tag"}" removed from ${n(removed)}.`;
     } else if (action === "unsubscribe") {
       const { unsubscribed } = await unsubscribeContacts(db, { contactIds, actor: user.email }, new Date());
       message = `${n(unsubscribed)} unsubscribed${unsubscribed < contactIds.length ? " (the others were not subscribed)" : ""}.`;
