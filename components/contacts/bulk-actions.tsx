@@ -14,10 +14,10 @@ const rowBoxes = () => [...document.querySelectorAll<HTMLInputElement>(`input[ty
 
 /**
  * Bulk actions on the selected contacts of this page: a select-all checkbox for the page, the count
- * selected, an action and (for list actions) a list. Deleting asks first; after an action the
+ * selected, an action and (for list actions) a list, (for tags) a tag name to add or a tag to remove. Deleting asks first; after an action the
  * selection is cleared.
  */
-export function BulkActions({ lists, pageSize }: { lists: { id: string; name: string }[]; pageSize: number }) {
+export function BulkActions({ lists, tags, pageSize }: { lists: { id: string; name: string }[]; tags: { id: string; name: string }[]; pageSize: number }) {
   const [state, action, pending] = useActionState(bulkContactsAction, null);
   const [selected, setSelected] = useState(0);
   const [total, setTotal] = useState(pageSize);
@@ -85,6 +85,8 @@ export function BulkActions({ lists, pageSize }: { lists: { id: string; name: st
           <option value="">Choose…</option>
           <option value="add_to_list">Add to list</option>
           <option value="remove_from_list">Remove from list</option>
+          <option value="add_tag">Add tag</option>
+          <option value="remove_tag">Remove tag</option>
           <option value="unsubscribe">Unsubscribe</option>
           <option value="delete">Delete (erase)</option>
         </select>
@@ -99,6 +101,34 @@ export function BulkActions({ lists, pageSize }: { lists: { id: string; name: st
             {lists.map((l) => (
               <option key={l.id} value={l.id}>
                 {l.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
+      {chosen === "add_tag" ? (
+        <div className="text-sm">
+          <label htmlFor="bulk-tag-name" className="mb-1 block font-medium text-slate-700">
+            Tag
+          </label>
+          <input id="bulk-tag-name" name="tags" className={`${inputClass} max-w-56`} list="bulk-tag-names" required maxLength={2000} placeholder="Tag name" />
+          <datalist id="bulk-tag-names">
+            {tags.map((t) => (
+              <option key={t.id} value={t.name} />
+            ))}
+          </datalist>
+        </div>
+      ) : null}
+      {chosen === "remove_tag" ? (
+        <div className="text-sm">
+          <label htmlFor="bulk-tag" className="mb-1 block font-medium text-slate-700">
+            Tag
+          </label>
+          <select id="bulk-tag" name="tag_id" defaultValue="" className={`${inputClass} max-w-56`} required>
+            <option value="">Choose a tag…</option>
+            {tags.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
               </option>
             ))}
           </select>

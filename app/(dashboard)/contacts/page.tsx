@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BULK_FORM_ID, BulkActions } from "@/components/contacts/bulk-actions";
 import { ListsManager } from "@/components/contacts/list-manager";
+import { TagChip, TagsManager } from "@/components/contacts/tags";
 import { CreateContactForm, CreateListForm } from "@/components/contacts/simple-forms";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
@@ -12,6 +13,7 @@ import { Time } from "@/components/ui/time";
 import { requireUser } from "@/lib/app/session";
 import { countContacts, listLists } from "@/lib/contacts/contacts";
 import { fieldKeysOf, searchContacts } from "@/lib/contacts/search";
+import { listTags, tagsOfContacts } from "@/lib/contacts/tags";
 import { getAppDb } from "@/lib/app/deps";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { idField } from "@/lib/http/id";
@@ -37,11 +39,14 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
   const cursor = parseCursor(search.after);
   const trail = parseTrail(search.trail);
   const db = getAppDb();
-  const [found, lists, counts] = await Promise.all([
+  const [found, lists, counts, tags] = await Promise.all([
     searchContacts(db, { search: filter.q, status: filter.status, listId: filter.list, after: cursor, limit: PAGE_SIZE }),
     listLists(db),
     countContacts(db),
+    listTags(db),
   ]);
+  // The page's tags in one query.
+  const tagsOf = await tagsOfContacts(db, found.rows.map((c) => c.id));
   const filtered = Boolean(filter.q || filter.status || filter.list);
   const listName = filter.list ? lists.find((l) => l.id === filter.list)?.name : undefined;
   // Custom fields are columns of their own: the keys present on this page's contacts.
@@ -51,6 +56,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
     { id: "email", header: "Email", className: "font-medium whitespace-nowrap" },
     { id: "name", header: "Name", className: "min-w-32" },
     { id: "status", header: "Status" },
+    { id: "tags", header: "Tags", className: "min-w-32" },
     ...fieldKeys.map((k) => ({ id: `field:${k}`, header: k, className: "max-w-48 truncate" })),
     { id: "added", header: "Added", className: "whitespace-nowrap" },
   ];
@@ -69,6 +75,15 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
           <Badge tone={STATUS_TONE[c.status]}>{c.status}</Badge>
           {c.statusReason && c.status !== "subscribed" ? <span className="block max-w-56 text-xs text-slate-500">{c.statusReason}</span> : null}
         </>
+      ),
+      tags: tagsOf.get(c.id)?.length ? (
+        <span className="flex flex-wrap gap-1">
+          {tagsOf.get(c.id)!.map((t) => (
+            <TagChip key={t.id} name={t.name} />
+          ))}
+        </span>
+      ) : (
+        <span className="text-slate-500">—</span>
       ),
       ...Object.fromEntries(fieldKeys.map((k) => [`field:${k}`, c.fields[k] ? <span title={c.fields[k]}>{c.fields[k]}</span> : <span className="text-slate-500">—</span>])),
       added: <Time value={c.createdAt} zone={zone} />,
@@ -101,6 +116,13 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
               )}
               <CreateListForm />
             </div>
+          </Card>
+          <Card title="Tags" description="Tags are added on a contact's page, by the bulk actions below, by the API or by an import.">
+            {tags.length ? (
+              <TagsManager tags={tags.map((t) => ({ id: t.id, name: t.name, contactCount: t.contactCount }))} />
+            ) : (
+              <p className="text-sm text-slate-500">No tags yet.</p>
+            )}
           </Card>
           <Card title="Add one contact" description="An address that is already a contact is added to the chosen list.">
             <CreateContactForm lists={lists} />
@@ -157,7 +179,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
             {filtered ? " match" : ""}
             {found.total > PAGE_SIZE && trail.length < 40 ? ` · page ${formatNumber(pageNumber)} of ${formatNumber(pages)}` : ""}
           </p>
-          {found.rows.length ? <BulkActions lists={lists} pageSize={found.rows.length} /> : null}
+          {found.rows.length ? <BulkActions lists={lists} tags={tags.map((t) => ({ id: t.id, name: t.name }))} pageSize={found.rows.length} /> : null}
           <DataTable
             label="Contacts"
             columns={columns}

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ContactListsForm, DeleteContactForm } from "@/components/contacts/contact-lists-form";
+import { ContactTagsForm } from "@/components/contacts/tags";
 import { EditContactForm, SubscriptionControl } from "@/components/contacts/edit-contact-form";
 import { HumanStatusBadge } from "@/components/messages/engagement-status";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
@@ -9,6 +10,7 @@ import { Time } from "@/components/ui/time";
 import { requireUser } from "@/lib/app/session";
 import { getContact, listLists } from "@/lib/contacts/contacts";
 import { listContactLists } from "@/lib/contacts/lists";
+import { listContactTags } from "@/lib/contacts/tags";
 import { searchMessages } from "@/lib/messages/queries";
 import { listShownSubjects } from "@/lib/messages/subjects";
 import { SubjectText } from "@/components/messages/subject-text";
@@ -36,7 +38,12 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
   const db = getAppDb();
   const contact = await getContact(db, contactId);
   if (!contact) notFound();
-  const [{ rows }, lists, memberOf] = await Promise.all([searchMessages(db, { contactId, limit: HISTORY }), listLists(db), listContactLists(db, contactId)]);
+  const [{ rows }, lists, memberOf, tags] = await Promise.all([
+    searchMessages(db, { contactId, limit: HISTORY }),
+    listLists(db),
+    listContactLists(db, contactId),
+    listContactTags(db, contactId),
+  ]);
   const subjects = await listShownSubjects(db, rows);
   const tableRows: DataTableRow[] = rows.map((m) => ({
     id: m.id,
@@ -69,6 +76,9 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
         </Card>
         <Card title="Details">
           <EditContactForm contactId={contact.id} name={contact.name} fields={contact.fields} />
+        </Card>
+        <Card title="Tags">
+          <ContactTagsForm contactId={contact.id} tags={tags} />
         </Card>
         <Card title="Lists" description={memberOf.length ? `In ${memberOf.map((l) => l.name).join(", ")}.` : "In no list."}>
           <ContactListsForm contactId={contact.id} lists={lists.map((l) => ({ id: l.id, name: l.name }))} memberOf={memberOf.map((l) => l.id)} />
