@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
-import { signInAndWait, uniqueEmail } from "./helpers";
+import { expectAccessible, signInAndWait, uniqueEmail } from "./helpers";
 
 const SCREENSHOTS = "test-results/screenshots";
 
@@ -84,6 +84,7 @@ test("tags: a contact is tagged on its page with the keyboard, two are tagged in
   await page.keyboard.press("Shift+Tab");
   await expect(chips.getByRole("button", { name: `Remove tag vip-${run}` })).toBeFocused();
   expect(await tagsOf(ids[0])).toEqual([`beta-${run}`, `vip-${run}`]);
+  await expectAccessible(page);
 
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   for (const width of [1280, 390]) {
@@ -104,6 +105,7 @@ test("tags: a contact is tagged on its page with the keyboard, two are tagged in
   await expect(bulk.getByRole("status")).toContainText(`2 contacts tagged "bulk-${run}".`);
   const rows = page.getByRole("table", { name: "Contacts" }).getByTestId("contact-row");
   await expect(rows.filter({ hasText: `bulk-${run}` })).toHaveCount(2);
+  await expectAccessible(page);
   expect(await tagsOf(ids[1])).toEqual([`bulk-${run}`]);
 
   // Remove it from one of them in bulk.

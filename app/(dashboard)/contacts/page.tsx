@@ -45,7 +45,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
     countContacts(db),
     listTags(db),
   ]);
-  // The page's tags in one query.
+  // The page's tags in one query; their column shows only when some contact on the page has one.
   const tagsOf = await tagsOfContacts(db, found.rows.map((c) => c.id));
   const filtered = Boolean(filter.q || filter.status || filter.list);
   const listName = filter.list ? lists.find((l) => l.id === filter.list)?.name : undefined;
@@ -56,7 +56,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
     { id: "email", header: "Email", className: "font-medium whitespace-nowrap" },
     { id: "name", header: "Name", className: "min-w-32" },
     { id: "status", header: "Status" },
-    { id: "tags", header: "Tags", className: "min-w-32" },
+    ...(tagsOf.size ? [{ id: "tags", header: "Tags", className: "min-w-32" }] : []),
     ...fieldKeys.map((k) => ({ id: `field:${k}`, header: k, className: "max-w-48 truncate" })),
     { id: "added", header: "Added", className: "whitespace-nowrap" },
   ];
