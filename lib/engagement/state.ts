@@ -92,18 +92,3 @@ export function recordEngagement(
   }
   return next;
 }
-
-/** What a marketer sees: human status first, machine activity beside it ("opened by Apple's proxy only"). */
-export function engagementStatus(state: MessageEngagement): {
-  opened: "human" | "machine_only" | "no";
-  clicked: "human" | "machine_only" | "no";
-  machineOpenClasses: EngagementClass[];
-  machineClickClasses: EngagementClass[];
-} {
-  return {
-    opened: state.firstHumanOpenAt ? "human" : state.firstOpenAt ? "machine_only" : "no",
-    clicked: state.firstHumanClickAt ? "human" : state.firstClickAt ? "machine_only" : "no",
-    machineOpenClasses: state.machineOpenClasses,
-    machineClickClasses: state.machineClickClasses,
-  };
-}
