@@ -10,7 +10,7 @@ import { ProgressBar } from "@/components/ui/progress";
 import { readCsvPreview, type CsvPreview } from "@/components/contacts/import-preview";
 import { ImportSummary } from "@/components/contacts/import-summary";
 import type { ImportReport } from "@/lib/contacts/import-csv";
-import { FIELD_NAME_PATTERN, FIELD_NAME_RULE, guessMapping, serializeMapping, TAGS_AVAILABLE, toFieldName, type ColumnRole, type ImportMapping } from "@/lib/contacts/import-mapping";
+import { FIELD_NAME_PATTERN, FIELD_NAME_RULE, guessMapping, serializeMapping, toFieldName, type ColumnRole, type ImportMapping } from "@/lib/contacts/import-mapping";
 
 type Phase = { label: string; value: number; max: number };
 /** A column's choice; the field name is kept while another role is picked, so switching back restores it. */
@@ -20,7 +20,7 @@ const ROLE_LABELS: Record<ColumnRole, string> = {
   email: "Email address",
   name: "Name",
   field: "Custom field",
-  tags: TAGS_AVAILABLE ? "Tags" : "Tags (coming soon)",
+  tags: "Tags",
   ignore: "Ignore",
 };
 
@@ -240,7 +240,6 @@ function ColumnMapping({ preview, choices, problems, onChange }: { preview: CsvP
           <p className="text-xs text-slate-500">
             Guessed from the header: check each column. Several name columns (first and last name) are joined with a space. Custom fields are what{" "}
             <code>{"{{ fields.name }}"}</code> prints in a campaign.
-            {TAGS_AVAILABLE ? null : " Tags arrive with contact tags; until then, import such a column as a custom field."}
           </p>
         </div>
         <ol className="divide-y divide-slate-100 rounded-md border border-slate-200">
@@ -265,7 +264,7 @@ function ColumnMapping({ preview, choices, problems, onChange }: { preview: CsvP
                   </label>
                   <select id={`import-role-${i}`} name={`role-${i}`} value={choice.role} onChange={(e) => onChange(i, { role: e.target.value as ColumnRole })} {...role.control} className={inputClass}>
                     {(["email", "name", "field", "tags", "ignore"] as const).map((r) => (
-                      <option key={r} value={r} disabled={r === "tags" && !TAGS_AVAILABLE}>
+                      <option key={r} value={r}>
                         {ROLE_LABELS[r]}
                       </option>
                     ))}

@@ -11,13 +11,6 @@
 export const FIELD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export const FIELD_NAME_RULE = "Field names are letters, digits and underscores (up to 64), not starting with a digit";
 
-/**
- * The `tags` role may be used: a tags column's cell holds tag names separated by `,` or `;`, added to
- * the row's contact (missing tags are created). The import page still reads this flag (it once showed
- * the role disabled); it can go when the page no longer asks.
- */
-export const TAGS_AVAILABLE = true;
-
 export const COLUMN_ROLES = ["email", "name", "field", "tags", "ignore"] as const;
 export type ColumnRole = (typeof COLUMN_ROLES)[number];
 
@@ -122,7 +115,7 @@ export function guessMapping(header: string[]): ImportMapping {
       return { role: "email" };
     }
     if (NAME_HEADERS.has(key)) return { role: "name" };
-    if (TAGS_AVAILABLE && TAG_HEADERS.has(key)) return { role: "tags" };
+    if (TAG_HEADERS.has(key)) return { role: "tags" };
     const base = toFieldName(h);
     if (!FIELD_NAME_PATTERN.test(base) || /^_*$/.test(base)) return { role: "ignore" };
     let field = base;
