@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { HydrationMarker } from "@/components/layout/hydration-marker";
 import "./globals.css";
 
 // Every page depends on the session and the database; nothing is prerendered at build time, so a
@@ -13,7 +14,10 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en">
-      <body className="min-h-screen font-sans">{children}</body>
+      <body className="min-h-screen font-sans">
+        {children}
+        <HydrationMarker />
+      </body>
     </html>
   );
 }

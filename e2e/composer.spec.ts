@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
-import { signInAndWait } from "./helpers";
+import { gotoHydrated, signInAndWait } from "./helpers";
 
 // Issue 14.7: composing a campaign as a marketer does, with the keyboard, in the rich-text editor.
 const auth = { authorization: `Bearer ${E2E.bootstrapApiKey}` };
@@ -44,7 +44,7 @@ test("/campaigns/new → template → copy: compose with the keyboard, warnings 
   expect((await request.post("/api/v1/contacts", { headers: auth, data: { email: contactEmail, name: "Grace Hopper", fields: { city: "Arlington" } } })).status()).toBe(201);
   await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
 
-  await page.goto("/campaigns/new");
+  await gotoHydrated(page, "/campaigns/new");
   const form = page.getByRole("form", { name: "Campaign" });
   await form.getByLabel("Campaign name").fill(`Composer ${tag}`);
   await form.getByLabel("Subject").fill("Hello {{ name }}");

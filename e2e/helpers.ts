@@ -11,6 +11,18 @@ export async function signInAndWait(page: Page, email: string, password: string)
   await signIn(page, email, password);
   // Signing in lands on the home page (issue 14.10).
   await expect(page.getByRole("heading", { name: "Home", level: 1 })).toBeVisible();
+  await waitForHydration(page);
+}
+
+/** Resolves once React has hydrated the page (`<html data-hydrated>`): clicks before then may do nothing. */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator("html[data-hydrated]")).toBeAttached();
+}
+
+/** `page.goto` that returns only once the page answers clicks and keys. */
+export async function gotoHydrated(page: Page, url: string) {
+  await page.goto(url);
+  await waitForHydration(page);
 }
 
 export function uniqueEmail(prefix: string) {
