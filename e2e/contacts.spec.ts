@@ -134,4 +134,10 @@ test("tags: a contact is tagged on its page with the keyboard, two are tagged in
   await rename.getByRole("button", { name: "Save name" }).click();
   await expect(tagList.getByText(`Renamed to "renamed-${run}".`)).toBeVisible();
   expect(await tagsOf(ids[0])).toEqual([`beta-${run}`, `renamed-${run}`]);
+
+  // A tag's count opens the contacts carrying it; the Tag filter keeps it chosen.
+  await tagList.getByRole("link", { name: `1 contact tagged renamed-${run}` }).click();
+  await expect(page.getByRole("heading", { name: `Contacts tagged “renamed-${run}”` })).toBeVisible();
+  await expect(page.getByLabel("Tag", { exact: true })).toHaveValue(/[0-9a-f-]{36}/);
+  await expect(page.getByRole("table", { name: "Contacts" }).getByTestId("contact-row")).toHaveText([new RegExp(emails[0])]);
 });

@@ -99,9 +99,9 @@ function TagItem({ tag, deleteAction, deleting }: { tag: TagRow; deleteAction: D
       <div className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1">
         <TagChip name={tag.name} />
         <span className="flex flex-wrap items-center gap-2">
-          <span className="tabular-nums text-slate-500">
+          <a href={`/contacts?tag=${tag.id}`} className="tabular-nums text-slate-600 hover:text-brand-700 hover:underline" aria-label={`${formatNumber(tag.contactCount)} ${tag.contactCount === 1 ? "contact" : "contacts"} tagged ${tag.name}`}>
             {formatNumber(tag.contactCount)} {tag.contactCount === 1 ? "contact" : "contacts"}
-          </span>
+          </a>
           <Button variant="ghost" className="px-2 py-1 text-xs" aria-expanded={renaming} aria-label={`Rename tag ${tag.name}`} onClick={() => setRenaming(!renaming)}>
             Rename
           </Button>

@@ -22,6 +22,7 @@ export interface ContactSearch {
   search?: string;
   status?: ContactStatus;
   listId?: string;
+  tagId?: string;
   /** The `next` of the previous page. */
   after?: string | null;
   limit?: number;
@@ -35,6 +36,7 @@ function whereOf(input: ContactSearch): SQL[] {
   if (q) where.push(sql`${CONTACT_SEARCH_TEXT} like ${`%${escapeLike(JSON.stringify(q).slice(1, -1))}%`}`);
   if (input.status) where.push(eq(contacts.status, input.status));
   if (input.listId) where.push(sql`exists (select 1 from list_memberships m where m.contact_id = ${contacts.id} and m.list_id = ${input.listId}::uuid)`);
+  if (input.tagId) where.push(sql`exists (select 1 from contact_tags ct where ct.contact_id = ${contacts.id} and ct.tag_id = ${input.tagId}::uuid)`);
   return where;
 }
 

@@ -5,6 +5,7 @@ import { sampleEventData } from "@/lib/outbound-webhooks/events";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { createContact } from "./contacts";
 import { eraseContact } from "./erase";
+import { searchContacts } from "./search";
 import {
   createTag,
   deleteTag,
@@ -85,6 +86,20 @@ describe("tags (real PostgreSQL)", () => {
     const byContact = await tagsOfContacts(t.db, [a.id, b.id]);
     expect(byContact.get(a.id)).toEqual([{ id: tags[1].id, name: "Bulk2" }]);
     expect(byContact.get(b.id)).toEqual([{ id: tags[1].id, name: "Bulk2" }]);
+  });
+
+  it("filters the contacts table by a tag, alone or with a list and a search; an unknown tag matches no one", async () => {
+    const x = await createContact(t.db, { email: "x@filter-tag.test", name: "Ximena" });
+    const y = await createContact(t.db, { email: "y@filter-tag.test" });
+    await createContact(t.db, { email: "z@filter-tag.test" });
+    const { tags } = await tagContacts(t.db, { contactIds: [x.id, y.id], tagNames: ["FilterMe"], createMissing: true }, now);
+    const found = await searchContacts(t.db, { tagId: tags[0].id, limit: 1 });
+    expect(found.total).toBe(2);
+    expect(found.next).not.toBeNull();
+    const rest = await searchContacts(t.db, { tagId: tags[0].id, after: found.next, limit: 1 });
+    expect([...found.rows, ...rest.rows].map((c) => c.email).sort()).toEqual(["x@filter-tag.test", "y@filter-tag.test"]);
+    expect((await searchContacts(t.db, { tagId: tags[0].id, search: "ximena" })).rows.map((c) => c.email)).toEqual(["x@filter-tag.test"]);
+    expect((await searchContacts(t.db, { tagId: "00000000-0000-4000-8000-000000000000" })).total).toBe(0);
   });
 
   it("untagging one contact: unknown contact or tag is not_found, a tag it does not carry changes nothing", async () => {

@@ -28,6 +28,7 @@ const querySchema = z.object({
   q: z.string().max(320).optional().catch(undefined),
   status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional().catch(undefined),
   list: idField().optional().catch(undefined),
+  tag: idField().optional().catch(undefined),
   erased: z.literal("1").optional().catch(undefined),
 });
 
@@ -40,15 +41,16 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
   const trail = parseTrail(search.trail);
   const db = getAppDb();
   const [found, lists, counts, tags] = await Promise.all([
-    searchContacts(db, { search: filter.q, status: filter.status, listId: filter.list, after: cursor, limit: PAGE_SIZE }),
+    searchContacts(db, { search: filter.q, status: filter.status, listId: filter.list, tagId: filter.tag, after: cursor, limit: PAGE_SIZE }),
     listLists(db),
     countContacts(db),
     listTags(db),
   ]);
   // The page's tags in one query; their column shows only when some contact on the page has one.
   const tagsOf = await tagsOfContacts(db, found.rows.map((c) => c.id));
-  const filtered = Boolean(filter.q || filter.status || filter.list);
+  const filtered = Boolean(filter.q || filter.status || filter.list || filter.tag);
   const listName = filter.list ? lists.find((l) => l.id === filter.list)?.name : undefined;
+  const tagName = filter.tag ? tags.find((t) => t.id === filter.tag)?.name : undefined;
   // Custom fields are columns of their own: the keys present on this page's contacts.
   const fieldKeys = fieldKeysOf(found.rows);
   const columns: DataTableColumn[] = [
@@ -91,7 +93,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
   }));
   const pageNumber = trail.length + (cursor ? 2 : 1);
   const pages = Math.max(1, Math.ceil(found.total / PAGE_SIZE));
-  const paging = keysetPaging({ path: "/contacts", params: { q: filter.q, status: filter.status, list: filter.list }, cursorParam: "after", cursor, trail, next: found.next });
+  const paging = keysetPaging({ path: "/contacts", params: { q: filter.q, status: filter.status, list: filter.list, tag: filter.tag }, cursorParam: "after", cursor, trail, next: found.next });
   return (
     <>
       <PageHeader title="Contacts" description={`${formatNumber(counts.total)} contacts, ${formatNumber(counts.subscribed)} subscribed.`} />
@@ -131,7 +133,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
 
         <section aria-labelledby="all-contacts" className="space-y-3">
           <h2 id="all-contacts" className="text-lg font-semibold">
-            {listName ? `Contacts in “${listName}”` : "All contacts"}
+            {listName && tagName ? `Contacts in “${listName}” tagged “${tagName}”` : listName ? `Contacts in “${listName}”` : tagName ? `Contacts tagged “${tagName}”` : "All contacts"}
           </h2>
           <form className="flex flex-wrap items-end gap-3" aria-label="Search and filter contacts" role="search">
             <div className="w-full text-sm sm:w-auto">
@@ -165,6 +167,21 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
                 ))}
               </select>
             </div>
+            {tags.length ? (
+              <div className="text-sm">
+                <label htmlFor="contacts-tag" className="mb-1 block font-medium text-slate-700">
+                  Tag
+                </label>
+                <select id="contacts-tag" name="tag" defaultValue={filter.tag ?? ""} className={`${inputClass} max-w-56`}>
+                  <option value="">Any tag</option>
+                  {tags.map((t) => (
+                    <option key={t.id} value={t.id}>
+                      {t.name}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ) : null}
             <button type="submit" className={buttonClass("secondary")}>
               Search
             </button>
@@ -187,7 +204,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
             rowTestId="contact-row"
             empty={
               filtered
-                ? { title: "No contacts match", description: "Try another search, status or list.", action: <a href="/contacts" className={buttonClass("secondary")}>Clear the filter</a> }
+                ? { title: "No contacts match", description: "Try another search, status, list or tag.", action: <a href="/contacts" className={buttonClass("secondary")}>Clear the filter</a> }
                 : { title: "No contacts yet", description: "Import a CSV above, add one by hand, or use the API (POST /api/v1/contacts)." }
             }
             paging={{ ...paging, labels: { first: "« Newest", previous: "← Newer", next: "Older →" } }}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { contactErasures } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
 import { createList } from "@/lib/contacts/contacts";
+import { tagContacts } from "@/lib/contacts/tags";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { DELETE as deleteOne, GET as getOne, PATCH as patchOne } from "./[contactId]/route";
 import { GET, POST } from "./route";
@@ -45,6 +46,11 @@ describe("/api/v1/contacts (real PostgreSQL)", () => {
     const odd = await call(GET, "GET", `/api/v1/contacts?search=odd&list_id=${list.id}`);
     expect(odd.json.data.map((c: { email: string }) => c.email).sort()).toEqual(["p1@api-page.test", "p3@api-page.test"]);
     expect(await call(GET, "GET", "/api/v1/contacts?list_id=nope")).toMatchObject({ status: 422 });
+    const p1 = (await call(GET, "GET", "/api/v1/contacts?search=p1@api-page")).json.data[0].id;
+    const { tags } = await tagContacts(t.db, { contactIds: [p1], tagNames: ["Paged"], createMissing: true }, new Date());
+    const tagged = await call(GET, "GET", `/api/v1/contacts?tag_id=${tags[0].id}`);
+    expect(tagged.json).toMatchObject({ total: 1, data: [{ email: "p1@api-page.test" }] });
+    expect(await call(GET, "GET", "/api/v1/contacts?tag_id=nope")).toMatchObject({ status: 422 });
   });
 
   it("POST with list_ids for an existing address adds it to the lists (200); without lists it stays a 409", async () => {

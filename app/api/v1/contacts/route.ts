@@ -13,6 +13,7 @@ const querySchema = z.object({
   search: z.string().max(320).optional(),
   status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional(),
   list_id: idField().optional(),
+  tag_id: idField().optional(),
   after: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
@@ -20,7 +21,7 @@ const querySchema = z.object({
 /** Newest first: `{ data, next, total }`; pass `next` back as `after` for the following page. */
 export const GET = apiRoute({}, async ({ req, db }) => {
   const q = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-  const page = await searchContacts(db, { search: q.search, status: q.status, listId: q.list_id, after: q.after, limit: q.limit });
+  const page = await searchContacts(db, { search: q.search, status: q.status, listId: q.list_id, tagId: q.tag_id, after: q.after, limit: q.limit });
   const tags = await tagsOfContacts(db, page.rows.map((c) => c.id));
   return Response.json({ data: page.rows.map((c) => toApiContact(c, tags.get(c.id))), next: page.next, total: page.total });
 });
