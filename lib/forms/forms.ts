@@ -31,9 +31,9 @@ export const FORM_DEFAULTS = {
   confirmedMessage: "Your subscription is confirmed. Thank you!",
 };
 
-const MAX_FIELDS = 20;
+export const MAX_FIELDS = 20;
 
-const text = (max: number, message: string) => z.string({ error: message }).trim().max(max, `At most ${max.toLocaleString("en-US")} characters`);
+const text = (max: number, message: string) => z.string({ error: message }).trim().max(max, `At most ${String(max).replace(/\B(?=(\d{3})+(?!\d))/g, ",")} characters`);
 
 const pageUrl = z
   .string()
