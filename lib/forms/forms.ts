@@ -140,6 +140,12 @@ export type FormInput = z.input<typeof formInputSchema>;
 export const formPatchSchema = z.strictObject(formShape).partial().superRefine(checkForm);
 export type FormPatch = z.infer<typeof formPatchSchema>;
 
+/** The API's PATCH: a change, and `archived` to archive or restore. */
+export const formApiPatchSchema = z
+  .strictObject({ ...formShape, archived: z.boolean({ error: "archived is true or false" }) })
+  .partial()
+  .superRefine(checkForm);
+
 function storedFields(emailLabel: string, fields: z.infer<typeof fieldInputSchema>[]): FormField[] {
   return [
     { kind: "email", label: emailLabel, required: true },
