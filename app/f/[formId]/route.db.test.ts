@@ -45,6 +45,8 @@ describe("GET/POST /f/{formId} (real PostgreSQL)", () => {
     const res = await GET(new Request(`http://app.test/f/${form.id}`), ctx(form.id));
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("no-store");
+    // Under no-referrer a browser would post the page's own form with `Origin: null` (refused below).
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
     const html = await res.text();
     expect(html).toContain('<meta name="viewport"');
     expect(html).toContain(`<form method="post" action="/f/${form.id}"`);
@@ -99,6 +101,7 @@ describe("GET/POST /f/{formId} (real PostgreSQL)", () => {
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
     expect(await foreign.json()).toEqual({ error: { code: "origin_not_allowed", message: "This form does not accept posts from https://evil.example" } });
     expect(await contactStatus("evil@routes.test")).toBeNull();
+    expect((await post(form.id, JSON.stringify({ email: "null@routes.test", ...hidden }), { "content-type": "application/json", origin: "null" })).status).toBe(403);
 
     const preflight = await OPTIONS(new Request(`http://app.test/f/${form.id}`, { method: "OPTIONS", headers: { origin: "https://shop.example", "access-control-request-method": "POST" } }), ctx(form.id));
     expect(preflight.status).toBe(204);
