@@ -23,5 +23,5 @@ export async function proxy(req: NextRequest) {
 }
 
 export const config = {
-  matcher: ["/", "/campaigns/:path*", "/contacts/:path*", "/messages/:path*", "/webhooks/:path*", "/security/:path*", "/settings/:path*", "/profile/:path*", "/forbidden"],
+  matcher: ["/", "/campaigns/:path*", "/contacts/:path*", "/forms/:path*", "/messages/:path*", "/webhooks/:path*", "/security/:path*", "/settings/:path*", "/profile/:path*", "/forbidden"],
 };

@@ -132,6 +132,8 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
     ["contacts", "/contacts"],
     ["contacts-import", "/contacts/import"],
     ["contact", `/contacts/${contacts[0].id}`],
+    ["forms", "/forms"],
+    ["form-new", "/forms/new"],
     ["messages", "/messages"],
     ["message", `/messages/${message.id}`],
     ["webhooks", "/webhooks"],

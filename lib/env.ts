@@ -80,6 +80,13 @@ const appEnvSchema = z
       .string()
       .optional()
       .transform((v) => v !== undefined && v !== "" && v !== "0"),
+    // Signup forms (lib/forms): how long a confirmation link works, how many days after its last link
+    // expired a never-confirmed contact is erased, the fastest a person fills a form, and how many
+    // posts one source address may make per minute.
+    FORM_CONFIRM_HOURS: z.coerce.number().min(0.01).max(24 * 90).default(48),
+    FORM_PENDING_DAYS: z.coerce.number().min(0).max(3650).default(7),
+    FORM_MIN_FILL_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+    FORM_SOURCE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
     // Benchmarks only: exposes POST /api/bench/noop, the baseline the ingestion benchmark compares with.
     POSTLINE_BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   })

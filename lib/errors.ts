@@ -20,9 +20,12 @@ export const ERROR_CATALOGUE = {
   source_ip_not_allowed: 401,
   // 403: known, but not allowed
   forbidden: 403,
+  origin_not_allowed: 403,
   // 404: no such thing (or not addressable: a malformed id is the same as an unknown one)
   not_found: 404,
   invalid_token: 404,
+  // 410: it existed, and is gone for good (an expired confirmation link)
+  link_expired: 410,
   // 409: the thing exists but its state refuses the request
   conflict: 409,
   invalid_state: 409,
@@ -76,7 +79,7 @@ export const ERROR_CATALOGUE = {
   // 5xx: our side; never carries internals (see logUnexpected)
   internal_error: 500,
   database_unavailable: 503,
-} as const satisfies Record<string, 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503>;
+} as const satisfies Record<string, 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 

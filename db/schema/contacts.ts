@@ -19,6 +19,9 @@ export const contactStatusEnum = pgEnum("contact_status", [
   "unsubscribed",
   "bounced",
   "complained",
+  // Signed up through a form with double opt-in and not confirmed yet: never mailed but for the
+  // confirmation email, in no audience, erased when the link has long expired (lib/forms/cleanup.ts).
+  "pending",
 ]);
 export type ContactStatus = (typeof contactStatusEnum.enumValues)[number];
 

@@ -5,3 +5,4 @@ export * from "./messages";
 export * from "./security";
 export * from "./webhooks";
 export * from "./reconcile";
+export * from "./forms";

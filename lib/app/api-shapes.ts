@@ -5,6 +5,7 @@ import type { Contact, List } from "@/lib/contacts/contacts";
 import type { Tag, TagRef } from "@/lib/contacts/tags";
 import { humanStatus } from "@/lib/messages/human-status";
 import type { messages } from "@/db/schema";
+import type { FormWithTargets } from "@/lib/forms/forms";
 
 /** The public JSON shapes of /api/v1 (snake_case, ISO times). */
 
@@ -122,4 +123,35 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
 
 export function toApiTemplate(t: CampaignTemplate) {
   return { id: t.id, name: t.name, subject: t.subject, html: t.html, text: t.text, created_at: iso(t.createdAt), updated_at: iso(t.updatedAt) };
+}
+
+/** A signup form with its lists, tags, counters and public URLs (`appUrl`: APP_URL). */
+export function toApiForm(f: FormWithTargets, appUrl: string) {
+  return {
+    id: f.id,
+    name: f.name,
+    hosted_url: `${appUrl}/f/${f.id}`,
+    fields: f.fields.map((x) => ({ kind: x.kind, ...(x.name ? { name: x.name } : {}), label: x.label, required: x.required })),
+    heading: f.heading,
+    intro: f.intro,
+    consent_text: f.consentText,
+    submit_label: f.submitLabel,
+    double_opt_in: f.doubleOptIn,
+    confirmation_subject: f.confirmationSubject,
+    confirmation_html: f.confirmationHtml,
+    confirmation_text: f.confirmationText,
+    thank_you_message: f.thankYouMessage,
+    thank_you_url: f.thankYouUrl,
+    confirmed_message: f.confirmedMessage,
+    confirmed_url: f.confirmedUrl,
+    allowed_origins: f.allowedOrigins,
+    lists: f.lists.map((l) => ({ id: l.id, name: l.name })),
+    tags: f.tags.map(toApiTagRef),
+    submissions: f.submissions,
+    confirmed: f.confirmed,
+    refused_as_bot: f.refusedAsBot,
+    archived_at: iso(f.archivedAt),
+    created_at: iso(f.createdAt),
+    updated_at: iso(f.updatedAt),
+  };
 }

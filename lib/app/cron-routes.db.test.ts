@@ -41,7 +41,7 @@ describe("cron routes", () => {
   it.each([
     ["/api/cron/send", ["sending"]],
     ["/api/cron/deliver-webhooks", ["outboundWebhooks"]],
-    ["/api/cron/alert-digests", ["alertDigests"]],
+    ["/api/cron/alert-digests", ["alertDigests", "pendingContactsErased"]],
     ["/api/cron/reconcile", ["reconcile"]],
     [DEPRECATED, ["sending", "alertDigests", "outboundWebhooks"]],
   ])("%s with the right bearer runs its job", async (route, keys) => {

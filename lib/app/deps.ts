@@ -10,6 +10,8 @@ import { createIngestBatcher, type IngestBatcher } from "@/lib/ingest/batcher";
 import { POSTMARK_WEBHOOK_IPS } from "@/lib/ingest/source-ip";
 import { createAddressPolicy } from "@/lib/outbound-webhooks/address-policy";
 import type { OutboundDeps } from "@/lib/outbound-webhooks/deps";
+import { FORM_DEFAULT_LIMITS, type FormDeps } from "@/lib/forms/deps";
+import { formsKey } from "@/lib/forms/tokens";
 
 /** The app's database handle, configured from the validated environment. */
 export function getAppDb(): Db {
@@ -103,4 +105,22 @@ export function getOutboundDeps(): OutboundDeps {
     };
   }
   return outboundDeps;
+}
+
+let formDeps: FormDeps | undefined;
+
+/** Signup forms: the token key (from AUTH_SECRET), the confirmation email's sender and the limits. */
+export function getFormDeps(): FormDeps {
+  if (!formDeps) {
+    const env = getEnv();
+    formDeps = {
+      key: formsKey(env.AUTH_SECRET),
+      sending: getSendingDeps(),
+      from: env.POSTMARK_FROM_EMAIL,
+      minFillMs: env.FORM_MIN_FILL_MS,
+      confirmTtlMs: env.FORM_CONFIRM_HOURS * 3_600_000,
+      limits: { ...FORM_DEFAULT_LIMITS, perSource: { limit: env.FORM_SOURCE_LIMIT_PER_MINUTE, windowMs: 60_000 } },
+    };
+  }
+  return formDeps;
 }

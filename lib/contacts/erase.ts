@@ -31,7 +31,9 @@ export interface ErasureResult {
  * Deleting a contact erases it. In one transaction:
  * - the address is kept only as a hash (postline_address_hash) on the suppression list when the
  *   contact was unsubscribed, bounced or complained, so a re-added address comes back suppressed
- *   (the contacts insert trigger); a subscribed contact leaves nothing behind (and lifts an old entry);
+ *   (the contacts insert trigger); a subscribed contact leaves nothing behind (and lifts an old entry),
+ *   nor does a pending one (a form signup never confirmed: no opt-out to remember, and its address was
+ *   never on the list, since forms refuse suppressed addresses);
  * - its messages (by contact, and single emails sent to the address before it was a contact) keep their
  *   ids, statuses, times and counts, so campaign totals and reports still add up, but lose the address,
  *   subject, bodies, metadata, and an error text that names the address; one still queued is cancelled;
@@ -52,7 +54,7 @@ export async function eraseContacts(db: DbOrTx, input: { contactIds: string[]; a
 
     const suppressed = await tx.execute(sql`
       insert into suppressed_addresses (address_hash, status, created_at)
-      select postline_address_hash(p.email), p.status, ${at}::timestamptz from ${people} p where p.status <> 'subscribed'
+      select postline_address_hash(p.email), p.status, ${at}::timestamptz from ${people} p where p.status::text not in ('subscribed', 'pending')
       on conflict (address_hash) do update set status = excluded.status, created_at = excluded.created_at`);
     await tx.execute(sql`
       delete from suppressed_addresses s using ${people} p

@@ -13,6 +13,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "Contact.Updated",
   "Contact.Tagged",
   "Contact.Untagged",
+  "Contact.Subscribed",
   "Campaign.Sent",
   "User.LoggedIn",
   "Webhook.Test",
@@ -32,6 +33,7 @@ export const EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   "Contact.Updated": "A contact's details or status changed",
   "Contact.Tagged": "A tag was added to a contact",
   "Contact.Untagged": "A tag was removed from a contact (or deleted)",
+  "Contact.Subscribed": "A signup through a form was confirmed (with its consent record)",
   "Campaign.Sent": "A campaign finished sending",
   "User.LoggedIn": "Someone signed in to Postline",
   "Webhook.Test": "A test sent from the dashboard or the API",
@@ -94,6 +96,32 @@ export function sampleEventData(event: WebhookEventType, now: Date): Record<stri
       return { contact_id: message.contact_id, email: message.recipient, tag: { id: "00000000-0000-4000-8000-0000000000d1", name: "VIP" }, tagged_at: at };
     case "Contact.Untagged":
       return { contact_id: message.contact_id, email: message.recipient, tag: { id: "00000000-0000-4000-8000-0000000000d1", name: "VIP" }, untagged_at: at };
+    case "Contact.Subscribed":
+      return {
+        contact_id: message.contact_id,
+        email: message.recipient,
+        name: "Ada Lovelace",
+        fields: { city: "London" },
+        previous_status: "pending",
+        form: { id: "00000000-0000-4000-8000-0000000000f1", name: "Newsletter" },
+        lists: [{ id: "00000000-0000-4000-8000-0000000000e1", name: "Newsletter" }],
+        tags: [{ id: "00000000-0000-4000-8000-0000000000d1", name: "VIP" }],
+        consent: {
+          signup_id: "00000000-0000-4000-8000-0000000000f2",
+          form_id: "00000000-0000-4000-8000-0000000000f1",
+          double_opt_in: true,
+          submitted_at: at,
+          submitted_ip: "203.0.113.7",
+          submitted_user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+          shown_text: "Subscribe to our newsletter\nEmail (required)\nBy subscribing you agree to receive our emails.\n[Subscribe]",
+          values: { email: message.recipient, name: "Ada Lovelace", "fields.city": "London" },
+          expires_at: at,
+          confirmed_at: at,
+          confirmed_ip: "203.0.113.7",
+          confirmed_user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+        },
+        subscribed_at: at,
+      };
     case "Campaign.Sent":
       return { campaign_id: message.campaign_id, name: "Spring newsletter", subject: message.subject, recipients: 1200, sent: 1188, failed: 2, suppressed: 10, completed_at: at };
     case "User.LoggedIn":

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { Models } from "postmark";
-import type { Db } from "@/db";
+import type { Db, DbOrTx } from "@/db";
 import { contacts, messages } from "@/db/schema";
 import { compileTemplate, htmlToText, renderTemplate, TemplateError, type CompiledTemplate, type Recipient } from "@/lib/campaigns/template";
 import { AppError } from "@/lib/errors";
@@ -169,6 +169,16 @@ export type SingleEmailResult = typeof messages.$inferSelect;
  * sends the same); a template error is an `invalid_template` AppError and nothing is stored.
  */
 export async function sendSingleEmail(db: Db, input: SingleEmailInput, deps: SendingDeps): Promise<SingleEmailResult> {
+  const row = await queueSingleEmail(db, input, deps);
+  return sendQueuedSingleEmail(db, { messageId: row.id }, deps);
+}
+
+/**
+ * Writes a single email as queued without calling Postmark, in the caller's transaction: for senders
+ * whose email must exist exactly when their own change commits (a form's confirmation email). Send it
+ * after the commit with `sendQueuedSingleEmail`; if that never happens, advance-sending sends it.
+ */
+export async function queueSingleEmail(db: DbOrTx, input: SingleEmailInput, deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "messageStream">): Promise<SingleEmailResult> {
   const [contact] = await db
     .select({ id: contacts.id, name: contacts.name, fields: contacts.fields })
     .from(contacts)
@@ -195,8 +205,13 @@ export async function sendSingleEmail(db: Db, input: SingleEmailInput, deps: Sen
       trackLinks: input.trackLinks ?? true,
     })
     .returning();
-  const claim = await claimSingle(db, { messageId: row.id }, deps);
+  return row;
+}
+
+/** Sends one queued single email now (unless another worker claimed it first) and returns its row as it stands. */
+export async function sendQueuedSingleEmail(db: Db, { messageId }: { messageId: string }, deps: SendingDeps): Promise<SingleEmailResult> {
+  const claim = await claimSingle(db, { messageId }, deps);
   if (claim) await sendClaimedSingle(db, claim, deps);
-  const [after] = await db.select().from(messages).where(eq(messages.id, row.id));
+  const [after] = await db.select().from(messages).where(eq(messages.id, messageId));
   return after;
 }

@@ -20,13 +20,13 @@ import { idField } from "@/lib/http/id";
 
 export const metadata = { title: "Contacts" };
 
-const STATUS_TONE = { subscribed: "green", unsubscribed: "slate", bounced: "amber", complained: "red" } as const;
+const STATUS_TONE = { subscribed: "green", unsubscribed: "slate", bounced: "amber", complained: "red", pending: "blue" } as const;
 
 const PAGE_SIZE = 50;
 
 const querySchema = z.object({
   q: z.string().max(320).optional().catch(undefined),
-  status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional().catch(undefined),
+  status: z.enum(["subscribed", "unsubscribed", "bounced", "complained", "pending"]).optional().catch(undefined),
   list: idField().optional().catch(undefined),
   tag: idField().optional().catch(undefined),
   erased: z.literal("1").optional().catch(undefined),
@@ -152,6 +152,7 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
                 <option value="unsubscribed">Unsubscribed</option>
                 <option value="bounced">Bounced</option>
                 <option value="complained">Complained</option>
+                <option value="pending">Pending confirmation</option>
               </select>
             </div>
             <div className="text-sm">

@@ -17,6 +17,8 @@ import { SubjectText } from "@/components/messages/subject-text";
 import { getAppDb } from "@/lib/app/deps";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { parseId } from "@/lib/http/id";
+import { ConsentCard } from "@/components/forms/consent-card";
+import { listContactSignups } from "@/lib/forms/signups";
 
 export const metadata = { title: "Contact" };
 
@@ -38,11 +40,12 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
   const db = getAppDb();
   const contact = await getContact(db, contactId);
   if (!contact) notFound();
-  const [{ rows }, lists, memberOf, tags] = await Promise.all([
+  const [{ rows }, lists, memberOf, tags, consent] = await Promise.all([
     searchMessages(db, { contactId, limit: HISTORY }),
     listLists(db),
     listContactLists(db, contactId),
     listContactTags(db, contactId),
+    listContactSignups(db, contactId),
   ]);
   const subjects = await listShownSubjects(db, rows);
   const tableRows: DataTableRow[] = rows.map((m) => ({
@@ -74,6 +77,7 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
             <SubscriptionControl contactId={contact.id} status={contact.status} />
           </div>
         </Card>
+        <ConsentCard records={consent} zone={zone} now={new Date()} />
         <Card title="Details">
           <EditContactForm contactId={contact.id} name={contact.name} fields={contact.fields} />
         </Card>

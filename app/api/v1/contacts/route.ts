@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 const querySchema = z.object({
   search: z.string().max(320).optional(),
-  status: z.enum(["subscribed", "unsubscribed", "bounced", "complained"]).optional(),
+  status: z.enum(["subscribed", "unsubscribed", "bounced", "complained", "pending"]).optional(),
   list_id: idField().optional(),
   tag_id: idField().optional(),
   after: z.string().max(500).optional(),

@@ -5,13 +5,16 @@ import { eraseContact } from "@/lib/contacts/erase";
 import { listContactTags } from "@/lib/contacts/tags";
 import { notFound } from "@/lib/errors";
 import { pathId } from "@/lib/http/id";
+import { consentPayload, listContactSignups } from "@/lib/forms/signups";
 
 export const dynamic = "force-dynamic";
 
+/** One contact with its tags and its consent records (each signup through a form, newest first). */
 export const GET = apiRoute<{ contactId: string }>({}, async ({ db, params }) => {
   const contact = await getContact(db, pathId(params.contactId, "Contact"));
   if (!contact) throw notFound("Contact");
-  return toApiContact(contact, await listContactTags(db, contact.id));
+  const [tags, signups] = await Promise.all([listContactTags(db, contact.id), listContactSignups(db, contact.id)]);
+  return { ...toApiContact(contact, tags), consent: signups.map((s) => ({ ...consentPayload(s, null), form_name: s.formName })) };
 });
 
 /** `{ name?, fields?, status?: "subscribed" | "unsubscribed" }`; fields replace the whole set. */

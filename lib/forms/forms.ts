@@ -1,0 +1,296 @@
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "@/db";
+import { formLists, forms, formTags, lists, tags, type FormField } from "@/db/schema";
+import { assertListsExist, fieldNameSchema } from "@/lib/contacts/contacts";
+import { uuidArray } from "@/lib/contacts/id-array";
+import { resolveTags, tagNamesSchema, type TagRef } from "@/lib/contacts/tags";
+import { AppError, notFound } from "@/lib/errors";
+import { idField } from "@/lib/http/id";
+
+export type Form = typeof forms.$inferSelect;
+export type { FormField };
+
+/** A form with the lists and tags a confirmed subscriber joins. */
+export type FormWithTargets = Form & { lists: { id: string; name: string }[]; tags: TagRef[] };
+
+/** What `{{ confirm_url }}` in a confirmation email becomes: the signed link. */
+export const CONFIRM_URL_TAG = /\{\{\s*confirm_url\s*\}\}/g;
+
+export const FORM_DEFAULTS = {
+  heading: "Subscribe to our newsletter",
+  intro: "",
+  consentText: "By subscribing you agree to receive our emails. You can unsubscribe at any time with the link in each email.",
+  submitLabel: "Subscribe",
+  confirmationSubject: "Please confirm your subscription",
+  confirmationHtml:
+    '<p>Thanks for signing up!</p><p>Please confirm your subscription by opening this link:</p><p><a href="{{ confirm_url }}">Confirm my subscription</a></p><p>If you did not sign up, ignore this email: nothing will happen.</p>',
+  confirmationText: "Thanks for signing up!\n\nPlease confirm your subscription by opening this link:\n{{ confirm_url }}\n\nIf you did not sign up, ignore this email: nothing will happen.",
+  thankYouDoubleOptIn: "Almost done: we sent you an email. Open the link in it to confirm your subscription.",
+  thankYouSingleOptIn: "Thank you, you are subscribed.",
+  confirmedMessage: "Your subscription is confirmed. Thank you!",
+};
+
+export const MAX_FIELDS = 20;
+
+const text = (max: number, message: string) => z.string({ error: message }).trim().max(max, `At most ${String(max).replace(/\B(?=(\d{3})+(?!\d))/g, ",")} characters`);
+
+const pageUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "https:" || u.protocol === "http:";
+    } catch {
+      return false;
+    }
+  }, "An http:// or https:// address")
+  .nullable();
+
+/** An origin a browser sends (`scheme://host[:port]`), written without a path. */
+export const originSchema = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    try {
+      const u = new URL(v);
+      if ((u.protocol === "https:" || u.protocol === "http:") && (u.pathname === "/" || u.pathname === "") && !u.search && !u.hash && !u.username) return u.origin;
+    } catch {
+      // refused below
+    }
+    ctx.addIssue({ code: "custom", message: `"${v.slice(0, 100)}" is not an origin such as https://example.com` });
+    return z.NEVER;
+  });
+
+const fieldInputSchema = z
+  .strictObject({
+    kind: z.enum(["name", "custom"], { error: 'A field\'s kind is "name" or "custom"' }),
+    name: fieldNameSchema.optional(),
+    label: text(200, "A field needs a label").min(1, "Give the field a label"),
+    required: z.boolean({ error: "required is true or false" }).default(false),
+  })
+  .superRefine((f, ctx) => {
+    if (f.kind === "custom" && !f.name) ctx.addIssue({ code: "custom", path: ["name"], message: "Name the custom field (letters, digits, _)" });
+  });
+
+const formShape = {
+  name: text(200, "Name the form").min(1, "Name the form"),
+  email_label: text(200, "The email field's label").min(1, "Give the email field a label"),
+  fields: z.array(fieldInputSchema).max(MAX_FIELDS, `At most ${MAX_FIELDS} fields`),
+  heading: text(200, "A heading is text").min(1, "Give the page a heading"),
+  intro: text(5000, "The introduction is text"),
+  consent_text: text(5000, "The consent text is text"),
+  submit_label: text(100, "The button's label").min(1, "Label the button"),
+  double_opt_in: z.boolean({ error: "double_opt_in is true or false" }),
+  confirmation_subject: text(500, "The email's subject").min(1, "Give the confirmation email a subject"),
+  confirmation_html: text(100_000, "The email's HTML").min(1, "Write the confirmation email"),
+  confirmation_text: text(100_000, "The email's text").min(1, "Write the confirmation email's text version"),
+  thank_you_message: text(5000, "The thank-you message").min(1, "Write a thank-you message"),
+  thank_you_url: pageUrl,
+  confirmed_message: text(5000, "The confirmed message").min(1, "Write a confirmation message"),
+  confirmed_url: pageUrl,
+  allowed_origins: z.array(originSchema).max(50, "At most 50 origins"),
+  list_ids: z.array(idField("Not a list id")).max(100),
+  tags: tagNamesSchema,
+};
+
+function checkForm(f: { double_opt_in?: boolean; confirmation_html?: string; confirmation_text?: string; fields?: z.infer<typeof fieldInputSchema>[] }, ctx: z.RefinementCtx) {
+  if (f.double_opt_in === true) {
+    for (const key of ["confirmation_html", "confirmation_text"] as const) {
+      const body = f[key];
+      if (body !== undefined && !body.match(CONFIRM_URL_TAG)) ctx.addIssue({ code: "custom", path: [key], message: "Put {{ confirm_url }} where the confirmation link goes" });
+    }
+  }
+  const seen = new Set<string>();
+  for (const [i, field] of (f.fields ?? []).entries()) {
+    const key = field.kind === "name" ? "name" : `fields.${field.name}`;
+    if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["fields", i], message: field.kind === "name" ? "The name field is there twice" : `The field ${field.name} is there twice` });
+    seen.add(key);
+  }
+}
+
+/** A new form: only `name` is needed; everything else has a default. */
+export const formInputSchema = z
+  .strictObject({
+    ...formShape,
+    email_label: formShape.email_label.default("Email"),
+    fields: formShape.fields.default([]),
+    heading: formShape.heading.default(FORM_DEFAULTS.heading),
+    intro: formShape.intro.default(FORM_DEFAULTS.intro),
+    consent_text: formShape.consent_text.default(FORM_DEFAULTS.consentText),
+    submit_label: formShape.submit_label.default(FORM_DEFAULTS.submitLabel),
+    double_opt_in: formShape.double_opt_in.default(true),
+    confirmation_subject: formShape.confirmation_subject.default(FORM_DEFAULTS.confirmationSubject),
+    confirmation_html: formShape.confirmation_html.default(FORM_DEFAULTS.confirmationHtml),
+    confirmation_text: formShape.confirmation_text.default(FORM_DEFAULTS.confirmationText),
+    thank_you_message: formShape.thank_you_message.optional(),
+    thank_you_url: formShape.thank_you_url.default(null),
+    confirmed_message: formShape.confirmed_message.default(FORM_DEFAULTS.confirmedMessage),
+    confirmed_url: formShape.confirmed_url.default(null),
+    allowed_origins: formShape.allowed_origins.default([]),
+    list_ids: formShape.list_ids.default([]),
+    tags: formShape.tags.default([]),
+  })
+  .superRefine(checkForm);
+export type FormInput = z.input<typeof formInputSchema>;
+
+/** A change: only the fields given change. */
+export const formPatchSchema = z.strictObject(formShape).partial().superRefine(checkForm);
+export type FormPatch = z.infer<typeof formPatchSchema>;
+
+/** The API's PATCH: a change, and `archived` to archive or restore. */
+export const formApiPatchSchema = z
+  .strictObject({ ...formShape, archived: z.boolean({ error: "archived is true or false" }) })
+  .partial()
+  .superRefine(checkForm);
+
+function storedFields(emailLabel: string, fields: z.infer<typeof fieldInputSchema>[]): FormField[] {
+  return [
+    { kind: "email", label: emailLabel, required: true },
+    ...fields.map((f): FormField => (f.kind === "name" ? { kind: "name", label: f.label, required: f.required } : { kind: "custom", name: f.name, label: f.label, required: f.required })),
+  ];
+}
+
+async function setTargets(tx: DbOrTx, formId: string, input: { list_ids?: string[]; tags?: string[] }) {
+  if (input.list_ids) {
+    const listIds = [...new Set(input.list_ids)];
+    await assertListsExist(tx, listIds);
+    await tx.delete(formLists).where(eq(formLists.formId, formId));
+    if (listIds.length) await tx.insert(formLists).values(listIds.map((listId) => ({ formId, listId })));
+  }
+  if (input.tags) {
+    const resolved = await resolveTags(tx, { names: input.tags, createMissing: true });
+    await tx.delete(formTags).where(eq(formTags.formId, formId));
+    if (resolved.length) await tx.insert(formTags).values(resolved.map((t) => ({ formId, tagId: t.id })));
+  }
+}
+
+/** Creates a form with its lists and tags (missing tags are created, unknown lists refused), in one transaction. */
+export async function createForm(db: DbOrTx, input: { form: FormInput; createdById: string | null }, now: Date): Promise<FormWithTargets> {
+  const f = formInputSchema.parse(input.form);
+  const id = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(forms)
+      .values({
+        name: f.name,
+        fields: storedFields(f.email_label, f.fields),
+        heading: f.heading,
+        intro: f.intro,
+        consentText: f.consent_text,
+        submitLabel: f.submit_label,
+        doubleOptIn: f.double_opt_in,
+        confirmationSubject: f.confirmation_subject,
+        confirmationHtml: f.confirmation_html,
+        confirmationText: f.confirmation_text,
+        thankYouMessage: f.thank_you_message ?? (f.double_opt_in ? FORM_DEFAULTS.thankYouDoubleOptIn : FORM_DEFAULTS.thankYouSingleOptIn),
+        thankYouUrl: f.thank_you_url,
+        confirmedMessage: f.confirmed_message,
+        confirmedUrl: f.confirmed_url,
+        allowedOrigins: f.allowed_origins,
+        createdById: input.createdById,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning({ id: forms.id });
+    await setTargets(tx, row.id, f);
+    return row.id;
+  });
+  return getFormOrThrow(db, id);
+}
+
+/** Changes the fields given (lists and tags replace the set when given). An archived form can still be edited. */
+export async function updateForm(db: DbOrTx, input: { id: string; patch: FormPatch }, now: Date): Promise<FormWithTargets> {
+  const p = formPatchSchema.parse(input.patch);
+  await db.transaction(async (tx) => {
+    const [current] = await tx.select().from(forms).where(sql`${forms.id} = any(${uuidArray([input.id])})`).for("update");
+    if (!current) throw notFound("Form");
+    const doubleOptIn = p.double_opt_in ?? current.doubleOptIn;
+    if (doubleOptIn) {
+      // The stored bodies must carry the link once double opt-in is on, whichever of the two changed.
+      for (const [key, body] of [["confirmation_html", p.confirmation_html ?? current.confirmationHtml], ["confirmation_text", p.confirmation_text ?? current.confirmationText]] as const) {
+        if (!body.match(CONFIRM_URL_TAG)) throw new AppError("validation_failed", "Put {{ confirm_url }} where the confirmation link goes", { field: key });
+      }
+    }
+    const emailField = current.fields.find((f) => f.kind === "email");
+    await tx
+      .update(forms)
+      .set({
+        ...(p.name !== undefined && { name: p.name }),
+        ...((p.fields !== undefined || p.email_label !== undefined) && {
+          fields: storedFields(p.email_label ?? emailField?.label ?? "Email", p.fields ?? current.fields.filter((f) => f.kind !== "email").map((f) => ({ kind: f.kind as "name" | "custom", name: f.name, label: f.label, required: f.required }))),
+        }),
+        ...(p.heading !== undefined && { heading: p.heading }),
+        ...(p.intro !== undefined && { intro: p.intro }),
+        ...(p.consent_text !== undefined && { consentText: p.consent_text }),
+        ...(p.submit_label !== undefined && { submitLabel: p.submit_label }),
+        ...(p.double_opt_in !== undefined && { doubleOptIn: p.double_opt_in }),
+        ...(p.confirmation_subject !== undefined && { confirmationSubject: p.confirmation_subject }),
+        ...(p.confirmation_html !== undefined && { confirmationHtml: p.confirmation_html }),
+        ...(p.confirmation_text !== undefined && { confirmationText: p.confirmation_text }),
+        ...(p.thank_you_message !== undefined && { thankYouMessage: p.thank_you_message }),
+        ...(p.thank_you_url !== undefined && { thankYouUrl: p.thank_you_url }),
+        ...(p.confirmed_message !== undefined && { confirmedMessage: p.confirmed_message }),
+        ...(p.confirmed_url !== undefined && { confirmedUrl: p.confirmed_url }),
+        ...(p.allowed_origins !== undefined && { allowedOrigins: p.allowed_origins }),
+        updatedAt: now,
+      })
+      .where(eq(forms.id, current.id));
+    await setTargets(tx, current.id, p);
+  });
+  return getFormOrThrow(db, input.id);
+}
+
+/** Archives (the hosted page and posts answer 404; the consent records stay) or restores a form. */
+export async function setFormArchived(db: DbOrTx, input: { id: string; archived: boolean }, now: Date): Promise<Form> {
+  const [row] = await db
+    .update(forms)
+    .set({ archivedAt: input.archived ? sql`coalesce(${forms.archivedAt}, ${now.toISOString()}::timestamptz)` : null, updatedAt: now })
+    .where(sql`${forms.id} = any(${uuidArray([input.id])})`)
+    .returning();
+  if (!row) throw notFound("Form");
+  return row;
+}
+
+export async function getForm(db: DbOrTx, id: string): Promise<FormWithTargets | null> {
+  const [form] = await db.select().from(forms).where(sql`${forms.id} = any(${uuidArray([id])})`).limit(1);
+  if (!form) return null;
+  const [formListRows, formTagRows] = await Promise.all([
+    db.select({ id: lists.id, name: lists.name }).from(formLists).innerJoin(lists, eq(lists.id, formLists.listId)).where(eq(formLists.formId, form.id)).orderBy(sql`lower(${lists.name})`),
+    db.select({ id: tags.id, name: tags.name }).from(formTags).innerJoin(tags, eq(tags.id, formTags.tagId)).where(eq(formTags.formId, form.id)).orderBy(sql`lower(${tags.name})`),
+  ]);
+  return { ...form, lists: formListRows, tags: formTagRows };
+}
+
+export async function getFormOrThrow(db: DbOrTx, id: string): Promise<FormWithTargets> {
+  const form = await getForm(db, id);
+  if (!form) throw notFound("Form");
+  return form;
+}
+
+/** Forms, newest first; archived ones only when asked. */
+export async function listForms(db: DbOrTx, { archived = false }: { archived?: boolean } = {}): Promise<Form[]> {
+  return db
+    .select()
+    .from(forms)
+    .where(archived ? sql`${forms.archivedAt} is not null` : isNull(forms.archivedAt))
+    .orderBy(desc(forms.createdAt), desc(forms.id));
+}
+
+/** A live (not archived) form, for the public routes: null for an unknown or archived one. */
+export async function getLiveForm(db: DbOrTx, id: string): Promise<Form | null> {
+  const [form] = await db.select().from(forms).where(and(sql`${forms.id} = any(${uuidArray([id])})`, isNull(forms.archivedAt))).limit(1);
+  return form ?? null;
+}
+
+/**
+ * The exact words a person saw before pressing the button, kept on their signup as consent: the
+ * heading, the introduction, each field's label, the consent text and the button. One line each.
+ */
+export function shownText(form: Pick<Form, "heading" | "intro" | "fields" | "consentText" | "submitLabel">): string {
+  return [form.heading, form.intro, ...form.fields.map((f) => `${f.label}${f.required ? " (required)" : ""}`), form.consentText, `[${form.submitLabel}]`]
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join("\n");
+}

@@ -1,0 +1,309 @@
+import { createHash } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "@/db";
+import { contacts, formLists, formSignups, forms, formTags, lists, tags } from "@/db/schema";
+import { emailSchema } from "@/lib/contacts/contacts";
+import { tagContacts } from "@/lib/contacts/tags";
+import { AppError, notFound } from "@/lib/errors";
+import { parseId } from "@/lib/http/id";
+import { enqueueOutboundEvent } from "@/lib/outbound-webhooks/outbox";
+import { hitRateLimit } from "@/lib/rate-limit/rate-limit";
+import { queueSingleEmail } from "@/lib/sending/single-email";
+import type { FormDeps } from "./deps";
+import { CONFIRM_URL_TAG, getLiveForm, shownText, type Form } from "./forms";
+import { createConfirmToken, verifyConfirmToken, verifyFillStamp } from "./tokens";
+
+/** The hidden fields every form carries: a honeypot people never see, and the signed time it was shown. */
+export const HONEYPOT_FIELD = "website";
+export const FILL_STAMP_FIELD = "_ts";
+
+export interface FormSubmission {
+  formId: string;
+  /** The posted values, flat: `email`, `name`, `fields.<name>`, and the two hidden fields. */
+  values: Record<string, string>;
+  ip: string;
+  userAgent: string;
+  /** The Origin header; null when the client sent none (a server posting, an old browser). */
+  origin: string | null;
+  /** Postline's own origin (the hosted page), always allowed. */
+  appOrigin: string;
+}
+
+/**
+ * What a submission answers. Every accepted-looking outcome is the same to the caller (a new address, a
+ * known one, a suppressed one, a bot, an address over its limit), so nobody learns from the answer
+ * whether an address is a contact. `confirmationMessageId` is the queued confirmation email to send
+ * after the response (null when none is due); `signupId` is for tests and logs, never shown.
+ */
+export interface SubmitResult {
+  form: Form;
+  confirmationMessageId: string | null;
+  signupId: string | null;
+  outcome: "pending" | "subscribed" | "bot" | "throttled" | "suppressed";
+}
+
+function fieldKey(f: Form["fields"][number]): string {
+  return f.kind === "email" ? "email" : f.kind === "name" ? "name" : `fields.${f.name}`;
+}
+
+/**
+ * Checks posted values against the form's fields: each error under the input's name, like the
+ * dashboard's forms, so the hosted page shows it beside its field and JSON callers get it in details.
+ */
+export function validateSubmission(form: Form, values: Record<string, string>): { email: string; name: string | null; fields: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const known = new Set([...form.fields.map(fieldKey), HONEYPOT_FIELD, FILL_STAMP_FIELD]);
+  for (const key of Object.keys(values)) if (!known.has(key)) errors[key.slice(0, 100)] = `This form has no field "${key.slice(0, 100)}"`;
+  let email = "";
+  let name: string | null = null;
+  const fields: Record<string, string> = {};
+  for (const f of form.fields) {
+    const key = fieldKey(f);
+    const value = (values[key] ?? "").trim();
+    if (!value) {
+      if (f.required) errors[key] = f.kind === "email" ? "Enter your email address" : `Fill in ${f.label}`;
+      continue;
+    }
+    if (f.kind === "email") {
+      const parsed = emailSchema.safeParse(value);
+      if (parsed.success) email = parsed.data;
+      else errors[key] = parsed.error.issues[0].message;
+    } else if (value.length > (f.kind === "name" ? 200 : 2000)) {
+      errors[key] = `At most ${f.kind === "name" ? 200 : "2,000"} characters`;
+    } else if (f.kind === "name") name = value;
+    else fields[f.name!] = value;
+  }
+  const first = Object.keys(errors)[0];
+  if (first) throw new AppError("validation_failed", errors[first], { field: first, fields: errors });
+  return { email, name, fields };
+}
+
+/** A rate-limit key for an address that does not keep the address itself. */
+function addressKey(email: string): string {
+  return `form-address:${createHash("sha256").update(email.trim().toLowerCase()).digest("hex")}`;
+}
+
+/**
+ * A form submission (hosted page, embedded form, JSON). In order: the form must be live; a browser
+ * posting from an origin the form does not allow is `origin_not_allowed`; the source's rate limit
+ * (`rate_limited`); a bot (honeypot filled, a missing or forged fill stamp, faster than `minFillMs`)
+ * only counts in `refused_as_bot` and gets the usual answer; invalid values are `validation_failed`
+ * naming each field; an address past its own limit gets the usual answer with nothing written.
+ *
+ * Then one transaction: a new address becomes a `pending` contact (with the name and fields sent); a
+ * known one keeps its status and details until it confirms; a bounced or complained contact, or an
+ * address on the erased suppression list, is left alone and gets no email. The signup (the consent
+ * record) is written with the exact text the form showed, the form's counter moves, and the
+ * confirmation email is queued in the same transaction (sent after it by the caller). Without double
+ * opt-in, the submission is the confirmation (confirmSignup's effects, in the same transaction).
+ */
+export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, now: Date): Promise<SubmitResult> {
+  const form = await getLiveForm(db, input.formId);
+  if (!form) throw notFound("Form");
+  if (input.origin !== null && input.origin !== input.appOrigin && !form.allowedOrigins.includes(input.origin)) {
+    throw new AppError("origin_not_allowed", `This form does not accept posts from ${input.origin.slice(0, 200)}`);
+  }
+  const source = await hitRateLimit(db, { key: `form-source:${input.ip}`, rule: deps.limits.perSource }, now);
+  if (source.limited) throw new AppError("rate_limited", "Too many signups from your network; try again in a few minutes", { retry_after: Math.ceil((source.resetAt.getTime() - now.getTime()) / 1000) });
+
+  const shownAt = verifyFillStamp(deps.key, form.id, input.values[FILL_STAMP_FIELD]);
+  if ((input.values[HONEYPOT_FIELD] ?? "") !== "" || !shownAt || now.getTime() - shownAt.getTime() < deps.minFillMs) {
+    await db.update(forms).set({ refusedAsBot: sql`${forms.refusedAsBot} + 1` }).where(eq(forms.id, form.id));
+    return { form, confirmationMessageId: null, signupId: null, outcome: "bot" };
+  }
+  const values = validateSubmission(form, input.values);
+  const perAddress = await hitRateLimit(db, { key: addressKey(values.email), rule: deps.limits.perAddress }, now);
+  if (perAddress.limited) return { form, confirmationMessageId: null, signupId: null, outcome: "throttled" };
+
+  return db.transaction(async (tx) => {
+    const erased = await tx.execute(sql`select 1 from suppressed_addresses where address_hash = postline_address_hash(${values.email})`);
+    if (erased.rows.length) return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
+    await tx
+      .insert(contacts)
+      .values({ email: values.email, name: values.name ?? "", fields: values.fields, status: "pending", statusReason: `Signed up through the form "${form.name}"`, statusChangedAt: now, createdAt: now, updatedAt: now })
+      .onConflictDoNothing();
+    // Locked: a confirmation of an earlier signup, or another submission, waits for this one.
+    const [contact] = await tx.select().from(contacts).where(sql`lower(${contacts.email}) = lower(${values.email})`).for("update");
+    if (!contact) throw new AppError("conflict", "Your signup crossed another change; please submit again");
+    if (contact.status === "bounced" || contact.status === "complained") return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
+
+    const submitted: Record<string, string> = { email: values.email };
+    if (values.name !== null) submitted.name = values.name;
+    for (const [k, v] of Object.entries(values.fields)) submitted[`fields.${k}`] = v;
+    const [signup] = await tx
+      .insert(formSignups)
+      .values({
+        formId: form.id,
+        contactId: contact.id,
+        submittedAt: now,
+        submittedIp: input.ip,
+        submittedUserAgent: input.userAgent.slice(0, 1000),
+        shownText: shownText(form),
+        values: submitted,
+        expiresAt: form.doubleOptIn ? new Date(now.getTime() + deps.confirmTtlMs) : null,
+      })
+      .returning();
+    await tx.update(forms).set({ submissions: sql`${forms.submissions} + 1` }).where(eq(forms.id, form.id));
+
+    if (!form.doubleOptIn) {
+      await applyConfirmation(tx, { signup, form, contact, ip: input.ip, userAgent: input.userAgent }, now);
+      return { form, confirmationMessageId: null, signupId: signup.id, outcome: "subscribed" as const };
+    }
+    const url = confirmUrl(deps, form.id, signup.id);
+    const message = await queueSingleEmail(
+      tx,
+      {
+        to: contact.email,
+        from: deps.from,
+        subject: form.confirmationSubject,
+        html: form.confirmationHtml.replace(CONFIRM_URL_TAG, escapeAttribute(url)),
+        text: form.confirmationText.replace(CONFIRM_URL_TAG, url),
+        tag: "form-confirmation",
+        metadata: { form_id: form.id, signup_id: signup.id },
+        // The link must reach Postline as it is: no click-tracking redirect, no tracking pixel.
+        trackOpens: false,
+        trackLinks: false,
+      },
+      deps.sending,
+    );
+    await tx.update(formSignups).set({ messageId: message.id }).where(eq(formSignups.id, signup.id));
+    return { form, confirmationMessageId: message.id, signupId: signup.id, outcome: "pending" as const };
+  });
+}
+
+export function confirmUrl(deps: Pick<FormDeps, "key" | "sending">, formId: string, signupId: string): string {
+  return `${deps.sending.appUrl}/f/${formId}/confirm/${createConfirmToken(deps.key, signupId)}`;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+type Signup = typeof formSignups.$inferSelect;
+
+/** What the confirmation page shows before the button is pressed (GET changes nothing: link scanners fetch it). */
+export async function resolveConfirmation(db: DbOrTx, input: { formId: string; token: string }, deps: Pick<FormDeps, "key">, now: Date): Promise<{ form: Form; signup: Signup; state: "ready" | "confirmed" }> {
+  const signupId = verifyConfirmToken(deps.key, input.token);
+  if (!signupId) throw new AppError("invalid_token", "This confirmation link is not valid");
+  const [row] = await db.select({ signup: formSignups, form: forms }).from(formSignups).innerJoin(forms, eq(forms.id, formSignups.formId)).where(eq(formSignups.id, signupId)).limit(1);
+  // A signup whose contact was erased is gone with it; a link for another form's page is not this form's.
+  if (!row || row.form.id !== parseId(input.formId)) throw new AppError("invalid_token", "This confirmation link is no longer valid");
+  if (row.signup.confirmedAt) return { ...row, state: "confirmed" };
+  if (row.signup.expiresAt && row.signup.expiresAt.getTime() <= now.getTime()) throw new AppError("link_expired", "This confirmation link has expired; sign up again to get a new one");
+  return { ...row, state: "ready" };
+}
+
+/**
+ * The confirm button (POST). Idempotent: a replay answers `alreadyConfirmed` and changes nothing. An
+ * expired link is `link_expired`, a forged one `invalid_token`; a contact that bounced or complained
+ * meanwhile is not reactivated (`contact_suppressed`).
+ */
+export async function confirmSignup(
+  db: Db,
+  input: { formId: string; token: string; ip: string; userAgent: string },
+  deps: Pick<FormDeps, "key">,
+  now: Date,
+): Promise<{ form: Form; alreadyConfirmed: boolean }> {
+  const found = await resolveConfirmation(db, input, deps, now);
+  return db.transaction(async (tx) => {
+    // Signup, then contact: the order submitForm's single opt-in takes them in too.
+    const [signup] = await tx.select().from(formSignups).where(eq(formSignups.id, found.signup.id)).for("update");
+    if (!signup) throw new AppError("invalid_token", "This confirmation link is no longer valid");
+    if (signup.confirmedAt) return { form: found.form, alreadyConfirmed: true };
+    const [contact] = await tx.select().from(contacts).where(eq(contacts.id, signup.contactId)).for("update");
+    const [form] = await tx.select().from(forms).where(eq(forms.id, signup.formId));
+    await applyConfirmation(tx, { signup, form, contact, ip: input.ip, userAgent: input.userAgent }, now);
+    return { form, alreadyConfirmed: false };
+  });
+}
+
+/**
+ * A confirmed signup's effects, in the caller's transaction with the signup and the contact locked:
+ * the contact becomes subscribed with what it sent (name, custom fields), joins the form's lists and
+ * tags (Contact.Tagged for each new tag), the consent is completed, the form counts it, and
+ * Contact.Subscribed is announced with the consent record.
+ */
+async function applyConfirmation(
+  tx: DbOrTx,
+  { signup, form, contact, ip, userAgent }: { signup: Signup; form: Form; contact: typeof contacts.$inferSelect; ip: string; userAgent: string },
+  now: Date,
+): Promise<void> {
+  if (contact.status === "bounced" || contact.status === "complained") {
+    throw new AppError("contact_suppressed", "This address cannot be subscribed: mail to it bounced or was reported as spam");
+  }
+  const name = signup.values.name;
+  const fields: Record<string, string> = { ...contact.fields };
+  for (const [k, v] of Object.entries(signup.values)) if (k.startsWith("fields.")) fields[k.slice(7)] = v;
+  const [updated] = await tx
+    .update(contacts)
+    .set({
+      status: "subscribed",
+      ...(contact.status !== "subscribed" && { statusReason: `Confirmed through the form "${form.name}"`, statusChangedAt: now }),
+      ...(name ? { name } : {}),
+      fields,
+      updatedAt: now,
+    })
+    .where(eq(contacts.id, contact.id))
+    .returning();
+  const joined = await tx.execute<{ id: string; name: string }>(sql`
+    with added as (
+      insert into list_memberships (list_id, contact_id, created_at)
+      select fl.list_id, ${contact.id}::uuid, ${now.toISOString()}::timestamptz from form_lists fl where fl.form_id = ${form.id}::uuid
+      on conflict do nothing)
+    select l.id, l.name from form_lists fl join lists l on l.id = fl.list_id where fl.form_id = ${form.id}::uuid order by lower(l.name)`);
+  const formTagRows = await tx.select({ id: tags.id, name: tags.name }).from(formTags).innerJoin(tags, eq(tags.id, formTags.tagId)).where(eq(formTags.formId, form.id)).orderBy(sql`lower(${tags.name})`);
+  if (formTagRows.length) await tagContacts(tx, { contactIds: [contact.id], tagIds: formTagRows.map((t) => t.id) }, now);
+  const [confirmed] = await tx
+    .update(formSignups)
+    .set({ confirmedAt: now, confirmedIp: ip, confirmedUserAgent: userAgent.slice(0, 1000) })
+    .where(eq(formSignups.id, signup.id))
+    .returning();
+  await tx.update(forms).set({ confirmed: sql`${forms.confirmed} + 1` }).where(eq(forms.id, form.id));
+  await enqueueOutboundEvent(tx, {
+    event: "Contact.Subscribed",
+    occurredAt: now,
+    data: {
+      contact_id: updated.id,
+      email: updated.email,
+      name: updated.name,
+      fields: updated.fields,
+      previous_status: contact.status,
+      form: { id: form.id, name: form.name },
+      lists: joined.rows.map((l) => ({ id: l.id, name: l.name })),
+      tags: formTagRows,
+      consent: consentPayload(confirmed, form.doubleOptIn),
+      subscribed_at: now.toISOString(),
+    },
+  });
+}
+
+/** A consent record as the API, the export and Contact.Subscribed carry it. */
+export function consentPayload(s: Signup, doubleOptIn: boolean | null) {
+  return {
+    signup_id: s.id,
+    form_id: s.formId,
+    double_opt_in: doubleOptIn ?? s.expiresAt !== null,
+    submitted_at: s.submittedAt.toISOString(),
+    submitted_ip: s.submittedIp,
+    submitted_user_agent: s.submittedUserAgent,
+    shown_text: s.shownText,
+    values: s.values,
+    expires_at: s.expiresAt?.toISOString() ?? null,
+    confirmed_at: s.confirmedAt?.toISOString() ?? null,
+    confirmed_ip: s.confirmedIp,
+    confirmed_user_agent: s.confirmedUserAgent,
+  };
+}
+
+/** A contact's consent records (its signups, newest first) with their forms' names. */
+export async function listContactSignups(db: DbOrTx, contactId: string): Promise<(Signup & { formName: string })[]> {
+  const id = parseId(contactId);
+  if (!id) return [];
+  const rows = await db
+    .select({ signup: formSignups, formName: forms.name })
+    .from(formSignups)
+    .innerJoin(forms, eq(forms.id, formSignups.formId))
+    .where(eq(formSignups.contactId, id))
+    .orderBy(sql`${formSignups.submittedAt} desc, ${formSignups.id} desc`);
+  return rows.map((r) => ({ ...r.signup, formName: r.formName }));
+}
