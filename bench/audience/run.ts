@@ -11,11 +11,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createDb } from "@/db";
+import { sql } from "drizzle-orm";
+import { createDb, type Db } from "@/db";
+import { countAudience, createCampaign, startCampaignSend } from "@/lib/campaigns/campaigns";
 import { migrateDatabase } from "@/db/migrate";
 import { freePort } from "@/lib/local/launcher/ports";
 import { startEmbeddedPostgres } from "@/lib/local/launcher/postgres";
-import { machine } from "../support";
+import { machine, table } from "../support";
 import { seedAudience } from "./seed";
 
 const args = process.argv.slice(2);
@@ -25,6 +27,25 @@ const flag = (name: string, fallback: number) => {
 };
 const CONTACTS = flag("contacts", 1_000_000);
 const CAMPAIGNS = flag("campaigns", 25);
+
+/**
+ * Freezes an audience into message rows the way "send now" does (startCampaignSend: one transaction,
+ * one INSERT … SELECT), after counting it the way the campaign page does; the two numbers must agree.
+ */
+async function freeze(db: Db, label: string, audience: { list_ids?: string[] }) {
+  const campaign = await createCampaign(db, { name: `freeze ${label}`, subject: "s", html: "<p>hi</p>", ...audience }, { defaultFrom: "news@bench.test" });
+  const countStarted = performance.now();
+  const counted = await countAudience(db, campaign.id);
+  const countMs = performance.now() - countStarted;
+  const started = performance.now();
+  const sent = await startCampaignSend(db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
+  const seconds = (performance.now() - started) / 1000;
+  const [{ rows }] = (await db.execute<{ rows: number }>(sql`select count(*)::int as rows from messages where campaign_id = ${campaign.id}::uuid and status = 'queued'`)).rows;
+  if (rows !== counted.recipients || sent.recipientCount !== counted.recipients) throw new Error(`freeze ${label}: counted ${counted.recipients}, froze ${rows}`);
+  // Leave the database as it was for the next measurement.
+  await db.execute(sql`delete from messages where campaign_id = ${campaign.id}::uuid`);
+  return { measurement: `freeze ${label}`, recipients: counted.recipients.toLocaleString("en"), "count (ms)": countMs.toFixed(0), "freeze (s)": seconds.toFixed(1), "rows/s": Math.round(counted.recipients / seconds).toLocaleString("en") };
+}
 
 async function main() {
   console.log(`bench:audience on ${machine()}`);
@@ -38,6 +59,9 @@ async function main() {
       `seeded ${seeded.contacts.toLocaleString("en")} contacts (${seeded.taggings.toLocaleString("en")} taggings, ${seeded.memberships.toLocaleString("en")} list memberships), ` +
         `${seeded.messages.toLocaleString("en")} messages and ${seeded.events.toLocaleString("en")} events in ${seeded.seconds.toFixed(0)} s\n`,
     );
+    const rows: Record<string, string | number>[] = [];
+    rows.push(await freeze(db, "every contact (no targets)", {}));
+    console.log(table(rows));
   } finally {
     await db.$client.end();
     await server.stop();

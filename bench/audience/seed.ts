@@ -36,7 +36,7 @@ export async function seedAudience(db: Db, { contacts, campaigns }: SeedOptions)
     sql`insert into contacts (email, name, fields, status, created_at, updated_at)
         select 'c' || i || '@audience.bench.test', 'Reader ' || i,
                jsonb_build_object('city', 'City ' || (i % ${CITIES}), 'plan', (array['free','pro','team'])[1 + i % 3],
-                                  'score', case when i % 50 = 0 then 'n/a' else ((i * 7919) % 1000)::text end,
+                                  'score', case when i % 50 = 0 then 'n/a' else ((i::bigint * 7919) % 1000)::text end,
                                   'signup', to_char(date '2025-01-01' + (i % 730), 'YYYY-MM-DD')),
                (case when i % 100 < 92 then 'subscribed' when i % 100 < 96 then 'unsubscribed' when i % 100 < 99 then 'bounced' else 'complained' end)::contact_status,
                now() - ((i % 730) * interval '1 day') - ((i % 86400) * interval '1 second'), now()

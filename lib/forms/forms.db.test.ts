@@ -159,6 +159,18 @@ describe("submitting a form and confirming (real PostgreSQL + Postmark sandbox)"
     expect(await announced("Contact.Subscribed")).toHaveLength(1);
   });
 
+  it("an address erased while unsubscribed comes back pending, and subscribed only through its confirmation", async () => {
+    const form = await newForm();
+    const left = await createContact(bed.t.db, { email: "left@forms.test" });
+    await bed.t.db.update(contacts).set({ status: "unsubscribed" }).where(sql`${contacts.id} = ${left.id}`);
+    await eraseContact(bed.t.db, { contactId: left.id, actor: "test" }, now);
+    const result = await submitAndSend(submission(form.id, { email: "left@forms.test", "fields.company": "Back" }));
+    expect(result.outcome).toBe("pending");
+    expect((await contactByEmail("left@forms.test"))!.status).toBe("pending");
+    await confirmSignup(bed.t.db, { formId: form.id, token: tokenFromEmail("left@forms.test"), ip: "203.0.113.7", userAgent: "Firefox" }, deps(), new Date(now.getTime() + 60_000));
+    expect((await contactByEmail("left@forms.test"))!.status).toBe("subscribed");
+  });
+
   it("refuses a forged, expired or foreign-form link with a clear code, and confirms nothing", async () => {
     const form = await newForm();
     await submitAndSend(submission(form.id, { email: "late@forms.test", "fields.company": "C" }));

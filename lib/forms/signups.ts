@@ -92,7 +92,8 @@ function addressKey(email: string): string {
  *
  * Then one transaction: a new address becomes a `pending` contact (with the name and fields sent); a
  * known one keeps its status and details until it confirms; a bounced or complained contact, or an
- * address on the erased suppression list, is left alone and gets no email. The signup (the consent
+ * address erased after it bounced or complained, is left alone and gets no email (one erased while
+ * unsubscribed comes back `pending`: only its confirmation subscribes it again). The signup (the consent
  * record) is written with the exact text the form showed, the form's counter moves, and the
  * confirmation email is queued in the same transaction (sent after it by the caller). Without double
  * opt-in, the submission is the confirmation (confirmSignup's effects, in the same transaction).
@@ -116,7 +117,10 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
   if (perAddress.limited) return { form, confirmationMessageId: null, signupId: null, outcome: "throttled" };
 
   return db.transaction(async (tx) => {
-    const erased = await tx.execute(sql`select 1 from suppressed_addresses where address_hash = postline_address_hash(${values.email})`);
+    // An address erased after it bounced or complained is never mailed again. One erased while
+    // unsubscribed may come back through a confirmed signup: it is `pending` (never mailed by a campaign)
+    // until the link is used, and its hash stays on the list if it never is.
+    const erased = await tx.execute(sql`select 1 from suppressed_addresses where address_hash = postline_address_hash(${values.email}) and status in ('bounced', 'complained')`);
     if (erased.rows.length) return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
     await tx
       .insert(contacts)
