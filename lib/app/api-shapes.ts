@@ -1,3 +1,4 @@
+import { NO_TARGETS, targetsToFields, type CampaignTargets } from "@/lib/campaigns/audience";
 import type { Campaign } from "@/lib/campaigns/campaigns";
 import type { CampaignTemplate } from "@/lib/campaigns/templates";
 import { ZERO_TOTALS, type CampaignTotals } from "@/lib/campaigns/stats";
@@ -38,7 +39,8 @@ export function toApiTag(t: Tag & { contactCount?: number }) {
   return { id: t.id, name: t.name, contact_count: t.contactCount ?? 0, created_at: iso(t.createdAt), updated_at: iso(t.updatedAt) };
 }
 
-export function toApiCampaign(c: Campaign, { listIds = [], totals = ZERO_TOTALS }: { listIds?: string[]; totals?: CampaignTotals } = {}) {
+/** A campaign; `targets` are its audience (list_ids, tag_ids, segment_ids and the exclude_ twins). */
+export function toApiCampaign(c: Campaign, { targets = NO_TARGETS, totals = ZERO_TOTALS }: { targets?: CampaignTargets; totals?: CampaignTotals } = {}) {
   const done = c.sentCount + c.failedCount;
   return {
     id: c.id,
@@ -47,7 +49,7 @@ export function toApiCampaign(c: Campaign, { listIds = [], totals = ZERO_TOTALS 
     subject: c.subject,
     html: c.html,
     text: c.text,
-    list_ids: listIds,
+    ...targetsToFields(targets),
     honeypot: c.honeypot,
     status: c.status,
     scheduled_at: iso(c.scheduledAt),
