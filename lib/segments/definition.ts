@@ -48,7 +48,7 @@ const fieldCondition = z.discriminatedUnion(
     z.strictObject({ type: z.literal("field"), key: fieldKey, op: z.enum(DATE_FIELD_OPS), value: isoDay }),
     z.strictObject({ type: z.literal("field"), key: fieldKey, op: z.literal("within_last_days"), days }),
   ],
-  { error: "unknown operator for a custom field (equals, not_equals, contains, is_set, is_not_set, gt, gte, lt, lte, before, after, within_last_days)" },
+  { error: "Unknown operator for a custom field (equals, not_equals, contains, is_set, is_not_set, gt, gte, lt, lte, before, after, within_last_days)" },
 );
 
 const conditionSchema = z.discriminatedUnion(
