@@ -4,6 +4,7 @@ import type { CampaignTemplate } from "@/lib/campaigns/templates";
 import { ZERO_TOTALS, type CampaignTotals } from "@/lib/campaigns/stats";
 import type { Contact, List } from "@/lib/contacts/contacts";
 import type { Tag, TagRef } from "@/lib/contacts/tags";
+import type { Segment } from "@/lib/segments/segments";
 import { humanStatus } from "@/lib/messages/human-status";
 import type { messages } from "@/db/schema";
 
@@ -124,4 +125,9 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
 
 export function toApiTemplate(t: CampaignTemplate) {
   return { id: t.id, name: t.name, subject: t.subject, html: t.html, text: t.text, created_at: iso(t.createdAt), updated_at: iso(t.updatedAt) };
+}
+
+/** A segment: its definition as stored (lib/segments/definition.ts), and its count when asked for. */
+export function toApiSegment(s: Segment, count?: number) {
+  return { id: s.id, name: s.name, definition: s.definition, ...(count === undefined ? {} : { count }), created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
 }

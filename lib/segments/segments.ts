@@ -126,3 +126,12 @@ export async function pageSegmentContacts(
     total,
   };
 }
+
+/** An unsaved definition, validated like a save: its count and its newest few contacts (the builder). */
+export async function previewSegment(db: DbOrTx, input: { definition: SegmentDefinition; sample?: number }, now: Date): Promise<{ count: number; sample: Contact[] }> {
+  await validateSegmentDefinition(db, input.definition);
+  const sample = input.sample ?? 10;
+  if (sample === 0) return { count: await countSegment(db, input.definition, now), sample: [] };
+  const page = await pageSegmentContacts(db, { definition: input.definition, limit: sample }, now);
+  return { count: page.total, sample: page.rows };
+}
