@@ -17,6 +17,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
     { href: "/", label: "Home" },
     { href: "/campaigns", label: "Campaigns" },
     { href: "/contacts", label: "Contacts" },
+    { href: "/segments", label: "Segments" },
     { href: "/messages", label: "Messages" },
     ...(isAdmin
       ? [

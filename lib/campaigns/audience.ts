@@ -1,11 +1,11 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db";
-import { uuidArray } from "@/lib/contacts/id-array";
 import { AppError } from "@/lib/errors";
 import { idField } from "@/lib/http/id";
 import { compileSegment } from "@/lib/segments/compile";
 import { segmentDefinitionSchema } from "@/lib/segments/definition";
+import { idArray as uuidArray } from "@/lib/segments/sql-helpers";
 
 /**
  * Who a campaign targets: the union of its included lists, tags and segments, minus the contacts of
@@ -181,3 +181,4 @@ export async function countTargets(db: DbOrTx, t: CampaignTargets, now: Date): P
     from contacts c where ${where}`);
   return result.rows[0];
 }
+

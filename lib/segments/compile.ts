@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { uuidArray } from "@/lib/contacts/id-array";
+import { idArray as uuidArray } from "./sql-helpers";
 import { isGroup, type FieldCondition, type SegmentCondition, type SegmentGroup } from "./definition";
 
 /**

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { idField } from "@/lib/http/id";
-import { FIELD_NAME_PATTERN, FIELD_NAME_RULE } from "@/lib/contacts/import-mapping";
 
 /**
  * A segment's definition: a tree of conditions combined with `all` (and) or `any` (or). A group may
@@ -37,7 +36,11 @@ export const PRESENCE_FIELD_OPS = ["is_set", "is_not_set"] as const;
 export const NUMBER_FIELD_OPS = ["gt", "gte", "lt", "lte"] as const;
 export const DATE_FIELD_OPS = ["before", "after"] as const;
 
-const fieldKey = z.string({ error: "key is a custom field name" }).regex(FIELD_NAME_PATTERN, FIELD_NAME_RULE);
+// The grammar of custom field names (lib/contacts/import-mapping.ts FIELD_NAME_PATTERN, not imported:
+// lib/segments stays below lib/contacts, see sql-helpers.ts).
+const fieldKey = z
+  .string({ error: "key is a custom field name" })
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "Field names are letters, digits and underscores (up to 64), not starting with a digit");
 
 const fieldCondition = z.discriminatedUnion(
   "op",

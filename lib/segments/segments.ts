@@ -1,13 +1,14 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
 import { contacts, segments } from "@/db/schema";
-import type { Contact } from "@/lib/contacts/contacts";
 import { AppError, notFound } from "@/lib/errors";
 import { parseId } from "@/lib/http/id";
-import { decodeCursor, encodeCursor } from "@/lib/messages/queries";
 import { segmentContactsWhere } from "./compile";
 import { segmentDefinitionSchema, type SegmentDefinition } from "./definition";
+import { decodeCursor, encodeCursor } from "./sql-helpers";
 import { validateSegmentDefinition } from "./validate";
+
+type Contact = typeof contacts.$inferSelect;
 
 export type Segment = Omit<typeof segments.$inferSelect, "definition"> & { definition: SegmentDefinition };
 
