@@ -39,7 +39,7 @@ test("/segments → /campaigns: build a segment with a live count, save it, targ
   await expect(page.getByRole("heading", { name: "New segment", level: 1 })).toBeVisible();
   const form = page.getByRole("form", { name: "Segment" });
   const live = page.getByTestId("segment-live-count");
-  await form.getByLabel("Name").fill(`Berlin fans ${tag}`);
+  await form.getByLabel("Name", { exact: true }).fill(`Berlin fans ${tag}`);
 
   // Tag X …
   await form.getByLabel("New condition").selectOption("tags");
@@ -98,7 +98,7 @@ test("/segments → /campaigns: build a segment with a live count, save it, targ
   await campaignForm.getByRole("button", { name: "HTML", exact: true }).click();
   await campaignForm.getByLabel("HTML body").fill("<p>Hallo {{ name }}</p>");
   await campaignForm.getByLabel("Contacts in these lists, tags or segments").check();
-  await campaignForm.getByRole("group", { name: "Segments" }).getByLabel(`Berlin fans ${tag}`).check();
+  await campaignForm.getByRole("group", { name: "Segments", exact: true }).getByLabel(`Berlin fans ${tag}`).check();
   await expect(page.getByTestId("audience-live-count")).toHaveText("2 recipients");
   await campaignForm.getByRole("button", { name: "Save draft" }).click();
   await expect(page.getByRole("heading", { name: `To Berlin fans ${tag}`, level: 1 })).toBeVisible();

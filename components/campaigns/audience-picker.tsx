@@ -11,7 +11,8 @@ export interface AudienceOptions {
   totalSubscribed: number;
 }
 
-export type AudienceTargets = { listIds: string[]; tagIds: string[]; segmentIds: string[]; excludeSegmentIds: string[] };
+/** The form edits all but excluded lists and tags (set through the API), which it carries along unchanged. */
+export type AudienceTargets = { listIds: string[]; tagIds: string[]; segmentIds: string[]; excludeSegmentIds: string[]; excludeListIds: string[]; excludeTagIds: string[] };
 
 function Checkboxes({ name, label, options, selected, onChange }: { name: string; label: string; options: { id: string; name: string; note?: string }[]; selected: string[]; onChange: (ids: string[]) => void }) {
   if (options.length === 0) return null;
@@ -46,7 +47,7 @@ export function AudiencePicker({ options, initial, error, onListIdsChange }: { o
   const [countError, setCountError] = useState<string | null>(null);
   const request = useRef(0);
   const chosen = audience === "lists";
-  const targets = { list_ids: chosen ? listIds : [], tag_ids: chosen ? tagIds : [], segment_ids: chosen ? segmentIds : [], exclude_segment_ids: excludeSegmentIds };
+  const targets = { list_ids: chosen ? listIds : [], tag_ids: chosen ? tagIds : [], segment_ids: chosen ? segmentIds : [], exclude_segment_ids: excludeSegmentIds, exclude_list_ids: initial.excludeListIds, exclude_tag_ids: initial.excludeTagIds };
   const key = JSON.stringify(targets);
 
   useEffect(() => onListIdsChange(JSON.parse(key).list_ids), [key, onListIdsChange]);
@@ -91,6 +92,17 @@ export function AudiencePicker({ options, initial, error, onListIdsChange }: { o
         <div className="ml-6">
           <Checkboxes name="exclude_segment_ids" label="Leave out contacts in these segments" options={segments.filter((s) => !(chosen && segmentIds.includes(s.id)))} selected={excludeSegmentIds} onChange={setExcludeSegmentIds} />
         </div>
+      ) : null}
+      {initial.excludeListIds.map((id) => (
+        <input key={id} type="hidden" name="exclude_list_ids" value={id} />
+      ))}
+      {initial.excludeTagIds.map((id) => (
+        <input key={id} type="hidden" name="exclude_tag_ids" value={id} />
+      ))}
+      {initial.excludeListIds.length + initial.excludeTagIds.length ? (
+        <p className="ml-6 text-xs text-slate-500">
+          Also leaving out {initial.excludeListIds.length} {initial.excludeListIds.length === 1 ? "list" : "lists"} and {initial.excludeTagIds.length} {initial.excludeTagIds.length === 1 ? "tag" : "tags"} (set through the API; kept when you save).
+        </p>
       ) : null}
       <p className="text-sm text-slate-700" aria-live="polite" data-testid="audience-live-count">
         {countError ? (

@@ -204,7 +204,7 @@ export function CampaignForm({ audienceOptions, defaultFrom, knownFields, campai
         </div>
         <AudiencePicker
           options={audienceOptions}
-          initial={initial?.targets ?? { listIds: [], tagIds: [], segmentIds: [], excludeSegmentIds: [] }}
+          initial={initial?.targets ?? { listIds: [], tagIds: [], segmentIds: [], excludeSegmentIds: [], excludeListIds: [], excludeTagIds: [] }}
           error={errors.list_ids}
           onListIdsChange={setAudienceListIds}
         />

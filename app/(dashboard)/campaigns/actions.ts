@@ -53,6 +53,8 @@ function campaignFromForm(form: FormData) {
     tag_ids: audience === "lists" ? form.getAll("tag_ids").map(String) : [],
     segment_ids: audience === "lists" ? form.getAll("segment_ids").map(String) : [],
     exclude_segment_ids: form.getAll("exclude_segment_ids").map(String),
+    exclude_list_ids: form.getAll("exclude_list_ids").map(String),
+    exclude_tag_ids: form.getAll("exclude_tag_ids").map(String),
     // A checkbox: present ("on") when ticked, absent when not.
     honeypot: form.get("honeypot") === "on",
   });

@@ -46,7 +46,7 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
         audienceOptions={audienceOptions}
         defaultFrom={getEnv().POSTMARK_FROM_EMAIL}
         knownFields={knownFields}
-        initial={template ? { name: template.name, subject: template.subject, html: template.html, text: template.text, targets: { listIds: [], tagIds: [], segmentIds: [], excludeSegmentIds: [] } } : undefined}
+        initial={template ? { name: template.name, subject: template.subject, html: template.html, text: template.text, targets: { listIds: [], tagIds: [], segmentIds: [], excludeSegmentIds: [], excludeListIds: [], excludeTagIds: [] } } : undefined}
       />
     </>
   );
