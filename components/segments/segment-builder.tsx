@@ -155,7 +155,8 @@ export function SegmentBuilder({ lists, tags, fieldKeys, segment }: SegmentBuild
         </div>
       </form>
 
-      <aside aria-labelledby="preview-heading" className="min-w-0 space-y-3 rounded-lg border border-slate-200 bg-white p-4 lg:self-start">
+      {/* On a phone the count comes first, above the conditions it follows; beside them from lg on. */}
+      <aside aria-labelledby="preview-heading" className="order-first min-w-0 space-y-3 rounded-lg border border-slate-200 bg-white p-4 lg:order-none lg:self-start">
         <h2 id="preview-heading" className="text-sm font-semibold text-slate-900">
           Matching contacts
         </h2>
