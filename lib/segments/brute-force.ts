@@ -1,4 +1,4 @@
-import { daysBefore, utcDay } from "./compile";
+import { daysBefore, instantOf, utcDay } from "./compile";
 import { isGroup, type FieldCondition, type SegmentCondition, type SegmentGroup } from "./definition";
 
 /**
@@ -64,16 +64,19 @@ function matchCondition(c: SegmentCondition, contact: BruteContact, now: Date): 
     case "status":
       return c.op === "is" ? c.values.includes(contact.status as never) : !c.values.includes(contact.status as never);
     case "created":
+      if (c.op === "after") return contact.createdAt > new Date(instantOf(c.value));
+      if (c.op === "before") return contact.createdAt < new Date(instantOf(c.value));
       if (c.op === "within_last_days") return contact.createdAt >= daysBefore(now, c.days);
       return contact.createdAt >= new Date(`${c.from}T00:00:00Z`) && contact.createdAt < new Date(Date.parse(`${c.to}T00:00:00Z`) + 86_400_000);
     case "engagement": {
       const campaign = contact.messages.filter((m) => m.campaign);
       if (c.op === "never_opened") return campaign.some((m) => m.sentAt) && !campaign.some((m) => m.firstHumanOpenedAt);
       const since = daysBefore(now, c.days);
-      return campaign.some((m) => {
-        const at = c.op === "opened_within_days" ? m.firstHumanOpenedAt : m.firstHumanClickedAt;
+      const engaged = campaign.some((m) => {
+        const at = c.op === "opened_within_days" || c.op === "not_opened_within_days" ? m.firstHumanOpenedAt : m.firstHumanClickedAt;
         return at !== null && at >= since;
       });
+      return c.op.startsWith("not_") ? !engaged : engaged;
     }
   }
 }

@@ -23,6 +23,9 @@ export interface CompileOptions {
 
 const DAY_MS = 86_400_000;
 
+/** An instant as the definition writes it: a bare date is midnight UTC. */
+export const instantOf = (v: string) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v).toISOString();
+
 /** A day as YYYY-MM-DD in UTC. */
 export const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 export const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS);
@@ -107,6 +110,7 @@ function compileCondition(c: SegmentCondition, options: CompileOptions): SQL {
       return c.op === "is" ? sql`(c.status = any(${statuses}))` : sql`(c.status <> all(${statuses}))`;
     }
     case "created":
+      if (c.op === "after" || c.op === "before") return sql`(c.created_at ${c.op === "after" ? sql`>` : sql`<`} ${instantOf(c.value)}::timestamptz)`;
       if (c.op === "within_last_days") return sql`(c.created_at >= ${daysBefore(now, c.days).toISOString()}::timestamptz)`;
       return sql`(c.created_at >= ${`${c.from}T00:00:00Z`}::timestamptz and c.created_at < ${new Date(Date.parse(`${c.to}T00:00:00Z`) + DAY_MS).toISOString()}::timestamptz)`;
     case "engagement": {
@@ -118,9 +122,10 @@ function compileCondition(c: SegmentCondition, options: CompileOptions): SQL {
       }
       const since = daysBefore(now, c.days).toISOString();
       // A human click also sets first_human_opened_at (lib/engagement), so "opened" includes clickers.
-      return c.op === "opened_within_days"
+      const engaged = c.op === "opened_within_days" || c.op === "not_opened_within_days"
         ? sql`c.id in (select m.contact_id from messages m where m.first_human_opened_at >= ${since}::timestamptz and m.contact_id is not null and m.campaign_id is not null)`
         : sql`c.id in (select m.contact_id from messages m where m.first_human_clicked_at >= ${since}::timestamptz and m.contact_id is not null and m.campaign_id is not null)`;
+      return c.op.startsWith("not_") ? sql`(not ${engaged})` : engaged;
     }
   }
 }

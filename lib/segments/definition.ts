@@ -31,6 +31,12 @@ export const isoDay = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, "A date is written YYYY-MM-DD")
   .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), "Not a calendar date");
 
+export const isoInstant = z
+  .string({ error: "A time is written YYYY-MM-DD or as an ISO 8601 date and time" })
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/, "A time is written YYYY-MM-DD or as an ISO 8601 date and time")
+  .refine((v) => !Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v)), "Not a valid time");
+
 export const TEXT_FIELD_OPS = ["equals", "not_equals", "contains"] as const;
 export const PRESENCE_FIELD_OPS = ["is_set", "is_not_set"] as const;
 export const NUMBER_FIELD_OPS = ["gt", "gte", "lt", "lte"] as const;
@@ -71,17 +77,22 @@ const conditionSchema = z.discriminatedUnion(
         // Calendar days in UTC, both included.
         z.strictObject({ type: z.literal("created"), op: z.literal("between"), from: isoDay, to: isoDay }),
         z.strictObject({ type: z.literal("created"), op: z.literal("within_last_days"), days }),
+        // An instant: a date (midnight UTC) or a date and time with its offset.
+        z.strictObject({ type: z.literal("created"), op: z.literal("after"), value: isoInstant }),
+        z.strictObject({ type: z.literal("created"), op: z.literal("before"), value: isoInstant }),
       ],
-      { error: "between or within_last_days" },
+      { error: "between, within_last_days, after or before" },
     ),
     z.discriminatedUnion(
       "op",
       [
         z.strictObject({ type: z.literal("engagement"), op: z.literal("opened_within_days"), days }),
         z.strictObject({ type: z.literal("engagement"), op: z.literal("clicked_within_days"), days }),
+        z.strictObject({ type: z.literal("engagement"), op: z.literal("not_opened_within_days"), days }),
+        z.strictObject({ type: z.literal("engagement"), op: z.literal("not_clicked_within_days"), days }),
         z.strictObject({ type: z.literal("engagement"), op: z.literal("never_opened") }),
       ],
-      { error: "opened_within_days, clicked_within_days or never_opened" },
+      { error: "opened_within_days, clicked_within_days, not_opened_within_days, not_clicked_within_days or never_opened" },
     ),
   ],
   { error: "Unknown condition type (lists, tags, field, status, created, engagement)" },
@@ -147,9 +158,10 @@ export function describeCondition(c: SegmentCondition): string {
     case "status":
       return `status ${c.op === "is" ? "is" : "is not"} ${c.values.join(" or ")}`;
     case "created":
-      return c.op === "between" ? `signed up between ${c.from} and ${c.to}` : `signed up in the last ${c.days} days`;
+      return c.op === "between" ? `signed up between ${c.from} and ${c.to}` : c.op === "within_last_days" ? `signed up in the last ${c.days} days` : `signed up ${c.op} ${c.value}`;
     case "engagement":
-      return c.op === "never_opened" ? "never opened" : `${c.op === "opened_within_days" ? "opened" : "clicked"} in the last ${c.days} days`;
+      if (c.op === "never_opened") return "never opened";
+      return `${c.op.startsWith("not_") ? "did not " : ""}${c.op.includes("opened") ? "open" : "click"}${c.op.startsWith("not_") ? "" : "ed"} in the last ${c.days} days`;
     case "field":
       return "value" in c ? `${c.key} ${c.op.replaceAll("_", " ")} ${c.value}` : "days" in c ? `${c.key} within the last ${c.days} days` : `${c.key} ${c.op.replaceAll("_", " ")}`;
   }

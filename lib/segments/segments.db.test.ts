@@ -108,6 +108,10 @@ describe("segments: each condition against a brute-force filter over the same se
     ["opened in the last 30 days", { type: "engagement", op: "opened_within_days", days: 30 }],
     ["clicked in the last 60 days", { type: "engagement", op: "clicked_within_days", days: 60 }],
     ["never opened", { type: "engagement", op: "never_opened" }],
+    ["did not open in the last 30 days", { type: "engagement", op: "not_opened_within_days", days: 30 }],
+    ["did not click in the last 60 days", { type: "engagement", op: "not_clicked_within_days", days: 60 }],
+    ["created after a date", { type: "created", op: "after", value: "2025-03-01" }],
+    ["created before an instant", { type: "created", op: "before", value: "2025-04-15T06:30:00+02:00" }],
   ];
 
   it("every condition alone: the SQL count and members are the brute force's, and neither is trivial", async () => {

@@ -75,7 +75,7 @@ function allGroupContradictions(own: Located[]): Contradiction[] {
   // Engagement: never opened, yet opened or clicked (a person's click counts as an open).
   const engagement = of("engagement");
   const never = engagement.filter((l) => l.condition.op === "never_opened");
-  const engaged = engagement.filter((l) => l.condition.op !== "never_opened");
+  const engaged = engagement.filter((l) => l.condition.op === "opened_within_days" || l.condition.op === "clicked_within_days");
   if (never.length && engaged.length) found.push({ paths: [...never, ...engaged].map((l) => l.path), message: `${[...never, ...engaged].map(label).join(" and ")} cannot both hold` });
 
   // Custom fields, key by key.

@@ -91,6 +91,38 @@ describe("/api/v1/segments (real PostgreSQL)", () => {
     expect(await call(countPost, "POST", "/api/v1/segments/count", {}, { definition, sample: 51 })).toMatchObject({ status: 422 });
   });
 
+  it("the contract's filter shape ({ field, op, value }, tags and lists by name) is accepted and stored in the native shape", async () => {
+    const tag = await createTag(t.db, { name: "Contract VIP" });
+    const c = await createContact(t.db, { email: "contract@seg-api.test", fields: { city: "Berlin", score: "12" } });
+    await tagContacts(t.db, { contactIds: [c.id], tagIds: [tag.id] }, new Date());
+    const definition = {
+      match: "all",
+      conditions: [
+        { field: "tag", op: "has", value: "contract vip" },
+        { field: "fields.city", op: "is", value: "Berlin" },
+        { field: "fields.score", op: "gt", value: 10 },
+        { field: "status", op: "is_not", value: "unsubscribed" },
+        { match: "any", conditions: [{ field: "opened_within_days", op: "is", value: 30 }, { field: "created_at", op: "gt", value: "2020-01-01" }] },
+      ],
+    };
+    const created = await call(POST, "POST", "/api/v1/segments", {}, { name: "Contract", definition });
+    expect(created).toMatchObject({ status: 201, json: { data: { count: 1 } } });
+    expect(created.json.data.definition.conditions.slice(0, 4)).toEqual([
+      { type: "tags", op: "any", tag_ids: [tag.id] },
+      { type: "field", key: "city", op: "equals", value: "Berlin" },
+      { type: "field", key: "score", op: "gt", value: 10 },
+      { type: "status", op: "is_not", values: ["unsubscribed"] },
+    ]);
+    const one = (condition: object) => call(countPost, "POST", "/api/v1/segments/count", {}, { definition: { match: "all", conditions: [condition] } });
+    expect(await one({ field: "tag", op: "has_not", value: tag.id })).toMatchObject({ status: 200 });
+    expect(await one({ field: "tag", op: "has", value: "no such tag" })).toMatchObject({ status: 422, json: { error: { code: "unknown_tag", message: 'Unknown tag: "no such tag"' } } });
+    expect(await one({ field: "shoe_size", op: "is", value: 42 })).toMatchObject({ status: 422, json: { error: { code: "validation_failed", message: expect.stringMatching(/^definition\.conditions\.0\.field: Unknown field "shoe_size"/) } } });
+    expect(await one({ field: "fields.city", op: "sounds_like", value: "x" })).toMatchObject({ status: 422, json: { error: { message: expect.stringMatching(/^definition\.conditions\.0\.op: /) } } });
+    expect(await one({ field: "fields.score", op: "gt", value: "many" })).toMatchObject({ status: 422, json: { error: { message: "definition.conditions.0.value: value is a number" } } });
+    expect(await one({ field: "form", op: "is", value: UNKNOWN })).toMatchObject({ status: 422, json: { error: { message: expect.stringContaining("signup forms") } } });
+    expect(await one({ field: "opened_within_days", op: "is_not", value: 7 })).toMatchObject({ status: 200, json: { data: { count: expect.any(Number) } } });
+  });
+
   it("campaigns accept and return list_ids, tag_ids, segment_ids and exclude_segment_ids; a targeted segment is segment_in_use", async () => {
     const seg = (await call(POST, "POST", "/api/v1/segments", {}, { name: "Targets", definition: berlin })).json.data;
     const tag = await createTag(t.db, { name: "Targeted" });

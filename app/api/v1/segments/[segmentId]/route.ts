@@ -1,7 +1,9 @@
 import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiSegment } from "@/lib/app/api-shapes";
 import { pathId } from "@/lib/http/id";
-import { segmentPatchSchema } from "@/lib/segments/definition";
+import { z } from "zod";
+import { parseSegmentDefinition } from "@/lib/segments/contract-shape";
+import { segmentNameSchema } from "@/lib/segments/definition";
 import { countSegment, deleteSegment, getSegmentOrThrow, updateSegment } from "@/lib/segments/segments";
 
 export const dynamic = "force-dynamic";
@@ -15,9 +17,10 @@ export const GET = apiRoute<{ segmentId: string }>({}, async ({ db, params }) =>
 /** `{ name?, definition? }`; validated like a new segment. Campaigns not sent yet that target it follow the change. */
 export const PATCH = apiRoute<{ segmentId: string }>({}, async ({ req, db, params }) => {
   const id = pathId(params.segmentId, "Segment");
-  const patch = await readJson(req, segmentPatchSchema, 64 * 1024);
+  const patch = await readJson(req, z.strictObject({ name: segmentNameSchema.optional(), definition: z.unknown().optional() }), 64 * 1024);
+  const definition = patch.definition === undefined ? undefined : await parseSegmentDefinition(db, patch.definition, ["definition"]);
   const now = new Date();
-  const segment = await updateSegment(db, { id, ...patch }, now);
+  const segment = await updateSegment(db, { id, name: patch.name, definition }, now);
   return toApiSegment(segment, await countSegment(db, segment.definition, now));
 });
 
