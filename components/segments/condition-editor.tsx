@@ -33,7 +33,7 @@ export function ConditionEditor({
   const id = `cond-${index}`;
   const set = (patch: Partial<DraftCondition>) => onChange({ ...c, ...patch });
   const label = `Condition ${index + 1}: ${TYPE_LABELS[c.type]}`;
-  const needsValue = c.type === "field" && !["is_set", "is_not_set", "within_last_days"].includes(c.op);
+  const needsValue = (c.type === "field" && !["is_set", "is_not_set", "within_last_days"].includes(c.op)) || (c.type === "created" && (c.op === "after" || c.op === "before"));
   const needsDays = (c.type === "field" && c.op === "within_last_days") || (c.type === "created" && c.op === "within_last_days") || (c.type === "engagement" && c.op !== "never_opened");
   const options = c.type === "lists" ? lists : c.type === "tags" ? tags : [];
 
@@ -76,7 +76,7 @@ export function ConditionEditor({
         {needsValue ? (
           <div className="min-w-0 space-y-1">
             <label htmlFor={`${id}-value`} className="block text-xs text-slate-600">
-              Value
+              {c.type === "created" ? "Date" : "Value"}
             </label>
             <input
               id={`${id}-value`}

@@ -54,10 +54,14 @@ export const OPS: Record<DraftCondition["type"], { value: string; label: string 
   created: [
     { value: "within_last_days", label: "in the last … days" },
     { value: "between", label: "between" },
+    { value: "after", label: "after" },
+    { value: "before", label: "before" },
   ],
   engagement: [
     { value: "opened_within_days", label: "opened a campaign in the last … days" },
     { value: "clicked_within_days", label: "clicked a campaign in the last … days" },
+    { value: "not_opened_within_days", label: "opened no campaign in the last … days" },
+    { value: "not_clicked_within_days", label: "clicked no campaign in the last … days" },
     { value: "never_opened", label: "never opened a campaign sent to them" },
   ],
 };
@@ -83,7 +87,9 @@ export function toCondition(c: DraftCondition): Record<string, unknown> {
     case "status":
       return { type: "status", op: c.op, values: c.statuses };
     case "created":
-      return c.op === "between" ? { type: "created", op: "between", from: c.from, to: c.to } : { type: "created", op: c.op, days: whole(c.days) };
+      if (c.op === "between") return { type: "created", op: "between", from: c.from, to: c.to };
+      if (c.op === "after" || c.op === "before") return { type: "created", op: c.op, value: c.value };
+      return { type: "created", op: c.op, days: whole(c.days) };
     case "engagement":
       return c.op === "never_opened" ? { type: "engagement", op: c.op } : { type: "engagement", op: c.op, days: whole(c.days) };
     case "field":
