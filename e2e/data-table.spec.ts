@@ -107,6 +107,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
   const message = (await (await request.get(`/api/v1/messages?campaign_id=${campaignId}`, { headers: auth })).json()).data[0] as { id: string };
   const endpoint = (await (await request.post("/api/v1/webhooks", { headers: auth, data: { event: "Email.Opened", url: `http://127.0.0.1:9/${tag}/a-rather-long-path/that-would-widen-a-phone-screen` } })).json()).data;
   const draft = (await (await request.post("/api/v1/campaigns", { headers: auth, data: { name: `Draft ${tag}`, subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" } })).json()).data;
+  const segment = (await (await request.post("/api/v1/segments", { headers: auth, data: { name: `Subscribed ${tag}`, definition: { match: "all", conditions: [{ type: "status", op: "is", values: ["subscribed"] }] } } })).json()).data;
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
@@ -134,6 +135,10 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
     ["contact", `/contacts/${contacts[0].id}`],
     ["forms", "/forms"],
     ["form-new", "/forms/new"],
+    ["segments", "/segments"],
+    ["segment-new", "/segments/new"],
+    ["segment", `/segments/${segment.id}`],
+    ["segment-edit", `/segments/${segment.id}/edit`],
     ["messages", "/messages"],
     ["message", `/messages/${message.id}`],
     ["webhooks", "/webhooks"],

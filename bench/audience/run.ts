@@ -3,10 +3,15 @@
  *
  *   npm run bench:audience                          # 1,000,000 contacts, ≈5,000,000 events
  *   npm run bench:audience -- --contacts 100000     # a smaller audience
+ *   npm run bench:audience -- --only forms --form-rate 300 --form-seconds 20 --form-recipients 50000
+ *   npm run bench:audience -- --data .data/bench-audience   # keep the seeded database for the next run
  *
  * Part 1, in an embedded PostgreSQL: seeds the audience (seed.ts), then counts each kind of segment
  * filter (p50/p95 over --iterations runs, with its plan), and freezes a segment of about 1,000,000
  * contacts into a campaign's message rows (the same statement "send now" runs).
+ *
+ * Part 2 (forms.ts): signup form posts through `next start` at a fixed rate while a campaign sends,
+ * against the same app's no-op route at the same rate.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -18,7 +23,8 @@ import { migrateDatabase } from "@/db/migrate";
 import { freePort } from "@/lib/local/launcher/ports";
 import { startEmbeddedPostgres } from "@/lib/local/launcher/postgres";
 import { machine, table } from "../support";
-import { seedAudience } from "./seed";
+import { formsUnderLoad } from "./forms";
+import { describeAudience, seedAudience } from "./seed";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -27,6 +33,12 @@ const flag = (name: string, fallback: number) => {
 };
 const CONTACTS = flag("contacts", 1_000_000);
 const CAMPAIGNS = flag("campaigns", 25);
+const ONLY = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1].split(",")) : new Set(["segments", "forms"]);
+const FORM_RATE = flag("form-rate", 300);
+const FORM_SECONDS = flag("form-seconds", 20);
+const FORM_RECIPIENTS = flag("form-recipients", 50_000);
+// `--data DIR` keeps the database in DIR between runs (seeded once), for trying changes on one dataset.
+const DATA = args.includes("--data") ? path.resolve(args[args.indexOf("--data") + 1]) : null;
 
 /**
  * Freezes an audience into message rows the way "send now" does (startCampaignSend: one transaction,
@@ -49,12 +61,26 @@ async function freeze(db: Db, label: string, audience: { list_ids?: string[] }) 
 
 async function main() {
   console.log(`bench:audience on ${machine()}`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "postline-bench-audience-"));
+  if (ONLY.has("segments")) await segmentsAtScale();
+  if (ONLY.has("forms")) {
+    const rows: Record<string, string | number>[] = [];
+    await formsUnderLoad({ rate: FORM_RATE, seconds: FORM_SECONDS, recipients: FORM_RECIPIENTS }, (row) => {
+      rows.push(row);
+      console.log(`${row.test}: ${row.result}`);
+    });
+    console.log(table(rows));
+  }
+}
+
+async function segmentsAtScale() {
+  const dir = DATA ?? fs.mkdtempSync(path.join(os.tmpdir(), "postline-bench-audience-"));
+  fs.mkdirSync(dir, { recursive: true });
   const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), password: "bench", settings: { shared_buffers: "512MB", work_mem: "16MB", max_wal_size: "4GB" } });
   await migrateDatabase(server.url);
   const db = createDb(server.url, { max: 4 });
   try {
-    const seeded = await seedAudience(db, { contacts: CONTACTS, campaigns: CAMPAIGNS });
+    const [{ existing }] = (await db.execute<{ existing: number }>(sql`select count(*)::int as existing from contacts`)).rows;
+    const seeded = existing ? await describeAudience(db) : await seedAudience(db, { contacts: CONTACTS, campaigns: CAMPAIGNS });
     console.log(
       `seeded ${seeded.contacts.toLocaleString("en")} contacts (${seeded.taggings.toLocaleString("en")} taggings, ${seeded.memberships.toLocaleString("en")} list memberships), ` +
         `${seeded.messages.toLocaleString("en")} messages and ${seeded.events.toLocaleString("en")} events in ${seeded.seconds.toFixed(0)} s\n`,
@@ -65,7 +91,7 @@ async function main() {
   } finally {
     await db.$client.end();
     await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!DATA) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,7 @@
 "use client";
 
 import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { AudiencePicker, type AudienceOptions, type AudienceTargets } from "@/components/campaigns/audience-picker";
 import { saveCampaignAction } from "@/app/(dashboard)/campaigns/actions";
 import { ContactPicker } from "@/components/campaigns/contact-picker";
 import { RichTextEditor } from "@/components/campaigns/rich-text-editor";
@@ -15,14 +16,14 @@ import { SAMPLE_RECIPIENT } from "@/lib/campaigns/preview-recipients";
 import { compileTemplate, findTemplateProblems, htmlToText, renderTemplate, TemplateError, type Recipient } from "@/lib/campaigns/template";
 
 export interface CampaignFormProps {
-  lists: { id: string; name: string; subscribedCount: number }[];
-  totalSubscribed: number;
+  /** What the audience can be made of: lists, tags, segments (components/campaigns/audience-picker.tsx). */
+  audienceOptions: AudienceOptions;
   defaultFrom: string;
   /** Custom field keys contacts have: a `{{ fields.x }}` outside them is warned about. */
   knownFields: string[];
   /** The campaign being edited; absent for a new one (which may start from a template's `initial`). */
   campaignId?: string;
-  initial?: { name: string; fromEmail?: string; subject: string; html: string; text: string | null; listIds: string[]; honeypot?: boolean };
+  initial?: { name: string; fromEmail?: string; subject: string; html: string; text: string | null; targets: AudienceTargets; honeypot?: boolean };
 }
 
 // Paragraphs, not a heading: the editor sits inside the page, whose only level-1 heading is its title.
@@ -62,7 +63,7 @@ function useTemplateWarnings(parts: { label: string; source: string }[], knownFi
   return warnings;
 }
 
-export function CampaignForm({ lists, totalSubscribed, defaultFrom, knownFields, campaignId, initial }: CampaignFormProps) {
+export function CampaignForm({ audienceOptions, defaultFrom, knownFields, campaignId, initial }: CampaignFormProps) {
   const { state, pending, errors, formProps } = useActionForm(saveCampaignAction);
   const [subject, setSubject] = useState(initial?.subject ?? "");
   const initialHtml = initial?.html ?? "";
@@ -73,8 +74,7 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, knownFields,
   const [htmlSource, setHtmlSource] = useState(initialHtml);
   const [pendingSwitch, setPendingSwitch] = useState<string[] | null>(null);
   const [text, setText] = useState(initial?.text ?? "");
-  const [audience, setAudience] = useState<"all" | "lists">(initial?.listIds.length ? "lists" : "all");
-  const [listIds, setListIds] = useState<string[]>(initial?.listIds ?? []);
+  const [audienceListIds, setAudienceListIds] = useState<string[]>(initial?.targets.listIds ?? []);
   const [honeypot, setHoneypot] = useState(initial?.honeypot ?? true);
   const [previewAs, setPreviewAs] = useState<PreviewContact | null>(null);
   const [tab, setTab] = useState<"html" | "text">("html");
@@ -119,7 +119,6 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, knownFields,
     setPendingSwitch(null);
     setMode("html");
   };
-  const audienceListIds = audience === "lists" ? listIds : [];
 
   return (
     <form {...formProps} className="grid gap-8 xl:grid-cols-2" aria-label="Campaign">
@@ -203,38 +202,12 @@ export function CampaignForm({ lists, totalSubscribed, defaultFrom, knownFields,
           </label>
           <textarea id="field-text" name="text" rows={5} value={text} onChange={(e) => setText(e.target.value)} placeholder="Leave empty to derive it from the HTML" className={`${inputClass} font-mono text-xs`} />
         </div>
-        <fieldset className="space-y-2">
-          <legend className="text-sm font-medium text-slate-700">Audience</legend>
-          <label className="flex items-center gap-2 text-sm">
-            <input type="radio" name="audience" value="all" checked={audience === "all"} onChange={() => setAudience("all")} />
-            Every subscribed contact ({formatNumber(totalSubscribed)})
-          </label>
-          <label className="flex items-center gap-2 text-sm">
-            <input type="radio" name="audience" value="lists" checked={audience === "lists"} onChange={() => setAudience("lists")} disabled={lists.length === 0} />
-            Contacts in these lists{lists.length === 0 ? " (no lists yet)" : ""}
-          </label>
-          {audience === "lists" ? (
-            <div className="ml-6 space-y-1" aria-describedby={errors.list_ids ? "campaign-lists-error" : undefined} role="group" aria-label="Lists">
-              {lists.map((l) => (
-                <label key={l.id} className="flex items-center gap-2 text-sm">
-                  <input
-                    type="checkbox"
-                    name="list_ids"
-                    value={l.id}
-                    checked={listIds.includes(l.id)}
-                    onChange={(e) => setListIds((ids) => (e.target.checked ? [...ids, l.id] : ids.filter((x) => x !== l.id)))}
-                  />
-                  {l.name} <span className="text-slate-500">({formatNumber(l.subscribedCount)} subscribed)</span>
-                </label>
-              ))}
-              {errors.list_ids ? (
-                <p id="campaign-lists-error" className="text-sm text-red-600">
-                  {errors.list_ids}
-                </p>
-              ) : null}
-            </div>
-          ) : null}
-        </fieldset>
+        <AudiencePicker
+          options={audienceOptions}
+          initial={initial?.targets ?? { listIds: [], tagIds: [], segmentIds: [], excludeSegmentIds: [], excludeListIds: [], excludeTagIds: [] }}
+          error={errors.list_ids}
+          onListIdsChange={setAudienceListIds}
+        />
         <fieldset className="space-y-1">
           <legend className="text-sm font-medium text-slate-700">Engagement tracking</legend>
           {/* Top-aligned: on a phone the label wraps, and the box belongs beside its first line. */}

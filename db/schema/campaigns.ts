@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { lists } from "./contacts";
+import { lists, tags } from "./contacts";
+import { segments } from "./segments";
 import { users } from "./users";
 
 export const campaignStatusEnum = pgEnum("campaign_status", [
@@ -50,7 +51,10 @@ export const campaigns = pgTable(
   (t) => [index("campaigns_status_idx").on(t.status)],
 );
 
-// The audience: no row means every subscribed contact.
+// The audience (lib/campaigns/audience.ts): the union of the included lists, tags and segments, minus
+// the excluded ones (`exclude`); no included row at all means every contact. A target is deleted only
+// through its own delete, which refuses while a draft or scheduled campaign uses it (`restrict` here is
+// the database's guard behind that check).
 export const campaignLists = pgTable(
   "campaign_lists",
   {
@@ -60,8 +64,37 @@ export const campaignLists = pgTable(
     listId: uuid()
       .notNull()
       .references(() => lists.id, { onDelete: "restrict" }),
+    exclude: boolean().notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.listId] })],
+);
+
+export const campaignTags = pgTable(
+  "campaign_tags",
+  {
+    campaignId: uuid()
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    tagId: uuid()
+      .notNull()
+      .references(() => tags.id, { onDelete: "restrict" }),
+    exclude: boolean().notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.tagId] }), index("campaign_tags_tag_idx").on(t.tagId)],
+);
+
+export const campaignSegments = pgTable(
+  "campaign_segments",
+  {
+    campaignId: uuid()
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    segmentId: uuid()
+      .notNull()
+      .references(() => segments.id, { onDelete: "restrict" }),
+    exclude: boolean().notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.segmentId] }), index("campaign_segments_segment_idx").on(t.segmentId)],
 );
 
 export const CAMPAIGN_COUNTER_SHARDS = 16;

@@ -47,6 +47,9 @@ export const contacts = pgTable(
     // One search box over address, name and custom field values (not their keys): a trigram index
     // (pg_trgm) serves `like '%…%'` from three characters on, so a search stays fast at 100k contacts.
     // The expression must match CONTACT_SEARCH_TEXT in lib/contacts/search.ts exactly.
+    // Segments' custom field conditions (lib/segments/compile.ts): `fields @> {"key": "value"}` for
+    // equals, and `fields ? key` for "a contact has this field" (the builder's unknown_field check).
+    index("contacts_fields_gin_idx").using("gin", t.fields),
     index("contacts_search_trgm_idx").using("gin", sql`(lower(${t.email} || ' ' || ${t.name} || ' ' || jsonb_path_query_array(${t.fields}, '$.*')::text)) gin_trgm_ops`),
   ],
 );

@@ -1,5 +1,6 @@
 export * from "./users";
 export * from "./contacts";
+export * from "./segments";
 export * from "./campaigns";
 export * from "./messages";
 export * from "./security";

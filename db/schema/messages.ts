@@ -132,6 +132,11 @@ export const messages = pgTable(
     index("messages_campaign_human_clicked_idx").on(t.campaignId, t.toEmail, t.id).where(sql`${t.firstHumanClickedAt} is not null`),
     index("messages_campaign_human_opened_idx").on(t.campaignId, t.toEmail, t.id).where(sql`${t.firstHumanOpenedAt} is not null`),
     index("messages_contact_idx").on(t.contactId, t.createdAt),
+    // Segments' engagement conditions (lib/segments/compile.ts), on human engagement: "opened (clicked)
+    // any campaign in the last N days" reads a range of the first index (only messages a person opened)
+    // and hashes its contact ids, never scanning every message; "never opened" is an anti-join on it.
+    index("messages_human_opened_contact_idx").on(t.firstHumanOpenedAt, t.contactId).where(sql`${t.firstHumanOpenedAt} is not null and ${t.contactId} is not null and ${t.campaignId} is not null`),
+    index("messages_human_clicked_contact_idx").on(t.firstHumanClickedAt, t.contactId).where(sql`${t.firstHumanClickedAt} is not null and ${t.contactId} is not null and ${t.campaignId} is not null`),
     // Reconciliation's work list: messages Postmark accepted whose outcome may still change.
     index("messages_reconcile_idx")
       .on(t.reconciledAt, t.sentAt)

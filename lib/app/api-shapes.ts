@@ -1,8 +1,10 @@
+import { NO_TARGETS, targetsToFields, type CampaignTargets } from "@/lib/campaigns/audience";
 import type { Campaign } from "@/lib/campaigns/campaigns";
 import type { CampaignTemplate } from "@/lib/campaigns/templates";
 import { ZERO_TOTALS, type CampaignTotals } from "@/lib/campaigns/stats";
 import type { Contact, List } from "@/lib/contacts/contacts";
 import type { Tag, TagRef } from "@/lib/contacts/tags";
+import type { Segment } from "@/lib/segments/segments";
 import { humanStatus } from "@/lib/messages/human-status";
 import type { messages } from "@/db/schema";
 import type { FormWithTargets } from "@/lib/forms/forms";
@@ -39,7 +41,8 @@ export function toApiTag(t: Tag & { contactCount?: number }) {
   return { id: t.id, name: t.name, contact_count: t.contactCount ?? 0, created_at: iso(t.createdAt), updated_at: iso(t.updatedAt) };
 }
 
-export function toApiCampaign(c: Campaign, { listIds = [], totals = ZERO_TOTALS }: { listIds?: string[]; totals?: CampaignTotals } = {}) {
+/** A campaign; `targets` are its audience (list_ids, tag_ids, segment_ids and the exclude_ twins). */
+export function toApiCampaign(c: Campaign, { targets = NO_TARGETS, totals = ZERO_TOTALS }: { targets?: CampaignTargets; totals?: CampaignTotals } = {}) {
   const done = c.sentCount + c.failedCount;
   return {
     id: c.id,
@@ -48,7 +51,7 @@ export function toApiCampaign(c: Campaign, { listIds = [], totals = ZERO_TOTALS 
     subject: c.subject,
     html: c.html,
     text: c.text,
-    list_ids: listIds,
+    ...targetsToFields(targets),
     honeypot: c.honeypot,
     status: c.status,
     scheduled_at: iso(c.scheduledAt),
@@ -154,4 +157,9 @@ export function toApiForm(f: FormWithTargets, appUrl: string) {
     created_at: iso(f.createdAt),
     updated_at: iso(f.updatedAt),
   };
+}
+
+/** A segment: its definition as stored (lib/segments/definition.ts), and its count when asked for. */
+export function toApiSegment(s: Segment, count?: number) {
+  return { id: s.id, name: s.name, definition: s.definition, ...(count === undefined ? {} : { count }), created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
 }

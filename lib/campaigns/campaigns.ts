@@ -2,8 +2,9 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { idField } from "@/lib/http/id";
 import type { Db, DbOrTx } from "@/db";
-import { campaignLists, campaigns, lists, type CampaignStatus } from "@/db/schema";
+import { campaignLists, campaigns, type CampaignStatus } from "@/db/schema";
 import { AppError, conflict, notFound } from "@/lib/errors";
+import { audienceContactsSql, copyCampaignTargets, getCampaignTargets, setCampaignTargets, targetFieldsSchema, targetsFromFields, targetsToFields } from "./audience";
 import { canonicalTimeZone } from "./schedule-time";
 import { compileTemplate, TemplateError } from "./template";
 
@@ -21,7 +22,8 @@ export const campaignInputSchema = z.strictObject({
   html: z.string().trim().min(1, "The HTML body cannot be empty").max(5 * 1024 * 1024, "Bodies are at most 5 MB"),
   text: z.string().max(5 * 1024 * 1024).optional().nullable(),
   from: fromSchema.optional(),
-  list_ids: z.array(idField("Not a list id")).max(100).optional(),
+  /** The audience (lib/campaigns/audience.ts): list_ids, tag_ids, segment_ids and their exclude_ twins. */
+  ...targetFieldsSchema,
   /** The hidden honeypot link (lib/engagement/honeypot.ts); absent: on for a new campaign, kept on an edit. */
   honeypot: z.boolean({ error: "honeypot must be true or false" }).optional(),
 });
@@ -43,17 +45,6 @@ export function validateCampaignTemplates(input: { subject: string; html: string
   }
 }
 
-async function setAudience(db: DbOrTx, { campaignId, listIds }: { campaignId: string; listIds: string[] }) {
-  const unique = [...new Set(listIds)];
-  if (unique.length) {
-    const found = await db.select({ id: lists.id }).from(lists).where(inArray(lists.id, unique));
-    const missing = unique.filter((id) => !found.some((f) => f.id === id));
-    if (missing.length) throw new AppError("unknown_list", `Unknown list id: ${missing.join(", ")}`);
-  }
-  await db.delete(campaignLists).where(eq(campaignLists.campaignId, campaignId));
-  if (unique.length) await db.insert(campaignLists).values(unique.map((listId) => ({ campaignId, listId })));
-}
-
 export async function createCampaign(
   db: Db,
   input: CampaignInput,
@@ -73,7 +64,7 @@ export async function createCampaign(
         createdById: options.createdById ?? null,
       })
       .returning();
-    await setAudience(tx, { campaignId: campaign.id, listIds: input.list_ids ?? [] });
+    await setCampaignTargets(tx, campaign.id, targetsFromFields(input));
     return campaign;
   });
 }
@@ -100,7 +91,8 @@ export async function patchCampaign(db: Db, input: CampaignPatch & { id: string 
       html: input.html ?? current.html,
       text: input.text === undefined ? current.text : input.text,
       from: input.from,
-      list_ids: input.list_ids ?? (await getCampaignListIds(tx, input.id)),
+      // Each targeting field left out keeps the campaign's current value.
+      ...Object.fromEntries(Object.entries(targetsToFields(await getCampaignTargets(tx, input.id))).map(([k, v]) => [k, input[k as keyof typeof targetFieldsSchema] ?? v])),
       honeypot: input.honeypot,
     };
     validateCampaignTemplates(merged);
@@ -130,7 +122,7 @@ async function applyUpdate(tx: DbOrTx, input: CampaignInput & { id: string }, no
     await getCampaignOrThrow(tx, id);
     throw conflict("Only a draft or scheduled campaign can be edited");
   }
-  await setAudience(tx, { campaignId: id, listIds: input.list_ids ?? [] });
+  await setCampaignTargets(tx, id, targetsFromFields(input));
   return campaign;
 }
 
@@ -150,26 +142,22 @@ export async function listCampaigns(db: DbOrTx, { limit = 50 }: { limit?: number
 }
 
 export async function getCampaignListIds(db: DbOrTx, campaignId: string): Promise<string[]> {
-  const rows = await db.select({ listId: campaignLists.listId }).from(campaignLists).where(eq(campaignLists.campaignId, campaignId));
+  const rows = await db
+    .select({ listId: campaignLists.listId })
+    .from(campaignLists)
+    .where(and(eq(campaignLists.campaignId, campaignId), eq(campaignLists.exclude, false)));
   return rows.map((r) => r.listId);
 }
 
-/** SQL selecting the audience's contact ids: members of the campaign's lists, or everyone when none. */
-export function audienceContactsSql(campaignId: string) {
-  return sql`(
-    select c.id, c.email, c.status from contacts c
-    where not exists (select 1 from campaign_lists cl where cl.campaign_id = ${campaignId}::uuid)
-       or exists (select 1 from list_memberships m join campaign_lists cl on cl.list_id = m.list_id
-                  where cl.campaign_id = ${campaignId}::uuid and m.contact_id = c.id)
-  )`;
-}
+export { audienceContactsSql };
 
 /** Who would receive the campaign now, and who would be skipped as suppressed. */
-export async function countAudience(db: DbOrTx, campaignId: string): Promise<{ recipients: number; suppressed: number }> {
+export async function countAudience(db: DbOrTx, campaignId: string, now = new Date()): Promise<{ recipients: number; suppressed: number }> {
+  const audience = await audienceContactsSql(db, campaignId, now);
   const result = await db.execute<{ recipients: number; suppressed: number }>(sql`
     select count(*) filter (where a.status = 'subscribed')::int as recipients,
            count(*) filter (where a.status <> 'subscribed')::int as suppressed
-    from ${audienceContactsSql(campaignId)} a`);
+    from ${audience} a`);
   return result.rows[0];
 }
 
@@ -196,7 +184,7 @@ export async function startCampaignSend(
       throw new AppError("already_sent", `This campaign is ${existing.status}; it can be sent only once`);
     }
     const inserted = await tx.execute<{ recipients: number; suppressed: number }>(sql`
-      with audience as ${audienceContactsSql(campaignId)},
+      with audience as ${await audienceContactsSql(tx, campaignId, now)},
       ins as (
         insert into messages (kind, campaign_id, contact_id, to_email, from_email, subject, message_stream, status, error_message)
         select 'campaign', ${campaignId}::uuid, a.id, a.email, ${claimed.fromEmail}, ${claimed.subject}, ${input.stream},
@@ -272,7 +260,7 @@ export const unscheduleCampaign = (db: DbOrTx, id: string, now: Date) =>
   transition(db, { campaignId: id, from: ["scheduled"], set: { status: "draft", scheduledAt: null, scheduleTimeZone: null }, verb: "unscheduled" }, now);
 
 /**
- * A new draft with a campaign's content, sender and lists, named "Copy of …", whatever the source's
+ * A new draft with a campaign's content, sender and targets (lists, tags, segments, exclusions), named "Copy of …", whatever the source's
  * status: nothing of its sending (schedule, counts, messages) is copied.
  */
 export async function duplicateCampaign(db: Db, input: { campaignId: string; createdById?: string | null }, now: Date): Promise<Campaign> {
@@ -292,7 +280,7 @@ export async function duplicateCampaign(db: Db, input: { campaignId: string; cre
         updatedAt: now,
       })
       .returning();
-    await tx.execute(sql`insert into campaign_lists (campaign_id, list_id) select ${copy.id}::uuid, list_id from campaign_lists where campaign_id = ${source.id}::uuid`);
+    await copyCampaignTargets(tx, { fromId: source.id, toId: copy.id });
     return copy;
   });
 }

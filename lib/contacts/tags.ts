@@ -78,6 +78,15 @@ export async function deleteTag(db: DbOrTx, input: { id: string }, now: Date): P
   return db.transaction(async (tx) => {
     const [tag] = await tx.select().from(tags).where(sql`${tags.id} = any(${uuidArray([input.id])})`).for("update");
     if (!tag) throw notFound("Tag");
+    // Like a list (lib/contacts/lists.ts deleteList): a campaign not sent yet that targets or excludes
+    // the tag keeps it, or its audience would change unseen; sent ones let it go.
+    const waiting = await tx.execute<{ name: string }>(sql`
+      select c.name from campaign_tags ct join campaigns c on c.id = ct.campaign_id
+      where ct.tag_id = ${tag.id}::uuid and c.status in ('draft', 'scheduled') order by c.name limit 5`);
+    if (waiting.rows.length) {
+      throw new AppError("tag_in_use", `"${tag.name}" is in the audience of ${waiting.rows.map((r) => `"${r.name}"`).join(", ")}, not sent yet: change their audience first`);
+    }
+    await tx.execute(sql`delete from campaign_tags where tag_id = ${tag.id}::uuid`);
     const { changed } = await changeWithEvents(
       tx,
       "Contact.Untagged",

@@ -68,6 +68,25 @@ describe("campaign actions: every input parsed, bad input is the form's error (i
     expect((await getCampaignOrThrow(t.db, c.id)).honeypot).toBe(true);
   });
 
+  it("the audience picker: lists, tags and segments when chosen, excluded segments either way, API exclusions carried along; none chosen is a field error", async () => {
+    const { createTag } = await import("@/lib/contacts/tags");
+    const { createList } = await import("@/lib/contacts/contacts");
+    const { createSegment } = await import("@/lib/segments/segments");
+    const { getCampaignTargets } = await import("@/lib/campaigns/audience");
+    const [tag, list] = [await createTag(t.db, { name: "Picked" }), await createList(t.db, { name: "Left out" })];
+    const seg = await createSegment(t.db, { name: "Everyone", definition: { match: "all", conditions: [] } }, new Date());
+    const other = await createSegment(t.db, { name: "Other", definition: { match: "all", conditions: [] } }, new Date());
+    const c = await draft();
+    const save = (extra: Record<string, string | string[]>) => saveCampaignAction(null, formOf({ campaignId: c.id, name: "Launch", subject: "Hi", html: "<p>Hi</p>", ...extra }));
+    await expect(save({ audience: "lists", tag_ids: tag.id, segment_ids: seg.id, exclude_segment_ids: other.id, exclude_list_ids: list.id })).rejects.toMatchObject({ digest: expect.stringContaining("NEXT_REDIRECT") });
+    expect(await getCampaignTargets(t.db, c.id)).toEqual({ listIds: [], tagIds: [tag.id], segmentIds: [seg.id], excludeListIds: [list.id], excludeTagIds: [], excludeSegmentIds: [other.id] });
+    // "Every subscribed contact": included targets are dropped even if the form still carries them.
+    await expect(save({ audience: "all", tag_ids: tag.id, exclude_segment_ids: other.id })).rejects.toMatchObject({ digest: expect.stringContaining("NEXT_REDIRECT") });
+    expect(await getCampaignTargets(t.db, c.id)).toMatchObject({ tagIds: [], segmentIds: [], excludeSegmentIds: [other.id] });
+    expect(await save({ audience: "lists" })).toMatchObject({ ok: false, fieldErrors: { list_ids: "Choose at least one list, tag or segment" } });
+    expect(await save({ audience: "lists", segment_ids: "00000000-0000-4000-8000-000000000000" })).toMatchObject({ ok: false, fieldErrors: { list_ids: expect.stringContaining("Unknown segment id") } });
+  });
+
   it("a test send for a campaign that does not exist is the form's error", async () => {
     await expect(testSendAction(null, formOf({ campaignId: "8b0e7a34-3c1e-4c55-9a43-2f5b7c3e9d10" }))).resolves.toMatchObject({ ok: false, error: expect.stringContaining("Unknown campaign") });
   });

@@ -47,7 +47,14 @@ function campaignFromForm(form: FormData) {
     html: form.get("html"),
     text: text.trim() ? text : null,
     from: from || undefined,
+    // The audience picker (components/campaigns/audience-picker.tsx): included targets only when
+    // "these lists, tags or segments" is chosen; excluded segments either way.
     list_ids: audience === "lists" ? form.getAll("list_ids").map(String) : [],
+    tag_ids: audience === "lists" ? form.getAll("tag_ids").map(String) : [],
+    segment_ids: audience === "lists" ? form.getAll("segment_ids").map(String) : [],
+    exclude_segment_ids: form.getAll("exclude_segment_ids").map(String),
+    exclude_list_ids: form.getAll("exclude_list_ids").map(String),
+    exclude_tag_ids: form.getAll("exclude_tag_ids").map(String),
     // A checkbox: present ("on") when ticked, absent when not.
     honeypot: form.get("honeypot") === "on",
   });
@@ -60,8 +67,8 @@ export async function saveCampaignAction(_prev: ActionResult | null, form: FormD
   if (!id.success) return unknownCampaign();
   const parsed = campaignFromForm(form);
   if (!parsed.success) return invalid(parsed.error);
-  if (form.get("audience") === "lists" && (parsed.data.list_ids ?? []).length === 0) {
-    return { ok: false, error: "Choose at least one list, or send to every subscribed contact", fieldErrors: { list_ids: "Choose at least one list" } };
+  if (form.get("audience") === "lists" && [...(parsed.data.list_ids ?? []), ...(parsed.data.tag_ids ?? []), ...(parsed.data.segment_ids ?? [])].length === 0) {
+    return { ok: false, error: "Choose at least one list, tag or segment, or send to every subscribed contact", fieldErrors: { list_ids: "Choose at least one list, tag or segment" } };
   }
   let campaignId: string;
   try {
@@ -70,7 +77,7 @@ export async function saveCampaignAction(_prev: ActionResult | null, form: FormD
       ? (await updateCampaign(db, { ...parsed.data, id: id.data }, new Date())).id
       : (await createCampaign(db, parsed.data, { defaultFrom: getEnv().POSTMARK_FROM_EMAIL, createdById: user.id })).id;
   } catch (error) {
-    return fromError(error, { invalid_template: "html" });
+    return fromError(error, { invalid_template: "html", unknown_list: "list_ids", unknown_tag: "list_ids", unknown_segment: "list_ids" });
   }
   revalidatePath("/campaigns");
   redirect(`/campaigns/${campaignId}`);

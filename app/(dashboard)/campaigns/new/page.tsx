@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/ui/card";
 import { requireUser } from "@/lib/app/session";
 import { listKnownFieldKeys } from "@/lib/campaigns/preview";
 import { getTemplate, listTemplateSummaries } from "@/lib/campaigns/templates";
-import { countContacts, listLists } from "@/lib/contacts/contacts";
+import { listAudienceOptions } from "@/app/(dashboard)/campaigns/audience-options";
 import { getEnv } from "@/lib/env";
 import { getAppDb } from "@/lib/app/deps";
 import { parseId } from "@/lib/http/id";
@@ -17,9 +17,8 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
   await requireUser("marketer");
   const db = getAppDb();
   const templateId = parseId((await searchParams).template);
-  const [lists, counts, templates, knownFields, template] = await Promise.all([
-    listLists(db),
-    countContacts(db),
+  const [audienceOptions, templates, knownFields, template] = await Promise.all([
+    listAudienceOptions(db),
     listTemplateSummaries(db),
     listKnownFieldKeys(db),
     templateId ? getTemplate(db, templateId) : null,
@@ -44,11 +43,10 @@ export default async function NewCampaignPage({ searchParams }: { searchParams: 
       <CampaignForm
         // A different template is a different starting point: a fresh form.
         key={template?.id ?? "blank"}
-        lists={lists}
-        totalSubscribed={counts.subscribed}
+        audienceOptions={audienceOptions}
         defaultFrom={getEnv().POSTMARK_FROM_EMAIL}
         knownFields={knownFields}
-        initial={template ? { name: template.name, subject: template.subject, html: template.html, text: template.text, listIds: [] } : undefined}
+        initial={template ? { name: template.name, subject: template.subject, html: template.html, text: template.text, targets: { listIds: [], tagIds: [], segmentIds: [], excludeSegmentIds: [], excludeListIds: [], excludeTagIds: [] } } : undefined}
       />
     </>
   );

@@ -1,6 +1,7 @@
 import { apiRoute } from "@/lib/app/api-route";
 import { toApiCampaign } from "@/lib/app/api-shapes";
-import { duplicateCampaign, getCampaignListIds } from "@/lib/campaigns/campaigns";
+import { getCampaignTargets } from "@/lib/campaigns/audience";
+import { duplicateCampaign } from "@/lib/campaigns/campaigns";
 import { pathId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
@@ -9,5 +10,5 @@ export const dynamic = "force-dynamic";
 export const POST = apiRoute<{ campaignId: string }>({}, async ({ db, params, principal }) => {
   const id = pathId(params.campaignId, "Campaign");
   const copy = await duplicateCampaign(db, { campaignId: id, createdById: principal.userId }, new Date());
-  return Response.json({ data: toApiCampaign(copy, { listIds: await getCampaignListIds(db, copy.id) }) }, { status: 201 });
+  return Response.json({ data: toApiCampaign(copy, { targets: await getCampaignTargets(db, copy.id) }) }, { status: 201 });
 });

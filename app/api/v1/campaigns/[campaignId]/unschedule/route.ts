@@ -1,6 +1,7 @@
 import { apiRoute } from "@/lib/app/api-route";
 import { toApiCampaign } from "@/lib/app/api-shapes";
-import { getCampaignListIds, unscheduleCampaign } from "@/lib/campaigns/campaigns";
+import { getCampaignTargets } from "@/lib/campaigns/audience";
+import { unscheduleCampaign } from "@/lib/campaigns/campaigns";
 import { pathId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
@@ -9,5 +10,5 @@ export const dynamic = "force-dynamic";
 export const POST = apiRoute<{ campaignId: string }>({}, async ({ db, params }) => {
   const id = pathId(params.campaignId, "Campaign");
   const campaign = await unscheduleCampaign(db, id, new Date());
-  return toApiCampaign(campaign, { listIds: await getCampaignListIds(db, id) });
+  return toApiCampaign(campaign, { targets: await getCampaignTargets(db, id) });
 });

@@ -1,0 +1,128 @@
+/**
+ * bench:audience, part 2: signup form submissions through `next start` (the launcher) while a campaign is
+ * sending, against the same app's no-op route at the same rate (the baseline: what the HTTP stack costs).
+ * Posts JSON as a site's script would: a new address each time, double opt-in on, so each accepted post
+ * writes a pending contact, its signup and a queued confirmation email, and sends that email after the
+ * response (the sandbox answers each Postmark call in 30 ms).
+ */
+import http from "node:http";
+import { randomBytes } from "node:crypto";
+import { startPostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
+import { api, percentile, startLauncher, stopLauncher } from "../support";
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(port: number, pathname: string, body: string): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: "127.0.0.1", port, path: pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "user-agent": "bench:audience" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
+    req.on("error", () => resolve({ status: 0, ms: performance.now() - started }));
+    req.end(body);
+  });
+}
+
+/** Open loop: `count` posts at `rate` a second, each started on schedule whatever the replies do. */
+async function fixedRate(port: number, pathname: string, body: (i: number) => string, rate: number, count: number) {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      post(port, pathname, body(i)).then((r) => {
+        latencies.push(r.ms);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  const seconds = (performance.now() - started) / 1000;
+  return { achieved: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), statuses: Object.fromEntries(statuses) };
+}
+
+export interface FormsLoadOptions {
+  rate: number;
+  seconds: number;
+  /** Recipients of the campaign sending meanwhile. */
+  recipients: number;
+}
+
+export async function formsUnderLoad({ rate, seconds, recipients }: FormsLoadOptions, log: (row: Record<string, string | number>) => void) {
+  const token = `bench-${randomBytes(8).toString("hex")}`;
+  const key = `pl_bench_${randomBytes(16).toString("hex")}`;
+  const sandbox = await startPostmarkSandbox({ host: "127.0.0.1", port: 0, serverToken: token, keepBodies: false, faults: { latencyMs: 30 }, log: () => {} });
+  const port = 3330;
+  const launcher = await startLauncher({
+    dataDir: ".data/bench-audience-forms",
+    port,
+    postgresPort: 5480,
+    fresh: true,
+    env: {
+      POSTMARK_SERVER_TOKEN: token,
+      POSTMARK_API_URL: sandbox.url,
+      BOOTSTRAP_API_KEY: key,
+      ADMIN_PASSWORD: "bench-admin-password",
+      POSTLINE_CRON: "on",
+      POSTLINE_BENCH_ROUTES: "on",
+      // Every post comes from 127.0.0.1: the per-source limit (60 a minute by default) would refuse them.
+      FORM_SOURCE_LIMIT_PER_MINUTE: "100000000",
+    },
+  });
+  const call = api(launcher.baseUrl, key);
+  try {
+    const form = await call<{ data: { id: string } }>("POST", "/api/v1/forms", { name: "Bench form", double_opt_in: true });
+    if (form.status !== 201) throw new Error(`form create failed: ${form.status} ${JSON.stringify(form.body).slice(0, 300)}`);
+    const formId = form.body.data.id;
+    const page = await (await fetch(`${launcher.baseUrl}/f/${formId}`)).text();
+    const stamp = /name="_ts" value="([^"]+)"/.exec(page)?.[1];
+    if (!stamp) throw new Error("no fill stamp on the hosted page");
+
+    for (let i = 0; i < recipients; i += 10_000) {
+      const batch = Array.from({ length: Math.min(10_000, recipients - i) }, (_, j) => ({ email: `r${i + j}@campaign.bench.test` }));
+      if ((await call("POST", "/api/v1/contacts", batch)).status !== 200) throw new Error("seeding the campaign's audience failed");
+    }
+    const campaign = await call<{ data: { id: string } }>("POST", "/api/v1/campaigns", { name: "sending meanwhile", subject: "Hi", html: "<p>Hello</p>" });
+    await new Promise((r) => setTimeout(r, 2_100)); // the stamp must be older than FORM_MIN_FILL_MS
+
+    const run = Date.now().toString(36);
+    const formBody = (i: number) => JSON.stringify({ email: `s${i}.${run}@form.bench.test`, website: "", _ts: stamp });
+    // Warm both routes (compilation, connections), then measure: the no-op first, the form while the campaign sends.
+    await fixedRate(port, "/api/bench/noop", () => "{}", 100, 300);
+    await fixedRate(port, `/f/${formId}`, (i) => JSON.stringify({ email: `warm${i}.${run}@form.bench.test`, website: "", _ts: stamp }), 100, 300);
+    const count = rate * seconds;
+    const noop = await fixedRate(port, "/api/bench/noop", () => "{}", rate, count);
+    if ((await call("POST", `/api/v1/campaigns/${campaign.body.data.id}/send`)).status !== 200) throw new Error("the campaign did not start");
+    await new Promise((r) => setTimeout(r, 1_000));
+    const before = (await call<{ data: { progress: { processed: number } } }>("GET", `/api/v1/campaigns/${campaign.body.data.id}`)).body.data.progress.processed;
+    const forms = await fixedRate(port, `/f/${formId}`, formBody, rate, count);
+    const after = (await call<{ data: { progress: { processed: number }; status: string } }>("GET", `/api/v1/campaigns/${campaign.body.data.id}`)).body.data;
+    const sentMeanwhile = after.progress.processed - before;
+
+    // Every accepted post left a signup and, soon after, a confirmation email in the sandbox.
+    const deadline = Date.now() + 120_000;
+    let confirmations = 0;
+    while (Date.now() < deadline) {
+      confirmations = sandbox.messages().filter((m) => m.to.endsWith(`.${run}@form.bench.test`) && m.to.startsWith("s")).length;
+      if (confirmations >= count) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    log({ test: `no-op route, ${rate}/s for ${seconds} s`, result: `${noop.achieved.toFixed(0)}/s achieved, p50 ${noop.p50.toFixed(1)} ms, p99 ${noop.p99.toFixed(1)} ms; ${JSON.stringify(noop.statuses)}` });
+    log({
+      test: `form posts, ${rate}/s for ${seconds} s, campaign sending`,
+      result:
+        `${forms.achieved.toFixed(0)}/s achieved, p50 ${forms.p50.toFixed(1)} ms, p99 ${forms.p99.toFixed(1)} ms (${(forms.p99 / noop.p99).toFixed(1)}× the no-op's), max ${forms.max.toFixed(0)} ms; ` +
+        `${JSON.stringify(forms.statuses)}; ${confirmations.toLocaleString("en")} confirmation emails sent; the campaign sent ${sentMeanwhile.toLocaleString("en")} meanwhile (${after.status})`,
+    });
+  } finally {
+    await stopLauncher(launcher);
+    await sandbox.close();
+  }
+}

@@ -1,0 +1,136 @@
+import { sql, type SQL } from "drizzle-orm";
+import { idArray as uuidArray } from "./sql-helpers";
+import { isGroup, type FieldCondition, type SegmentCondition, type SegmentGroup } from "./definition";
+
+/**
+ * Segment definitions to SQL: one boolean expression over `contacts c`, every value a bound parameter
+ * (drizzle `sql` fragments; nothing is concatenated into the text). The clock comes in as `now`, so
+ * "in the last N days" means the same instant for a count and for the send that follows it.
+ *
+ * Which index serves what (db/schema; plans in lib/segments/segments-plans.db.test.ts):
+ * - lists, tags: list_memberships_contact_idx / contact_tags (contact_id, tag_id) key, or a hashed
+ *   semi-join over list_memberships' key / contact_tags_tag_contact_idx;
+ * - custom field equals / is set: contacts_fields_gin_idx (`@>`, `?`); the other field operators are
+ *   filters on the row already read;
+ * - status: contacts_status_idx; created: contacts_created_idx;
+ * - engagement: messages_human_opened_contact_idx / messages_human_clicked_contact_idx (only messages a
+ *   person opened or clicked), "sent to" through messages_contact_idx.
+ */
+
+export interface CompileOptions {
+  now: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+/** An instant as the definition writes it: a bare date is midnight UTC. */
+export const instantOf = (v: string) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v).toISOString();
+
+/** A day as YYYY-MM-DD in UTC. */
+export const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+export const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS);
+
+/**
+ * A number written in a custom field (fields are strings): what PostgreSQL's numeric accepts, bounded
+ * so the cast can never fail (60 characters, exponent of at most 3 digits). A value that is not a
+ * number simply does not match; it never errors the query.
+ */
+export const NUMBER_PATTERN = "^\\s*[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]{1,3})?\\s*$";
+/** A date in a custom field: starts with YYYY-MM-DD (a time may follow); compared as that day's text. */
+export const DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}";
+
+/** The whole definition as a condition on `c` (contacts c). An empty group matches every contact. */
+export function compileSegment(definition: SegmentGroup, options: CompileOptions): SQL {
+  return compileGroup(definition, options);
+}
+
+function compileGroup(group: SegmentGroup, options: CompileOptions): SQL {
+  const parts = group.conditions.map((node) => (isGroup(node) ? compileGroup(node, options) : compileCondition(node, options)));
+  if (parts.length === 0) return sql`true`;
+  return sql`(${sql.join(parts, group.match === "all" ? sql` and ` : sql` or `)})`;
+}
+
+function fieldText(key: string): SQL {
+  return sql`(c.fields ->> ${key}::text)`;
+}
+
+function compileField(c: FieldCondition, { now }: CompileOptions): SQL {
+  const value = fieldText(c.key);
+  switch (c.op) {
+    case "equals":
+      return sql`(c.fields @> ${JSON.stringify({ [c.key]: c.value })}::jsonb)`;
+    case "not_equals":
+      // A contact without the field is "not equal" too.
+      return sql`(not c.fields @> ${JSON.stringify({ [c.key]: c.value })}::jsonb)`;
+    case "contains":
+      return sql`(strpos(lower(${value}), ${c.value.toLowerCase()}::text) > 0)`;
+    case "is_set":
+      // `?` lets contacts_fields_gin_idx find the contacts that have the key at all.
+      return sql`(c.fields ? ${c.key}::text and ${value} <> '')`;
+    case "is_not_set":
+      return sql`(coalesce(${value}, '') = '')`;
+    case "gt":
+    case "gte":
+    case "lt":
+    case "lte": {
+      const op = { gt: sql`>`, gte: sql`>=`, lt: sql`<`, lte: sql`<=` }[c.op];
+      // CASE evaluates the cast only for values the pattern accepts: "n/a" is no match, not an error.
+      return sql`((case when length(${value}) <= 60 and ${value} ~ ${NUMBER_PATTERN}::text then ${value}::numeric end) ${op} ${String(c.value)}::numeric)`;
+    }
+    case "before":
+    case "after":
+    case "within_last_days": {
+      // Compared as text in "C" order: YYYY-MM-DD sorts like the dates, and an impossible date such
+      // as 2024-02-30 never reaches a date cast that would fail.
+      const day = sql`(case when ${value} ~ ${DATE_PATTERN}::text then left(${value}, 10) end) collate "C"`;
+      if (c.op === "within_last_days") return sql`(${day} between ${utcDay(daysBefore(now, c.days))}::text and ${utcDay(now)}::text)`;
+      return c.op === "before" ? sql`(${day} < ${c.value}::text)` : sql`(${day} > ${c.value}::text)`;
+    }
+  }
+}
+
+function compileCondition(c: SegmentCondition, options: CompileOptions): SQL {
+  const { now } = options;
+  switch (c.type) {
+    case "lists": {
+      const inAny = sql`exists (select 1 from list_memberships m where m.contact_id = c.id and m.list_id = any(${uuidArray(c.list_ids)}))`;
+      return c.op === "any" ? inAny : sql`(not ${inAny})`;
+    }
+    case "tags": {
+      const has = (ids: string[]) => sql`exists (select 1 from contact_tags ct where ct.contact_id = c.id and ct.tag_id = any(${uuidArray(ids)}))`;
+      if (c.op === "any") return has(c.tag_ids);
+      if (c.op === "none") return sql`(not ${has(c.tag_ids)})`;
+      // One semi-join per tag: each can be hashed from contact_tags_tag_contact_idx.
+      return sql`(${sql.join([...new Set(c.tag_ids)].map((id) => has([id])), sql` and `)})`;
+    }
+    case "field":
+      return compileField(c, options);
+    case "status": {
+      const statuses = sql`${`{${[...new Set(c.values)].join(",")}}`}::contact_status[]`;
+      return c.op === "is" ? sql`(c.status = any(${statuses}))` : sql`(c.status <> all(${statuses}))`;
+    }
+    case "created":
+      if (c.op === "after" || c.op === "before") return sql`(c.created_at ${c.op === "after" ? sql`>` : sql`<`} ${instantOf(c.value)}::timestamptz)`;
+      if (c.op === "within_last_days") return sql`(c.created_at >= ${daysBefore(now, c.days).toISOString()}::timestamptz)`;
+      return sql`(c.created_at >= ${`${c.from}T00:00:00Z`}::timestamptz and c.created_at < ${new Date(Date.parse(`${c.to}T00:00:00Z`) + DAY_MS).toISOString()}::timestamptz)`;
+    case "engagement": {
+      if (c.op === "never_opened") {
+        // Sent at least one campaign, and no person opened any: the anti-join reads only the
+        // human-opened index; "sent" is found through the contact's messages (messages_contact_idx).
+        return sql`(exists (select 1 from messages m where m.contact_id = c.id and m.campaign_id is not null and m.sent_at is not null)
+          and not exists (select 1 from messages m where m.contact_id = c.id and m.campaign_id is not null and m.first_human_opened_at is not null))`;
+      }
+      const since = daysBefore(now, c.days).toISOString();
+      // A human click also sets first_human_opened_at (lib/engagement), so "opened" includes clickers.
+      const engaged = c.op === "opened_within_days" || c.op === "not_opened_within_days"
+        ? sql`c.id in (select m.contact_id from messages m where m.first_human_opened_at >= ${since}::timestamptz and m.contact_id is not null and m.campaign_id is not null)`
+        : sql`c.id in (select m.contact_id from messages m where m.first_human_clicked_at >= ${since}::timestamptz and m.contact_id is not null and m.campaign_id is not null)`;
+      return c.op.startsWith("not_") ? sql`(not ${engaged})` : engaged;
+    }
+  }
+}
+
+/** The contacts a definition selects, as `(select c.* …)`, excluding pending contacts (not yet confirmed). */
+export function segmentContactsWhere(definition: SegmentGroup, options: CompileOptions): SQL {
+  return sql`(c.status::text <> 'pending' and ${compileSegment(definition, options)})`;
+}
