@@ -179,7 +179,14 @@ test("/segments: 'Signed up through a form' counts confirmed signups only; archi
   await expect(live).toContainText("1 contact matches");
   await condition.getByLabel(/Confirmed in the last/).fill("7");
   await expect(live).toContainText("1 contact matches");
-  await expectAccessible(page);
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    await page.screenshot({ path: `${SCREENSHOTS}/segment-builder-form-${width}.png`, fullPage: true });
+    if (width === 390) await noSidewaysScroll(page);
+    await expectAccessible(page);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
   await form.getByRole("button", { name: "Create segment" }).click();
   await expect(page.getByRole("heading", { name: `Form people ${tag}`, level: 1 })).toBeVisible();
   await expect(page.getByText(`signed up through form "Direct ${tag}" or "Old page ${tag}" in the last 7 days`)).toBeVisible();
