@@ -140,3 +140,55 @@ test("/segments → /campaigns: build a segment with a live count, save it, targ
     }
   }
 });
+
+test("/segments: 'Signed up through a form' counts confirmed signups only; archived forms are offered, marked", async ({ page, browser, request }) => {
+  test.setTimeout(120_000);
+  const tag = Date.now().toString(36);
+  const newForm = async (name: string, doubleOptIn: boolean) => {
+    const res = await request.post("/api/v1/forms", { headers: auth, data: { name, double_opt_in: doubleOptIn } });
+    expect(res.status()).toBe(201);
+    return (await res.json()).data as { id: string; hosted_url: string };
+  };
+  const direct = await newForm(`Direct ${tag}`, false);
+  const old = await newForm(`Old page ${tag}`, true);
+  // One person signs up through each: the direct form confirms on submission, the other waits for a link never followed.
+  const visitor = await browser.newContext({ javaScriptEnabled: false });
+  for (const [form, local] of [[direct, "direct"], [old, "unconfirmed"]] as const) {
+    const p = await visitor.newPage();
+    await p.goto(form.hosted_url);
+    await p.getByLabel("Email").fill(`delivered+${local}-${tag}@segments.postline.test`);
+    await p.waitForTimeout(2_200); // FORM_MIN_FILL_MS: faster is a bot's
+    await p.getByRole("button", { name: "Subscribe" }).click();
+    await expect(p.getByRole("heading", { name: "Thank you" })).toBeVisible();
+  }
+  await visitor.close();
+  expect((await request.patch(`/api/v1/forms/${old.id}`, { headers: auth, data: { archived: true } })).ok()).toBe(true);
+
+  await signInAndWait(page, E2E.adminEmail, E2E.adminPassword);
+  await page.goto("/segments/new");
+  const form = page.getByRole("form", { name: "Segment" });
+  const live = page.getByTestId("segment-live-count");
+  await form.getByLabel("Name", { exact: true }).fill(`Form people ${tag}`);
+  await form.getByLabel("New condition").selectOption("form");
+  await form.getByRole("button", { name: "Add condition" }).click();
+  const condition = page.getByRole("group", { name: "Condition 1: Signed up through a form" });
+  await condition.getByLabel(`Direct ${tag}`, { exact: true }).check();
+  await expect(live).toContainText("1 contact matches");
+  await expect(page.getByTestId("segment-sample")).toContainText(`delivered+direct-${tag}@segments.postline.test`);
+  await condition.getByLabel(`Old page ${tag} (archived)`, { exact: true }).check();
+  await expect(live).toContainText("1 contact matches");
+  await condition.getByLabel(/Confirmed in the last/).fill("7");
+  await expect(live).toContainText("1 contact matches");
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+    await page.screenshot({ path: `${SCREENSHOTS}/segment-builder-form-${width}.png`, fullPage: true });
+    if (width === 390) await noSidewaysScroll(page);
+    await expectAccessible(page);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await form.getByRole("button", { name: "Create segment" }).click();
+  await expect(page.getByRole("heading", { name: `Form people ${tag}`, level: 1 })).toBeVisible();
+  await expect(page.getByText(`signed up through form "Direct ${tag}" or "Old page ${tag}" in the last 7 days`)).toBeVisible();
+  await expect(page.getByTestId("segment-count")).toContainText("1 contact matches");
+});

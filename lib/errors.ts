@@ -64,6 +64,7 @@ export const ERROR_CATALOGUE = {
   unknown_list: 422,
   unknown_tag: 422,
   unknown_segment: 422,
+  unknown_form: 422,
   unknown_field: 422,
   contradictory_segment: 422,
   no_audience: 422,

@@ -8,8 +8,8 @@ const STATUSES = ["subscribed", "unsubscribed", "bounced", "complained"];
 
 /**
  * One condition of the builder: native selects, inputs and checkboxes (keyboard and screen reader
- * friendly), its error under it. A `form` condition ("signed up through form X") joins here with
- * signup forms: a select of forms, like the lists' checkboxes.
+ * friendly), its error under it. Lists, tags and forms are checkboxes; archived forms are offered too
+ * (their signups still count), marked as such.
  */
 export function ConditionEditor({
   index,
@@ -18,6 +18,7 @@ export function ConditionEditor({
   onRemove,
   lists,
   tags,
+  forms,
   fieldKeys,
   error,
 }: {
@@ -27,6 +28,7 @@ export function ConditionEditor({
   onRemove: () => void;
   lists: { id: string; name: string }[];
   tags: { id: string; name: string }[];
+  forms: { id: string; name: string; archived: boolean }[];
   fieldKeys: string[];
   error?: string;
 }) {
@@ -35,7 +37,7 @@ export function ConditionEditor({
   const label = `Condition ${index + 1}: ${TYPE_LABELS[c.type]}`;
   const needsValue = (c.type === "field" && !["is_set", "is_not_set", "within_last_days"].includes(c.op)) || (c.type === "created" && (c.op === "after" || c.op === "before"));
   const needsDays = (c.type === "field" && c.op === "within_last_days") || (c.type === "created" && c.op === "within_last_days") || (c.type === "engagement" && c.op !== "never_opened");
-  const options = c.type === "lists" ? lists : c.type === "tags" ? tags : [];
+  const options = c.type === "lists" ? lists : c.type === "tags" ? tags : c.type === "form" ? forms.map((f) => ({ id: f.id, name: f.archived ? `${f.name} (archived)` : f.name })) : [];
 
   return (
     <fieldset
@@ -63,7 +65,7 @@ export function ConditionEditor({
         ) : null}
         <div className="min-w-0 space-y-1">
           <label htmlFor={`${id}-op`} className="block text-xs text-slate-600">
-            {c.type === "field" ? "Operator" : c.type === "created" ? "Signed up" : c.type === "engagement" ? "Contact" : `${TYPE_LABELS[c.type]}: the contact`}
+            {c.type === "field" ? "Operator" : c.type === "created" ? "Signed up" : c.type === "engagement" || c.type === "form" ? "Contact" : `${TYPE_LABELS[c.type]}: the contact`}
           </label>
           <select id={`${id}-op`} value={c.op} onChange={(e) => set({ op: e.target.value })} className={inputClass}>
             {OPS[c.type].map((o) => (
@@ -96,6 +98,14 @@ export function ConditionEditor({
             <input id={`${id}-days`} type="number" min={1} inputMode="numeric" value={c.days} onChange={(e) => set({ days: e.target.value })} className={inputClass} />
           </div>
         ) : null}
+        {c.type === "form" ? (
+          <div className="min-w-0 space-y-1">
+            <label htmlFor={`${id}-days`} className="block text-xs text-slate-600">
+              Confirmed in the last … days (blank: ever)
+            </label>
+            <input id={`${id}-days`} type="number" min={1} inputMode="numeric" value={c.days} onChange={(e) => set({ days: e.target.value })} className={inputClass} />
+          </div>
+        ) : null}
         {c.type === "created" && c.op === "between" ? (
           <>
             <div className="min-w-0 space-y-1">
@@ -116,9 +126,9 @@ export function ConditionEditor({
           Remove
         </Button>
       </div>
-      {c.type === "lists" || c.type === "tags" ? (
+      {c.type === "lists" || c.type === "tags" || c.type === "form" ? (
         options.length ? (
-          <div role="group" aria-label={c.type === "lists" ? "Lists" : "Tags"} className="flex flex-wrap gap-x-4 gap-y-1">
+          <div role="group" aria-label={{ lists: "Lists", tags: "Tags", form: "Forms" }[c.type]} className="flex flex-wrap gap-x-4 gap-y-1">
             {options.map((o) => (
               <label key={o.id} className="flex items-center gap-2 text-sm">
                 <input type="checkbox" checked={c.ids.includes(o.id)} onChange={(e) => set({ ids: e.target.checked ? [...c.ids, o.id] : c.ids.filter((x) => x !== o.id) })} />
@@ -127,7 +137,7 @@ export function ConditionEditor({
             ))}
           </div>
         ) : (
-          <p className="text-sm text-slate-500">No {c.type} yet.</p>
+          <p className="text-sm text-slate-500">No {c.type === "form" ? "forms" : c.type} yet.</p>
         )
       ) : null}
       {c.type === "status" ? (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { segmentDefinitionSchema } from "@/lib/segments/definition";
-import { fromDefinition, toDefinition } from "./draft";
+import { fromDefinition, newCondition, toDefinition } from "./draft";
 
 const A = "11111111-1111-4111-8111-111111111111";
 
@@ -20,6 +20,8 @@ describe("the builder's draft and the definition", () => {
         { type: "created", op: "between", from: "2025-01-01", to: "2025-01-31" },
         { type: "created", op: "after", value: "2025-02-01" },
         { type: "created", op: "within_last_days", days: 30 },
+        { type: "form", op: "any", form_ids: [A] },
+        { type: "form", op: "none", form_ids: [A], days: 30 },
         { type: "engagement", op: "not_opened_within_days", days: 90 },
         { type: "engagement", op: "never_opened" },
       ],
@@ -34,6 +36,14 @@ describe("the builder's draft and the definition", () => {
     draft.conditions[1].days = "1.5";
     expect(toDefinition(draft).conditions).toEqual([{ type: "field", key: "age", op: "gt", value: "many" }, { type: "engagement", op: "opened_within_days", days: "1.5" }]);
     expect(segmentDefinitionSchema.safeParse(toDefinition(draft)).error?.issues.map((i) => i.path.join("."))).toEqual(["conditions.0.value", "conditions.1.days"]);
+  });
+
+  it("a new form condition has no days (ever); days typed are sent, blank days are left out", () => {
+    const draft = { match: "all" as const, conditions: [newCondition("form", { lists: [], tags: [], fieldKeys: [] })] };
+    draft.conditions[0].ids = [A];
+    expect(toDefinition(draft).conditions).toEqual([{ type: "form", op: "any", form_ids: [A] }]);
+    draft.conditions[0].days = "14";
+    expect(toDefinition(draft).conditions).toEqual([{ type: "form", op: "any", form_ids: [A], days: 14 }]);
   });
 
   it("nested groups are flagged, not edited", () => {

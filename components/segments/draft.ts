@@ -6,7 +6,7 @@
 
 export type DraftCondition = {
   uid: string;
-  type: "lists" | "tags" | "field" | "status" | "created" | "engagement";
+  type: "lists" | "tags" | "field" | "status" | "created" | "form" | "engagement";
   op: string;
   ids: string[];
   key: string;
@@ -57,6 +57,10 @@ export const OPS: Record<DraftCondition["type"], { value: string; label: string 
     { value: "after", label: "after" },
     { value: "before", label: "before" },
   ],
+  form: [
+    { value: "any", label: "signed up through any of" },
+    { value: "none", label: "did not sign up through any of" },
+  ],
   engagement: [
     { value: "opened_within_days", label: "opened a campaign in the last … days" },
     { value: "clicked_within_days", label: "clicked a campaign in the last … days" },
@@ -66,12 +70,14 @@ export const OPS: Record<DraftCondition["type"], { value: string; label: string 
   ],
 };
 
-export const TYPE_LABELS: Record<DraftCondition["type"], string> = { lists: "Lists", tags: "Tags", field: "Custom field", status: "Status", created: "Signed up", engagement: "Engagement" };
+export const TYPE_LABELS: Record<DraftCondition["type"], string> = { lists: "Lists", tags: "Tags", field: "Custom field", status: "Status", created: "Signed up", form: "Signed up through a form", engagement: "Engagement" };
 
 export function newCondition(type: DraftCondition["type"], ctx: { lists: { id: string }[]; tags: { id: string }[]; fieldKeys: string[] }): DraftCondition {
   const c = blank(type, OPS[type][0].value);
   if (type === "field") c.key = ctx.fieldKeys[0] ?? "";
   if (type === "status") c.statuses = ["subscribed"];
+  // A form's days are optional: blank is "ever".
+  if (type === "form") c.days = "";
   return c;
 }
 
@@ -90,6 +96,8 @@ export function toCondition(c: DraftCondition): Record<string, unknown> {
       if (c.op === "between") return { type: "created", op: "between", from: c.from, to: c.to };
       if (c.op === "after" || c.op === "before") return { type: "created", op: c.op, value: c.value };
       return { type: "created", op: c.op, days: whole(c.days) };
+    case "form":
+      return c.days.trim() === "" ? { type: "form", op: c.op, form_ids: c.ids } : { type: "form", op: c.op, form_ids: c.ids, days: whole(c.days) };
     case "engagement":
       return c.op === "never_opened" ? { type: "engagement", op: c.op } : { type: "engagement", op: c.op, days: whole(c.days) };
     case "field":
@@ -116,11 +124,11 @@ export function fromDefinition(definition: unknown): DraftSegment {
     }
     const type = raw.type as DraftCondition["type"];
     const c = blank(type, String(raw.op));
-    c.ids = ((raw.list_ids ?? raw.tag_ids ?? []) as string[]).slice();
+    c.ids = ((raw.list_ids ?? raw.tag_ids ?? raw.form_ids ?? []) as string[]).slice();
     c.statuses = ((raw.values ?? []) as string[]).slice();
     c.key = String(raw.key ?? "");
     c.value = raw.value === undefined ? "" : String(raw.value);
-    c.days = raw.days === undefined ? "30" : String(raw.days);
+    c.days = raw.days === undefined ? (type === "form" ? "" : "30") : String(raw.days);
     c.from = String(raw.from ?? "");
     c.to = String(raw.to ?? "");
     conditions.push(c);

@@ -11,6 +11,8 @@ import { ConditionEditor } from "./condition-editor";
 export interface SegmentBuilderProps {
   lists: { id: string; name: string }[];
   tags: { id: string; name: string }[];
+  /** Signup forms, archived ones too (a segment may still select who signed up through them). */
+  forms: { id: string; name: string; archived: boolean }[];
   fieldKeys: string[];
   /** The segment being edited; absent for a new one. */
   segment?: { id: string; name: string; definition: unknown };
@@ -21,7 +23,7 @@ export interface SegmentBuilderProps {
  * the builder edits a flat list), a live count and sample as you type (debounced), and errors shown
  * under the condition they belong to. Everything typed stays in the page when the server refuses.
  */
-export function SegmentBuilder({ lists, tags, fieldKeys, segment }: SegmentBuilderProps) {
+export function SegmentBuilder({ lists, tags, forms, fieldKeys, segment }: SegmentBuilderProps) {
   const [draft, setDraft] = useState<DraftSegment>(() => (segment ? fromDefinition(segment.definition) : { match: "all", conditions: [] }));
   const [name, setName] = useState(segment?.name ?? "");
   const [preview, setPreview] = useState<SegmentPreview | null>(null);
@@ -118,7 +120,7 @@ export function SegmentBuilder({ lists, tags, fieldKeys, segment }: SegmentBuild
         <ol className="space-y-3" aria-label="Conditions">
           {draft.conditions.map((c, i) => (
             <li key={c.uid}>
-              <ConditionEditor index={i} condition={c} onChange={(next) => update(i, next)} onRemove={() => remove(i)} lists={lists} tags={tags} fieldKeys={fieldKeys} error={errorFor(i)} />
+              <ConditionEditor index={i} condition={c} onChange={(next) => update(i, next)} onRemove={() => remove(i)} lists={lists} tags={tags} forms={forms} fieldKeys={fieldKeys} error={errorFor(i)} />
             </li>
           ))}
         </ol>
@@ -135,6 +137,7 @@ export function SegmentBuilder({ lists, tags, fieldKeys, segment }: SegmentBuild
               <option value="field">Custom field</option>
               <option value="status">Status</option>
               <option value="created">Signed up</option>
+              <option value="form">Signed up through a form</option>
               <option value="engagement">Engagement</option>
             </select>
           </div>

@@ -13,6 +13,7 @@ export interface BruteContact {
   createdAt: Date;
   listIds: string[];
   tagIds: string[];
+  signups: { formId: string; confirmedAt: Date | null }[];
   messages: { campaign: boolean; sentAt: Date | null; firstHumanOpenedAt: Date | null; firstHumanClickedAt: Date | null }[];
 }
 
@@ -68,6 +69,11 @@ function matchCondition(c: SegmentCondition, contact: BruteContact, now: Date): 
       if (c.op === "before") return contact.createdAt < new Date(instantOf(c.value));
       if (c.op === "within_last_days") return contact.createdAt >= daysBefore(now, c.days);
       return contact.createdAt >= new Date(`${c.from}T00:00:00Z`) && contact.createdAt < new Date(Date.parse(`${c.to}T00:00:00Z`) + 86_400_000);
+    case "form": {
+      const since = c.days === undefined ? null : daysBefore(now, c.days);
+      const signedUp = contact.signups.some((s) => c.form_ids.includes(s.formId) && s.confirmedAt !== null && (since === null || s.confirmedAt >= since));
+      return c.op === "any" ? signedUp : !signedUp;
+    }
     case "engagement": {
       const campaign = contact.messages.filter((m) => m.campaign);
       if (c.op === "never_opened") return campaign.some((m) => m.sentAt) && !campaign.some((m) => m.firstHumanOpenedAt);

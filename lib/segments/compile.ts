@@ -13,6 +13,8 @@ import { isGroup, type FieldCondition, type SegmentCondition, type SegmentGroup 
  * - custom field equals / is set: contacts_fields_gin_idx (`@>`, `?`); the other field operators are
  *   filters on the row already read;
  * - status: contacts_status_idx; created: contacts_created_idx;
+ * - form: form_signups_contact_idx (contact_id, …) per contact, or a hashed semi-join over the
+ *   signups of the chosen forms read through form_signups_form_idx;
  * - engagement: messages_human_opened_contact_idx / messages_human_clicked_contact_idx (only messages a
  *   person opened or clicked), "sent to" through messages_contact_idx.
  */
@@ -113,6 +115,12 @@ function compileCondition(c: SegmentCondition, options: CompileOptions): SQL {
       if (c.op === "after" || c.op === "before") return sql`(c.created_at ${c.op === "after" ? sql`>` : sql`<`} ${instantOf(c.value)}::timestamptz)`;
       if (c.op === "within_last_days") return sql`(c.created_at >= ${daysBefore(now, c.days).toISOString()}::timestamptz)`;
       return sql`(c.created_at >= ${`${c.from}T00:00:00Z`}::timestamptz and c.created_at < ${new Date(Date.parse(`${c.to}T00:00:00Z`) + DAY_MS).toISOString()}::timestamptz)`;
+    case "form": {
+      // Only a confirmed signup counts: an unconfirmed one is a request, not consent.
+      const since = c.days === undefined ? sql`` : sql` and s.confirmed_at >= ${daysBefore(now, c.days).toISOString()}::timestamptz`;
+      const signedUp = sql`exists (select 1 from form_signups s where s.contact_id = c.id and s.form_id = any(${uuidArray(c.form_ids)}) and s.confirmed_at is not null${since})`;
+      return c.op === "any" ? signedUp : sql`(not ${signedUp})`;
+    }
     case "engagement": {
       if (c.op === "never_opened") {
         // Sent at least one campaign, and no person opened any: the anti-join reads only the

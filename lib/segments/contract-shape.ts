@@ -7,11 +7,12 @@ import { segmentDefinitionSchema, type SegmentDefinition } from "./definition";
 
 /**
  * The segment filter shape of the shared contract (../shared/ARCHITECTURE.md, "Shapes the black-box
- * tests rely on"): conditions `{ "field", "op", "value" }` with fields `list`, `tag` (by id or name),
- * `status`, `fields.<name>`, `created_at`, `form`, `opened_within_days`, `clicked_within_days` and ops
+ * tests rely on"): conditions `{ "field", "op", "value" }` with fields `list`, `tag`, `form` (by id or name),
+ * `status`, `fields.<name>`, `created_at`, `opened_within_days`, `clicked_within_days` and ops
  * `is`, `is_not`, `has`, `has_not`, `contains`, `exists`, `gt`, `lt`. Each is rewritten here into the
- * native condition (definition.ts, `type`) before validation, names of lists and tags resolved to ids,
- * so one compiler serves both and a segment is stored in the native shape only.
+ * native condition (definition.ts, `type`) before validation, names of lists, tags and forms resolved to ids,
+ * so one compiler serves both and a segment is stored in the native shape only. Form names need not be
+ * unique: a name stands for every form so named.
  */
 
 type Raw = Record<string, unknown>;
@@ -34,7 +35,9 @@ const asList = (value: unknown, path: (string | number)[]): string[] => {
   return values as string[];
 };
 
-function convert(c: Raw, path: (string | number)[], names: { lists: Map<string, string>; tags: Map<string, string> }): Raw {
+type Names = { lists: Map<string, string[]>; tags: Map<string, string[]>; forms: Map<string, string[]> };
+
+function convert(c: Raw, path: (string | number)[], names: Names): Raw {
   const field = String(c.field);
   const op = String(c.op ?? "is");
   const value = c.value;
@@ -42,11 +45,14 @@ function convert(c: Raw, path: (string | number)[], names: { lists: Map<string, 
     if (!allowed.includes(op)) throw new ShapeError([...path, "op"], `Unknown operator "${op}" for ${field} (${allowed.join(", ")})`);
     return POSITIVE.includes(op);
   };
-  if (field === "list" || field === "tag") {
+  if (field === "list" || field === "tag" || field === "form") {
     const positive = polarity();
-    const map = field === "list" ? names.lists : names.tags;
-    const ids = asList(value, path).map((v) => parseId(v) ?? map.get(v.trim().toLowerCase()) ?? v);
-    return field === "list" ? { type: "lists", op: positive ? "any" : "none", list_ids: ids } : { type: "tags", op: positive ? "any" : "none", tag_ids: ids };
+    const map = { list: names.lists, tag: names.tags, form: names.forms }[field];
+    // An unknown name was refused by resolveNames; a value that is neither stays, for the schema to refuse.
+    const ids = [...new Set(asList(value, path).flatMap((v) => (parseId(v) ? [parseId(v)!] : (map.get(v.trim().toLowerCase()) ?? [v]))))];
+    const op = positive ? "any" : "none";
+    if (field === "form") return { type: "form", op, form_ids: ids };
+    return field === "list" ? { type: "lists", op, list_ids: ids } : { type: "tags", op, tag_ids: ids };
   }
   if (field === "status") return { type: "status", op: polarity(["is", "is_not"]) ? "is" : "is_not", values: Array.isArray(value) ? value : [value] };
   if (field === "opened_within_days" || field === "clicked_within_days") {
@@ -57,7 +63,6 @@ function convert(c: Raw, path: (string | number)[], names: { lists: Map<string, 
     if (op !== "gt" && op !== "lt") throw new ShapeError([...path, "op"], 'Unknown operator for created_at ("gt" or "lt" with a date or time)');
     return { type: "created", op: op === "gt" ? "after" : "before", value };
   }
-  if (field === "form") throw new ShapeError([...path, "field"], "Form conditions come with signup forms: not available yet");
   if (field.startsWith("fields.")) {
     const key = field.slice("fields.".length);
     switch (op) {
@@ -81,30 +86,35 @@ function convert(c: Raw, path: (string | number)[], names: { lists: Map<string, 
         throw new ShapeError([...path, "op"], `Unknown operator "${op}" for a custom field`);
     }
   }
-  throw new ShapeError([...path, "field"], `Unknown field "${field}" (list, tag, status, fields.<name>, created_at, opened_within_days, clicked_within_days)`);
+  throw new ShapeError([...path, "field"], `Unknown field "${field}" (list, tag, form, status, fields.<name>, created_at, opened_within_days, clicked_within_days)`);
 }
 
-/** Names of lists and tags used in `{ field: "list" | "tag" }` conditions, resolved to ids in one query each. */
-async function resolveNames(db: DbOrTx, raw: unknown) {
-  const wanted = { list: new Set<string>(), tag: new Set<string>() };
+const NAMED = { list: "lists", tag: "tags", form: "forms" } as const;
+type Named = keyof typeof NAMED;
+
+/** Names of lists, tags and forms used in `{ field: "list" | "tag" | "form" }` conditions, resolved to ids in one query each. */
+async function resolveNames(db: DbOrTx, raw: unknown): Promise<Names> {
+  const wanted: Record<Named, Set<string>> = { list: new Set(), tag: new Set(), form: new Set() };
   const walk = (node: unknown) => {
     if (!isObject(node)) return;
     if (Array.isArray(node.conditions)) node.conditions.forEach(walk);
-    if ((node.field === "list" || node.field === "tag") && node.type === undefined) {
-      for (const v of Array.isArray(node.value) ? node.value : [node.value]) if (typeof v === "string" && !parseId(v)) wanted[node.field].add(v.trim().toLowerCase());
+    if (typeof node.field === "string" && node.field in NAMED && node.type === undefined) {
+      for (const v of Array.isArray(node.value) ? node.value : [node.value]) if (typeof v === "string" && !parseId(v)) wanted[node.field as Named].add(v.trim().toLowerCase());
     }
   };
   walk(raw);
-  const lookup = async (table: "lists" | "tags", names: Set<string>) => {
-    if (names.size === 0) return new Map<string, string>();
+  const lookup = async (field: Named) => {
+    const names = wanted[field];
+    const found = new Map<string, string[]>();
+    if (names.size === 0) return found;
     const array = `{${[...names].map((n) => `"${n.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
-    const rows = await db.execute<{ id: string; name: string }>(sql`select id, lower(name) as name from ${sql.identifier(table)} where lower(name) = any(${array}::text[])`);
-    const found = new Map(rows.rows.map((r) => [r.name, r.id]));
+    const rows = await db.execute<{ id: string; name: string }>(sql`select id, lower(name) as name from ${sql.identifier(NAMED[field])} where lower(name) = any(${array}::text[]) order by id`);
+    for (const r of rows.rows) found.set(r.name, [...(found.get(r.name) ?? []), r.id]);
     const missing = [...names].filter((n) => !found.has(n));
-    if (missing.length) throw new AppError(table === "lists" ? "unknown_list" : "unknown_tag", `Unknown ${table.slice(0, -1)}: ${missing.map((n) => `"${n}"`).join(", ")}`);
+    if (missing.length) throw new AppError(`unknown_${field}`, `Unknown ${field}: ${missing.map((n) => `"${n}"`).join(", ")}`);
     return found;
   };
-  return { lists: await lookup("lists", wanted.list), tags: await lookup("tags", wanted.tag) };
+  return { lists: await lookup("list"), tags: await lookup("tag"), forms: await lookup("form") };
 }
 
 /**

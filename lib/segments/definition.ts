@@ -11,11 +11,12 @@ import { idField } from "@/lib/http/id";
  *       { "type": "status", "op": "is_not", "values": ["unsubscribed"] },
  *       { "match": "any", "conditions": [
  *           { "type": "engagement", "op": "opened_within_days", "days": 30 },
- *           { "type": "created", "op": "within_last_days", "days": 7 } ] } ] }
+ *           { "type": "created", "op": "within_last_days", "days": 7 },
+ *           { "type": "form", "op": "any", "form_ids": ["…"], "days": 30 } ] } ] }
  *
- * A `form` condition ("signed up through form X") comes with signup forms (issue 16): add it to
- * `conditionSchema` here, to `compileCondition` (lib/segments/compile.ts), to the brute-force twin
- * (lib/segments/brute-force.ts) and to the builder (components/segments/condition-editor.tsx).
+ * A new condition type goes to `conditionSchema` here, to `compileCondition` (lib/segments/compile.ts),
+ * to the brute-force twin (lib/segments/brute-force.ts), to validate.ts (ids that must exist,
+ * contradictions) and to the builder (components/segments/draft.ts and condition-editor.tsx).
  */
 
 export const CONTACT_STATUSES = ["subscribed", "unsubscribed", "bounced", "complained"] as const;
@@ -83,6 +84,10 @@ const conditionSchema = z.discriminatedUnion(
       ],
       { error: "between, within_last_days, after or before" },
     ),
+    // Signed up through a form: a CONFIRMED signup (form_signups.confirmed_at; a form without double
+    // opt-in confirms on submission) through any of the forms, or none of them; `days` (optional)
+    // counts only confirmations in the last `days` days.
+    z.strictObject({ type: z.literal("form"), op: z.enum(["any", "none"], { error: "any or none" }), form_ids: ids("form"), days: days.optional() }),
     z.discriminatedUnion(
       "op",
       [
@@ -95,7 +100,7 @@ const conditionSchema = z.discriminatedUnion(
       { error: "opened_within_days, clicked_within_days, not_opened_within_days, not_clicked_within_days or never_opened" },
     ),
   ],
-  { error: "Unknown condition type (lists, tags, field, status, created, engagement)" },
+  { error: "Unknown condition type (lists, tags, field, status, created, form, engagement)" },
 );
 
 export type SegmentCondition = z.infer<typeof conditionSchema>;
@@ -159,6 +164,8 @@ export function describeCondition(c: SegmentCondition): string {
       return `status ${c.op === "is" ? "is" : "is not"} ${c.values.join(" or ")}`;
     case "created":
       return c.op === "between" ? `signed up between ${c.from} and ${c.to}` : c.op === "within_last_days" ? `signed up in the last ${c.days} days` : `signed up ${c.op} ${c.value}`;
+    case "form":
+      return `${c.op === "any" ? "" : "not "}signed up through form ${c.form_ids.join(" or ")}${c.days === undefined ? "" : ` in the last ${c.days} days`}`;
     case "engagement":
       if (c.op === "never_opened") return "never opened";
       return `${c.op.startsWith("not_") ? "did not " : ""}${c.op.includes("opened") ? "open" : "click"}${c.op.startsWith("not_") ? "" : "ed"} in the last ${c.days} days`;

@@ -9,7 +9,7 @@ import type { SegmentDefinition } from "./definition";
  * The plans PostgreSQL chooses for segment counts, printed, on a seed large enough for the planner to
  * prefer indexes (SEGMENT_PLAN_CONTACTS contacts, default 20,000; three campaign messages each). The
  * assertions are on plan shape, never on time: engagement conditions read the human-engagement
- * indexes, never a scan of every message. `SEGMENT_PLAN_CONTACTS=300000 npx vitest run
+ * indexes, never a scan of every message; form conditions read the chosen forms' signups. `SEGMENT_PLAN_CONTACTS=300000 npx vitest run
  * lib/segments/segment-plans.db.test.ts` prints the plans at a few hundred thousand contacts.
  */
 const N = Number(process.env.SEGMENT_PLAN_CONTACTS ?? 20_000);
@@ -18,6 +18,7 @@ const now = new Date("2025-06-15T12:00:00Z");
 let t: TestDatabase;
 let tagIds: string[] = [];
 let listIds: string[] = [];
+let formIds: string[] = [];
 beforeAll(async () => {
   t = await createTestDatabase();
   const db = t.db;
@@ -47,6 +48,16 @@ beforeAll(async () => {
              case when h % 20 = 0 then ${now.toISOString()}::timestamptz - ${i * 60} * interval '1 day' + (h % 7) * interval '1 hour' end
       from (select c.*, abs(hashtext(c.email || ${campaignId})) as h from contacts c) c`);
   }
+  // Signup forms: about 1.2 signups per contact over 8 forms (one archived), a sixth never confirmed.
+  formIds = (await db.execute<{ id: string }>(sql`
+    insert into forms (name, fields, heading, confirmation_subject, confirmation_html, confirmation_text, thank_you_message, confirmed_message, archived_at)
+    select 'Form ' || g, '[]'::jsonb, 'Join', 'Confirm', '{{ confirm_url }}', '{{ confirm_url }}', 'Thanks', 'Confirmed', case when g = 8 then now() end
+    from generate_series(1, 8) g returning id`)).rows.map((r) => r.id);
+  await db.execute(sql`
+    insert into form_signups (form_id, contact_id, submitted_at, submitted_ip, shown_text, values, confirmed_at)
+    select f.id, c.id, c.created_at, '192.0.2.1', 'Join', '{}'::jsonb, case when abs(hashtext(c.email || f.id::text)) % 6 <> 0 then c.created_at + interval '1 hour' end
+    from contacts c join lateral (select id from forms order by id offset (abs(hashtext(c.email || 'form')) % 8) limit (1 + (abs(hashtext(c.email)) % 5 = 0)::int)) f on true
+    where abs(hashtext(c.email || 'signup')) % 10 <> 0`);
   // Vacuumed as autovacuum would have by then: index-only scans need the visibility map.
   await db.execute(sql`vacuum analyze`);
 }, 600_000);
@@ -76,6 +87,9 @@ describe(`segment plans at ${N.toLocaleString("en")} contacts (real PostgreSQL)`
     ["renews before 2025-03-01", () => ({ match: "all", conditions: [{ type: "field", key: "renews", op: "before", value: "2025-03-01" }] })],
     ["signed up in the last 30 days, subscribed", () => ({ match: "all", conditions: [{ type: "created", op: "within_last_days", days: 30 }, { type: "status", op: "is", values: ["subscribed"] }] })],
     ["tag and city and not unsubscribed", () => ({ match: "all", conditions: [{ type: "tags", op: "any", tag_ids: [tagIds[3]] }, { type: "field", key: "city", op: "equals", value: "City 3" }, { type: "status", op: "is_not", values: ["unsubscribed"] }] })],
+    ["signed up through a form", () => ({ match: "all", conditions: [{ type: "form", op: "any", form_ids: [formIds[0]] }] })],
+    ["signed up through either of two forms in the last 30 days", () => ({ match: "all", conditions: [{ type: "form", op: "any", form_ids: [formIds[1], formIds[7]], days: 30 }] })],
+    ["not signed up through a form, subscribed", () => ({ match: "all", conditions: [{ type: "form", op: "none", form_ids: [formIds[2]] }, { type: "status", op: "is", values: ["subscribed"] }] })],
     ["opened in 30 days or signed up in 7", () => ({ match: "any", conditions: [{ type: "engagement", op: "opened_within_days", days: 30 }, { type: "created", op: "within_last_days", days: 7 }] })],
   ];
 
@@ -92,5 +106,8 @@ describe(`segment plans at ${N.toLocaleString("en")} contacts (real PostgreSQL)`
     // (City 7 is 2% of contacts: below ~100,000 contacts a scan of contacts is cheaper than the GIN
     // index, and the planner rightly scans; at 300,000 it reads contacts_fields_gin_idx.)
     for (const [name, text] of plans) if (name !== "never opened") expect(text, name).not.toMatch(/Seq Scan on messages/);
+    // Form conditions read the chosen forms' signups (form_signups_form_idx), like lists and tags: at
+    // 85,000 contacts and ~92,000 signups about 70 ms, no further index needed.
+    for (const [name, text] of plans) if (name.includes("through")) expect(text, name).toMatch(/form_signups_form_idx/);
   }, 300_000);
 });

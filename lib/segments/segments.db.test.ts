@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaigns, contacts, contactTags, listMemberships, lists, messages, tags } from "@/db/schema";
+import { campaigns, contacts, contactTags, formSignups, forms, listMemberships, lists, messages, tags } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { bruteForceMatches, type BruteContact } from "./brute-force";
 import type { SegmentCondition, SegmentDefinition } from "./definition";
@@ -24,12 +24,27 @@ function prng(seed: number) {
 let seed: BruteContact[] = [];
 let listIds: string[] = [];
 let tagIds: string[] = [];
+let formIds: string[] = [];
+
+const formRow = (name: string, archivedAt: Date | null = null) => ({
+  name,
+  fields: [{ kind: "email" as const, label: "Email", required: true }],
+  heading: name,
+  confirmationSubject: "Confirm",
+  confirmationHtml: "{{ confirm_url }}",
+  confirmationText: "{{ confirm_url }}",
+  thankYouMessage: "Thanks",
+  confirmedMessage: "Confirmed",
+  archivedAt,
+});
 
 async function seedContacts() {
   const rnd = prng(42);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
   listIds = (await t.db.insert(lists).values([{ name: "Newsletter" }, { name: "Customers" }]).returning()).map((l) => l.id);
   tagIds = (await t.db.insert(tags).values([{ name: "vip" }, { name: "beta" }, { name: "churned" }]).returning()).map((x) => x.id);
+  // The third form is archived: its signups still count.
+  formIds = (await t.db.insert(forms).values([formRow("Newsletter form"), formRow("Webinar"), formRow("Old landing page", new Date(now.getTime() - 10 * DAY))]).returning()).map((f) => f.id);
   const [c1, c2] = await t.db.insert(campaigns).values([{ name: "One", fromEmail: "f@x.test", subject: "s", html: "h", status: "sent" }, { name: "Two", fromEmail: "f@x.test", subject: "s", html: "h", status: "sent" }]).returning();
   const statuses = ["subscribed", "subscribed", "subscribed", "unsubscribed", "bounced", "complained"] as const;
   const cities = ["Berlin", "berlin", "Oslo", "Rome", "Bern", ""];
@@ -46,6 +61,15 @@ async function seedContacts() {
     const withTags = tagIds.filter(() => rnd() < 0.35);
     if (inLists.length) await t.db.insert(listMemberships).values(inLists.map((listId) => ({ listId, contactId: row.id })));
     if (withTags.length) await t.db.insert(contactTags).values(withTags.map((tagId) => ({ tagId, contactId: row.id })));
+    // Signups: some confirmed (recently or long ago), some never confirmed, some contacts through two forms.
+    const signups: BruteContact["signups"] = [];
+    for (const formId of formIds) {
+      if (rnd() < 0.6) continue;
+      const submittedAt = new Date(now.getTime() - Math.floor(rnd() * 120) * DAY);
+      const confirmedAt = rnd() < 0.3 ? null : new Date(submittedAt.getTime() + Math.floor(rnd() * 2 * DAY));
+      await t.db.insert(formSignups).values({ formId, contactId: row.id, submittedAt, submittedIp: "192.0.2.1", shownText: "Subscribe", values: { email: row.email }, confirmedAt });
+      signups.push({ formId, confirmedAt });
+    }
     const msgs: BruteContact["messages"] = [];
     for (const campaign of [c1, c2]) {
       const r = rnd();
@@ -61,7 +85,7 @@ async function seedContacts() {
       await t.db.insert(messages).values({ kind: "single", contactId: row.id, toEmail: row.email, fromEmail: "f@x.test", subject: "s", messageStream: "outbound", status: "sent", sentAt: now, firstHumanOpenedAt: now, firstHumanClickedAt: now });
       msgs.push({ campaign: false, sentAt: now, firstHumanOpenedAt: now, firstHumanClickedAt: now });
     }
-    seed.push({ id: row.id, status: row.status, fields, createdAt, listIds: inLists, tagIds: withTags, messages: msgs });
+    seed.push({ id: row.id, status: row.status, fields, createdAt, listIds: inLists, tagIds: withTags, signups, messages: msgs });
   }
 }
 
@@ -110,6 +134,11 @@ describe("segments: each condition against a brute-force filter over the same se
     ["never opened", { type: "engagement", op: "never_opened" }],
     ["did not open in the last 30 days", { type: "engagement", op: "not_opened_within_days", days: 30 }],
     ["did not click in the last 60 days", { type: "engagement", op: "not_clicked_within_days", days: 60 }],
+    ["signed up through a form (confirmed)", { type: "form", op: "any", form_ids: [formIds[0]] }],
+    ["signed up through either form, one archived", { type: "form", op: "any", form_ids: [formIds[1], formIds[2]] }],
+    ["signed up through a form, confirmed in the last 30 days", { type: "form", op: "any", form_ids: formIds, days: 30 }],
+    ["not signed up through a form", { type: "form", op: "none", form_ids: [formIds[0]] }],
+    ["not signed up through a form in the last 60 days", { type: "form", op: "none", form_ids: [formIds[0], formIds[1]], days: 60 }],
     ["created after a date", { type: "created", op: "after", value: "2025-03-01" }],
     ["created before an instant", { type: "created", op: "before", value: "2025-04-15T06:30:00+02:00" }],
   ];
@@ -131,6 +160,8 @@ describe("segments: each condition against a brute-force filter over the same se
       { match: "all", conditions: [c["any tag"], c["city equals Berlin (exact)"], c["status is not unsubscribed or bounced"]] },
       { match: "any", conditions: [c["opened in the last 30 days"], c["created in the last 30 days"], c["age >= 18"]] },
       { match: "all", conditions: [c["in either list"], { match: "any", conditions: [c["never opened"], c["renews before 2025-02-01"]] }, c["no tag"]] },
+      { match: "all", conditions: [c["signed up through a form (confirmed)"], c["not signed up through a form in the last 60 days"], c["status is subscribed"]] },
+      { match: "any", conditions: [c["signed up through either form, one archived"], { match: "all", conditions: [c["in lists (any)"], c["not signed up through a form"]] }] },
       { match: "all", conditions: [] },
     ];
     for (const definition of definitions) {
@@ -138,6 +169,16 @@ describe("segments: each condition against a brute-force filter over the same se
       expect(await countSegment(t.db, definition, now)).toBe(expected.length);
       expect(await members(definition)).toEqual(expected);
     }
+  });
+
+  it("a form condition: an archived form is a valid target (its signups still count), an unconfirmed signup never counts", async () => {
+    const s = await createSegment(t.db, { name: "Old page", definition: { match: "all", conditions: [{ type: "form", op: "any", form_ids: [formIds[2]] }] } }, now);
+    const confirmed = seed.filter((c) => c.status !== "pending" && c.signups.some((x) => x.formId === formIds[2] && x.confirmedAt)).length;
+    const submittedOnly = seed.filter((c) => c.signups.some((x) => x.formId === formIds[2] && !x.confirmedAt) && !c.signups.some((x) => x.formId === formIds[2] && x.confirmedAt));
+    expect(submittedOnly.length).toBeGreaterThan(0);
+    expect(await countSegment(t.db, s.definition, now)).toBe(confirmed);
+    expect(await members(s.definition)).not.toContain(submittedOnly[0].id);
+    await deleteSegment(t.db, { id: s.id });
   });
 
   it("a pending contact (signing up, not confirmed) is never in a segment", async () => {
@@ -160,6 +201,12 @@ describe("saved segments (real PostgreSQL)", () => {
     await expect(refuse({ match: "all", conditions: [{ type: "status", op: "is", values: ["subscribed"] }, { type: "status", op: "is", values: ["bounced"] }] })).rejects.toMatchObject({
       code: "contradictory_segment",
       message: "Contradictory segment: conditions.0 (status is subscribed) and conditions.1 (status is bounced) cannot both hold",
+      details: { conditions: [{ paths: ["conditions.0", "conditions.1"] }] },
+    });
+    const [form] = await t.db.insert(forms).values(formRow("Validation form")).returning();
+    await expect(refuse({ match: "all", conditions: [{ type: "form", op: "any", form_ids: [form.id, UNKNOWN] }] })).rejects.toMatchObject({ code: "unknown_form", status: 422, message: `Unknown form id: ${UNKNOWN}`, details: { conditions: ["conditions.0"] } });
+    await expect(refuse({ match: "all", conditions: [{ type: "form", op: "any", form_ids: [form.id], days: 7 }, { type: "form", op: "none", form_ids: [form.id, UNKNOWN], days: 30 }] })).rejects.toMatchObject({
+      code: "contradictory_segment",
       details: { conditions: [{ paths: ["conditions.0", "conditions.1"] }] },
     });
     expect((await t.db.execute<{ n: number }>(sql`select count(*)::int as n from segments`)).rows[0].n).toBe(0);

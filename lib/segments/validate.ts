@@ -64,6 +64,20 @@ function allGroupContradictions(own: Located[]): Contradiction[] {
     }
   }
 
+  // Forms: every form a signup is required through is excluded over a window that covers the
+  // required one ("none" for ever covers any window; "none in the last 30 days" covers "any in the last 7").
+  const forms = of("form");
+  const formNone = forms.filter((l) => l.condition.op === "none");
+  for (const l of forms.filter((f) => f.condition.op === "any")) {
+    const { days } = l.condition;
+    const covering = formNone.filter((n) => n.condition.days === undefined || (days !== undefined && days <= n.condition.days));
+    const excludedBy = (id: string) => covering.filter((n) => n.condition.form_ids.includes(id));
+    if (l.condition.form_ids.every((id) => excludedBy(id).length > 0)) {
+      const with_ = covering.filter((n) => n.condition.form_ids.some((id) => l.condition.form_ids.includes(id)));
+      found.push({ paths: [l.path, ...with_.map((n) => n.path)], message: `${[l, ...with_].map(label).join(" and ")} cannot both hold` });
+    }
+  }
+
   // Signed up: the intersection of the ranges is empty.
   const ranges = of("created").filter((l) => l.condition.op === "between") as (Located & { condition: { from: string; to: string } })[];
   if (ranges.length > 1) {
@@ -118,7 +132,8 @@ function allGroupContradictions(own: Located[]): Contradiction[] {
 
 /**
  * Refuses a definition that could never be what was meant: contradictory conditions
- * (`contradictory_segment`), lists or tags that do not exist (`unknown_list`, `unknown_tag`), custom
+ * (`contradictory_segment`), lists, tags or forms that do not exist (`unknown_list`, `unknown_tag`,
+ * `unknown_form`; an archived form exists: its signups still count), custom
  * fields no contact has (`unknown_field`: most likely a typo; the builder offers the keys in use).
  */
 export async function validateSegmentDefinition(db: DbOrTx, definition: SegmentGroup): Promise<void> {
@@ -131,6 +146,7 @@ export async function validateSegmentDefinition(db: DbOrTx, definition: SegmentG
   const all = leaves(definition);
   const listIds = [...new Set(all.flatMap((l) => (l.condition.type === "lists" ? l.condition.list_ids : [])))];
   const tagIds = [...new Set(all.flatMap((l) => (l.condition.type === "tags" ? l.condition.tag_ids : [])))];
+  const formIds = [...new Set(all.flatMap((l) => (l.condition.type === "form" ? l.condition.form_ids : [])))];
   const keys = [...new Set(all.flatMap((l) => (l.condition.type === "field" ? [l.condition.key] : [])))];
   const pathsOf = (pred: (c: SegmentCondition) => boolean) => all.filter((l) => pred(l.condition)).map((l) => l.path);
 
@@ -143,6 +159,11 @@ export async function validateSegmentDefinition(db: DbOrTx, definition: SegmentG
     const found = new Set((await db.execute<{ id: string }>(sql`select id from tags where id = any(${uuidArray(tagIds)})`)).rows.map((r) => r.id));
     const missing = tagIds.filter((id) => !found.has(id));
     if (missing.length) throw new AppError("unknown_tag", `Unknown tag id: ${missing.join(", ")}`, { conditions: pathsOf((c) => c.type === "tags" && c.tag_ids.some((id) => missing.includes(id))) });
+  }
+  if (formIds.length) {
+    const found = new Set((await db.execute<{ id: string }>(sql`select id from forms where id = any(${uuidArray(formIds)})`)).rows.map((r) => r.id));
+    const missing = formIds.filter((id) => !found.has(id));
+    if (missing.length) throw new AppError("unknown_form", `Unknown form id: ${missing.join(", ")}`, { conditions: pathsOf((c) => c.type === "form" && c.form_ids.some((id) => missing.includes(id))) });
   }
   for (const key of keys) {
     // `fields ? key` is answered from contacts_fields_gin_idx.

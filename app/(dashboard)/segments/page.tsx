@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { definitionNames } from "@/app/(dashboard)/segments/choices";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableRow } from "@/components/ui/data-table";
@@ -18,7 +19,7 @@ export default async function SegmentsPage() {
   const db = getAppDb();
   const now = new Date();
   const segments = await listSegments(db);
-  const counts = await countSegments(db, segments, now);
+  const [counts, names] = await Promise.all([countSegments(db, segments, now), definitionNames(db)]);
   const rows: DataTableRow[] = segments.map((s) => ({
     id: s.id,
     cells: {
@@ -27,7 +28,7 @@ export default async function SegmentsPage() {
           {s.name}
         </Link>
       ),
-      definition: <span className="block max-w-md text-sm text-slate-600">{describeDefinition(s.definition)}</span>,
+      definition: <span className="block max-w-md text-sm text-slate-600">{describeDefinition(s.definition, names)}</span>,
       count: <span className="tabular-nums">{formatNumber(counts.get(s.id) ?? 0)}</span>,
       updated: <Time value={s.updatedAt} zone={zone} />,
     },

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { deleteSegmentAction } from "@/app/(dashboard)/segments/actions";
+import { definitionNames } from "@/app/(dashboard)/segments/choices";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableRow } from "@/components/ui/data-table";
@@ -11,8 +12,6 @@ import { Time } from "@/components/ui/time";
 import { getAppDb } from "@/lib/app/deps";
 import { requireUser } from "@/lib/app/session";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
-import { listLists } from "@/lib/contacts/contacts";
-import { listTags } from "@/lib/contacts/tags";
 import { describeDefinition } from "@/lib/segments/describe";
 import { getSegment, pageSegmentContacts } from "@/lib/segments/segments";
 
@@ -31,8 +30,7 @@ export default async function SegmentPage({ params, searchParams }: { params: Pr
   const search = await searchParams;
   const cursor = parseCursor(search.after);
   const trail = parseTrail(search.trail);
-  const [page, lists, tags] = await Promise.all([pageSegmentContacts(db, { definition: segment.definition, after: cursor, limit: 50 }, new Date()), listLists(db), listTags(db)]);
-  const names = new Map([...lists.map((l) => [l.id, l.name] as const), ...tags.map((t) => [t.id, t.name] as const)]);
+  const [page, names] = await Promise.all([pageSegmentContacts(db, { definition: segment.definition, after: cursor, limit: 50 }, new Date()), definitionNames(db)]);
   const rows: DataTableRow[] = page.rows.map((c) => ({
     id: c.id,
     cells: {

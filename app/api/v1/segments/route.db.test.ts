@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { formSignups, forms } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
 import { createContact } from "@/lib/contacts/contacts";
 import { createTag, tagContacts } from "@/lib/contacts/tags";
@@ -119,8 +120,33 @@ describe("/api/v1/segments (real PostgreSQL)", () => {
     expect(await one({ field: "shoe_size", op: "is", value: 42 })).toMatchObject({ status: 422, json: { error: { code: "validation_failed", message: expect.stringMatching(/^definition\.conditions\.0\.field: Unknown field "shoe_size"/) } } });
     expect(await one({ field: "fields.city", op: "sounds_like", value: "x" })).toMatchObject({ status: 422, json: { error: { message: expect.stringMatching(/^definition\.conditions\.0\.op: /) } } });
     expect(await one({ field: "fields.score", op: "gt", value: "many" })).toMatchObject({ status: 422, json: { error: { message: "definition.conditions.0.value: value is a number" } } });
-    expect(await one({ field: "form", op: "is", value: UNKNOWN })).toMatchObject({ status: 422, json: { error: { message: expect.stringContaining("signup forms") } } });
+    expect(await one({ field: "form", op: "is", value: UNKNOWN })).toMatchObject({ status: 422, json: { error: { code: "unknown_form", details: { conditions: ["conditions.0"] } } } });
+    expect(await one({ field: "form", op: "is", value: "no such form" })).toMatchObject({ status: 422, json: { error: { code: "unknown_form", message: 'Unknown form: "no such form"' } } });
     expect(await one({ field: "opened_within_days", op: "is_not", value: 7 })).toMatchObject({ status: 200, json: { data: { count: expect.any(Number) } } });
+  });
+
+  it("the contract's form condition: by id, by name (every form so named) or a list; only confirmed signups count", async () => {
+    const form = (name: string) => ({ name, fields: [{ kind: "email" as const, label: "Email", required: true }], heading: name, confirmationSubject: "Confirm", confirmationHtml: "{{ confirm_url }}", confirmationText: "{{ confirm_url }}", thankYouMessage: "Thanks", confirmedMessage: "Confirmed" });
+    const [spring, spring2, fall] = await t.db.insert(forms).values([form("Spring sale"), form("spring sale"), form("Fall")]).returning();
+    const signUp = async (email: string, formId: string, confirmed: boolean) => {
+      const c = await createContact(t.db, { email });
+      await t.db.insert(formSignups).values({ formId, contactId: c.id, submittedAt: new Date(), submittedIp: "192.0.2.1", shownText: "Subscribe", values: { email }, confirmedAt: confirmed ? new Date() : null });
+    };
+    await signUp("s1@form-seg.test", spring.id, true);
+    await signUp("s2@form-seg.test", spring2.id, true);
+    await signUp("s3@form-seg.test", spring.id, false);
+    await signUp("f1@form-seg.test", fall.id, true);
+    const created = await call(POST, "POST", "/api/v1/segments", {}, { name: "Spring", definition: { match: "all", conditions: [{ field: "form", op: "is", value: "SPRING SALE" }] } });
+    expect(created).toMatchObject({ status: 201, json: { data: { count: 2, definition: { conditions: [{ type: "form", op: "any", form_ids: [spring.id, spring2.id].sort() }] } } } });
+    const count = async (condition: object) => (await call(countPost, "POST", "/api/v1/segments/count", {}, { definition: { match: "all", conditions: [condition] } })).json.data.count;
+    expect(await count({ field: "form", op: "is", value: [fall.id, "Spring sale"] })).toBe(3);
+    expect(await count({ field: "form", op: "is", value: fall.id })).toBe(1);
+    const everyone = (await t.db.execute<{ n: number }>(sql`select count(*)::int as n from contacts where status::text <> 'pending'`)).rows[0].n;
+    expect(await count({ field: "form", op: "is_not", value: "Fall" })).toBe(everyone - 1);
+    expect(await call(countPost, "POST", "/api/v1/segments/count", {}, { definition: { match: "all", conditions: [{ field: "form", op: "is", value: fall.id }, { type: "form", op: "none", form_ids: [fall.id] }] } })).toMatchObject({
+      status: 422,
+      json: { error: { code: "contradictory_segment" } },
+    });
   });
 
   it("campaigns accept and return list_ids, tag_ids, segment_ids and exclude_segment_ids; a targeted segment is segment_in_use", async () => {
