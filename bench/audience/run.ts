@@ -23,7 +23,9 @@ import { migrateDatabase } from "@/db/migrate";
 import { freePort } from "@/lib/local/launcher/ports";
 import { startEmbeddedPostgres } from "@/lib/local/launcher/postgres";
 import { machine, table } from "../support";
+import { createSegment } from "@/lib/segments/segments";
 import { formsUnderLoad } from "./forms";
+import { measureSegments, seedForms } from "./segments";
 import { describeAudience, seedAudience } from "./seed";
 
 const args = process.argv.slice(2);
@@ -34,6 +36,7 @@ const flag = (name: string, fallback: number) => {
 const CONTACTS = flag("contacts", 1_000_000);
 const CAMPAIGNS = flag("campaigns", 25);
 const ONLY = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1].split(",")) : new Set(["segments", "forms"]);
+const ITERATIONS = flag("iterations", 20);
 const FORM_RATE = flag("form-rate", 300);
 const FORM_SECONDS = flag("form-seconds", 20);
 const FORM_RECIPIENTS = flag("form-recipients", 50_000);
@@ -44,7 +47,7 @@ const DATA = args.includes("--data") ? path.resolve(args[args.indexOf("--data") 
  * Freezes an audience into message rows the way "send now" does (startCampaignSend: one transaction,
  * one INSERT … SELECT), after counting it the way the campaign page does; the two numbers must agree.
  */
-async function freeze(db: Db, label: string, audience: { list_ids?: string[] }) {
+async function freeze(db: Db, label: string, audience: { list_ids?: string[]; segment_ids?: string[] }) {
   const campaign = await createCampaign(db, { name: `freeze ${label}`, subject: "s", html: "<p>hi</p>", ...audience }, { defaultFrom: "news@bench.test" });
   const countStarted = performance.now();
   const counted = await countAudience(db, campaign.id);
@@ -85,8 +88,12 @@ async function segmentsAtScale() {
       `seeded ${seeded.contacts.toLocaleString("en")} contacts (${seeded.taggings.toLocaleString("en")} taggings, ${seeded.memberships.toLocaleString("en")} list memberships), ` +
         `${seeded.messages.toLocaleString("en")} messages and ${seeded.events.toLocaleString("en")} events in ${seeded.seconds.toFixed(0)} s\n`,
     );
+    await seedForms(db);
+    const counts = await measureSegments(db, ITERATIONS, { plans: !args.includes("--no-plans") });
+    console.log(`\nsegment counts (${ITERATIONS} runs each):\n${table(counts)}\n`);
+    const segment = await createSegment(db, { name: "everyone who signed up in ten years", definition: { match: "all", conditions: [{ type: "created", op: "within_last_days", days: 3650 }] } }, new Date());
     const rows: Record<string, string | number>[] = [];
-    rows.push(await freeze(db, "every contact (no targets)", {}));
+    rows.push(await freeze(db, "a segment of every contact", { segment_ids: [segment.id] }));
     console.log(table(rows));
   } finally {
     await db.$client.end();
