@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE = {
   verification_conflict: 409,
   contact_exists: 409,
   contact_suppressed: 409,
+  contact_pending: 409,
   list_exists: 409,
   tag_exists: 409,
   template_exists: 409,

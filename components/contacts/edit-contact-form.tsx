@@ -63,7 +63,8 @@ export function SubscriptionControl({ contactId, status }: { contactId: string; 
   if (status === "bounced" || status === "complained") {
     return <p className="text-sm text-slate-600">Suppressed by Postmark. Reactivate the address in Postmark; its webhook resubscribes the contact here.</p>;
   }
-  const next = status === "subscribed" ? "unsubscribed" : "subscribed";
+  // A pending contact (a form signup not confirmed yet) can be dropped, never subscribed by hand.
+  const next = status === "subscribed" || status === "pending" ? "unsubscribed" : "subscribed";
   return (
     <form {...formProps} className="flex items-center gap-3">
       <input type="hidden" name="status" value={next} />

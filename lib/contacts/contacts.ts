@@ -97,6 +97,11 @@ export async function updateContact(db: DbOrTx, input: { id: string; patch: Cont
         `${current.email} is suppressed after a ${current.status === "bounced" ? "hard bounce" : "spam complaint"}; reactivate the address in Postmark first`,
       );
     }
+    // Only the person can confirm a form signup: subscribing a pending contact by hand would skip the
+    // consent double opt-in exists to record. Unsubscribing one (dropping the signup) is allowed.
+    if (patch.status === "subscribed" && current.status === "pending") {
+      throw new AppError("contact_pending", `${current.email} has not confirmed the signup yet; the link in the confirmation email subscribes it`);
+    }
     const statusChange =
       patch.status && patch.status !== current.status
         ? { status: patch.status, statusReason: patch.status === "unsubscribed" ? `Unsubscribed by ${actor}` : `Resubscribed by ${actor}`, statusChangedAt: now }

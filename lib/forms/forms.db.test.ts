@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { contacts, formSignups, forms, webhookEndpoints } from "@/db/schema";
-import { createContact, createList } from "@/lib/contacts/contacts";
+import { createContact, createList, updateContact } from "@/lib/contacts/contacts";
 import { eraseContact } from "@/lib/contacts/erase";
 import { AppError } from "@/lib/errors";
 import { sampleEventData } from "@/lib/outbound-webhooks/events";
@@ -169,6 +169,17 @@ describe("submitting a form and confirming (real PostgreSQL + Postmark sandbox)"
     expect((await contactByEmail("left@forms.test"))!.status).toBe("pending");
     await confirmSignup(bed.t.db, { formId: form.id, token: tokenFromEmail("left@forms.test"), ip: "203.0.113.7", userAgent: "Firefox" }, deps(), new Date(now.getTime() + 60_000));
     expect((await contactByEmail("left@forms.test"))!.status).toBe("subscribed");
+  });
+
+  it("a marketer cannot subscribe a pending contact by hand (only its confirmation can), but can drop it", async () => {
+    const form = await newForm();
+    await submitAndSend(submission(form.id, { email: "waiting@forms.test", "fields.company": "W" }));
+    const pending = (await contactByEmail("waiting@forms.test"))!;
+    expect(pending.status).toBe("pending");
+    expect(await refusal(updateContact(bed.t.db, { id: pending.id, patch: { status: "subscribed" }, actor: "mia@postline.test" }, now))).toMatchObject({ code: "contact_pending", status: 409 });
+    expect((await contactByEmail("waiting@forms.test"))!.status).toBe("pending");
+    await updateContact(bed.t.db, { id: pending.id, patch: { status: "unsubscribed" }, actor: "mia@postline.test" }, now);
+    expect((await contactByEmail("waiting@forms.test"))!.status).toBe("unsubscribed");
   });
 
   it("refuses a forged, expired or foreign-form link with a clear code, and confirms nothing", async () => {
