@@ -35,7 +35,7 @@ describe("compileSegment: one parameterised condition per segment condition", ()
     { name: "signed up through forms (confirmed)", condition: { type: "form", op: "any", form_ids: [A, B] }, sql: /^\(exists \(select 1 from form_signups s where s\.contact_id = c\.id and s\.form_id = any\(\$1::uuid\[\]\) and s\.confirmed_at is not null\)\)$/, params: [`{${A},${B}}`] },
     { name: "signed up through a form, confirmed in the last 30 days", condition: { type: "form", op: "any", form_ids: [A], days: 30 }, sql: /s\.confirmed_at is not null and s\.confirmed_at >= \$2::timestamptz\)\)$/, params: [`{${A}}`, "2025-05-16T12:00:00.000Z"] },
     { name: "not signed up through a form", condition: { type: "form", op: "none", form_ids: [A] }, sql: /^\(\(not exists \(select 1 from form_signups s where/, params: [`{${A}}`] },
-    { name: "never opened", condition: { type: "engagement", op: "never_opened" }, sql: /m\.sent_at is not null\)\s+and not exists \(select 1 from messages m where m\.contact_id = c\.id and m\.campaign_id is not null and m\.first_human_opened_at is not null\)/, params: [] },
+    { name: "never opened", condition: { type: "engagement", op: "never_opened" }, sql: /m\.sent_at is not null\)\s+and not exists \(select 1 from messages m where m\.contact_id = c\.id and m\.contact_id is not null and m\.campaign_id is not null and m\.first_human_opened_at is not null\)/, params: [] },
   ];
   it.each(cases)("$name", ({ condition, sql, params }) => {
     expect(segmentDefinitionSchema.parse(one(condition))).toEqual(one(condition));
