@@ -73,7 +73,7 @@ export async function formsUnderLoad({ rate, seconds, recipients }: FormsLoadOpt
       POSTLINE_CRON: "on",
       POSTLINE_BENCH_ROUTES: "on",
       // Every post comes from 127.0.0.1: the per-source limit (60 a minute by default) would refuse them.
-      FORM_SOURCE_LIMIT_PER_MINUTE: "100000000",
+      FORM_SOURCE_LIMIT_PER_MINUTE: "1000000",
     },
   });
   const call = api(launcher.baseUrl, key);
@@ -99,7 +99,8 @@ export async function formsUnderLoad({ rate, seconds, recipients }: FormsLoadOpt
     await fixedRate(port, `/f/${formId}`, (i) => JSON.stringify({ email: `warm${i}.${run}@form.bench.test`, website: "", _ts: stamp }), 100, 300);
     const count = rate * seconds;
     const noop = await fixedRate(port, "/api/bench/noop", () => "{}", rate, count);
-    if ((await call("POST", `/api/v1/campaigns/${campaign.body.data.id}/send`)).status !== 200) throw new Error("the campaign did not start");
+    const started = await call("POST", `/api/v1/campaigns/${campaign.body.data.id}/send`);
+    if (started.status !== 202) throw new Error(`the campaign did not start: ${started.status} ${JSON.stringify(started.body).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 1_000));
     const before = (await call<{ data: { progress: { processed: number } } }>("GET", `/api/v1/campaigns/${campaign.body.data.id}`)).body.data.progress.processed;
     const forms = await fixedRate(port, `/f/${formId}`, formBody, rate, count);

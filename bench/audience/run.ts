@@ -37,6 +37,8 @@ const CONTACTS = flag("contacts", 1_000_000);
 const CAMPAIGNS = flag("campaigns", 25);
 const ONLY = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1].split(",")) : new Set(["segments", "forms"]);
 const ITERATIONS = flag("iterations", 20);
+// `--pg name=value` (repeatable): a PostgreSQL setting for the segments part, e.g. random_page_cost=1.1.
+const PG_SETTINGS = Object.fromEntries(args.flatMap((a, i) => (a === "--pg" ? [args[i + 1].split("=") as [string, string]] : [])));
 const FORM_RATE = flag("form-rate", 300);
 const FORM_SECONDS = flag("form-seconds", 20);
 const FORM_RECIPIENTS = flag("form-recipients", 50_000);
@@ -64,6 +66,7 @@ async function freeze(db: Db, label: string, audience: { list_ids?: string[]; se
 
 async function main() {
   console.log(`bench:audience on ${machine()}`);
+  if (Object.keys(PG_SETTINGS).length) console.log(`PostgreSQL settings: ${JSON.stringify(PG_SETTINGS)}`);
   if (ONLY.has("segments")) await segmentsAtScale();
   if (ONLY.has("forms")) {
     const rows: Record<string, string | number>[] = [];
@@ -78,7 +81,7 @@ async function main() {
 async function segmentsAtScale() {
   const dir = DATA ?? fs.mkdtempSync(path.join(os.tmpdir(), "postline-bench-audience-"));
   fs.mkdirSync(dir, { recursive: true });
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), password: "bench", settings: { shared_buffers: "512MB", work_mem: "16MB", max_wal_size: "4GB" } });
+  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), password: "bench", settings: { shared_buffers: "512MB", work_mem: "16MB", max_wal_size: "4GB", ...PG_SETTINGS } });
   await migrateDatabase(server.url);
   const db = createDb(server.url, { max: 4 });
   try {
@@ -93,8 +96,8 @@ async function segmentsAtScale() {
     console.log(`\nsegment counts (${ITERATIONS} runs each):\n${table(counts)}\n`);
     const segment = await createSegment(db, { name: "everyone who signed up in ten years", definition: { match: "all", conditions: [{ type: "created", op: "within_last_days", days: 3650 }] } }, new Date());
     const rows: Record<string, string | number>[] = [];
-    rows.push(await freeze(db, "a segment of every contact", { segment_ids: [segment.id] }));
-    console.log(table(rows));
+    if (!args.includes("--skip-freeze")) rows.push(await freeze(db, "a segment of every contact", { segment_ids: [segment.id] }));
+    if (rows.length) console.log(table(rows));
   } finally {
     await db.$client.end();
     await server.stop();
