@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { contacts, formSignups, forms, webhookEndpoints } from "@/db/schema";
 import { createContact, createList, updateContact } from "@/lib/contacts/contacts";
 import { eraseContact } from "@/lib/contacts/erase";
+import { createTag } from "@/lib/contacts/tags";
 import { AppError } from "@/lib/errors";
 import { sampleEventData } from "@/lib/outbound-webhooks/events";
 import { sendQueuedSingleEmail } from "@/lib/sending/single-email";
@@ -64,7 +65,7 @@ async function announced(event: string) {
 function tokenFromEmail(to: string): string {
   const record = sandboxRecords(bed.fixture.sandbox).filter((r) => r.to === to).at(-1);
   if (!record) throw new Error(`no email to ${to}`);
-  const match = /\/f\/[0-9a-f-]{36}\/confirm\/([A-Za-z0-9_.-]+)/.exec(record.textBody ?? "");
+  const match = /\/c\/([A-Za-z0-9_.-]+)/.exec(record.textBody ?? "");
   if (!match) throw new Error("no confirmation link in the email");
   return match[1];
 }
@@ -126,7 +127,7 @@ describe("submitting a form and confirming (real PostgreSQL + Postmark sandbox)"
     const mail = sandboxRecords(bed.fixture.sandbox).filter((r) => r.to === "ada@forms.test");
     expect(mail).toHaveLength(1);
     expect(mail[0]).toMatchObject({ stream: "outbound", subject: "Please confirm your subscription", trackOpens: false });
-    expect(mail[0].htmlBody).toContain(`${APP}/f/${form.id}/confirm/`);
+    expect(mail[0].htmlBody).toContain(`${APP}/c/`);
     expect(await counts(form.id)).toEqual({ submissions: 1, confirmed: 0, bots: 0 });
 
     const token = tokenFromEmail("ada@forms.test");
@@ -180,6 +181,19 @@ describe("submitting a form and confirming (real PostgreSQL + Postmark sandbox)"
     expect((await contactByEmail("waiting@forms.test"))!.status).toBe("pending");
     await updateContact(bed.t.db, { id: pending.id, patch: { status: "unsubscribed" }, actor: "mia@postline.test" }, now);
     expect((await contactByEmail("waiting@forms.test"))!.status).toBe("unsubscribed");
+  });
+
+  it("takes the shared contract's shapes: fields without a kind, and a submission with custom fields by their bare names", async () => {
+    const tag = await createTag(bed.t.db, { name: "contract-tag" });
+    const form = await newForm({ fields: [{ name: "name", label: "Name" }, { name: "company", label: "Company", required: true }], tags: [], tag_ids: [tag.id] });
+    expect(form.tags.map((t) => t.name)).toEqual(["contract-tag"]);
+    await expect(newForm({ tags: [], tag_ids: ["00000000-0000-4000-8000-000000000000"] })).rejects.toMatchObject({ code: "unknown_tag" });
+    expect(form.fields.map((f) => [f.kind, f.name ?? null])).toEqual([["email", null], ["name", null], ["custom", "company"]]);
+    const result = await submitAndSend(submission(form.id, { email: "bare@forms.test", name: "Bare Names", company: "Acme" }));
+    expect(result.outcome).toBe("pending");
+    const [signup] = await listContactSignups(bed.t.db, (await contactByEmail("bare@forms.test"))!.id);
+    expect(signup.values).toEqual({ email: "bare@forms.test", name: "Bare Names", "fields.company": "Acme" });
+    await expect(submitForm(bed.t.db, submission(form.id, { email: "bare2@forms.test", company: "" }), deps(), now)).rejects.toMatchObject({ code: "validation_failed" });
   });
 
   it("refuses a forged, expired or foreign-form link with a clear code, and confirms nothing", async () => {

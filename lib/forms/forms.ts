@@ -65,15 +65,21 @@ export const originSchema = z
   });
 
 const fieldInputSchema = z
-  .strictObject({
+  .preprocess(
+    // The shared contract's field is `{ name, label, required? }` without a kind: the field called
+    // "name" is the contact's name, any other a custom field of that name.
+    (f) => (f && typeof f === "object" && !("kind" in f) ? { ...f, kind: (f as { name?: unknown }).name === "name" ? "name" : "custom" } : f),
+    z.strictObject({
     kind: z.enum(["name", "custom"], { error: 'A field\'s kind is "name" or "custom"' }),
     name: fieldNameSchema.optional(),
     label: text(200, "A field needs a label").min(1, "Give the field a label"),
     required: z.boolean({ error: "required is true or false" }).default(false),
   })
+  .transform((f) => (f.kind === "name" ? { ...f, name: undefined } : f))
   .superRefine((f, ctx) => {
     if (f.kind === "custom" && !f.name) ctx.addIssue({ code: "custom", path: ["name"], message: "Name the custom field (letters, digits, _)" });
-  });
+  }),
+  );
 
 const formShape = {
   name: text(200, "Name the form").min(1, "Name the form"),
@@ -94,6 +100,8 @@ const formShape = {
   allowed_origins: z.array(originSchema).max(50, "At most 50 origins"),
   list_ids: z.array(idField("Not a list id")).max(100),
   tags: tagNamesSchema,
+  // The shared contract names tags by id; `tags` names them (missing ones created). Given together, both count.
+  tag_ids: z.array(idField("Not a tag id")).max(100),
 };
 
 function checkForm(f: { double_opt_in?: boolean; confirmation_html?: string; confirmation_text?: string; fields?: z.infer<typeof fieldInputSchema>[] }, ctx: z.RefinementCtx) {
@@ -132,6 +140,7 @@ export const formInputSchema = z
     allowed_origins: formShape.allowed_origins.default([]),
     list_ids: formShape.list_ids.default([]),
     tags: formShape.tags.default([]),
+    tag_ids: formShape.tag_ids.optional(),
   })
   .superRefine(checkForm);
 export type FormInput = z.input<typeof formInputSchema>;
@@ -153,15 +162,16 @@ function storedFields(emailLabel: string, fields: z.infer<typeof fieldInputSchem
   ];
 }
 
-async function setTargets(tx: DbOrTx, formId: string, input: { list_ids?: string[]; tags?: string[] }) {
+async function setTargets(tx: DbOrTx, formId: string, input: { list_ids?: string[]; tags?: string[]; tag_ids?: string[] }) {
   if (input.list_ids) {
     const listIds = [...new Set(input.list_ids)];
     await assertListsExist(tx, listIds);
     await tx.delete(formLists).where(eq(formLists.formId, formId));
     if (listIds.length) await tx.insert(formLists).values(listIds.map((listId) => ({ formId, listId })));
   }
-  if (input.tags) {
-    const resolved = await resolveTags(tx, { names: input.tags, createMissing: true });
+  if (input.tags || input.tag_ids) {
+    const byId = new Map((await resolveTags(tx, { names: input.tags ?? [], ids: input.tag_ids ?? [], createMissing: true })).map((t) => [t.id, t]));
+    const resolved = [...byId.values()];
     await tx.delete(formTags).where(eq(formTags.formId, formId));
     if (resolved.length) await tx.insert(formTags).values(resolved.map((t) => ({ formId, tagId: t.id })));
   }

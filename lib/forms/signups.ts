@@ -52,14 +52,17 @@ function fieldKey(f: Form["fields"][number]): string {
  */
 export function validateSubmission(form: Form, values: Record<string, string>): { email: string; name: string | null; fields: Record<string, string> } {
   const errors: Record<string, string> = {};
-  const known = new Set([...form.fields.map(fieldKey), HONEYPOT_FIELD, FILL_STAMP_FIELD]);
+  // A custom field is posted as `fields.<name>` (the hosted page, the snippet) or by its bare name (the
+  // shared contract's JSON: `{ "email", "company" }`); both are accepted.
+  const custom = form.fields.filter((f) => f.kind === "custom").map((f) => f.name!);
+  const known = new Set([...form.fields.map(fieldKey), ...custom, HONEYPOT_FIELD, FILL_STAMP_FIELD]);
   for (const key of Object.keys(values)) if (!known.has(key)) errors[key.slice(0, 100)] = `This form has no field "${key.slice(0, 100)}"`;
   let email = "";
   let name: string | null = null;
   const fields: Record<string, string> = {};
   for (const f of form.fields) {
     const key = fieldKey(f);
-    const value = (values[key] ?? "").trim();
+    const value = (values[key] ?? (f.kind === "custom" ? values[f.name!] : undefined) ?? "").trim();
     if (!value) {
       if (f.required) errors[key] = f.kind === "email" ? "Enter your email address" : `Fill in ${f.label}`;
       continue;
@@ -175,8 +178,17 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
   });
 }
 
-export function confirmUrl(deps: Pick<FormDeps, "key" | "sending">, formId: string, signupId: string): string {
-  return `${deps.sending.appUrl}/f/${formId}/confirm/${createConfirmToken(deps.key, signupId)}`;
+/** The link in the confirmation email: `/c/{token}` (the token names the signup, and so the form). */
+export function confirmUrl(deps: Pick<FormDeps, "key" | "sending">, _formId: string, signupId: string): string {
+  return `${deps.sending.appUrl}/c/${createConfirmToken(deps.key, signupId)}`;
+}
+
+/** The form a confirmation token's signup belongs to, or null when the token is forged or its signup gone. */
+export async function formIdOfConfirmToken(db: DbOrTx, token: string, deps: Pick<FormDeps, "key">): Promise<string | null> {
+  const signupId = verifyConfirmToken(deps.key, token);
+  if (!signupId) return null;
+  const [row] = await db.select({ formId: formSignups.formId }).from(formSignups).where(eq(formSignups.id, signupId)).limit(1);
+  return row?.formId ?? null;
 }
 
 function escapeAttribute(value: string): string {

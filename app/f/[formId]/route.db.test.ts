@@ -5,6 +5,7 @@ import { FORM_DEFAULT_LIMITS, type FormDeps } from "@/lib/forms/deps";
 import { createForm } from "@/lib/forms/forms";
 import { formsKey } from "@/lib/forms/tokens";
 import { sandboxRecords, useSendingTestbed } from "@/lib/tooling/testing/sending";
+import { GET as shortGet } from "../../c/[token]/route";
 import { GET as confirmGet, POST as confirmPost } from "./confirm/[token]/route";
 import { GET, OPTIONS, POST } from "./route";
 
@@ -94,7 +95,8 @@ describe("GET/POST /f/{formId} (real PostgreSQL)", () => {
     const ok = await post(form.id, JSON.stringify({ email: "json@routes.test", name: "J", ...hidden }), { "content-type": "application/json", origin: "https://shop.example" });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("access-control-allow-origin")).toBe("https://shop.example");
-    expect(await ok.json()).toEqual({ data: { ok: true, message: form.thankYouMessage, redirect_url: null } });
+    // The contract's answer (ARCHITECTURE.md): the status says what the form does, the same for every address.
+    expect(await ok.json()).toEqual({ status: "pending_confirmation", data: { ok: true, status: "pending_confirmation", message: form.thankYouMessage, redirect_url: null } });
 
     const foreign = await post(form.id, JSON.stringify({ email: "evil@routes.test", ...hidden }), { "content-type": "application/json", origin: "https://evil.example" });
     expect(foreign.status).toBe(403);
@@ -131,16 +133,22 @@ describe("GET/POST /f/{formId}/confirm/{token} (real PostgreSQL + Postmark sandb
     // The email is sent after the response; wait for the sandbox to have it.
     await vi.waitFor(() => expect(sandboxRecords(bed.fixture.sandbox).some((r) => r.to === "confirm@routes.test")).toBe(true), { timeout: 5000 });
     const mail = sandboxRecords(bed.fixture.sandbox).find((r) => r.to === "confirm@routes.test")!;
-    const link = /(http:\/\/[^\s]+\/f\/[0-9a-f-]+\/confirm\/[A-Za-z0-9_.-]+)/.exec(mail.textBody ?? "")![1];
+    const link = /(http:\/\/[^\s]+\/c\/[A-Za-z0-9_.-]+)/.exec(mail.textBody ?? "")![1];
     const token = link.split("/").at(-1)!;
     const params = { params: Promise.resolve({ formId: form.id, token }) };
+
+    // The email's short link (/c/{token}) shows the same page, posting back to itself.
+    const short = await shortGet(new Request(link), { params: Promise.resolve({ token }) });
+    expect(short.status).toBe(200);
+    expect(await short.text()).toContain(`action="/c/${token}"`);
+    expect((await shortGet(new Request(link), { params: Promise.resolve({ token: token.slice(0, -2) + "AA" }) })).status).toBe(404);
 
     for (let i = 0; i < 3; i++) {
       const page = await confirmGet(new Request(link), params);
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain("confirm@routes.test");
-      expect(html).toContain(`<form method="post" action="/f/${form.id}/confirm/${token}"><button type="submit">Confirm my subscription</button>`);
+      expect(html).toContain(`<form method="post" action="/c/${token}"><button type="submit">Confirm my subscription</button>`);
     }
     expect(await contactStatus("confirm@routes.test")).toBe("pending");
 

@@ -113,7 +113,10 @@ export async function POST(req: Request, { params }: Context) {
     const messageId = result.confirmationMessageId;
     if (messageId) afterResponse(() => sendQueuedSingleEmail(db, { messageId }, getFormDeps().sending).then(() => undefined));
     const redirect = form.thankYouUrl;
-    if (json) return Response.json({ data: { ok: true, message: form.thankYouMessage, redirect_url: redirect } }, { headers: corsHeaders(origin, form) });
+    // The same answer for every address (no enumeration): the status says what the form does, not what
+    // happened to this address.
+    const status = form.doubleOptIn ? "pending_confirmation" : "subscribed";
+    if (json) return Response.json({ status, data: { ok: true, status, message: form.thankYouMessage, redirect_url: redirect } }, { headers: corsHeaders(origin, form) });
     if (redirect) return new Response(null, { status: 303, headers: { location: redirect, "cache-control": "no-store" } });
     return htmlResponse(200, renderMessagePage("Thank you", form.thankYouMessage));
   } catch (error) {
