@@ -194,6 +194,11 @@ describe("submitting a form and confirming (real PostgreSQL + Postmark sandbox)"
     const [signup] = await listContactSignups(bed.t.db, (await contactByEmail("bare@forms.test"))!.id);
     expect(signup.values).toEqual({ email: "bare@forms.test", name: "Bare Names", "fields.company": "Acme" });
     await expect(submitForm(bed.t.db, submission(form.id, { email: "bare2@forms.test", company: "" }), deps(), now)).rejects.toMatchObject({ code: "validation_failed" });
+    // A site's script posting JSON without the page's stamp is taken (when not required); with a forged one it is a bot.
+    const { _ts: _unused, ...noStamp } = submission(form.id, { email: "script@forms.test", company: "Acme" }).values;
+    expect((await submitForm(bed.t.db, { ...submission(form.id, {}), values: noStamp, stampRequired: false }, deps(), now)).outcome).toBe("pending");
+    expect((await submitForm(bed.t.db, { ...submission(form.id, {}), values: { ...noStamp, email: "script2@forms.test" } }, deps(), now)).outcome).toBe("bot");
+    expect((await submitForm(bed.t.db, { ...submission(form.id, {}), values: { ...noStamp, email: "script3@forms.test", _ts: "1.forged" }, stampRequired: false }, deps(), now)).outcome).toBe("bot");
   });
 
   it("refuses a forged, expired or foreign-form link with a clear code, and confirms nothing", async () => {

@@ -27,6 +27,11 @@ export interface FormSubmission {
   origin: string | null;
   /** Postline's own origin (the hosted page), always allowed. */
   appOrigin: string;
+  /**
+   * Whether the signed fill stamp must be there (default true: the hosted page and the snippet carry it).
+   * A site's script posting JSON may not have one; when it sends one, it is checked like any other.
+   */
+  stampRequired?: boolean;
 }
 
 /**
@@ -110,8 +115,10 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
   const source = await hitRateLimit(db, { key: `form-source:${input.ip}`, rule: deps.limits.perSource }, now);
   if (source.limited) throw new AppError("rate_limited", "Too many signups from your network; try again in a few minutes", { retry_after: Math.ceil((source.resetAt.getTime() - now.getTime()) / 1000) });
 
-  const shownAt = verifyFillStamp(deps.key, form.id, input.values[FILL_STAMP_FIELD]);
-  if ((input.values[HONEYPOT_FIELD] ?? "") !== "" || !shownAt || now.getTime() - shownAt.getTime() < deps.minFillMs) {
+  const stamp = input.values[FILL_STAMP_FIELD];
+  const shownAt = verifyFillStamp(deps.key, form.id, stamp);
+  const stampFails = stamp === undefined ? input.stampRequired !== false : !shownAt || now.getTime() - shownAt.getTime() < deps.minFillMs;
+  if ((input.values[HONEYPOT_FIELD] ?? "") !== "" || stampFails) {
     await db.update(forms).set({ refusedAsBot: sql`${forms.refusedAsBot} + 1` }).where(eq(forms.id, form.id));
     return { form, confirmationMessageId: null, signupId: null, outcome: "bot" };
   }
