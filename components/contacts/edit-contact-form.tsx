@@ -30,9 +30,10 @@ export function EditContactForm({ contactId, name, fields }: { contactId: string
           Letters, digits and underscores; campaigns print them as <code>{"{{ fields.name }}"}</code>.
         </p>
         {rows.map((row, i) => (
-          <div key={row.id} className="grid grid-cols-[12rem_1fr_auto] items-center gap-2">
+          // On a phone the value takes its own line under the name, so it is never squeezed.
+          <div key={row.id} className="grid grid-cols-[minmax(0,1fr)_auto] items-center gap-2 sm:grid-cols-[12rem_1fr_auto]">
             <input name="field_key" data-field={`fields.${i}`} aria-label={`Field ${i + 1} name`} aria-invalid={errors[`fields.${i}`] ? true : undefined} aria-describedby={errors[`fields.${i}`] ? "contact-fields-error" : undefined} defaultValue={row.key} className={`${inputClass} font-mono`} maxLength={64} placeholder="city" />
-            <input name="field_value" aria-label={`Field ${i + 1} value`} defaultValue={row.value} className={inputClass} maxLength={2000} placeholder="London" />
+            <input name="field_value" aria-label={`Field ${i + 1} value`} defaultValue={row.value} className={`${inputClass} order-last col-span-2 sm:order-none sm:col-span-1`} maxLength={2000} placeholder="London" />
             <Button variant="ghost" aria-label={`Remove field ${i + 1}`} onClick={() => setRows(rows.filter((r) => r.id !== row.id))}>
               Remove
             </Button>
