@@ -5,7 +5,7 @@ import { AppError } from "@/lib/errors";
 import { idField } from "@/lib/http/id";
 import { compileSegment } from "@/lib/segments/compile";
 import { segmentDefinitionSchema } from "@/lib/segments/definition";
-import { idArray as uuidArray } from "@/lib/segments/sql-helpers";
+import { uuidArray } from "@/lib/http/id";
 
 /**
  * Who a campaign targets: the union of its included lists, tags and segments, minus the contacts of

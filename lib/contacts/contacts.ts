@@ -5,7 +5,7 @@ import type { DbOrTx } from "@/db";
 import { contacts, listMemberships, lists, type ContactStatus } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
 import { enqueueContactUnsubscribed } from "@/lib/outbound-webhooks/outbox";
-import { uuidArray } from "./id-array";
+import { uuidArray } from "@/lib/http/id";
 import { FIELD_NAME_PATTERN, FIELD_NAME_RULE } from "./import-mapping";
 
 export type Contact = typeof contacts.$inferSelect;

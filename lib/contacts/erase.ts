@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
 import { contactErasures } from "@/db/schema";
 import { notFound } from "@/lib/errors";
-import { uuidArray } from "./id-array";
+import { uuidArray } from "@/lib/http/id";
 
 /**
  * What an erased message shows where its recipient's address and content were. Also its mark: events

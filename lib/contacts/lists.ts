@@ -3,7 +3,7 @@ import type { DbOrTx } from "@/db";
 import { campaignLists, listMemberships, lists } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
 import { assertListsExist, type List } from "./contacts";
-import { uuidArray } from "./id-array";
+import { uuidArray } from "@/lib/http/id";
 
 /** Renames a list; names stay unique whatever their case. */
 export async function renameList(db: DbOrTx, input: { id: string; name: string }): Promise<List> {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { DbOrTx } from "@/db";
 import { tags } from "@/db/schema";
 import { AppError, isUniqueViolation, notFound } from "@/lib/errors";
-import { uuidArray } from "./id-array";
+import { uuidArray } from "@/lib/http/id";
 
 export type Tag = typeof tags.$inferSelect;
 export type TagRef = Pick<Tag, "id" | "name">;

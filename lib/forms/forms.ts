@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { DbOrTx } from "@/db";
 import { formLists, forms, formTags, lists, tags, type FormField } from "@/db/schema";
 import { assertListsExist, fieldNameSchema } from "@/lib/contacts/contacts";
-import { uuidArray } from "@/lib/contacts/id-array";
+import { uuidArray } from "@/lib/http/id";
 import { resolveTags, tagNamesSchema, type TagRef } from "@/lib/contacts/tags";
 import { AppError, notFound } from "@/lib/errors";
 import { idField } from "@/lib/http/id";

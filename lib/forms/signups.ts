@@ -19,6 +19,8 @@ export const FILL_STAMP_FIELD = "_ts";
 
 export interface FormSubmission {
   formId: string;
+  /** The live form when the caller has already read it (the route does, to render errors), so it is read once. */
+  form?: Form;
   /** The posted values, flat: `email`, `name`, `fields.<name>`, and the two hidden fields. */
   values: Record<string, string>;
   ip: string;
@@ -107,7 +109,7 @@ function addressKey(email: string): string {
  * opt-in, the submission is the confirmation (confirmSignup's effects, in the same transaction).
  */
 export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, now: Date): Promise<SubmitResult> {
-  const form = await getLiveForm(db, input.formId);
+  const form = input.form ?? (await getLiveForm(db, input.formId));
   if (!form) throw notFound("Form");
   if (input.origin !== null && input.origin !== input.appOrigin && !form.allowedOrigins.includes(input.origin)) {
     throw new AppError("origin_not_allowed", `This form does not accept posts from ${input.origin.slice(0, 200)}`);
@@ -163,7 +165,7 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
       await applyConfirmation(tx, { signup, form, contact, ip: input.ip, userAgent: input.userAgent }, now);
       return { form, confirmationMessageId: null, signupId: signup.id, outcome: "subscribed" as const };
     }
-    const url = confirmUrl(deps, form.id, signup.id);
+    const url = confirmUrl(deps, signup.id);
     const message = await queueSingleEmail(
       tx,
       {
@@ -186,7 +188,7 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
 }
 
 /** The link in the confirmation email: `/c/{token}` (the token names the signup, and so the form). */
-export function confirmUrl(deps: Pick<FormDeps, "key" | "sending">, _formId: string, signupId: string): string {
+export function confirmUrl(deps: Pick<FormDeps, "key" | "sending">, signupId: string): string {
   return `${deps.sending.appUrl}/c/${createConfirmToken(deps.key, signupId)}`;
 }
 

@@ -1,3 +1,4 @@
+import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { notFound } from "@/lib/errors";
 
@@ -32,4 +33,13 @@ export function pathSerial(value: string, what: string): number {
   const n = /^[1-9][0-9]{0,14}$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n)) throw notFound(what);
   return n;
+}
+
+/**
+ * Ids as one `uuid[]` parameter (drizzle would spread a JS array into a list of parameters). A value
+ * that is not an id is left out: like an id that names nothing, it matches no row.
+ */
+export function uuidArray(ids: readonly string[]): SQL {
+  const valid = [...new Set(ids.map(parseId).filter((id): id is string => id !== null))];
+  return sql`${`{${valid.join(",")}}`}::uuid[]`;
 }

@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { idArray as uuidArray } from "./sql-helpers";
+import { uuidArray } from "@/lib/http/id";
 import { isGroup, type FieldCondition, type SegmentCondition, type SegmentGroup } from "./definition";
 
 /**

@@ -1,15 +1,8 @@
-import { sql, type SQL } from "drizzle-orm";
 import { parseId } from "@/lib/http/id";
 
-// Small twins of lib/contacts/id-array.ts and lib/messages/queries.ts's cursor: lib/campaigns builds
-// audiences from lib/segments, and lib/contacts and lib/messages reach lib/campaigns, so lib/segments
-// imports neither (lib/architecture.test.ts refuses folder cycles).
-
-/** Ids as one `uuid[]` parameter; a value that is not an id is left out (it would match nothing). */
-export function idArray(ids: readonly string[]): SQL {
-  const valid = [...new Set(ids.map(parseId).filter((id): id is string => id !== null))];
-  return sql`${`{${valid.join(",")}}`}::uuid[]`;
-}
+// A small twin of lib/messages/queries.ts's cursor (whose value may be null): lib/campaigns builds
+// audiences from lib/segments, and lib/messages reaches lib/campaigns, so lib/segments does not import
+// it (lib/architecture.test.ts refuses folder cycles).
 
 /** A keyset cursor (created_at text to the microsecond, id), opaque to callers. */
 export function encodeCursor(c: { v: string; id: string }): string {

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
 import { AppError } from "@/lib/errors";
-import { idArray as uuidArray } from "./sql-helpers";
+import { uuidArray } from "@/lib/http/id";
 import { CONTACT_STATUSES, describeCondition, isGroup, leaves, type SegmentCondition, type SegmentGroup } from "./definition";
 
 type Located = { path: string; condition: SegmentCondition };

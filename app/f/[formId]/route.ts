@@ -106,7 +106,7 @@ export async function POST(req: Request, { params }: Context) {
     const env = getEnv();
     const result = await submitForm(
       db,
-      { formId: form.id, values, ip: requestClientIp((n) => req.headers.get(n)), userAgent: req.headers.get("user-agent") ?? "", origin, appOrigin: new URL(env.APP_URL).origin, stampRequired: !json },
+      { formId: form.id, form, values, ip: requestClientIp((n) => req.headers.get(n)), userAgent: req.headers.get("user-agent") ?? "", origin, appOrigin: new URL(env.APP_URL).origin, stampRequired: !json },
       getFormDeps(),
       new Date(),
     );
