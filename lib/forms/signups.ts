@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db";
 import { contacts, formLists, formSignups, forms, formTags, lists, tags } from "@/db/schema";
@@ -146,9 +146,34 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
     const submitted: Record<string, string> = { email: values.email };
     if (values.name !== null) submitted.name = values.name;
     for (const [k, v] of Object.entries(values.fields)) submitted[`fields.${k}`] = v;
+    // Both ids are chosen here: the confirmation email names its signup, the signup its email.
+    const signupId = randomUUID();
+    const messageId = form.doubleOptIn ? randomUUID() : null;
+    if (messageId) {
+      const url = confirmUrl(deps, signupId);
+      await queueSingleEmail(
+        tx,
+        {
+          id: messageId,
+          contactId: contact.id,
+          to: contact.email,
+          from: deps.from,
+          subject: form.confirmationSubject,
+          html: form.confirmationHtml.replace(CONFIRM_URL_TAG, escapeAttribute(url)),
+          text: form.confirmationText.replace(CONFIRM_URL_TAG, url),
+          tag: "form-confirmation",
+          metadata: { form_id: form.id, signup_id: signupId },
+          // The link must reach Postline as it is: no click-tracking redirect, no tracking pixel.
+          trackOpens: false,
+          trackLinks: false,
+        },
+        deps.sending,
+      );
+    }
     const [signup] = await tx
       .insert(formSignups)
       .values({
+        id: signupId,
         formId: form.id,
         contactId: contact.id,
         submittedAt: now,
@@ -157,33 +182,14 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
         shownText: shownText(form),
         values: submitted,
         expiresAt: form.doubleOptIn ? new Date(now.getTime() + deps.confirmTtlMs) : null,
+        messageId,
       })
       .returning();
+    if (!form.doubleOptIn) await applyConfirmation(tx, { signup, form, contact, ip: input.ip, userAgent: input.userAgent }, now);
+    // Last: every signup of this form moves this one row, and its lock is held until the commit.
     await tx.update(forms).set({ submissions: sql`${forms.submissions} + 1` }).where(eq(forms.id, form.id));
-
-    if (!form.doubleOptIn) {
-      await applyConfirmation(tx, { signup, form, contact, ip: input.ip, userAgent: input.userAgent }, now);
-      return { form, confirmationMessageId: null, signupId: signup.id, outcome: "subscribed" as const };
-    }
-    const url = confirmUrl(deps, signup.id);
-    const message = await queueSingleEmail(
-      tx,
-      {
-        to: contact.email,
-        from: deps.from,
-        subject: form.confirmationSubject,
-        html: form.confirmationHtml.replace(CONFIRM_URL_TAG, escapeAttribute(url)),
-        text: form.confirmationText.replace(CONFIRM_URL_TAG, url),
-        tag: "form-confirmation",
-        metadata: { form_id: form.id, signup_id: signup.id },
-        // The link must reach Postline as it is: no click-tracking redirect, no tracking pixel.
-        trackOpens: false,
-        trackLinks: false,
-      },
-      deps.sending,
-    );
-    await tx.update(formSignups).set({ messageId: message.id }).where(eq(formSignups.id, signup.id));
-    return { form, confirmationMessageId: message.id, signupId: signup.id, outcome: "pending" as const };
+    if (!messageId) return { form, confirmationMessageId: null, signupId, outcome: "subscribed" as const };
+    return { form, confirmationMessageId: messageId, signupId, outcome: "pending" as const };
   });
 }
 

@@ -9,11 +9,11 @@ import { campaigns } from "@/db/schema";
 import { getCampaignOrThrow } from "@/lib/campaigns/campaigns";
 import { claimCampaignBatch, type ClaimedBatch } from "./claim-batch";
 import { completeFinishedCampaigns } from "./complete-campaigns";
-import type { SendingDeps } from "./deps";
+import { POSTMARK_BATCH_LIMIT, type SendingDeps } from "./deps";
 import { recoverOpenBatches } from "./recover-batches";
 import { startDueCampaigns } from "./scheduled-campaigns";
 import { compileCampaign, sendCampaignBatch, type CompiledCampaign } from "./send-batch";
-import { sendNextQueuedSingle } from "./single-email";
+import { sendQueuedSingles } from "./single-email";
 
 export interface AdvanceResult {
   batches: number;
@@ -49,9 +49,9 @@ export async function advanceSending(
 
   async function worker() {
     while (Date.now() < deadline) {
-      const single = await sendNextQueuedSingle(db, deps);
-      if (single) {
-        result.singles++;
+      const singles = await sendQueuedSingles(db, { limit: POSTMARK_BATCH_LIMIT }, deps);
+      if (singles) {
+        result.singles += singles;
         continue;
       }
       const sending = await db

@@ -1,11 +1,11 @@
-import { eq } from "drizzle-orm";
+import { and, eq, inArray, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { messages } from "@/db/schema";
+import { messages, sendBatches } from "@/db/schema";
 import { createContact } from "@/lib/contacts/contacts";
 import { sandboxRecords, useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { advanceSending } from "./advance-sending";
 import { resolveUnsubscribeToken } from "./unsubscribe";
-import { sendSingleEmail } from "./single-email";
+import { queueSingleEmail, sendQueuedSingles, sendSingleEmail } from "./single-email";
 
 const bed = useSendingTestbed();
 
@@ -104,6 +104,54 @@ describe("single emails (real PostgreSQL + Postmark sandbox)", () => {
     it("leaves braces alone unless asked (alerts and test sends pass final text)", async () => {
       const m = await sendSingleEmail(bed.t.db, { to: "ada@single.test", from: "me@postline.test", subject: "Alert", text: "Template failed at {{ first_name }}" }, bed.fixture.deps);
       expect(recordOf(m.postmarkMessageId).textBody).toBe("Template failed at {{ first_name }}");
+    });
+  });
+
+  describe("queued emails sent together", () => {
+    const queue = (to: string) => queueSingleEmail(bed.t.db, { to, from: "me@postline.test", subject: `For ${to}`, text: "Confirm", trackOpens: false, trackLinks: false }, bed.fixture.deps);
+
+    it("sends every due queued email in one batch call, each with its own answer", async () => {
+      bed.fixture.sandbox.markInactive("gone@together.test", "outbound");
+      const queued = [await queue("a@together.test"), await queue("gone@together.test"), await queue("b@together.test")];
+      expect(await sendQueuedSingles(bed.t.db, { limit: 500 }, bed.fixture.deps)).toBe(3);
+      const rows = await bed.t.db.select().from(messages).where(inArray(messages.id, queued.map((q) => q.id)));
+      const byTo = new Map(rows.map((r) => [r.toEmail, r]));
+      expect(byTo.get("a@together.test")).toMatchObject({ status: "sent" });
+      expect(byTo.get("b@together.test")).toMatchObject({ status: "sent" });
+      expect(byTo.get("gone@together.test")).toMatchObject({ status: "failed", errorCode: 406 });
+      // One batch (one Postmark call) for the three, closed with its answer.
+      expect(new Set(rows.map((r) => r.batchId)).size).toBe(1);
+      const [batch] = await bed.t.db.select().from(sendBatches).where(eq(sendBatches.id, rows[0].batchId!));
+      expect(batch).toMatchObject({ messageCount: 3, status: "done", campaignId: null });
+      expect(recordOf(byTo.get("b@together.test")!.postmarkMessageId)).toMatchObject({ to: "b@together.test", subject: "For b@together.test", trackLinks: "None" });
+      // Nothing left: a second call finds nothing due.
+      expect(await sendQueuedSingles(bed.t.db, { limit: 500 }, bed.fixture.deps)).toBe(0);
+    });
+
+    it("takes at most the limit, oldest first, and leaves the rest queued", async () => {
+      for (let i = 0; i < 5; i++) await queue(`n${i}@together.test`);
+      expect(await sendQueuedSingles(bed.t.db, { limit: 2 }, bed.fixture.deps)).toBe(2);
+      const left = await bed.t.db.select().from(messages).where(and(eq(messages.status, "queued"), like(messages.toEmail, "%@together.test")));
+      expect(left).toHaveLength(3);
+      expect(await sendQueuedSingles(bed.t.db, { limit: 500 }, bed.fixture.deps)).toBe(3);
+    });
+
+    it("puts a throttled batch back in the queue, and sends it when the wait is over", async () => {
+      let now = new Date();
+      const deps = { ...bed.fixture.deps, now: () => now, random: () => 0.5 };
+      const queued = [await queue("t1@together.test"), await queue("t2@together.test")];
+      bed.fixture.sandbox.setFaults({ rate429: 1 });
+      expect(await sendQueuedSingles(bed.t.db, { limit: 500 }, deps)).toBe(2);
+      bed.fixture.sandbox.setFaults({});
+      const waiting = await bed.t.db.select().from(messages).where(inArray(messages.id, queued.map((q) => q.id)));
+      expect(waiting.map((m) => m.status)).toEqual(["queued", "queued"]);
+      expect(waiting.every((m) => m.nextAttemptAt && m.nextAttemptAt > now)).toBe(true);
+      expect(await sendQueuedSingles(bed.t.db, { limit: 500 }, deps)).toBe(0);
+      now = new Date(now.getTime() + 60_000);
+      expect(await sendQueuedSingles(bed.t.db, { limit: 500 }, deps)).toBe(2);
+      const sent = await bed.t.db.select().from(messages).where(inArray(messages.id, queued.map((q) => q.id)));
+      expect(sent.map((m) => m.status)).toEqual(["sent", "sent"]);
+      expect(sandboxRecords(bed.fixture.sandbox).filter((r) => r.to.startsWith("t") && r.to.endsWith("@together.test"))).toHaveLength(2);
     });
   });
 });

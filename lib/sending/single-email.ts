@@ -1,18 +1,19 @@
 /**
- * Single emails (the transactional stream): the row is written, claimed into a batch of one and sent
- * with `sendEmail`; one throttled or unanswered earlier is picked up again by advance-sending.ts.
+ * Single emails (the transactional stream): the row is written, claimed into a batch and sent (one
+ * with `sendEmail`, several queued ones with one `sendEmailBatch`); one throttled or unanswered earlier
+ * is picked up again by advance-sending.ts.
  */
 import { randomUUID } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { Models } from "postmark";
 import type { Db, DbOrTx } from "@/db";
 import { contacts, messages } from "@/db/schema";
 import { compileTemplate, htmlToText, renderTemplate, TemplateError, type CompiledTemplate, type Recipient } from "@/lib/campaigns/template";
 import { AppError } from "@/lib/errors";
 import { handleCallFailure } from "./call-failure";
-import { checkAfterClaim, METADATA_BATCH_ID, METADATA_MESSAGE_ID, unsubscribeUrl, type SendingDeps } from "./deps";
+import { checkAfterClaim, METADATA_BATCH_ID, METADATA_MESSAGE_ID, POSTMARK_BATCH_LIMIT, unsubscribeUrl, type SendingDeps } from "./deps";
 import { classifyPostmarkError } from "./postmark-outcome";
-import { recordBatchResults } from "./record-results";
+import { recordBatchResults, type EntryResult } from "./record-results";
 
 export interface SingleEmailInput {
   to: string;
@@ -87,76 +88,109 @@ export function renderSingleEmail({
   return { subject: render("subject", input.subject, "text")!, html: render("html", input.html, "html"), text: render("text", input.text, "text") };
 }
 
-/** Claims one queued single email (created earlier, or released after a 429) into its own batch. */
-async function claimSingle(db: Db, { messageId }: { messageId?: string }, deps: SendingDeps) {
+/**
+ * Postmark's batch call takes at most 500 messages and 50 MB; single emails carry their own bodies, so
+ * a claim also stops once the bodies add up to this much (the first message always fits).
+ */
+const SINGLES_BATCH_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Claims queued single emails (created earlier, or released after a 429) into one batch: the one named,
+ * or up to `limit` of the oldest due ones.
+ */
+async function claimSingles(db: Db, { messageId, limit }: { messageId?: string; limit: number }, deps: SendingDeps) {
   const now = deps.now();
   const checkAfter = checkAfterClaim(deps, now);
   const rows = await db.execute<{ id: string; batch_id: string }>(sql`
-    with picked as (
-      select id from messages
+    with due as (
+      select id, coalesce(octet_length(html_body), 0) + coalesce(octet_length(text_body), 0) as bytes from messages
       where campaign_id is null and status = 'queued'
         and (next_attempt_at is null or next_attempt_at <= ${now.toISOString()}::timestamptz)
         ${messageId ? sql`and id = ${messageId}::uuid` : sql``}
-      order by id limit 1 for update skip locked
+      order by id limit ${Math.min(limit, POSTMARK_BATCH_LIMIT)} for update skip locked
+    ),
+    picked as (
+      select id from (select id, sum(bytes) over (order by id) as running, row_number() over (order by id) as n from due) d
+      where n = 1 or running <= ${SINGLES_BATCH_BYTES}
     ),
     batch as (
       insert into send_batches (campaign_id, message_count, claimed_at, check_after)
-      select null, 1, ${now.toISOString()}::timestamptz, ${checkAfter.toISOString()}::timestamptz from picked
+      select null, count(*), ${now.toISOString()}::timestamptz, ${checkAfter.toISOString()}::timestamptz from picked
+      having count(*) > 0
       returning id
     )
     update messages m set status = 'sending', batch_id = batch.id, attempts = m.attempts + 1, updated_at = ${now.toISOString()}::timestamptz
     from picked, batch where m.id = picked.id
     returning m.id, batch.id as batch_id`);
-  return rows.rows[0] ?? null;
+  if (rows.rows.length === 0) return null;
+  return { batchId: rows.rows[0].batch_id, ids: rows.rows.map((r) => r.id) };
 }
 
-/** Sends one claimed single email via `sendEmail`; its bodies are on the message row. */
-async function sendClaimedSingle(db: Db, claim: { id: string; batch_id: string }, deps: SendingDeps) {
-  const [m] = await db.select().from(messages).where(eq(messages.id, claim.id));
+type SingleRow = typeof messages.$inferSelect;
+
+function singleEmailMessage(m: SingleRow, batchId: string) {
   const html = m.htmlBody ?? "";
   const text = m.textBody ?? "";
-  try {
-    const r = await deps.postmark.sendEmail({
-      From: m.fromEmail,
-      To: m.toEmail,
-      Subject: m.subject,
-      HtmlBody: html || undefined,
-      TextBody: text || (html ? htmlToText(html) : undefined),
-      Tag: m.tag ?? undefined,
-      MessageStream: m.messageStream,
-      TrackOpens: m.trackOpens,
-      TrackLinks: m.trackLinks ? Models.LinkTrackingOptions.HtmlAndText : Models.LinkTrackingOptions.None,
-      Metadata: { ...m.metadata, [METADATA_MESSAGE_ID]: m.id, [METADATA_BATCH_ID]: claim.batch_id },
-    });
-    await recordBatchResults(
-      db,
-      {
-        batchId: claim.batch_id,
-        campaignId: null,
-        results: [{ messageId: m.id, toEmail: m.toEmail, postmarkMessageId: r.MessageID, submittedAt: r.SubmittedAt ? new Date(r.SubmittedAt) : undefined }],
-      },
-      deps,
-    );
-  } catch (error) {
-    const failure = classifyPostmarkError(error);
-    if (failure.kind === "rejected") {
-      await recordBatchResults(
-        db,
-        { batchId: claim.batch_id, campaignId: null, results: [{ messageId: m.id, toEmail: m.toEmail, errorCode: failure.code, errorMessage: failure.message }] },
-        deps,
-      );
-    } else {
-      await handleCallFailure(db, { batch: { batchId: claim.batch_id, campaignId: null, messages: [m] }, error }, deps);
-    }
-  }
+  return {
+    From: m.fromEmail,
+    To: m.toEmail,
+    Subject: m.subject,
+    HtmlBody: html || undefined,
+    TextBody: text || (html ? htmlToText(html) : undefined),
+    Tag: m.tag ?? undefined,
+    MessageStream: m.messageStream,
+    TrackOpens: m.trackOpens,
+    TrackLinks: m.trackLinks ? Models.LinkTrackingOptions.HtmlAndText : Models.LinkTrackingOptions.None,
+    Metadata: { ...m.metadata, [METADATA_MESSAGE_ID]: m.id, [METADATA_BATCH_ID]: batchId },
+  };
 }
 
-/** Sends the oldest queued single email, if any (one released after a 429, or one never claimed). */
-export async function sendNextQueuedSingle(db: Db, deps: SendingDeps): Promise<boolean> {
-  const claim = await claimSingle(db, {}, deps);
-  if (!claim) return false;
-  await sendClaimedSingle(db, claim, deps);
-  return true;
+/**
+ * Sends claimed single emails (their bodies are on the rows): one with `sendEmail`, several with one
+ * `sendEmailBatch` call whose answer is read entry by entry. A call that fails as a whole is handled
+ * like a campaign batch's (retry later, or looked up in Postmark before anything is sent again).
+ */
+async function sendClaimedSingles(db: Db, claim: { batchId: string; ids: string[] }, deps: SendingDeps): Promise<number> {
+  const rows = await db.select().from(messages).where(inArray(messages.id, claim.ids)).orderBy(messages.id);
+  if (rows.length === 0) return 0;
+  const batch = { batchId: claim.batchId, campaignId: null, messages: rows };
+  const emails = rows.map((m) => singleEmailMessage(m, claim.batchId));
+  let results: EntryResult[];
+  try {
+    if (rows.length === 1) {
+      const r = await deps.postmark.sendEmail(emails[0]);
+      results = [{ messageId: rows[0].id, toEmail: rows[0].toEmail, postmarkMessageId: r.MessageID, submittedAt: r.SubmittedAt ? new Date(r.SubmittedAt) : undefined }];
+    } else {
+      const answers = await deps.postmark.sendEmailBatch(emails);
+      // Postmark answers in request order, one entry per message.
+      results = rows.map((m, i) => {
+        const r = answers[i];
+        if (r && r.ErrorCode === 0 && r.MessageID) return { messageId: m.id, toEmail: m.toEmail, postmarkMessageId: r.MessageID, submittedAt: r.SubmittedAt ? new Date(r.SubmittedAt) : undefined };
+        return { messageId: m.id, toEmail: m.toEmail, errorCode: r?.ErrorCode ?? -1, errorMessage: r?.Message ?? "No answer for this message" };
+      });
+    }
+  } catch (error) {
+    const failure = classifyPostmarkError(error);
+    // One message refused by the single-message endpoint (a bad address, an inactive recipient): its own answer.
+    if (failure.kind === "rejected" && rows.length === 1) {
+      results = [{ messageId: rows[0].id, toEmail: rows[0].toEmail, errorCode: failure.code, errorMessage: failure.message }];
+    } else {
+      await handleCallFailure(db, { batch, error }, deps);
+      return rows.length;
+    }
+  }
+  await recordBatchResults(db, { batchId: claim.batchId, campaignId: null, results }, deps);
+  return rows.length;
+}
+
+/**
+ * Sends up to `limit` (at most 500) of the oldest due queued single emails in one Postmark call, and
+ * answers how many it claimed (0: none was due). Senders that queue many emails (a form's confirmation
+ * emails under a rush of signups) call this after their commits instead of one call per email.
+ */
+export async function sendQueuedSingles(db: Db, { limit }: { limit: number }, deps: SendingDeps): Promise<number> {
+  const claim = await claimSingles(db, { limit }, deps);
+  return claim ? sendClaimedSingles(db, claim, deps) : 0;
 }
 
 export type SingleEmailResult = typeof messages.$inferSelect;
@@ -176,16 +210,29 @@ export async function sendSingleEmail(db: Db, input: SingleEmailInput, deps: Sen
 /**
  * Writes a single email as queued without calling Postmark, in the caller's transaction: for senders
  * whose email must exist exactly when their own change commits (a form's confirmation email). Send it
- * after the commit with `sendQueuedSingleEmail`; if that never happens, advance-sending sends it.
+ * after the commit with `sendQueuedSingleEmail` (or many at once with `sendQueuedSingles`); if that
+ * never happens, advance-sending sends it.
  */
-export async function queueSingleEmail(db: DbOrTx, input: SingleEmailInput, deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "messageStream">): Promise<SingleEmailResult> {
-  const [contact] = await db
-    .select({ id: contacts.id, name: contacts.name, fields: contacts.fields })
-    .from(contacts)
-    .where(sql`lower(${contacts.email}) = lower(${input.to})`)
-    .limit(1);
+export async function queueSingleEmail(
+  db: DbOrTx,
+  input: SingleEmailInput & {
+    /** The message's id when the caller must know it first (to name it in its own rows); else a new one. */
+    id?: string;
+    /** The recipient's contact when the caller holds it (and nothing is personalized): no lookup then. */
+    contactId?: string;
+  },
+  deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "messageStream">,
+): Promise<SingleEmailResult> {
+  const [contact] =
+    input.contactId && !input.personalize
+      ? [{ id: input.contactId, name: "", fields: {} }]
+      : await db
+          .select({ id: contacts.id, name: contacts.name, fields: contacts.fields })
+          .from(contacts)
+          .where(sql`lower(${contacts.email}) = lower(${input.to})`)
+          .limit(1);
   // The id is chosen here so `{{ unsubscribe_url }}` can carry it before the row exists.
-  const id = randomUUID();
+  const id = input.id ?? randomUUID();
   const content = input.personalize ? renderSingleEmail({ email: input, contact: contact ?? null, unsubscribeUrl: unsubscribeUrl(deps, id) }) : input;
   const [row] = await db
     .insert(messages)
@@ -210,8 +257,8 @@ export async function queueSingleEmail(db: DbOrTx, input: SingleEmailInput, deps
 
 /** Sends one queued single email now (unless another worker claimed it first) and returns its row as it stands. */
 export async function sendQueuedSingleEmail(db: Db, { messageId }: { messageId: string }, deps: SendingDeps): Promise<SingleEmailResult> {
-  const claim = await claimSingle(db, { messageId }, deps);
-  if (claim) await sendClaimedSingle(db, claim, deps);
+  const claim = await claimSingles(db, { messageId, limit: 1 }, deps);
+  if (claim) await sendClaimedSingles(db, claim, deps);
   const [after] = await db.select().from(messages).where(eq(messages.id, messageId));
   return after;
 }

@@ -126,6 +126,27 @@ describe("GET/POST /f/{formId} (real PostgreSQL)", () => {
   });
 });
 
+describe("confirmation emails after a rush of signups (real PostgreSQL + Postmark sandbox)", () => {
+  it("sends every confirmation exactly once, several per Postmark call, when posts arrive together", async () => {
+    const form = await newForm();
+    const hidden = await hiddenFields(form.id);
+    const addresses = Array.from({ length: 40 }, (_, i) => `rush${i}@routes.test`);
+    const answers = await Promise.all(addresses.map((email) => post(form.id, JSON.stringify({ email, ...hidden }), { "content-type": "application/json" })));
+    expect(answers.map((a) => a.status)).toEqual(addresses.map(() => 200));
+    const mailed = () => sandboxRecords(bed.fixture.sandbox).filter((r) => r.to.startsWith("rush") && r.to.endsWith("@routes.test"));
+    await vi.waitFor(() => expect(mailed()).toHaveLength(40), { timeout: 15_000 });
+    // A moment more: nothing is sent twice by drains that overlapped.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mailed().map((r) => r.to).sort()).toEqual([...addresses].sort());
+    const batches = await bed.t.db.execute<{ batches: number; sent: number }>(sql`
+      select count(distinct m.batch_id)::int as batches, count(*) filter (where m.status = 'sent')::int as sent
+      from messages m where m.to_email like 'rush%@routes.test'`);
+    expect(batches.rows[0].sent).toBe(40);
+    // Drains overlap the posts and take what has queued meanwhile (2 batches here), not one call per signup.
+    expect(batches.rows[0].batches).toBeLessThan(10);
+  });
+});
+
 describe("GET/POST /f/{formId}/confirm/{token} (real PostgreSQL + Postmark sandbox)", () => {
   it("GET shows a button and confirms nothing; POST confirms; a replay says already confirmed; forged 404, expired 410", async () => {
     const form = await newForm();

@@ -1,6 +1,6 @@
 import { getAppDb, getFormDeps } from "@/lib/app/deps";
-import { afterResponse } from "@/lib/app/after-response";
 import { requestClientIp } from "@/lib/app/client-ip";
+import { sendQueuedSinglesSoon } from "@/lib/app/send-singles-soon";
 import { getEnv } from "@/lib/env";
 import { AppError, errorResponse, logUnexpected } from "@/lib/errors";
 import { failedPage, htmlResponse, notFoundPage } from "../responses";
@@ -9,7 +9,6 @@ import { renderFormPage, renderMessagePage } from "@/lib/forms/page";
 import { submitForm } from "@/lib/forms/signups";
 import { createFillStamp } from "@/lib/forms/tokens";
 import { readBodyCapped } from "@/lib/http/body";
-import { sendQueuedSingleEmail } from "@/lib/sending/single-email";
 
 export const dynamic = "force-dynamic";
 
@@ -110,8 +109,7 @@ export async function POST(req: Request, { params }: Context) {
       getFormDeps(),
       new Date(),
     );
-    const messageId = result.confirmationMessageId;
-    if (messageId) afterResponse(() => sendQueuedSingleEmail(db, { messageId }, getFormDeps().sending).then(() => undefined));
+    if (result.confirmationMessageId) sendQueuedSinglesSoon(db, getFormDeps().sending);
     const redirect = form.thankYouUrl;
     // The same answer for every address (no enumeration): the status says what the form does, not what
     // happened to this address.
