@@ -7,7 +7,7 @@ import { tagContacts } from "@/lib/contacts/tags";
 import { AppError, notFound } from "@/lib/errors";
 import { parseId } from "@/lib/http/id";
 import { enqueueOutboundEvent } from "@/lib/outbound-webhooks/outbox";
-import { hitRateLimit } from "@/lib/rate-limit/rate-limit";
+import { hitRateLimit, hitRateLimits, type RateLimitState } from "@/lib/rate-limit/rate-limit";
 import { queueSingleEmail } from "@/lib/sending/single-email";
 import type { FormDeps } from "./deps";
 import { CONFIRM_URL_TAG, getLiveForm, shownText, type Form } from "./forms";
@@ -114,32 +114,56 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
   if (input.origin !== null && input.origin !== input.appOrigin && !form.allowedOrigins.includes(input.origin)) {
     throw new AppError("origin_not_allowed", `This form does not accept posts from ${input.origin.slice(0, 200)}`);
   }
-  const source = await hitRateLimit(db, { key: `form-source:${input.ip}`, rule: deps.limits.perSource }, now);
-  if (source.limited) throw new AppError("rate_limited", "Too many signups from your network; try again in a few minutes", { retry_after: Math.ceil((source.resetAt.getTime() - now.getTime()) / 1000) });
+  const sourceLimit = { key: `form-source:${input.ip}`, rule: deps.limits.perSource };
+  const refuseSource = (source: RateLimitState) => {
+    if (source.limited) throw new AppError("rate_limited", "Too many signups from your network; try again in a few minutes", { retry_after: Math.ceil((source.resetAt.getTime() - now.getTime()) / 1000) });
+  };
 
   const stamp = input.values[FILL_STAMP_FIELD];
   const shownAt = verifyFillStamp(deps.key, form.id, stamp);
   const stampFails = stamp === undefined ? input.stampRequired !== false : !shownAt || now.getTime() - shownAt.getTime() < deps.minFillMs;
   if ((input.values[HONEYPOT_FIELD] ?? "") !== "" || stampFails) {
+    refuseSource(await hitRateLimit(db, sourceLimit, now));
     await db.update(forms).set({ refusedAsBot: sql`${forms.refusedAsBot} + 1` }).where(eq(forms.id, form.id));
     return { form, confirmationMessageId: null, signupId: null, outcome: "bot" };
   }
-  const values = validateSubmission(form, input.values);
-  const perAddress = await hitRateLimit(db, { key: addressKey(values.email), rule: deps.limits.perAddress }, now);
+  let values: ReturnType<typeof validateSubmission>;
+  try {
+    values = validateSubmission(form, input.values);
+  } catch (invalid) {
+    // An invalid post still counts against its source (a flood of them is still a flood).
+    refuseSource(await hitRateLimit(db, sourceLimit, now));
+    throw invalid;
+  }
+  // The source and the address are counted in one statement: a person's post costs one round trip here.
+  const [source, perAddress] = await hitRateLimits(db, [sourceLimit, { key: addressKey(values.email), rule: deps.limits.perAddress }], now);
+  refuseSource(source);
   if (perAddress.limited) return { form, confirmationMessageId: null, signupId: null, outcome: "throttled" };
 
   return db.transaction(async (tx) => {
-    // An address erased after it bounced or complained is never mailed again. One erased while
-    // unsubscribed may come back through a confirmed signup: it is `pending` (never mailed by a campaign)
-    // until the link is used, and its hash stays on the list if it never is.
-    const erased = await tx.execute(sql`select 1 from suppressed_addresses where address_hash = postline_address_hash(${values.email}) and status in ('bounced', 'complained')`);
-    if (erased.rows.length) return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
-    await tx
-      .insert(contacts)
-      .values({ email: values.email, name: values.name ?? "", fields: values.fields, status: "pending", statusReason: `Signed up through the form "${form.name}"`, statusChangedAt: now, createdAt: now, updatedAt: now })
-      .onConflictDoNothing();
-    // Locked: a confirmation of an earlier signup, or another submission, waits for this one.
-    const [contact] = await tx.select().from(contacts).where(sql`lower(${contacts.email}) = lower(${values.email})`).for("update");
+    // An address erased after it bounced or complained is never mailed again (and gets no contact). One
+    // erased while unsubscribed may come back through a confirmed signup: it is `pending` (never mailed
+    // by a campaign) until the link is used, and its hash stays on the list if it never is. A new
+    // address is inserted, and so locked, by the same statement; a known one is locked next.
+    const [arrival] = (
+      await tx.execute<{ erased: boolean; id: string | null }>(sql`
+        with erased as (
+          select exists (select 1 from suppressed_addresses where address_hash = postline_address_hash(${values.email}) and status in ('bounced', 'complained')) as yes
+        ),
+        inserted as (
+          insert into contacts (email, name, fields, status, status_reason, status_changed_at, created_at, updated_at)
+          select ${values.email}, ${values.name ?? ""}, ${JSON.stringify(values.fields)}::jsonb, 'pending', ${`Signed up through the form "${form.name}"`},
+            ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+          where not (select yes from erased)
+          on conflict do nothing
+          returning id
+        )
+        select (select yes from erased) as erased, (select id from inserted) as id`)
+    ).rows;
+    if (arrival.erased) return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
+    // Confirming at once (single opt-in) needs the whole row; a new address's confirmation email only its id.
+    const [locked] = arrival.id && form.doubleOptIn ? [null] : await tx.select().from(contacts).where(sql`lower(${contacts.email}) = lower(${values.email})`).for("update");
+    const contact = locked ?? (arrival.id ? { id: arrival.id, email: values.email, status: "pending" as const } : null);
     if (!contact) throw new AppError("conflict", "Your signup crossed another change; please submit again");
     if (contact.status === "bounced" || contact.status === "complained") return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
 
@@ -185,7 +209,7 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
         messageId,
       })
       .returning();
-    if (!form.doubleOptIn) await applyConfirmation(tx, { signup, form, contact, ip: input.ip, userAgent: input.userAgent }, now);
+    if (!form.doubleOptIn) await applyConfirmation(tx, { signup, form, contact: locked!, ip: input.ip, userAgent: input.userAgent }, now);
     // Last: every signup of this form moves this one row, and its lock is held until the commit.
     await tx.update(forms).set({ submissions: sql`${forms.submissions} + 1` }).where(eq(forms.id, form.id));
     if (!messageId) return { form, confirmationMessageId: null, signupId, outcome: "subscribed" as const };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { hitRateLimit, refundRateLimit } from "./rate-limit";
+import { hitRateLimit, hitRateLimits, refundRateLimit } from "./rate-limit";
 import { peekRateLimit } from "./test-support";
 
 let t: TestDatabase;
@@ -25,6 +25,25 @@ describe("fixed-window rate limits in PostgreSQL", () => {
     const t0 = new Date("2026-05-02T00:00:00Z");
     await Promise.all(Array.from({ length: 20 }, () => hitRateLimit(t.db, { key: "k2", rule: { limit: 100, windowMs: 60_000 } }, t0)));
     expect((await peekRateLimit(t.db, { key: "k2", rule: { limit: 100, windowMs: 60_000 } }, t0)).count).toBe(20);
+  });
+
+  it("counts several limits in one statement, each with its own window, answering in the order asked", async () => {
+    const t0 = new Date("2026-05-03T00:00:00Z");
+    const minute = { key: "z-source", rule: { limit: 2, windowMs: 60_000 } };
+    const hour = { key: "a-address", rule: { limit: 3, windowMs: 3_600_000 } };
+    const first = await hitRateLimits(t.db, [minute, hour], t0);
+    expect(first.map((s) => [s.count, s.limited])).toEqual([[1, false], [1, false]]);
+    await hitRateLimits(t.db, [minute, hour], t0);
+    const third = await hitRateLimits(t.db, [minute, hour], t0);
+    expect(third.map((s) => [s.count, s.limited])).toEqual([[3, true], [3, false]]);
+    expect(third[0].resetAt).toEqual(new Date(t0.getTime() + 60_000));
+    expect(third[1].resetAt).toEqual(new Date(t0.getTime() + 3_600_000));
+    // Two minutes on: the minute's window restarts, the hour's goes on counting.
+    const later = await hitRateLimits(t.db, [minute, hour], new Date(t0.getTime() + 120_000));
+    expect(later.map((s) => [s.count, s.limited])).toEqual([[1, false], [4, true]]);
+    // Concurrent callers naming the same keys in either order neither deadlock nor lose a hit.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => hitRateLimits(t.db, i % 2 ? [minute, hour] : [hour, minute], new Date(t0.getTime() + 120_000))));
+    expect((await peekRateLimit(t.db, hour, new Date(t0.getTime() + 120_000))).count).toBe(24);
   });
 
   it("gives a hit back, never below zero", async () => {

@@ -17,24 +17,44 @@ export interface RateLimitState {
  * Counts one hit in a fixed window kept in PostgreSQL (every app instance shares it) and says whether
  * the caller is now over the limit. One statement: the upsert either continues the window or restarts it.
  */
-export async function hitRateLimit(db: DbOrTx, { key, rule }: { key: string; rule: RateLimitRule }, now: Date): Promise<RateLimitState> {
-  const windowStartFloor = new Date(now.getTime() - rule.windowMs);
-  const [row] = await db
+export async function hitRateLimit(db: DbOrTx, limit: { key: string; rule: RateLimitRule }, now: Date): Promise<RateLimitState> {
+  const [state] = await hitRateLimits(db, [limit], now);
+  return state;
+}
+
+/**
+ * Counts one hit on each of several limits in one statement (a request checked per source and per
+ * address), answering in the order asked. Rows are taken in key order, so two callers naming the same
+ * keys never wait on each other in a cycle.
+ */
+export async function hitRateLimits(db: DbOrTx, limits: { key: string; rule: RateLimitRule }[], now: Date): Promise<RateLimitState[]> {
+  if (limits.length === 0) return [];
+  const sorted = [...new Set(limits.map((l) => l.key))].sort();
+  // Each key's window length travels with it, so one statement serves rules of different windows.
+  const windowOf = new Map(limits.map((l) => [l.key, l.rule.windowMs]));
+  const rows = await db
     .insert(rateLimits)
-    .values({ key, windowStart: now, count: 1 })
+    .values(sorted.map((key) => ({ key, windowStart: now, count: 1 })))
     .onConflictDoUpdate({
       target: rateLimits.key,
       set: {
-        count: sql`case when ${rateLimits.windowStart} <= ${windowStartFloor.toISOString()}::timestamptz then 1 else ${rateLimits.count} + 1 end`,
-        windowStart: sql`case when ${rateLimits.windowStart} <= ${windowStartFloor.toISOString()}::timestamptz then ${now.toISOString()}::timestamptz else ${rateLimits.windowStart} end`,
+        count: sql`case when ${rateLimits.windowStart} <= ${now.toISOString()}::timestamptz - ${windowOfSql(windowOf)} then 1 else ${rateLimits.count} + 1 end`,
+        windowStart: sql`case when ${rateLimits.windowStart} <= ${now.toISOString()}::timestamptz - ${windowOfSql(windowOf)} then ${now.toISOString()}::timestamptz else ${rateLimits.windowStart} end`,
       },
     })
-    .returning({ count: rateLimits.count, windowStart: rateLimits.windowStart });
-  return {
-    count: row.count,
-    limited: row.count > rule.limit,
-    resetAt: new Date(row.windowStart.getTime() + rule.windowMs),
-  };
+    .returning({ key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart });
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  return limits.map(({ key, rule }) => {
+    const row = byKey.get(key)!;
+    return { count: row.count, limited: row.count > rule.limit, resetAt: new Date(row.windowStart.getTime() + rule.windowMs) };
+  });
+}
+
+/** The window of the row being updated, as an interval: one key's window, or a lookup by key. */
+function windowOfSql(windowOf: Map<string, number>) {
+  const entries = [...windowOf];
+  if (entries.length === 1) return sql`${entries[0][1]} * interval '1 millisecond'`;
+  return sql`(case ${rateLimits.key} ${sql.join(entries.map(([k, ms]) => sql`when ${k} then ${ms} * interval '1 millisecond'`), sql` `)} end)`;
 }
 
 /**
