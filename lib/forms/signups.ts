@@ -8,7 +8,7 @@ import { AppError, notFound } from "@/lib/errors";
 import { parseId } from "@/lib/http/id";
 import { enqueueOutboundEvent } from "@/lib/outbound-webhooks/outbox";
 import { hitRateLimit, hitRateLimits, type RateLimitState } from "@/lib/rate-limit/rate-limit";
-import { queueSingleEmail } from "@/lib/sending/single-email";
+import { singleEmailRow } from "@/lib/sending/single-email";
 import type { FormDeps } from "./deps";
 import { CONFIRM_URL_TAG, getLiveForm, shownText, type Form } from "./forms";
 import { createConfirmToken, verifyConfirmToken, verifyFillStamp } from "./tokens";
@@ -100,13 +100,14 @@ function addressKey(email: string): string {
  * only counts in `refused_as_bot` and gets the usual answer; invalid values are `validation_failed`
  * naming each field; an address past its own limit gets the usual answer with nothing written.
  *
- * Then one transaction: a new address becomes a `pending` contact (with the name and fields sent); a
- * known one keeps its status and details until it confirms; a bounced or complained contact, or an
- * address erased after it bounced or complained, is left alone and gets no email (one erased while
- * unsubscribed comes back `pending`: only its confirmation subscribes it again). The signup (the consent
- * record) is written with the exact text the form showed, the form's counter moves, and the
- * confirmation email is queued in the same transaction (sent after it by the caller). Without double
- * opt-in, the submission is the confirmation (confirmSignup's effects, in the same transaction).
+ * Then one statement (db/functions/postline_form_signup.sql, atomic): a new address becomes a `pending`
+ * contact (with the name and fields sent); a known one keeps its status and details until it confirms;
+ * a bounced or complained contact, or an address erased after it bounced or complained, is left alone
+ * and gets no email (one erased while unsubscribed comes back `pending`: only its confirmation
+ * subscribes it again). The signup (the consent record) is written with the exact text the form showed,
+ * the form's counter moves, and the confirmation email is queued with them (sent after the response
+ * by the caller). Without double opt-in, the submission is the confirmation: the same statement, then
+ * confirmSignup's effects, in one transaction.
  */
 export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, now: Date): Promise<SubmitResult> {
   const form = input.form ?? (await getLiveForm(db, input.formId));
@@ -140,81 +141,65 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
   refuseSource(source);
   if (perAddress.limited) return { form, confirmationMessageId: null, signupId: null, outcome: "throttled" };
 
-  return db.transaction(async (tx) => {
-    // An address erased after it bounced or complained is never mailed again (and gets no contact). One
-    // erased while unsubscribed may come back through a confirmed signup: it is `pending` (never mailed
-    // by a campaign) until the link is used, and its hash stays on the list if it never is. A new
-    // address is inserted, and so locked, by the same statement; a known one is locked next.
-    const [arrival] = (
-      await tx.execute<{ erased: boolean; id: string | null }>(sql`
-        with erased as (
-          select exists (select 1 from suppressed_addresses where address_hash = postline_address_hash(${values.email}) and status in ('bounced', 'complained')) as yes
-        ),
-        inserted as (
-          insert into contacts (email, name, fields, status, status_reason, status_changed_at, created_at, updated_at)
-          select ${values.email}, ${values.name ?? ""}, ${JSON.stringify(values.fields)}::jsonb, 'pending', ${`Signed up through the form "${form.name}"`},
-            ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
-          where not (select yes from erased)
-          on conflict do nothing
-          returning id
-        )
-        select (select yes from erased) as erased, (select id from inserted) as id`)
-    ).rows;
-    if (arrival.erased) return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
-    // Confirming at once (single opt-in) needs the whole row; a new address's confirmation email only its id.
-    const [locked] = arrival.id && form.doubleOptIn ? [null] : await tx.select().from(contacts).where(sql`lower(${contacts.email}) = lower(${values.email})`).for("update");
-    const contact = locked ?? (arrival.id ? { id: arrival.id, email: values.email, status: "pending" as const } : null);
-    if (!contact) throw new AppError("conflict", "Your signup crossed another change; please submit again");
-    if (contact.status === "bounced" || contact.status === "complained") return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
+  const signupId = randomUUID();
+  const submitted: Record<string, string> = { email: values.email };
+  if (values.name !== null) submitted.name = values.name;
+  for (const [k, v] of Object.entries(values.fields)) submitted[`fields.${k}`] = v;
+  const signup = {
+    form_id: form.id,
+    signup_id: signupId,
+    email: values.email,
+    name: values.name,
+    fields: values.fields,
+    status_reason: `Signed up through the form "${form.name}"`,
+    submitted_at: now.toISOString(),
+    submitted_ip: input.ip,
+    submitted_user_agent: input.userAgent.slice(0, 1000),
+    shown_text: shownText(form),
+    values: submitted,
+    expires_at: form.doubleOptIn ? new Date(now.getTime() + deps.confirmTtlMs).toISOString() : null,
+  };
+  const write = async (db: DbOrTx, confirmation: ReturnType<typeof singleEmailRow> | null) => {
+    const [row] = (await db.execute<{ result: { outcome: "suppressed" | "conflict" | "written"; contact_id?: string } }>(sql`
+      select postline_form_signup(${JSON.stringify(signup)}::jsonb, ${confirmation ? JSON.stringify(confirmation) : null}::jsonb) as result`)).rows;
+    if (row.result.outcome === "conflict") throw new AppError("conflict", "Your signup crossed another change; please submit again");
+    return row.result;
+  };
 
-    const submitted: Record<string, string> = { email: values.email };
-    if (values.name !== null) submitted.name = values.name;
-    for (const [k, v] of Object.entries(values.fields)) submitted[`fields.${k}`] = v;
-    // Both ids are chosen here: the confirmation email names its signup, the signup its email.
-    const signupId = randomUUID();
-    const messageId = form.doubleOptIn ? randomUUID() : null;
-    if (messageId) {
-      const url = confirmUrl(deps, signupId);
-      await queueSingleEmail(
-        tx,
-        {
-          id: messageId,
-          contactId: contact.id,
-          to: contact.email,
-          from: deps.from,
-          subject: form.confirmationSubject,
-          html: form.confirmationHtml.replace(CONFIRM_URL_TAG, escapeAttribute(url)),
-          text: form.confirmationText.replace(CONFIRM_URL_TAG, url),
-          tag: "form-confirmation",
-          metadata: { form_id: form.id, signup_id: signupId },
-          // The link must reach Postline as it is: no click-tracking redirect, no tracking pixel.
-          trackOpens: false,
-          trackLinks: false,
-        },
-        deps.sending,
-      );
-    }
-    const [signup] = await tx
-      .insert(formSignups)
-      .values({
-        id: signupId,
-        formId: form.id,
-        contactId: contact.id,
-        submittedAt: now,
-        submittedIp: input.ip,
-        submittedUserAgent: input.userAgent.slice(0, 1000),
-        shownText: shownText(form),
-        values: submitted,
-        expiresAt: form.doubleOptIn ? new Date(now.getTime() + deps.confirmTtlMs) : null,
-        messageId,
-      })
-      .returning();
-    if (!form.doubleOptIn) await applyConfirmation(tx, { signup, form, contact: locked!, ip: input.ip, userAgent: input.userAgent }, now);
-    // Last: every signup of this form moves this one row, and its lock is held until the commit.
-    await tx.update(forms).set({ submissions: sql`${forms.submissions} + 1` }).where(eq(forms.id, form.id));
-    if (!messageId) return { form, confirmationMessageId: null, signupId, outcome: "subscribed" as const };
-    return { form, confirmationMessageId: messageId, signupId, outcome: "pending" as const };
-  });
+  if (!form.doubleOptIn) {
+    // Without double opt-in the submission is the confirmation: the same writes, then confirmSignup's effects, in one transaction.
+    return db.transaction(async (tx) => {
+      const written = await write(tx, null);
+      if (written.outcome === "suppressed") return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
+      const [contact] = await tx.select().from(contacts).where(eq(contacts.id, written.contact_id!));
+      const [row] = await tx.select().from(formSignups).where(eq(formSignups.id, signupId));
+      await applyConfirmation(tx, { signup: row, form, contact, ip: input.ip, userAgent: input.userAgent }, now);
+      return { form, confirmationMessageId: null, signupId, outcome: "subscribed" as const };
+    });
+  }
+
+  // Double opt-in: one statement writes the contact, the confirmation email and the signup (see the SQL).
+  const messageId = randomUUID();
+  const url = confirmUrl(deps, signupId);
+  const confirmation = singleEmailRow(
+    {
+      to: values.email,
+      from: deps.from,
+      subject: form.confirmationSubject,
+      html: form.confirmationHtml.replace(CONFIRM_URL_TAG, escapeAttribute(url)),
+      text: form.confirmationText.replace(CONFIRM_URL_TAG, url),
+      tag: "form-confirmation",
+      metadata: { form_id: form.id, signup_id: signupId },
+      // The link must reach Postline as it is: no click-tracking redirect, no tracking pixel.
+      trackOpens: false,
+      trackLinks: false,
+    },
+    { id: messageId, contactId: null },
+    deps.sending,
+  );
+  const written = await write(db, confirmation);
+  if (written.outcome === "suppressed") return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" };
+  return { form, confirmationMessageId: messageId, signupId, outcome: "pending" };
 }
 
 /** The link in the confirmation email: `/c/{token}` (the token names the signup, and so the form). */

@@ -213,46 +213,47 @@ export async function sendSingleEmail(db: Db, input: SingleEmailInput, deps: Sen
  * after the commit with `sendQueuedSingleEmail` (or many at once with `sendQueuedSingles`); if that
  * never happens, advance-sending sends it.
  */
-export async function queueSingleEmail(
-  db: DbOrTx,
-  input: SingleEmailInput & {
-    /** The message's id when the caller must know it first (to name it in its own rows); else a new one. */
-    id?: string;
-    /** The recipient's contact when the caller holds it (and nothing is personalized): no lookup then. */
-    contactId?: string;
-  },
-  deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "messageStream">,
-): Promise<SingleEmailResult> {
-  const [contact] =
-    input.contactId && !input.personalize
-      ? [{ id: input.contactId, name: "", fields: {} }]
-      : await db
-          .select({ id: contacts.id, name: contacts.name, fields: contacts.fields })
-          .from(contacts)
-          .where(sql`lower(${contacts.email}) = lower(${input.to})`)
-          .limit(1);
+export async function queueSingleEmail(db: DbOrTx, input: SingleEmailInput, deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "messageStream">): Promise<SingleEmailResult> {
+  const [contact] = await db
+    .select({ id: contacts.id, name: contacts.name, fields: contacts.fields })
+    .from(contacts)
+    .where(sql`lower(${contacts.email}) = lower(${input.to})`)
+    .limit(1);
   // The id is chosen here so `{{ unsubscribe_url }}` can carry it before the row exists.
-  const id = input.id ?? randomUUID();
+  const id = randomUUID();
   const content = input.personalize ? renderSingleEmail({ email: input, contact: contact ?? null, unsubscribeUrl: unsubscribeUrl(deps, id) }) : input;
   const [row] = await db
     .insert(messages)
-    .values({
-      id,
-      kind: "single",
-      contactId: contact?.id ?? null,
-      toEmail: input.to,
-      fromEmail: input.from,
-      subject: content.subject,
-      messageStream: deps.messageStream,
-      tag: input.tag ?? null,
-      metadata: input.metadata ?? {},
-      htmlBody: content.html ?? null,
-      textBody: content.text ?? null,
-      trackOpens: input.trackOpens ?? true,
-      trackLinks: input.trackLinks ?? true,
-    })
+    .values(singleEmailRow({ ...input, ...content }, { id, contactId: contact?.id ?? null }, deps))
     .returning();
   return row;
+}
+
+/**
+ * A queued single email's row as written (its content final: rendered, or not personalized). Also what
+ * the form signup's SQL function (db/functions/postline_form_signup.sql) takes as its `confirmation`,
+ * so one place says how a single email is stored.
+ */
+export function singleEmailRow(
+  input: Omit<SingleEmailInput, "personalize">,
+  { id, contactId }: { id: string; contactId: string | null },
+  deps: Pick<SendingDeps, "messageStream">,
+) {
+  return {
+    id,
+    kind: "single" as const,
+    contactId,
+    toEmail: input.to,
+    fromEmail: input.from,
+    subject: input.subject,
+    messageStream: deps.messageStream,
+    tag: input.tag ?? null,
+    metadata: input.metadata ?? {},
+    htmlBody: input.html ?? null,
+    textBody: input.text ?? null,
+    trackOpens: input.trackOpens ?? true,
+    trackLinks: input.trackLinks ?? true,
+  };
 }
 
 /** Sends one queued single email now (unless another worker claimed it first) and returns its row as it stands. */

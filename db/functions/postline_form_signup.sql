@@ -1,0 +1,66 @@
+-- A form submission's writes (lib/forms/signups.ts submitForm) in one round trip: a signup is the
+-- hottest public write (a rush of signups from a launch), and each statement a post costs is a wake-up
+-- of a backend and a socket write on both sides. Atomic as one statement when called alone; the
+-- single opt-in path calls it inside its own transaction and confirms after it.
+--
+-- An address erased after it bounced or complained gets no contact and nothing is written. A new
+-- address becomes a `pending` contact (inserted, and so locked, here); a known one is locked and keeps
+-- its status and details until it confirms; a bounced or complained contact is left alone. Otherwise
+-- the confirmation email (when given) and the signup (the consent record) are written, and the form's
+-- counter moves last, so its row lock, which every signup of the form shares, is held the least.
+--
+-- signup: {form_id, signup_id, email, name, fields, status_reason, submitted_at, submitted_ip,
+--          submitted_user_agent, shown_text, values, expires_at}
+-- confirmation (or null): the single email's row as lib/sending/single-email.ts singleEmailRow makes
+--   it: {id, fromEmail, subject, messageStream, tag, metadata, htmlBody, textBody, trackOpens,
+--   trackLinks}; its recipient is the contact (its address as stored).
+-- Answers {outcome: "suppressed" | "conflict" | "written", contact_id, status (before this signup)}.
+CREATE OR REPLACE FUNCTION postline_form_signup(signup jsonb, confirmation jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  at timestamptz := (signup->>'submitted_at')::timestamptz;
+  c_id uuid;
+  c_email text;
+  c_status contact_status;
+BEGIN
+  IF EXISTS (SELECT 1 FROM suppressed_addresses
+             WHERE address_hash = postline_address_hash(signup->>'email') AND status IN ('bounced', 'complained')) THEN
+    RETURN jsonb_build_object('outcome', 'suppressed');
+  END IF;
+
+  INSERT INTO contacts (email, name, fields, status, status_reason, status_changed_at, created_at, updated_at)
+  VALUES (signup->>'email', coalesce(signup->>'name', ''), coalesce(signup->'fields', '{}'::jsonb), 'pending',
+          signup->>'status_reason', at, at, at)
+  ON CONFLICT DO NOTHING
+  RETURNING id, email, status INTO c_id, c_email, c_status;
+  IF c_id IS NULL THEN
+    SELECT id, email, status INTO c_id, c_email, c_status FROM contacts
+    WHERE lower(email) = lower(signup->>'email') FOR UPDATE;
+    -- Erased between the insert and the lock: the caller asks the person to submit again.
+    IF c_id IS NULL THEN
+      RETURN jsonb_build_object('outcome', 'conflict');
+    END IF;
+  END IF;
+  IF c_status IN ('bounced', 'complained') THEN
+    RETURN jsonb_build_object('outcome', 'suppressed', 'contact_id', c_id, 'status', c_status);
+  END IF;
+
+  IF confirmation IS NOT NULL THEN
+    INSERT INTO messages (id, kind, contact_id, to_email, from_email, subject, message_stream, tag, metadata,
+                          html_body, text_body, track_opens, track_links, created_at, updated_at)
+    VALUES ((confirmation->>'id')::uuid, 'single', c_id, c_email, confirmation->>'fromEmail', confirmation->>'subject',
+            confirmation->>'messageStream', confirmation->>'tag', coalesce(confirmation->'metadata', '{}'::jsonb),
+            confirmation->>'htmlBody', confirmation->>'textBody', (confirmation->>'trackOpens')::boolean,
+            (confirmation->>'trackLinks')::boolean, at, at);
+  END IF;
+
+  INSERT INTO form_signups (id, form_id, contact_id, submitted_at, submitted_ip, submitted_user_agent, shown_text,
+                            "values", expires_at, message_id)
+  VALUES ((signup->>'signup_id')::uuid, (signup->>'form_id')::uuid, c_id, at, signup->>'submitted_ip',
+          signup->>'submitted_user_agent', signup->>'shown_text', signup->'values',
+          (signup->>'expires_at')::timestamptz, (confirmation->>'id')::uuid);
+
+  UPDATE forms SET submissions = submissions + 1 WHERE id = (signup->>'form_id')::uuid;
+  RETURN jsonb_build_object('outcome', 'written', 'contact_id', c_id, 'status', c_status);
+END
+$$;
