@@ -94,7 +94,7 @@ async function claimSingle(db: Db, { messageId }: { messageId?: string }, deps: 
   const rows = await db.execute<{ id: string; batch_id: string }>(sql`
     with picked as (
       select id from messages
-      where campaign_id is null and status = 'queued'
+      where campaign_id is null and sequence_id is null and status = 'queued'
         and (next_attempt_at is null or next_attempt_at <= ${now.toISOString()}::timestamptz)
         ${messageId ? sql`and id = ${messageId}::uuid` : sql``}
       order by id limit 1 for update skip locked
