@@ -96,6 +96,8 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
     id: m.id,
     kind: m.kind,
     campaign_id: m.campaignId,
+    sequence_id: m.sequenceId,
+    sequence_email_id: m.sequenceEmailId,
     contact_id: m.contactId,
     to: m.toEmail,
     from: m.fromEmail,
