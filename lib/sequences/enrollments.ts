@@ -98,3 +98,10 @@ export async function listContactEnrollments(db: DbOrTx, contactId: string) {
     .where(eq(sequenceEnrollments.contactId, contactId))
     .orderBy(desc(sequenceEnrollments.enrolledAt));
 }
+
+/** Enrols by address (the dashboard's form): `not_found` when no contact has it. */
+export async function enrollContactByEmail(db: DbOrTx, { sequenceId, email }: { sequenceId: string; email: string }, now: Date): Promise<Enrollment> {
+  const [c] = await db.select({ id: contacts.id }).from(contacts).where(sql`lower(${contacts.email}) = lower(${email})`).limit(1);
+  if (!c) throw new AppError("not_found", "No contact has this address");
+  return enrollContact(db, { sequenceId, contactId: c.id }, now);
+}
