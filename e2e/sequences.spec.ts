@@ -22,12 +22,12 @@ test("/sequences: create a sequence, activate it, enrol a contact, the first ema
   await gotoHydrated(page, "/sequences/new");
   await page.getByLabel("Name", { exact: true }).fill(name);
   const first = page.getByTestId("sequence-email-row").first();
-  await first.getByLabel("Subject").fill("Welcome, {{ name }}");
-  await first.getByLabel("HTML").fill("<p>Hello {{ name }}, this is day one.</p>");
-  await first.getByLabel("Delay").fill("0");
+  await first.getByLabel("Subject", { exact: true }).fill("Welcome, {{ name }}");
+  await first.getByLabel("HTML", { exact: true }).fill("<p>Hello {{ name }}, this is day one.</p>");
+  await first.getByLabel("Delay", { exact: true }).fill("0");
   const second = page.getByTestId("sequence-email-row").nth(1);
-  await second.getByLabel("Subject").fill("Day two");
-  await second.getByLabel("HTML").fill("<p>Two</p>");
+  await second.getByLabel("Subject", { exact: true }).fill("Day two");
+  await second.getByLabel("HTML", { exact: true }).fill("<p>Two</p>");
   await page.getByRole("button", { name: "Create sequence" }).click();
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
   await expect(page.getByRole("table", { name: "Emails of the sequence" }).locator("tbody tr")).toHaveCount(2);

@@ -116,7 +116,7 @@ export function SequenceEditor({ initial, forms, lists, tags }: { initial: Seque
           {rows.map((e, i) => (
             <li key={e.id ?? `new-${i}`} className="space-y-3 rounded-md border border-slate-200 p-3" data-testid="sequence-email-row">
               <div className="flex flex-wrap items-center justify-between gap-2">
-                <h3 className="text-sm font-semibold text-slate-800">{e.id ? `Email ${i + 1}` : "Add an email"}</h3>
+                <h3 className="text-sm font-semibold text-slate-800">{i < initial.emails.length ? `Email ${i + 1}` : "Add an email"}</h3>
                 {e.id ? (
                   <label className="flex items-center gap-2 text-sm text-slate-700">
                     <input type="checkbox" name={`delete_${i}`} className="size-4 accent-brand-600" /> Delete

@@ -25,7 +25,7 @@ const ENROLLMENT_TONE = { active: "blue", completed: "green", exited: "slate" } 
 
 const emailColumns: DataTableColumn[] = [
   { id: "n", header: "#", className: "tabular-nums" },
-  { id: "subject", header: "Email", className: "max-w-xs" },
+  { id: "subject", header: "Email", className: "min-w-40 max-w-xs" },
   { id: "delay", header: "After", className: "whitespace-nowrap" },
   { id: "sent", header: "Sent", align: "right", className: "tabular-nums" },
   { id: "delivered", header: "Delivered", align: "right", className: "tabular-nums" },
