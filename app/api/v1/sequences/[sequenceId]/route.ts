@@ -1,5 +1,6 @@
 import { apiRoute, readJson } from "@/lib/app/api-route";
 import { toApiSequence } from "@/lib/app/api-shapes";
+import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 import { pathId } from "@/lib/http/id";
 import { getSequenceDetail } from "@/lib/sequences/detail";
 import { sequencePatchSchema, updateSequence } from "@/lib/sequences/sequences";
@@ -17,5 +18,7 @@ export const PATCH = apiRoute<{ sequenceId: string }>({}, async ({ req, db, para
   const id = pathId(params.sequenceId, "Sequence");
   const patch = await readJson(req, sequencePatchSchema, 2 * 1024 * 1024);
   await updateSequence(db, { id, patch }, new Date());
+  // A shorter delay or a continued enrollment may have made steps due now.
+  advanceSendingAfterResponse();
   return toApiSequence(await getSequenceDetail(db, id));
 });
