@@ -92,7 +92,7 @@ async function main() {
 
   // 1. Campaign dispatch to the list, then the sequence's step, on the same launcher and data.
   {
-    const launcher = await startLauncher({ dataDir: ".data/bench-sequences", port: PORT, postgresPort: 5470, env, fresh: true });
+    const launcher = await startLauncher({ dataDir: ".data/bench-sequences", port: PORT, postgresPort: 5474, env, fresh: true });
     const call = api(launcher.baseUrl, KEY);
     const tag = "t" + randomBytes(3).toString("hex");
     const { listId, sequence, seedSeconds } = await seed(call, tag);
@@ -131,7 +131,7 @@ async function main() {
 
   // 2. SIGKILL in the middle of the sequence's sending, restart, count from the sandbox.
   if (!SKIP_CRASH) {
-    let launcher = await startLauncher({ dataDir: ".data/bench-sequences-crash", port: PORT, postgresPort: 5471, env, fresh: true });
+    let launcher = await startLauncher({ dataDir: ".data/bench-sequences-crash", port: PORT, postgresPort: 5475, env, fresh: true });
     let call = api(launcher.baseUrl, KEY);
     const tag = "k" + randomBytes(3).toString("hex");
     const { sequence } = await seed(call, tag);
@@ -142,7 +142,7 @@ async function main() {
     await launcher.exited;
     const atKill = countDeliveries(sandbox, tag, "Hello").distinct;
     console.log(`SIGKILLed the launcher with ${atKill.toLocaleString("en")} of ${N.toLocaleString("en")} accepted by the sandbox; restarting`);
-    launcher = await startLauncher({ dataDir: ".data/bench-sequences-crash", port: PORT, postgresPort: 5471, env });
+    launcher = await startLauncher({ dataDir: ".data/bench-sequences-crash", port: PORT, postgresPort: 5475, env });
     call = api(launcher.baseUrl, KEY);
     // In-doubt batches wait for their check (a minute) before the outbound search resolves them.
     await waitUntil(async () => (await sequenceSent(call, sequence.id)) >= N);
