@@ -108,6 +108,7 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
   const endpoint = (await (await request.post("/api/v1/webhooks", { headers: auth, data: { event: "Email.Opened", url: `http://127.0.0.1:9/${tag}/a-rather-long-path/that-would-widen-a-phone-screen` } })).json()).data;
   const draft = (await (await request.post("/api/v1/campaigns", { headers: auth, data: { name: `Draft ${tag}`, subject: "Hello {{ name }}", html: "<p>Hi {{ name }}</p>" } })).json()).data;
   const segment = (await (await request.post("/api/v1/segments", { headers: auth, data: { name: `Subscribed ${tag}`, definition: { match: "all", conditions: [{ type: "status", op: "is", values: ["subscribed"] }] } } })).json()).data;
+  const sequence = (await (await request.post("/api/v1/sequences", { headers: auth, data: { name: `Welcome ${tag}`, emails: [{ subject: "Welcome", html: "<p>Hi</p>", delay: { amount: 0, unit: "minutes" } }, { subject: "Day two", html: "<p>Two</p>", delay: { amount: 1, unit: "days" } }], window: { days: ["mon", "tue", "wed", "thu", "fri"], start_hour: 9, end_hour: 17 } } })).json()).data;
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
@@ -139,6 +140,10 @@ test("dashboard pages at 1280 and 390 px: screenshots, no page scrolls sideways 
     ["segment-new", "/segments/new"],
     ["segment", `/segments/${segment.id}`],
     ["segment-edit", `/segments/${segment.id}/edit`],
+    ["sequences", "/sequences"],
+    ["sequence-new", "/sequences/new"],
+    ["sequence", `/sequences/${sequence.id}`],
+    ["sequence-edit", `/sequences/${sequence.id}/edit`],
     ["messages", "/messages"],
     ["message", `/messages/${message.id}`],
     ["webhooks", "/webhooks"],

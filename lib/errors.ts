@@ -48,6 +48,7 @@ export const ERROR_CATALOGUE = {
   email_taken: 409,
   last_admin: 409,
   run_in_progress: 409,
+  already_enrolled: 409,
   // 413: too big (bytes or items)
   payload_too_large: 413,
   body_too_large: 413,
@@ -69,6 +70,9 @@ export const ERROR_CATALOGUE = {
   unknown_field: 422,
   contradictory_segment: 422,
   no_audience: 422,
+  no_emails: 422,
+  invalid_delay: 422,
+  invalid_window: 422,
   weak_password: 422,
   invalid_url: 422,
   url_unresolvable: 422,

@@ -18,6 +18,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
     { href: "/campaigns", label: "Campaigns" },
     { href: "/contacts", label: "Contacts" },
     { href: "/forms", label: "Forms" },
+    { href: "/sequences", label: "Sequences" },
     { href: "/segments", label: "Segments" },
     { href: "/messages", label: "Messages" },
     ...(isAdmin

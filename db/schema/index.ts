@@ -7,3 +7,4 @@ export * from "./security";
 export * from "./webhooks";
 export * from "./reconcile";
 export * from "./forms";
+export * from "./sequences";

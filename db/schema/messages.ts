@@ -14,6 +14,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { campaigns } from "./campaigns";
 import { contacts } from "./contacts";
+import { sequenceEmails, sequenceEnrollments, sequences } from "./sequences";
 
 export const sendBatchStatusEnum = pgEnum("send_batch_status", ["in_flight", "done", "uncertain", "released"]);
 
@@ -38,7 +39,7 @@ export const sendBatches = pgTable(
   (t) => [index("send_batches_open_idx").on(t.status, t.checkAfter).where(sql`${t.status} in ('in_flight', 'uncertain')`)],
 );
 
-export const messageKindEnum = pgEnum("message_kind", ["single", "campaign"]);
+export const messageKindEnum = pgEnum("message_kind", ["single", "campaign", "sequence"]);
 
 // Order matters: status only moves forward along queued < sent < delivered < opened < clicked;
 // bounced, spam_complaint, unsubscribed are terminal outcomes; failed/suppressed never left Postline.
@@ -65,6 +66,11 @@ export const messages = pgTable(
     kind: messageKindEnum().notNull(),
     campaignId: uuid().references(() => campaigns.id, { onDelete: "cascade" }),
     contactId: uuid().references(() => contacts.id, { onDelete: "set null" }),
+    // Sequence mail (kind 'sequence', campaign_id null): which sequence, which of its emails, whose
+    // enrollment. Its stats are read from these rows (lib/sequences/stats.ts).
+    sequenceId: uuid().references(() => sequences.id, { onDelete: "set null" }),
+    sequenceEmailId: uuid().references(() => sequenceEmails.id, { onDelete: "set null" }),
+    enrollmentId: uuid().references(() => sequenceEnrollments.id, { onDelete: "set null" }),
     toEmail: text().notNull(),
     fromEmail: text().notNull(),
     subject: text().notNull(),
@@ -122,6 +128,11 @@ export const messages = pgTable(
     // The dispatcher claims the next queued messages of a campaign in id order from this index.
     index("messages_campaign_status_idx").on(t.campaignId, t.status, t.id),
     index("messages_batch_idx").on(t.batchId),
+    // Each (enrollment, email) of a sequence is sent at most once, whatever races or crashes.
+    uniqueIndex("messages_enrollment_email_key").on(t.enrollmentId, t.sequenceEmailId).where(sql`${t.enrollmentId} is not null`),
+    // Per-email stats of a sequence, and its queue (messages put back after a 429 or a recovery).
+    index("messages_sequence_email_idx").on(t.sequenceEmailId, t.status).where(sql`${t.sequenceEmailId} is not null`),
+    index("messages_sequence_queue_idx").on(t.id).where(sql`${t.sequenceId} is not null and ${t.status} = 'queued'`),
     // Per-recipient tables: keyset pages sorted by address or by latest activity within a campaign.
     index("messages_campaign_email_idx").on(t.campaignId, t.toEmail, t.id),
     index("messages_campaign_activity_idx").on(t.campaignId, t.lastEventAt, t.id),

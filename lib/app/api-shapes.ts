@@ -8,6 +8,9 @@ import type { Segment } from "@/lib/segments/segments";
 import { humanStatus } from "@/lib/messages/human-status";
 import type { messages } from "@/db/schema";
 import type { FormWithTargets } from "@/lib/forms/forms";
+import type { SequenceDetail } from "@/lib/sequences/detail";
+import type { Enrollment } from "@/lib/sequences/enrollments";
+import { WEEKDAY_NAMES } from "@/lib/sequences/schedule";
 
 /** The public JSON shapes of /api/v1 (snake_case, ISO times). */
 
@@ -93,6 +96,8 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
     id: m.id,
     kind: m.kind,
     campaign_id: m.campaignId,
+    sequence_id: m.sequenceId,
+    sequence_email_id: m.sequenceEmailId,
     contact_id: m.contactId,
     to: m.toEmail,
     from: m.fromEmail,
@@ -162,4 +167,59 @@ export function toApiForm(f: FormWithTargets, appUrl: string) {
 /** A segment: its definition as stored (lib/segments/definition.ts), and its count when asked for. */
 export function toApiSegment(s: Segment, count?: number) {
   return { id: s.id, name: s.name, definition: s.definition, ...(count === undefined ? {} : { count }), created_at: iso(s.createdAt), updated_at: iso(s.updatedAt) };
+}
+
+/** A sequence: its emails in order (with their stats), trigger, window, exits and enrollments by status. */
+export function toApiSequence({ sequence: s, emails, enrollments, exitReasons }: SequenceDetail) {
+  return {
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    trigger: { type: s.triggerType, id: s.triggerId },
+    from: s.fromEmail,
+    reenroll: s.reenroll,
+    window: s.windowDays?.length ? { days: s.windowDays.map((d) => WEEKDAY_NAMES[d - 1]), start_hour: s.windowStartHour, end_hour: s.windowEndHour } : null,
+    time_zone: s.timeZone,
+    exit: { tag_ids: s.exitTagIds, list_ids: s.exitListIds },
+    emails: emails.map((e) => ({
+      id: e.id,
+      position: e.position,
+      subject: e.subject,
+      html: e.html,
+      text: e.text,
+      delay: { amount: e.delayAmount, unit: e.delayUnit },
+      stats: {
+        sent: e.stats.sent,
+        delivered: e.stats.delivered,
+        opened_human: e.stats.openedHuman,
+        clicked_human: e.stats.clickedHuman,
+        unsubscribed: e.stats.unsubscribed,
+        bounced: e.stats.bounced,
+        complained: e.stats.complained,
+        failed: e.stats.failed,
+        suppressed: e.stats.suppressed,
+      },
+    })),
+    enrollments: { ...enrollments, exit_reasons: Object.fromEntries(exitReasons.map((r) => [r.reason, r.count])) },
+    activated_at: iso(s.activatedAt),
+    paused_at: iso(s.pausedAt),
+    created_at: iso(s.createdAt),
+    updated_at: iso(s.updatedAt),
+  };
+}
+
+export function toApiEnrollment(e: Enrollment) {
+  return {
+    id: e.id,
+    sequence_id: e.sequenceId,
+    contact_id: e.contactId,
+    status: e.status,
+    exit_reason: e.exitReason,
+    emails_sent: e.emailsSent,
+    next_email_id: e.nextEmailId,
+    next_due_at: iso(e.nextDueAt),
+    enrolled_at: iso(e.enrolledAt),
+    completed_at: iso(e.completedAt),
+    exited_at: iso(e.exitedAt),
+  };
 }

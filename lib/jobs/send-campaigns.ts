@@ -1,13 +1,16 @@
 /**
  * The sending job (`/api/cron/send`, every minute, and chained while work remains): starts scheduled
- * campaigns that are due, resolves batches whose outcome is unknown, sends campaign batches and single
- * emails waiting for a retry, closes finished campaigns. Stays inside the function time limit; when
+ * campaigns that are due, resolves batches whose outcome is unknown, sends campaign batches, sequence
+ * steps that fell due and single emails waiting for a retry, closes finished campaigns. Stays inside the function time limit; when
  * it stops for the budget the caller chains another run (lib/app/continue-sending.ts).
  */
 import type { Db } from "@/db";
 import { advanceSending, type AdvanceResult } from "@/lib/sending/advance-sending";
 import type { SendingDeps } from "@/lib/sending/deps";
+import { advanceSequenceStep, type SequenceMailCache } from "@/lib/sequences/engine";
 
-export async function runSendCampaigns(db: Db, options: { budgetMs?: number }, deps: SendingDeps): Promise<{ sending: AdvanceResult }> {
-  return { sending: await advanceSending(db, { budgetMs: options.budgetMs ?? 45_000 }, deps) };
+/** Sequence mail (issue 17) goes out with campaign batches: the same workers, the same crash safety. */
+export async function runSendCampaigns(db: Db, options: { budgetMs?: number; concurrency?: number }, deps: SendingDeps): Promise<{ sending: AdvanceResult }> {
+  const cache: SequenceMailCache = new Map();
+  return { sending: await advanceSending(db, { budgetMs: options.budgetMs ?? 45_000, concurrency: options.concurrency, moreWork: () => advanceSequenceStep(db, cache, deps) }, deps) };
 }

@@ -141,7 +141,7 @@ export interface MessageSearch {
   status?: MessageStatus;
   /** The status a marketer sees (lib/messages/human-status.ts): opened and clicked by a person. */
   humanStatus?: MessageStatus;
-  kind?: "single" | "campaign";
+  kind?: "single" | "campaign" | "sequence";
   campaignId?: string;
   postmarkMessageId?: string;
   contactId?: string;

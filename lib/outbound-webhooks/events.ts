@@ -15,6 +15,9 @@ export const WEBHOOK_EVENT_TYPES = [
   "Contact.Untagged",
   "Contact.Subscribed",
   "Campaign.Sent",
+  "Sequence.Enrolled",
+  "Sequence.Completed",
+  "Sequence.Exited",
   "User.LoggedIn",
   "Webhook.Test",
 ] as const;
@@ -35,6 +38,9 @@ export const EVENT_DESCRIPTIONS: Record<WebhookEventType, string> = {
   "Contact.Untagged": "A tag was removed from a contact (or deleted)",
   "Contact.Subscribed": "A signup through a form was confirmed (with its consent record)",
   "Campaign.Sent": "A campaign finished sending",
+  "Sequence.Enrolled": "A contact entered a sequence (a trigger, by hand or the API)",
+  "Sequence.Completed": "A contact received the last email of a sequence",
+  "Sequence.Exited": "A contact left a sequence early (unsubscribed, bounced, a tag, a list, removed)",
   "User.LoggedIn": "Someone signed in to Postline",
   "Webhook.Test": "A test sent from the dashboard or the API",
 };
@@ -124,6 +130,21 @@ export function sampleEventData(event: WebhookEventType, now: Date): Record<stri
       };
     case "Campaign.Sent":
       return { campaign_id: message.campaign_id, name: "Spring newsletter", subject: message.subject, recipients: 1200, sent: 1188, failed: 2, suppressed: 10, completed_at: at };
+    case "Sequence.Enrolled":
+    case "Sequence.Completed":
+    case "Sequence.Exited":
+      return {
+        enrollment_id: "00000000-0000-4000-8000-0000000000e7",
+        sequence: { id: "00000000-0000-4000-8000-0000000000e8", name: "Welcome series" },
+        contact_id: message.contact_id,
+        email: message.recipient,
+        status: event === "Sequence.Enrolled" ? "active" : event === "Sequence.Completed" ? "completed" : "exited",
+        exit_reason: event === "Sequence.Exited" ? "tag_added" : null,
+        emails_sent: event === "Sequence.Enrolled" ? 0 : 3,
+        enrolled_at: at,
+        completed_at: event === "Sequence.Completed" ? at : null,
+        exited_at: event === "Sequence.Exited" ? at : null,
+      };
     case "User.LoggedIn":
       return { user_id: "00000000-0000-4000-8000-0000000000b1", email: "admin@example.com", role: "admin", ip: "203.0.113.7", logged_in_at: at };
     case "Webhook.Test":

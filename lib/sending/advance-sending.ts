@@ -15,6 +15,12 @@ import { startDueCampaigns } from "./scheduled-campaigns";
 import { compileCampaign, sendCampaignBatch, type CompiledCampaign } from "./send-batch";
 import { sendQueuedSingles } from "./single-email";
 
+/**
+ * Broadcast work besides campaigns that the workers share out (sequence mail, lib/sequences/engine.ts,
+ * wired in lib/jobs/send-campaigns.ts: lib/sending does not know sequences). Null: nothing to do now.
+ */
+export type SendingStep = () => Promise<{ sent: number; failed: number; batch: boolean } | null>;
+
 export interface AdvanceResult {
   batches: number;
   sent: number;
@@ -35,7 +41,7 @@ export interface AdvanceResult {
  */
 export async function advanceSending(
   db: Db,
-  options: { budgetMs?: number; concurrency?: number },
+  options: { budgetMs?: number; concurrency?: number; moreWork?: SendingStep },
   deps: SendingDeps,
 ): Promise<AdvanceResult> {
   // The budget is elapsed wall time on this machine, not the domain clock (tests move deps.now freely).
@@ -47,6 +53,16 @@ export async function advanceSending(
   result.recovered = await recoverOpenBatches(db, {}, deps);
   const compiled = new Map<string, CompiledCampaign>();
 
+  let turn = 0;
+  async function moreWork(): Promise<boolean> {
+    const step = options.moreWork ? await options.moreWork() : null;
+    if (!step) return false;
+    if (step.batch) result.batches++;
+    result.sent += step.sent;
+    result.failed += step.failed;
+    return true;
+  }
+
   async function worker() {
     while (Date.now() < deadline) {
       const singles = await sendQueuedSingles(db, { limit: POSTMARK_BATCH_LIMIT }, deps);
@@ -54,6 +70,9 @@ export async function advanceSending(
         result.singles += singles;
         continue;
       }
+      // Campaign batches and the other work take turns, so neither waits for the other to run dry.
+      const otherFirst = turn++ % 2 === 0;
+      if (otherFirst && (await moreWork())) continue;
       const sending = await db
         .select({ id: campaigns.id })
         .from(campaigns)
@@ -65,7 +84,10 @@ export async function advanceSending(
         claimed = await claimCampaignBatch(db, { campaignId: id }, deps);
         if (claimed) break;
       }
-      if (!claimed) return;
+      if (!claimed) {
+        if (!otherFirst && (await moreWork())) continue;
+        return;
+      }
       let c = compiled.get(claimed.campaignId);
       if (!c) {
         c = compileCampaign(await getCampaignOrThrow(db, claimed.campaignId));

@@ -1,7 +1,7 @@
 /**
- * Building and sending one claimed campaign batch: the campaign's templates compiled once, one
- * personalized Postmark message per recipient (unsubscribe link and headers, our ids in Metadata),
- * one `sendEmailBatch` call, and its answer recorded.
+ * Building and sending one claimed batch of broadcast mail (a campaign's, or sequence mail): templates
+ * compiled once, one personalized Postmark message per recipient (unsubscribe link and headers, our
+ * ids in Metadata), one `sendEmailBatch` call, and its answer recorded.
  */
 import { Models, type ServerClient } from "postmark";
 import type { Db } from "@/db";
@@ -44,28 +44,41 @@ export function withHoneypot(html: string, { campaign, appUrl }: { campaign: Pic
   return campaign.honeypot ? appendToBody(html, honeypotHtml(honeypotLink(appUrl, campaign.id))) : html;
 }
 
+/**
+ * What every broadcast message is made of (a campaign's, a sequence email's): sender, Postmark tag, the
+ * compiled parts, and what the HTML gets last (a campaign's honeypot link).
+ */
+export interface BroadcastMail {
+  fromEmail: string;
+  tag: string;
+  subject: CompiledTemplate;
+  html: CompiledTemplate;
+  text: CompiledTemplate;
+  finishHtml?: (html: string) => string;
+}
+
 /** The Postmark message for one recipient: personalized parts, unsubscribe headers and our ids. */
-export function buildCampaignEmail(
-  { compiled, batchId, message: m }: { compiled: CompiledCampaign; batchId: string; message: ClaimedMessage },
+export function buildBroadcastEmail(
+  { mail, batchId, message: m }: { mail: BroadcastMail; batchId: string; message: ClaimedMessage },
   deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "broadcastStream">,
 ) {
   const url = unsubscribeUrl(deps, m.id);
   const recipient = { email: m.toEmail, name: m.name, fields: m.fields, unsubscribeUrl: url };
-  let html = renderTemplate({ template: compiled.html, recipient, mode: "html" });
-  let text = renderTemplate({ template: compiled.text, recipient, mode: "text" });
+  let html = renderTemplate({ template: mail.html, recipient, mode: "html" });
+  let text = renderTemplate({ template: mail.text, recipient, mode: "text" });
   // A visible link in every campaign mail, unless the author placed {{ unsubscribe_url }} themselves.
-  if (!compiled.html.variables.includes("unsubscribe_url")) {
+  if (!mail.html.variables.includes("unsubscribe_url")) {
     html = appendToBody(html, `<p style="font-size:12px;color:#64748b">Don't want these emails? <a href="${url}">Unsubscribe</a>.</p>`);
   }
-  html = withHoneypot(html, { campaign: compiled.campaign, appUrl: deps.appUrl });
-  if (!compiled.text.variables.includes("unsubscribe_url")) text += `\n\nUnsubscribe: ${url}`;
+  if (mail.finishHtml) html = mail.finishHtml(html);
+  if (!mail.text.variables.includes("unsubscribe_url")) text += `\n\nUnsubscribe: ${url}`;
   return {
-    From: compiled.campaign.fromEmail,
+    From: mail.fromEmail,
     To: m.toEmail,
-    Subject: renderTemplate({ template: compiled.subject, recipient, mode: "text" }),
+    Subject: renderTemplate({ template: mail.subject, recipient, mode: "text" }),
     HtmlBody: html,
     TextBody: text,
-    Tag: `campaign-${compiled.campaign.id}`.slice(0, 1000),
+    Tag: mail.tag.slice(0, 1000),
     MessageStream: deps.broadcastStream,
     TrackOpens: true,
     TrackLinks: Models.LinkTrackingOptions.HtmlAndText,
@@ -77,10 +90,39 @@ export function buildCampaignEmail(
   };
 }
 
+/** A campaign's message for one recipient (buildBroadcastEmail with the campaign's honeypot). */
+export function buildCampaignEmail(
+  { compiled, batchId, message }: { compiled: CompiledCampaign; batchId: string; message: ClaimedMessage },
+  deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "broadcastStream">,
+) {
+  const mail: BroadcastMail = {
+    fromEmail: compiled.campaign.fromEmail,
+    tag: `campaign-${compiled.campaign.id}`,
+    subject: compiled.subject,
+    html: compiled.html,
+    text: compiled.text,
+    finishHtml: (html) => withHoneypot(html, { campaign: compiled.campaign, appUrl: deps.appUrl }),
+  };
+  return buildBroadcastEmail({ mail, batchId, message }, deps);
+}
+
 /** Sends one claimed campaign batch through `sendEmailBatch` and records what Postmark answered. */
 export async function sendCampaignBatch(db: Db, { batch, compiled }: { batch: ClaimedBatch; compiled: CompiledCampaign }, deps: SendingDeps) {
+  return sendBroadcastBatch(db, { batch, build: (message) => buildCampaignEmail({ compiled, batchId: batch.batchId, message }, deps) }, deps);
+}
+
+/**
+ * Sends one claimed batch (a campaign's, or sequence mail) through `sendEmailBatch` and records what
+ * Postmark answered; a failed call goes to call-failure.ts (an unanswered batch stays open for
+ * recover-batches.ts).
+ */
+export async function sendBroadcastBatch(
+  db: Db,
+  { batch, build }: { batch: ClaimedBatch<string | null>; build: (message: ClaimedMessage) => ReturnType<typeof buildBroadcastEmail> },
+  deps: SendingDeps,
+) {
   if (batch.messages.length === 0) return { sent: 0, failed: 0 };
-  const emails = batch.messages.map((message) => buildCampaignEmail({ compiled, batchId: batch.batchId, message }, deps));
+  const emails = batch.messages.map(build);
   let responses: Awaited<ReturnType<ServerClient["sendEmailBatch"]>>;
   try {
     responses = await deps.postmark.sendEmailBatch(emails);

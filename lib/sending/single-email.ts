@@ -104,7 +104,7 @@ async function claimSingles(db: Db, { messageId, limit }: { messageId?: string; 
   const rows = await db.execute<{ id: string; batch_id: string }>(sql`
     with due as (
       select id, coalesce(octet_length(html_body), 0) + coalesce(octet_length(text_body), 0) as bytes from messages
-      where campaign_id is null and status = 'queued'
+      where campaign_id is null and sequence_id is null and status = 'queued'
         and (next_attempt_at is null or next_attempt_at <= ${now.toISOString()}::timestamptz)
         ${messageId ? sql`and id = ${messageId}::uuid` : sql``}
       order by id limit ${Math.min(limit, POSTMARK_BATCH_LIMIT)} for update skip locked

@@ -20,7 +20,7 @@ export const metadata = { title: "Messages" };
 const querySchema = z.object({
   q: z.string().max(320).optional().catch(undefined),
   status: z.enum(messageStatusEnum.enumValues).optional().catch(undefined),
-  kind: z.enum(["single", "campaign"]).optional().catch(undefined),
+  kind: z.enum(["single", "campaign", "sequence"]).optional().catch(undefined),
 });
 
 // Newest first, keyset-paged: no column sorts, because only the query's order covers every message.
@@ -62,7 +62,7 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
   }));
   return (
     <>
-      <PageHeader title="Messages" description="Every email Postline sent, single or from a campaign, with its latest status." actions={<Link href="/messages/new" className={buttonClass()}>Send an email</Link>} />
+      <PageHeader title="Messages" description="Every email Postline sent, single, from a campaign or from a sequence, with its latest status." actions={<Link href="/messages/new" className={buttonClass()}>Send an email</Link>} />
       <form className="mb-4 flex flex-wrap items-end gap-3" aria-label="Search messages">
         <label className="text-sm">
           <span className="mb-1 block font-medium text-slate-700">Address or MessageID</span>
@@ -85,6 +85,7 @@ export default async function MessagesPage({ searchParams }: { searchParams: Pro
             <option value="">Any</option>
             <option value="single">Single emails</option>
             <option value="campaign">Campaign mail</option>
+            <option value="sequence">Sequence mail</option>
           </select>
         </label>
         <button type="submit" className={buttonClass("secondary")}>

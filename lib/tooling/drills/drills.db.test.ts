@@ -13,6 +13,7 @@ import { hostileInputDrill } from "./hostile-input";
 import { outboundReceiversDrill } from "./outbound-receivers";
 import { postmarkTroubleDrill } from "./postmark-trouble";
 import { processDeathDrill } from "./process-death";
+import { sequenceDeathDrill } from "./sequence-death";
 import { closeAgents, type DrillResult } from "./support";
 import { startDrillSystem, type DrillSystem } from "./system";
 import { webhookSilenceDrill } from "./webhook-silence";
@@ -66,4 +67,8 @@ describe("reliability drills, short (issue 8)", { sequential: true }, () => {
   it("7 outbound receivers: hang → timeout, 410 → disabled, redirect not followed, 500 → the schedule then disabled", async () => {
     expectPassed(await outboundReceiversDrill(sys, "short"));
   }, 180_000);
+
+  it("8 sequence death: the app SIGKILLed while a sequence's due steps go out; nobody mailed twice or missed, every enrollment complete", async () => {
+    expectPassed(await sequenceDeathDrill(sys, "short"));
+  }, 240_000);
 });

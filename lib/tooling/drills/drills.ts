@@ -4,6 +4,7 @@ import { hostileInputDrill } from "./hostile-input";
 import { outboundReceiversDrill } from "./outbound-receivers";
 import { postmarkTroubleDrill } from "./postmark-trouble";
 import { processDeathDrill } from "./process-death";
+import { sequenceDeathDrill } from "./sequence-death";
 import { webhookSilenceDrill } from "./webhook-silence";
 import type { DrillResult, Size } from "./support";
 import type { DrillSystem } from "./system";
@@ -13,7 +14,7 @@ export interface Drill {
   run: (sys: DrillSystem, size: Size) => Promise<DrillResult>;
 }
 
-/** The seven drills of issue 8, in its order. */
+/** The seven drills of issue 8, in its order, then issue 17's sequence crash. */
 export const DRILLS: Drill[] = [
   { name: "database", run: databaseRestartDrill },
   { name: "kill", run: processDeathDrill },
@@ -22,4 +23,5 @@ export const DRILLS: Drill[] = [
   { name: "hostile", run: hostileInputDrill },
   { name: "flood", run: floodDrill },
   { name: "outbound", run: outboundReceiversDrill },
+  { name: "sequence", run: sequenceDeathDrill },
 ];

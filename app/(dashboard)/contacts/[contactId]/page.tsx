@@ -19,6 +19,7 @@ import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { parseId } from "@/lib/http/id";
 import { ConsentCard } from "@/components/forms/consent-card";
 import { listContactSignups } from "@/lib/forms/signups";
+import { listContactEnrollments } from "@/lib/sequences/enrollments";
 
 export const metadata = { title: "Contact" };
 
@@ -40,12 +41,13 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
   const db = getAppDb();
   const contact = await getContact(db, contactId);
   if (!contact) notFound();
-  const [{ rows }, lists, memberOf, tags, consent] = await Promise.all([
+  const [{ rows }, lists, memberOf, tags, consent, enrollments] = await Promise.all([
     searchMessages(db, { contactId, limit: HISTORY }),
     listLists(db),
     listContactLists(db, contactId),
     listContactTags(db, contactId),
     listContactSignups(db, contactId),
+    listContactEnrollments(db, contactId),
   ]);
   const subjects = await listShownSubjects(db, rows);
   const tableRows: DataTableRow[] = rows.map((m) => ({
@@ -86,6 +88,27 @@ export default async function ContactPage({ params }: { params: Promise<{ contac
         </Card>
         <Card title="Lists" description={memberOf.length ? `In ${memberOf.map((l) => l.name).join(", ")}.` : "In no list."}>
           <ContactListsForm contactId={contact.id} lists={lists.map((l) => ({ id: l.id, name: l.name }))} memberOf={memberOf.map((l) => l.id)} />
+        </Card>
+        <Card title="Sequences">
+          {enrollments.length ? (
+            <ul className="space-y-2 text-sm">
+              {enrollments.map(({ e, sequenceName, nextSubject, emailCount }) => (
+                <li key={e.id} className="flex flex-wrap items-center gap-2">
+                  <Link href={`/sequences/${e.sequenceId}`} className="font-medium text-brand-700 wrap-anywhere hover:underline">
+                    {sequenceName}
+                  </Link>
+                  <Badge tone={e.status === "active" ? "blue" : e.status === "completed" ? "green" : "slate"}>{e.status}</Badge>
+                  <span className="text-slate-600">
+                    {e.emailsSent} of {emailCount} sent
+                    {e.status === "active" && nextSubject ? <>; next “{nextSubject}” <Time value={e.nextDueAt} zone={zone} /></> : null}
+                    {e.status === "exited" ? `; ${e.exitReason ?? "exited"}` : null}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="text-sm text-slate-500">In no sequence.</p>
+          )}
         </Card>
         <section aria-labelledby="history-heading" className="space-y-3">
           <h2 id="history-heading" className="text-lg font-semibold">History across campaigns</h2>
