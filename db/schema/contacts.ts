@@ -55,6 +55,37 @@ export const contacts = pgTable(
 );
 
 /**
+ * A contact's campaign engagement in one row, so segment conditions on engagement are index ranges
+ * instead of joins over every message (lib/segments/compile.ts). Derived from messages (campaign
+ * messages only) and kept by the statements that change them:
+ * - sent_at: the first campaign message sent to the contact (lib/sending/record-results.ts, in the
+ *   statement that records a batch as sent);
+ * - human_opened_at / human_clicked_at: the latest of the contact's messages' first human open and
+ *   first human click (messages.first_human_opened_at / _clicked_at), recomputed from the messages
+ *   by db/functions/postline_refresh_contact_engagement.sql whenever postline_apply_events changes
+ *   one of them, so an out-of-order or re-classified event can move them either way.
+ * A row exists once a campaign message was sent to the contact or engaged with; erasing the contact
+ * deletes it (cascade). Migration 0019 filled it from messages.
+ */
+export const contactEngagement = pgTable(
+  "contact_engagement",
+  {
+    contactId: uuid()
+      .primaryKey()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    sentAt: timestamp({ withTimezone: true }),
+    humanOpenedAt: timestamp({ withTimezone: true }),
+    humanClickedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index("contact_engagement_opened_idx").on(t.humanOpenedAt, t.contactId),
+    index("contact_engagement_clicked_idx").on(t.humanClickedAt, t.contactId),
+    // "Never opened": sent a campaign, no person's open.
+    index("contact_engagement_never_opened_idx").on(t.contactId).where(sql`${t.sentAt} is not null and ${t.humanOpenedAt} is null`),
+  ],
+);
+
+/**
  * What is kept of an erased contact who must never be mailed again (unsubscribed, bounced or
  * complained): SHA-256 of the normalised address (lower(trim(email))), never the address. Checked by a
  * trigger on every insert into contacts (db/functions/contacts_suppressed_on_insert.sql), whatever
