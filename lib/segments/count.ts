@@ -12,7 +12,7 @@ import { isGroup, type SegmentCondition, type SegmentGroup, type SegmentNode } f
  * million contacts (a scan of the table, or a probe per member: hundreds of ms at 1M contacts in
  * bench:audience). When the definition is, as a whole, "the contacts of a set" that an index lists
  * (a list's members, a tag's, the confirmed signups of forms, the contacts engaged since a day,
- * those created since a day) or a union of such sets, the count reads that index instead; contacts
+ * those created since a day) or a union of such sets, the count reads those indexes instead; contacts
  * are only consulted for the few that are pending (contacts_status_idx). The complement of such a
  * set ("has none of a tag", "did not open in 90 days") is counted as all non-pending contacts minus
  * the set's. Anything else counts with the predicate as it is.
@@ -22,16 +22,27 @@ export function countSegmentSql(definition: SegmentGroup, options: CompileOption
   if (node && !isGroup(node)) {
     const negated = complementOf(node);
     if (negated) {
-      const set = setOf(negated, options);
-      if (set) return sql`select ((select count(*) from contacts c where c.status <> 'pending') - (${countSet(set)}))::int as n`;
+      const sets = setsOf(negated, options);
+      if (sets) return sql`select ((select count(*) from contacts c where c.status <> 'pending') - (${countUnion(sets)}))::int as n`;
     }
   }
-  const set = node ? setOf(node, options) : null;
-  if (set) return sql`select (${countSet(set)})::int as n`;
+  const sets = node ? setsOf(node, options) : null;
+  if (sets) return sql`select (${countUnion(sets)})::int as n`;
   return sql`select count(*)::int as n from contacts c where ${segmentContactsWhere(definition, options)}`;
 }
 
-const countSet = (set: SQL) => sql`select count(*) from (${set}) d where not exists (select 1 from contacts p where p.id = d.contact_id and p.status = 'pending')`;
+/**
+ * The non-pending contacts of a union of sets, as the sum of what each set adds to the ones before
+ * it (S1, then S2 not in S1, …): each term reads its own index, where hashing the whole union to
+ * remove duplicates cost twice as much at 250,000 contacts.
+ */
+function countUnion(sets: SQL[]): SQL {
+  const terms = sets.map((set, i) => {
+    const before = sets.slice(0, i).map((earlier) => sql` and not exists (select 1 from (${earlier}) x where x.contact_id = d.contact_id)`);
+    return sql`(select count(*) from (${set}) d where not exists (select 1 from contacts p where p.id = d.contact_id and p.status = 'pending')${sql.join(before, sql``)})`;
+  });
+  return sql.join(terms, sql` + `);
+}
 
 /** A group of one node is that node (the builder writes one condition as `all` of one). */
 function unwrap(node: SegmentNode): SegmentNode | null {
@@ -51,19 +62,19 @@ function complementOf(c: SegmentCondition): SegmentCondition | null {
 }
 
 /**
- * The node as a query of distinct `contact_id`s read from one index (pending contacts included), or
- * null. An `any` group is the union of its conditions' sets when each has one.
+ * The node as a union of queries of distinct `contact_id`s, each read from one index (pending
+ * contacts included), or null. An `any` group is the union of its conditions' sets when each has them.
  */
-function setOf(node: SegmentNode, options: CompileOptions): SQL | null {
+function setsOf(node: SegmentNode, options: CompileOptions): SQL[] | null {
   if (isGroup(node)) {
     const inner = unwrap(node);
-    if (inner !== node) return inner ? setOf(inner, options) : null;
+    if (inner !== node) return inner ? setsOf(inner, options) : null;
     if (node.match !== "any") return null;
-    const sets = node.conditions.map((n) => setOf(n, options));
-    if (sets.some((s) => s === null)) return null;
-    return sql.join(sets.map((s) => sql`(${s})`), sql` union `);
+    const sets = node.conditions.map((n) => setsOf(n, options));
+    return sets.every((s) => s !== null) ? (sets as SQL[][]).flat() : null;
   }
-  return conditionSet(node, options);
+  const set = conditionSet(node, options);
+  return set ? [set] : null;
 }
 
 function conditionSet(c: SegmentCondition, { now }: CompileOptions): SQL | null {
