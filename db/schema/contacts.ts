@@ -5,6 +5,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgEnum,
   pgTable,
   primaryKey,
@@ -82,6 +83,38 @@ export const contactEngagement = pgTable(
     index("contact_engagement_clicked_idx").on(t.humanClickedAt, t.contactId),
     // "Never opened": sent a campaign, no person's open.
     index("contact_engagement_never_opened_idx").on(t.contactId).where(sql`${t.sentAt} is not null and ${t.humanOpenedAt} is null`),
+  ],
+);
+
+/**
+ * Each contact's custom field values one row per field, typed, so segment counts on a field are
+ * index ranges instead of parsing every contact's JSON (lib/segments/count.ts). Derived from
+ * contacts.fields and kept by statement-level triggers on contacts (db/functions/
+ * contacts_field_values_insert.sql, contacts_field_values_update.sql: every insert path, imports,
+ * edits; an update that leaves fields alone costs a join of the statement's rows, nothing more);
+ * erasing the contact deletes its rows (cascade). Only non-empty values have a row.
+ * - num: the value as a number when lib/segments/compile.ts's NUMBER_PATTERN accepts it (60
+ *   characters at most), else null;
+ * - day: its first ten characters when it starts YYYY-MM-DD (DATE_PATTERN), compared as text in "C"
+ *   order like the compiled condition, else null.
+ */
+export const contactFieldValues = pgTable(
+  "contact_field_values",
+  {
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    value: text().notNull(),
+    num: numeric(),
+    day: text(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contactId, t.name] }),
+    // "is set" and "contains": the rows of one field.
+    index("contact_field_values_name_idx").on(t.name, t.contactId),
+    index("contact_field_values_num_idx").on(t.name, t.num, t.contactId).where(sql`${t.num} is not null`),
+    index("contact_field_values_day_idx").on(t.name, sql`${t.day} collate "C"`, t.contactId).where(sql`${t.day} is not null`),
   ],
 );
 
