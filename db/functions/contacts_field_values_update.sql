@@ -1,6 +1,7 @@
--- contact_field_values follow every change to a contact's fields, whatever made it (see postline_contact_field_values).
+-- contact_field_values follow a change to a contact's fields, whatever made it; rows whose fields did
+-- not change never call the function (see postline_contact_field_values).
 CREATE OR REPLACE TRIGGER contacts_field_values_update
-  AFTER UPDATE ON contacts
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT
+  AFTER UPDATE OF fields ON contacts
+  FOR EACH ROW
+  WHEN (OLD.fields IS DISTINCT FROM NEW.fields)
   EXECUTE FUNCTION postline_contact_field_values();

@@ -87,12 +87,13 @@ export const contactEngagement = pgTable(
 );
 
 /**
- * Each contact's custom field values one row per field, typed, so segment counts on a field are
- * index ranges instead of parsing every contact's JSON (lib/segments/count.ts). Derived from
- * contacts.fields and kept by statement-level triggers on contacts (db/functions/
- * contacts_field_values_insert.sql, contacts_field_values_update.sql: every insert path, imports,
- * edits; an update that leaves fields alone costs a join of the statement's rows, nothing more);
- * erasing the contact deletes its rows (cascade). Only non-empty values have a row.
+ * The custom field values of each contact that read as a number or a day, one row per field, typed,
+ * so segment counts comparing a field with a number or a date are index ranges instead of parsing
+ * every contact's JSON (lib/segments/count.ts). Derived from contacts.fields and kept by triggers on
+ * contacts (db/functions/contacts_field_values_insert.sql: one statement-level insert per insert
+ * statement; contacts_field_values_update.sql: a row trigger that fires only for a contact whose
+ * fields changed, so an import's upsert of unchanged rows costs nothing); erasing the contact deletes
+ * its rows (cascade). Text values have no row (an import of names and cities writes nothing here).
  * - num: the value as a number when lib/segments/compile.ts's NUMBER_PATTERN accepts it (60
  *   characters at most), else null;
  * - day: its first ten characters when it starts YYYY-MM-DD (DATE_PATTERN), compared as text in "C"
@@ -105,14 +106,11 @@ export const contactFieldValues = pgTable(
       .notNull()
       .references(() => contacts.id, { onDelete: "cascade" }),
     name: text().notNull(),
-    value: text().notNull(),
     num: numeric(),
     day: text(),
   },
   (t) => [
     primaryKey({ columns: [t.contactId, t.name] }),
-    // "is set" and "contains": the rows of one field.
-    index("contact_field_values_name_idx").on(t.name, t.contactId),
     index("contact_field_values_num_idx").on(t.name, t.num, t.contactId).where(sql`${t.num} is not null`),
     index("contact_field_values_day_idx").on(t.name, sql`${t.day} collate "C"`, t.contactId).where(sql`${t.day} is not null`),
   ],

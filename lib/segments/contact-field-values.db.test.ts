@@ -12,8 +12,8 @@ import { countSegment } from "./segments";
 /**
  * contact_field_values (db/schema/contacts.ts) is derived from contacts.fields by triggers: after
  * every path that writes fields (a new contact, a bulk insert, an import of new and known addresses,
- * an edit, an erasure) it must equal the recompute from contacts.fields, and the field conditions it
- * counts must equal the predicate over the JSON.
+ * an edit, an erasure) it must equal the recompute from contacts.fields, and the number and date
+ * conditions it counts must equal the predicate over the JSON.
  */
 let t: TestDatabase;
 beforeAll(async () => {
@@ -27,13 +27,15 @@ const now = new Date("2026-03-10T12:00:00Z");
 async function drift() {
   const rows = await t.db.execute<Record<string, unknown>>(sql`
     with truth as (
-      select c.id as contact_id, f.key as name, f.value,
-             case when length(f.value) <= 60 and f.value ~ ${NUMBER_PATTERN}::text then f.value::numeric end as num,
-             case when f.value ~ ${DATE_PATTERN}::text then left(f.value, 10) end as day
-      from contacts c, jsonb_each_text(c.fields) f where f.value <> '')
-    select coalesce(t.contact_id, v.contact_id) as contact_id, coalesce(t.name, v.name) as name, t.value as truth, v.value, t.num as truth_num, v.num, t.day as truth_day, v.day
+      select * from (
+        select c.id as contact_id, f.key as name,
+               case when length(f.value) <= 60 and f.value ~ ${NUMBER_PATTERN}::text then f.value::numeric end as num,
+               case when f.value ~ ${DATE_PATTERN}::text then left(f.value, 10) end as day
+        from contacts c, jsonb_each_text(c.fields) f) x
+      where num is not null or day is not null)
+    select coalesce(t.contact_id, v.contact_id) as contact_id, coalesce(t.name, v.name) as name, t.num as truth_num, v.num, t.day as truth_day, v.day
     from truth t full join contact_field_values v on v.contact_id = t.contact_id and v.name = t.name
-    where (t.value, t.num, t.day) is distinct from (v.value, v.num, v.day)`);
+    where (t.num, t.day) is distinct from (v.num, v.day)`);
   return rows.rows;
 }
 
@@ -57,12 +59,12 @@ describe("contact_field_values: kept by triggers on contacts (real PostgreSQL)",
     await importContactsCsv(t.db, csv(["a@fields.test,7,Oslo", "d@fields.test,-3.5,Rome"]));
     await importContactsCsv(t.db, csv(["a@fields.test,7,Oslo", "d@fields.test,-3.5,Rome"]));
     expect(await drift()).toEqual([]);
-    const [row] = (await t.db.execute<{ value: string; num: string }>(sql`select value, num::text from contact_field_values where contact_id = ${a.id}::uuid and name = 'score'`)).rows;
-    expect(row).toEqual({ value: "7", num: "7" });
-    // An edit replaces the whole set: a key removed loses its row, a value emptied too.
-    await updateContact(t.db, { id: a.id, patch: { fields: { score: "", plan: "pro" } }, actor: "test" }, now);
+    const [row] = (await t.db.execute<{ num: string }>(sql`select num::text from contact_field_values where contact_id = ${a.id}::uuid and name = 'score'`)).rows;
+    expect(row).toEqual({ num: "7" });
+    // An edit replaces the whole set: a key removed loses its row, a value emptied too; text has none.
+    await updateContact(t.db, { id: a.id, patch: { fields: { score: "", plan: "pro", renews: "2026-01-02" } }, actor: "test" }, now);
     expect(await drift()).toEqual([]);
-    expect((await t.db.execute<{ name: string }>(sql`select name from contact_field_values where contact_id = ${a.id}::uuid order by name`)).rows).toEqual([{ name: "plan" }]);
+    expect((await t.db.execute<{ name: string }>(sql`select name from contact_field_values where contact_id = ${a.id}::uuid order by name`)).rows).toEqual([{ name: "renews" }]);
     // An update that does not touch fields leaves the rows alone (and still right).
     await t.db.update(contacts).set({ name: "Renamed" });
     expect(await drift()).toEqual([]);
@@ -75,10 +77,6 @@ describe("contact_field_values: kept by triggers on contacts (real PostgreSQL)",
       { type: "field", key: "score", op: "lte", value: 100 },
       { type: "field", key: "renews", op: "before", value: "2026-03-01" },
       { type: "field", key: "renews", op: "within_last_days", days: 30 },
-      { type: "field", key: "city", op: "is_set" },
-      { type: "field", key: "city", op: "is_not_set" },
-      { type: "field", key: "city", op: "contains", value: "OM" },
-      { type: "field", key: "city", op: "contains", value: "" },
     ] as SegmentCondition[]) {
       const { count, predicate } = await agrees(condition);
       expect(count, JSON.stringify(condition)).toBe(predicate);

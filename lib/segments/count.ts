@@ -12,8 +12,8 @@ import { isGroup, type SegmentCondition, type SegmentGroup, type SegmentNode } f
  * million contacts (a scan of the table, or a probe per member: hundreds of ms at 1M contacts in
  * bench:audience). When the definition is, as a whole, "the contacts of a set" that an index lists
  * (a list's members, a tag's, the confirmed signups of forms, the contacts engaged since a day,
- * those created since a day, the contacts whose custom field is set, contains a text, or compares
- * with a number or a day: contact_field_values) or a union of such sets, the count reads those indexes instead; contacts
+ * those created since a day, the contacts whose custom field compares with a number or a day:
+ * contact_field_values) or a union of such sets, the count reads those indexes instead; contacts
  * are only consulted for the few that are pending (contacts_status_idx). The complement of such a
  * set ("has none of a tag", "did not open in 90 days") is counted as all non-pending contacts minus
  * the set's. Anything else counts with the predicate as it is.
@@ -56,7 +56,6 @@ function unwrap(node: SegmentNode): SegmentNode | null {
 
 /** The positive condition whose complement `c` is, when `c` is a "none" or "not" condition. */
 function complementOf(c: SegmentCondition): SegmentCondition | null {
-  if (c.type === "field" && c.op === "is_not_set") return { type: "field", key: c.key, op: "is_set" };
   if ((c.type === "lists" || c.type === "tags" || c.type === "form") && c.op === "none") return { ...c, op: "any" } as SegmentCondition;
   if (c.type === "engagement" && c.op === "not_opened_within_days") return { ...c, op: "opened_within_days" };
   if (c.type === "engagement" && c.op === "not_clicked_within_days") return { ...c, op: "clicked_within_days" };
@@ -107,14 +106,9 @@ function conditionSet(c: SegmentCondition, { now }: CompileOptions): SQL | null 
       if (c.op === "clicked_within_days") return sql`select e.contact_id from contact_engagement e where e.human_clicked_at >= ${daysBefore(now, c.days).toISOString()}::timestamptz`;
       return null;
     case "field": {
-      // contact_field_values: one row per non-empty value, typed (db/schema/contacts.ts).
+      // contact_field_values: the values that read as a number or a day, typed (db/schema/contacts.ts).
       const rows = sql`select v.contact_id from contact_field_values v where v.name = ${c.key}::text`;
       switch (c.op) {
-        case "is_set":
-          return rows;
-        case "contains":
-          // Every value contains "", the empty one too, which has no row: left to the predicate.
-          return c.value === "" ? null : sql`${rows} and strpos(lower(v.value), ${c.value.toLowerCase()}::text) > 0`;
         case "gt":
         case "gte":
         case "lt":
