@@ -4,7 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { compileSegment } from "@/lib/segments/compile";
+import { countSegmentSql } from "@/lib/segments/count";
 import type { SegmentDefinition } from "@/lib/segments/definition";
 import { countSegment } from "@/lib/segments/segments";
 import { percentile } from "../support";
@@ -76,7 +76,7 @@ export async function measureSegments(db: Db, iterations: number, { plans }: { p
     }
     rows.push({ filter: label, contacts: count.toLocaleString("en"), "p50 (ms)": percentile(times, 50).toFixed(0), "p95 (ms)": percentile(times, 95).toFixed(0) });
     if (plans) {
-      const plan = await db.execute<{ "QUERY PLAN": string }>(sql`explain (costs off) select count(*) from contacts c where c.status::text <> 'pending' and ${compileSegment(definition, { now })}`);
+      const plan = await db.execute<{ "QUERY PLAN": string }>(sql`explain (costs off) ${countSegmentSql(definition, { now })}`);
       console.log(`\n${label}: ${count.toLocaleString("en")} contacts\n${plan.rows.map((r) => "  " + r["QUERY PLAN"]).join("\n")}`);
     }
   }

@@ -9,7 +9,8 @@
 -- Opens and clicks come classified (lib/ingest/engagement.ts): `human` says the event counts as a
 -- person; the message's first human open and click and its classifier state come from `message_states`
 -- (the state the batch leaves; first times taken as the earliest of it and what is stored, so order
--- never matters); the classes seen accumulate. The human and per-class campaign counters move like the
+-- never matters); the classes seen accumulate. When a campaign message's first human open or click
+-- moves, its contact's engagement row is recomputed (postline_refresh_contact_engagement). The human and per-class campaign counters move like the
 -- others, by what changed.
 --
 -- items: [{ord, event_id, message_id, kind, implied, occurred_at, link, details, recipient, contact_reason,
@@ -22,6 +23,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   deltas jsonb;
   ids uuid[];
+  engaged_contacts uuid[];
 BEGIN
   IF items IS NULL OR jsonb_array_length(items) = 0 THEN
     RETURN;
@@ -93,7 +95,9 @@ BEGIN
       (new.delivered_at IS NOT NULL OR new.first_opened_at IS NOT NULL OR new.first_clicked_at IS NOT NULL) AS is_delivered,
       old.first_opened_at IS NOT NULL AS was_opened, new.first_opened_at IS NOT NULL AS is_opened,
       old.first_clicked_at IS NOT NULL AS was_clicked, new.first_clicked_at IS NOT NULL AS is_clicked,
-      old.status AS old_status, new.status AS new_status,
+      old.status AS old_status, new.status AS new_status, new.contact_id,
+      old.first_human_opened_at IS DISTINCT FROM new.first_human_opened_at
+        OR old.first_human_clicked_at IS DISTINCT FROM new.first_human_clicked_at AS human_changed,
       old.first_human_opened_at IS NOT NULL AS was_opened_human, new.first_human_opened_at IS NOT NULL AS is_opened_human,
       old.first_human_clicked_at IS NOT NULL AS was_clicked_human, new.first_human_clicked_at IS NOT NULL AS is_clicked_human,
       old.open_classes AS old_open_classes, new.open_classes AS new_open_classes,
@@ -116,10 +120,15 @@ BEGIN
            'opened_link_scanner', ('link_scanner' = ANY (new_open_classes) AND NOT 'link_scanner' = ANY (old_open_classes))::int,
            'opened_unknown', ('unknown' = ANY (new_open_classes) AND NOT 'unknown' = ANY (old_open_classes))::int,
            'clicked_link_scanner', ('link_scanner' = ANY (new_click_classes) AND NOT 'link_scanner' = ANY (old_click_classes))::int,
-           'clicked_unknown', ('unknown' = ANY (new_click_classes) AND NOT 'unknown' = ANY (old_click_classes))::int)), '[]'::jsonb)
-  INTO deltas
+           'clicked_unknown', ('unknown' = ANY (new_click_classes) AND NOT 'unknown' = ANY (old_click_classes))::int)), '[]'::jsonb),
+         array_agg(DISTINCT contact_id) FILTER (WHERE human_changed AND contact_id IS NOT NULL)
+  INTO deltas, engaged_contacts
   FROM upd
   WHERE campaign_id IS NOT NULL;
+
+  -- The contacts whose campaign messages' first human open or click moved: their engagement row
+  -- (segments' engagement conditions) is recomputed from the messages as they are now.
+  PERFORM postline_refresh_contact_engagement(engaged_contacts);
 
   -- Each event announced through the outbox. The status it implies names the outbound event (a
   -- delayed bounce, a reactivation or a suppression after a bounce or complaint implies none, and

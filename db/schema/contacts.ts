@@ -5,6 +5,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgEnum,
   pgTable,
   primaryKey,
@@ -51,6 +52,67 @@ export const contacts = pgTable(
     // equals, and `fields ? key` for "a contact has this field" (the builder's unknown_field check).
     index("contacts_fields_gin_idx").using("gin", t.fields),
     index("contacts_search_trgm_idx").using("gin", sql`(lower(${t.email} || ' ' || ${t.name} || ' ' || jsonb_path_query_array(${t.fields}, '$.*')::text)) gin_trgm_ops`),
+  ],
+);
+
+/**
+ * A contact's campaign engagement in one row, so segment conditions on engagement are index ranges
+ * instead of joins over every message (lib/segments/compile.ts). Derived from messages (campaign
+ * messages only) and kept by the statements that change them:
+ * - sent_at: the first campaign message sent to the contact (lib/sending/record-results.ts, in the
+ *   statement that records a batch as sent);
+ * - human_opened_at / human_clicked_at: the latest of the contact's messages' first human open and
+ *   first human click (messages.first_human_opened_at / _clicked_at), recomputed from the messages
+ *   by db/functions/postline_refresh_contact_engagement.sql whenever postline_apply_events changes
+ *   one of them, so an out-of-order or re-classified event can move them either way.
+ * A row exists once a campaign message was sent to the contact or engaged with; erasing the contact
+ * deletes it (cascade). Migration 0019 filled it from messages.
+ */
+export const contactEngagement = pgTable(
+  "contact_engagement",
+  {
+    contactId: uuid()
+      .primaryKey()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    sentAt: timestamp({ withTimezone: true }),
+    humanOpenedAt: timestamp({ withTimezone: true }),
+    humanClickedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index("contact_engagement_opened_idx").on(t.humanOpenedAt, t.contactId),
+    index("contact_engagement_clicked_idx").on(t.humanClickedAt, t.contactId),
+    // "Never opened": sent a campaign, no person's open.
+    index("contact_engagement_never_opened_idx").on(t.contactId).where(sql`${t.sentAt} is not null and ${t.humanOpenedAt} is null`),
+  ],
+);
+
+/**
+ * The custom field values of each contact that read as a number or a day, one row per field, typed,
+ * so segment counts comparing a field with a number or a date are index ranges instead of parsing
+ * every contact's JSON (lib/segments/count.ts). Derived from contacts.fields and kept by triggers on
+ * contacts (db/functions/contacts_field_values_insert.sql: one statement-level insert per insert
+ * statement; contacts_field_values_update.sql: a row trigger that fires only for a contact whose
+ * fields changed, so an import's upsert of unchanged rows costs nothing); erasing the contact deletes
+ * its rows (cascade). Text values have no row (an import of names and cities writes nothing here).
+ * - num: the value as a number when lib/segments/compile.ts's NUMBER_PATTERN accepts it (60
+ *   characters at most), else null;
+ * - day: its first ten characters when it starts YYYY-MM-DD (DATE_PATTERN), compared as text in "C"
+ *   order like the compiled condition, else null.
+ */
+export const contactFieldValues = pgTable(
+  "contact_field_values",
+  {
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    num: numeric(),
+    day: text(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contactId, t.name] }),
+    index("contact_field_values_num_idx").on(t.name, t.num, t.contactId).where(sql`${t.num} is not null`),
+    index("contact_field_values_day_idx").on(t.name, sql`${t.day} collate "C"`, t.contactId).where(sql`${t.day} is not null`),
   ],
 );
 

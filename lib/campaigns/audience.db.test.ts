@@ -94,6 +94,8 @@ describe("campaign targeting: lists, tags, segments and exclusions (real Postgre
       { kind: "campaign", campaignId: old.id, contactId: a.id, toEmail: a.email, fromEmail: "f@x.test", subject: "s", messageStream: "broadcast", status: "opened", sentAt: now, firstOpenedAt: now, firstHumanOpenedAt: now },
       { kind: "campaign", campaignId: old.id, contactId: b.id, toEmail: b.email, fromEmail: "f@x.test", subject: "s", messageStream: "broadcast", status: "opened", sentAt: now, firstOpenedAt: now },
     ]);
+    // Written directly, as ingestion would leave them: the contacts' engagement recomputed as ingestion does.
+    await t.db.execute(sql`select postline_refresh_contact_engagement(array[${a.id}::uuid, ${b.id}::uuid])`);
     const openers = await createSegment(t.db, { name: "Openers", definition: { match: "all", conditions: [{ type: "engagement", op: "opened_within_days", days: 7 }] } }, now);
     const campaign = await createCampaign(t.db, { ...base, segment_ids: [openers.id] }, opts);
     expect(await countAudience(t.db, campaign.id)).toEqual({ recipients: 1, suppressed: 0 });

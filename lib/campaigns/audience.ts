@@ -157,7 +157,7 @@ export async function targetsConditionSql(db: DbOrTx, t: CampaignTargets, now: D
   ];
   const include = any(t.listIds, t.tagIds, t.segmentIds);
   const exclude = any(t.excludeListIds, t.excludeTagIds, t.excludeSegmentIds);
-  return sql`c.status::text <> 'pending'
+  return sql`c.status <> 'pending'
     and ${include.length ? sql`(${sql.join(include, sql` or `)})` : sql`true`}
     ${exclude.length ? sql`and not (${sql.join(exclude, sql` or `)})` : sql``}`;
 }

@@ -15,8 +15,10 @@ import { isGroup, type FieldCondition, type SegmentCondition, type SegmentGroup 
  * - status: contacts_status_idx; created: contacts_created_idx;
  * - form: form_signups_contact_idx (contact_id, …) per contact, or a hashed semi-join over the
  *   signups of the chosen forms read through form_signups_form_idx;
- * - engagement: messages_human_opened_contact_idx / messages_human_clicked_contact_idx (only messages a
- *   person opened or clicked), "sent to" through messages_contact_idx.
+ * - engagement: contact_engagement (one row per contact a campaign reached), its indexes on the
+ *   latest human open and click and its partial index for "never opened".
+ * countSegment does not always count with this predicate: lib/segments/count.ts counts a lone
+ * membership or engagement condition from its own index instead.
  */
 
 export interface CompileOptions {
@@ -122,21 +124,19 @@ function compileCondition(c: SegmentCondition, options: CompileOptions): SQL {
       return c.op === "any" ? signedUp : sql`(not ${signedUp})`;
     }
     case "engagement": {
+      // contact_engagement holds each contact's latest first human open and click of a campaign
+      // message and its first campaign send (db/schema/contacts.ts): "some message first opened by a
+      // person since X" is "the latest of them is since X". A human click also sets
+      // first_human_opened_at (lib/engagement), so "opened" includes clickers.
+      // EXISTS, never IN: `not (c.id in (…))` cannot become an anti-join (NULL semantics); once the ids
+      // outgrow work_mem PostgreSQL probes the subquery for every contact (seen in bench:audience).
       if (c.op === "never_opened") {
-        // Sent at least one campaign, and no person opened any: the anti-join reads only the
-        // human-opened index; "sent" is found through the contact's messages (messages_contact_idx).
-        return sql`(exists (select 1 from messages m where m.contact_id = c.id and m.campaign_id is not null and m.sent_at is not null)
-          and not exists (select 1 from messages m where m.contact_id = c.id and m.contact_id is not null and m.campaign_id is not null and m.first_human_opened_at is not null))`;
+        return sql`exists (select 1 from contact_engagement e where e.contact_id = c.id and e.sent_at is not null and e.human_opened_at is null)`;
       }
       const since = daysBefore(now, c.days).toISOString();
-      // A human click also sets first_human_opened_at (lib/engagement), so "opened" includes clickers.
-      // EXISTS, never IN: `not (c.id in (…))` cannot become an anti-join (NULL semantics), and once the
-      // ids outgrow work_mem PostgreSQL probes the subquery for every contact (minutes at 1M contacts;
-      // seen in bench:audience). EXISTS and NOT EXISTS are a hash semi- or anti-join over the range of
-      // the partial index.
       const engaged = c.op === "opened_within_days" || c.op === "not_opened_within_days"
-        ? sql`exists (select 1 from messages m where m.contact_id = c.id and m.first_human_opened_at >= ${since}::timestamptz and m.contact_id is not null and m.campaign_id is not null)`
-        : sql`exists (select 1 from messages m where m.contact_id = c.id and m.first_human_clicked_at >= ${since}::timestamptz and m.contact_id is not null and m.campaign_id is not null)`;
+        ? sql`exists (select 1 from contact_engagement e where e.contact_id = c.id and e.human_opened_at >= ${since}::timestamptz)`
+        : sql`exists (select 1 from contact_engagement e where e.contact_id = c.id and e.human_clicked_at >= ${since}::timestamptz)`;
       return c.op.startsWith("not_") ? sql`(not ${engaged})` : engaged;
     }
   }
@@ -144,5 +144,6 @@ function compileCondition(c: SegmentCondition, options: CompileOptions): SQL {
 
 /** The contacts a definition selects, as `(select c.* …)`, excluding pending contacts (not yet confirmed). */
 export function segmentContactsWhere(definition: SegmentGroup, options: CompileOptions): SQL {
-  return sql`(c.status::text <> 'pending' and ${compileSegment(definition, options)})`;
+  // The enum compared as itself: `status::text` cannot use an index and costs a cast per contact.
+  return sql`(c.status <> 'pending' and ${compileSegment(definition, options)})`;
 }

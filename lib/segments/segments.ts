@@ -4,6 +4,7 @@ import { contacts, segments } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
 import { parseId } from "@/lib/http/id";
 import { segmentContactsWhere } from "./compile";
+import { countSegmentSql } from "./count";
 import { segmentDefinitionSchema, type SegmentDefinition } from "./definition";
 import { decodeCursor, encodeCursor } from "./sql-helpers";
 import { validateSegmentDefinition } from "./validate";
@@ -82,9 +83,9 @@ export async function deleteSegment(db: DbOrTx, input: { id: string }): Promise<
   });
 }
 
-/** How many contacts match a definition now (one statement). */
+/** How many contacts match a definition now (one statement, lib/segments/count.ts). */
 export async function countSegment(db: DbOrTx, definition: SegmentDefinition, now: Date): Promise<number> {
-  const result = await db.execute<{ n: number }>(sql`select count(*)::int as n from contacts c where ${segmentContactsWhere(definition, { now })}`);
+  const result = await db.execute<{ n: number }>(countSegmentSql(definition, { now }));
   return result.rows[0].n;
 }
 

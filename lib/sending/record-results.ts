@@ -51,7 +51,11 @@ export async function recordBatchResults(
       ),
       sql`, `,
     );
+    // The same statement marks the contacts a campaign reached for the first time in contact_engagement
+    // (segments' "never opened" needs "was sent a campaign"): one insert for the batch, rows that
+    // exist are left alone (no lock, no write) unless an open recorded before the send left sent_at empty.
     const updated = await tx.execute<{ status: string; postmark_message_id: string | null }>(sql`
+      with upd as (
       update messages m
       set status = case when v.pm_id is not null then 'sent'::message_status else 'failed'::message_status end,
           postmark_message_id = v.pm_id,
@@ -63,7 +67,16 @@ export async function recordBatchResults(
           updated_at = ${now.toISOString()}::timestamptz
       from (values ${values}) as v(id, pm_id, code, msg, at, subject)
       where m.id = v.id and m.batch_id = ${batchId}::uuid and m.status = 'sending'
-      returning m.status, m.postmark_message_id`);
+      returning m.status, m.postmark_message_id, m.contact_id, m.campaign_id, m.sent_at),
+      reached as (
+        select contact_id, min(sent_at) as sent_at from upd
+        where campaign_id is not null and contact_id is not null and sent_at is not null group by contact_id),
+      first_reached as (
+        insert into contact_engagement (contact_id, sent_at) select contact_id, sent_at from reached order by contact_id
+        on conflict (contact_id) do nothing),
+      sent_unset as (
+        update contact_engagement e set sent_at = r.sent_at from reached r where e.contact_id = r.contact_id and e.sent_at is null)
+      select status, postmark_message_id from upd`);
     // A webhook may have beaten this write (Postmark is fast): apply what it brought now. One that
     // arrives while this transaction is open waits for its commit (the id locks above) and then finds
     // its message.
