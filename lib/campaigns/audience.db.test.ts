@@ -101,17 +101,14 @@ describe("campaign targeting: lists, tags, segments and exclusions (real Postgre
     expect(await sentTo(campaign.id)).toEqual(["human@eng.test:queued"]);
   });
 
-  it("the freeze writes one row per contact in contact-id order with time-ordered ids; the unique keys still hold", async () => {
+  it("the freeze writes one row per contact; without ON CONFLICT the unique keys still hold", async () => {
     const list = await createList(t.db, { name: "Ordered" });
     for (let i = 0; i < 20; i++) await createContact(t.db, { email: `ord${i}@aud.test`, list_ids: [list.id] });
     const campaign = await createCampaign(t.db, { ...base, list_ids: [list.id] }, opts);
     await startCampaignSend(t.db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
     const rows = await t.db.select({ id: messages.id, contactId: messages.contactId }).from(messages).where(eq(messages.campaignId, campaign.id));
     expect(rows).toHaveLength(20);
-    // The dispatcher claims in id order: that is contact-id order, and the ids are uuid v7 (PostgreSQL 18).
-    const byId = [...rows].sort((a, b) => a.id.localeCompare(b.id)).map((r) => r.contactId);
-    expect(byId).toEqual([...rows].map((r) => r.contactId!).sort());
-    expect(rows.every((r) => r.id[14] === "7")).toBe(true);
+    expect(new Set(rows.map((r) => r.contactId)).size).toBe(20);
 
     // No ON CONFLICT any more: a second row for the same (campaign, contact) is refused, not skipped.
     const [one] = rows;
