@@ -86,7 +86,7 @@ export const messages = pgTable(
     trackOpens: boolean().notNull().default(true),
     trackLinks: boolean().notNull().default(true),
     status: messageStatusEnum().notNull().default("queued"),
-    postmarkMessageId: text().unique(),
+    postmarkMessageId: text(),
     errorCode: integer(),
     errorMessage: text(),
     attempts: integer().notNull().default(0),
@@ -127,7 +127,10 @@ export const messages = pgTable(
       .where(sql`${t.campaignId} is not null and ${t.contactId} is not null`),
     // The dispatcher claims the next queued messages of a campaign in id order from this index.
     index("messages_campaign_status_idx").on(t.campaignId, t.status, t.id),
-    index("messages_batch_idx").on(t.batchId),
+    // Partial (issue 16): a message is in a batch only once claimed, so freezing an audience (every
+    // row queued, no batch, no MessageID yet) writes neither of these two indexes.
+    index("messages_batch_idx").on(t.batchId).where(sql`${t.batchId} is not null`),
+    uniqueIndex("messages_postmark_message_id_key").on(t.postmarkMessageId).where(sql`${t.postmarkMessageId} is not null`),
     // Each (enrollment, email) of a sequence is sent at most once, whatever races or crashes.
     uniqueIndex("messages_enrollment_email_key").on(t.enrollmentId, t.sequenceEmailId).where(sql`${t.enrollmentId} is not null`),
     // Per-email stats of a sequence, and its queue (messages put back after a 429 or a recovery).

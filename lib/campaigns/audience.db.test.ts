@@ -102,4 +102,22 @@ describe("campaign targeting: lists, tags, segments and exclusions (real Postgre
     await startCampaignSend(t.db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
     expect(await sentTo(campaign.id)).toEqual(["human@eng.test:queued"]);
   });
+
+  it("the freeze writes one row per contact; without ON CONFLICT the unique keys still hold", async () => {
+    const list = await createList(t.db, { name: "Ordered" });
+    for (let i = 0; i < 20; i++) await createContact(t.db, { email: `ord${i}@aud.test`, list_ids: [list.id] });
+    const campaign = await createCampaign(t.db, { ...base, list_ids: [list.id] }, opts);
+    await startCampaignSend(t.db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
+    const rows = await t.db.select({ id: messages.id, contactId: messages.contactId }).from(messages).where(eq(messages.campaignId, campaign.id));
+    expect(rows).toHaveLength(20);
+    expect(new Set(rows.map((r) => r.contactId)).size).toBe(20);
+
+    // No ON CONFLICT any more: a second row for the same (campaign, contact) is refused, not skipped.
+    const [one] = rows;
+    const again = sql`insert into messages (kind, campaign_id, contact_id, to_email, from_email, subject, message_stream) values ('campaign', ${campaign.id}::uuid, ${one.contactId}::uuid, 'x@aud.test', 'a@aud.test', 's', 'broadcast')`;
+    await expect(t.db.execute(again)).rejects.toMatchObject({ cause: { code: "23505" } });
+    // The Postmark MessageID key is partial (nulls are not indexed) and still unique.
+    await t.db.execute(sql`update messages set postmark_message_id = 'pm-dup' where id = ${one.id}::uuid`);
+    await expect(t.db.execute(sql`update messages set postmark_message_id = 'pm-dup' where id = ${rows[1].id}::uuid`)).rejects.toMatchObject({ cause: { code: "23505" } });
+  });
 });
