@@ -95,6 +95,39 @@ describe("/api/v1/sequences (real PostgreSQL)", () => {
     expect((await call(getOne, "GET", "/api/v1/sequences/nope", { sequenceId: "nope" })).status).toBe(404);
   });
 
+  it("lists every sequence in full with two statements however many there are, each as its own GET shows it", async () => {
+    const made = [];
+    for (const name of ["List A", "List B", "List C"]) {
+      const s = (await call(POST, "POST", "/api/v1/sequences", {}, { name, emails: [welcome, later] })).json.data;
+      await call(activate, "POST", `/api/v1/sequences/${s.id}/activate`, { sequenceId: s.id });
+      made.push(s);
+    }
+    // Enrollments of each status and reason, different per sequence.
+    for (const [i, s] of made.entries()) {
+      for (let k = 0; k <= i; k++) {
+        const c = await createContact(t.db, { email: `list-${i}-${k}@seq-route.test` });
+        await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact_id: c.id });
+        if (k === 1) await call(unenroll, "DELETE", `/api/v1/sequences/${s.id}/enrollments/${c.id}`, { sequenceId: s.id, contactId: c.id });
+        if (k === 2) await t.db.execute(sql`update contacts set status = 'unsubscribed' where id = ${c.id}::uuid`);
+      }
+    }
+    const client = (t.db as unknown as { $client: { query: (...args: unknown[]) => unknown } }).$client;
+    const spy = vi.spyOn(client, "query");
+    const list = await call(GET, "GET", "/api/v1/sequences");
+    const statements = spy.mock.calls.filter(([q]) => /sequence/i.test(typeof q === "string" ? q : String((q as { text?: string }).text ?? "")));
+    spy.mockRestore();
+    expect(list.status).toBe(200);
+    expect(statements).toHaveLength(2);
+    const byId = new Map(list.json.data.map((x: { id: string }) => [x.id, x]));
+    for (const s of made) expect(byId.get(s.id)).toEqual((await call(getOne, "GET", `/api/v1/sequences/${s.id}`, { sequenceId: s.id })).json.data);
+    expect(made.map((s) => (byId.get(s.id) as { enrollments: unknown }).enrollments)).toEqual([
+      { active: 1, completed: 0, exited: 0, exit_reasons: {} },
+      { active: 1, completed: 0, exited: 1, exit_reasons: { removed: 1 } },
+      { active: 1, completed: 0, exited: 2, exit_reasons: { removed: 1, unsubscribed: 1 } },
+    ]);
+    expect((byId.get(made[0].id) as { emails: { subject: string }[] }).emails.map((e) => e.subject)).toEqual([welcome.subject, later.subject]);
+  });
+
   it("bad input: a clear error each, nothing half-written", async () => {
     const before = await counts();
     const cases: [unknown, number, string, RegExp?][] = [
