@@ -170,4 +170,55 @@ describe("/api/v1/sequences (real PostgreSQL)", () => {
     expect((await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact: "x" })).status).toBe(422);
     expect((await counts()).n).toBe(mid.n);
   });
+
+  it("bad input, the rest: PATCH refusals change nothing, absurd delays in any unit, a bounced contact, enrolling again when the sequence enrols once", async () => {
+    // A year is the most, in any unit; exactly a year is fine.
+    for (const delay of [{ amount: 8761, unit: "hours" }, { amount: 525_601, unit: "minutes" }, { amount: 1e9, unit: "days" }]) {
+      const r = await call(POST, "POST", "/api/v1/sequences", {}, { name: "x", emails: [{ ...welcome, delay }] });
+      expect({ delay, status: r.status, code: r.json.error?.code }).toEqual({ delay, status: 422, code: "invalid_delay" });
+    }
+    const [yearDays, yearHours] = await Promise.all([
+      call(POST, "POST", "/api/v1/sequences", {}, { name: "A year in days", emails: [{ ...welcome, delay: { amount: 365, unit: "days" } }] }),
+      call(POST, "POST", "/api/v1/sequences", {}, { name: "A year in hours", emails: [{ ...welcome, delay: { amount: 8760, unit: "hours" } }] }),
+    ]);
+    expect([yearDays.status, yearHours.status]).toEqual([201, 201]);
+    expect((await call(POST, "POST", "/api/v1/sequences", {}, { name: "x", emails: [welcome], window: { days: ["mon"], start_hour: 17, end_hour: 9 } })).json.error).toMatchObject({ code: "invalid_window", message: expect.stringMatching(/no hours/) });
+
+    // Each refused PATCH leaves the sequence and its emails exactly as they were.
+    const s = (await call(POST, "POST", "/api/v1/sequences", {}, { name: "Steady", emails: [welcome, later], window: { days: ["mon"], start_hour: 9, end_hour: 17 } })).json.data;
+    const before = { data: (await call(getOne, "GET", `/api/v1/sequences/${s.id}`, { sequenceId: s.id })).json.data, counts: await counts() };
+    const emailsWith = (delay: object) => [{ id: s.emails[0].id, ...welcome }, { id: s.emails[1].id, ...later, delay }];
+    const patches: [unknown, string][] = [
+      [{ name: "Changed", emails: [] }, "no_emails"],
+      [{ name: "Changed", emails: emailsWith({ amount: -5, unit: "minutes" }) }, "invalid_delay"],
+      [{ name: "Changed", emails: emailsWith({ amount: 366, unit: "days" }) }, "invalid_delay"],
+      [{ name: "Changed", emails: [...emailsWith({ amount: 1, unit: "days" }), { ...later, subject: "New", delay: { amount: 9000, unit: "hours" } }] }, "invalid_delay"],
+      [{ name: "Changed", window: { days: ["tue"], start_hour: 10, end_hour: 10 } }, "invalid_window"],
+      [{ name: "Changed", window: { days: [], start_hour: 9, end_hour: 17 } }, "invalid_window"],
+    ];
+    for (const [patch, code] of patches) {
+      const r = await call(PATCH, "PATCH", `/api/v1/sequences/${s.id}`, { sequenceId: s.id }, patch);
+      expect({ patch, status: r.status, code: r.json.error?.code }).toEqual({ patch, status: 422, code });
+      expect((await call(getOne, "GET", `/api/v1/sequences/${s.id}`, { sequenceId: s.id })).json.data).toEqual(before.data);
+      expect(await counts()).toEqual(before.counts);
+    }
+
+    // Enrolling: bounced and complained contacts are suppressed; a sequence that enrols once refuses a
+    // contact that already went through (exited here), and nothing is written for any refusal.
+    await call(activate, "POST", `/api/v1/sequences/${s.id}/activate`, { sequenceId: s.id });
+    const refusedEnrol = async (contactId: string) => (await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact_id: contactId })).json.error?.code;
+    for (const status of ["bounced", "complained"]) {
+      const c = await createContact(t.db, { email: `${status}@seq-route.test` });
+      await t.db.execute(sql`update contacts set status = ${status}::contact_status where id = ${c.id}::uuid`);
+      expect(await refusedEnrol(c.id)).toBe("contact_suppressed");
+    }
+    const once = await createContact(t.db, { email: "once@seq-route.test" });
+    expect((await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact_id: once.id })).status).toBe(201);
+    expect(await refusedEnrol(once.id)).toBe("already_enrolled");
+    await call(unenroll, "DELETE", `/api/v1/sequences/${s.id}/enrollments/${once.id}`, { sequenceId: s.id, contactId: once.id });
+    const mid = await counts();
+    expect(await refusedEnrol(once.id)).toBe("already_enrolled");
+    expect(await counts()).toEqual(mid);
+    expect((await call(getOne, "GET", `/api/v1/sequences/${s.id}`, { sequenceId: s.id })).json.data.enrollments).toEqual({ active: 0, completed: 0, exited: 1, exit_reasons: { removed: 1 } });
+  });
 });
