@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useId, useState } from "react";
 import { testSequenceEmailAction } from "@/app/(dashboard)/sequences/actions";
 import { EmailPreview } from "@/components/campaigns/email-preview";
 import { TestSendForm } from "@/components/campaigns/test-send-form";
@@ -14,22 +14,25 @@ type Email = { id: string; subject: string; html: string; text: string | null };
  * else anyone) or sample values, send a test.
  */
 export function SequenceEmailTools({ sequenceId, emails, listIds, defaultTo }: { sequenceId: string; emails: Email[]; listIds: string[]; defaultTo: string }) {
+  const id = useId();
   const [emailId, setEmailId] = useState(emails[0]?.id ?? "");
   const index = Math.max(0, emails.findIndex((e) => e.id === emailId));
   const email = emails[index];
   if (!email) return <p className="text-sm text-slate-500">No emails to preview.</p>;
   return (
     <div className="space-y-4">
-      <label className="block max-w-md text-sm">
-        <span className="mb-1 block font-medium text-slate-700">Email</span>
-        <select value={email.id} onChange={(e) => setEmailId(e.target.value)} className={inputClass}>
+      <div className="max-w-md space-y-1 text-sm">
+        <label htmlFor={`${id}-email`} className="block font-medium text-slate-700">
+          Email
+        </label>
+        <select id={`${id}-email`} value={email.id} onChange={(e) => setEmailId(e.target.value)} className={inputClass}>
           {emails.map((e, i) => (
             <option key={e.id} value={e.id}>
               {`Email ${i + 1}: ${e.subject}`}
             </option>
           ))}
         </select>
-      </label>
+      </div>
       <div className="grid gap-6 lg:grid-cols-2">
         <EmailPreview
           key={email.id}
