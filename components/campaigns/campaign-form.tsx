@@ -1,9 +1,9 @@
 "use client";
 
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { AudiencePicker, type AudienceOptions, type AudienceTargets } from "@/components/campaigns/audience-picker";
 import { saveCampaignAction } from "@/app/(dashboard)/campaigns/actions";
-import { ContactPicker } from "@/components/campaigns/contact-picker";
+import { EmailPreview } from "@/components/campaigns/email-preview";
 import { RichTextEditor } from "@/components/campaigns/rich-text-editor";
 import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
@@ -11,9 +11,7 @@ import { Field, inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
 import { formatNumber } from "@/components/ui/format";
 import { editableHtml, richTextLosses, toEmailHtml } from "@/lib/campaigns/email-html";
-import type { PreviewContact } from "@/lib/campaigns/preview";
-import { SAMPLE_RECIPIENT } from "@/lib/campaigns/preview-recipients";
-import { compileTemplate, findTemplateProblems, htmlToText, renderTemplate, TemplateError, type Recipient } from "@/lib/campaigns/template";
+import { findTemplateProblems } from "@/lib/campaigns/template";
 
 export interface CampaignFormProps {
   /** What the audience can be made of: lists, tags, segments (components/campaigns/audience-picker.tsx). */
@@ -30,16 +28,6 @@ export interface CampaignFormProps {
 const STARTER_EDITOR_HTML = `<p>Hello {{ name | default: "there" }},</p><p>Write your message here.</p>`;
 
 type Mode = "rich" | "html";
-
-function preview(source: string, recipient: Recipient, mode: "html" | "text"): string {
-  try {
-    return renderTemplate({ template: compileTemplate(source), recipient, mode });
-  } catch (error) {
-    // The warnings list says what is wrong; the preview shows the source as it stands.
-    if (error instanceof TemplateError) return source;
-    throw error;
-  }
-}
 
 /** Warnings per part, recomputed a moment after typing stops (the parser the server uses). */
 function useTemplateWarnings(parts: { label: string; source: string }[], knownFields: string[]) {
@@ -76,8 +64,6 @@ export function CampaignForm({ audienceOptions, defaultFrom, knownFields, campai
   const [text, setText] = useState(initial?.text ?? "");
   const [audienceListIds, setAudienceListIds] = useState<string[]>(initial?.targets.listIds ?? []);
   const [honeypot, setHoneypot] = useState(initial?.honeypot ?? true);
-  const [previewAs, setPreviewAs] = useState<PreviewContact | null>(null);
-  const [tab, setTab] = useState<"html" | "text">("html");
 
   const emailHtml = useMemo(() => (mode === "rich" ? toEmailHtml(editorHtml) : htmlSource), [mode, editorHtml, htmlSource]);
   const warnings = useTemplateWarnings(
@@ -88,19 +74,6 @@ export function CampaignForm({ audienceOptions, defaultFrom, knownFields, campai
     ],
     knownFields,
   );
-
-  const recipient: Recipient = useMemo(
-    () =>
-      previewAs
-        ? { email: previewAs.email, name: previewAs.name, fields: previewAs.fields, unsubscribeUrl: "#unsubscribe" }
-        : { ...SAMPLE_RECIPIENT, email: "ada@example.com", unsubscribeUrl: "#unsubscribe" },
-    [previewAs],
-  );
-  const deferredHtml = useDeferredValue(emailHtml);
-  const deferredText = useDeferredValue(text);
-  const htmlPreview = useMemo(() => preview(deferredHtml, recipient, "html"), [deferredHtml, recipient]);
-  const subjectPreview = preview(subject, recipient, "text");
-  const textPreview = useMemo(() => preview(deferredText.trim() ? deferredText : htmlToText(deferredHtml), recipient, "text"), [deferredText, deferredHtml, recipient]);
 
   const switchToRich = (force = false) => {
     const losses = richTextLosses(htmlSource);
@@ -227,31 +200,7 @@ export function CampaignForm({ audienceOptions, defaultFrom, knownFields, campai
         </div>
       </div>
 
-      <section aria-labelledby="preview-heading" className="min-w-0 space-y-3">
-        <div className="flex flex-wrap items-center justify-between gap-2">
-          <h2 id="preview-heading" className="text-sm font-semibold text-slate-700">
-            Preview for {previewAs ? previewAs.name || previewAs.email : `${SAMPLE_RECIPIENT.name} (sample values)`}
-          </h2>
-          <div role="tablist" aria-label="Preview format" className="flex gap-1 rounded-md bg-slate-100 p-1 text-xs">
-            {(["html", "text"] as const).map((t) => (
-              <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)} className={`rounded px-2 py-1 ${tab === t ? "bg-white shadow-sm" : "text-slate-700"}`}>
-                {t === "html" ? "HTML" : "Plain text"}
-              </button>
-            ))}
-          </div>
-        </div>
-        <ContactPicker label="Preview as" listIds={audienceListIds} value={previewAs} onChange={setPreviewAs} hint="A contact of the audience: see the subject and body as they would receive it." />
-        <p className="rounded-md border border-slate-200 bg-white px-3 py-2 text-sm wrap-anywhere">
-          <span className="text-slate-500">Subject: </span>
-          <span data-testid="preview-subject">{subjectPreview}</span>
-        </p>
-        {tab === "html" ? (
-          // sandbox with no permissions: the preview can run no script and reach nothing.
-          <iframe title="Email preview" sandbox="" srcDoc={htmlPreview} className="h-[32rem] w-full rounded-md border border-slate-200 bg-white" />
-        ) : (
-          <pre tabIndex={0} aria-label="Plain-text preview" className="h-[32rem] overflow-auto whitespace-pre-wrap rounded-md border border-slate-200 bg-white p-4 text-sm wrap-anywhere">{textPreview}</pre>
-        )}
-      </section>
+      <EmailPreview subject={subject} html={emailHtml} text={text} listIds={audienceListIds} hint="A contact of the audience: see the subject and body as they would receive it." />
     </form>
   );
 }

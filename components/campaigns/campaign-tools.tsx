@@ -1,63 +1,22 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState } from "react";
 import { duplicateCampaignAction, saveAsTemplateAction, testSendAction } from "@/app/(dashboard)/campaigns/actions";
-import { ContactPicker } from "@/components/campaigns/contact-picker";
+import { TestSendForm } from "@/components/campaigns/test-send-form";
 import { Button } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
-import type { PreviewContact } from "@/lib/campaigns/preview";
-import { MAX_TEST_ADDRESSES } from "@/lib/campaigns/preview-recipients";
 
 /** Test send, duplicate and save as template: what a campaign offers whatever its status. */
 export function CampaignTools({ campaignId, campaignName, listIds, defaultTo }: { campaignId: string; campaignName: string; listIds: string[]; defaultTo: string }) {
   return (
     <div className="grid gap-6 lg:grid-cols-2">
-      <TestSendForm campaignId={campaignId} listIds={listIds} defaultTo={defaultTo} />
+      <TestSendForm action={testSendAction} fields={{ campaignId }} listIds={listIds} defaultTo={defaultTo} note="tests never count in the campaign's numbers" />
       <div className="min-w-0 space-y-6">
         <SaveAsTemplateForm campaignId={campaignId} campaignName={campaignName} />
         <DuplicateForm campaignId={campaignId} />
       </div>
     </div>
-  );
-}
-
-function TestSendForm({ campaignId, listIds, defaultTo }: { campaignId: string; listIds: string[]; defaultTo: string }) {
-  const [state, action, pending] = useActionState(testSendAction, null);
-  const [contact, setContact] = useState<PreviewContact | null>(null);
-  const error = state && !state.ok ? state.fieldErrors : undefined;
-  return (
-    <form action={action} aria-labelledby="test-send-heading" className="min-w-0 space-y-3">
-      <h3 id="test-send-heading" className="text-sm font-semibold text-slate-900">
-        Send a test
-      </h3>
-      <input type="hidden" name="campaignId" value={campaignId} />
-      <div className="space-y-1">
-        <label htmlFor="test-to" className="block text-sm font-medium text-slate-700">
-          Send a test to
-        </label>
-        <textarea
-          id="test-to"
-          name="to"
-          rows={2}
-          required
-          defaultValue={defaultTo}
-          aria-invalid={error?.to ? true : undefined}
-          aria-describedby="test-to-hint"
-          className={inputClass}
-        />
-        <p id="test-to-hint" className={`text-xs ${error?.to ? "text-red-600" : "text-slate-500"}`}>
-          {error?.to ?? `Up to ${MAX_TEST_ADDRESSES} addresses, separated by commas or lines. "[Test]" goes before the subject; tests never count in the campaign's numbers.`}
-        </p>
-      </div>
-      <ContactPicker label="Personalize as" name="contactId" listIds={listIds} value={contact} onChange={setContact} hint="A contact of the audience, or sample values (Ada Lovelace) when none is chosen." />
-      <div className="flex flex-wrap items-center gap-3">
-        <Button type="submit" variant="secondary" disabled={pending}>
-          {pending ? "Sending…" : "Send test"}
-        </Button>
-        <FormStatus state={state} />
-      </div>
-    </form>
   );
 }
 

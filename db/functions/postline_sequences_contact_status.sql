@@ -6,7 +6,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
   r record;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM sequence_enrollments WHERE status = 'active') THEN
+  -- Cheap in the usual case (an import or an edit that leaves everyone subscribed): no join of the
+  -- statement's rows unless one of them is not subscribed and someone is enrolled somewhere.
+  IF NOT EXISTS (SELECT 1 FROM new_rows WHERE status <> 'subscribed')
+     OR NOT EXISTS (SELECT 1 FROM sequence_enrollments WHERE status = 'active') THEN
     RETURN NULL;
   END IF;
   FOR r IN

@@ -1,9 +1,9 @@
-/** A sequence with everything its page and the API show: emails in order with their stats, enrollments by status, exit reasons. */
+/** Sequences with everything their pages and the API show: emails in order with their stats, enrollments by status, exit reasons. */
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
-import { countExitReasons } from "./enrollments";
-import { getSequenceOrThrow, listSequenceEmails, type Sequence, type SequenceEmail } from "./sequences";
-import { enrollmentCounts, sequenceEmailStats, ZERO_EMAIL_STATS, type SequenceEmailStats } from "./stats";
+import { notFound } from "@/lib/errors";
+import { listSequences, type Sequence, type SequenceEmail } from "./sequences";
+import { emailsWithStats, type SequenceEmailStats } from "./stats";
 
 export interface SequenceDetail {
   sequence: Sequence;
@@ -12,11 +12,28 @@ export interface SequenceDetail {
   exitReasons: { reason: string; count: number }[];
 }
 
+/**
+ * Every sequence (or those of `ids`), newest first, in full: two statements however many there are
+ * (the sequences with their enrollment counts, then their emails with stats).
+ */
+export async function listSequenceDetails(db: DbOrTx, { ids }: { ids?: readonly string[] } = {}): Promise<SequenceDetail[]> {
+  const summaries = await listSequences(db, { ids });
+  if (summaries.length === 0) return [];
+  const emails = await emailsWithStats(db, ids ? summaries.map((s) => s.id) : null);
+  const bySequence = new Map<string, SequenceDetail["emails"]>();
+  for (const e of emails) bySequence.set(e.sequenceId, [...(bySequence.get(e.sequenceId) ?? []), e]);
+  return summaries.map(({ emailCount: _emails, active, completed, exited, exitReasons, ...sequence }) => ({
+    sequence,
+    emails: bySequence.get(sequence.id) ?? [],
+    enrollments: { active, completed, exited },
+    exitReasons,
+  }));
+}
+
 export async function getSequenceDetail(db: DbOrTx, id: string): Promise<SequenceDetail> {
-  const sequence = await getSequenceOrThrow(db, id);
-  const emails = await listSequenceEmails(db, id);
-  const [stats, enrollments, exitReasons] = await Promise.all([sequenceEmailStats(db, emails.map((e) => e.id)), enrollmentCounts(db, id), countExitReasons(db, id)]);
-  return { sequence, emails: emails.map((e) => ({ ...e, stats: stats.get(e.id) ?? ZERO_EMAIL_STATS })), enrollments, exitReasons };
+  const [detail] = await listSequenceDetails(db, { ids: [id] });
+  if (!detail) throw notFound("Sequence");
+  return detail;
 }
 
 /** What enrols, in words: "contacts tagged "VIP"", "by hand or through the API". */

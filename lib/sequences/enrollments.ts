@@ -80,14 +80,6 @@ export async function listEnrollments(db: DbOrTx, { sequenceId, status, limit = 
   return rows.map((r) => ({ ...r.e, email: r.email, name: r.name, nextSubject: r.nextSubject, nextPosition: r.nextPosition }));
 }
 
-/** Exit reasons of a sequence's exited enrollments, most frequent first. */
-export async function countExitReasons(db: DbOrTx, sequenceId: string): Promise<{ reason: string; count: number }[]> {
-  const rows = await db.execute<{ reason: string; count: number }>(sql`
-    select coalesce(exit_reason, 'unknown') as reason, count(*)::int as count from sequence_enrollments
-    where sequence_id = ${sequenceId}::uuid and status = 'exited' group by 1 order by 2 desc, 1`);
-  return rows.rows;
-}
-
 /** A contact's enrollments with their sequences' names, newest first (the contact page). */
 export async function listContactEnrollments(db: DbOrTx, contactId: string) {
   return db

@@ -189,21 +189,35 @@ export interface SequenceSummary extends Sequence {
   active: number;
   completed: number;
   exited: number;
+  /** Why exited enrollments left, most frequent first. */
+  exitReasons: { reason: string; count: number }[];
 }
 
-/** Every sequence, newest first, with its email count and enrollments by status. */
-export async function listSequences(db: DbOrTx): Promise<SequenceSummary[]> {
+/**
+ * Sequences (every one, or those of `ids`), newest first, with their email counts, enrollments by status
+ * and exit reasons: one statement, the enrollments grouped once by (sequence, status, reason) however
+ * many sequences there are.
+ */
+export async function listSequences(db: DbOrTx, { ids }: { ids?: readonly string[] } = {}): Promise<SequenceSummary[]> {
+  const ofIds = ids ? sql`and sequence_id = any(${uuidArray(ids)})` : sql``;
   const rows = await db
-    .select({
-      s: sequences,
-      emailCount: sql<number>`(select count(*)::int from sequence_emails e where e.sequence_id = ${sequences.id} and e.deleted_at is null)`,
-      active: sql<number>`(select count(*)::int from sequence_enrollments x where x.sequence_id = ${sequences.id} and x.status = 'active')`,
-      completed: sql<number>`(select count(*)::int from sequence_enrollments x where x.sequence_id = ${sequences.id} and x.status = 'completed')`,
-      exited: sql<number>`(select count(*)::int from sequence_enrollments x where x.sequence_id = ${sequences.id} and x.status = 'exited')`,
-    })
+    .select({ s: sequences, e: sql<number | null>`e.n`, x: sql<{ active: number; completed: number; exited: number; reasons: { reason: string; count: number }[] | null } | null>`to_jsonb(x)` })
     .from(sequences)
+    .leftJoin(sql`(select sequence_id, count(*)::int as n from sequence_emails where deleted_at is null ${ofIds} group by sequence_id) e`, sql`e.sequence_id = ${sequences.id}`)
+    .leftJoin(
+      sql`(select sequence_id,
+             coalesce(sum(n) filter (where status = 'active'), 0)::int as active,
+             coalesce(sum(n) filter (where status = 'completed'), 0)::int as completed,
+             coalesce(sum(n) filter (where status = 'exited'), 0)::int as exited,
+             jsonb_agg(jsonb_build_object('reason', reason, 'count', n) order by n desc, reason) filter (where status = 'exited') as reasons
+           from (select sequence_id, status, coalesce(exit_reason, 'unknown') as reason, count(*)::int as n
+                 from sequence_enrollments where true ${ofIds} group by 1, 2, 3) g
+           group by sequence_id) x`,
+      sql`x.sequence_id = ${sequences.id}`,
+    )
+    .where(ids ? inArray(sequences.id, [...ids]) : undefined)
     .orderBy(desc(sequences.createdAt), desc(sequences.id));
-  return rows.map((r) => ({ ...r.s, emailCount: r.emailCount, active: r.active, completed: r.completed, exited: r.exited }));
+  return rows.map((r) => ({ ...r.s, emailCount: r.e ?? 0, active: r.x?.active ?? 0, completed: r.x?.completed ?? 0, exited: r.x?.exited ?? 0, exitReasons: r.x?.reasons ?? [] }));
 }
 
 /**

@@ -5,12 +5,13 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { fieldErrors, fromError, type ActionResult } from "@/lib/app/action-result";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getSendingDeps } from "@/lib/app/deps";
 import { getEnv } from "@/lib/env";
 import { requireUser } from "@/lib/app/session";
 import { AppError } from "@/lib/errors";
 import { idField } from "@/lib/http/id";
 import { enrollContactByEmail, removeEnrollment } from "@/lib/sequences/enrollments";
+import { sendSequenceEmailTest } from "@/lib/sequences/test-send";
 import { MAX_SEQUENCE_EMAILS, activateSequence, createSequence, pauseSequence, sequenceInputSchema, sequencePatchSchema, updateSequence } from "@/lib/sequences/sequences";
 
 const idSchema = idField("Unknown sequence");
@@ -172,3 +173,24 @@ export async function removeEnrollmentAction(_prev: Result | null, form: FormDat
   }
 }
 
+
+/**
+ * A test of one email of the sequence as it stands (lib/sequences/test-send.ts): up to five addresses,
+ * personalized as the chosen contact or sample values; never counted in the sequence.
+ */
+export async function testSequenceEmailAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  let sent;
+  try {
+    const id = idSchema.parse(form.get("id"));
+    const emailId = idField("Unknown email").parse(form.get("emailId"));
+    const contactId = String(form.get("contactId") ?? "").trim() || null;
+    sent = await sendSequenceEmailTest(getAppDb(), { sequenceId: id, emailId, to: String(form.get("to") ?? ""), contactId }, getSendingDeps());
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found" && error.message.startsWith("Contact")) return fromError(error, { not_found: "contactId" });
+    return fromError(error, { validation_failed: "to", invalid_template: "to" });
+  }
+  const failed = sent.filter((m) => m.status === "failed");
+  if (failed.length) return { ok: false, error: `Postmark refused the test for ${failed.map((m) => `${m.toEmail} (${m.errorMessage})`).join(", ")}` };
+  return { ok: true, message: `Test sent to ${sent.map((m) => m.toEmail).join(", ")}.` };
+}

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { activateSequenceAction, pauseSequenceAction, removeEnrollmentAction } from "@/app/(dashboard)/sequences/actions";
+import { SequenceEmailTools } from "@/components/sequences/email-tools";
 import { EnrollForm } from "@/components/sequences/enroll-form";
 import { buttonClass } from "@/components/ui/button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
@@ -54,7 +55,7 @@ const REASONS: Record<string, string> = {
 };
 
 export default async function SequencePage({ params, searchParams }: { params: Promise<{ sequenceId: string }>; searchParams: Promise<{ status?: string }> }) {
-  await requireUser();
+  const user = await requireUser();
   const id = parseId((await params).sequenceId);
   const db = getAppDb();
   if (!id || !(await getSequence(db, id))) notFound();
@@ -128,6 +129,15 @@ export default async function SequencePage({ params, searchParams }: { params: P
 
       <Card title="Emails" description="Stats from each email's messages: people's opens and clicks, not Apple's proxy or link scanners.">
         <DataTable label="Emails of the sequence" columns={emailColumns} rows={emailRows} empty={{ title: "No emails" }} />
+      </Card>
+
+      <Card title="Preview and test" description="An email as saved, as a contact would receive it; a test goes on the transactional stream with [Test] before the subject.">
+        <SequenceEmailTools
+          sequenceId={s.id}
+          emails={emails.map((e) => ({ id: e.id, subject: e.subject, html: e.html, text: e.text }))}
+          listIds={s.triggerType === "list" && s.triggerId ? [s.triggerId] : []}
+          defaultTo={user.email}
+        />
       </Card>
 
       <Card title="Enrollments">

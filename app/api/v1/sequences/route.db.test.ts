@@ -95,6 +95,39 @@ describe("/api/v1/sequences (real PostgreSQL)", () => {
     expect((await call(getOne, "GET", "/api/v1/sequences/nope", { sequenceId: "nope" })).status).toBe(404);
   });
 
+  it("lists every sequence in full with two statements however many there are, each as its own GET shows it", async () => {
+    const made = [];
+    for (const name of ["List A", "List B", "List C"]) {
+      const s = (await call(POST, "POST", "/api/v1/sequences", {}, { name, emails: [welcome, later] })).json.data;
+      await call(activate, "POST", `/api/v1/sequences/${s.id}/activate`, { sequenceId: s.id });
+      made.push(s);
+    }
+    // Enrollments of each status and reason, different per sequence.
+    for (const [i, s] of made.entries()) {
+      for (let k = 0; k <= i; k++) {
+        const c = await createContact(t.db, { email: `list-${i}-${k}@seq-route.test` });
+        await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact_id: c.id });
+        if (k === 1) await call(unenroll, "DELETE", `/api/v1/sequences/${s.id}/enrollments/${c.id}`, { sequenceId: s.id, contactId: c.id });
+        if (k === 2) await t.db.execute(sql`update contacts set status = 'unsubscribed' where id = ${c.id}::uuid`);
+      }
+    }
+    const client = (t.db as unknown as { $client: { query: (...args: unknown[]) => unknown } }).$client;
+    const spy = vi.spyOn(client, "query");
+    const list = await call(GET, "GET", "/api/v1/sequences");
+    const statements = spy.mock.calls.filter(([q]) => /sequence/i.test(typeof q === "string" ? q : String((q as { text?: string }).text ?? "")));
+    spy.mockRestore();
+    expect(list.status).toBe(200);
+    expect(statements).toHaveLength(2);
+    const byId = new Map(list.json.data.map((x: { id: string }) => [x.id, x]));
+    for (const s of made) expect(byId.get(s.id)).toEqual((await call(getOne, "GET", `/api/v1/sequences/${s.id}`, { sequenceId: s.id })).json.data);
+    expect(made.map((s) => (byId.get(s.id) as { enrollments: unknown }).enrollments)).toEqual([
+      { active: 1, completed: 0, exited: 0, exit_reasons: {} },
+      { active: 1, completed: 0, exited: 1, exit_reasons: { removed: 1 } },
+      { active: 1, completed: 0, exited: 2, exit_reasons: { removed: 1, unsubscribed: 1 } },
+    ]);
+    expect((byId.get(made[0].id) as { emails: { subject: string }[] }).emails.map((e) => e.subject)).toEqual([welcome.subject, later.subject]);
+  });
+
   it("bad input: a clear error each, nothing half-written", async () => {
     const before = await counts();
     const cases: [unknown, number, string, RegExp?][] = [
@@ -136,5 +169,56 @@ describe("/api/v1/sequences (real PostgreSQL)", () => {
     expect((await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact_id: "00000000-0000-4000-8000-000000000000" })).status).toBe(404);
     expect((await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact: "x" })).status).toBe(422);
     expect((await counts()).n).toBe(mid.n);
+  });
+
+  it("bad input, the rest: PATCH refusals change nothing, absurd delays in any unit, a bounced contact, enrolling again when the sequence enrols once", async () => {
+    // A year is the most, in any unit; exactly a year is fine.
+    for (const delay of [{ amount: 8761, unit: "hours" }, { amount: 525_601, unit: "minutes" }, { amount: 1e9, unit: "days" }]) {
+      const r = await call(POST, "POST", "/api/v1/sequences", {}, { name: "x", emails: [{ ...welcome, delay }] });
+      expect({ delay, status: r.status, code: r.json.error?.code }).toEqual({ delay, status: 422, code: "invalid_delay" });
+    }
+    const [yearDays, yearHours] = await Promise.all([
+      call(POST, "POST", "/api/v1/sequences", {}, { name: "A year in days", emails: [{ ...welcome, delay: { amount: 365, unit: "days" } }] }),
+      call(POST, "POST", "/api/v1/sequences", {}, { name: "A year in hours", emails: [{ ...welcome, delay: { amount: 8760, unit: "hours" } }] }),
+    ]);
+    expect([yearDays.status, yearHours.status]).toEqual([201, 201]);
+    expect((await call(POST, "POST", "/api/v1/sequences", {}, { name: "x", emails: [welcome], window: { days: ["mon"], start_hour: 17, end_hour: 9 } })).json.error).toMatchObject({ code: "invalid_window", message: expect.stringMatching(/no hours/) });
+
+    // Each refused PATCH leaves the sequence and its emails exactly as they were.
+    const s = (await call(POST, "POST", "/api/v1/sequences", {}, { name: "Steady", emails: [welcome, later], window: { days: ["mon"], start_hour: 9, end_hour: 17 } })).json.data;
+    const before = { data: (await call(getOne, "GET", `/api/v1/sequences/${s.id}`, { sequenceId: s.id })).json.data, counts: await counts() };
+    const emailsWith = (delay: object) => [{ id: s.emails[0].id, ...welcome }, { id: s.emails[1].id, ...later, delay }];
+    const patches: [unknown, string][] = [
+      [{ name: "Changed", emails: [] }, "no_emails"],
+      [{ name: "Changed", emails: emailsWith({ amount: -5, unit: "minutes" }) }, "invalid_delay"],
+      [{ name: "Changed", emails: emailsWith({ amount: 366, unit: "days" }) }, "invalid_delay"],
+      [{ name: "Changed", emails: [...emailsWith({ amount: 1, unit: "days" }), { ...later, subject: "New", delay: { amount: 9000, unit: "hours" } }] }, "invalid_delay"],
+      [{ name: "Changed", window: { days: ["tue"], start_hour: 10, end_hour: 10 } }, "invalid_window"],
+      [{ name: "Changed", window: { days: [], start_hour: 9, end_hour: 17 } }, "invalid_window"],
+    ];
+    for (const [patch, code] of patches) {
+      const r = await call(PATCH, "PATCH", `/api/v1/sequences/${s.id}`, { sequenceId: s.id }, patch);
+      expect({ patch, status: r.status, code: r.json.error?.code }).toEqual({ patch, status: 422, code });
+      expect((await call(getOne, "GET", `/api/v1/sequences/${s.id}`, { sequenceId: s.id })).json.data).toEqual(before.data);
+      expect(await counts()).toEqual(before.counts);
+    }
+
+    // Enrolling: bounced and complained contacts are suppressed; a sequence that enrols once refuses a
+    // contact that already went through (exited here), and nothing is written for any refusal.
+    await call(activate, "POST", `/api/v1/sequences/${s.id}/activate`, { sequenceId: s.id });
+    const refusedEnrol = async (contactId: string) => (await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact_id: contactId })).json.error?.code;
+    for (const status of ["bounced", "complained"]) {
+      const c = await createContact(t.db, { email: `${status}@seq-route.test` });
+      await t.db.execute(sql`update contacts set status = ${status}::contact_status where id = ${c.id}::uuid`);
+      expect(await refusedEnrol(c.id)).toBe("contact_suppressed");
+    }
+    const once = await createContact(t.db, { email: "once@seq-route.test" });
+    expect((await call(enroll, "POST", `/api/v1/sequences/${s.id}/enrollments`, { sequenceId: s.id }, { contact_id: once.id })).status).toBe(201);
+    expect(await refusedEnrol(once.id)).toBe("already_enrolled");
+    await call(unenroll, "DELETE", `/api/v1/sequences/${s.id}/enrollments/${once.id}`, { sequenceId: s.id, contactId: once.id });
+    const mid = await counts();
+    expect(await refusedEnrol(once.id)).toBe("already_enrolled");
+    expect(await counts()).toEqual(mid);
+    expect((await call(getOne, "GET", `/api/v1/sequences/${s.id}`, { sequenceId: s.id })).json.data.enrollments).toEqual({ active: 0, completed: 0, exited: 1, exit_reasons: { removed: 1 } });
   });
 });
