@@ -57,6 +57,24 @@ describe("upgrading a database an earlier release migrated (real PostgreSQL)", (
     expect(RELEASES).toEqual(expect.arrayContaining(["release-11af79c", "release-6a844c7"]));
   });
 
+  it("a database migrated before an earlier-dated migration was merged gets it (0018 is dated before 0017)", async () => {
+    // db/migrations as a database saw it before 0018_segments was merged: the journal up to 0017_forms.
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "postline-migrations-"));
+    fs.cpSync(migrationsFolder, folder, { recursive: true });
+    const journalPath = path.join(folder, "meta", "_journal.json");
+    const journal = JSON.parse(fs.readFileSync(journalPath, "utf8")) as { entries: { idx: number; tag: string; when: number }[] };
+    const cut = journal.entries.findIndex((e) => e.tag === "0018_segments");
+    expect(journal.entries[cut].when).toBeLessThan(journal.entries[cut - 1].when);
+    journal.entries = journal.entries.slice(0, cut);
+    fs.writeFileSync(journalPath, JSON.stringify(journal));
+    const db = await emptyDatabase("skipped_by_order");
+    await withClient(db.url, (client) => migrate(drizzle({ client }), { migrationsFolder: folder }));
+    // drizzle alone would now skip 0018 (dated before the database's last migration) and apply only later ones.
+    await migrateDatabase(db.url);
+    expect(await dump(db.url)).toEqual(freshDump);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
   for (const release of RELEASES) {
     it(`${release}: today's migrations leave the same schema and function bodies as a fresh install`, async () => {
       const db = await emptyDatabase(release.replace(/\W/g, "_"));
