@@ -71,7 +71,7 @@ export default async function SequencePage({ params, searchParams }: { params: P
     cells: {
       n: i + 1,
       subject: <span className="wrap-anywhere">{e.subject}</span>,
-      delay: `${e.delayAmount} ${e.delayUnit}`,
+      delay: `${formatNumber(e.delayAmount)} ${e.delayAmount === 1 ? e.delayUnit.replace(/s$/, "") : e.delayUnit}`,
       sent: formatNumber(e.stats.sent),
       delivered: formatNumber(e.stats.delivered),
       opened: `${formatNumber(e.stats.openedHuman)} (${formatPercent(e.stats.openedHuman, e.stats.delivered)})`,
