@@ -5,6 +5,8 @@ import { messages, reconcileRuns } from "@/db/schema";
 import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
 import { isUniqueViolation, logUnexpected } from "@/lib/errors";
 import { linkOrphanEvents } from "@/lib/ingest/ingest";
+import { checkWebhookDrift } from "@/lib/postmark-admin/webhook-drift";
+import type { PostlineWebhookConfig } from "@/lib/postmark-admin/webhooks";
 import type { SendingDeps } from "@/lib/sending/deps";
 import { recoverOpenBatches } from "@/lib/sending/recover-batches";
 import { resyncPostmarkMessage } from "./resync";
@@ -37,6 +39,8 @@ export interface ReconcileDeps {
   /** Silence alerts: sent mail with no webhook for this long (default 30 minutes). */
   silenceMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Postline's webhook as Postmark must have it: checked for drift on every cron run (none: not checked). */
+  webhooks?: PostlineWebhookConfig | null;
   /** Milliseconds on a monotonic clock, for the budget (tests make time pass without waiting). */
   elapsedClock?: () => number;
 }
@@ -202,6 +206,7 @@ export async function reconcile(
     const [{ remaining }] = (await db.execute<{ remaining: number }>(sql`select count(*)::int as remaining from messages where ${workList(clock())}`)).rows;
     summary.remaining = remaining;
     if (!forced) summary.alerts = await detectSilence(db, { now: clock() }, options);
+    if (!forced && options.webhooks) summary.alerts.push(...(await checkWebhookDrift(db, { ...options, webhooks: options.webhooks, now: clock() })));
     await db
       .update(reconcileRuns)
       .set({ status: "done", finishedAt: clock(), heartbeatAt: clock(), checked: summary.checked, recovered: summary.recovered, adopted: summary.adopted, linkedOrphans: summary.linkedOrphans, apiCalls: summary.apiCalls, remaining: summary.remaining, errors: summary.errors })
