@@ -35,7 +35,7 @@ export function PostmarkWebhooksCard({ status, manual, children }: { status: Web
                 {s.webhookId ? <span className="ml-2 text-xs font-normal text-slate-500">webhook {s.webhookId}</span> : null}
               </p>
               {s.state === "ok" ? (
-                <p className="mt-1 text-sm text-slate-600">URL, header, basic auth and triggers as Postline needs them; opens after Apple&apos;s prefetch arrive.</p>
+                <p className="mt-1 text-sm text-slate-600">As Postline needs it: URL, secret header, auth, all six triggers, every open (not the first only).</p>
               ) : null}
               {s.error ? <p className="mt-1 text-sm wrap-anywhere text-red-700">{s.error.message}</p> : null}
               {s.state !== "ok" && s.problems.length ? (
@@ -59,7 +59,7 @@ export function PostmarkWebhooksCard({ status, manual, children }: { status: Web
         </p>
       ) : null}
       <div className="mt-4 border-t border-slate-100 pt-4">
-        <div className="flex flex-wrap items-start gap-3">
+        <div className="space-y-3">
           <ConnectPostmarkButton label={label} />
           {children}
         </div>
