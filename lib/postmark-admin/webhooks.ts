@@ -138,7 +138,9 @@ export function desiredWebhook(config: PostlineWebhookConfig, existing?: Webhook
   const others = (existing?.HttpHeaders ?? []).filter((h) => h.Name.toLowerCase() !== SECRET_HEADER.toLowerCase());
   return {
     Url: config.url,
-    HttpAuth: { Username: config.basicAuth?.username ?? "", Password: config.basicAuth?.password ?? "" },
+    // Without basic auth in Postline, whatever Postmark has is left as it is: the route ignores it, and an
+    // empty username is not something Postmark documents accepting.
+    ...(config.basicAuth ? { HttpAuth: { Username: config.basicAuth.username, Password: config.basicAuth.password } } : {}),
     HttpHeaders: [...others, { Name: SECRET_HEADER, Value: config.secret }],
     Triggers: {
       Open: { Enabled: true, PostFirstOpenOnly: false },
