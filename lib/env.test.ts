@@ -35,6 +35,14 @@ describe("parseAppEnv", () => {
     expect(() => parseAppEnv({ ...complete, CRON_SECRET: "short" })).toThrow(/CRON_SECRET must be at least 16/);
   });
 
+  it("takes POSTMARK_WEBHOOK_SECRET_PREVIOUS during a rotation, and refuses it equal to the current secret", () => {
+    expect(parseAppEnv(complete).POSTMARK_WEBHOOK_SECRET_PREVIOUS).toBeUndefined();
+    expect(parseAppEnv({ ...complete, POSTMARK_WEBHOOK_SECRET_PREVIOUS: "" }).POSTMARK_WEBHOOK_SECRET_PREVIOUS).toBeUndefined();
+    expect(parseAppEnv({ ...complete, POSTMARK_WEBHOOK_SECRET_PREVIOUS: "p".repeat(32) }).POSTMARK_WEBHOOK_SECRET_PREVIOUS).toBe("p".repeat(32));
+    expect(() => parseAppEnv({ ...complete, POSTMARK_WEBHOOK_SECRET_PREVIOUS: "short" })).toThrow(/POSTMARK_WEBHOOK_SECRET_PREVIOUS must be at least 16/);
+    expect(() => parseAppEnv({ ...complete, POSTMARK_WEBHOOK_SECRET_PREVIOUS: complete.POSTMARK_WEBHOOK_SECRET })).toThrow(/must differ from POSTMARK_WEBHOOK_SECRET/);
+  });
+
   it("refuses half-configured basic auth rather than silently skipping the check", () => {
     expect(() => parseAppEnv({ ...complete, POSTMARK_WEBHOOK_BASIC_USER: "postmark" })).toThrow(/must be set together/);
     const both = parseAppEnv({ ...complete, POSTMARK_WEBHOOK_BASIC_USER: "pm", POSTMARK_WEBHOOK_BASIC_PASSWORD: "secret" });

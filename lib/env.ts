@@ -63,6 +63,8 @@ const appEnvSchema = z
     POSTMARK_BROADCAST_STREAM: z.string().min(1).default("broadcast"),
     POSTMARK_FROM_EMAIL: z.string().email().default("hello@postline.local"),
     POSTMARK_WEBHOOK_SECRET: secret("POSTMARK_WEBHOOK_SECRET"),
+    // During a rotation: the old secret, still accepted until Postmark's webhooks send the new one.
+    POSTMARK_WEBHOOK_SECRET_PREVIOUS: optionalNonEmpty.pipe(z.string().min(16, "POSTMARK_WEBHOOK_SECRET_PREVIOUS must be at least 16 characters").optional()),
     POSTMARK_WEBHOOK_BASIC_USER: optionalNonEmpty,
     POSTMARK_WEBHOOK_BASIC_PASSWORD: optionalNonEmpty,
     CRON_SECRET: secret("CRON_SECRET"),
@@ -91,6 +93,13 @@ const appEnvSchema = z
     POSTLINE_BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   })
   .superRefine((env, ctx) => {
+    if (env.POSTMARK_WEBHOOK_SECRET_PREVIOUS && env.POSTMARK_WEBHOOK_SECRET_PREVIOUS === env.POSTMARK_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["POSTMARK_WEBHOOK_SECRET_PREVIOUS"],
+        message: "POSTMARK_WEBHOOK_SECRET_PREVIOUS is the old secret during a rotation: it must differ from POSTMARK_WEBHOOK_SECRET",
+      });
+    }
     // Half-configured basic auth would silently disable the check: refuse it.
     if (Boolean(env.POSTMARK_WEBHOOK_BASIC_USER) !== Boolean(env.POSTMARK_WEBHOOK_BASIC_PASSWORD)) {
       ctx.addIssue({

@@ -6,6 +6,7 @@ import type { SendingDeps } from "@/lib/sending/deps";
 import { sendSingleEmail } from "@/lib/sending/single-email";
 import { listAdminEmails, type AlertEmailer } from "@/lib/alerts/alerts";
 import type { WebhookConfig } from "@/lib/ingest/webhook";
+import type { PostlineWebhookConfig } from "@/lib/postmark-admin/webhooks";
 import { createIngestBatcher, type IngestBatcher } from "@/lib/ingest/batcher";
 import { POSTMARK_WEBHOOK_IPS } from "@/lib/ingest/source-ip";
 import { createAddressPolicy } from "@/lib/outbound-webhooks/address-policy";
@@ -83,11 +84,25 @@ export function getWebhookConfig(): WebhookConfig {
     const ipSetting = env.POSTMARK_WEBHOOK_IP_ALLOWLIST.trim();
     webhookConfig = {
       secret: env.POSTMARK_WEBHOOK_SECRET,
+      previousSecret: env.POSTMARK_WEBHOOK_SECRET_PREVIOUS,
       basicAuth: env.POSTMARK_WEBHOOK_BASIC_USER && env.POSTMARK_WEBHOOK_BASIC_PASSWORD ? { username: env.POSTMARK_WEBHOOK_BASIC_USER, password: env.POSTMARK_WEBHOOK_BASIC_PASSWORD } : undefined,
       ipAllowlist: ipSetting === "off" || ipSetting === "" ? null : ipSetting === "postmark" ? POSTMARK_WEBHOOK_IPS : ipSetting.split(","),
     };
   }
   return webhookConfig;
+}
+
+/** Postline's webhook as Postmark must have it on each stream Postline sends on (lib/postmark-admin). */
+export function getPostlineWebhookConfig(): PostlineWebhookConfig {
+  const env = getEnv();
+  const inbound = getWebhookConfig();
+  return {
+    url: `${env.APP_URL}/api/webhooks/postmark`,
+    secret: inbound.secret,
+    previousSecret: inbound.previousSecret,
+    basicAuth: inbound.basicAuth,
+    streams: [env.POSTMARK_MESSAGE_STREAM, env.POSTMARK_BROADCAST_STREAM],
+  };
 }
 
 let outboundDeps: OutboundDeps | undefined;

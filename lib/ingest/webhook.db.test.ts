@@ -60,6 +60,15 @@ describe("POST /api/webhooks/postmark checks (real PostgreSQL)", () => {
     expect(JSON.stringify(row)).not.toContain("guess");
   });
 
+  it("accepts the previous secret too during a rotation, and only then", async () => {
+    const old = "o".repeat(40);
+    expect((await handlePostmarkWebhook(post(delivery, { "x-webhook-secret": old }), deps("10.0.1.9", { previousSecret: old }))).status).toBe(200);
+    expect((await handlePostmarkWebhook(post(delivery), deps("10.0.1.9", { previousSecret: old }))).status).toBe(200);
+    const refused = await handlePostmarkWebhook(post(delivery, { "x-webhook-secret": old }), deps("10.0.1.9"));
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).error.code).toBe("secret_mismatch");
+  });
+
   it("checks basic auth when configured, after the secret", async () => {
     const config = { basicAuth: { username: "pm", password: "pw-123" } };
     expect((await handlePostmarkWebhook(post(delivery), deps("10.0.2.1", config))).status).toBe(401);

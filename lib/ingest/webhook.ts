@@ -38,6 +38,8 @@ const CREDENTIAL_REASONS = new Set<RejectReason>(["secret_missing", "secret_mism
 
 export interface WebhookConfig {
   secret: string;
+  /** During a secret rotation, the old secret, accepted too (POSTMARK_WEBHOOK_SECRET_PREVIOUS). */
+  previousSecret?: string;
   basicAuth?: { username: string; password: string };
   /** Postmark's published webhook source ranges; null = not checked (the default). */
   ipAllowlist?: string[] | null;
@@ -68,7 +70,10 @@ export function checkWebhookHeaders(headers: Headers, { config, ip }: Pick<Webho
   if (type !== "application/json") return { reason: "unsupported_content_type", message: "Send application/json" };
   const secret = headers.get(WEBHOOK_SECRET_HEADER);
   if (secret === null || secret === "") return { reason: "secret_missing", message: "The X-Webhook-Secret header is missing" };
-  if (!constantTimeEqual(secret, config.secret)) return { reason: "secret_mismatch", message: "The X-Webhook-Secret header is wrong" };
+  // Both compared every time, so the answer's timing does not tell which secret came close.
+  const current = constantTimeEqual(secret, config.secret);
+  const previous = config.previousSecret ? constantTimeEqual(secret, config.previousSecret) : false;
+  if (!current && !previous) return { reason: "secret_mismatch", message: "The X-Webhook-Secret header is wrong" };
   if (config.basicAuth) {
     const auth = headers.get("authorization") ?? "";
     const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(auth);

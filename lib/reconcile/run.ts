@@ -5,6 +5,8 @@ import { messages, reconcileRuns } from "@/db/schema";
 import { raiseAndNotify, type AlertEmailer } from "@/lib/alerts/alerts";
 import { isUniqueViolation, logUnexpected } from "@/lib/errors";
 import { linkOrphanEvents } from "@/lib/ingest/ingest";
+import { checkWebhookDrift } from "@/lib/postmark-admin/webhook-drift";
+import type { PostlineWebhookConfig } from "@/lib/postmark-admin/webhooks";
 import type { SendingDeps } from "@/lib/sending/deps";
 import { recoverOpenBatches } from "@/lib/sending/recover-batches";
 import { resyncPostmarkMessage } from "./resync";
@@ -37,6 +39,8 @@ export interface ReconcileDeps {
   /** Silence alerts: sent mail with no webhook for this long (default 30 minutes). */
   silenceMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Postline's webhook as Postmark must have it: checked for drift on every cron run (none: not checked). */
+  webhooks?: PostlineWebhookConfig | null;
   /** Milliseconds on a monotonic clock, for the budget (tests make time pass without waiting). */
   elapsedClock?: () => number;
 }
@@ -137,6 +141,9 @@ export async function reconcile(
               and ${messages.reconcileCount} < ${maxChecks}`,
     );
 
+  // Read from Postmark alongside the run's own work, so a slow answer does not push the run past its
+  // time limit; it never throws (lib/postmark-admin/webhook-drift.ts).
+  const webhookDrift = !forced && options.webhooks ? checkWebhookDrift(db, { ...options, webhooks: options.webhooks, now }) : Promise.resolve([]);
   try {
     summary.linkedOrphans = await linkStaleOrphans(db, now);
     if (options.sending && !forced) {
@@ -202,6 +209,7 @@ export async function reconcile(
     const [{ remaining }] = (await db.execute<{ remaining: number }>(sql`select count(*)::int as remaining from messages where ${workList(clock())}`)).rows;
     summary.remaining = remaining;
     if (!forced) summary.alerts = await detectSilence(db, { now: clock() }, options);
+    summary.alerts.push(...(await webhookDrift));
     await db
       .update(reconcileRuns)
       .set({ status: "done", finishedAt: clock(), heartbeatAt: clock(), checked: summary.checked, recovered: summary.recovered, adopted: summary.adopted, linkedOrphans: summary.linkedOrphans, apiCalls: summary.apiCalls, remaining: summary.remaining, errors: summary.errors })

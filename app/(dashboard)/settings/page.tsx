@@ -1,5 +1,6 @@
 import { CreateApiKeyForm } from "@/components/settings/create-api-key-form";
 import { CreateUserForm } from "@/components/settings/create-user-form";
+import { PostmarkWebhooksCard } from "@/components/settings/postmark-webhooks-card";
 import { WebhookTestButton } from "@/components/settings/webhook-test-button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
@@ -8,7 +9,8 @@ import { Time } from "@/components/ui/time";
 import { listApiKeys } from "@/lib/api-keys/api-keys";
 import { requireAdmin } from "@/lib/app/session";
 import { getEnv } from "@/lib/env";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getPostlineWebhookConfig, getSendingDeps } from "@/lib/app/deps";
+import { getWebhooksStatus } from "@/lib/postmark-admin/webhooks-status";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { listUsers } from "@/lib/users/users";
 import { revokeApiKeyAction, setUserDisabledAction } from "./actions";
@@ -37,7 +39,11 @@ export default async function SettingsPage() {
   const { zone } = await getViewerTimeZone();
   const db = getAppDb();
   const env = getEnv();
-  const [users, keys] = await Promise.all([listUsers(db), listApiKeys(db)]);
+  const [users, keys, webhooks] = await Promise.all([
+    listUsers(db),
+    listApiKeys(db),
+    getWebhooksStatus({ postmark: getSendingDeps().postmark, webhooks: getPostlineWebhookConfig(), now: () => new Date() }),
+  ]);
   const webhookUrl = `${env.APP_URL}/api/webhooks/postmark`;
   // Both lists are whole on this page, so sorting in the browser sorts them all.
   const userRows: DataTableRow[] = users.map((u) => ({
@@ -110,34 +116,39 @@ export default async function SettingsPage() {
           </div>
         </Card>
 
-        <Card title="Postmark webhook" description="In Postmark: Servers → your server → Webhooks → Add webhook, for each stream you send on.">
-          <dl className="grid gap-3 text-sm wrap-break-word sm:grid-cols-[12rem_1fr]">
-            <dt className="font-medium text-slate-600">Webhook URL</dt>
-            <dd>
-              <code className="wrap-anywhere rounded bg-slate-100 px-2 py-1 font-mono text-xs">{webhookUrl}</code>
-            </dd>
-            <dt className="font-medium text-slate-600">Custom header name</dt>
-            <dd>
-              <code className="rounded bg-slate-100 px-2 py-1 font-mono text-xs">X-Webhook-Secret</code>
-            </dd>
-            <dt className="font-medium text-slate-600">Custom header value</dt>
-            <dd>
-              <details>
-                <summary className="cursor-pointer text-brand-700">Reveal the secret (POSTMARK_WEBHOOK_SECRET)</summary>
-                <code className="mt-2 block wrap-anywhere rounded bg-slate-100 px-2 py-1 font-mono text-xs">{env.POSTMARK_WEBHOOK_SECRET}</code>
-              </details>
-            </dd>
-            <dt className="font-medium text-slate-600">Basic auth</dt>
-            <dd>{env.POSTMARK_WEBHOOK_BASIC_USER ? `On: put ${env.POSTMARK_WEBHOOK_BASIC_USER}:•••• in the URL (https://user:password@host/…)` : "Off (set POSTMARK_WEBHOOK_BASIC_USER and _PASSWORD to require it)"}</dd>
-            <dt className="font-medium text-slate-600">Events to enable</dt>
-            <dd>Delivery, Bounce, Spam complaint, Open, Link click, Subscription change</dd>
-            <dt className="font-medium text-slate-600">Source IP check</dt>
-            <dd>{env.POSTMARK_WEBHOOK_IP_ALLOWLIST === "off" ? "Off (set POSTMARK_WEBHOOK_IP_ALLOWLIST=postmark to accept only Postmark's published addresses)" : `On: ${env.POSTMARK_WEBHOOK_IP_ALLOWLIST}`}</dd>
-          </dl>
-          <div className="mt-4 border-t border-slate-100 pt-4">
-            <WebhookTestButton />
-          </div>
-        </Card>
+        <PostmarkWebhooksCard
+          status={webhooks}
+          manual={
+            <>
+              <p className="mb-3 text-sm text-slate-600">In Postmark: Servers → your server → Webhooks → Add webhook, for each stream you send on.</p>
+              <dl className="grid gap-3 text-sm wrap-break-word sm:grid-cols-[12rem_1fr]">
+                <dt className="font-medium text-slate-600">Webhook URL</dt>
+                <dd>
+                  <code className="wrap-anywhere rounded bg-slate-100 px-2 py-1 font-mono text-xs">{webhookUrl}</code>
+                </dd>
+                <dt className="font-medium text-slate-600">Custom header name</dt>
+                <dd>
+                  <code className="rounded bg-slate-100 px-2 py-1 font-mono text-xs">X-Webhook-Secret</code>
+                </dd>
+                <dt className="font-medium text-slate-600">Custom header value</dt>
+                <dd>
+                  <details>
+                    <summary className="cursor-pointer text-brand-700">Reveal the secret (POSTMARK_WEBHOOK_SECRET)</summary>
+                    <code className="mt-2 block wrap-anywhere rounded bg-slate-100 px-2 py-1 font-mono text-xs">{env.POSTMARK_WEBHOOK_SECRET}</code>
+                  </details>
+                </dd>
+                <dt className="font-medium text-slate-600">Basic auth</dt>
+                <dd>{env.POSTMARK_WEBHOOK_BASIC_USER ? `On: put ${env.POSTMARK_WEBHOOK_BASIC_USER}:•••• in the URL (https://user:password@host/…)` : "Off (set POSTMARK_WEBHOOK_BASIC_USER and _PASSWORD to require it)"}</dd>
+                <dt className="font-medium text-slate-600">Events to enable</dt>
+                <dd>Delivery, Bounce, Spam complaint, Open (not "first open only"), Link click, Subscription change</dd>
+                <dt className="font-medium text-slate-600">Source IP check</dt>
+                <dd>{env.POSTMARK_WEBHOOK_IP_ALLOWLIST === "off" ? "Off (set POSTMARK_WEBHOOK_IP_ALLOWLIST=postmark to accept only Postmark's published addresses)" : `On: ${env.POSTMARK_WEBHOOK_IP_ALLOWLIST}`}</dd>
+              </dl>
+            </>
+          }
+        >
+          <WebhookTestButton />
+        </PostmarkWebhooksCard>
       </div>
     </>
   );

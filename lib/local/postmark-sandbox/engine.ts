@@ -19,7 +19,8 @@ import type {
   SandboxSuppression,
   SandboxWebhook,
 } from "./types";
-import { DEFAULT_RETRY_SCHEDULE_MS, WebhookPoster } from "./webhook-poster";
+import { DEFAULT_RETRY_SCHEDULE_MS, WebhookPoster, type PostResult } from "./webhook-poster";
+import { hasWebhookFor, webhookTargets } from "./webhooks-api";
 
 export interface EngineOptions {
   webhook: SandboxWebhook | null;
@@ -88,7 +89,6 @@ export class SandboxEngine {
     this.scheduler = new Scheduler(() => this.checkIdle(), opts.clock === "virtual" ? { virtualStart: opts.now().getTime() } : {});
     this.poster = new WebhookPoster({
       scheduler: this.scheduler,
-      target: () => this.webhook,
       retryScheduleMs: opts.retryScheduleMs,
       timeoutMs: opts.webhookTimeoutMs,
       concurrency: opts.webhookConcurrency,
@@ -377,10 +377,11 @@ export class SandboxEngine {
     if (reason) this.store.suppress({ email: plan.email, stream: m.stream, reason, origin: "Recipient", createdAt: at });
 
     this.counters.events++;
+    const targets = this.targets(m.stream, event.recordType, event.firstOpen);
     if (plan.silent) {
       event.webhook = "silent";
       this.counters.silenced++;
-    } else if (!this.webhook) {
+    } else if (!targets.length) {
       event.webhook = "no-webhook";
       this.counters.unconfigured++;
     } else if (this.dropRate > 0 && this.opts.random() < this.dropRate) {
@@ -390,20 +391,43 @@ export class SandboxEngine {
     this.store.addEvent(m, event);
     if (event.webhook === "pending") {
       const serverId = this.opts.serverId;
-      this.poster.enqueue({
-        body: () => JSON.stringify(webhookPayload(m, event, serverId)),
-        done: (result) => {
-          event.webhook = result;
-        },
+      this.enqueueAll(targets, () => JSON.stringify(webhookPayload(m, event, serverId)), (result) => {
+        event.webhook = result;
       });
     } else this.checkIdle();
   }
 
+  /**
+   * Where an event is posted: the Webhooks API's webhooks of the stream whose trigger is on; while a
+   * stream has none, the configured webhook (the `webhook` option, `configureWebhook`, the cli's
+   * `--webhook-url`) stands in for it with every trigger on, as a server set up by hand in Postmark's UI.
+   */
+  private targets(stream: string, recordType: SandboxEvent["recordType"], firstOpen?: boolean): (() => SandboxWebhook | null)[] {
+    if (hasWebhookFor(this.store, stream)) return webhookTargets(this.store, { stream, recordType, firstOpen });
+    return this.webhook ? [() => this.webhook] : [];
+  }
+
+  /** One post per target; the event counts as posted when any target took it. */
+  private enqueueAll(targets: (() => SandboxWebhook | null)[], body: () => string, done: (result: PostResult) => void): void {
+    let left = targets.length;
+    let posted = false;
+    for (const target of targets) {
+      this.poster.enqueue({
+        target,
+        body,
+        done: (result) => {
+          posted ||= result === "posted";
+          if (--left === 0) done(posted ? "posted" : "failed");
+        },
+      });
+    }
+  }
+
   private postSuppressionChange(s: SandboxSuppression, suppress: boolean): void {
-    if (!this.webhook) return;
+    const targets = this.targets(s.stream, "SubscriptionChange");
     const at = this.now().toISOString();
     const serverId = this.opts.serverId;
-    this.poster.enqueue({ body: () => JSON.stringify(suppressionChangePayload(s, suppress, serverId, at)), done: () => {} });
+    this.enqueueAll(targets, () => JSON.stringify(suppressionChangePayload(s, suppress, serverId, at)), () => {});
   }
 
   /** The clock events are stamped with: the wall clock (or the injected `now`), or the virtual clock. */

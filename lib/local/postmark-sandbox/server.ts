@@ -11,6 +11,7 @@ import { checkFaults, decideFault } from "./faults";
 import { inactiveMessage, messageDetails, suppressionEntry, webhookPayload } from "./payloads";
 import { lowerCaseQuery, searchOutbound } from "./search";
 import { checkSendRequest, type SendInput } from "./send-request";
+import { DEFAULT_STREAMS, WebhookApiError, WebhooksApi } from "./webhooks-api";
 import type { SandboxFaults, SandboxMessage, SandboxOptions, SandboxRates, SandboxStats, SandboxWebhook } from "./types";
 
 export type { SandboxFaults, SandboxMessage, SandboxOptions, SandboxRates, SandboxStats, SandboxWebhook } from "./types";
@@ -88,6 +89,8 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
   const faultCounts = { latency: 0, rate429: 0, rate5xx: 0, timeouts: 0 };
   const hanging = new Set<http.ServerResponse>();
   const serverToken = options.serverToken;
+  const streams = options.messageStreams ?? DEFAULT_STREAMS;
+  const webhooksApi = new WebhooksApi(engine.store, () => streams);
 
   await engine.open();
 
@@ -116,7 +119,7 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
 
     // Faults apply to Postmark's API only: the control API must keep working during a drill.
     const latency = faults.latencyMs ?? 0;
-    const body = method === "POST" || method === "PUT" ? await readBody(req) : null;
+    const body = method === "POST" || method === "PUT" || method === "PATCH" ? await readBody(req) : null;
     if (latency > 0) {
       faultCounts.latency++;
       await sleep(latency);
@@ -146,6 +149,8 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
       return { status: 200, body: apiRoute(method, path, url, body) };
     } catch (error) {
       if (error instanceof HttpError) return { status: error.status, body: { ErrorCode: error.errorCode, Message: error.message } };
+      // Postmark answers every Webhooks API refusal with HTTP 422 and its ErrorCode.
+      if (error instanceof WebhookApiError) return { status: 422, body: { ErrorCode: error.errorCode, Message: error.message } };
       throw error;
     }
   }
@@ -230,6 +235,17 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
           }),
         };
       }
+    }
+    // Paths and query keys case-insensitively: postmark.js and the docs spell them differently.
+    match = /^\/webhooks(?:\/([^/]+))?$/i.exec(path);
+    if (match) {
+      const id = match[1] === undefined ? null : Number(match[1]);
+      if (id !== null && !Number.isInteger(id)) throw new WebhookApiError(1352, `The webhook with ID '${match[1]}' was not found.`);
+      if (id === null && method === "GET") return webhooksApi.list(lowerCaseQuery(url.searchParams));
+      if (id === null && method === "POST") return webhooksApi.create(parseWebhookBody(body));
+      if (id !== null && method === "GET") return webhooksApi.get(id);
+      if (id !== null && method === "PUT") return webhooksApi.edit(id, parseWebhookBody(body));
+      if (id !== null && method === "DELETE") return webhooksApi.delete(id);
     }
     if (method === "GET" && path === "/bounces") return listBounces(url.searchParams);
     match = /^\/bounces\/(\d+)$/.exec(path);
@@ -399,8 +415,16 @@ function routeName(method: string, path: string): string {
   const p = path
     .replace(/^\/messages\/outbound\/(?!opens|clicks)[^/]+/, "/messages/outbound/{id}")
     .replace(/^\/message-streams\/[^/]+/, "/message-streams/{stream}")
-    .replace(/^\/bounces\/\d+/, "/bounces/{id}");
+    .replace(/^\/bounces\/\d+/, "/bounces/{id}")
+    .replace(/^\/webhooks\/[^/]+/i, "/webhooks/{id}")
+    .replace(/^\/webhooks$/i, "/webhooks");
   return `${method} ${p}`;
+}
+
+/** An empty body is Postmark's 1355, not a JSON error. */
+function parseWebhookBody(body: Buffer | null): unknown {
+  if (!body || body.length === 0) return null;
+  return parseJson(body);
 }
 
 function parseJson(body: Buffer | null): unknown {

@@ -6,19 +6,23 @@
 import fs from "node:fs";
 import readline from "node:readline";
 import type { SandboxEvent, SandboxMessage, SandboxSuppression } from "./types";
+import type { ApiWebhook, WebhookKeeper } from "./webhooks-api";
 
 type LogLine =
   | ({ t: "m" } & Omit<SandboxMessage, "events">)
   | ({ t: "e"; id: string } & SandboxEvent)
   | ({ t: "s" } & SandboxSuppression)
-  | { t: "u"; stream: string; email: string };
+  | { t: "u"; stream: string; email: string }
+  | { t: "w"; webhook: ApiWebhook }
+  | { t: "wd"; id: number };
 
-export class MessageStore {
+export class MessageStore implements WebhookKeeper {
   private list: SandboxMessage[] = [];
   private byId = new Map<string, SandboxMessage>();
   private byRecipient = new Map<string, SandboxMessage[]>();
   private byMetadata = new Map<string, SandboxMessage[]>();
   private suppressions = new Map<string, Map<string, SandboxSuppression>>();
+  private webhooks = new Map<number, ApiWebhook>();
   private out: fs.WriteStream | null = null;
 
   constructor(
@@ -47,6 +51,7 @@ export class MessageStore {
     this.byRecipient.clear();
     this.byMetadata.clear();
     this.suppressions.clear();
+    this.webhooks.clear();
     if (this.dataFile) {
       await this.close();
       fs.writeFileSync(this.dataFile, "");
@@ -115,6 +120,21 @@ export class MessageStore {
     return [...(this.suppressions.get(stream)?.values() ?? [])];
   }
 
+  /** Webhooks API entries, oldest first. */
+  listWebhooks(): ApiWebhook[] {
+    return [...this.webhooks.values()];
+  }
+
+  saveWebhook(webhook: ApiWebhook): void {
+    this.webhooks.set(webhook.ID, structuredClone(webhook));
+    if (this.out) this.write(line({ t: "w", webhook }));
+  }
+
+  deleteWebhook(id: number): void {
+    this.webhooks.delete(id);
+    if (this.out) this.write(line({ t: "wd", id }));
+  }
+
   private index(m: SandboxMessage): void {
     this.list.push(m);
     this.byId.set(m.messageId.toLowerCase(), m);
@@ -154,6 +174,10 @@ export class MessageStore {
         forStream.set(s.email.toLowerCase(), s);
       } else if (entry.t === "u") {
         this.suppressions.get(entry.stream)?.delete(entry.email.toLowerCase());
+      } else if (entry.t === "w") {
+        this.webhooks.set(entry.webhook.ID, entry.webhook);
+      } else if (entry.t === "wd") {
+        this.webhooks.delete(entry.id);
       }
     }
     if (bad) this.log(`sandbox data file ${file}: skipped ${bad} unreadable line(s)`);

@@ -1,4 +1,5 @@
 import type { EngagementPlan, Pace } from "./machine-traffic";
+import type { SandboxStream } from "./webhooks-api";
 
 /** Outcomes a recipient can have; the same words force them from the address's local part. */
 export const OUTCOMES = ["delivered", "open", "click", "hardbounce", "softbounce", "spam", "unsubscribe"] as const;
@@ -55,7 +56,13 @@ export interface SandboxOptions {
   /** 0 picks a free port. */
   port?: number;
   serverToken: string;
+  /**
+   * The webhook a stream's events go to while the Webhooks API gives that stream none (every trigger
+   * on): a server whose webhook was set up by hand. A stream's own API webhooks replace it.
+   */
   webhook?: SandboxWebhook | null;
+  /** The server's message streams (the Webhooks API refuses others). Default outbound, inbound, broadcast. */
+  messageStreams?: SandboxStream[];
   rates?: Partial<SandboxRates>;
   /** Wait before a message's first event fires; each later event of the same message waits this again. */
   delayMs?: number;

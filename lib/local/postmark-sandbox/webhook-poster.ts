@@ -12,6 +12,8 @@ import type { SandboxWebhook } from "./types";
 export type PostResult = "posted" | "failed";
 
 export interface WebhookJob {
+  /** Where to post, read at post time: a webhook edited while the job waits is posted as it is now; null drops the job. */
+  target: () => SandboxWebhook | null;
   /** Built at post time, so queued jobs hold references rather than payloads. */
   body: () => string;
   done: (result: PostResult) => void;
@@ -53,7 +55,6 @@ export class WebhookPoster {
   constructor(
     private readonly opts: {
       scheduler: Scheduler;
-      target: () => SandboxWebhook | null;
       retryScheduleMs: number[];
       timeoutMs: number;
       concurrency: number;
@@ -110,7 +111,7 @@ export class WebhookPoster {
   }
 
   private post(job: QueuedJob): void {
-    const target = this.opts.target();
+    const target = job.target();
     if (!target) {
       // The webhook was removed while this event waited: Postmark would not post it either.
       this.finish(job, "failed", false);
