@@ -208,10 +208,12 @@ export async function sendSingleEmail(db: Db, input: SingleEmailInput, deps: Sen
 }
 
 /**
- * Writes a single email as queued without calling Postmark, in the caller's transaction: for senders
- * whose email must exist exactly when their own change commits (a form's confirmation email). Send it
- * after the commit with `sendQueuedSingleEmail` (or many at once with `sendQueuedSingles`); if that
- * never happens, advance-sending sends it.
+ * Writes a single email as queued without calling Postmark (personalized if asked), in the caller's
+ * transaction when given one: `sendSingleEmail` writes then sends; a sender whose email must exist
+ * exactly when its own change commits queues it here. Send it after the commit with
+ * `sendQueuedSingleEmail` (or many at once with `sendQueuedSingles`); if that never happens,
+ * advance-sending sends it. (A form's confirmation email is written by its signup's SQL function from
+ * `singleEmailRow`.)
  */
 export async function queueSingleEmail(db: DbOrTx, input: SingleEmailInput, deps: Pick<SendingDeps, "appUrl" | "unsubscribeKey" | "messageStream">): Promise<SingleEmailResult> {
   const [contact] = await db
