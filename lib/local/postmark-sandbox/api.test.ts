@@ -238,6 +238,17 @@ describe("fault injection", () => {
     expect(sandbox.messages()).toHaveLength(0);
   });
 
+  it("first429Sends refuses exactly the next N sends, reads untouched, then the rates apply", async () => {
+    sandbox.setFaults({ first429Sends: 2 });
+    await expect(client.sendEmail(msg("n1@example.com"))).rejects.toBeInstanceOf(Errors.RateLimitExceededError);
+    await expect(client.getOutboundMessages({ count: 1, offset: 0 })).resolves.toBeDefined();
+    await expect(client.sendEmailBatch([msg("n2@example.com")])).rejects.toBeInstanceOf(Errors.RateLimitExceededError);
+    await expect(client.sendEmail(msg("n3@example.com"))).resolves.toMatchObject({ ErrorCode: 0 });
+    expect(sandbox.messages().map((m) => m.to)).toEqual(["n3@example.com"]);
+    expect(sandbox.stats().faults.rate429).toBe(2);
+    expect(() => sandbox.setFaults({ first429Sends: 1.5 })).toThrow(/whole number/);
+  });
+
   it("a fraction of calls fails, chosen by the (seedable) random source", async () => {
     sandbox.setFaults({ rate429: 0.5 });
     const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => client.sendEmail(msg(`f${i}@example.com`)).then(() => "ok", () => "429")));

@@ -25,6 +25,10 @@ export function checkFaults(input: unknown): SandboxFaults {
         if (typeof v !== "number" || !(v >= 0)) throw new Error(`${k} must be a number >= 0`);
         out[k] = v;
         break;
+      case "first429Sends":
+        if (!Number.isInteger(v) || (v as number) < 0) throw new Error(`${k} must be a whole number >= 0`);
+        out[k] = v as number;
+        break;
       case "rate429":
       case "rate5xx":
       case "timeoutRate":

@@ -85,6 +85,7 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
   engine.setDelivery({ delayMs: options.delayMs, dropRate: options.dropRate });
   if (options.webhook) engine.configureWebhook(options.webhook);
   let faults: SandboxFaults = checkFaults(options.faults ?? {});
+  let forced429Left = faults.first429Sends ?? 0;
   const apiCalls: Record<string, number> = {};
   const faultCounts = { latency: 0, rate429: 0, rate5xx: 0, timeouts: 0 };
   const hanging = new Set<http.ServerResponse>();
@@ -124,7 +125,8 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
       faultCounts.latency++;
       await sleep(latency);
     }
-    const fault = decideFault(faults, random);
+    const isSend = method === "POST" && (path === "/email" || path === "/email/batch");
+    const fault = isSend && forced429Left > 0 ? (forced429Left--, "429") : decideFault(faults, random);
     if (fault === "429") {
       faultCounts.rate429++;
       return send(res, 429, { ErrorCode: 429, Message: "Rate limit exceeded. Please slow down and retry later (sandbox fault)." });
@@ -309,6 +311,7 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
       if (method === "GET" && path === "/__sandbox/stats") return send(res, 200, stats());
       if (method === "POST" && path === "/__sandbox/faults") {
         faults = checkFaults(input());
+        forced429Left = faults.first429Sends ?? 0;
         return send(res, 200, { faults });
       }
       if (method === "POST" && path === "/__sandbox/rates") {
@@ -398,6 +401,7 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
     configureWebhook: (webhook) => engine.configureWebhook(webhook),
     setFaults(next) {
       faults = checkFaults(next);
+      forced429Left = faults.first429Sends ?? 0;
     },
     setRates: (rates) => void engine.setRates(rates),
     setDelivery: (o) => engine.setDelivery(o),

@@ -26,6 +26,11 @@ export interface SandboxFaults {
   latencyMs?: number;
   /** Fraction of API calls refused with HTTP 429 (nothing is accepted). */
   rate429?: number;
+  /**
+   * The next N sends (`POST /email`, `/email/batch`) after these faults are set are refused with 429
+   * before any rate is drawn, so a drill with few calls is sure to see one.
+   */
+  first429Sends?: number;
   /** Fraction of API calls refused with HTTP 500 (nothing is accepted). */
   rate5xx?: number;
   /**
