@@ -7,6 +7,7 @@ import { isUniqueViolation, logUnexpected } from "@/lib/errors";
 import { linkOrphanEvents } from "@/lib/ingest/ingest";
 import type { SendingDeps } from "@/lib/sending/deps";
 import { recoverOpenBatches } from "@/lib/sending/recover-batches";
+import { syncSuppressions, type SuppressionSyncDeps, type SuppressionSyncSummary } from "@/lib/postmark-admin/suppression-sync";
 import { resyncPostmarkMessage } from "./resync";
 
 /**
@@ -39,6 +40,8 @@ export interface ReconcileDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Milliseconds on a monotonic clock, for the budget (tests make time pass without waiting). */
   elapsedClock?: () => number;
+  /** Suppressions in step with Postmark (lib/postmark-admin/suppression-sync.ts); cron runs only. */
+  suppressions?: SuppressionSyncDeps | null;
 }
 
 export interface RunSummary {
@@ -53,6 +56,7 @@ export interface RunSummary {
   /** One line per failure: the MessageID and a generic message naming the server log's error id (never the error's text). */
   errors: string[];
   alerts: string[];
+  suppressions?: SuppressionSyncSummary;
 }
 
 // Postmark keeps message data 45 days by default; older messages cannot be asked about.
@@ -202,6 +206,7 @@ export async function reconcile(
     const [{ remaining }] = (await db.execute<{ remaining: number }>(sql`select count(*)::int as remaining from messages where ${workList(clock())}`)).rows;
     summary.remaining = remaining;
     if (!forced) summary.alerts = await detectSilence(db, { now: clock() }, options);
+    if (!forced && options.suppressions) summary.suppressions = await syncSuppressions(db, options.suppressions);
     await db
       .update(reconcileRuns)
       .set({ status: "done", finishedAt: clock(), heartbeatAt: clock(), checked: summary.checked, recovered: summary.recovered, adopted: summary.adopted, linkedOrphans: summary.linkedOrphans, apiCalls: summary.apiCalls, remaining: summary.remaining, errors: summary.errors })
