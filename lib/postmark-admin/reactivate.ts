@@ -3,6 +3,7 @@ import type { ServerClient } from "postmark";
 import type { Db } from "@/db";
 import { contacts } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
+import { SPAM_COMPLAINT_PERMANENT } from "./messages";
 
 /**
  * Reactivating a contact: Postline's status goes back to subscribed only once Postmark no longer
@@ -22,8 +23,7 @@ export interface ReactivateDeps {
   now: () => Date;
 }
 
-export const SPAM_COMPLAINT_PERMANENT =
-  "A spam complaint cannot be lifted: the person told their mailbox provider this mail is spam, and Postmark never lets a sender mail them again. Only the person can subscribe again (a signup form).";
+export { SPAM_COMPLAINT_PERMANENT };
 
 interface Found {
   stream: string;

@@ -11,28 +11,35 @@ export interface CampaignGateDeps extends SenderCheckDeps {
   minRecipients: number;
 }
 
-export type GateOutcome = { check: SenderCheck; passed: boolean; overridden: boolean; recipients: number | null };
+export type GateOutcome = { check: SenderCheck | null; passed: boolean; overridden: boolean; recipients: number };
 
 /**
- * The sender check before a campaign is sent or scheduled: checks the From domain, records the result
- * on the campaign (shown on its page), and refuses (`sender_unverified`, saying what to fix) when the
- * domain fails and the audience is over the threshold, unless an admin overrode the check for this
- * campaign. The check runs outside any transaction: it asks Postmark and DNS.
+ * The sender check before a campaign is sent or scheduled. Only a campaign to more than
+ * `minRecipients` is checked (a small one cannot hurt the domain's reputation much, and is sent without
+ * asking Postmark or DNS); the result is recorded on the campaign (shown on its page), and a domain that
+ * fails is refused (`sender_unverified`, saying what to fix) unless an admin overrode the check for this
+ * campaign. Runs outside any transaction: it asks Postmark and DNS.
  */
 export async function checkCampaignSender(db: Db, input: { campaignId: string }, deps: CampaignGateDeps): Promise<GateOutcome> {
   const campaign = await getCampaignOrThrow(db, input.campaignId);
-  const check = await checkSenderDomain(campaign.fromEmail, deps);
-  await db.update(campaigns).set({ senderCheck: check }).where(eq(campaigns.id, campaign.id));
-  if (check.problems.length === 0) return { check, passed: true, overridden: false, recipients: null };
-  if (campaign.senderOverrideAt) return { check, passed: false, overridden: true, recipients: null };
-  // Only a large campaign is held back: a small one cannot hurt the domain's reputation much.
   const { recipients } = await countAudience(db, campaign.id, deps.now());
-  if (recipients <= deps.minRecipients) return { check, passed: false, overridden: false, recipients };
+  if (recipients <= deps.minRecipients) return { check: null, passed: true, overridden: false, recipients };
+  const check = await recheckCampaignSender(db, { campaignId: campaign.id, fromEmail: campaign.fromEmail }, deps);
+  if (check.problems.length === 0) return { check, passed: true, overridden: false, recipients };
+  if (campaign.senderOverrideAt) return { check, passed: false, overridden: true, recipients };
   throw new AppError(
     "sender_unverified",
     `This campaign goes to ${formatCount(recipients)} recipients from ${check.domain}, which is not ready for bulk mail (more than ${formatCount(deps.minRecipients)} recipients need a verified domain). To fix: ${check.problems.join(" ")} Then send again, or an admin can override the check for this campaign.`,
     { domain: check.domain, recipients, threshold: deps.minRecipients, problems: check.problems },
   );
+}
+
+/** Checks the campaign's From domain now and records the result on the campaign (the page's "Check again"). */
+export async function recheckCampaignSender(db: Db, input: { campaignId: string; fromEmail?: string }, deps: SenderCheckDeps): Promise<SenderCheck> {
+  const fromEmail = input.fromEmail ?? (await getCampaignOrThrow(db, input.campaignId)).fromEmail;
+  const check = await checkSenderDomain(fromEmail, deps);
+  await db.update(campaigns).set({ senderCheck: check }).where(eq(campaigns.id, input.campaignId));
+  return check;
 }
 
 /** An admin sends despite a failed sender check: recorded on the campaign (who, when), shown on its page. */

@@ -12,7 +12,7 @@ import { createPostmarkAccountClient } from "@/lib/postmark/client";
 import { startPostmarkSandbox, type PostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { startTestDnsServer, type TestDnsServer } from "@/lib/tooling/testing/dns-server";
-import { checkCampaignSender, overrideSenderCheck, type CampaignGateDeps } from "./campaign-gate";
+import { checkCampaignSender, overrideSenderCheck, recheckCampaignSender, type CampaignGateDeps } from "./campaign-gate";
 import { checkSenderDomain, type SenderCheckDeps } from "./check-sender";
 import { createTxtResolver, lookupDmarc } from "./dmarc";
 
@@ -135,10 +135,16 @@ describe("the campaign gate", () => {
     expect(row.senderCheck).toMatchObject({ domain: "big.test", dkim: "unverified", returnPath: "verified", dmarc: "missing" });
   });
 
-  it("lets a campaign at or under the threshold go, with the problems recorded", async () => {
+  it("lets a campaign at or under the threshold go without asking Postmark or DNS", async () => {
     sandbox.setDomains([{ id: 3, name: "big.test" }]);
     const c = await campaignTo(5, "news@big.test");
-    expect(await checkCampaignSender(t.db, { campaignId: c.id }, gate())).toMatchObject({ passed: false, overridden: false, recipients: 5 });
+    const calls = sandbox.stats().apiCalls;
+    const asked = dns.questions.length;
+    expect(await checkCampaignSender(t.db, { campaignId: c.id }, gate())).toEqual({ check: null, passed: true, overridden: false, recipients: 5 });
+    expect(sandbox.stats().apiCalls).toEqual(calls);
+    expect(dns.questions.length).toBe(asked);
+    expect(await recheckCampaignSender(t.db, { campaignId: c.id }, deps)).toMatchObject({ dkim: "unverified", dmarc: "missing" });
+    expect((await t.db.select().from(campaigns).where(sql`id = ${c.id}`))[0].senderCheck).toMatchObject({ dkim: "unverified" });
   });
 
   it("an admin's override is recorded and lets the campaign go", async () => {

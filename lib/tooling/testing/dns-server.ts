@@ -19,7 +19,7 @@ export interface TestDnsServer {
   close(): Promise<void>;
 }
 
-export async function startTestDnsServer(records: Record<string, DnsAnswer> = {}): Promise<TestDnsServer> {
+export async function startTestDnsServer(records: Record<string, DnsAnswer> = {}, options: { port?: number } = {}): Promise<TestDnsServer> {
   const table = new Map(Object.entries(records).map(([k, v]) => [k.toLowerCase(), v]));
   const questions: string[] = [];
   const socket = dgram.createSocket("udp4");
@@ -33,7 +33,7 @@ export async function startTestDnsServer(records: Record<string, DnsAnswer> = {}
     const answers = Array.isArray(entry) && parsed.type === 16 ? entry : [];
     socket.send(buildResponse(query, parsed.end, rcode, answers), peer.port, peer.address);
   });
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => socket.bind(options.port ?? 0, "127.0.0.1", resolve));
   const port = (socket.address() as AddressInfo).port;
   return {
     address: `127.0.0.1:${port}`,
