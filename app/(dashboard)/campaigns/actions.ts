@@ -104,6 +104,8 @@ export async function sendCampaignAction(_prev: ActionResult | null, form: FormD
     revalidatePath(`/campaigns/${campaignId}`);
     return { ok: true, message: `Sending to ${formatNumber(c.recipientCount)} recipients.` };
   } catch (error) {
+    // A refused sender check was recorded on the campaign: the page shows it.
+    if (error instanceof AppError && error.code === "sender_unverified") revalidatePath(`/campaigns/${campaignId}`);
     return fromError(error);
   }
 }
@@ -128,6 +130,7 @@ export async function scheduleCampaignAction(_prev: ActionResult | null, form: F
     await checkCampaignSender(getAppDb(), { campaignId }, getSenderCheckDeps());
     campaign = await scheduleCampaign(getAppDb(), { campaignId, at, timeZone }, new Date());
   } catch (error) {
+    if (error instanceof AppError && error.code === "sender_unverified") revalidatePath(`/campaigns/${campaignId}`);
     return fromError(error, { invalid_schedule: "scheduledAt", unknown_time_zone: "timeZone" });
   }
   revalidatePath(`/campaigns/${campaignId}`);
