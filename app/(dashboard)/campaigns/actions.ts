@@ -127,7 +127,8 @@ export async function scheduleCampaignAction(_prev: ActionResult | null, form: F
   let campaign: Campaign;
   try {
     const at = zonedTimeToInstant({ ...splitLocalDateTime(parsed.data.scheduledAt), timeZone });
-    await checkCampaignSender(getAppDb(), { campaignId }, getSenderCheckDeps());
+    // A time scheduleCampaign refuses is the form's field error first; the sender check only for a real schedule.
+    if (at.getTime() > Date.now()) await checkCampaignSender(getAppDb(), { campaignId }, getSenderCheckDeps());
     campaign = await scheduleCampaign(getAppDb(), { campaignId, at, timeZone }, new Date());
   } catch (error) {
     if (error instanceof AppError && error.code === "sender_unverified") revalidatePath(`/campaigns/${campaignId}`);
