@@ -55,6 +55,10 @@ export default defineConfig({
       POSTMARK_SANDBOX_PACE: "fast",
       // Outcomes only where a test asks for one (forced local parts), not npm start's realistic mix.
       POSTMARK_SANDBOX_RATES: "open=0",
+      // e2e/sender-checks.spec.ts answers the sender check's DMARC questions from its own DNS server here.
+      DNS_RESOLVER: "127.0.0.1:4053",
+      // The default threshold (the launcher turns the check off with the sandbox unless this is set).
+      SENDER_CHECK_MIN_RECIPIENTS: "1000",
       // e2e/webhooks.spec.ts starts its receiver on 127.0.0.1.
       ALLOW_PRIVATE_WEBHOOK_URLS: "127.0.0.1",
     },

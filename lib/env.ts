@@ -62,6 +62,22 @@ const appEnvSchema = z
     POSTMARK_MESSAGE_STREAM: z.string().min(1).default("outbound"),
     POSTMARK_BROADCAST_STREAM: z.string().min(1).default("broadcast"),
     POSTMARK_FROM_EMAIL: z.string().email().default("hello@postline.local"),
+    // The account token (Postmark → Account → API Tokens): lets the sender check read the From
+    // domain's DKIM and Return-Path through the Domains / Sender Signatures APIs. Unset: not checked.
+    POSTMARK_ACCOUNT_TOKEN: optionalNonEmpty,
+    // The DNS server(s) the sender check asks for `_dmarc.<domain>` TXT: `ip` or `ip:port`, comma list.
+    // Unset: the system's resolvers.
+    DNS_RESOLVER: z
+      .string()
+      .default("")
+      .transform((value) => value.split(",").map((entry) => entry.trim()).filter(Boolean))
+      .refine(
+        (entries) => entries.every((entry) => isIP(entry) !== 0 || /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/.test(entry)),
+        "DNS_RESOLVER must be a comma list of IP addresses, each with an optional port: 127.0.0.1:5353,[::1]:53",
+      ),
+    // A campaign to more recipients than this from a domain that fails the sender check is refused
+    // (an admin can override per campaign).
+    SENDER_CHECK_MIN_RECIPIENTS: z.coerce.number().int().min(0).max(100_000_000).default(1_000),
     POSTMARK_WEBHOOK_SECRET: secret("POSTMARK_WEBHOOK_SECRET"),
     // During a rotation: the old secret, still accepted until Postmark's webhooks send the new one.
     POSTMARK_WEBHOOK_SECRET_PREVIOUS: optionalNonEmpty.pipe(z.string().min(16, "POSTMARK_WEBHOOK_SECRET_PREVIOUS must be at least 16 characters").optional()),

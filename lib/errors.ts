@@ -38,6 +38,10 @@ export const ERROR_CATALOGUE = {
   verification_conflict: 409,
   contact_exists: 409,
   contact_suppressed: 409,
+  // a spam complaint (or a suppression only the recipient or Postmark can lift): never reactivated here
+  suppression_permanent: 409,
+  // the campaign's From domain fails the sender check and the audience is over the threshold
+  sender_unverified: 409,
   contact_pending: 409,
   list_exists: 409,
   tag_exists: 409,
@@ -85,12 +89,14 @@ export const ERROR_CATALOGUE = {
   invalid_mapping: 422,
   inactive_recipient: 422,
   rejected_by_postmark: 422,
+  // 502: Postmark did not do what was asked (its own error, a refused token)
+  postmark_error: 502,
   // 429: slow down
   rate_limited: 429,
   // 5xx: our side; never carries internals (see logUnexpected)
   internal_error: 500,
   database_unavailable: 503,
-} as const satisfies Record<string, 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503>;
+} as const satisfies Record<string, 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 502 | 503>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 

@@ -6,6 +6,7 @@ import { useActionForm } from "@/components/ui/action-form";
 import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { FormStatus } from "@/components/ui/form-status";
+import { SPAM_COMPLAINT_PERMANENT } from "@/lib/postmark-admin/messages";
 
 /** Name and custom fields (what `{{ name }}` and `{{ fields.x }}` print), edited as rows. */
 export function EditContactForm({ contactId, name, fields }: { contactId: string; name: string; fields: Record<string, string> }) {
@@ -61,17 +62,22 @@ export function EditContactForm({ contactId, name, fields }: { contactId: string
 /** Unsubscribe or resubscribe by hand; a bounce or complaint is Postmark's to lift. */
 export function SubscriptionControl({ contactId, status }: { contactId: string; status: string }) {
   const { state, pending, formProps } = useActionForm(setContactSubscriptionAction.bind(null, contactId));
-  if (status === "bounced" || status === "complained") {
-    return <p className="text-sm text-slate-600">Suppressed by Postmark. Reactivate the address in Postmark; its webhook resubscribes the contact here.</p>;
+  if (status === "complained") {
+    return (
+      <p role="note" className="rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900">
+        {SPAM_COMPLAINT_PERMANENT}
+      </p>
+    );
   }
   // A pending contact (a form signup not confirmed yet) can be dropped, never subscribed by hand.
   const next = status === "subscribed" || status === "pending" ? "unsubscribed" : "subscribed";
   return (
-    <form {...formProps} className="flex items-center gap-3">
+    <form {...formProps} className="flex flex-wrap items-center gap-3">
       <input type="hidden" name="status" value={next} />
       <Button type="submit" variant={next === "unsubscribed" ? "danger" : "secondary"} disabled={pending}>
-        {next === "unsubscribed" ? "Unsubscribe" : "Subscribe again"}
+        {next === "unsubscribed" ? "Unsubscribe" : status === "bounced" ? "Reactivate" : "Subscribe again"}
       </Button>
+      {status === "bounced" ? <span className="text-sm text-slate-600">Lifts Postmark&apos;s hard-bounce suppression (when Postmark allows it) and subscribes the contact.</span> : null}
       <FormStatus state={state} />
     </form>
   );

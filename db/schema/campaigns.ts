@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { lists, tags } from "./contacts";
 import { segments } from "./segments";
 import { users } from "./users";
@@ -13,6 +13,20 @@ export const campaignStatusEnum = pgEnum("campaign_status", [
   "cancelled",
 ]);
 export type CampaignStatus = (typeof campaignStatusEnum.enumValues)[number];
+
+/** What the sender check found for a From domain (lib/sender-checks/check-sender.ts), as stored on the campaign. */
+export interface SenderCheck {
+  domain: string;
+  checkedAt: string;
+  /** DKIM and Return-Path in Postmark: not_checked without POSTMARK_ACCOUNT_TOKEN; unknown when Postmark could not be asked. */
+  dkim: "verified" | "unverified" | "not_found" | "unknown" | "not_checked";
+  returnPath: "verified" | "unverified" | "not_found" | "unknown" | "not_checked";
+  /** The `_dmarc.<domain>` TXT record (or the parent domain's); unknown when DNS did not answer. */
+  dmarc: "present" | "missing" | "unknown";
+  dmarcRecord: string | null;
+  /** What to fix, one sentence each; empty when the domain is ready for bulk mail. */
+  problems: string[];
+}
 
 export const campaigns = pgTable(
   "campaigns",
@@ -37,6 +51,11 @@ export const campaigns = pgTable(
     // it can only be a machine, which marks that message's nearby clicks as a link scanner's.
     honeypot: boolean().notNull().default(true),
     completedAt: timestamp({ withTimezone: true }),
+    // The sender check before sending (lib/sender-checks): the From domain's DKIM and Return-Path in
+    // Postmark and its DMARC record, as last checked; and an admin's override of a refusal, recorded.
+    senderCheck: jsonb().$type<SenderCheck>(),
+    senderOverrideBy: text(),
+    senderOverrideAt: timestamp({ withTimezone: true }),
     createdById: uuid().references(() => users.id, { onDelete: "set null" }),
     // Sending totals, moved by the dispatcher once per batch. What recipients do afterwards (delivered,
     // opened, …) is counted in campaign_event_counters: one row per shard, so concurrent webhooks for

@@ -61,6 +61,11 @@ export function toApiCampaign(c: Campaign, { targets = NO_TARGETS, totals = ZERO
     started_at: iso(c.startedAt),
     completed_at: iso(c.completedAt),
     last_error: c.lastError,
+    // The sender check (lib/sender-checks): the From domain as last checked, and an admin's override.
+    sender_check: c.senderCheck
+      ? { domain: c.senderCheck.domain, checked_at: c.senderCheck.checkedAt, dkim: c.senderCheck.dkim, return_path: c.senderCheck.returnPath, dmarc: c.senderCheck.dmarc, problems: c.senderCheck.problems }
+      : null,
+    sender_override: c.senderOverrideAt ? { by: c.senderOverrideBy, at: iso(c.senderOverrideAt) } : null,
     progress: {
       recipients: c.recipientCount,
       processed: done,

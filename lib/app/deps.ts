@@ -1,6 +1,9 @@
 import { getDbFor, type Db } from "@/db";
 import { getEnv } from "@/lib/env";
-import { createPostmarkClient } from "@/lib/postmark/client";
+import { createPostmarkAccountClient, createPostmarkClient } from "@/lib/postmark/client";
+import type { SuppressionSyncDeps } from "@/lib/postmark-admin/suppression-sync";
+import type { CampaignGateDeps } from "@/lib/sender-checks/campaign-gate";
+import { createTxtResolver } from "@/lib/sender-checks/dmarc";
 import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 import type { SendingDeps } from "@/lib/sending/deps";
 import { sendSingleEmail } from "@/lib/sending/single-email";
@@ -138,4 +141,30 @@ export function getFormDeps(): FormDeps {
     };
   }
   return formDeps;
+}
+
+/** The streams Postline sends on, whose suppressions are kept in step with contacts. */
+export function getSuppressionSyncDeps(): SuppressionSyncDeps {
+  const env = getEnv();
+  const sending = getSendingDeps();
+  return { postmark: sending.postmark, streams: [env.POSTMARK_MESSAGE_STREAM, env.POSTMARK_BROADCAST_STREAM], broadcastStream: env.POSTMARK_BROADCAST_STREAM, now: () => new Date() };
+}
+
+let senderCheckDeps: CampaignGateDeps | undefined;
+
+/**
+ * The sender check before a campaign: Postmark's account APIs when POSTMARK_ACCOUNT_TOKEN is set (else
+ * DKIM and Return-Path are not checked), DNS through DNS_RESOLVER (else the system's resolvers).
+ */
+export function getSenderCheckDeps(): CampaignGateDeps {
+  if (!senderCheckDeps) {
+    const env = getEnv();
+    senderCheckDeps = {
+      account: env.POSTMARK_ACCOUNT_TOKEN ? createPostmarkAccountClient({ accountToken: env.POSTMARK_ACCOUNT_TOKEN, apiUrl: env.POSTMARK_API_URL, timeoutSeconds: 10 }) : null,
+      resolver: createTxtResolver(env.DNS_RESOLVER),
+      minRecipients: env.SENDER_CHECK_MIN_RECIPIENTS,
+      now: () => new Date(),
+    };
+  }
+  return senderCheckDeps;
 }

@@ -1,5 +1,7 @@
 import type { ServerClient } from "postmark";
 import type { Db } from "@/db";
+import { checkSenderDomain, type SenderCheckDeps } from "@/lib/sender-checks/check-sender";
+import { getSuppressionsStatus } from "./suppressions-status";
 import type { PostlineWebhookConfig } from "./webhooks";
 import { getWebhooksStatus } from "./webhooks-status";
 
@@ -11,12 +13,18 @@ import { getWebhooksStatus } from "./webhooks-status";
 export interface PostmarkStatusDeps {
   postmark: ServerClient;
   webhooks: PostlineWebhookConfig;
+  /** The stream whose suppressions Postline's unsubscribes are pushed to. */
+  broadcastStream: string;
+  /** The default From address (POSTMARK_FROM_EMAIL), checked as a campaign's sender would be. */
+  sender: { fromEmail: string; checks: SenderCheckDeps };
   now: () => Date;
 }
 
 export async function getPostmarkStatus(db: Db, deps: PostmarkStatusDeps) {
   return resolveParts({
     webhooks: getWebhooksStatus(deps),
+    suppressions: getSuppressionsStatus(db, { broadcastStream: deps.broadcastStream }),
+    sender: checkSenderDomain(deps.sender.fromEmail, deps.sender.checks),
   });
 }
 

@@ -8,8 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { alerts } from "@/db/schema";
 import { startPostmarkSandbox, type PostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
 import { createPostmarkClient } from "@/lib/postmark/client";
+import { createTxtResolver } from "@/lib/sender-checks/dmarc";
 import { reconcile } from "@/lib/reconcile/run";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
+import { startTestDnsServer, type TestDnsServer } from "@/lib/tooling/testing/dns-server";
 import { getPostmarkStatus } from "./status";
 import { DRIFT_ALERT_KIND } from "./webhook-drift";
 import { inspectWebhooks, syncWebhooks, type PostlineWebhookConfig } from "./webhooks";
@@ -24,11 +26,13 @@ const config: PostlineWebhookConfig = {
 
 let t: TestDatabase;
 let sandbox: PostmarkSandbox;
+let dns: TestDnsServer;
 const postmark = (token = TOKEN) => createPostmarkClient({ serverToken: token, apiUrl: sandbox.url, timeoutSeconds: 5 });
 
 beforeAll(async () => {
   t = await createTestDatabase();
   sandbox = await startPostmarkSandbox({ serverToken: TOKEN });
+  dns = await startTestDnsServer({ "_dmarc.postline.example": ["v=DMARC1; p=none"] });
 });
 afterEach(async () => {
   sandbox.setFaults({});
@@ -37,6 +41,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await sandbox.close();
+  await dns.close();
   await t.drop();
 });
 
@@ -174,11 +179,21 @@ describe("Postmark refusing or failing", () => {
   });
 });
 
-describe("GET /api/v1/postmark/status: the webhooks part", () => {
+function statusDeps(webhooks: PostlineWebhookConfig, now = () => new Date()) {
+  return {
+    postmark: postmark(),
+    webhooks,
+    broadcastStream: "broadcast",
+    sender: { fromEmail: "news@postline.example", checks: { account: null, resolver: createTxtResolver([dns.address], { timeoutMs: 500 }), now } },
+    now,
+  };
+}
+
+describe("GET /api/v1/postmark/status", () => {
   it("says per stream what Postmark has, and which streams still send the previous secret during a rotation", async () => {
     await syncWebhooks(postmark(), config);
     const rotating = { ...config, secret: "the-new-secret-0123456789", previousSecret: config.secret };
-    const status = await getPostmarkStatus(t.db, { postmark: postmark(), webhooks: rotating, now: () => new Date("2026-11-26T10:00:00Z") });
+    const status = await getPostmarkStatus(t.db, statusDeps(rotating, () => new Date("2026-11-26T10:00:00Z")));
     expect(status.webhooks).toMatchObject({
       ok: false,
       checkedAt: "2026-11-26T10:00:00.000Z",
@@ -187,8 +202,20 @@ describe("GET /api/v1/postmark/status: the webhooks part", () => {
     });
     expect(status.webhooks.streams[0].problems).toEqual([{ code: "secret_previous", message: "X-Webhook-Secret still holds the previous secret: sync to finish the rotation" }]);
     await syncWebhooks(postmark(), rotating);
-    const after = await getPostmarkStatus(t.db, { postmark: postmark(), webhooks: rotating, now: () => new Date() });
+    const after = await getPostmarkStatus(t.db, statusDeps(rotating));
     expect(after.webhooks).toMatchObject({ ok: true, rotation: { previousSecretAccepted: true, streamsOnPreviousSecret: [] } });
+  });
+
+  it("carries the suppressions part (no sync yet, no disagreement) and the default sender's domain check", async () => {
+    const status = await getPostmarkStatus(t.db, statusDeps(config));
+    expect(status.suppressions).toEqual({
+      last_sync: null,
+      disagreements: { suppressed_in_postmark_only: { count: 0, examples: [] }, unsubscribed_in_postline_only: { count: 0, examples: [] } },
+    });
+    expect(status.sender).toMatchObject({ domain: "postline.example", dkim: "not_checked", returnPath: "not_checked", dmarc: "present", problems: [] });
+    const unknown = await getPostmarkStatus(t.db, { ...statusDeps(config), sender: { fromEmail: "News <news@nodmarc.example>", checks: statusDeps(config).sender.checks } });
+    expect(unknown.sender).toMatchObject({ domain: "nodmarc.example", dmarc: "missing" });
+    expect(unknown.sender.problems[0]).toMatch(/No DMARC record at _dmarc\.nodmarc\.example/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ServerClient } from "postmark";
+import { AccountClient, ServerClient } from "postmark";
 
 export interface PostmarkClientConfig {
   serverToken: string;
@@ -23,6 +23,15 @@ export function createPostmarkClient(config: PostmarkClientConfig): ServerClient
     useHttps,
     timeout: config.timeoutSeconds ?? 30,
   });
+}
+
+/**
+ * postmark.js's AccountClient (domains, sender signatures: `X-Postmark-Account-Token`), pointed at
+ * `apiUrl` the same way as the server client.
+ */
+export function createPostmarkAccountClient(config: { accountToken: string; apiUrl: string; timeoutSeconds?: number }): AccountClient {
+  const { requestHost, useHttps } = parsePostmarkApiUrl(config.apiUrl);
+  return new AccountClient(config.accountToken, { requestHost, useHttps, timeout: config.timeoutSeconds ?? 30 });
 }
 
 export function parsePostmarkApiUrl(apiUrl: string): { requestHost: string; useHttps: boolean } {

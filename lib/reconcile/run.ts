@@ -9,6 +9,7 @@ import { checkWebhookDrift } from "@/lib/postmark-admin/webhook-drift";
 import type { PostlineWebhookConfig } from "@/lib/postmark-admin/webhooks";
 import type { SendingDeps } from "@/lib/sending/deps";
 import { recoverOpenBatches } from "@/lib/sending/recover-batches";
+import { syncSuppressions, type SuppressionSyncDeps, type SuppressionSyncSummary } from "@/lib/postmark-admin/suppression-sync";
 import { resyncPostmarkMessage } from "./resync";
 
 /**
@@ -43,6 +44,8 @@ export interface ReconcileDeps {
   webhooks?: PostlineWebhookConfig | null;
   /** Milliseconds on a monotonic clock, for the budget (tests make time pass without waiting). */
   elapsedClock?: () => number;
+  /** Suppressions in step with Postmark (lib/postmark-admin/suppression-sync.ts); cron runs only. */
+  suppressions?: SuppressionSyncDeps | null;
 }
 
 export interface RunSummary {
@@ -57,6 +60,7 @@ export interface RunSummary {
   /** One line per failure: the MessageID and a generic message naming the server log's error id (never the error's text). */
   errors: string[];
   alerts: string[];
+  suppressions?: SuppressionSyncSummary;
 }
 
 // Postmark keeps message data 45 days by default; older messages cannot be asked about.
@@ -210,6 +214,7 @@ export async function reconcile(
     summary.remaining = remaining;
     if (!forced) summary.alerts = await detectSilence(db, { now: clock() }, options);
     summary.alerts.push(...(await webhookDrift));
+    if (!forced && options.suppressions) summary.suppressions = await syncSuppressions(db, options.suppressions);
     await db
       .update(reconcileRuns)
       .set({ status: "done", finishedAt: clock(), heartbeatAt: clock(), checked: summary.checked, recovered: summary.recovered, adopted: summary.adopted, linkedOrphans: summary.linkedOrphans, apiCalls: summary.apiCalls, remaining: summary.remaining, errors: summary.errors })

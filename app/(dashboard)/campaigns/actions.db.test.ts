@@ -25,7 +25,7 @@ vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 vi.mock("@/lib/app/session", async () => (await import("@/lib/tooling/testing/server-actions")).sessionStandIn);
 vi.mock("@/lib/app/continue-sending", () => ({ advanceSendingAfterResponse: () => {} }));
 // Sending deps are never reached here: every test send below is refused before Postmark is called.
-vi.mock("@/lib/app/deps", async (original) => ({ ...(await original<object>()), getAppDb: (await import("@/lib/tooling/testing/server-actions")).appDb, getSendingDeps: () => ({}) }));
+vi.mock("@/lib/app/deps", async (original) => ({ ...(await original<object>()), getAppDb: (await import("@/lib/tooling/testing/server-actions")).appDb, getSendingDeps: () => ({}), getSenderCheckDeps: () => ({ account: null, resolver: { resolveTxt: async () => [] }, minRecipients: 1_000, now: () => new Date() }) }));
 vi.mock("@/lib/env", () => ({ getEnv: () => ({ POSTMARK_FROM_EMAIL: "news@postline.test", POSTMARK_BROADCAST_STREAM: "broadcast" }) }));
 
 let t: TestDatabase;

@@ -27,7 +27,8 @@ import { sendCampaignTest } from "@/lib/sending/campaign-test";
 import { formatInTimeZone, splitLocalDateTime, zonedTimeToInstant } from "@/lib/campaigns/schedule-time";
 import { getEnv } from "@/lib/env";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
-import { getAppDb, getSendingDeps } from "@/lib/app/deps";
+import { getAppDb, getSenderCheckDeps, getSendingDeps } from "@/lib/app/deps";
+import { checkCampaignSender, overrideSenderCheck, recheckCampaignSender } from "@/lib/sender-checks/campaign-gate";
 import { idField } from "@/lib/http/id";
 import { formatNumber } from "@/components/ui/format";
 
@@ -97,11 +98,14 @@ export async function sendCampaignAction(_prev: ActionResult | null, form: FormD
   const campaignId = parseId(form);
   if (!campaignId) return unknownCampaign();
   try {
+    await checkCampaignSender(getAppDb(), { campaignId }, getSenderCheckDeps());
     const c = await startCampaignSend(getAppDb(), { campaignId, stream: getEnv().POSTMARK_BROADCAST_STREAM }, new Date());
     advanceSendingAfterResponse();
     revalidatePath(`/campaigns/${campaignId}`);
     return { ok: true, message: `Sending to ${formatNumber(c.recipientCount)} recipients.` };
   } catch (error) {
+    // A refused sender check was recorded on the campaign: the page shows it.
+    if (error instanceof AppError && error.code === "sender_unverified") revalidatePath(`/campaigns/${campaignId}`);
     return fromError(error);
   }
 }
@@ -123,8 +127,11 @@ export async function scheduleCampaignAction(_prev: ActionResult | null, form: F
   let campaign: Campaign;
   try {
     const at = zonedTimeToInstant({ ...splitLocalDateTime(parsed.data.scheduledAt), timeZone });
+    // A time scheduleCampaign refuses is the form's field error first; the sender check only for a real schedule.
+    if (at.getTime() > Date.now()) await checkCampaignSender(getAppDb(), { campaignId }, getSenderCheckDeps());
     campaign = await scheduleCampaign(getAppDb(), { campaignId, at, timeZone }, new Date());
   } catch (error) {
+    if (error instanceof AppError && error.code === "sender_unverified") revalidatePath(`/campaigns/${campaignId}`);
     return fromError(error, { invalid_schedule: "scheduledAt", unknown_time_zone: "timeZone" });
   }
   revalidatePath(`/campaigns/${campaignId}`);
@@ -245,4 +252,33 @@ export async function resyncCampaignAction(_prev: ActionResult | null, form: For
   if (r.skipped) return { ok: false, error: "Another reconciliation run is in progress; try again in a minute." };
   revalidatePath(`/campaigns/${campaignId}`);
   return { ok: true, message: `Checked ${r.checked} message(s), recovered ${r.recovered} event(s)${r.remaining ? `; ${r.remaining} left for the next run` : ""}.` };
+}
+
+/** The sender check's refusal lifted for this campaign by an admin; recorded (who, when) and shown on the page. */
+export async function overrideSenderCheckAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const admin = await requireAdmin();
+  const campaignId = parseId(form);
+  if (!campaignId) return unknownCampaign();
+  try {
+    await overrideSenderCheck(getAppDb(), { campaignId, actor: admin.email }, new Date());
+  } catch (error) {
+    return fromError(error);
+  }
+  revalidatePath(`/campaigns/${campaignId}`);
+  return { ok: true, message: "Override recorded: this campaign can be sent despite the sender check." };
+}
+
+/** Runs the sender check now (after fixing DNS or verifying in Postmark) and shows the result. */
+export async function recheckSenderAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  await requireUser("marketer");
+  const campaignId = parseId(form);
+  if (!campaignId) return unknownCampaign();
+  let problems: string[];
+  try {
+    problems = (await recheckCampaignSender(getAppDb(), { campaignId }, getSenderCheckDeps())).problems;
+  } catch (error) {
+    return fromError(error);
+  }
+  revalidatePath(`/campaigns/${campaignId}`);
+  return problems.length ? { ok: false, error: `${problems.length} problem(s) left; see the sender check.` } : { ok: true, message: "The sender domain is ready for bulk mail." };
 }

@@ -10,7 +10,8 @@ import { addContact, contactInputSchema, contactPatchSchema, createList, listInp
 import { eraseContact, eraseContacts } from "@/lib/contacts/erase";
 import { addContactsToList, deleteList, removeContactsFromList, renameList, setContactLists } from "@/lib/contacts/lists";
 import { deleteTag, renameTag, tagContact, tagContacts, tagInputSchema, tagNamesSchema, untagContact, untagContacts } from "@/lib/contacts/tags";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getSuppressionSyncDeps } from "@/lib/app/deps";
+import { reactivateContact } from "@/lib/postmark-admin/reactivate";
 import { idField } from "@/lib/http/id";
 
 export async function createListAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
@@ -84,7 +85,11 @@ export async function updateContactAction(boundId: unknown, _prev: ActionResult 
   }
 }
 
-/** Unsubscribe or resubscribe by hand (a bounce or complaint stays until Postmark lifts it). */
+/**
+ * Unsubscribe, or reactivate by hand: subscribing again lifts Postmark's suppression first (a hard
+ * bounce through the Bounces API, a manual suppression deleted) and refuses what Postmark will not lift
+ * (a spam complaint, the person's own unsubscribe through Postmark's link).
+ */
 export async function setContactSubscriptionAction(boundId: unknown, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const user = await requireUser("marketer");
   const id = contactIdSchema.safeParse(boundId);
@@ -93,6 +98,11 @@ export async function setContactSubscriptionAction(boundId: unknown, _prev: Acti
   const parsed = contactPatchSchema.pick({ status: true }).safeParse({ status: form.get("status") });
   if (!parsed.success) return invalid(parsed.error);
   try {
+    if (parsed.data.status === "subscribed") {
+      const { lifted } = await reactivateContact(getAppDb(), { contactId, actor: user.email }, getSuppressionSyncDeps());
+      revalidatePath(`/contacts/${contactId}`);
+      return { ok: true, message: lifted.length ? `Subscribed again; Postmark's suppression was lifted (${lifted.join(", ")}).` : "Subscribed again." };
+    }
     const contact = await updateContact(getAppDb(), { id: contactId, patch: parsed.data, actor: user.email }, new Date());
     revalidatePath(`/contacts/${contactId}`);
     return { ok: true, message: contact.status === "unsubscribed" ? "Unsubscribed: no campaign will be sent to this address." : "Subscribed again." };

@@ -64,6 +64,13 @@ export function engineDefaults(): Omit<EngineOptions, "random" | "engagementRand
   };
 }
 
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Whether the customer may lift a suppression (see deleteSuppression). */
+export function canLift(s: SandboxSuppression): boolean {
+  return (s.reason === "ManualSuppression" && s.origin === "Customer") || (s.reason === "HardBounce" && s.origin === "Recipient");
+}
+
 export class SandboxEngine {
   readonly store: MessageStore;
   private readonly scheduler: Scheduler;
@@ -221,27 +228,43 @@ export class SandboxEngine {
     return accepted;
   }
 
-  /** Puts an address on a stream's suppression list without any webhook (test and drill setup). */
-  markInactive(email: string, stream = "outbound", reason: SandboxSuppression["reason"] = "HardBounce"): void {
-    this.store.suppress({ email, stream, reason, origin: reason === "ManualSuppression" ? "Customer" : "Recipient", createdAt: this.now().toISOString() });
+  /**
+   * Puts an address on a stream's suppression list without any webhook (test and drill setup, and a
+   * suppression made in Postmark's own UI: pass the reason and origin it would have there).
+   */
+  markInactive(email: string, stream = "outbound", reason: SandboxSuppression["reason"] = "HardBounce", origin?: SandboxSuppression["origin"]): void {
+    this.store.suppress({ email, stream, reason, origin: origin ?? (reason === "ManualSuppression" ? "Customer" : "Recipient"), createdAt: this.now().toISOString() });
   }
 
   /** Suppressions API: a customer suppresses an address; Postmark posts a SubscriptionChange without MessageID. */
-  createSuppression(stream: string, email: string): { ok: boolean } {
+  createSuppression(stream: string, email: string): { ok: boolean; message?: string } {
+    if (!EMAIL.test(email)) return { ok: false, message: "An invalid email address was provided." };
     const s: SandboxSuppression = { email, stream, reason: "ManualSuppression", origin: "Customer", createdAt: this.now().toISOString() };
     if (!this.store.suppress(s)) return { ok: true };
     this.postSuppressionChange(s, true);
     return { ok: true };
   }
 
-  /** Suppressions API: reactivation; spam complaints cannot be reactivated by the customer. */
+  /**
+   * Suppressions API: reactivation. Postmark lets the customer lift only what the customer made
+   * (Customer-origin manual suppressions) and hard bounces; never a spam complaint, an unsubscribe the
+   * recipient made through Postmark's link, or what Postmark's staff did (Admin).
+   */
   deleteSuppression(stream: string, email: string): { ok: boolean; message?: string } {
-    if (this.store.listSuppressions(stream).some((s) => s.email.toLowerCase() === email.toLowerCase() && s.reason === "SpamComplaint")) {
-      return { ok: false, message: "You do not have the required authority to change this suppression." };
-    }
+    if (!EMAIL.test(email)) return { ok: false, message: "An invalid email address was provided." };
+    const existing = this.store.listSuppressions(stream).find((s) => s.email.toLowerCase() === email.toLowerCase());
+    if (existing && !canLift(existing)) return { ok: false, message: "You do not have the required authority to change this suppression." };
     const removed = this.store.unsuppress(stream, email);
     if (removed) this.postSuppressionChange({ ...removed, origin: "Customer" }, false);
     return { ok: true };
+  }
+
+  /** Bounces API activate: lifts the address's hard-bounce suppression on the bounce's stream. */
+  activateBounce(stream: string, email: string): void {
+    const existing = this.store.listSuppressions(stream).find((s) => s.email.toLowerCase() === email.toLowerCase());
+    if (!existing || existing.reason !== "HardBounce") return;
+    this.store.unsuppress(stream, email);
+    this.postSuppressionChange({ ...existing, origin: "Customer" }, false);
   }
 
   listBounces() {

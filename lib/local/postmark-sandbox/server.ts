@@ -8,13 +8,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SandboxEngine, engineDefaults } from "./engine";
 import { checkFaults, decideFault } from "./faults";
-import { inactiveMessage, messageDetails, suppressionEntry, webhookPayload } from "./payloads";
+import { AccountState, HttpError, isAccountPath, managementRoute, type ManagementContext } from "./management";
+import { inactiveMessage, messageDetails } from "./payloads";
 import { lowerCaseQuery, searchOutbound } from "./search";
 import { checkSendRequest, type SendInput } from "./send-request";
 import { DEFAULT_STREAMS, WebhookApiError, WebhooksApi } from "./webhooks-api";
-import type { SandboxFaults, SandboxMessage, SandboxOptions, SandboxRates, SandboxStats, SandboxWebhook } from "./types";
+import type { SandboxDomain, SandboxFaults, SandboxMessage, SandboxOptions, SandboxRates, SandboxSender, SandboxStats, SandboxSuppression, SandboxWebhook } from "./types";
 
-export type { SandboxFaults, SandboxMessage, SandboxOptions, SandboxRates, SandboxStats, SandboxWebhook } from "./types";
+export type { SandboxDomain, SandboxFaults, SandboxMessage, SandboxOptions, SandboxRates, SandboxSender, SandboxStats, SandboxSuppression, SandboxWebhook } from "./types";
 
 export interface PostmarkSandbox {
   /** `http://host:port`, ready for `createPostmarkClient({ apiUrl })`. */
@@ -33,6 +34,13 @@ export interface PostmarkSandbox {
   getMessage(messageId: string): SandboxMessage | undefined;
   /** Suppresses an address on a stream without a webhook, so the next send to it gets 406. */
   markInactive(email: string, stream?: string): void;
+  /** A suppression made in Postmark's UI (or by the recipient, or Postmark's staff): no webhook, any reason and origin. */
+  suppress(input: { email: string; stream?: string; reason: SandboxSuppression["reason"]; origin: SandboxSuppression["origin"] }): void;
+  /** The stream's suppression list as the dump API would answer it. */
+  suppressions(stream?: string): SandboxSuppression[];
+  /** Replaces the account's domains and sender signatures (account APIs). */
+  setDomains(domains: Partial<SandboxDomain>[]): void;
+  setSenders(senders: Partial<SandboxSender>[]): void;
   stats(): SandboxStats;
   /** Resolves once no event waits to fire and no webhook post is queued, in flight or waiting to retry. */
   /** See SandboxEngine.flush: events due beyond `horizonMs` (default: `timeoutMs`, 60 s) are not waited for. */
@@ -44,16 +52,6 @@ export interface PostmarkSandbox {
 const MAX_BODY_BYTES = 50 * 1024 * 1024; // Postmark's batch payload limit
 const MAX_BATCH = 500;
 const DEFAULT_TIMEOUT_HANG_MS = 300_000;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export async function startPostmarkSandbox(options: SandboxOptions): Promise<PostmarkSandbox> {
   if (!options.serverToken) throw new Error("startPostmarkSandbox: serverToken is required");
@@ -92,6 +90,11 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
   const serverToken = options.serverToken;
   const streams = options.messageStreams ?? DEFAULT_STREAMS;
   const webhooksApi = new WebhooksApi(engine.store, () => streams);
+  const account = new AccountState();
+  account.setDomains(options.domains ?? []);
+  account.setSenders(options.senders ?? []);
+  let suppressionDelayMs = options.suppressionDelayMs ?? 0;
+  const management: ManagementContext = { engine, serverId: options.serverId ?? defaults.serverId, account, suppressionDelayMs: () => suppressionDelayMs, parseJson };
 
   await engine.open();
 
@@ -104,15 +107,17 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
     const route = routeName(method, path);
     apiCalls[route] = (apiCalls[route] ?? 0) + 1;
 
-    const token = req.headers["x-postmark-server-token"];
-    if (token !== serverToken) {
-      // Postmark answers an unknown or missing server token with HTTP 401 and ErrorCode 10.
+    // Domains and sender signatures take the account token; everything else (control API included) the server token.
+    const kind = isAccountPath(path) ? "Account" : "Server";
+    const token = req.headers[`x-postmark-${kind.toLowerCase()}-token`];
+    if (token === undefined || token !== (kind === "Account" ? options.accountToken : serverToken)) {
+      // Postmark answers an unknown or missing token with HTTP 401 and ErrorCode 10.
       await drain(req);
       return send(res, 401, {
         ErrorCode: 10,
         Message: token
-          ? "The Server Token you provided in the X-Postmark-Server-Token request header was invalid. Please verify that you are using a valid token."
-          : "No Server Token was provided in the X-Postmark-Server-Token request header.",
+          ? `The ${kind} Token you provided in the X-Postmark-${kind}-Token request header was invalid. Please verify that you are using a valid token.`
+          : `No ${kind} Token was provided in the X-Postmark-${kind}-Token request header.`,
       });
     }
 
@@ -212,32 +217,6 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
       // postmark.js up to 4.0.5 asked for /messages/outbound/{id} without /details; both get details.
       return match[2] === "/dump" ? { Body: messageDetails(m).Body } : messageDetails(m);
     }
-    match = /^\/message-streams\/([^/]+)\/suppressions(\/dump|\/delete)?$/.exec(path);
-    if (match) {
-      const stream = decodeURIComponent(match[1]);
-      if (method === "GET" && match[2] === "/dump") {
-        const q = lowerCaseQuery(url.searchParams);
-        const email = q.get("emailaddress")?.toLowerCase();
-        const reason = q.get("suppressionreason");
-        const origin = q.get("origin");
-        const list = engine.store
-          .listSuppressions(stream)
-          .filter((s) => (!email || s.email.toLowerCase() === email) && (!reason || s.reason === reason) && (!origin || s.origin === origin));
-        return { Suppressions: list.map(suppressionEntry) };
-      }
-      if (method === "POST") {
-        const input = parseJson(body) as { Suppressions?: { EmailAddress?: string }[] };
-        if (!input || !Array.isArray(input.Suppressions)) throw new HttpError(422, 402, "Expected {\"Suppressions\": [{\"EmailAddress\": \"…\"}]}.");
-        const remove = match[2] === "/delete";
-        return {
-          Suppressions: input.Suppressions.map((s) => {
-            const email = String(s?.EmailAddress ?? "");
-            const r = remove ? engine.deleteSuppression(stream, email) : engine.createSuppression(stream, email);
-            return { EmailAddress: email, Status: r.ok ? (remove ? "Deleted" : "Suppressed") : "Failed", Message: r.ok ? null : (r as { message?: string }).message ?? null };
-          }),
-        };
-      }
-    }
     // Paths and query keys case-insensitively: postmark.js and the docs spell them differently.
     match = /^\/webhooks(?:\/([^/]+))?$/i.exec(path);
     if (match) {
@@ -249,50 +228,9 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
       if (id !== null && method === "PUT") return webhooksApi.edit(id, parseWebhookBody(body));
       if (id !== null && method === "DELETE") return webhooksApi.delete(id);
     }
-    if (method === "GET" && path === "/bounces") return listBounces(url.searchParams);
-    match = /^\/bounces\/(\d+)$/.exec(path);
-    if (method === "GET" && match) {
-      const found = engine.listBounces().find((b) => b.event.bounceId === Number(match![1]));
-      if (!found) throw new HttpError(422, 701, `Bounce ${match[1]} was not found.`);
-      return bounceObject(found.message, found.event);
-    }
+    const managed = managementRoute(management, method, path, url, body);
+    if (managed !== undefined) return managed;
     throw new HttpError(404, 0, `The sandbox does not serve ${method} ${path}.`);
-  }
-
-  /** The Bounces API object: the webhook's fields without RecordType and Metadata. */
-  function bounceObject(m: SandboxMessage, e: SandboxMessage["events"][number]) {
-    const { RecordType: _r, Metadata: _m, ...rest } = webhookPayload(m, e, options.serverId ?? defaults.serverId);
-    return rest;
-  }
-
-  function listBounces(params: URLSearchParams) {
-    const q = lowerCaseQuery(params);
-    const count = Number(q.get("count") ?? "");
-    const offset = Number(q.get("offset") ?? "");
-    if (!Number.isInteger(count) || count < 1 || count > MAX_BATCH || !Number.isInteger(offset) || offset < 0) {
-      throw new HttpError(422, 403, "The 'count' (1–500) and 'offset' parameters are required.");
-    }
-    const type = q.get("type");
-    const email = q.get("emailfilter")?.toLowerCase();
-    const tag = q.get("tag");
-    const messageId = q.get("messageid")?.toLowerCase();
-    const stream = q.get("messagestream");
-    const inactive = q.get("inactive");
-    const matches = engine
-      .listBounces()
-      .filter(({ message: m, event: e }) => {
-        const kind = e.recordType === "SpamComplaint" ? "SpamComplaint" : e.bounceType;
-        return (
-          (!type || kind === type) &&
-          (!email || e.recipient.toLowerCase().includes(email)) &&
-          (!tag || m.tag === tag) &&
-          (!messageId || m.messageId === messageId) &&
-          (!stream || m.stream === stream) &&
-          (inactive === undefined || String(kind !== "SoftBounce") === inactive.toLowerCase())
-        );
-      })
-      .reverse();
-    return { TotalCount: matches.length, Bounces: matches.slice(offset, offset + count).map((b) => bounceObject(b.message, b.event)) };
   }
 
   async function control(method: string, path: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -329,6 +267,19 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
         if (!w.email) throw new HttpError(422, 300, "email is required");
         engine.markInactive(w.email, w.stream ?? "outbound");
         return send(res, 200, { ok: true });
+      }
+      if (method === "POST" && path === "/__sandbox/suppressions") {
+        // A suppression made in Postmark's UI or by Postmark itself: no webhook, reason and origin as given.
+        const w = input() as { email?: string; stream?: string; reason?: SandboxSuppression["reason"]; origin?: SandboxSuppression["origin"] };
+        if (!w.email) throw new HttpError(422, 300, "email is required");
+        engine.markInactive(w.email, w.stream ?? "outbound", w.reason ?? "ManualSuppression", w.origin ?? "Customer");
+        return send(res, 200, { ok: true });
+      }
+      if (method === "POST" && path === "/__sandbox/domains") return send(res, 200, { domains: account.setDomains((input().domains as Partial<SandboxDomain>[]) ?? []) });
+      if (method === "POST" && path === "/__sandbox/senders") return send(res, 200, { senders: account.setSenders((input().senders as Partial<SandboxSender>[]) ?? []) });
+      if (method === "POST" && path === "/__sandbox/suppression-delay") {
+        suppressionDelayMs = Number(input().delayMs ?? 0) || 0;
+        return send(res, 200, { delayMs: suppressionDelayMs });
       }
       if (method === "POST" && path === "/__sandbox/flush") {
         const horizonMs = url.searchParams.get("horizonMs");
@@ -408,6 +359,10 @@ export async function startPostmarkSandbox(options: SandboxOptions): Promise<Pos
     messages: () => engine.store.all().slice(),
     getMessage: (id) => engine.store.get(id),
     markInactive: (email, stream) => engine.markInactive(email, stream ?? "outbound"),
+    suppress: ({ email, stream, reason, origin }) => engine.markInactive(email, stream ?? "outbound", reason, origin),
+    suppressions: (stream) => engine.store.listSuppressions(stream ?? "outbound").slice(),
+    setDomains: (list) => void account.setDomains(list),
+    setSenders: (list) => void account.setSenders(list),
     stats,
     flushWebhooks: (o) => engine.flush(o),
     reset,
@@ -421,7 +376,8 @@ function routeName(method: string, path: string): string {
     .replace(/^\/message-streams\/[^/]+/, "/message-streams/{stream}")
     .replace(/^\/bounces\/\d+/, "/bounces/{id}")
     .replace(/^\/webhooks\/[^/]+/i, "/webhooks/{id}")
-    .replace(/^\/webhooks$/i, "/webhooks");
+    .replace(/^\/webhooks$/i, "/webhooks")
+    .replace(/^\/(domains|senders)\/\d+/i, "/$1/{id}");
   return `${method} ${p}`;
 }
 

@@ -98,6 +98,16 @@ export interface SandboxOptions {
   /** `virtual`: a simulated clock that only flush() moves (in-process runs; see EngineOptions.clock). Default `real`. */
   clock?: "real" | "virtual";
   now?: () => Date;
+  /**
+   * The token the account APIs (domains, sender signatures) accept in `X-Postmark-Account-Token`.
+   * Unset: every account call is answered 401, as Postmark does for a wrong token.
+   */
+  accountToken?: string;
+  /** The account's domains and sender signatures (also `POST /__sandbox/domains` and `/__sandbox/senders`). */
+  domains?: Partial<SandboxDomain>[];
+  senders?: Partial<SandboxSender>[];
+  /** Suppressions made or lifted through the API apply after this delay (default 0; Postmark: up to a minute). */
+  suppressionDelayMs?: number;
   /** Called for unexpected internal errors (a webhook target that throws, a data file that fails). */
   log?: (message: string) => void;
 }
@@ -190,4 +200,25 @@ export interface SandboxStats {
   unconfigured: number;
   /** Work not finished yet: events to fire, posts queued, posts in flight, retries waiting. */
   pending: { events: number; queued: number; inFlight: number; retries: number };
+}
+
+/** A domain on the account (Domains API). `*DnsReady`: what a verify call finds in DNS (default: the verified flag). */
+export interface SandboxDomain {
+  id: number;
+  name: string;
+  spfVerified: boolean;
+  dkimVerified: boolean;
+  returnPathVerified: boolean;
+  dkimDnsReady: boolean;
+  returnPathDnsReady: boolean;
+}
+
+/** A sender signature on the account (Sender Signatures API). */
+export interface SandboxSender {
+  id: number;
+  emailAddress: string;
+  name: string;
+  confirmed: boolean;
+  dkimVerified: boolean;
+  returnPathVerified: boolean;
 }

@@ -139,6 +139,9 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
     ALLOW_PRIVATE_WEBHOOK_URLS: "127.0.0.1",
     // The drills drive the cron routes themselves, at their own pace.
     POSTLINE_CRON: "off",
+    // The sandbox's sender (postline.local) has no DMARC record: the sender check would refuse the
+    // drills' campaigns of 1,500+ (the launcher sets this itself against a sandbox; the route server does not).
+    SENDER_CHECK_MIN_RECIPIENTS: "100000000",
   };
   const common = { ...secrets, baseUrl, sandbox, wire, postmark, sending, postgres: { dataDir: path.join(dataDir, "postgres"), port: postgresPort } };
 

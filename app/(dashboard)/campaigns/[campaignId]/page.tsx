@@ -28,6 +28,8 @@ import { StackedBars } from "@/components/charts/stacked-bars";
 import { RecipientsSection } from "@/components/campaigns/recipients-section";
 import { z } from "zod";
 import { parseId } from "@/lib/http/id";
+import { SenderCheckCard } from "@/components/campaigns/sender-check-card";
+import { getEnv } from "@/lib/env";
 
 export const metadata = { title: "Campaign" };
 
@@ -166,6 +168,18 @@ export default async function CampaignPage({ params, searchParams }: { params: P
             </div>
           </Card>
         )}
+        {editable || campaign.senderCheck || campaign.senderOverrideAt ? (
+          <SenderCheckCard
+            campaignId={campaignId}
+            check={campaign.senderCheck}
+            overrideBy={campaign.senderOverrideBy}
+            overrideAt={campaign.senderOverrideAt}
+            editable={editable}
+            isAdmin={user.role === "admin"}
+            threshold={getEnv().SENDER_CHECK_MIN_RECIPIENTS}
+            zone={zone}
+          />
+        ) : null}
         {activity ? (
           <div className="grid gap-6 xl:grid-cols-[3fr_2fr]">
             <Card title="Opens and clicks by people over time" description={chartDescription(activity)}>

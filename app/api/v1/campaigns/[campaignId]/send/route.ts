@@ -4,6 +4,8 @@ import { toApiCampaign } from "@/lib/app/api-shapes";
 import { scheduleCampaign, startCampaignSend } from "@/lib/campaigns/campaigns";
 import { advanceSendingAfterResponse } from "@/lib/app/continue-sending";
 import { pathId } from "@/lib/http/id";
+import { getSenderCheckDeps } from "@/lib/app/deps";
+import { checkCampaignSender } from "@/lib/sender-checks/campaign-gate";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
@@ -14,6 +16,8 @@ const bodySchema = z.strictObject({ scheduled_at: z.coerce.date().optional() });
 export const POST = apiRoute<{ campaignId: string }>({}, async ({ req, db, env, params }) => {
   const id = pathId(params.campaignId, "Campaign");
   const body = await readOptionalJson(req, bodySchema);
+  // A large campaign from a domain not ready for bulk mail is refused (409 sender_unverified) unless overridden.
+  await checkCampaignSender(db, { campaignId: id }, getSenderCheckDeps());
   if (body.scheduled_at) {
     return toApiCampaign(await scheduleCampaign(db, { campaignId: id, at: body.scheduled_at }, new Date()));
   }
