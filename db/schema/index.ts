@@ -8,3 +8,4 @@ export * from "./webhooks";
 export * from "./reconcile";
 export * from "./forms";
 export * from "./sequences";
+export * from "./deliverability";

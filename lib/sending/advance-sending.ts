@@ -21,6 +21,13 @@ import { sendQueuedSingles } from "./single-email";
  */
 export type SendingStep = () => Promise<{ sent: number; failed: number; batch: boolean } | null>;
 
+/**
+ * Asked before each claim of a campaign's batch (the circuit breakers, lib/deliverability, wired in
+ * lib/jobs/send-campaigns.ts): `send: false` skips the campaign (the guard paused it), `batchSize`
+ * makes its batches smaller.
+ */
+export type CampaignGuard = (campaignId: string) => Promise<{ send: boolean; batchSize?: number }>;
+
 export interface AdvanceResult {
   batches: number;
   sent: number;
@@ -41,7 +48,7 @@ export interface AdvanceResult {
  */
 export async function advanceSending(
   db: Db,
-  options: { budgetMs?: number; concurrency?: number; moreWork?: SendingStep },
+  options: { budgetMs?: number; concurrency?: number; moreWork?: SendingStep; guard?: CampaignGuard },
   deps: SendingDeps,
 ): Promise<AdvanceResult> {
   // The budget is elapsed wall time on this machine, not the domain clock (tests move deps.now freely).
@@ -81,7 +88,9 @@ export async function advanceSending(
         .limit(20);
       let claimed: ClaimedBatch | null = null;
       for (const { id } of sending) {
-        claimed = await claimCampaignBatch(db, { campaignId: id }, deps);
+        const verdict = options.guard ? await options.guard(id) : { send: true };
+        if (!verdict.send) continue;
+        claimed = await claimCampaignBatch(db, { campaignId: id }, verdict.batchSize ? { ...deps, batchSize: Math.min(verdict.batchSize, deps.batchSize ?? verdict.batchSize) } : deps);
         if (claimed) break;
       }
       if (!claimed) {
