@@ -90,7 +90,7 @@ export function judgeBreakers(c: BreakerCounts, t: BreakerThresholds): BreakerVe
 }
 
 export function formatRate(rate: number): string {
-  return `${(rate * 100).toFixed(rate < 0.01 ? 2 : 1)}%`;
+  return `${(rate * 100).toFixed(rate < 0.1 ? 2 : 1)}%`;
 }
 
 /** The sentence a paused campaign or sequence shows, and the alert says. */
