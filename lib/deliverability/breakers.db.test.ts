@@ -16,7 +16,7 @@ import { runSendCampaigns } from "@/lib/jobs/send-campaigns";
 import { activateSequence, createSequence } from "@/lib/sequences/sequences";
 import { sandboxRecords, startedCampaignTo, useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { createUser } from "@/lib/users/users";
-import { checkBreakers, checkCampaignBreaker, getBreakerView, judgeBreakers, type BreakerDeps, type BreakerThresholds } from "./breakers";
+import { checkBreakers, checkCampaignBreaker, getBreakerView, judgeBreakers, PROBE_WAIT_MS, type BreakerDeps, type BreakerThresholds } from "./breakers";
 
 const bed = useSendingTestbed();
 
@@ -118,6 +118,19 @@ describe("circuit breakers on campaigns (real PostgreSQL + sandbox)", () => {
     const sizes = await bed.t.db.execute<{ n: number }>(sql`select max(message_count)::int as n from send_batches where campaign_id = ${campaign.id}::uuid`);
     expect(sizes.rows[0].n).toBe(10);
     expect((await alertsFor(campaign.id)).map((a) => a.occurrences)).toEqual([1]);
+  });
+
+  it("the sample: after twice the minimum is sent with too few deliveries to judge, the campaign holds (up to PROBE_WAIT_MS)", async () => {
+    const { campaign } = await startedCampaignTo(bed, 300);
+    const sent = await markSent(campaign.id, 200);
+    const started = (await getCampaignOrThrow(bed.t.db, campaign.id)).startedAt!;
+    const at = (ms: number) => ({ ...breakerDeps(), now: () => new Date(started.getTime() + ms) });
+    expect(await checkCampaignBreaker(bed.t.db, { campaignId: campaign.id }, at(1_000))).toMatchObject({ send: false, holding: true });
+    // Webhooks late or down: after the wait it goes on (reconciliation recovers the outcomes).
+    expect(await checkCampaignBreaker(bed.t.db, { campaignId: campaign.id }, at(PROBE_WAIT_MS + 1))).toMatchObject({ send: true, holding: false });
+    // Deliveries in: judged, so no hold.
+    await outcomes(sent, {});
+    expect(await checkCampaignBreaker(bed.t.db, { campaignId: campaign.id }, at(1_000))).toMatchObject({ send: true, holding: false });
   });
 
   it("below the minimum deliveries nothing is judged, whatever the rate", async () => {

@@ -52,6 +52,16 @@ export const AFTER_SEND_WATCH_DAYS = 7;
  */
 export const CAUTIOUS_BATCH_SHARE = 0.002;
 
+/**
+ * The sample: a campaign's first window sends at most this many times `minDeliveries`, then holds
+ * until that many are delivered (so its rates can be judged before the rest goes out), for at most
+ * PROBE_WAIT_MS after it started (webhooks may be late or down: reconciliation's business, not a
+ * reason to hold a campaign for good). Without it a fast send outruns every webhook: 10,000 recipients
+ * go out in seconds and a breaker could only ever act after the send.
+ */
+export const PROBE_MULTIPLE = 2;
+export const PROBE_WAIT_MS = 120_000;
+
 export interface BreakerDeps {
   thresholds: BreakerThresholds;
   emailer: AlertEmailer | null;
@@ -107,6 +117,9 @@ interface OwnerState {
   name: string;
   status: string;
   recipientCount: number;
+  sentCount: number;
+  startedAt: Date | null;
+  firstWindow: boolean;
   totals: BreakerCounts;
   window: BreakerCounts;
 }
@@ -117,17 +130,28 @@ function windowOf(totals: BreakerCounts, base: BreakerCounts): BreakerCounts {
   return { delivered: Math.max(0, totals.delivered - base.delivered), complaints: Math.max(0, totals.complaints - base.complaints), hardBounces: Math.max(0, totals.hardBounces - base.hardBounces) };
 }
 
-type StateRow = { id: string; name: string; status: string; recipient_count: number; base_delivered: number; base_complaints: number; base_hard: number; delivered: number; complaints: number; hard: number };
+type StateRow = { id: string; name: string; status: string; recipient_count: number; sent_count: number; started_at: string | Date | null; base_delivered: number; base_complaints: number; base_hard: number; delivered: number; complaints: number; hard: number };
 
 function toState(r: StateRow): OwnerState {
   const totals = { delivered: num(r.delivered), complaints: num(r.complaints), hardBounces: num(r.hard) };
-  return { id: r.id, name: r.name, status: r.status, recipientCount: num(r.recipient_count), totals, window: windowOf(totals, { delivered: r.base_delivered, complaints: r.base_complaints, hardBounces: r.base_hard }) };
+  const base = { delivered: r.base_delivered, complaints: r.base_complaints, hardBounces: r.base_hard };
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    recipientCount: num(r.recipient_count),
+    sentCount: num(r.sent_count),
+    startedAt: r.started_at ? new Date(r.started_at) : null,
+    firstWindow: base.delivered === 0 && base.complaints === 0 && base.hardBounces === 0,
+    totals,
+    window: windowOf(totals, base),
+  };
 }
 
 /** Campaigns' breaker state from their counter shards, by a condition on `c` (campaigns). */
 async function campaignStates(db: DbOrTx, where: ReturnType<typeof sql>): Promise<OwnerState[]> {
   const rows = await db.execute<StateRow>(sql`
-    select c.id, c.name, c.status::text as status, c.recipient_count,
+    select c.id, c.name, c.status::text as status, c.recipient_count, c.sent_count, c.started_at,
            c.breaker_base_delivered as base_delivered, c.breaker_base_complaints as base_complaints, c.breaker_base_hard_bounces as base_hard,
            coalesce(sum(k.delivered), 0)::int as delivered, coalesce(sum(k.spam_complaints), 0)::int as complaints, coalesce(sum(k.hard_bounced), 0)::int as hard
     from campaigns c left join campaign_event_counters k on k.campaign_id = c.id
@@ -138,7 +162,7 @@ async function campaignStates(db: DbOrTx, where: ReturnType<typeof sql>): Promis
 
 async function sequenceStates(db: DbOrTx, where: ReturnType<typeof sql>): Promise<OwnerState[]> {
   const rows = await db.execute<StateRow>(sql`
-    select s.id, s.name, s.status::text as status, 0 as recipient_count,
+    select s.id, s.name, s.status::text as status, 0 as recipient_count, 0 as sent_count, null::timestamptz as started_at,
            s.breaker_base_delivered as base_delivered, s.breaker_base_complaints as base_complaints, s.breaker_base_hard_bounces as base_hard,
            coalesce(sum(k.delivered), 0)::int as delivered, coalesce(sum(k.spam_complaints), 0)::int as complaints, coalesce(sum(k.hard_bounced), 0)::int as hard
     from sequences s left join sequence_outcome_counters k on k.sequence_id = s.id
@@ -154,6 +178,8 @@ export interface CheckResult {
   batchSize?: number;
   /** Trips recorded by this check (an open one already there is not repeated). */
   tripped: { reason: BreakerReason; level: BreakerLevel; paused: boolean }[];
+  /** Holding after the sample until its deliveries can be judged (PROBE_MULTIPLE). */
+  holding?: boolean;
 }
 
 /**
@@ -202,7 +228,14 @@ async function act(db: Db, owner: "campaign" | "sequence", state: OwnerState, de
   }
   const stopped = tripped.some((t) => t.paused) || !running;
   const batchSize = verdict.cautious && owner === "campaign" ? Math.min(500, Math.max(10, Math.ceil(state.recipientCount * CAUTIOUS_BATCH_SHARE))) : undefined;
-  return { send: !stopped, batchSize, tripped };
+  const holding =
+    owner === "campaign" &&
+    !verdict.judged &&
+    state.firstWindow &&
+    state.sentCount >= PROBE_MULTIPLE * deps.thresholds.minDeliveries &&
+    state.startedAt !== null &&
+    now.getTime() - state.startedAt.getTime() < PROBE_WAIT_MS;
+  return { send: !stopped && !holding, batchSize, tripped, holding };
 }
 
 function tripAlert(owner: "campaign" | "sequence", state: OwnerState, trip: BreakerVerdict["trips"][number], paused: boolean) {

@@ -61,6 +61,7 @@ export async function complaintBreakerDrill(sys: DrillSystem, size: Size): Promi
       : "the threshold was never crossed",
   );
   result.notes.push(`${mine.length.toLocaleString("en")} of ${p.recipients.toLocaleString("en")} sent in all; campaign ${finalStatus}${pause ? `, paused at ${pause.complaints} complaints of ${pause.delivered} delivered (${(pause.rate * 100).toFixed(2)}%)` : ""}`);
+  console.log(`[drill 9] ${result.notes.join("; ")}`);
   check(result, crossedAt !== null, "the complaint rate never crossed the threshold (the sandbox did not force complaints?)");
   check(result, finalStatus === "paused", `the campaign is ${finalStatus}, not paused`);
   check(result, pause?.reason === "complaint_rate" && pause.paused === true, "no complaint-rate pause recorded in breaker_trips");
