@@ -117,6 +117,7 @@ interface OwnerState {
   name: string;
   status: string;
   recipientCount: number;
+  /** Sent, or handed to a batch that is in flight. */
   sentCount: number;
   startedAt: Date | null;
   firstWindow: boolean;
@@ -151,7 +152,11 @@ function toState(r: StateRow): OwnerState {
 /** Campaigns' breaker state from their counter shards, by a condition on `c` (campaigns). */
 async function campaignStates(db: DbOrTx, where: ReturnType<typeof sql>): Promise<OwnerState[]> {
   const rows = await db.execute<StateRow>(sql`
-    select c.id, c.name, c.status::text as status, c.recipient_count, c.sent_count, c.started_at,
+    -- Sent so far, and what is in flight (open batches: few rows, on their partial index), so that two
+    -- workers claiming at once cannot both pass the sample's limit on a count that lags their batches.
+    select c.id, c.name, c.status::text as status, c.recipient_count, c.started_at,
+           c.sent_count + coalesce((select sum(b.message_count) from send_batches b
+                                    where b.status in ('in_flight', 'uncertain') and b.campaign_id = c.id), 0)::int as sent_count,
            c.breaker_base_delivered as base_delivered, c.breaker_base_complaints as base_complaints, c.breaker_base_hard_bounces as base_hard,
            coalesce(sum(k.delivered), 0)::int as delivered, coalesce(sum(k.spam_complaints), 0)::int as complaints, coalesce(sum(k.hard_bounced), 0)::int as hard
     from campaigns c left join campaign_event_counters k on k.campaign_id = c.id
