@@ -105,6 +105,12 @@ const appEnvSchema = z
     FORM_PENDING_DAYS: z.coerce.number().min(0).max(3650).default(7),
     FORM_MIN_FILL_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
     FORM_SOURCE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    // Circuit breakers (lib/deliverability/breakers.ts): rates are fractions (0.003 = 0.3%), judged
+    // strictly above, once a campaign or sequence has BREAKER_MIN_DELIVERIES deliveries in its window.
+    BREAKER_COMPLAINT_ALERT_RATE: z.coerce.number().min(0).max(1).default(0.001),
+    BREAKER_COMPLAINT_PAUSE_RATE: z.coerce.number().min(0).max(1).default(0.003),
+    BREAKER_HARD_BOUNCE_PAUSE_RATE: z.coerce.number().min(0).max(1).default(0.05),
+    BREAKER_MIN_DELIVERIES: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
     // Benchmarks only: exposes POST /api/bench/noop, the baseline the ingestion benchmark compares with.
     POSTLINE_BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   })

@@ -9,7 +9,9 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type DataTableRow } from "@/components/ui/data-table";
 import { dayInZone, Time } from "@/components/ui/time";
 import { countOpenAlerts, listAlerts } from "@/lib/alerts/alerts";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getBreakerThresholds } from "@/lib/app/deps";
+import { WatchedRates } from "@/components/deliverability/breakers";
+import { listWatchedRates } from "@/lib/deliverability/breakers";
 import { requireUser } from "@/lib/app/session";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { complaintTone, getSendingHealth, hasAnyCampaign, listRecentCampaignRates, type RateTone } from "@/lib/campaigns/rates";
@@ -50,13 +52,15 @@ export default async function HomePage() {
   const db = getAppDb();
   const now = new Date();
   const isAdmin = user.role === "admin";
-  const [recent, anyCampaign, health, growth, openAlerts, alerts] = await Promise.all([
+  const thresholds = getBreakerThresholds();
+  const [recent, anyCampaign, health, growth, openAlerts, alerts, watched] = await Promise.all([
     listRecentCampaignRates(db, { limit: 8 }),
     hasAnyCampaign(db),
     getSendingHealth(db, { now, days: 30 }),
     getContactsGrowth(db, { now, timeZone: zone, days: 30 }),
     isAdmin ? countOpenAlerts(db) : 0,
     isAdmin ? listAlerts(db, { openOnly: true, limit: 3 }) : [],
+    listWatchedRates(db, thresholds, now),
   ]);
   const rows: DataTableRow[] = recent.map((c) => ({
     id: c.id,
@@ -137,6 +141,10 @@ export default async function HomePage() {
             </div>
             {health.campaigns.length ? <ComplaintChart campaigns={health.campaigns} label={(c) => `${c.name}, ${c.startedAt ? dayInZone(c.startedAt, zone) : ""}`} /> : null}
           </div>
+        </Card>
+
+        <Card title="Circuit breakers" description="Sending, recently sent and breaker-paused campaigns and sequences, judged on what happened since their last resume.">
+          <WatchedRates rows={watched} thresholds={thresholds} />
         </Card>
 
         <Card title="Contacts" description="Added per day over the last 30 days.">

@@ -24,7 +24,23 @@ function ActionForm({ action, campaignId, label, variant = "secondary", confirm,
   );
 }
 
-export function CampaignActions({ campaignId, status, recipients, timeZones = [] }: { campaignId: string; status: string; recipients: number; timeZones?: string[] }) {
+/**
+ * `breakerPause`: a circuit breaker paused it. Only an admin may resume (the server refuses anyone
+ * else too); the admin confirms having seen what tripped it.
+ */
+export function CampaignActions({
+  campaignId,
+  status,
+  recipients,
+  timeZones = [],
+  breakerPause,
+}: {
+  campaignId: string;
+  status: string;
+  recipients: number;
+  timeZones?: string[];
+  breakerPause?: { canResume: boolean; confirm: string };
+}) {
   if (status === "draft" || status === "scheduled") {
     return (
       <div className="space-y-4">
@@ -48,7 +64,11 @@ export function CampaignActions({ campaignId, status, recipients, timeZones = []
   if (status === "paused") {
     return (
       <div className="flex flex-wrap gap-3">
-        <ActionForm action={resumeCampaignAction} campaignId={campaignId} label="Resume" variant="primary" />
+        {!breakerPause ? (
+          <ActionForm action={resumeCampaignAction} campaignId={campaignId} label="Resume" variant="primary" />
+        ) : breakerPause.canResume ? (
+          <ActionForm action={resumeCampaignAction} campaignId={campaignId} label="Resume as admin" variant="primary" confirm={breakerPause.confirm} />
+        ) : null}
         <ActionForm action={cancelCampaignAction} campaignId={campaignId} label="Cancel the rest" variant="danger" confirm="Stop sending? Recipients not yet sent to will not receive it." />
       </div>
     );

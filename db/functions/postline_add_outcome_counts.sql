@@ -2,17 +2,17 @@
 -- concurrent writers lock shard rows in the same order. A message always counts in the same shard
 -- (the first 32 bits of its id, mod 16), spreading one campaign's writers over 16 rows.
 --
--- deltas: [{campaign_id, message_id, delivered, opened, clicked, bounced, spam_complaints, unsubscribed,
+-- deltas: [{campaign_id, message_id, delivered, opened, clicked, bounced, hard_bounced, spam_complaints, unsubscribed,
 --           opened_human, clicked_human, opened_machine_only, opened_apple_mpp, opened_image_proxy, opened_link_scanner, opened_unknown, clicked_link_scanner, clicked_unknown}]
 -- (opened_machine_only moves down as well as up: a person's open ends "machine only")
 CREATE OR REPLACE FUNCTION postline_add_outcome_counts(deltas jsonb) RETURNS void
 LANGUAGE sql AS $$
-  INSERT INTO campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced, spam_complaints, unsubscribed,
+  INSERT INTO campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced, hard_bounced, spam_complaints, unsubscribed,
                                        opened_human, clicked_human, opened_machine_only, opened_apple_mpp, opened_image_proxy, opened_link_scanner, opened_unknown, clicked_link_scanner, clicked_unknown)
   SELECT d.campaign_id, (('x' || left(d.message_id::text, 8))::bit(32)::bigint % 16)::int AS shard,
-         sum(d.delivered), sum(d.opened), sum(d.clicked), sum(d.bounced), sum(d.spam_complaints), sum(d.unsubscribed),
+         sum(d.delivered), sum(d.opened), sum(d.clicked), sum(d.bounced), sum(coalesce(d.hard_bounced, 0)), sum(d.spam_complaints), sum(d.unsubscribed),
          sum(coalesce(d.opened_human, 0)), sum(coalesce(d.clicked_human, 0)), sum(coalesce(d.opened_machine_only, 0)), sum(coalesce(d.opened_apple_mpp, 0)), sum(coalesce(d.opened_image_proxy, 0)), sum(coalesce(d.opened_link_scanner, 0)), sum(coalesce(d.opened_unknown, 0)), sum(coalesce(d.clicked_link_scanner, 0)), sum(coalesce(d.clicked_unknown, 0))
-  FROM jsonb_to_recordset(coalesce(deltas, '[]'::jsonb)) AS d(campaign_id uuid, message_id uuid, delivered int, opened int, clicked int, bounced int, spam_complaints int, unsubscribed int,
+  FROM jsonb_to_recordset(coalesce(deltas, '[]'::jsonb)) AS d(campaign_id uuid, message_id uuid, delivered int, opened int, clicked int, bounced int, hard_bounced int, spam_complaints int, unsubscribed int,
                                                                opened_human int, clicked_human int, opened_machine_only int, opened_apple_mpp int, opened_image_proxy int, opened_link_scanner int, opened_unknown int, clicked_link_scanner int, clicked_unknown int)
   GROUP BY 1, 2
   HAVING bool_or(d.delivered + d.opened + d.clicked + d.bounced + d.spam_complaints + d.unsubscribed
@@ -23,6 +23,7 @@ LANGUAGE sql AS $$
     opened = campaign_event_counters.opened + excluded.opened,
     clicked = campaign_event_counters.clicked + excluded.clicked,
     bounced = campaign_event_counters.bounced + excluded.bounced,
+    hard_bounced = campaign_event_counters.hard_bounced + excluded.hard_bounced,
     spam_complaints = campaign_event_counters.spam_complaints + excluded.spam_complaints,
     unsubscribed = campaign_event_counters.unsubscribed + excluded.unsubscribed,
     opened_human = campaign_event_counters.opened_human + excluded.opened_human,

@@ -22,6 +22,7 @@ CREATE OR REPLACE FUNCTION postline_apply_events(items jsonb, message_states jso
 LANGUAGE plpgsql AS $$
 DECLARE
   deltas jsonb;
+  sequence_deltas jsonb;
   ids uuid[];
   engaged_contacts uuid[];
 BEGIN
@@ -33,7 +34,7 @@ BEGIN
   PERFORM 1 FROM messages WHERE id = ANY (ids) ORDER BY id FOR UPDATE;
 
   WITH ev AS (
-    SELECT * FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, kind text, implied text, occurred_at timestamptz, engagement_class text)
+    SELECT * FROM jsonb_to_recordset(items) AS v(ord int, message_id uuid, kind text, implied text, occurred_at timestamptz, engagement_class text, contact_reason text)
   ),
   states AS (
     SELECT * FROM jsonb_to_recordset(coalesce(message_states, '[]'::jsonb)) AS g(message_id uuid, after jsonb)
@@ -48,6 +49,9 @@ BEGIN
            max(occurred_at) FILTER (WHERE kind = 'clicked') AS last_click,
            count(*) FILTER (WHERE kind = 'clicked') AS clicks,
            min(occurred_at) FILTER (WHERE implied = 'bounced') AS bounced,
+           -- A hard bounce is a bounce that suppresses its contact (contactEffect in lib/ingest/ingest.ts
+           -- gives it a contact reason; a soft bounce has none): what the hard-bounce breaker counts.
+           bool_or(contact_reason IS NOT NULL) FILTER (WHERE implied = 'bounced') AS hard_bounce,
            min(occurred_at) FILTER (WHERE implied = 'spam_complaint') AS complained,
            min(occurred_at) FILTER (WHERE implied = 'unsubscribed') AS unsubscribed,
            max(occurred_at) AS last_event,
@@ -89,7 +93,7 @@ BEGIN
       updated_at = now()
     FROM agg a LEFT JOIN states s ON s.message_id = a.message_id
     WHERE m.id = ANY (ids) AND m.id = a.message_id
-    RETURNING m.id, m.campaign_id,
+    RETURNING m.id, m.campaign_id, m.sequence_id, coalesce(a.hard_bounce, false) AS hard_bounce,
       -- An open or a click proves delivery even when the Delivery webhook was lost.
       (old.delivered_at IS NOT NULL OR old.first_opened_at IS NOT NULL OR old.first_clicked_at IS NOT NULL) AS was_delivered,
       (new.delivered_at IS NOT NULL OR new.first_opened_at IS NOT NULL OR new.first_clicked_at IS NOT NULL) AS is_delivered,
@@ -110,6 +114,7 @@ BEGIN
            'opened', (is_opened AND NOT was_opened)::int,
            'clicked', (is_clicked AND NOT was_clicked)::int,
            'bounced', (new_status = 'bounced' AND old_status <> 'bounced')::int,
+           'hard_bounced', (new_status = 'bounced' AND old_status <> 'bounced' AND hard_bounce)::int,
            'spam_complaints', (new_status = 'spam_complaint' AND old_status <> 'spam_complaint')::int,
            'unsubscribed', (new_status = 'unsubscribed' AND old_status <> 'unsubscribed')::int,
            'opened_human', (is_opened_human AND NOT was_opened_human)::int,
@@ -120,11 +125,21 @@ BEGIN
            'opened_link_scanner', ('link_scanner' = ANY (new_open_classes) AND NOT 'link_scanner' = ANY (old_open_classes))::int,
            'opened_unknown', ('unknown' = ANY (new_open_classes) AND NOT 'unknown' = ANY (old_open_classes))::int,
            'clicked_link_scanner', ('link_scanner' = ANY (new_click_classes) AND NOT 'link_scanner' = ANY (old_click_classes))::int,
-           'clicked_unknown', ('unknown' = ANY (new_click_classes) AND NOT 'unknown' = ANY (old_click_classes))::int)), '[]'::jsonb),
-         array_agg(DISTINCT contact_id) FILTER (WHERE human_changed AND contact_id IS NOT NULL)
-  INTO deltas, engaged_contacts
+           'clicked_unknown', ('unknown' = ANY (new_click_classes) AND NOT 'unknown' = ANY (old_click_classes))::int))
+           FILTER (WHERE campaign_id IS NOT NULL), '[]'::jsonb),
+         -- Sequence mail: only what the circuit breakers judge (postline_add_sequence_outcome_counts).
+         coalesce(jsonb_agg(jsonb_build_object(
+           'sequence_id', sequence_id,
+           'message_id', id,
+           'delivered', (is_delivered AND NOT was_delivered)::int,
+           'hard_bounced', (new_status = 'bounced' AND old_status <> 'bounced' AND hard_bounce)::int,
+           'spam_complaints', (new_status = 'spam_complaint' AND old_status <> 'spam_complaint')::int))
+           FILTER (WHERE sequence_id IS NOT NULL AND ((is_delivered AND NOT was_delivered)
+                     OR (new_status IN ('bounced', 'spam_complaint') AND old_status <> new_status))), '[]'::jsonb),
+         array_agg(DISTINCT contact_id) FILTER (WHERE human_changed AND contact_id IS NOT NULL AND campaign_id IS NOT NULL)
+  INTO deltas, sequence_deltas, engaged_contacts
   FROM upd
-  WHERE campaign_id IS NOT NULL;
+  WHERE campaign_id IS NOT NULL OR sequence_id IS NOT NULL;
 
   -- The contacts whose campaign messages' first human open or click moved: their engagement row
   -- (segments' engagement conditions) is recomputed from the messages as they are now.
@@ -180,6 +195,9 @@ BEGIN
         unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks;
 
   PERFORM postline_add_outcome_counts(deltas);
+  IF jsonb_array_length(sequence_deltas) > 0 THEN
+    PERFORM postline_add_sequence_outcome_counts(sequence_deltas);
+  END IF;
 
   -- Opens and clicks per hour (UTC), never recounted.
   INSERT INTO campaign_hourly_activity (campaign_id, hour, opens, clicks, human_opens, human_clicks)

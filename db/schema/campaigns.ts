@@ -64,6 +64,12 @@ export const campaigns = pgTable(
     sentCount: integer().notNull().default(0),
     failedCount: integer().notNull().default(0),
     suppressedCount: integer().notNull().default(0),
+    // The circuit breakers' window starts here (lib/deliverability/breakers.ts): the delivered,
+    // complaint and hard-bounce totals when an admin last resumed the campaign after a breaker
+    // paused it; zero until then. Rates are judged on what happened since.
+    breakerBaseDelivered: integer().notNull().default(0),
+    breakerBaseComplaints: integer().notNull().default(0),
+    breakerBaseHardBounces: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -134,6 +140,9 @@ export const campaignEventCounters = pgTable(
     opened: integer().notNull().default(0),
     clicked: integer().notNull().default(0),
     bounced: integer().notNull().default(0),
+    // Of the bounced, those whose bounce was hard (Postmark deactivated the address): what the
+    // hard-bounce breaker judges (a soft bounce says nothing about the list's quality).
+    hardBounced: integer().notNull().default(0),
     spamComplaints: integer().notNull().default(0),
     unsubscribed: integer().notNull().default(0),
     // Recipients a person opened or clicked for (issue 15: lib/engagement), and recipients with at

@@ -9,3 +9,4 @@ export * from "./reconcile";
 export * from "./forms";
 export * from "./sequences";
 export * from "./postmark";
+export * from "./deliverability";

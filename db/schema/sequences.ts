@@ -44,6 +44,11 @@ export const sequences = pgTable(
     createdById: uuid().references(() => users.id, { onDelete: "set null" }),
     activatedAt: timestamp({ withTimezone: true }),
     pausedAt: timestamp({ withTimezone: true }),
+    // As on campaigns: the circuit breakers' window starts at these totals (an admin's last resume
+    // after a breaker paused the sequence).
+    breakerBaseDelivered: integer().notNull().default(0),
+    breakerBaseComplaints: integer().notNull().default(0),
+    breakerBaseHardBounces: integer().notNull().default(0),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

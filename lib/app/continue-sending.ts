@@ -1,7 +1,7 @@
 import { after } from "next/server";
 import { getEnv } from "@/lib/env";
 import { runSendCampaigns } from "@/lib/jobs/send-campaigns";
-import { getAppDb, getSendingDeps } from "@/lib/app/deps";
+import { getAppDb, getBreakerDeps, getSendingDeps } from "@/lib/app/deps";
 
 /** The cron routes that chain themselves while work remains (each listed in vercel.json). */
 export const SEND_ROUTE = "/api/cron/send";
@@ -28,7 +28,7 @@ export function chainSending(): void {
 export function advanceSendingAfterResponse(): void {
   after(async () => {
     try {
-      const { sending } = await runSendCampaigns(getAppDb(), {}, getSendingDeps());
+      const { sending } = await runSendCampaigns(getAppDb(), {}, getSendingDeps(), getBreakerDeps());
       if (sending.stoppedBy === "budget") chainSending();
     } catch (error) {
       console.error("[sending] background advance failed; the sending cron will retry", error);

@@ -8,6 +8,7 @@ import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 import type { SendingDeps } from "@/lib/sending/deps";
 import { sendSingleEmail } from "@/lib/sending/single-email";
 import { listAdminEmails, type AlertEmailer } from "@/lib/alerts/alerts";
+import type { BreakerDeps, BreakerThresholds } from "@/lib/deliverability/breakers";
 import type { WebhookConfig } from "@/lib/ingest/webhook";
 import type { PostlineWebhookConfig } from "@/lib/postmark-admin/webhooks";
 import { createIngestBatcher, type IngestBatcher } from "@/lib/ingest/batcher";
@@ -68,6 +69,22 @@ export function getAlertEmailer(): AlertEmailer {
     };
   }
   return alertEmailer;
+}
+
+/** The circuit breakers' thresholds (BREAKER_* variables, README "Going live with Postmark"). */
+export function getBreakerThresholds(): BreakerThresholds {
+  const env = getEnv();
+  return {
+    complaintAlertRate: env.BREAKER_COMPLAINT_ALERT_RATE,
+    complaintPauseRate: env.BREAKER_COMPLAINT_PAUSE_RATE,
+    hardBouncePauseRate: env.BREAKER_HARD_BOUNCE_PAUSE_RATE,
+    minDeliveries: env.BREAKER_MIN_DELIVERIES,
+  };
+}
+
+/** What the sending job's circuit breakers need: thresholds, the clock, the admins' emailer. */
+export function getBreakerDeps(): BreakerDeps {
+  return { thresholds: getBreakerThresholds(), emailer: getAlertEmailer(), now: () => new Date() };
 }
 
 let ingestBatcher: IngestBatcher | undefined;

@@ -20,12 +20,12 @@ export function assertAppEnvAtStartup(): void {
 export function resumeWorkAfterStart(): void {
   setTimeout(async () => {
     try {
-      const [{ runSendCampaigns }, { chainSending }, { getAppDb, getSendingDeps }] = await Promise.all([
+      const [{ runSendCampaigns }, { chainSending }, { getAppDb, getBreakerDeps, getSendingDeps }] = await Promise.all([
         import("@/lib/jobs/send-campaigns"),
         import("@/lib/app/continue-sending"),
         import("@/lib/app/deps"),
       ]);
-      const { sending } = await runSendCampaigns(getAppDb(), {}, getSendingDeps());
+      const { sending } = await runSendCampaigns(getAppDb(), {}, getSendingDeps(), getBreakerDeps());
       if (sending.stoppedBy === "budget") chainSending();
     } catch (error) {
       console.warn("[startup] resuming work failed; the sending cron will retry", error);

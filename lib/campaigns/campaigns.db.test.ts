@@ -119,7 +119,7 @@ describe("campaigns (real PostgreSQL)", () => {
     await expect(pauseCampaign(t.db, campaign.id, new Date())).rejects.toMatchObject({ status: 409 });
     await startCampaignSend(t.db, { campaignId: campaign.id, stream: "broadcast" }, new Date());
     expect((await pauseCampaign(t.db, campaign.id, new Date())).status).toBe("paused");
-    expect((await resumeCampaign(t.db, campaign.id, new Date())).status).toBe("sending");
+    expect((await resumeCampaign(t.db, campaign.id, new Date(), { role: "marketer", userId: null })).status).toBe("sending");
     const cancelled = await cancelCampaign(t.db, campaign.id, new Date());
     expect(cancelled.status).toBe("cancelled");
     const statuses = await t.db.select({ s: messages.status }).from(messages).where(eq(messages.campaignId, campaign.id));
@@ -134,7 +134,7 @@ describe("campaigns (real PostgreSQL)", () => {
     expect(started.startedAt).toEqual(at("2030-01-02T00:00:00Z"));
     const paused = await pauseCampaign(t.db, campaign.id, at("2030-01-03T00:00:00Z"));
     expect(paused).toMatchObject({ pausedAt: at("2030-01-03T00:00:00Z"), updatedAt: at("2030-01-03T00:00:00Z") });
-    expect((await resumeCampaign(t.db, campaign.id, at("2030-01-04T00:00:00Z"))).updatedAt).toEqual(at("2030-01-04T00:00:00Z"));
+    expect((await resumeCampaign(t.db, campaign.id, at("2030-01-04T00:00:00Z"), { role: "marketer", userId: null })).updatedAt).toEqual(at("2030-01-04T00:00:00Z"));
     expect(await cancelCampaign(t.db, campaign.id, at("2030-01-05T00:00:00Z"))).toMatchObject({ cancelledAt: at("2030-01-05T00:00:00Z"), updatedAt: at("2030-01-05T00:00:00Z") });
   });
 });

@@ -2,7 +2,8 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { idField } from "@/lib/http/id";
 import type { Db, DbOrTx } from "@/db";
-import { campaignLists, campaigns, type CampaignStatus } from "@/db/schema";
+import { campaignLists, campaigns, type CampaignStatus, type Role } from "@/db/schema";
+import { resumeAfterBreaker } from "@/lib/deliverability/breakers";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import { audienceContactsSql, copyCampaignTargets, getCampaignTargets, setCampaignTargets, targetFieldsSchema, targetsFromFields, targetsToFields } from "./audience";
 import { canonicalTimeZone } from "./schedule-time";
@@ -293,8 +294,19 @@ export async function duplicateCampaign(db: Db, input: { campaignId: string; cre
 
 export const pauseCampaign = (db: DbOrTx, id: string, now: Date) =>
   transition(db, { campaignId: id, from: ["sending"], set: { status: "paused", pausedAt: now }, verb: "paused" }, now);
-export const resumeCampaign = (db: DbOrTx, id: string, now: Date) =>
-  transition(db, { campaignId: id, from: ["paused"], set: { status: "sending", pausedAt: null, lastError: null }, verb: "resumed" }, now);
+/**
+ * Paused → sending. A campaign a circuit breaker paused (lib/deliverability/breakers.ts) is resumed
+ * only by an admin (403 `forbidden` for anyone else, saying what was seen); that resume closes the
+ * breaker's trips and its window starts again from today's totals.
+ */
+export async function resumeCampaign(db: Db, id: string, now: Date, by: { role: Role; userId: string | null }): Promise<Campaign> {
+  return db.transaction(async (tx) => {
+    await tx.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, id)).for("update");
+    const row = await transition(tx, { campaignId: id, from: ["paused"], set: { status: "sending", pausedAt: null, lastError: null }, verb: "resumed" }, now);
+    await resumeAfterBreaker(tx, { campaignId: id }, by, now);
+    return row;
+  });
+}
 
 /** Cancelling keeps what was sent; messages still waiting are marked cancelled and never sent. */
 export async function cancelCampaign(db: Db, id: string, now: Date): Promise<Campaign> {

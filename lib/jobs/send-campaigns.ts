@@ -5,12 +5,25 @@
  * it stops for the budget the caller chains another run (lib/app/continue-sending.ts).
  */
 import type { Db } from "@/db";
+import { checkBreakers, checkCampaignBreaker, checkSequenceBreakers, type BreakerDeps } from "@/lib/deliverability/breakers";
 import { advanceSending, type AdvanceResult } from "@/lib/sending/advance-sending";
 import type { SendingDeps } from "@/lib/sending/deps";
 import { advanceSequenceStep, type SequenceMailCache } from "@/lib/sequences/engine";
 
-/** Sequence mail (issue 17) goes out with campaign batches: the same workers, the same crash safety. */
-export async function runSendCampaigns(db: Db, options: { budgetMs?: number; concurrency?: number }, deps: SendingDeps): Promise<{ sending: AdvanceResult }> {
+/**
+ * Sequence mail (issue 17) goes out with campaign batches: the same workers, the same crash safety.
+ * With `breakers` (issue 18), every campaign batch is claimed only after its campaign's circuit
+ * breakers were checked, every sequence step after the active sequences' were, and the run ends with
+ * a check of everything watched (late complaints on campaigns already sent).
+ */
+export async function runSendCampaigns(db: Db, options: { budgetMs?: number; concurrency?: number }, deps: SendingDeps, breakers?: BreakerDeps): Promise<{ sending: AdvanceResult }> {
   const cache: SequenceMailCache = new Map();
-  return { sending: await advanceSending(db, { budgetMs: options.budgetMs ?? 45_000, concurrency: options.concurrency, moreWork: () => advanceSequenceStep(db, cache, deps) }, deps) };
+  const guard = breakers ? (campaignId: string) => checkCampaignBreaker(db, { campaignId }, breakers) : undefined;
+  const moreWork = async () => {
+    if (breakers) await checkSequenceBreakers(db, breakers);
+    return advanceSequenceStep(db, cache, deps);
+  };
+  const sending = await advanceSending(db, { budgetMs: options.budgetMs ?? 45_000, concurrency: options.concurrency, moreWork, guard }, deps);
+  if (breakers) await checkBreakers(db, breakers);
+  return { sending };
 }

@@ -36,7 +36,7 @@ async function jsonbText(data: Record<string, unknown>): Promise<string> {
 
 describe("Sequence.* outbound payloads (real PostgreSQL + Postmark sandbox)", () => {
   it("Enrolled then Completed: the enrollment as it stood at each moment", async () => {
-    const s = await activateSequence(bed.t.db, { id: (await createSequence(bed.t.db, { name: "Welcome series", emails: [{ subject: "Hi", html: "<p>Hi</p>", delay: { amount: 0, unit: "minutes" } }] }, { defaultFrom: "drip@postline.test" }, T0)).id }, T0);
+    const s = await activateSequence(bed.t.db, { id: (await createSequence(bed.t.db, { name: "Welcome series", emails: [{ subject: "Hi", html: "<p>Hi</p>", delay: { amount: 0, unit: "minutes" } }] }, { defaultFrom: "drip@postline.test" }, T0)).id, by: { role: "marketer", userId: null } }, T0);
     const c = await createContact(bed.t.db, { email: "ada@seq-payloads.test" });
     const e = await enrollContact(bed.t.db, { sequenceId: s.id, contactId: c.id }, T0);
     await runSendCampaigns(bed.t.db, { budgetMs: 30_000 }, { ...bed.fixture.deps, now: () => T1 });
@@ -49,7 +49,7 @@ describe("Sequence.* outbound payloads (real PostgreSQL + Postmark sandbox)", ()
   });
 
   it("Exited: removed by hand, and unsubscribed, each with its reason and time", async () => {
-    const s = await activateSequence(bed.t.db, { id: (await createSequence(bed.t.db, { name: "Course", emails: [{ subject: "Day 1", html: "<p>1</p>", delay: { amount: 1, unit: "days" } }] }, { defaultFrom: "drip@postline.test" }, T0)).id }, T0);
+    const s = await activateSequence(bed.t.db, { id: (await createSequence(bed.t.db, { name: "Course", emails: [{ subject: "Day 1", html: "<p>1</p>", delay: { amount: 1, unit: "days" } }] }, { defaultFrom: "drip@postline.test" }, T0)).id, by: { role: "marketer", userId: null } }, T0);
     const removed = await createContact(bed.t.db, { email: "removed@seq-payloads.test" });
     const left = await createContact(bed.t.db, { email: "left@seq-payloads.test" });
     const e1 = await enrollContact(bed.t.db, { sequenceId: s.id, contactId: removed.id }, T0);

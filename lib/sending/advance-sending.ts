@@ -21,6 +21,17 @@ import { sendQueuedSingles } from "./single-email";
  */
 export type SendingStep = () => Promise<{ sent: number; failed: number; batch: boolean } | null>;
 
+/**
+ * Asked before each claim of a campaign's batch (the circuit breakers, lib/deliverability, wired in
+ * lib/jobs/send-campaigns.ts): `send: false` skips the campaign (the guard paused it), `batchSize`
+ * makes its batches smaller, `holding` says the campaign waits a few seconds (its sample's deliveries),
+ * so a worker with nothing else to do waits too instead of ending the run.
+ */
+export type CampaignGuard = (campaignId: string) => Promise<{ send: boolean; batchSize?: number; holding?: boolean }>;
+
+/** How often a worker looks again at a campaign that holds. */
+const HOLD_POLL_MS = 1_000;
+
 export interface AdvanceResult {
   batches: number;
   sent: number;
@@ -41,7 +52,7 @@ export interface AdvanceResult {
  */
 export async function advanceSending(
   db: Db,
-  options: { budgetMs?: number; concurrency?: number; moreWork?: SendingStep },
+  options: { budgetMs?: number; concurrency?: number; moreWork?: SendingStep; guard?: CampaignGuard },
   deps: SendingDeps,
 ): Promise<AdvanceResult> {
   // The budget is elapsed wall time on this machine, not the domain clock (tests move deps.now freely).
@@ -80,13 +91,19 @@ export async function advanceSending(
         .orderBy(campaigns.startedAt)
         .limit(20);
       let claimed: ClaimedBatch | null = null;
+      let holding = false;
       for (const { id } of sending) {
-        claimed = await claimCampaignBatch(db, { campaignId: id }, deps);
+        const verdict = options.guard ? await options.guard(id) : { send: true };
+        holding ||= verdict.holding === true;
+        if (!verdict.send) continue;
+        claimed = await claimCampaignBatch(db, { campaignId: id }, verdict.batchSize ? { ...deps, batchSize: Math.min(verdict.batchSize, deps.batchSize ?? verdict.batchSize) } : deps);
         if (claimed) break;
       }
       if (!claimed) {
         if (!otherFirst && (await moreWork())) continue;
-        return;
+        if (!holding) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(HOLD_POLL_MS, Math.max(0, deadline - Date.now()))));
+        continue;
       }
       let c = compiled.get(claimed.campaignId);
       if (!c) {

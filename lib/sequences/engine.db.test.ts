@@ -18,9 +18,11 @@ let seq = 0;
 const FROM = { defaultFrom: "drip@postline.test" };
 const email = (subject: string, amount: number, unit: "minutes" | "hours" | "days" = "days") => ({ subject, html: `<p>${subject} for {{ name }}</p>`, delay: { amount, unit } });
 
+const MARKETER = { role: "marketer" as const, userId: null };
+
 async function activeSequence(input: Partial<SequenceInput> & Pick<SequenceInput, "emails">, now = new Date()) {
   const s = await createSequence(bed.t.db, { name: `seq ${++seq}`, ...input }, FROM, now);
-  return activateSequence(bed.t.db, { id: s.id }, now);
+  return activateSequence(bed.t.db, { id: s.id, by: MARKETER }, now);
 }
 
 async function contact(prefix: string, fields: Record<string, string> = {}) {
@@ -224,7 +226,7 @@ describe("sequence engine (real PostgreSQL + Postmark sandbox, simulated clock)"
     const t1 = new Date(t0.getTime() + 5 * 3_600_000);
     await run(t1);
     for (const p of people) expect(recordsTo(p.email)).toHaveLength(0);
-    await activateSequence(bed.t.db, { id: s.id, resume: { due: "spread", spread_minutes: 60 } }, t1);
+    await activateSequence(bed.t.db, { id: s.id, resume: { due: "spread", spread_minutes: 60 }, by: MARKETER }, t1);
     const due = (await bed.t.db.select().from(sequenceEnrollments).where(eq(sequenceEnrollments.sequenceId, s.id))).map((e) => (e.nextDueAt!.getTime() - t1.getTime()) / 60_000).sort((x, y) => x - y);
     expect(due).toEqual([0, 15, 30, 45]);
     await run(t1);

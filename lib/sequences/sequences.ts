@@ -14,7 +14,8 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db";
-import { forms, lists, sequenceEmails, sequenceEnrollments, sequences, tags, type SequenceDelayUnit, type SequenceStatus, type SequenceTrigger } from "@/db/schema";
+import { forms, lists, sequenceEmails, sequenceEnrollments, sequences, tags, type Role, type SequenceDelayUnit, type SequenceStatus, type SequenceTrigger } from "@/db/schema";
+import { resumeAfterBreaker } from "@/lib/deliverability/breakers";
 import { validateCampaignTemplates } from "@/lib/campaigns/campaigns";
 import { canonicalTimeZone } from "@/lib/campaigns/schedule-time";
 import { AppError, notFound } from "@/lib/errors";
@@ -350,12 +351,18 @@ export type ResumeOptions = z.infer<typeof resumeSchema>;
 /**
  * Draft or paused → active. Resuming a paused sequence does not send everything that fell due at once
  * unless asked (`due: "send"`): by default those emails are spread evenly over `spread_minutes` (60).
+ * A sequence a circuit breaker paused is resumed only by an admin (lib/deliverability/breakers.ts).
  */
-export async function activateSequence(db: Db, { id, resume = {} }: { id: string; resume?: ResumeOptions }, now: Date): Promise<Sequence> {
+export async function activateSequence(
+  db: Db,
+  { id, resume = {}, by }: { id: string; resume?: ResumeOptions; by: { role: Role; userId: string | null } },
+  now: Date,
+): Promise<Sequence> {
   return db.transaction(async (tx) => {
     const [s] = await tx.select().from(sequences).where(eq(sequences.id, id)).for("update");
     if (!s) throw notFound("Sequence");
     if (s.status === "active") return s;
+    if (s.status === "paused") await resumeAfterBreaker(tx, { sequenceId: id }, by, now);
     const live = await listSequenceEmails(tx, id);
     if (live.length === 0) throw new AppError("no_emails", "A sequence needs at least one email");
     if (s.status === "paused" && (resume.due ?? "spread") === "spread") {

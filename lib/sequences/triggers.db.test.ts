@@ -29,7 +29,7 @@ const email = { subject: "Welcome {{ name }}", html: "<p>Hi</p>", delay: { amoun
 
 async function activeSequence(input: Partial<SequenceInput>) {
   const s = await createSequence(bed.t.db, { name: `trigger seq ${++n}`, emails: [email], ...input }, { defaultFrom: "drip@postline.test" }, now);
-  return activateSequence(bed.t.db, { id: s.id }, now);
+  return activateSequence(bed.t.db, { id: s.id, by: { role: "marketer", userId: null } }, now);
 }
 
 /** Creates `count` contacts `prefix-i@domain` at once and answers their ids. */

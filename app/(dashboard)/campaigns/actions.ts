@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { fromError, invalid, type ActionResult } from "@/lib/app/action-result";
 import { requireAdmin, requireUser } from "@/lib/app/session";
+import type { PublicUser } from "@/lib/users/users";
 import { reconcile } from "@/lib/reconcile/run";
 import {
   campaignInputSchema,
@@ -139,12 +140,12 @@ export async function scheduleCampaignAction(_prev: ActionResult | null, form: F
   return { ok: true, message: `Scheduled for ${formatInTimeZone(campaign.scheduledAt!, zone)} ${zone} (${campaign.scheduledAt!.toISOString().slice(0, 16).replace("T", " ")} UTC).` };
 }
 
-async function simpleTransition(form: FormData, fn: (id: string) => Promise<unknown>, done: string): Promise<ActionResult> {
-  await requireUser("marketer");
+async function simpleTransition(form: FormData, fn: (id: string, user: PublicUser) => Promise<unknown>, done: string): Promise<ActionResult> {
+  const user = await requireUser("marketer");
   const campaignId = parseId(form);
   if (!campaignId) return unknownCampaign();
   try {
-    await fn(campaignId);
+    await fn(campaignId, user);
   } catch (error) {
     return fromError(error);
   }
@@ -157,7 +158,7 @@ export async function pauseCampaignAction(_prev: ActionResult | null, form: Form
 }
 
 export async function resumeCampaignAction(_prev: ActionResult | null, form: FormData) {
-  const result = await simpleTransition(form, (id) => resumeCampaign(getAppDb(), id, new Date()), "Resumed.");
+  const result = await simpleTransition(form, (id, user) => resumeCampaign(getAppDb(), id, new Date(), { role: user.role, userId: user.id }), "Resumed.");
   if (result.ok) advanceSendingAfterResponse();
   return result;
 }

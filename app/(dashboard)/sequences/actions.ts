@@ -119,11 +119,11 @@ export async function updateSequenceAction(sequenceId: string, _prev: ActionResu
 type Result = { ok: true; message: string } | { ok: false; error: string };
 
 export async function activateSequenceAction(_prev: Result | null, form: FormData): Promise<Result> {
-  await requireUser();
+  const user = await requireUser();
   try {
     const id = idSchema.parse(form.get("id"));
     const due = form.get("due") === "send" ? "send" : "spread";
-    const s = await activateSequence(getAppDb(), { id, resume: { due, spread_minutes: Number(form.get("spread_minutes")) || 60 } }, new Date());
+    const s = await activateSequence(getAppDb(), { id, resume: { due, spread_minutes: Number(form.get("spread_minutes")) || 60 }, by: { role: user.role, userId: user.id } }, new Date());
     advanceSendingAfterResponse();
     revalidatePath(`/sequences/${id}`);
     return { ok: true, message: `Sequence ${s.status}` };

@@ -7,6 +7,7 @@
  * by `npm run drill`, never judged here.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { complaintBreakerDrill } from "./complaint-breaker";
 import { databaseRestartDrill } from "./database-restart";
 import { floodDrill } from "./flood";
 import { hostileInputDrill } from "./hostile-input";
@@ -71,4 +72,8 @@ describe("reliability drills, short (issue 8)", { sequential: true }, () => {
   it("8 sequence death: the app SIGKILLed while a sequence's due steps go out; nobody mailed twice or missed, every enrollment complete", async () => {
     expectPassed(await sequenceDeathDrill(sys, "short"));
   }, 240_000);
+
+  it("9 complaint breaker: 0.5% of a campaign's recipients complain; paused with its reason before 1% of the audience went out after the crossing", async () => {
+    expectPassed(await complaintBreakerDrill(sys, "short"));
+  }, 300_000);
 });

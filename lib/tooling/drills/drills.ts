@@ -1,3 +1,4 @@
+import { complaintBreakerDrill } from "./complaint-breaker";
 import { databaseRestartDrill } from "./database-restart";
 import { floodDrill } from "./flood";
 import { hostileInputDrill } from "./hostile-input";
@@ -14,7 +15,7 @@ export interface Drill {
   run: (sys: DrillSystem, size: Size) => Promise<DrillResult>;
 }
 
-/** The seven drills of issue 8, in its order, then issue 17's sequence crash. */
+/** The seven drills of issue 8, in its order, then issue 17's sequence crash and issue 18's complaint breaker. */
 export const DRILLS: Drill[] = [
   { name: "database", run: databaseRestartDrill },
   { name: "kill", run: processDeathDrill },
@@ -24,4 +25,5 @@ export const DRILLS: Drill[] = [
   { name: "flood", run: floodDrill },
   { name: "outbound", run: outboundReceiversDrill },
   { name: "sequence", run: sequenceDeathDrill },
+  { name: "breaker", run: complaintBreakerDrill },
 ];

@@ -20,7 +20,9 @@ import { MachineActivity } from "@/components/campaigns/machine-activity";
 import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
 import { FINE_BARS_MAX_SENT, getCampaignActivity, type CampaignActivity } from "@/lib/campaigns/activity";
 import { campaignPollInterval, getCampaignLastEventAt } from "@/lib/campaigns/live";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getBreakerThresholds } from "@/lib/app/deps";
+import { BreakerBanner, BreakerRates } from "@/components/deliverability/breakers";
+import { describeTrip, getBreakerView } from "@/lib/deliverability/breakers";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { InlineAction } from "@/components/ui/inline-action";
 import { resyncCampaignAction } from "../actions";
@@ -97,13 +99,18 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const now = new Date();
   const lastEventAt = editable ? null : await getCampaignLastEventAt(db, campaignId);
   const pollMs = campaignPollInterval(campaign, lastEventAt, now);
-  const [audience, withRates, recipients, activity, listIds] = await Promise.all([
+  const [audience, withRates, recipients, activity, listIds, breaker] = await Promise.all([
     editable ? countAudience(db, campaignId) : null,
     getCampaignWithRates(db, campaignId),
     editable ? null : listCampaignRecipients(db, { campaignId, filter: view.filter, machine: view.machine, search: view.q, sort: view.sort, after: view.after }),
     editable ? null : getCampaignActivity(db, { campaign, live: pollMs !== null, now, timeZone: chartZone }),
     getCampaignListIds(db, campaignId),
+    editable ? null : getBreakerView(db, { campaignId }, getBreakerThresholds()),
   ]);
+  const isAdmin = user.role === "admin";
+  const breakerPause = breaker?.pausedBy
+    ? { canResume: isAdmin, confirm: `Resume this campaign? ${describeTrip(breaker.pausedBy)}. Its rates are judged again from now on.` }
+    : undefined;
   const processed = campaign.sentCount + campaign.failedCount;
   const o = withRates?.totals ?? ZERO_TOTALS;
   const rates = withRates?.rates;
@@ -127,6 +134,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
         {campaign.startedAt ? <span>Started <Time value={campaign.startedAt} zone={zone} /></span> : null}
         {campaign.completedAt ? <span>Finished <Time value={campaign.completedAt} zone={zone} /></span> : null}
       </div>
+      {breaker ? <BreakerBanner view={breaker} isAdmin={isAdmin} zone={zone} what="campaign" /> : null}
       {campaign.lastError ? (
         <p role="alert" className="mb-6 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
           {campaign.lastError}
@@ -159,7 +167,8 @@ export default async function CampaignPage({ params, searchParams }: { params: P
                 <Stat label="Skipped" value={campaign.suppressedCount} />
               </dl>
               <MachineActivity totals={o} />
-              <CampaignActions campaignId={campaignId} status={campaign.status} recipients={campaign.recipientCount} />
+              {breaker ? <BreakerRates view={breaker} /> : null}
+              <CampaignActions campaignId={campaignId} status={campaign.status} recipients={campaign.recipientCount} breakerPause={breakerPause} />
               {user.role === "admin" ? (
                 <div className="border-t border-slate-100 pt-3">
                   <InlineAction action={resyncCampaignAction} fields={{ campaignId }} label="Resync with Postmark" />

@@ -9,7 +9,9 @@ import { DataTable, type DataTableColumn, type DataTableRow } from "@/components
 import { formatNumber, formatPercent } from "@/components/ui/format";
 import { InlineAction } from "@/components/ui/inline-action";
 import { Time } from "@/components/ui/time";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getBreakerThresholds } from "@/lib/app/deps";
+import { BreakerBanner, BreakerRates } from "@/components/deliverability/breakers";
+import { getBreakerView } from "@/lib/deliverability/breakers";
 import { requireUser } from "@/lib/app/session";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { parseId } from "@/lib/http/id";
@@ -61,7 +63,14 @@ export default async function SequencePage({ params, searchParams }: { params: P
   if (!id || !(await getSequence(db, id))) notFound();
   const statusParam = (await searchParams).status;
   const status = statusParam === "active" || statusParam === "completed" || statusParam === "exited" ? statusParam : undefined;
-  const [detail, enrollments, viewer] = await Promise.all([getSequenceDetail(db, id), listEnrollments(db, { sequenceId: id, status, limit: 100 }), getViewerTimeZone()]);
+  const [detail, enrollments, viewer, breaker] = await Promise.all([
+    getSequenceDetail(db, id),
+    listEnrollments(db, { sequenceId: id, status, limit: 100 }),
+    getViewerTimeZone(),
+    getBreakerView(db, { sequenceId: id }, getBreakerThresholds()),
+  ]);
+  // A circuit breaker's pause is lifted only by an admin (the server refuses anyone else too).
+  const canResume = !breaker?.pausedBy || user.role === "admin";
   const { sequence: s, emails } = detail;
   const trigger = await describeTrigger(db, s);
   const window = s.windowDays?.length ? `${s.windowDays.map((d) => WEEKDAY_NAMES[d - 1]).join(", ")}, ${s.windowStartHour}:00–${s.windowEndHour}:00 (${s.timeZone}, or the contact's time_zone)` : "any time";
@@ -117,7 +126,7 @@ export default async function SequencePage({ params, searchParams }: { params: P
             </Link>
             {s.status === "active" ? <InlineAction action={pauseSequenceAction} fields={{ id: s.id }} label="Pause" /> : null}
             {s.status === "draft" ? <InlineAction action={activateSequenceAction} fields={{ id: s.id }} label="Activate" variant="secondary" /> : null}
-            {s.status === "paused" ? (
+            {s.status === "paused" && canResume ? (
               <>
                 <InlineAction action={activateSequenceAction} fields={{ id: s.id, due: "spread", spread_minutes: "60" }} label="Resume, spreading due emails over an hour" />
                 <InlineAction action={activateSequenceAction} fields={{ id: s.id, due: "send" }} label="Resume and send due emails now" />
@@ -126,6 +135,13 @@ export default async function SequencePage({ params, searchParams }: { params: P
           </div>
         }
       />
+
+      {breaker ? <BreakerBanner view={breaker} isAdmin={user.role === "admin"} zone={viewer.zone} what="sequence" /> : null}
+      {breaker && s.status !== "draft" ? (
+        <Card title="Circuit breakers" description="Complaints and hard bounces of this sequence's mail since its last resume, against the thresholds.">
+          <BreakerRates view={breaker} />
+        </Card>
+      ) : null}
 
       <Card title="Emails" description="Stats from each email's messages: people's opens and clicks, not Apple's proxy or link scanners.">
         <DataTable label="Emails of the sequence" columns={emailColumns} rows={emailRows} empty={{ title: "No emails" }} />

@@ -6,7 +6,7 @@
 import { after } from "next/server";
 import { cronRoute } from "@/lib/app/api-route";
 import { chainCronRoute, chainSending, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/continue-sending";
-import { getAlertEmailer, getOutboundDeps, getSendingDeps } from "@/lib/app/deps";
+import { getAlertEmailer, getBreakerDeps, getOutboundDeps, getSendingDeps } from "@/lib/app/deps";
 import { runDeliverOutboundWebhooks } from "@/lib/jobs/deliver-outbound-webhooks";
 import { runSendAlertDigests } from "@/lib/jobs/send-alert-digests";
 import { runSendCampaigns } from "@/lib/jobs/send-campaigns";
@@ -16,7 +16,7 @@ export const maxDuration = 60;
 
 export const GET = cronRoute("dispatch", async ({ db }) => {
   const [{ sending }, { outboundWebhooks }] = await Promise.all([
-    runSendCampaigns(db, {}, getSendingDeps()),
+    runSendCampaigns(db, {}, getSendingDeps(), getBreakerDeps()),
     runDeliverOutboundWebhooks(db, { lingerMs: 40_000 }, getOutboundDeps()),
   ]);
   const { alertDigests } = await runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() });

@@ -6,9 +6,9 @@ import { pathId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
 
-export const POST = apiRoute<{ campaignId: string }>({}, async ({ db, params }) => {
+export const POST = apiRoute<{ campaignId: string }>({}, async ({ db, params, principal }) => {
   const id = pathId(params.campaignId, "Campaign");
-  const campaign = await resumeCampaign(db, id, new Date());
+  const campaign = await resumeCampaign(db, id, new Date(), principal);
   advanceSendingAfterResponse();
   return toApiCampaign(campaign);
 });

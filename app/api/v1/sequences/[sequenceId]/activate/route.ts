@@ -8,10 +8,10 @@ import { activateSequence, resumeSchema } from "@/lib/sequences/sequences";
 export const dynamic = "force-dynamic";
 
 /** Draft or paused → active. Resuming: `{ "due": "spread" (default) | "send", "spread_minutes": 60 }`. */
-export const POST = apiRoute<{ sequenceId: string }>({}, async ({ req, db, params }) => {
+export const POST = apiRoute<{ sequenceId: string }>({}, async ({ req, db, params, principal }) => {
   const id = pathId(params.sequenceId, "Sequence");
   const resume = await readOptionalJson(req, resumeSchema);
-  await activateSequence(db, { id, resume }, new Date());
+  await activateSequence(db, { id, resume, by: principal }, new Date());
   advanceSendingAfterResponse();
   return toApiSequence(await getSequenceDetail(db, id));
 });

@@ -1,0 +1,75 @@
+/**
+ * Drill 9 — the complaint circuit breaker (issue 18). A campaign whose audience complains at 0.5%
+ * (every 200th recipient's local part is `spam`: the sandbox delivers, then posts a SpamComplaint) is
+ * sent with the app's default thresholds (pause above 0.3% from 1,000 delivered).
+ * Promises: the campaign pauses with its reason recorded, and fewer than 1% of the audience is handed
+ * to Postmark after the threshold was crossed. The crossing is found from the stored events (the first
+ * moment delivered ≥ 1,000 and complaints / delivered > 0.3%, in the order ingestion stored them); what
+ * was sent after it, from the sandbox's own records (when each message was submitted).
+ */
+import { sql } from "drizzle-orm";
+import { apiOf, check, newResult, seedAudience, sendCampaign, sleep, tag, tickUntil, type DrillResult, type Size } from "./support";
+import type { DrillSystem } from "./system";
+
+const PARAMS = {
+  full: { recipients: 10_000, latencyMs: 300 },
+  short: { recipients: 5_000, latencyMs: 300 },
+};
+const EVERY = 200; // 0.5%
+const PAUSE_RATE = 0.003;
+const MIN_DELIVERIES = 1_000;
+
+export async function complaintBreakerDrill(sys: DrillSystem, size: Size): Promise<DrillResult> {
+  const p = PARAMS[size];
+  const result = newResult("9 complaint breaker", `${p.recipients.toLocaleString("en")}-recipient campaign, 0.5% complain`, `Postmark answers each call in ${p.latencyMs} ms`);
+  const run = `cb${tag()}`;
+  const { listId, emails } = await seedAudience(sys, run, p.recipients, (i) => (i % EVERY === EVERY - 1 ? "spam" : "r"));
+  sys.sandbox.setFaults({ latencyMs: p.latencyMs });
+  const campaignId = await sendCampaign(sys, run, listId);
+  const status = async () => (await sys.db.execute<{ status: string }>(sql`select status::text as status from campaigns where id = ${campaignId}::uuid`)).rows[0].status;
+  await tickUntil(sys, async () => ["paused", "sent"].includes(await status()), size === "full" ? 600_000 : 240_000, 1_000);
+  // Batches already handed to Postmark finish; give their answers and webhooks a moment to land.
+  await sleep(3_000);
+  sys.sandbox.setFaults({});
+
+  // The crossing: events of this campaign in the order they were stored, counted as the breaker counts.
+  const events = await sys.db.execute<{ record_type: string; received_at: Date; message_id: string }>(sql`
+    select e.record_type, e.received_at, e.message_id from message_events e join messages m on m.id = e.message_id
+    where m.campaign_id = ${campaignId}::uuid and e.record_type in ('Delivery', 'SpamComplaint') order by e.received_at, e.id`);
+  let delivered = 0;
+  let complaints = 0;
+  let crossedAt: Date | null = null;
+  for (const e of events.rows) {
+    if (e.record_type === "Delivery") delivered++;
+    else complaints++;
+    if (delivered >= MIN_DELIVERIES && complaints / delivered > PAUSE_RATE) {
+      crossedAt = new Date(e.received_at);
+      break;
+    }
+  }
+  const wanted = new Set(emails);
+  const mine = sys.sandbox.messages().filter((m) => m.recipients.some((r) => wanted.has(r)));
+  const sentAfter = crossedAt ? mine.filter((m) => Date.parse(m.submittedAt) > crossedAt!.getTime()).length : 0;
+  const trips = await sys.db.execute<{ reason: string; level: string; paused: boolean; delivered: number; complaints: number; rate: number }>(sql`
+    select reason::text, level::text, paused, delivered, complaints, rate from breaker_trips where campaign_id = ${campaignId}::uuid order by id`);
+  const pause = trips.rows.find((t) => t.level === "pause");
+  const finalStatus = await status();
+  const budget = Math.floor(p.recipients / 100);
+  result.notes.push(
+    crossedAt
+      ? `threshold crossed at ${delivered.toLocaleString("en")} delivered with ${complaints} complaints (${((complaints / delivered) * 100).toFixed(2)}%); recipients sent after the crossing: ${sentAfter} (1% of the audience is ${budget})`
+      : "the threshold was never crossed",
+  );
+  result.notes.push(`${mine.length.toLocaleString("en")} of ${p.recipients.toLocaleString("en")} sent in all; campaign ${finalStatus}${pause ? `, paused at ${pause.complaints} complaints of ${pause.delivered} delivered (${(pause.rate * 100).toFixed(2)}%)` : ""}`);
+  console.log(`[drill 9] ${result.notes.join("; ")}`);
+  check(result, crossedAt !== null, "the complaint rate never crossed the threshold (the sandbox did not force complaints?)");
+  check(result, finalStatus === "paused", `the campaign is ${finalStatus}, not paused`);
+  check(result, pause?.reason === "complaint_rate" && pause.paused === true, "no complaint-rate pause recorded in breaker_trips");
+  check(result, sentAfter < budget, `${sentAfter} recipients were sent after the crossing (1% of the audience is ${budget})`);
+  const alerts = await sys.db.execute<{ n: number }>(sql`select count(*)::int as n from alerts where kind = 'deliverability_breaker' and dedupe_key like ${`campaign:${campaignId}:%`}`);
+  check(result, alerts.rows[0].n >= 1, "no admin alert was raised");
+  result.requests = Object.values(sys.sandbox.stats().apiCalls).reduce((a, b) => a + b, 0);
+  // Cancelled, so later drills' sending runs have nothing of it to look at.
+  await apiOf(sys)("POST", `/api/v1/campaigns/${campaignId}/cancel`);
+  return result;
+}
