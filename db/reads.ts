@@ -43,6 +43,8 @@ export interface ReadsOptions {
   checkEveryMs?: number;
   /** From this lag on, a page read from the replica says "figures as of". Default 1 s. */
   noticeLagMs?: number;
+  /** A measurement not answered within this counts as the replica down (it must not hold reads up). Default 1.5 s. */
+  measureTimeoutMs?: number;
   log?: (message: string) => void;
 }
 
@@ -79,6 +81,7 @@ export function isReplicaFailure(error: unknown): boolean {
 export function createReads(primary: Db, replica: Db, options: ReadsOptions): Reads {
   const checkEveryMs = options.checkEveryMs ?? 2000;
   const noticeLagMs = options.noticeLagMs ?? 1000;
+  const measureTimeoutMs = options.measureTimeoutMs ?? 1500;
   const log = options.log ?? (() => {});
   const served = { primary: 0, replica: 0 };
   let state: ReplicaState | null = null;
@@ -97,8 +100,14 @@ export function createReads(primary: Db, replica: Db, options: ReadsOptions): Re
    * transaction it replayed (pg_last_xact_replay_timestamp, the primary's commit time).
    */
   async function measure(): Promise<ReplicaState> {
+    let p: { lsn: string; at: Date };
     try {
-      const [p] = (await primary.$client.query<{ lsn: string; at: Date }>("select pg_current_wal_lsn()::text as lsn, clock_timestamp() as at")).rows;
+      [p] = (await primary.$client.query<{ lsn: string; at: Date }>("select pg_current_wal_lsn()::text as lsn, clock_timestamp() as at")).rows;
+    } catch {
+      // The read would fail on the primary too; the replica is not what is wrong. Measure again next time.
+      return { usable: false, measuredAt: 0, horizon: null, lagMs: Infinity };
+    }
+    try {
       const [r] = (
         await replica.$client.query<{ recovering: boolean; caught_up: boolean | null; replayed_at: Date | null }>(
           "select pg_is_in_recovery() as recovering, pg_last_wal_replay_lsn() >= $1::pg_lsn as caught_up, pg_last_xact_replay_timestamp() as replayed_at",
@@ -122,9 +131,18 @@ export function createReads(primary: Db, replica: Db, options: ReadsOptions): Re
     return { usable: true, measuredAt: Date.now(), ...found };
   }
 
+  /** A replica that accepts the connection but never answers counts as down, so reads never wait on it. */
+  function measureInTime(): Promise<ReplicaState> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<ReplicaState>((resolve) => {
+      timer = setTimeout(() => resolve(unusable(`the replica did not answer within ${measureTimeoutMs} ms`)), measureTimeoutMs);
+    });
+    return Promise.race([measure(), late]).finally(() => clearTimeout(timer));
+  }
+
   async function current(): Promise<ReplicaState> {
     if (state && Date.now() - state.measuredAt < checkEveryMs) return state;
-    measuring ??= measure().then((s) => {
+    measuring ??= measureInTime().then((s) => {
       state = s;
       measuring = null;
       return s;
