@@ -37,6 +37,7 @@ export interface StreamingPair {
 }
 
 const PASSWORD = "postgres";
+const WATCHDOG = path.resolve(import.meta.dirname, "../../local/launcher/postgres-watchdog.cjs");
 const SLOT = "postline_standby";
 
 /** A port nothing listens on right now (asked of the OS). */
@@ -161,6 +162,7 @@ export async function startStreamingPair(options: { dir?: string; primaryPort?: 
     if (ids) chownTree(standbyDir, ids);
   } catch (error) {
     await primary.stop();
+    if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 
@@ -179,6 +181,13 @@ export async function startStreamingPair(options: { dir?: string; primaryPort?: 
     child.stdout?.on("data", remember);
     child.stderr?.on("data", remember);
     standby = child;
+    // The launcher's watchdog: if this process dies (even by SIGKILL), the standby gets a fast shutdown.
+    if (child.pid) {
+      const watchdog = spawn(process.execPath, [WATCHDOG, String(child.pid), standbyDir], { stdio: ["ignore", "ignore", "ignore", "ipc"] });
+      watchdog.unref();
+      watchdog.channel?.unref();
+      child.once("exit", () => watchdog.kill("SIGKILL"));
+    }
     // A standby accepts connections once it reached a consistent state.
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -205,6 +214,7 @@ export async function startStreamingPair(options: { dir?: string; primaryPort?: 
   } catch (error) {
     await stopStandby();
     await primary.stop();
+    if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 
