@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import * as schema from "./schema";
+import { createReads, primaryReads, type Reads, type ReadsOptions } from "./reads";
 
 export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -33,7 +34,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   return drizzle({ client: pool, schema, casing: "snake_case" }) as Db;
 }
 
-const globalForDb = globalThis as unknown as { postlineDb?: Db };
+const globalForDb = globalThis as unknown as { postlineDb?: Db; postlineReads?: Reads };
 
 /**
  * The app's shared handle. Kept on globalThis so hot reloads in `next dev` reuse one pool.
@@ -44,4 +45,17 @@ export function getDbFor(url: string, options?: DbOptions): Db {
   return globalForDb.postlineDb;
 }
 
+/**
+ * The app's handle for reads that may lag (db/reads.ts): a streaming replica's pool when `replicaUrl`
+ * is set, else the primary alone. Kept on globalThis like the primary's.
+ */
+export function getReadsFor(primary: Db, replicaUrl: string | undefined, options: ReadsOptions & { max?: number }): Reads {
+  globalForDb.postlineReads ??= replicaUrl
+    ? // A replica that is down must cost a read little: one second to give up on it, then the primary.
+      createReads(primary, createDb(replicaUrl, { max: options.max, connectionTimeoutMillis: 1000, applicationName: "postline-reads" }), options)
+    : primaryReads(primary);
+  return globalForDb.postlineReads;
+}
+
 export { schema };
+export type { Reads, ReadResult, ReadSource } from "./reads";

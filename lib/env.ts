@@ -55,6 +55,10 @@ const appEnvSchema = z
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     DATABASE_URL: z.string({ error: "DATABASE_URL is required" }).min(1, "DATABASE_URL is required"),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    /** A streaming replica for the heavy reads (db/reads.ts); unset: every read goes to DATABASE_URL. */
+    DATABASE_REPLICA_URL: optionalNonEmpty,
+    /** Beyond this replay lag the replica is not used (its reads go to the primary). */
+    DATABASE_REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(1).max(86_400).default(30),
     POSTMARK_SERVER_TOKEN: z
       .string({ error: "POSTMARK_SERVER_TOKEN is required" })
       .min(1, "POSTMARK_SERVER_TOKEN is required"),

@@ -1,6 +1,6 @@
 import { afterResponse } from "@/lib/app/after-response";
 import { z } from "zod";
-import type { Db } from "@/db";
+import type { Db, Reads } from "@/db";
 import type { Role } from "@/db/schema";
 import { authenticateApiKey, type ApiPrincipal } from "@/lib/api-keys/api-keys";
 import { getEnv, type AppEnv } from "@/lib/env";
@@ -9,7 +9,7 @@ import { readBodyCapped } from "@/lib/http/body";
 import { requestClientIp } from "@/lib/app/client-ip";
 import { constantTimeEqual } from "@/lib/security/constant-time";
 import { rejectCredentialFailure } from "@/lib/security/credential-failure";
-import { getAlertEmailer, getAppDb } from "@/lib/app/deps";
+import { getAlertEmailer, getAppDb, getAppReads } from "@/lib/app/deps";
 
 export { errorResponse };
 
@@ -38,6 +38,8 @@ export interface ApiContext<P> {
   params: P;
   principal: ApiPrincipal;
   db: Db;
+  /** For the heavy reads that may lag (a replica when configured): db/reads.ts. Everything else uses `db`. */
+  reads: Reads;
   env: AppEnv;
 }
 
@@ -72,7 +74,17 @@ export function apiRoute<P = Record<string, never>>(
       if (options.role === "admin" && principal.role !== "admin") {
         return errorResponse("forbidden", "This route needs an admin API key");
       }
-      const result = await handler({ req, params: await context.params, principal, db, env: getEnv() });
+      const result = await handler({
+        req,
+        params: await context.params,
+        principal,
+        db,
+        // Built on first use: most routes never read from the replica.
+        get reads() {
+          return getAppReads();
+        },
+        env: getEnv(),
+      });
       if (result instanceof Response) return result;
       return Response.json({ data: result ?? null });
     } catch (error) {

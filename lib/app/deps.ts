@@ -1,4 +1,4 @@
-import { getDbFor, type Db } from "@/db";
+import { getDbFor, getReadsFor, type Db, type Reads } from "@/db";
 import { getEnv } from "@/lib/env";
 import { createPostmarkAccountClient, createPostmarkClient } from "@/lib/postmark/client";
 import type { SuppressionSyncDeps } from "@/lib/postmark-admin/suppression-sync";
@@ -22,6 +22,20 @@ import { formsKey } from "@/lib/forms/tokens";
 export function getAppDb(): Db {
   const env = getEnv();
   return getDbFor(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX });
+}
+
+/**
+ * Where the heavy reads go (CSV exports, campaign analytics, segment counts, the event log API): the
+ * streaming replica at DATABASE_REPLICA_URL while it is up and within DATABASE_REPLICA_MAX_LAG_SECONDS,
+ * else the primary. Only for reads that may lag; a read that must see a write stays on getAppDb().
+ */
+export function getAppReads(): Reads {
+  const env = getEnv();
+  return getReadsFor(getAppDb(), env.DATABASE_REPLICA_URL, {
+    max: env.DATABASE_POOL_MAX,
+    maxLagMs: env.DATABASE_REPLICA_MAX_LAG_SECONDS * 1000,
+    log: (m) => console.warn(`[db] ${m}`),
+  });
 }
 
 let sendingDeps: SendingDeps | undefined;

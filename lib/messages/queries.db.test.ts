@@ -121,6 +121,17 @@ describe("message search and the event log", () => {
     expect(rest.rows.some((r) => r.eventKey === "log-fresh")).toBe(false);
     expect(rest.nextAfterId).toBeNull();
   });
+
+  it("on a replica, holds back two seconds from its horizon (what it has replayed), not from now", async () => {
+    const at = new Date(Date.now() - 30_000);
+    await t.db.insert(messageEvents).values({ eventKey: "horizon-1", recordType: "Delivery", occurredAt: at, receivedAt: at, raw: {} });
+    const since = new Date(at.getTime() - 1);
+    const keys = async (horizon: Date | null) => (await listEventsSince(t.db, { since, horizon })).rows.map((r) => r.eventKey);
+    // A replica that has replayed up to 1 s after the event: a commit between then and now may still be missing.
+    expect(await keys(new Date(at.getTime() + 1000))).not.toContain("horizon-1");
+    expect(await keys(new Date(at.getTime() + 2500))).toContain("horizon-1");
+    expect(await keys(null)).toContain("horizon-1");
+  });
 });
 
 describe("csvField", () => {

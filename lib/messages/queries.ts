@@ -183,12 +183,14 @@ export async function searchMessages(db: DbOrTx, input: MessageSearch = {}): Pro
  * The event log in the order Postline received it: the pull alternative to webhooks. The cursor is
  * the last event's id; `since` starts the log at a time.
  */
-export async function listEventsSince(db: DbOrTx, input: { since?: Date; afterId?: number; limit?: number }): Promise<{ rows: MessageEvent[]; nextAfterId: number | null }> {
+export async function listEventsSince(db: DbOrTx, input: { since?: Date; afterId?: number; limit?: number; horizon?: Date | null }): Promise<{ rows: MessageEvent[]; nextAfterId: number | null }> {
   const limit = Math.min(Math.max(input.limit ?? 100, 1), 1000);
   // Ids are handed out when a transaction inserts, not when it commits: an event with a lower id can
   // become visible after a higher one. Holding back the last two seconds lets those commits land, so a
-  // client paging by id does not skip them.
-  const where: SQL[] = [sql`${messageEvents.receivedAt} < now() - interval '2 seconds'`];
+  // client paging by id does not skip them. On a replica (db/reads.ts) the two seconds count back from
+  // its `horizon`, the moment before which every commit has been replayed there, not from now().
+  const until = input.horizon ? sql`least(now(), ${input.horizon.toISOString()}::timestamptz)` : sql`now()`;
+  const where: SQL[] = [sql`${messageEvents.receivedAt} < ${until} - interval '2 seconds'`];
   if (input.afterId) where.push(sql`${messageEvents.id} > ${input.afterId}`);
   else if (input.since) where.push(sql`${messageEvents.receivedAt} >= ${input.since.toISOString()}::timestamptz`);
   const rows = await db.select().from(messageEvents).where(and(...where)).orderBy(asc(messageEvents.id)).limit(limit);

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { fromError, type ActionResult } from "@/lib/app/action-result";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getAppReads } from "@/lib/app/deps";
 import { requireUser } from "@/lib/app/session";
 import { countTargets, targetFieldsSchema, targetsFromFields } from "@/lib/campaigns/audience";
 import { AppError } from "@/lib/errors";
@@ -46,7 +46,7 @@ export async function previewSegmentAction(definition: unknown): Promise<ActionR
   await requireUser("marketer");
   try {
     const parsed = segmentDefinitionSchema.parse(definition);
-    const { count, sample } = await previewSegment(getAppDb(), { definition: parsed, sample: 5 }, new Date());
+    const { count, sample } = (await getAppReads().run((db) => previewSegment(db, { definition: parsed, sample: 5 }, new Date()))).value;
     return { ok: true, message: "", data: { count, sample: sample.map((c) => ({ id: c.id, email: c.email, name: c.name, status: c.status })) } };
   } catch (error) {
     return conditionErrors(error);

@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/ui/card";
 import { DataTable, type DataTableRow } from "@/components/ui/data-table";
 import { formatNumber } from "@/components/ui/format";
 import { Time } from "@/components/ui/time";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getAppReads } from "@/lib/app/deps";
 import { requireUser } from "@/lib/app/session";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { describeDefinition } from "@/lib/segments/describe";
@@ -19,7 +19,7 @@ export default async function SegmentsPage() {
   const db = getAppDb();
   const now = new Date();
   const segments = await listSegments(db);
-  const [counts, names] = await Promise.all([countSegments(db, segments, now), definitionNames(db)]);
+  const [{ value: counts }, names] = await Promise.all([getAppReads().run((r) => countSegments(r, segments, now)), definitionNames(db)]);
   const rows: DataTableRow[] = segments.map((s) => ({
     id: s.id,
     cells: {

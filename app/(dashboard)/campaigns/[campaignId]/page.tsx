@@ -20,7 +20,8 @@ import { MachineActivity } from "@/components/campaigns/machine-activity";
 import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
 import { FINE_BARS_MAX_SENT, getCampaignActivity, type CampaignActivity } from "@/lib/campaigns/activity";
 import { campaignPollInterval, getCampaignLastEventAt } from "@/lib/campaigns/live";
-import { getAppDb, getBreakerThresholds } from "@/lib/app/deps";
+import { getAppDb, getAppReads, getBreakerThresholds } from "@/lib/app/deps";
+import { AsOfNotice } from "@/components/ui/as-of-notice";
 import { BreakerBanner, BreakerRates } from "@/components/deliverability/breakers";
 import { describeTrip, getBreakerView } from "@/lib/deliverability/breakers";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
@@ -99,11 +100,18 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const now = new Date();
   const lastEventAt = editable ? null : await getCampaignLastEventAt(db, campaignId);
   const pollMs = campaignPollInterval(campaign, lastEventAt, now);
-  const [audience, withRates, recipients, activity, listIds, breaker] = await Promise.all([
+  // What a user just did must show: the campaign's row (status, counts) and a draft's audience (it reads
+  // the targeting just saved) come from the primary. The analytics may come from the replica
+  // (db/reads.ts), which says when it is behind.
+  const [audience, { value: [withRates, recipients, activity], asOf }, listIds, breaker] = await Promise.all([
     editable ? countAudience(db, campaignId) : null,
-    getCampaignWithRates(db, campaignId),
-    editable ? null : listCampaignRecipients(db, { campaignId, filter: view.filter, machine: view.machine, search: view.q, sort: view.sort, after: view.after }),
-    editable ? null : getCampaignActivity(db, { campaign, live: pollMs !== null, now, timeZone: chartZone }),
+    getAppReads().run((r) =>
+      Promise.all([
+        getCampaignWithRates(r, campaignId),
+        editable ? null : listCampaignRecipients(r, { campaignId, filter: view.filter, machine: view.machine, search: view.q, sort: view.sort, after: view.after }),
+        editable ? null : getCampaignActivity(r, { campaign, live: pollMs !== null, now, timeZone: chartZone }),
+      ]),
+    ),
     getCampaignListIds(db, campaignId),
     editable ? null : getBreakerView(db, { campaignId }, getBreakerThresholds()),
   ]);
@@ -126,6 +134,7 @@ export default async function CampaignPage({ params, searchParams }: { params: P
           <Badge tone={STATUS_TONE[campaign.status]}>{campaign.status}</Badge>
         </span>
         <LiveRefresh pollMs={pollMs} renderedAt={now.toISOString()} timeZone={chartZone} />
+        <AsOfNotice asOf={asOf} zone={zone} />
         {campaign.scheduledAt && campaign.status === "scheduled" ? (
           <span>
             Scheduled for <ScheduledTime at={campaign.scheduledAt.toISOString()} timeZone={campaign.scheduleTimeZone} viewerZone={viewer.knownZone} />

@@ -9,7 +9,8 @@ import { formatNumber } from "@/components/ui/format";
 import { InlineAction } from "@/components/ui/inline-action";
 import { keysetPaging, parseCursor, parseTrail } from "@/components/ui/keyset-paging";
 import { Time } from "@/components/ui/time";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getAppReads } from "@/lib/app/deps";
+import { AsOfNotice } from "@/components/ui/as-of-notice";
 import { requireUser } from "@/lib/app/session";
 import { getViewerTimeZone } from "@/lib/app/viewer-time-zone";
 import { describeDefinition } from "@/lib/segments/describe";
@@ -30,7 +31,10 @@ export default async function SegmentPage({ params, searchParams }: { params: Pr
   const search = await searchParams;
   const cursor = parseCursor(search.after);
   const trail = parseTrail(search.trail);
-  const [page, names] = await Promise.all([pageSegmentContacts(db, { definition: segment.definition, after: cursor, limit: 50 }, new Date()), definitionNames(db)]);
+  const [{ value: page, asOf }, names] = await Promise.all([
+    getAppReads().run((r) => pageSegmentContacts(r, { definition: segment.definition, after: cursor, limit: 50 }, new Date())),
+    definitionNames(db),
+  ]);
   const rows: DataTableRow[] = page.rows.map((c) => ({
     id: c.id,
     cells: {
@@ -59,7 +63,7 @@ export default async function SegmentPage({ params, searchParams }: { params: Pr
         }
       />
       <p className="mb-4 text-sm text-slate-700" data-testid="segment-count">
-        <strong className="text-lg tabular-nums">{formatNumber(page.total)}</strong> {page.total === 1 ? "contact matches" : "contacts match"} now
+        <strong className="text-lg tabular-nums">{formatNumber(page.total)}</strong> {page.total === 1 ? "contact matches" : "contacts match"} now <AsOfNotice asOf={asOf} zone={zone} />
       </p>
       <DataTable
         label={`Contacts in ${segment.name}`}

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { primaryReads } from "@/db/reads";
 import { formSignups, forms } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
 import { createContact } from "@/lib/contacts/contacts";
@@ -18,7 +19,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(() => t.drop());
-vi.mock("@/lib/app/deps", async (original) => ({ ...(await original<object>()), getAppDb: () => t.db }));
+vi.mock("@/lib/app/deps", async (original) => ({ ...(await original<object>()), getAppDb: () => t.db, getAppReads: () => primaryReads(t.db) }));
 vi.mock("@/lib/env", () => ({ getEnv: () => ({ POSTMARK_FROM_EMAIL: "news@postline.test" }) }));
 
 let key: string;

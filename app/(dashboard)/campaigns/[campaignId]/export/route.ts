@@ -4,7 +4,7 @@ import { getCurrentUser } from "@/lib/app/session";
 import { getCampaign } from "@/lib/campaigns/campaigns";
 import { csvField, RECIPIENT_CSV_HEADER, recipientCsvLine } from "@/lib/messages/csv";
 import { listCampaignRecipients, RECIPIENT_FILTERS } from "@/lib/messages/queries";
-import { getAppDb } from "@/lib/app/deps";
+import { getAppDb, getAppReads } from "@/lib/app/deps";
 import { parseId } from "@/lib/http/id";
 
 export const dynamic = "force-dynamic";
@@ -24,13 +24,15 @@ export async function GET(req: Request, { params }: { params: Promise<{ campaign
   const { campaignId } = await params;
   // A strict UUID: "36 dashes" passes a loose pattern and reached PostgreSQL as a 500.
   if (!parseId(campaignId)) return errorResponse("not_found", "Campaign not found");
-  const db = getAppDb();
-  const campaign = await getCampaign(db, campaignId);
+  const campaign = await getCampaign(getAppDb(), campaignId);
   if (!campaign) return errorResponse("not_found", "Campaign not found");
   const view = querySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
   const encoder = new TextEncoder();
   let after: string | null = null;
   let started = false;
+  // The rows come from the replica when there is one (db/reads.ts), page by page: a page that finds it
+  // down or too far behind is read from the primary, and keyset paging carries on either way.
+  const reads = getAppReads();
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!started) {
@@ -38,7 +40,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ campaign
         controller.enqueue(encoder.encode(RECIPIENT_CSV_HEADER.map(csvField).join(",") + "\r\n"));
         return;
       }
-      const page = await listCampaignRecipients(db, { campaignId, filter: view.filter, machine: view.machine === "1", search: view.q, sort: view.sort, after, limit: 1000 });
+      const { value: page } = await reads.run((db) => listCampaignRecipients(db, { campaignId, filter: view.filter, machine: view.machine === "1", search: view.q, sort: view.sort, after, limit: 1000 }));
       if (page.rows.length) controller.enqueue(encoder.encode(page.rows.map(recipientCsvLine).join("")));
       if (!page.next) controller.close();
       after = page.next;

@@ -9,9 +9,10 @@ import { countSegment, deleteSegment, getSegmentOrThrow, updateSegment } from "@
 export const dynamic = "force-dynamic";
 
 /** The segment with `count`: how many contacts match it now. */
-export const GET = apiRoute<{ segmentId: string }>({}, async ({ db, params }) => {
+export const GET = apiRoute<{ segmentId: string }>({}, async ({ db, reads, params }) => {
   const segment = await getSegmentOrThrow(db, pathId(params.segmentId, "Segment"));
-  return toApiSegment(segment, await countSegment(db, segment.definition, new Date()));
+  const { value: count } = await reads.run((r) => countSegment(r, segment.definition, new Date()));
+  return toApiSegment(segment, count);
 });
 
 /** `{ name?, definition? }`; validated like a new segment. Campaigns not sent yet that target it follow the change. */

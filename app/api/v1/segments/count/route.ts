@@ -9,9 +9,9 @@ export const dynamic = "force-dynamic";
 const bodySchema = z.strictObject({ definition: z.unknown(), sample: z.number().int().min(0).max(50).default(10) });
 
 /** An unsaved definition's `count` and a `sample` of its newest contacts (the builder's live count), validated like a save. */
-export const POST = apiRoute({}, async ({ req, db }) => {
+export const POST = apiRoute({}, async ({ req, db, reads }) => {
   const body = await readJson(req, bodySchema, 64 * 1024);
   const [definition, sample] = [await parseSegmentDefinition(db, body.definition, ["definition"]), body.sample];
-  const preview = await previewSegment(db, { definition, sample }, new Date());
+  const { value: preview } = await reads.run((r) => previewSegment(r, { definition, sample }, new Date()));
   return { count: preview.count, sample: preview.sample.map((c) => toApiContact(c)) };
 });
