@@ -16,7 +16,8 @@ export interface ScheduledStarts {
  * Starts every scheduled campaign whose time has come. Only a verdict about the campaign itself takes
  * it off the schedule: an audience that emptied out since scheduling sets it back to draft with the
  * reason. Anything else (a deadlock, a lost connection) says nothing about the campaign, so it stays
- * scheduled for the next run, and the failure is logged and counted.
+ * scheduled for the next run, and the failure is logged and counted; once it has started (sending, its
+ * audience freezing in chunks) a failure mid-freeze is finished by advanceSending's resumeFreezes.
  */
 export async function startDueCampaigns(db: Db, deps: SendingDeps): Promise<ScheduledStarts> {
   const now = deps.now();
