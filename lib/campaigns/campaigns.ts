@@ -186,7 +186,18 @@ export async function startCampaignSend(
   input: { campaignId: string; stream: string; fromStatuses?: CampaignStatus[] },
   now: Date,
 ): Promise<Campaign> {
-  const { campaignId, stream } = input;
+  await claimCampaignSend(db, input, now);
+  await freezeAudience(db, { campaignId: input.campaignId, stream: input.stream });
+  return getCampaignOrThrow(db, input.campaignId);
+}
+
+/**
+ * The first step of startCampaignSend, one transaction: the campaign becomes sending and freezing with
+ * its chunks to freeze, or nothing changes (409 already sent, 422 no audience). Exported for the
+ * freeze's crash tests (a start that died right after it).
+ */
+export async function claimCampaignSend(db: Db, input: { campaignId: string; fromStatuses?: CampaignStatus[] }, now: Date): Promise<void> {
+  const { campaignId } = input;
   await db.transaction(async (tx) => {
     const [claimed] = await tx
       .update(campaigns)
@@ -207,8 +218,6 @@ export async function startCampaignSend(
     }
     await tx.execute(freezeChunkRowsSql(campaignId));
   });
-  await freezeAudience(db, { campaignId, stream });
-  return getCampaignOrThrow(db, campaignId);
 }
 
 /**

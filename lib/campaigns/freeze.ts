@@ -45,7 +45,10 @@ export async function freezeAudience(db: Db, input: { campaignId: string; stream
   const freezer = async () => {
     while (await freezeNextChunk(db, input));
   };
-  await Promise.all(Array.from({ length: input.freezers ?? FREEZERS }, freezer));
+  // Every freezer ends (a failed one stops; the others go on) before a failure is reported.
+  const ended = await Promise.allSettled(Array.from({ length: input.freezers ?? FREEZERS }, freezer));
+  const failed = ended.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   return finishFreeze(db, input.campaignId);
 }
 
