@@ -52,14 +52,14 @@ describe("freezing an audience in chunks (real PostgreSQL)", () => {
       expect(await chunksDone(campaign.id)).toBe(diedAfter);
       expect(await completeFinishedCampaigns(bed.t.db, bed.fixture.deps)).not.toContain(campaign.id);
 
-      expect(await resumeFreezes(bed.t.db, { stream })).toEqual([campaign.id]);
+      expect((await resumeFreezes(bed.t.db, { stream })).frozen).toEqual([campaign.id]);
       const rows = await rowsOf(campaign.id);
       expect(rows.every((r) => r.n === 1)).toBe(true);
       expect(rows.filter((r) => r.status === "queued").map((r) => r.to_email).sort()).toEqual([...subscribed].sort());
       expect(rows.filter((r) => r.status === "suppressed").map((r) => r.to_email).sort()).toEqual([...unsubscribed].sort());
       expect(await getCampaignOrThrow(bed.t.db, campaign.id)).toMatchObject({ status: "sending", freezing: false, recipientCount: counted.recipients, suppressedCount: counted.suppressed });
       expect(await chunksDone(campaign.id)).toBe(FREEZE_CHUNKS);
-      expect(await resumeFreezes(bed.t.db, { stream })).toEqual([]);
+      expect((await resumeFreezes(bed.t.db, { stream })).frozen).toEqual([]);
     }
   });
 
@@ -81,7 +81,7 @@ describe("freezing an audience in chunks (real PostgreSQL)", () => {
     expect((await getCampaignOrThrow(bed.t.db, campaign.id)).freezing).toBe(true);
 
     await bed.t.db.execute(sql`delete from messages where campaign_id = ${campaign.id}::uuid and subject = 'stray'`);
-    expect(await resumeFreezes(bed.t.db, { stream })).toEqual([campaign.id]);
+    expect((await resumeFreezes(bed.t.db, { stream })).frozen).toEqual([campaign.id]);
     const rows = await rowsOf(campaign.id);
     expect(rows.every((r) => r.n === 1)).toBe(true);
     expect(rows.filter((r) => r.status === "queued")).toHaveLength(subscribed.length);
@@ -103,7 +103,7 @@ describe("freezing an audience in chunks (real PostgreSQL)", () => {
     for (let i = 0; i < 3; i++) await freezeNextChunk(bed.t.db, { campaignId: campaign.id, stream });
     await cancelCampaign(bed.t.db, campaign.id, new Date());
     expect(await freezeNextChunk(bed.t.db, { campaignId: campaign.id, stream })).toBe(false);
-    expect(await resumeFreezes(bed.t.db, { stream })).toEqual([]);
+    expect((await resumeFreezes(bed.t.db, { stream })).frozen).toEqual([]);
     expect(await chunksDone(campaign.id)).toBe(3);
     expect((await rowsOf(campaign.id)).filter((r) => r.status === "queued")).toEqual([]);
   });

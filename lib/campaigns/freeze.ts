@@ -113,10 +113,20 @@ export async function finishFreeze(db: Db, campaignId: string): Promise<boolean>
   });
 }
 
-/** Finishes the freezes a crash interrupted (or that run elsewhere now: the chunks are shared). */
-export async function resumeFreezes(db: Db, input: { stream: string }): Promise<string[]> {
+/**
+ * Finishes the freezes a crash or an error interrupted (or that run elsewhere now: the chunks are
+ * shared). A freeze that fails again is logged and left for the next run; the others go on.
+ */
+export async function resumeFreezes(db: Db, input: { stream: string; log?: (message: string) => void }): Promise<{ frozen: string[]; failed: number }> {
   const rows = await db.execute<{ id: string }>(sql`select id from campaigns where freezing and status in ('sending', 'paused') order by started_at`);
-  const finished: string[] = [];
-  for (const { id } of rows.rows) if (await freezeAudience(db, { campaignId: id, stream: input.stream })) finished.push(id);
-  return finished;
+  const result = { frozen: [] as string[], failed: 0 };
+  for (const { id } of rows.rows) {
+    try {
+      if (await freezeAudience(db, { campaignId: id, stream: input.stream })) result.frozen.push(id);
+    } catch (error) {
+      result.failed++;
+      (input.log ?? console.warn)(`the audience freeze of campaign ${id} stopped again; the next run resumes it: ${String(error)}`);
+    }
+  }
+  return result;
 }

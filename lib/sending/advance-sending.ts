@@ -31,6 +31,8 @@ export interface AdvanceResult {
   started: string[];
   /** Campaigns whose interrupted audience freeze this run finished (lib/campaigns/freeze.ts). */
   frozen: string[];
+  /** Interrupted freezes that failed again this run (logged; tried again next run). */
+  freezeFailures: number;
   /** Scheduled campaigns that could not start this run (a database error); they are tried again next run. */
   startFailures: number;
   completed: string[];
@@ -50,13 +52,15 @@ export async function advanceSending(
 ): Promise<AdvanceResult> {
   // The budget is elapsed wall time on this machine, not the domain clock (tests move deps.now freely).
   const deadline = Date.now() + (options.budgetMs ?? 50_000);
-  const result: AdvanceResult = { batches: 0, sent: 0, failed: 0, recovered: { batches: 0, adopted: 0, requeued: 0 }, started: [], frozen: [], startFailures: 0, completed: [], singles: 0, stoppedBy: "idle" };
+  const result: AdvanceResult = { batches: 0, sent: 0, failed: 0, recovered: { batches: 0, adopted: 0, requeued: 0 }, started: [], frozen: [], freezeFailures: 0, startFailures: 0, completed: [], singles: 0, stoppedBy: "idle" };
   const starts = await startDueCampaigns(db, deps);
   result.started = starts.started;
   result.startFailures = starts.failed;
   // A start that crashed mid-freeze left chunks of its audience to freeze; the chunks already frozen
   // may be sent meanwhile (by another run), and the campaign closes only once all are.
-  result.frozen = await resumeFreezes(db, { stream: deps.broadcastStream });
+  const freezes = await resumeFreezes(db, { stream: deps.broadcastStream, log: deps.log });
+  result.frozen = freezes.frozen;
+  result.freezeFailures = freezes.failed;
   result.recovered = await recoverOpenBatches(db, {}, deps);
   const compiled = new Map<string, CompiledCampaign>();
 
