@@ -70,10 +70,33 @@ export const campaigns = pgTable(
     breakerBaseDelivered: integer().notNull().default(0),
     breakerBaseComplaints: integer().notNull().default(0),
     breakerBaseHardBounces: integer().notNull().default(0),
+    // True from "send now" until every chunk of its audience is frozen into message rows
+    // (lib/campaigns/freeze.ts); the counts above are final only once it is false, and a campaign
+    // still freezing is never closed as sent.
+    freezing: boolean().notNull().default(false),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("campaigns_status_idx").on(t.status)],
+);
+
+/**
+ * The freeze of a campaign's audience in chunks of contact ids (lib/campaigns/freeze.ts): one row per
+ * chunk, written when sending starts, done (with its counts) in the same transaction that wrote the
+ * chunk's message rows. A chunk not done after a crash is frozen again by whoever resumes.
+ */
+export const campaignFreezeChunks = pgTable(
+  "campaign_freeze_chunks",
+  {
+    campaignId: uuid()
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    chunk: smallint().notNull(),
+    done: boolean().notNull().default(false),
+    recipients: integer().notNull().default(0),
+    suppressed: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.chunk] })],
 );
 
 // The audience (lib/campaigns/audience.ts): the union of the included lists, tags and segments, minus

@@ -165,11 +165,19 @@ export async function targetsConditionSql(db: DbOrTx, t: CampaignTargets, now: D
 /**
  * THE one place that says who a campaign targets: `(select c.id, c.email, c.status …)` over its
  * targets as stored now. countAudience and startCampaignSend both use it, with the same `now`
- * semantics, so the count shown before sending is the audience frozen at send.
+ * semantics, so the count shown before sending is the audience frozen at send. `ids` narrows it to
+ * one chunk of contact ids (the freeze, lib/campaigns/freeze.ts).
  */
-export async function audienceContactsSql(db: DbOrTx, campaignId: string, now: Date): Promise<SQL> {
+export async function audienceContactsSql(db: DbOrTx, campaignId: string, now: Date, ids?: ContactIdRange): Promise<SQL> {
   const where = await targetsConditionSql(db, await getCampaignTargets(db, campaignId), now);
-  return sql`(select c.id, c.email, c.status from contacts c where ${where})`;
+  const range = ids ? sql`and c.id >= ${ids.from}::uuid ${ids.below ? sql`and c.id < ${ids.below}::uuid` : sql``}` : sql``;
+  return sql`(select c.id, c.email, c.status from contacts c where ${where} ${range})`;
+}
+
+/** Contact ids from `from` (included) up to `below` (excluded; null: no end): one chunk of a freeze. */
+export interface ContactIdRange {
+  from: string;
+  below: string | null;
 }
 
 /** Who targets would reach now, and who would be skipped as suppressed (the campaign form's live count). */

@@ -6,6 +6,7 @@ import { campaignLists, campaigns, type CampaignStatus, type Role } from "@/db/s
 import { resumeAfterBreaker } from "@/lib/deliverability/breakers";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import { audienceContactsSql, copyCampaignTargets, getCampaignTargets, setCampaignTargets, targetFieldsSchema, targetsFromFields, targetsToFields } from "./audience";
+import { freezeAudience, freezeChunkRowsSql } from "./freeze";
 import { canonicalTimeZone } from "./schedule-time";
 import { compileTemplate, TemplateError } from "./template";
 
@@ -163,13 +164,19 @@ export async function countAudience(db: DbOrTx, campaignId: string, now = new Da
 }
 
 /**
- * Freezes the audience into one message row per contact and marks the campaign as sending, in one
- * transaction: either the campaign is sending with its full audience, or nothing changed. Suppressed
- * contacts get a message row too, status 'suppressed' with the reason, so the report says who was
- * skipped and why. The conditional status update makes a second send a 409, however many race.
+ * Starts sending: marks the campaign sending and freezes its audience into one message row per
+ * contact (lib/campaigns/freeze.ts), then returns it with its final counts. Suppressed contacts get a
+ * message row too, status 'suppressed' with the reason, so the report says who was skipped and why.
+ * The conditional status update makes a second send a 409, however many race; an audience with no
+ * subscribed contact is a 422 and leaves the campaign as it was.
+ *
+ * The freeze runs in chunks of contact ids, each its own transaction, after the start commits: a
+ * crash in between leaves the campaign sending and `freezing`, and advanceSending (the cron, a
+ * restart) freezes the chunks left, never anyone twice. Its counts are set when the last chunk is
+ * done; the count sent is the number of queued rows frozen.
  *
  * Speed (a 1,000,000-contact audience, BENCHMARKS.md "bench:audience"): the cost is writing the rows
- * and their index entries. The claim above means this insert runs once per campaign, so it has no
+ * and their index entries. The claim above means each chunk's insert runs once, so it has no
  * ON CONFLICT (whose per-row speculative check of every unique index cost about a tenth); the
  * (campaign, contact) key still refuses a second row for anyone. Message ids stay random: time-ordered
  * ids (uuidv7) inserted in contact-id order saved about a tenth of the freeze but halved dispatch
@@ -180,40 +187,37 @@ export async function startCampaignSend(
   input: { campaignId: string; stream: string; fromStatuses?: CampaignStatus[] },
   now: Date,
 ): Promise<Campaign> {
+  await claimCampaignSend(db, input, now);
+  await freezeAudience(db, { campaignId: input.campaignId, stream: input.stream });
+  return getCampaignOrThrow(db, input.campaignId);
+}
+
+/**
+ * The first step of startCampaignSend, one transaction: the campaign becomes sending and freezing with
+ * its chunks to freeze, or nothing changes (409 already sent, 422 no audience). Exported for the
+ * freeze's crash tests (a start that died right after it).
+ */
+export async function claimCampaignSend(db: Db, input: { campaignId: string; fromStatuses?: CampaignStatus[] }, now: Date): Promise<void> {
   const { campaignId } = input;
-  return db.transaction(async (tx) => {
+  await db.transaction(async (tx) => {
     const [claimed] = await tx
       .update(campaigns)
-      .set({ status: "sending", startedAt: now, updatedAt: now, lastError: null })
+      .set({ status: "sending", startedAt: now, updatedAt: now, lastError: null, freezing: true, recipientCount: 0, suppressedCount: 0 })
       .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, input.fromStatuses ?? ["draft", "scheduled"])))
       .returning();
     if (!claimed) {
       const existing = await getCampaignOrThrow(tx, campaignId);
       throw new AppError("already_sent", `This campaign is ${existing.status}; it can be sent only once`);
     }
-    const inserted = await tx.execute<{ recipients: number; suppressed: number }>(sql`
-      with audience as ${await audienceContactsSql(tx, campaignId, now)},
-      ins as (
-        insert into messages (kind, campaign_id, contact_id, to_email, from_email, subject, message_stream, status, error_message)
-        select 'campaign', ${campaignId}::uuid, a.id, a.email, ${claimed.fromEmail}, ${claimed.subject}, ${input.stream},
-               case when a.status = 'subscribed' then 'queued'::message_status else 'suppressed'::message_status end,
-               case when a.status = 'subscribed' then null else 'Contact is ' || a.status::text end
-        from audience a
-        returning status
-      )
-      select count(*) filter (where status = 'queued')::int as recipients,
-             count(*) filter (where status = 'suppressed')::int as suppressed
-      from ins`);
-    const { recipients, suppressed } = inserted.rows[0];
-    if (recipients === 0) {
-      throw new AppError("no_audience", suppressed ? "Every contact in this audience is unsubscribed, bounced or complained" : "This campaign has no recipients: add contacts or choose lists with subscribed contacts");
+    const audience = await audienceContactsSql(tx, campaignId, now);
+    const [found] = (
+      await tx.execute<{ recipient: boolean; anyone: boolean }>(sql`
+        select exists (select 1 from ${audience} a where a.status = 'subscribed') as recipient, exists (select 1 from ${audience} a) as anyone`)
+    ).rows;
+    if (!found.recipient) {
+      throw new AppError("no_audience", found.anyone ? "Every contact in this audience is unsubscribed, bounced or complained" : "This campaign has no recipients: add contacts or choose lists with subscribed contacts");
     }
-    const [updated] = await tx
-      .update(campaigns)
-      .set({ recipientCount: recipients, suppressedCount: suppressed })
-      .where(eq(campaigns.id, campaignId))
-      .returning();
-    return updated;
+    await tx.execute(freezeChunkRowsSql(campaignId));
   });
 }
 

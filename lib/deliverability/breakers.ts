@@ -123,6 +123,8 @@ interface OwnerState {
   recipientCount: number;
   /** Sent, or handed to a batch that is in flight. */
   sentCount: number;
+  /** Its audience is still being frozen into message rows: recipientCount is not final yet. */
+  freezing: boolean;
   startedAt: Date | null;
   firstWindow: boolean;
   totals: BreakerCounts;
@@ -135,7 +137,7 @@ function windowOf(totals: BreakerCounts, base: BreakerCounts): BreakerCounts {
   return { delivered: Math.max(0, totals.delivered - base.delivered), complaints: Math.max(0, totals.complaints - base.complaints), hardBounces: Math.max(0, totals.hardBounces - base.hardBounces) };
 }
 
-type StateRow = { id: string; name: string; status: string; recipient_count: number; sent_count: number; started_at: string | Date | null; base_delivered: number; base_complaints: number; base_hard: number; delivered: number; complaints: number; hard: number };
+type StateRow = { id: string; name: string; status: string; recipient_count: number; sent_count: number; freezing: boolean; started_at: string | Date | null; base_delivered: number; base_complaints: number; base_hard: number; delivered: number; complaints: number; hard: number };
 
 function toState(r: StateRow): OwnerState {
   const totals = { delivered: num(r.delivered), complaints: num(r.complaints), hardBounces: num(r.hard) };
@@ -146,6 +148,7 @@ function toState(r: StateRow): OwnerState {
     status: r.status,
     recipientCount: num(r.recipient_count),
     sentCount: num(r.sent_count),
+    freezing: r.freezing === true,
     startedAt: r.started_at ? new Date(r.started_at) : null,
     firstWindow: base.delivered === 0 && base.complaints === 0 && base.hardBounces === 0,
     totals,
@@ -158,7 +161,7 @@ async function campaignStates(db: DbOrTx, where: ReturnType<typeof sql>): Promis
   const rows = await db.execute<StateRow>(sql`
     -- Sent so far, and what is in flight (open batches: few rows, on their partial index), so that two
     -- workers claiming at once cannot both pass the sample's limit on a count that lags their batches.
-    select c.id, c.name, c.status::text as status, c.recipient_count, c.started_at,
+    select c.id, c.name, c.status::text as status, c.recipient_count, c.freezing, c.started_at,
            c.sent_count + coalesce((select sum(b.message_count) from send_batches b
                                     where b.status in ('in_flight', 'uncertain') and b.campaign_id = c.id), 0)::int as sent_count,
            c.breaker_base_delivered as base_delivered, c.breaker_base_complaints as base_complaints, c.breaker_base_hard_bounces as base_hard,
@@ -171,7 +174,7 @@ async function campaignStates(db: DbOrTx, where: ReturnType<typeof sql>): Promis
 
 async function sequenceStates(db: DbOrTx, where: ReturnType<typeof sql>): Promise<OwnerState[]> {
   const rows = await db.execute<StateRow>(sql`
-    select s.id, s.name, s.status::text as status, 0 as recipient_count, 0 as sent_count, null::timestamptz as started_at,
+    select s.id, s.name, s.status::text as status, 0 as recipient_count, 0 as sent_count, false as freezing, null::timestamptz as started_at,
            s.breaker_base_delivered as base_delivered, s.breaker_base_complaints as base_complaints, s.breaker_base_hard_bounces as base_hard,
            coalesce(sum(k.delivered), 0)::int as delivered, coalesce(sum(k.spam_complaints), 0)::int as complaints, coalesce(sum(k.hard_bounced), 0)::int as hard
     from sequences s left join sequence_outcome_counters k on k.sequence_id = s.id
@@ -244,7 +247,7 @@ async function act(db: Db, owner: "campaign" | "sequence", state: OwnerState, de
     state.firstWindow &&
     state.sentCount >= PROBE_MULTIPLE * deps.thresholds.minDeliveries &&
     // Nothing left to claim: nothing to hold (a worker would wait for no reason).
-    state.sentCount < state.recipientCount &&
+    (state.freezing || state.sentCount < state.recipientCount) &&
     state.startedAt !== null &&
     now.getTime() - state.startedAt.getTime() < PROBE_WAIT_MS;
   const holding = sampleSent && (await deliveryWebhooksArriving(db, now));

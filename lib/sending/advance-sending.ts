@@ -1,12 +1,14 @@
 /**
- * The sending loop: starts due scheduled campaigns, resolves open batches, then runs workers that send
- * queued single emails and claim and send campaign batches until nothing is left or the time budget
- * is spent, and finally closes finished campaigns. What the cron job, the send action and a restart call.
+ * The sending loop: starts due scheduled campaigns, finishes interrupted audience freezes, resolves
+ * open batches, then runs workers that send queued single emails and claim and send campaign batches
+ * until nothing is left or the time budget is spent, and finally closes finished campaigns. What the
+ * cron job, the send action and a restart call.
  */
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db";
 import { campaigns } from "@/db/schema";
 import { getCampaignOrThrow } from "@/lib/campaigns/campaigns";
+import { resumeFreezes } from "@/lib/campaigns/freeze";
 import { claimCampaignBatch, type ClaimedBatch } from "./claim-batch";
 import { completeFinishedCampaigns } from "./complete-campaigns";
 import { POSTMARK_BATCH_LIMIT, type SendingDeps } from "./deps";
@@ -38,6 +40,10 @@ export interface AdvanceResult {
   failed: number;
   recovered: { batches: number; adopted: number; requeued: number };
   started: string[];
+  /** Campaigns whose interrupted audience freeze this run finished (lib/campaigns/freeze.ts). */
+  frozen: string[];
+  /** Interrupted freezes that failed again this run (logged; tried again next run). */
+  freezeFailures: number;
   /** Scheduled campaigns that could not start this run (a database error); they are tried again next run. */
   startFailures: number;
   completed: string[];
@@ -57,10 +63,15 @@ export async function advanceSending(
 ): Promise<AdvanceResult> {
   // The budget is elapsed wall time on this machine, not the domain clock (tests move deps.now freely).
   const deadline = Date.now() + (options.budgetMs ?? 50_000);
-  const result: AdvanceResult = { batches: 0, sent: 0, failed: 0, recovered: { batches: 0, adopted: 0, requeued: 0 }, started: [], startFailures: 0, completed: [], singles: 0, stoppedBy: "idle" };
+  const result: AdvanceResult = { batches: 0, sent: 0, failed: 0, recovered: { batches: 0, adopted: 0, requeued: 0 }, started: [], frozen: [], freezeFailures: 0, startFailures: 0, completed: [], singles: 0, stoppedBy: "idle" };
   const starts = await startDueCampaigns(db, deps);
   result.started = starts.started;
   result.startFailures = starts.failed;
+  // A start that crashed mid-freeze left chunks of its audience to freeze; the chunks already frozen
+  // may be sent meanwhile (by another run), and the campaign closes only once all are.
+  const freezes = await resumeFreezes(db, { stream: deps.broadcastStream, log: deps.log });
+  result.frozen = freezes.frozen;
+  result.freezeFailures = freezes.failed;
   result.recovered = await recoverOpenBatches(db, {}, deps);
   const compiled = new Map<string, CompiledCampaign>();
 

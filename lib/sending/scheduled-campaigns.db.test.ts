@@ -36,11 +36,12 @@ describe("scheduled campaigns (real PostgreSQL + Postmark sandbox)", () => {
   it("a database error while starting leaves the campaign scheduled; the next run starts it", async () => {
     const now = new Date();
     const { campaign, emails, at } = await scheduledCampaign(3, now);
-    // PostgreSQL itself fails the freeze, as a deadlock would (the victim's error, SQLSTATE 40P01).
+    // PostgreSQL itself fails the start's claim (its last statement writes the freeze's chunks), as a
+    // deadlock would (the victim's error, SQLSTATE 40P01).
     await bed.t.db.execute(sql`
       create function postline_test_fail_freeze() returns trigger language plpgsql as $$
       begin raise exception 'deadlock detected (simulated)' using errcode = '40P01'; end $$`);
-    await bed.t.db.execute(sql`create trigger fail_freeze before insert on messages for each statement execute function postline_test_fail_freeze()`);
+    await bed.t.db.execute(sql`create trigger fail_freeze before insert on campaign_freeze_chunks for each statement execute function postline_test_fail_freeze()`);
     const logged: string[] = [];
     const later = new Date(now.getTime() + 2 * 60_000);
     const deps = { ...bed.fixture.deps, now: () => later, log: (m: string) => logged.push(m) };
@@ -50,12 +51,38 @@ describe("scheduled campaigns (real PostgreSQL + Postmark sandbox)", () => {
       expect(logged.join("\n")).toContain(`scheduled campaign ${campaign.id} did not start`);
       expect(await getCampaignOrThrow(bed.t.db, campaign.id)).toMatchObject({ status: "scheduled", scheduledAt: at, lastError: null });
     } finally {
-      await bed.t.db.execute(sql`drop trigger fail_freeze on messages`);
+      await bed.t.db.execute(sql`drop trigger fail_freeze on campaign_freeze_chunks`);
       await bed.t.db.execute(sql`drop function postline_test_fail_freeze()`);
     }
     const retried = await advanceSending(bed.t.db, { budgetMs: 10_000 }, deps);
     expect(retried).toMatchObject({ started: [campaign.id], startFailures: 0, sent: 3 });
     expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
+  });
+
+  it("a database error while its audience freezes: the campaign has started, the next run freezes the rest and sends it once", async () => {
+    const now = new Date();
+    const { campaign, emails } = await scheduledCampaign(3, now);
+    await bed.t.db.execute(sql`
+      create function postline_test_fail_freeze() returns trigger language plpgsql as $$
+      begin raise exception 'deadlock detected (simulated)' using errcode = '40P01'; end $$`);
+    await bed.t.db.execute(sql`create trigger fail_freeze before insert on messages for each statement execute function postline_test_fail_freeze()`);
+    const logged: string[] = [];
+    const later = new Date(now.getTime() + 2 * 60_000);
+    const deps = { ...bed.fixture.deps, now: () => later, log: (m: string) => logged.push(m) };
+    try {
+      const failed = await advanceSending(bed.t.db, { budgetMs: 5_000 }, deps);
+      // Started, then its freeze failed, and so did the resume in the same run: logged, nothing sent.
+      expect(failed).toMatchObject({ started: [campaign.id], startFailures: 0, frozen: [], freezeFailures: 1, sent: 0, completed: [] });
+      expect(logged.join("\n")).toContain(`scheduled campaign ${campaign.id} started but its audience freeze stopped`);
+      expect(await getCampaignOrThrow(bed.t.db, campaign.id)).toMatchObject({ status: "sending", freezing: true, recipientCount: 0 });
+    } finally {
+      await bed.t.db.execute(sql`drop trigger fail_freeze on messages`);
+      await bed.t.db.execute(sql`drop function postline_test_fail_freeze()`);
+    }
+    const retried = await advanceSending(bed.t.db, { budgetMs: 10_000 }, deps);
+    expect(retried).toMatchObject({ started: [], frozen: [campaign.id], freezeFailures: 0, sent: 3, completed: [campaign.id] });
+    expect(deliveriesTo(bed, emails)).toEqual({ missing: [], duplicated: [] });
+    expect(await getCampaignOrThrow(bed.t.db, campaign.id)).toMatchObject({ status: "sent", recipientCount: 3, sentCount: 3 });
   });
 
   it("an audience that emptied out since scheduling sets it back to draft, saying why", async () => {
