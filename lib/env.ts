@@ -89,6 +89,9 @@ const appEnvSchema = z
     FORM_PENDING_DAYS: z.coerce.number().min(0).max(3650).default(7),
     FORM_MIN_FILL_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
     FORM_SOURCE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    // Postmark's raw JSON of each event is kept this many days (then dropped a month at a time,
+    // lib/ingest/partitions.ts); the extracted fields and statuses are kept forever.
+    RAW_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
     // Benchmarks only: exposes POST /api/bench/noop, the baseline the ingestion benchmark compares with.
     POSTLINE_BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   })

@@ -17,7 +17,7 @@
  * queue behind this; the next run tries again.
  */
 import { sql } from "drizzle-orm";
-import type { Db } from "@/db";
+import type { Db, DbOrTx } from "@/db";
 
 export const EVENT_TABLES = ["message_events", "message_event_raw"] as const;
 
@@ -55,22 +55,22 @@ export async function maintainEventPartitions(db: Db, options: PartitionOptions)
   const wanted = EVENT_TABLES.flatMap((table) => months.map((month) => ({ table, month, name: partitionName(table, month) })));
   const rawCutoff = new Date(options.now.getTime() - options.rawRetentionDays * 86_400_000);
 
-  const missing = async () => {
+  const missing = async (q: DbOrTx) => {
     const names = wanted.map((w) => w.name);
-    const { rows } = await db.execute<{ name: string }>(sql`select n as name from unnest(${`{${names.join(",")}}`}::text[]) n where to_regclass(n) is null`);
+    const { rows } = await q.execute<{ name: string }>(sql`select n as name from unnest(${`{${names.join(",")}}`}::text[]) n where to_regclass(n) is null`);
     return new Set(rows.map((r) => r.name));
   };
-  const expired = async () =>
+  const expired = async (q: DbOrTx) =>
     (
-      await db.execute<{ name: string }>(sql`
+      await q.execute<{ name: string }>(sql`
         select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
         where i.inhparent = 'message_event_raw'::regclass
-          and (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz <= ${rawCutoff.toISOString()}::timestamptz
+          and (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO [(]''([^'']+)''[)]'))[1]::timestamptz <= ${rawCutoff.toISOString()}::timestamptz
         order by 1`)
     ).rows.map((r) => r.name);
 
   // The usual case: nothing to do, no lock taken.
-  if ((await missing()).size === 0 && (await expired()).length === 0) return changes;
+  if ((await missing(db)).size === 0 && (await expired(db)).length === 0) return changes;
 
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PARTITIONS_LOCK_ID})`);
@@ -78,7 +78,7 @@ export async function maintainEventPartitions(db: Db, options: PartitionOptions)
     // Rows moved out of a default partition are not deleted events: the trigger message_events_deleted
     // keeps their keys and raw JSON (db/functions/postline_message_events_deleted.sql).
     await tx.execute(sql`set local postline.moving_events = 'on'`);
-    const absent = await missing();
+    const absent = await missing(tx);
     for (const w of wanted.filter((w) => absent.has(w.name))) {
       const from = w.month.toISOString();
       const to = monthStart(w.month, 1).toISOString();
@@ -93,7 +93,7 @@ export async function maintainEventPartitions(db: Db, options: PartitionOptions)
       await tx.execute(sql`alter table ${table} attach partition ${part} for values from (${sql.raw(`'${from}'`)}) to (${sql.raw(`'${to}'`)})`);
       changes.created.push(w.name);
     }
-    for (const name of await expired()) {
+    for (const name of await expired(tx)) {
       await tx.execute(sql`alter table message_event_raw detach partition ${sql.identifier(name)}`);
       await tx.execute(sql`drop table ${sql.identifier(name)}`);
       changes.droppedRaw.push(name);
