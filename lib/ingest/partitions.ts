@@ -74,7 +74,7 @@ export async function maintainEventPartitions(db: Db, options: PartitionOptions)
 
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PARTITIONS_LOCK_ID})`);
-    await tx.execute(sql`set local lock_timeout = '5s'`);
+    await tx.execute(sql`set local lock_timeout = '2s'`);
     // Rows moved out of a default partition are not deleted events: the trigger message_events_deleted
     // keeps their keys and raw JSON (db/functions/postline_message_events_deleted.sql).
     await tx.execute(sql`set local postline.moving_events = 'on'`);
