@@ -5,7 +5,7 @@ import { createCampaign } from "@/lib/campaigns/campaigns";
 import { createContact } from "@/lib/contacts/contacts";
 import { listMessageEvents } from "@/lib/messages/queries";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
-import { ingestPostmarkEvent } from "./ingest";
+import { ingestPostmarkEvent, linkOrphanEvents } from "./ingest";
 import { maintainEventPartitions, monthStart, partitionName } from "./partitions";
 import { postmarkEventSchema } from "./postmark-payload";
 
@@ -74,6 +74,20 @@ describe("message_events partitioned by month (real PostgreSQL)", () => {
     expect(await t.db.$count(messageEventRaw, eq(messageEventRaw.eventId, first.eventId!))).toBe(0);
     expect(await t.db.$count(messageEventKeys, eq(messageEventKeys.eventKey, (await keyOf(e))!))).toBe(0);
     expect((await ingestPostmarkEvent(t.db, e)).outcome).toBe("orphan");
+  });
+
+  it("strips the raw JSON of an orphan linked later to an erased message (the trigger writes message_event_raw)", async () => {
+    const { message, email } = await sentMessage();
+    const pm = `late-${message.id}`;
+    const orphan = await ingestPostmarkEvent(t.db, open(pm, email, "2026-03-06T10:00:00Z"));
+    expect(orphan.outcome).toBe("orphan");
+    await t.db.update(messages).set({ toEmail: "(erased)" }).where(eq(messages.id, message.id));
+    await t.db.transaction(async (tx) => {
+      await tx.update(messages).set({ postmarkMessageId: pm }).where(eq(messages.id, message.id));
+      await linkOrphanEvents(tx, [pm]);
+    });
+    const [e] = await listMessageEvents(t.db, message.id);
+    expect(e).toMatchObject({ id: orphan.eventId, recipient: null, raw: { RecordType: "Open", MessageID: pm, Erased: true } });
   });
 
   it("never refuses an event outside the months created (default partition), and moves it into its month once created", async () => {
