@@ -76,6 +76,11 @@ async function main() {
               (select count(*)::int from pg_inherits where inhparent = 'message_events'::regclass) as parts`,
     );
     console.log(`migration 0022: ${took.toFixed(1)} s for ${EVENTS.toLocaleString("en")} events; after: ${JSON.stringify(rows[0])}`);
+    // A message's timeline after the migration: one index lookup per month, raw JSON joined by its partition.
+    const timeline = `select e.*, r.raw from message_events e left join message_event_raw r on r.event_id = e.id and r.received_at = e.received_at
+                      where e.message_id = (select id from messages where postmark_message_id = 'pm-777') order by e.occurred_at, e.id`;
+    const plan = await client.query<{ "QUERY PLAN": string }>(`explain (analyze, costs off, timing off, summary on) ${timeline}`);
+    console.log(`timeline plan:\n${plan.rows.map((r) => "  " + r["QUERY PLAN"]).join("\n")}`);
     console.log(machine());
   } finally {
     await client.end();
