@@ -65,8 +65,12 @@ async function seedCampaign(tag: string): Promise<Seeded> {
     for (const [local, , set] of rows) await db.query(`update messages set ${set} where id = $1`, [messageIds[local]]);
     const event = async (local: string, recordType: string, minutes: number, cls: string | null, reasons: string[] | null, details: object) =>
       db.query(
-        `insert into message_events (event_key, message_id, record_type, recipient, occurred_at, source, raw, details, engagement_class, engagement_reasons, engagement_rules_version)
-         values (gen_random_uuid()::text, $1, $2, $3, ${at(minutes)}, 'webhook', $4, $5, $6, $7, $8)`,
+        `with ev as (
+           insert into message_events (event_key, message_id, record_type, recipient, occurred_at, source, details, engagement_class, engagement_reasons, engagement_rules_version)
+           values (gen_random_uuid()::text, $1, $2, $3, ${at(minutes)}, 'webhook', $5, $6, $7, $8) returning id, received_at, event_key
+         ),
+         raw as (insert into message_event_raw (event_id, received_at, raw) select id, received_at, $4::jsonb from ev)
+         insert into message_event_keys (event_key) select event_key from ev`,
         [messageIds[local], recordType, `${local}+${tag}@engagement.postline.test`, JSON.stringify({ RecordType: recordType }), JSON.stringify(details), cls, reasons, cls ? "2026-11-1" : null],
       );
     for (const local of ["person", "mpp", "scanner", "mppclick"]) await event(local, "Delivery", 0, null, null, {});

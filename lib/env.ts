@@ -115,6 +115,9 @@ const appEnvSchema = z
     BREAKER_COMPLAINT_PAUSE_RATE: z.coerce.number().min(0).max(1).default(0.003),
     BREAKER_HARD_BOUNCE_PAUSE_RATE: z.coerce.number().min(0).max(1).default(0.05),
     BREAKER_MIN_DELIVERIES: z.coerce.number().int().min(1).max(10_000_000).default(1_000),
+    // Postmark's raw JSON of each event is kept this many days (then dropped a month at a time,
+    // lib/ingest/partitions.ts); the extracted fields and statuses are kept forever.
+    RAW_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
     // Benchmarks only: exposes POST /api/bench/noop, the baseline the ingestion benchmark compares with.
     POSTLINE_BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   })

@@ -94,12 +94,20 @@ export async function seedAudience(db: Db, { contacts, campaigns }: SeedOptions)
   );
   await step(
     "message events",
-    sql`insert into message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, raw, details)
-        select md5(m.id::text || e.kind), m.id, m.postmark_message_id, e.kind, m.to_email, e.at, 'webhook',
-               jsonb_build_object('RecordType', e.kind, 'MessageID', m.postmark_message_id, 'Recipient', m.to_email), '{}'::jsonb
-        from messages m,
-        lateral (values ('Delivery', m.delivered_at), ('Open', m.first_opened_at), ('Click', m.first_clicked_at), ('Bounce', m.bounced_at)) as e(kind, at)
-        where e.at is not null`,
+    // Raw JSON in its own table and keys in theirs, as ingestion stores them (db/schema/messages.ts).
+    sql`with ev as (
+          insert into message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, details)
+          select md5(m.id::text || e.kind), m.id, m.postmark_message_id, e.kind, m.to_email, e.at, 'webhook', '{}'::jsonb
+          from messages m,
+          lateral (values ('Delivery', m.delivered_at), ('Open', m.first_opened_at), ('Click', m.first_clicked_at), ('Bounce', m.bounced_at)) as e(kind, at)
+          where e.at is not null
+          returning id, received_at, event_key, record_type, postmark_message_id, recipient
+        ),
+        raw as (
+          insert into message_event_raw (event_id, received_at, raw)
+          select id, received_at, jsonb_build_object('RecordType', record_type, 'MessageID', postmark_message_id, 'Recipient', recipient) from ev
+        )
+        insert into message_event_keys (event_key) select event_key from ev`,
   );
   await step("vacuum analyze", sql`vacuum analyze`);
   return { ...(await describeAudience(db)), seconds: (performance.now() - started) / 1000 };

@@ -23,7 +23,8 @@ const STORM = Number(args[args.indexOf("--storm") + 1]) || 24_600;
 // The fixed-rate phase's rate (events/s): 1,000 is the goal; a slower machine can compare two builds at a rate it sustains.
 const RATE = Number(args[args.indexOf("--rate") + 1]) || 1_000;
 const ONLY = args.includes("--only") ? new Set(args[args.indexOf("--only") + 1].split(",")) : new Set(["throughput", "fixed", "storm"]);
-const PORT = 3320;
+const PORT = Number(process.env.BENCH_PORT) || 3320;
+const PG_PORT = Number(process.env.BENCH_POSTGRES_PORT) || 5470;
 const DATA = ".data/bench-ingest";
 
 const post = (pathname: string, body: string, secret: string) => postTo(PORT, pathname, body, secret);
@@ -162,9 +163,9 @@ async function storm(db: Db, secret: string, log: Log) {
 
 async function main() {
   console.log(`bench:ingest on ${machine()}\n`);
-  const launcher = await startLauncher({ dataDir: DATA, port: PORT, postgresPort: 5470, env: { POSTLINE_BENCH_ROUTES: "on", POSTLINE_CRON: "off", ADMIN_PASSWORD: "bench-admin-password" }, fresh: true });
+  const launcher = await startLauncher({ dataDir: DATA, port: PORT, postgresPort: PG_PORT, env: { POSTLINE_BENCH_ROUTES: "on", POSTLINE_CRON: "off", ADMIN_PASSWORD: "bench-admin-password" }, fresh: true });
   const secrets = JSON.parse(fs.readFileSync(path.join(ROOT, DATA, "secrets.json"), "utf8")) as { POSTMARK_WEBHOOK_SECRET: string; POSTGRES_PASSWORD: string };
-  const db = createDb(`postgres://postgres:${encodeURIComponent(secrets.POSTGRES_PASSWORD)}@127.0.0.1:5470/postline`, { max: 4 });
+  const db = createDb(`postgres://postgres:${encodeURIComponent(secrets.POSTGRES_PASSWORD)}@127.0.0.1:${PG_PORT}/postline`, { max: 4 });
   const secret = secrets.POSTMARK_WEBHOOK_SECRET;
   const rows: Record<string, string | number>[] = [];
   const log: Log = (row) => {

@@ -59,14 +59,22 @@ async function seed(db: Db) {
       first_human_clicked_at = case when first_clicked_at is not null and abs(hashtext(id::text)) % 3 = 0 then first_clicked_at end,
       first_human_opened_at = case when first_opened_at is not null and abs(hashtext(id::text)) % 2 = 0 then first_opened_at
                                    when first_clicked_at is not null and abs(hashtext(id::text)) % 3 = 0 then first_clicked_at end`);
-  // The events behind those states: delivery, open, click and bounce rows with raw JSON.
+  // The events behind those states: delivery, open, click and bounce rows with raw JSON (its own
+  // table) and keys (the de-duplication), as ingestion stores them.
   await db.execute(sql`
-    insert into message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, raw, details)
-    select md5(m.id::text || e.kind), m.id, m.postmark_message_id, e.kind, m.to_email, e.at, 'webhook',
-           jsonb_build_object('RecordType', e.kind, 'MessageID', m.postmark_message_id, 'Recipient', m.to_email), '{}'::jsonb
-    from messages m,
-    lateral (values ('Delivery', m.delivered_at), ('Open', m.first_opened_at), ('Click', m.first_clicked_at), ('Bounce', m.bounced_at)) as e(kind, at)
-    where e.at is not null`);
+    with ev as (
+      insert into message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, details)
+      select md5(m.id::text || e.kind), m.id, m.postmark_message_id, e.kind, m.to_email, e.at, 'webhook', '{}'::jsonb
+      from messages m,
+      lateral (values ('Delivery', m.delivered_at), ('Open', m.first_opened_at), ('Click', m.first_clicked_at), ('Bounce', m.bounced_at)) as e(kind, at)
+      where e.at is not null
+      returning id, received_at, event_key, record_type, postmark_message_id, recipient
+    ),
+    raw as (
+      insert into message_event_raw (event_id, received_at, raw)
+      select id, received_at, jsonb_build_object('RecordType', record_type, 'MessageID', postmark_message_id, 'Recipient', recipient) from ev
+    )
+    insert into message_event_keys (event_key) select event_key from ev`);
   await db.execute(sql`
     insert into campaign_event_counters (campaign_id, shard, delivered, opened, clicked, bounced, opened_human, clicked_human, opened_machine_only, opened_apple_mpp, clicked_link_scanner)
     select campaign_id, 0, count(delivered_at), count(first_opened_at), count(first_clicked_at), count(bounced_at),

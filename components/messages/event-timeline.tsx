@@ -9,6 +9,7 @@ export interface TimelineEvent {
   source: string;
   recipient: string | null;
   details: Record<string, unknown>;
+  /** Null once the retention dropped it (RAW_EVENT_RETENTION_DAYS). */
   raw: unknown;
   /** Opens and clicks: who fetched it (lib/engagement), why, and by which rules; null before classification. */
   engagementClass?: string | null;
@@ -86,12 +87,16 @@ export function EventTimeline({ events, zone }: { events: TimelineEvent[]; zone:
             <EngagementClassBadge e={e} />
           </div>
           {summary(e) ? <p className="mt-0.5 wrap-anywhere text-sm text-slate-600">{summary(e)}</p> : null}
-          <details className="mt-1">
-            <summary className="flex min-h-6 cursor-pointer items-center text-xs text-brand-700">Raw JSON as received</summary>
-            <pre className="mt-1 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="raw-json">
-              {JSON.stringify(e.raw, null, 2)}
-            </pre>
-          </details>
+          {e.raw == null ? (
+            <p className="mt-1 text-xs text-slate-500">Raw JSON no longer kept (older than the retention); the fields above are.</p>
+          ) : (
+            <details className="mt-1">
+              <summary className="flex min-h-6 cursor-pointer items-center text-xs text-brand-700">Raw JSON as received</summary>
+              <pre className="mt-1 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="raw-json">
+                {JSON.stringify(e.raw, null, 2)}
+              </pre>
+            </details>
+          )}
         </li>
       ))}
     </ol>

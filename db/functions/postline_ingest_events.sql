@@ -50,24 +50,36 @@ BEGIN
                                         engagement_class text, engagement_reasons text[], engagement_rules_version text, human boolean)
     LEFT JOIN (SELECT id, postmark_message_id, to_email = '(erased)' AS erased FROM messages WHERE postmark_message_id = ANY (pms)) m ON m.postmark_message_id = v.pm
   ),
+  firsts AS (
+    SELECT DISTINCT ON (event_key) * FROM src ORDER BY event_key, ord
+  ),
+  -- The de-duplication: message_events is partitioned by received_at, which a retried delivery does
+  -- not share, so its keys are unique in a table of their own (db/schema/messages.ts).
+  fresh AS (
+    INSERT INTO message_event_keys (event_key)
+    SELECT event_key FROM src ORDER BY ord
+    ON CONFLICT (event_key) DO NOTHING
+    RETURNING event_key
+  ),
   ins AS (
-    INSERT INTO message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, raw, details,
+    INSERT INTO message_events (event_key, message_id, postmark_message_id, record_type, recipient, occurred_at, source, details,
                                 engagement_class, engagement_reasons, engagement_rules_version)
     -- An event of an erased message (lib/contacts/erase.ts: to_email '(erased)'), such as a late open,
     -- is stored as erasure left the others: no recipient, no raw payload, only anonymous details.
-    SELECT event_key, message_id, pm, record_type,
-           CASE WHEN erased THEN NULL ELSE recipient END,
-           occurred_at, source::event_source,
-           CASE WHEN erased THEN jsonb_build_object('RecordType', record_type, 'MessageID', pm, 'Erased', true) ELSE raw::jsonb END,
-           CASE WHEN erased THEN postline_erased_event_details(details) ELSE details END,
-           engagement_class::engagement_class, engagement_reasons, engagement_rules_version
-    FROM src
-    ORDER BY ord
-    ON CONFLICT (event_key) DO NOTHING
-    RETURNING id, event_key
+    SELECT f.event_key, f.message_id, f.pm, f.record_type,
+           CASE WHEN f.erased THEN NULL ELSE f.recipient END,
+           f.occurred_at, f.source::event_source,
+           CASE WHEN f.erased THEN postline_erased_event_details(f.details) ELSE f.details END,
+           f.engagement_class::engagement_class, f.engagement_reasons, f.engagement_rules_version
+    FROM firsts f JOIN fresh USING (event_key)
+    ORDER BY f.ord
+    RETURNING id, event_key, received_at
   ),
-  firsts AS (
-    SELECT DISTINCT ON (event_key) * FROM src ORDER BY event_key, ord
+  raws AS (
+    INSERT INTO message_event_raw (event_id, received_at, raw)
+    SELECT i.id, i.received_at,
+           CASE WHEN f.erased THEN jsonb_build_object('RecordType', f.record_type, 'MessageID', f.pm, 'Erased', true) ELSE f.raw::jsonb END
+    FROM ins i JOIN firsts f ON f.event_key = i.event_key
   )
   SELECT
     (SELECT coalesce(jsonb_agg(jsonb_build_object(

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -7,6 +8,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -166,33 +168,66 @@ export const eventSourceEnum = pgEnum("event_source", ["webhook", "reconciliatio
 // What fetched an Open or Click (lib/engagement/rules.ts EngagementClass).
 export const engagementClassEnum = pgEnum("engagement_class", ["human", "apple_mpp", "image_proxy", "link_scanner", "unknown"]);
 
+/**
+ * Every Postmark event stored once, its extracted fields kept forever. Partitioned by month of
+ * received_at (when Postline stored it: monotonic, unlike occurred_at), by the migration 0025 and
+ * lib/events/partitions.ts (months created ahead by the reconcile cron and at start, a default
+ * partition for anything outside them); drizzle-kit knows nothing of the partitioning, so this file
+ * describes the parent table only. The raw JSON lives in message_event_raw (same months, dropped after
+ * the retention), and the de-duplication in message_event_keys: a unique key on a partitioned table
+ * must include the partition key, which a retried delivery does not share.
+ */
 export const messageEvents = pgTable(
   "message_events",
   {
-    id: bigserial({ mode: "number" }).primaryKey(),
+    id: bigserial({ mode: "number" }).notNull(),
     // Postmark sends no event id: the key is derived from what identifies one occurrence
     // (record type, MessageID, recipient, its timestamp, …) so a retried post maps to the same key.
-    eventKey: text().notNull().unique(),
+    // Unique through message_event_keys.
+    eventKey: text().notNull(),
     messageId: uuid().references(() => messages.id, { onDelete: "cascade" }),
     postmarkMessageId: text(),
     recordType: text().notNull(),
     recipient: text(),
     occurredAt: timestamp({ withTimezone: true }).notNull(),
     source: eventSourceEnum().notNull().default("webhook"),
-    // Exactly what Postmark sent, for support and for re-extraction if our parsing improves.
-    raw: jsonb().notNull(),
     details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     // Opens and clicks: who the classifier says fetched it, the reasons that decided, and the rules'
     // version (lib/engagement); null for other events and for opens stored before classification.
     engagementClass: engagementClassEnum(),
     engagementReasons: text().array(),
     engagementRulesVersion: text(),
+    // The partition key: never updated.
     receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.receivedAt] }),
     index("message_events_message_idx").on(t.messageId, t.occurredAt),
     // Orphans (events that arrived before their message) are found by MessageID when it appears.
     index("message_events_orphan_idx").on(t.postmarkMessageId).where(sql`${t.messageId} is null`),
     index("message_events_received_idx").on(t.receivedAt, t.id),
   ],
+);
+
+/**
+ * The event keys stored (one row per row of message_events, removed with it by the trigger
+ * message_events_deleted): the de-duplication across partitions. Not partitioned; kept forever.
+ */
+export const messageEventKeys = pgTable("message_event_keys", {
+  eventKey: text().primaryKey(),
+});
+
+/**
+ * Exactly what Postmark sent, for support and for re-extraction if our parsing improves: one row per
+ * event, partitioned like message_events (same months, same received_at), so the raw JSON of a month
+ * older than RAW_EVENT_RETENTION_DAYS goes by DETACH PARTITION + DROP TABLE, never row by row.
+ */
+export const messageEventRaw = pgTable(
+  "message_event_raw",
+  {
+    eventId: bigint({ mode: "number" }).notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull(),
+    raw: jsonb().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.receivedAt] })],
 );

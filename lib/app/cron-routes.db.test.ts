@@ -42,7 +42,7 @@ describe("cron routes", () => {
     ["/api/cron/send", ["sending"]],
     ["/api/cron/deliver-webhooks", ["outboundWebhooks"]],
     ["/api/cron/alert-digests", ["alertDigests", "pendingContactsErased"]],
-    ["/api/cron/reconcile", ["reconcile"]],
+    ["/api/cron/reconcile", ["partitions", "reconcile"]],
     [DEPRECATED, ["sending", "alertDigests", "outboundWebhooks"]],
   ])("%s with the right bearer runs its job", async (route, keys) => {
     const file = path.join(ROOT, "app", route, "route.ts");

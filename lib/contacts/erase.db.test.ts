@@ -7,6 +7,7 @@ import { createCampaign, getCampaignOrThrow, startCampaignSend } from "@/lib/cam
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
 import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
+import { listMessageEvents } from "@/lib/messages/queries";
 import { advanceSending } from "@/lib/sending/advance-sending";
 import { sendSingleEmail } from "@/lib/sending/single-email";
 import { deliveriesTo, sandboxRecords, useSendingTestbed } from "@/lib/tooling/testing/sending";
@@ -101,7 +102,7 @@ describe("deleting a contact erases it (real PostgreSQL + Postmark sandbox)", ()
     expect(await db.$count(messageEvents)).toBe(before.events);
     const [erasedMessage] = await db.select().from(messages).where(eq(messages.id, mine.id));
     expect(erasedMessage).toMatchObject({ toEmail: ERASED, subject: ERASED, contactId: null, status: "opened", postmarkMessageId: mine.postmarkMessageId, htmlBody: null });
-    const events = await db.select().from(messageEvents).where(eq(messageEvents.messageId, mine.id));
+    const events = await listMessageEvents(db, mine.id);
     expect(events.map((e) => e.recordType).sort()).toEqual(["Delivery", "Open"]);
     expect(events.every((e) => e.recipient === null && (e.raw as { Erased?: boolean }).Erased === true)).toBe(true);
 

@@ -80,12 +80,14 @@ export async function eraseContacts(db: DbOrTx, input: { contactIds: string[]; a
     const messageIds = messageRows.rows.map((r) => r.id);
 
     await tx.execute(sql`
-      update message_events e set
-        recipient = null,
-        raw = jsonb_build_object('RecordType', e.raw->'RecordType', 'MessageID', e.raw->'MessageID', 'Erased', true),
-        details = postline_erased_event_details(e.details)
-      where e.message_id = any(${uuidArray(messageIds)})
-         or (e.message_id is null and lower(e.recipient) = any(select p.email from ${people} p))`);
+      with erased as (
+        update message_events e set recipient = null, details = postline_erased_event_details(e.details)
+        where e.message_id = any(${uuidArray(messageIds)})
+           or (e.message_id is null and lower(e.recipient) = any(select p.email from ${people} p))
+        returning e.id, e.received_at
+      )
+      update message_event_raw r set raw = jsonb_build_object('RecordType', r.raw->'RecordType', 'MessageID', r.raw->'MessageID', 'Erased', true)
+      from erased where r.event_id = erased.id and r.received_at = erased.received_at`);
 
     await tx.execute(sql`
       update webhook_events w set

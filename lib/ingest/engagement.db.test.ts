@@ -62,6 +62,10 @@ function click(pm: string, email: string, seconds: number, link: string, who: Re
 async function eventsOf(messageId: string) {
   return t.db.select().from(messageEvents).where(eq(messageEvents.messageId, messageId)).orderBy(messageEvents.occurredAt);
 }
+async function rawOf(eventId: number) {
+  return (await t.db.execute<{ raw: unknown }>(sql`select raw from message_event_raw where event_id = ${eventId}`)).rows[0]?.raw;
+}
+
 async function messageRow(id: string) {
   const [m] = await t.db.select().from(messages).where(eq(messages.id, id));
   return m;
@@ -94,7 +98,7 @@ describe("classification at ingestion (real PostgreSQL)", () => {
       expect(row.engagementClass).toBe(expected);
       expect(row.engagementReasons!.length).toBeGreaterThan(0);
       expect(row.engagementRulesVersion).toBe(ENGAGEMENT_RULES.version);
-      expect(row.raw).toEqual(payload);
+      expect(await rawOf(row.id)).toEqual(payload);
       const m = await messageRow(message.id);
       const human = expected === "human" || expected === "image_proxy";
       expect(m.firstHumanOpenedAt !== null).toBe(human);

@@ -189,24 +189,27 @@ export async function lockPostmarkIdsForWrite(tx: DbOrTx, postmarkMessageIds: st
  */
 export async function linkOrphanEvents(tx: DbOrTx, postmarkMessageIds: string[]): Promise<number> {
   if (postmarkMessageIds.length === 0) return 0;
-  const orphans = await tx.execute<{ id: string; raw: PostmarkEvent; message_id: string }>(sql`
+  // An orphan whose raw JSON the retention dropped (months old) is linked but cannot be re-extracted.
+  const orphans = await tx.execute<{ id: string; raw: PostmarkEvent | null; message_id: string }>(sql`
     with orphans as (
-      select e.id, e.raw, m.id as message_id
+      select e.id, e.received_at, r.raw, m.id as message_id
       from message_events e
       join messages m on m.postmark_message_id = e.postmark_message_id
+      left join message_event_raw r on r.event_id = e.id and r.received_at = e.received_at
       where e.message_id is null
         and e.postmark_message_id = any (array(select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb)))
         and m.postmark_message_id = any (array(select jsonb_array_elements_text(${JSON.stringify(postmarkMessageIds)}::jsonb)))
       for update of e
     )
     update message_events e set message_id = o.message_id
-    from orphans o where e.id = o.id
+    from orphans o where e.id = o.id and e.received_at = o.received_at
     returning e.id, o.raw, o.message_id`);
   if (orphans.rows.length === 0) return 0;
   // In the order they happened (the first of two terminal outcomes wins; the first click on a link is
   // the unique one). Opens and clicks are classified now, against their messages, which this
   // transaction holds locked (the caller is writing their MessageIDs).
   const events = orphans.rows
+    .filter((row): row is typeof row & { raw: PostmarkEvent } => row.raw !== null)
     .map((row) => ({ row, e: extractPostmarkEvent(row.raw) }))
     .sort((a, b) => a.e.occurredAt.getTime() - b.e.occurredAt.getTime() || Number(a.row.id) - Number(b.row.id));
   const engaged = [...new Set(events.filter(({ e }) => e.effect.kind === "opened" || e.effect.kind === "clicked").map(({ e }) => e.postmarkMessageId!))];

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { messageEvents, messages } from "@/db/schema";
+import { messageEventRaw, messageEvents, messages } from "@/db/schema";
 import { createCampaign } from "@/lib/campaigns/campaigns";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { csvField } from "./csv";
@@ -112,19 +112,22 @@ describe("message search and the event log", () => {
 
   it("pages the event log by id and holds back the newest two seconds", async () => {
     const old = new Date(Date.now() - 60_000);
-    await t.db.insert(messageEvents).values(Array.from({ length: 25 }, (_, i) => ({ eventKey: `log-${i}`, recordType: "Delivery", occurredAt: old, receivedAt: old, raw: { i } })));
-    await t.db.insert(messageEvents).values({ eventKey: "log-fresh", recordType: "Delivery", occurredAt: new Date(), raw: { fresh: true } });
+    const logged = await t.db.insert(messageEvents).values(Array.from({ length: 25 }, (_, i) => ({ eventKey: `log-${i}`, recordType: "Delivery", occurredAt: old, receivedAt: old }))).returning();
+    // The raw JSON of all but the last (as if the retention had dropped it).
+    await t.db.insert(messageEventRaw).values(logged.slice(0, 24).map((e, i) => ({ eventId: e.id, receivedAt: e.receivedAt, raw: { i } })));
+    await t.db.insert(messageEvents).values({ eventKey: "log-fresh", recordType: "Delivery", occurredAt: new Date() });
     const first = await listEventsSince(t.db, { since: new Date(old.getTime() - 1000), limit: 10 });
     expect(first.rows).toHaveLength(10);
     const rest = await listEventsSince(t.db, { afterId: first.nextAfterId!, limit: 100 });
     expect(rest.rows).toHaveLength(15);
     expect(rest.rows.some((r) => r.eventKey === "log-fresh")).toBe(false);
     expect(rest.nextAfterId).toBeNull();
+    expect([...first.rows, ...rest.rows].map((r) => r.raw)).toEqual([...Array.from({ length: 24 }, (_, i) => ({ i })), null]);
   });
 
   it("on a replica, holds back two seconds from its horizon (what it has replayed), not from now", async () => {
     const at = new Date(Date.now() - 30_000);
-    await t.db.insert(messageEvents).values({ eventKey: "horizon-1", recordType: "Delivery", occurredAt: at, receivedAt: at, raw: {} });
+    await t.db.insert(messageEvents).values({ eventKey: "horizon-1", recordType: "Delivery", occurredAt: at, receivedAt: at });
     const since = new Date(at.getTime() - 1);
     const keys = async (horizon: Date | null) => (await listEventsSince(t.db, { since, horizon })).rows.map((r) => r.eventKey);
     // A replica that has replayed up to 1 s after the event: a commit between then and now may still be missing.

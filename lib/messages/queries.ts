@@ -1,10 +1,19 @@
-import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
-import { messageEvents, messages, type MessageStatus } from "@/db/schema";
+import { messageEventRaw, messageEvents, messages, type MessageStatus } from "@/db/schema";
 import { humanStatusSql } from "./human-status";
 
 export type Message = typeof messages.$inferSelect;
-export type MessageEvent = typeof messageEvents.$inferSelect;
+/** An event with its raw JSON: null once RAW_EVENT_RETENTION_DAYS dropped its month (lib/ingest/partitions.ts). */
+export type MessageEvent = typeof messageEvents.$inferSelect & { raw: unknown };
+
+/** Events with their raw JSON (message_event_raw: same id and received_at, so one partition each). */
+function selectEventsWithRaw(db: DbOrTx) {
+  return db
+    .select({ ...getTableColumns(messageEvents), raw: messageEventRaw.raw })
+    .from(messageEvents)
+    .leftJoin(messageEventRaw, and(eq(messageEventRaw.eventId, messageEvents.id), eq(messageEventRaw.receivedAt, messageEvents.receivedAt)));
+}
 
 /**
  * What a marketer filters recipients by. Most are a status; "opened", "clicked" and "delivered"
@@ -132,7 +141,7 @@ export async function getMessage(db: DbOrTx, id: string): Promise<Message | null
 
 /** A message's events in the order they happened (webhook and reconciliation alike). */
 export async function listMessageEvents(db: DbOrTx, messageId: string): Promise<MessageEvent[]> {
-  return db.select().from(messageEvents).where(eq(messageEvents.messageId, messageId)).orderBy(asc(messageEvents.occurredAt), asc(messageEvents.id));
+  return selectEventsWithRaw(db).where(eq(messageEvents.messageId, messageId)).orderBy(asc(messageEvents.occurredAt), asc(messageEvents.id));
 }
 
 export interface MessageSearch {
@@ -193,6 +202,6 @@ export async function listEventsSince(db: DbOrTx, input: { since?: Date; afterId
   const where: SQL[] = [sql`${messageEvents.receivedAt} < ${until} - interval '2 seconds'`];
   if (input.afterId) where.push(sql`${messageEvents.id} > ${input.afterId}`);
   else if (input.since) where.push(sql`${messageEvents.receivedAt} >= ${input.since.toISOString()}::timestamptz`);
-  const rows = await db.select().from(messageEvents).where(and(...where)).orderBy(asc(messageEvents.id)).limit(limit);
+  const rows = await selectEventsWithRaw(db).where(and(...where)).orderBy(asc(messageEvents.id)).limit(limit);
   return { rows, nextAfterId: rows.length === limit ? rows[rows.length - 1].id : null };
 }

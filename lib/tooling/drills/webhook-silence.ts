@@ -19,7 +19,9 @@ const PARAMS = { full: { recipients: 4_000 }, short: { recipients: 160 } };
 async function letTimePass(sys: DrillSystem, minutes: number): Promise<void> {
   const by = sql.raw(`interval '${minutes} minutes'`);
   await sys.db.execute(sql`update messages set sent_at = sent_at - ${by}, created_at = created_at - ${by}, reconciled_at = reconciled_at - ${by}`);
+  // received_at is the partition key of both: an event and its raw JSON move together.
   await sys.db.execute(sql`update message_events set received_at = received_at - ${by}`);
+  await sys.db.execute(sql`update message_event_raw set received_at = received_at - ${by}`);
   await sys.db.execute(sql`update suspicious_requests set created_at = created_at - ${by}`);
   await sys.db.execute(sql`update reconcile_runs set started_at = started_at - ${by}, heartbeat_at = heartbeat_at - ${by}, finished_at = finished_at - ${by}`);
   await sys.db.execute(sql`update alerts set created_at = created_at - ${by}, last_seen_at = last_seen_at - ${by}, emailed_at = emailed_at - ${by}`);
