@@ -86,7 +86,8 @@ export async function listCampaignRecipients(
   const base: SQL[] = [eq(messages.campaignId, campaignId)];
   const f = filterSql(input.filter ?? "all", input.machine ?? false);
   if (f) base.push(f);
-  if (input.search?.trim()) base.push(sql`${messages.toEmail} ilike ${`%${escapeLike(input.search.trim())}%`}`);
+  // lower(…) like: the form messages_to_email_trgm_idx answers (the messages search uses it too).
+  if (input.search?.trim()) base.push(sql`lower(${messages.toEmail}) like ${`%${escapeLike(input.search.trim().toLowerCase())}%`}`);
 
   if (sort === "email" || sort === "-email") {
     const after = cursor ? (sort === "email" ? sql`(${messages.toEmail}, ${messages.id}) > (${cursor.v}, ${cursor.id}::uuid)` : sql`(${messages.toEmail}, ${messages.id}) < (${cursor.v}, ${cursor.id}::uuid)`) : undefined;
