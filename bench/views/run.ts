@@ -142,12 +142,17 @@ async function main() {
     const client = await db.$client.connect();
     try {
       const before = await describeViews(client);
+      // A seed that did not finish (stopped half way) must not be measured as if it had.
+      const marker = path.join(dir, "seeded.json");
+      if (before.campaigns && !fs.existsSync(marker)) throw new Error(`${dir} holds a seed that did not finish: delete it and run again`);
       if (before.campaigns) {
-        console.log(`reusing the database in ${dir}`);
+        const seeded = JSON.parse(fs.readFileSync(marker, "utf8")) as { events: number | null };
+        console.log(`reusing the database in ${dir}${seeded.events !== EVENTS ? ` (seeded with --events ${seeded.events ?? "default"}; --events ${EVENTS ?? "default"} ignored)` : ""}`);
       } else {
         console.log(`seeding ${SHAPE.campaigns} campaigns (one of ${SHAPE.big.toLocaleString("en")}, the others ${SHAPE.small.toLocaleString("en")}), ${SHAPE.extraOpens.toFixed(2)} repeated opens per opened message:`);
         const seeded = await seedViews(client, SHAPE, (line) => console.log(line));
         console.log(`seeded in ${seeded.seconds.toFixed(0)} s`);
+        fs.writeFileSync(marker, JSON.stringify({ events: EVENTS, shape: SHAPE, seconds: Math.round(seeded.seconds) }));
       }
       const now = await describeViews(client);
       console.log(`${now.campaigns} campaigns, ${now.messages.toLocaleString("en")} messages (largest campaign ${now.big.toLocaleString("en")}), ${now.events.toLocaleString("en")} events; database ${now.bytes}\n`);
