@@ -84,6 +84,10 @@ describe("per-recipient keyset pages (real PostgreSQL)", () => {
     // Case does not matter either way (the search compares lower-cased addresses, which its trigram index holds).
     expect(await count({ search: "P12" })).toBe(10);
     expect(await count({ search: "@Views.TEST" })).toBe(N);
+    // One or two characters (no trigram) find the same as a longer term would; wildcards stay literal.
+    expect(await allPages("email", 50, { search: "P12" })).toEqual(await allPages("email", 50, { search: "p12" }));
+    expect(await count({ search: "9@" })).toBe(23);
+    expect(await count({ search: "_" })).toBe(0);
   });
 
   it("refuses a forged cursor by starting over rather than failing", async () => {
