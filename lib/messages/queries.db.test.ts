@@ -81,6 +81,13 @@ describe("per-recipient keyset pages (real PostgreSQL)", () => {
     expect(await count({ filter: "bounced" })).toBe(46);
     expect(await allPages("email", 50, { search: "p12" })).toEqual(["p120@views.test", "p121@views.test", "p122@views.test", "p123@views.test", "p124@views.test", "p125@views.test", "p126@views.test", "p127@views.test", "p128@views.test", "p129@views.test"]);
     expect(await count({ search: "%" })).toBe(0);
+    // Case does not matter either way (the search compares lower-cased addresses, which its trigram index holds).
+    expect(await count({ search: "P12" })).toBe(10);
+    expect(await count({ search: "@Views.TEST" })).toBe(N);
+    // One or two characters (no trigram) find the same as a longer term would; wildcards stay literal.
+    expect(await allPages("email", 50, { search: "P12" })).toEqual(await allPages("email", 50, { search: "p12" }));
+    expect(await count({ search: "9@" })).toBe(23);
+    expect(await count({ search: "_" })).toBe(0);
   });
 
   it("refuses a forged cursor by starting over rather than failing", async () => {

@@ -95,7 +95,11 @@ export async function listCampaignRecipients(
   const base: SQL[] = [eq(messages.campaignId, campaignId)];
   const f = filterSql(input.filter ?? "all", input.machine ?? false);
   if (f) base.push(f);
-  if (input.search?.trim()) base.push(sql`${messages.toEmail} ilike ${`%${escapeLike(input.search.trim())}%`}`);
+  // lower(…) like: the form messages_to_email_trgm_idx answers (the messages search uses it too). A term
+  // of one or two characters has no trigram: given `like`, the planner read that whole index (bench:views,
+  // 'zz' in 200,000: 851 ms); strpos, the same test, leaves it the campaign's own indexes.
+  const term = input.search?.trim().toLowerCase();
+  if (term) base.push(term.length < 3 ? sql`strpos(lower(${messages.toEmail}), ${term}) > 0` : sql`lower(${messages.toEmail}) like ${`%${escapeLike(term)}%`}`);
 
   if (sort === "email" || sort === "-email") {
     const after = cursor ? (sort === "email" ? sql`(${messages.toEmail}, ${messages.id}) > (${cursor.v}, ${cursor.id}::uuid)` : sql`(${messages.toEmail}, ${messages.id}) < (${cursor.v}, ${cursor.id}::uuid)`) : undefined;
