@@ -4,21 +4,38 @@
  *
  *   npm run bench:dispatch                       # throughput run, then the SIGKILL run
  *   npm run bench:dispatch -- --recipients 20000 --skip-crash
+ *   npm run bench:dispatch -- --recipients 100000,1000000   # a throughput run per size (ratios against
+ *                                                           # the first), the SIGKILL run at the last
+ *   --seed api|sql: contacts created through the bulk API (POST /api/v1/contacts, 10,000 a call) or written
+ *   by one INSERT … SELECT generate_series straight into the launcher's PostgreSQL (default: sql when the
+ *   largest size is above 100,000, where the API takes minutes; the report says which).
+ *   --port / --postgres-port / --data-dir: where the launcher listens and keeps its data.
  *
  * Reports recipients per second (send request → campaign "sent"), peak memory of the launcher's
  * process tree, and for the crash run: SIGKILL the launcher mid-campaign, start it again, and count
  * from the sandbox's own records how many recipients got the mail twice or never.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
 import { startPostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
-import { api, machine, sampleMemory, startLauncher, stopLauncher, table } from "../support";
+import { api, machine, ROOT, sampleMemory, startLauncher, stopLauncher, table } from "../support";
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
+const text = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
+  return i >= 0 ? args[i + 1] : fallback;
 };
-const RECIPIENTS = flag("recipients", 100_000);
+const flag = (name: string, fallback: number) => Number(text(name, String(fallback)));
+const SIZES = text("recipients", "100000").split(",").map((n) => Number(n.replace(/_/g, "")));
+if (SIZES.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error("--recipients takes positive integers, comma-separated");
+const PORT = flag("port", 3300);
+const POSTGRES_PORT = flag("postgres-port", 5460);
+const DATA_DIR = text("data-dir", ".data/bench-dispatch");
+const SEED = text("seed", Math.max(...SIZES) > 100_000 ? "sql" : "api");
+if (SEED !== "api" && SEED !== "sql") throw new Error("--seed is api or sql");
 const LATENCY = flag("latency", 30);
 const KILL_AT = flag("kill-at", 0.4);
 const SKIP_CRASH = args.includes("--skip-crash");
@@ -27,20 +44,53 @@ const TOKEN = `bench-${randomBytes(8).toString("hex")}`;
 
 type Campaign = { id: string; status: string; progress: { recipients: number; processed: number }; stats: { sent: number; failed: number } };
 
-async function seedAndCreate(call: ReturnType<typeof api>, tag: string) {
-  const started = Date.now();
-  for (let i = 0; i < RECIPIENTS; i += 10_000) {
-    const batch = Array.from({ length: Math.min(10_000, RECIPIENTS - i) }, (_, j) => ({ email: `r${i + j}.${tag}@bench.postline.test`, name: `Reader ${i + j}` }));
-    const res = await call("POST", "/api/v1/contacts", batch);
-    if (res.status !== 200) throw new Error(`seeding failed: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+/** The launcher's own database, for the SQL seed (its password is in the data directory's secrets). */
+function databaseUrl(dataDir: string, postgresPort: number): string {
+  const secrets = JSON.parse(fs.readFileSync(path.join(path.resolve(ROOT, dataDir), "secrets.json"), "utf8")) as { POSTGRES_PASSWORD: string };
+  return `postgres://postgres:${encodeURIComponent(secrets.POSTGRES_PASSWORD)}@127.0.0.1:${postgresPort}/postline`;
+}
+
+async function seedWithSql(url: string, tag: string, recipients: number) {
+  const client = new pg.Client({ connectionString: url, application_name: "bench:dispatch seed" });
+  await client.connect();
+  try {
+    await client.query(
+      `insert into contacts (email, name) select 'r' || i || '.' || $1::text || '@bench.postline.test', 'Reader ' || i from generate_series(0, $2::int - 1) i`,
+      [tag, recipients],
+    );
+    await client.query("vacuum analyze contacts");
+  } finally {
+    await client.end();
   }
+}
+
+async function seedAndCreate(call: ReturnType<typeof api>, tag: string, recipients: number, url: string) {
+  const started = Date.now();
+  if (SEED === "sql") await seedWithSql(url, tag, recipients);
+  else await seedWithApi(call, tag, recipients);
   const seedSeconds = (Date.now() - started) / 1000;
   const created = await call<{ data: Campaign }>("POST", "/api/v1/campaigns", { name: `bench ${tag}`, subject: "Hello {{ name }}", html: "<p>Hi {{ name }}, this is the benchmark.</p>" });
   if (created.status !== 201) throw new Error(`campaign create failed: ${created.status}`);
   return { campaignId: created.body.data.id, seedSeconds };
 }
 
-async function waitUntilSent(call: ReturnType<typeof api>, id: string, onProgress?: (c: Campaign) => Promise<boolean | void>, timeoutMs = 30 * 60_000) {
+async function seedWithApi(call: ReturnType<typeof api>, tag: string, recipients: number) {
+  // The bulk API (POST /api/v1/contacts with an array), 10,000 contacts a call, two calls in flight.
+  const chunks: number[] = [];
+  for (let i = 0; i < recipients; i += 10_000) chunks.push(i);
+  const seedChunk = async (i: number) => {
+    const batch = Array.from({ length: Math.min(10_000, recipients - i) }, (_, j) => ({ email: `r${i + j}.${tag}@bench.postline.test`, name: `Reader ${i + j}` }));
+    const res = await call("POST", "/api/v1/contacts", batch);
+    if (res.status !== 200) throw new Error(`seeding failed: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+  };
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let i = chunks.shift(); i !== undefined; i = chunks.shift()) await seedChunk(i);
+    }),
+  );
+}
+
+async function waitUntilSent(call: ReturnType<typeof api>, id: string, onProgress?: (c: Campaign) => Promise<boolean | void>, timeoutMs = 60 * 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await call<{ data: Campaign }>("GET", `/api/v1/campaigns/${id}`).catch(() => null);
@@ -54,82 +104,141 @@ async function waitUntilSent(call: ReturnType<typeof api>, id: string, onProgres
   }
 }
 
-function countDeliveries(sandbox: Awaited<ReturnType<typeof startPostmarkSandbox>>, tag: string) {
+type Sandbox = Awaited<ReturnType<typeof startPostmarkSandbox>>;
+
+/**
+ * Counts what the sandbox accepted for one run's addresses, reading only the messages that arrived
+ * since the last call (a million-message list is not walked again every poll).
+ */
+function deliveryCounter(sandbox: Sandbox, tag: string, recipients: number) {
   const perAddress = new Map<string, number>();
-  for (const m of sandbox.messages()) if (m.to.includes(`.${tag}@`)) perAddress.set(m.to, (perAddress.get(m.to) ?? 0) + 1);
+  let seen = 0;
   let duplicated = 0;
-  for (const n of perAddress.values()) if (n > 1) duplicated += n - 1;
-  return { distinct: perAddress.size, duplicated, missing: RECIPIENTS - perAddress.size };
+  return () => {
+    const all = sandbox.messages();
+    for (; seen < all.length; seen++) {
+      const to = all[seen].to;
+      if (!to.includes(`.${tag}@`)) continue;
+      const n = (perAddress.get(to) ?? 0) + 1;
+      perAddress.set(to, n);
+      if (n > 1) duplicated++;
+    }
+    return { distinct: perAddress.size, duplicated, missing: recipients - perAddress.size };
+  };
+}
+
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+async function throughput(sandbox: Sandbox, env: Record<string, string>, recipients: number) {
+  const launcher = await startLauncher({ dataDir: DATA_DIR, port: PORT, postgresPort: POSTGRES_PORT, env, fresh: true });
+  try {
+    const call = api(launcher.baseUrl, KEY);
+    const tag = "t" + randomBytes(3).toString("hex");
+    const { campaignId, seedSeconds } = await seedAndCreate(call, tag, recipients, databaseUrl(DATA_DIR, POSTGRES_PORT));
+    // Memory in two phases: the freeze (the send request, one INSERT … SELECT of the audience) and the
+    // sending after it, so what grows can be told apart; the whole run's peak is the larger of the two.
+    const freezeMemory = sampleMemory(launcher.child.pid!);
+    const load = os.loadavg()[0];
+    const started = Date.now();
+    const send = await call("POST", `/api/v1/campaigns/${campaignId}/send`);
+    if (send.status !== 202) throw new Error(`send failed: ${send.status} ${JSON.stringify(send.body)}`);
+    const frozen = Date.now();
+    const freezeMem = freezeMemory.stop();
+    const memory = sampleMemory(launcher.child.pid!);
+    const done = await waitUntilSent(call, campaignId);
+    const finished = Date.now();
+    const seconds = (finished - started) / 1000;
+    const sendingMem = memory.stop();
+    const mem = { peakTotalMiB: Math.max(freezeMem.peakTotalMiB, sendingMem.peakTotalMiB) };
+    const counts = deliveryCounter(sandbox, tag, recipients)();
+    console.log(`${recipients.toLocaleString("en")}: peak memory (PSS, MiB) by process name, all processes of that name together, during the freeze: ${JSON.stringify(freezeMem.peaksMiB)} (total ${Math.round(freezeMem.peakTotalMiB)}); while sending: ${JSON.stringify(sendingMem.peaksMiB)} (total ${Math.round(sendingMem.peakTotalMiB)}); bench process heap ${mib(process.memoryUsage().heapUsed)} MiB`);
+    await sandbox.reset();
+    return {
+      run: "throughput",
+      recipients,
+      "seed (s)": seedSeconds.toFixed(1),
+      "freeze (s)": ((frozen - started) / 1000).toFixed(1),
+      "send→sent (s)": seconds.toFixed(1),
+      "recipients/s": Math.round(recipients / seconds),
+      "after freeze /s": Math.round(recipients / ((finished - frozen) / 1000)),
+      "peak PSS (MiB)": Math.round(mem.peakTotalMiB),
+      "freeze / sending PSS": `${Math.round(freezeMem.peakTotalMiB)} / ${Math.round(sendingMem.peakTotalMiB)}`,
+      sent: done.stats.sent,
+      duplicated: counts.duplicated,
+      missing: counts.missing,
+      load: `${load.toFixed(1)}–${os.loadavg()[0].toFixed(1)}`,
+    };
+  } finally {
+    await stopLauncher(launcher);
+  }
+}
+
+async function crash(sandbox: Sandbox, env: Record<string, string>, recipients: number) {
+  const dataDir = `${DATA_DIR}-crash`;
+  let launcher = await startLauncher({ dataDir, port: PORT, postgresPort: POSTGRES_PORT + 1, env, fresh: true });
+  try {
+    let call = api(launcher.baseUrl, KEY);
+    const tag = "k" + randomBytes(3).toString("hex");
+    const count = deliveryCounter(sandbox, tag, recipients);
+    const { campaignId } = await seedAndCreate(call, tag, recipients, databaseUrl(dataDir, POSTGRES_PORT + 1));
+    const load = os.loadavg()[0];
+    const started = Date.now();
+    await call("POST", `/api/v1/campaigns/${campaignId}/send`);
+    // Kill when the sandbox itself has accepted KILL_AT of the audience.
+    while (count().distinct < recipients * KILL_AT) await new Promise((r) => setTimeout(r, 20));
+    launcher.child.kill("SIGKILL");
+    await launcher.exited;
+    const atKill = count().distinct;
+    console.log(`SIGKILLed the launcher with ${atKill.toLocaleString("en")} recipients accepted by the sandbox; restarting`);
+    launcher = await startLauncher({ dataDir, port: PORT, postgresPort: POSTGRES_PORT + 1, env });
+    call = api(launcher.baseUrl, KEY);
+    const done = await waitUntilSent(call, campaignId);
+    const seconds = (Date.now() - started) / 1000;
+    const counts = count();
+    await sandbox.reset();
+    return {
+      run: `SIGKILL at ${Math.round((atKill / recipients) * 100)}%`,
+      recipients,
+      "seed (s)": "-",
+      "freeze (s)": "-",
+      "send→sent (s)": seconds.toFixed(1),
+      "recipients/s": Math.round(recipients / seconds),
+      "after freeze /s": "-",
+      "peak PSS (MiB)": "-",
+      "freeze / sending PSS": "-",
+      sent: done.stats.sent,
+      duplicated: counts.duplicated,
+      missing: counts.missing,
+      load: `${load.toFixed(1)}–${os.loadavg()[0].toFixed(1)}`,
+    };
+  } finally {
+    await stopLauncher(launcher);
+  }
 }
 
 async function main() {
   console.log(`bench:dispatch on ${machine()}`);
-  console.log(`${RECIPIENTS.toLocaleString("en")} recipients, sandbox latency ${LATENCY} ms per call\n`);
+  console.log(`${SIZES.map((n) => n.toLocaleString("en")).join(", ")} recipients, sandbox latency ${LATENCY} ms per call, contacts seeded ${SEED === "sql" ? "by SQL (one INSERT … SELECT generate_series into contacts, then VACUUM ANALYZE)" : "through the bulk API (POST /api/v1/contacts, 10,000 a call)"}\n`);
   const sandbox = await startPostmarkSandbox({ host: "127.0.0.1", port: 0, serverToken: TOKEN, keepBodies: false, faults: { latencyMs: LATENCY }, log: () => {} });
   const env = { POSTMARK_SERVER_TOKEN: TOKEN, POSTMARK_API_URL: sandbox.url, BOOTSTRAP_API_KEY: KEY, ADMIN_PASSWORD: "bench-admin-password", POSTLINE_CRON: "on" };
   const rows: Record<string, string | number>[] = [];
 
-  // 1. Throughput.
-  {
-    const launcher = await startLauncher({ dataDir: ".data/bench-dispatch", port: 3300, postgresPort: 5460, env, fresh: true });
-    const call = api(launcher.baseUrl, KEY);
-    const tag = "t" + randomBytes(3).toString("hex");
-    const { campaignId, seedSeconds } = await seedAndCreate(call, tag);
-    const memory = sampleMemory(launcher.child.pid!);
-    const started = Date.now();
-    const send = await call("POST", `/api/v1/campaigns/${campaignId}/send`);
-    if (send.status !== 202) throw new Error(`send failed: ${send.status} ${JSON.stringify(send.body)}`);
-    const done = await waitUntilSent(call, campaignId);
-    const seconds = (Date.now() - started) / 1000;
-    const mem = memory.stop();
-    const counts = countDeliveries(sandbox, tag);
-    rows.push({
-      run: "throughput",
-      recipients: RECIPIENTS,
-      "seed (s)": seedSeconds.toFixed(1),
-      "send→sent (s)": seconds.toFixed(1),
-      "recipients/s": Math.round(RECIPIENTS / seconds),
-      "peak PSS (MiB)": Math.round(mem.peakTotalMiB),
-      sent: done.stats.sent,
-      duplicated: counts.duplicated,
-      missing: counts.missing,
-    });
-    console.log(`peak memory (PSS, MiB) by process name, all processes of that name together: ${JSON.stringify(mem.peaksMiB)}`);
-    await stopLauncher(launcher);
+  // 1. Throughput, one run per size on a fresh database.
+  for (const recipients of SIZES) {
+    rows.push(await throughput(sandbox, env, recipients));
+    console.log(table(rows.slice(-1)));
+  }
+  if (SIZES.length > 1) {
+    const base = rows[0];
+    for (const r of rows.slice(1)) {
+      console.log(
+        `${Number(r.recipients).toLocaleString("en")} against ${Number(base.recipients).toLocaleString("en")}: peak PSS ×${(Number(r["peak PSS (MiB)"]) / Number(base["peak PSS (MiB)"])).toFixed(3)}, recipients/s ×${(Number(r["recipients/s"]) / Number(base["recipients/s"])).toFixed(3)}`,
+      );
+    }
   }
 
-  // 2. SIGKILL in the middle, restart, count from the sandbox.
-  if (!SKIP_CRASH) {
-    let launcher = await startLauncher({ dataDir: ".data/bench-dispatch-crash", port: 3300, postgresPort: 5461, env, fresh: true });
-    let call = api(launcher.baseUrl, KEY);
-    const tag = "k" + randomBytes(3).toString("hex");
-    const { campaignId } = await seedAndCreate(call, tag);
-    const started = Date.now();
-    await call("POST", `/api/v1/campaigns/${campaignId}/send`);
-    // Kill when the sandbox itself has accepted KILL_AT of the audience.
-    while (countDeliveries(sandbox, tag).distinct < RECIPIENTS * KILL_AT) await new Promise((r) => setTimeout(r, 20));
-    launcher.child.kill("SIGKILL");
-    await launcher.exited;
-    const atKill = countDeliveries(sandbox, tag).distinct;
-    console.log(`SIGKILLed the launcher with ${atKill.toLocaleString("en")} recipients accepted by the sandbox; restarting`);
-    launcher = await startLauncher({ dataDir: ".data/bench-dispatch-crash", port: 3300, postgresPort: 5461, env });
-    call = api(launcher.baseUrl, KEY);
-    const done = await waitUntilSent(call, campaignId);
-    const seconds = (Date.now() - started) / 1000;
-    const counts = countDeliveries(sandbox, tag);
-    rows.push({
-      run: `SIGKILL at ${Math.round((atKill / RECIPIENTS) * 100)}%`,
-      recipients: RECIPIENTS,
-      "seed (s)": "-",
-      "send→sent (s)": seconds.toFixed(1),
-      "recipients/s": Math.round(RECIPIENTS / seconds),
-      "peak PSS (MiB)": "-",
-      sent: done.stats.sent,
-      duplicated: counts.duplicated,
-      missing: counts.missing,
-    });
-    await stopLauncher(launcher);
-  }
+  // 2. SIGKILL in the middle, restart, count from the sandbox (at the largest size).
+  if (!SKIP_CRASH) rows.push(await crash(sandbox, env, Math.max(...SIZES)));
 
   await sandbox.close();
   console.log("\n" + table(rows));

@@ -17,6 +17,7 @@ import { processDeathDrill } from "./process-death";
 import { sequenceDeathDrill } from "./sequence-death";
 import { closeAgents, type DrillResult } from "./support";
 import { startDrillSystem, type DrillSystem } from "./system";
+import { twoInstancesDrill } from "./two-instances";
 import { webhookSilenceDrill } from "./webhook-silence";
 
 let sys: DrillSystem;
@@ -76,4 +77,19 @@ describe("reliability drills, short (issue 8)", { sequential: true }, () => {
   it("9 complaint breaker: 0.5% of a campaign's recipients complain; paused with its reason before 1% of the audience went out after the crossing", async () => {
     expectPassed(await complaintBreakerDrill(sys, "short"));
   }, 300_000);
+});
+
+describe("two instances, short (issue 19)", { sequential: true }, () => {
+  // Its own system: two route servers against one PostgreSQL, a balancer in front.
+  let two: DrillSystem;
+  beforeAll(async () => {
+    two = await startDrillSystem({ kind: "routes", dataDir: `.data/drill-test-two-${process.pid}`, instances: 2 });
+  }, 120_000);
+  afterAll(async () => {
+    await two?.stop();
+  }, 60_000);
+
+  it("10 two instances: API, webhooks and cron on both, one SIGKILLed mid-campaign; nobody mailed twice or missed, no delivery lost, every event stored once", async () => {
+    expectPassed(await twoInstancesDrill(two, "short"));
+  }, 240_000);
 });

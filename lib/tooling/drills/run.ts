@@ -4,9 +4,12 @@
  * per drill, then one table: drill, load, faults, requests, lost, duplicated, result.
  *
  *   npm run drill                          # every drill, full size (tens of minutes)
- *   npm run drill -- --only flood,hostile  # some of them (names or numbers 1-7)
+ *   npm run drill -- --only flood,hostile  # some of them (names or numbers 1-9)
  *   npm run drill -- --short               # the sizes `npm test` uses, still through the launcher
  *   npm run drill -- --routes              # the route server instead of next start (no build needed)
+ *   npm run drill -- --only instances --port 3380 --postgres-port 5742 --balancer-port 4380
+ *                                          # ports: the app's (a second instance, for the two-instance
+ *                                          # drill, on the next one; its balancer by default on the one after)
  *
  * Exits 1 when any drill broke a promise. RELIABILITY.md keeps the latest full table.
  */
@@ -23,6 +26,9 @@ const value = (name: string) => {
 };
 const size = args.includes("--short") ? "short" : "full";
 const kind = args.includes("--routes") ? "routes" : "launcher";
+const port = Number(value("port") ?? 3400);
+const postgresPort = Number(value("postgres-port") ?? 5480);
+const balancerPort = Number(value("balancer-port") ?? port + 2);
 const only = value("only")?.split(",").map((s) => s.trim()).filter(Boolean);
 
 function row(r: DrillResult) {
@@ -39,7 +45,17 @@ async function main() {
   for (const drill of chosen) {
     const started = Date.now();
     console.log(`── ${drill.name}: starting the system`);
-    const sys = await startDrillSystem({ kind, dataDir: `.data/drill-${drill.name}`, port: 3400, postgresPort: 5480, keep: true, log: (m) => console.log(`   ${m}`) });
+    const sys = await startDrillSystem({
+      kind,
+      dataDir: `.data/drill-${drill.name}`,
+      port,
+      postgresPort,
+      instances: drill.instances,
+      secondPort: port + 1,
+      balancerPort,
+      keep: true,
+      log: (m) => console.log(`   ${m}`),
+    });
     let r: DrillResult;
     try {
       r = await drill.run(sys, size);

@@ -106,8 +106,13 @@ export type CronJob = "send" | "deliver-webhooks" | "alert-digests" | "reconcile
 
 /** One cron call, as Vercel Cron (or the launcher) makes it; failures (app down, database down) are normal in a drill. */
 export async function cron(sys: DrillSystem, job: CronJob): Promise<number> {
+  return cronAt(sys.baseUrl, sys.cronSecret, job);
+}
+
+/** The same call at one address (one instance of several). */
+export async function cronAt(baseUrl: string, cronSecret: string, job: CronJob): Promise<number> {
   try {
-    const res = await fetch(`${sys.baseUrl}/api/cron/${job}`, { headers: { authorization: `Bearer ${sys.cronSecret}` }, signal: AbortSignal.timeout(120_000) });
+    const res = await fetch(`${baseUrl}/api/cron/${job}`, { headers: { authorization: `Bearer ${cronSecret}` }, signal: AbortSignal.timeout(120_000) });
     await res.arrayBuffer();
     return res.status;
   } catch {

@@ -4,6 +4,9 @@
  *   its own process, embedded PostgreSQL, `next start`), for `npm run drill`;
  * - "routes": embedded PostgreSQL plus the app's route handlers behind route-server.ts, for the short
  *   drills in `npm test` (no production build needed).
+ * With `instances: 2` a second app process (a second launcher given the first one's DATABASE_URL, or a
+ * second route server) runs against the same PostgreSQL, and `baseUrl` is a balancer in front of both
+ * (balancer.ts): the API calls and Postmark's webhooks are spread across them; `instances` reaches each.
  * In both, the Postmark sandbox runs in the drill's own process (the launcher is given its URL and token,
  * as with a real Postmark), so a drill can set its faults and read its records directly, and the drill
  * holds its own connection to the app's database to check what was stored.
@@ -26,14 +29,31 @@ import { unsubscribeKey } from "@/lib/sending/unsubscribe-token";
 import { ensureFirstAdmin } from "@/lib/users/users";
 import { startLauncher, stopLauncher, type LauncherProcess } from "../../../bench/support";
 import { stopIfRunning } from "./postgres-control";
+import { startBalancer, type Balancer } from "./balancer";
 import { startWire, type Wire } from "./wire";
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
 export const ADMIN_EMAIL = "admin@postline.local";
 
+/** One app process: its own address (a drill calls each one's cron there) and its life. */
+export interface AppInstance {
+  name: string;
+  baseUrl: string;
+  pid(): number | null;
+  /** SIGKILL: no shutdown, no cleanup (with the launcher, the launcher too). */
+  kill(): Promise<void>;
+  /** Starts it again on the same data after kill. */
+  restart(): Promise<void>;
+}
+
 export interface DrillSystem {
   kind: "launcher" | "routes";
+  /** Where the app is reached: the app itself, or the balancer in front of every instance. */
   baseUrl: string;
+  /** The app processes (one unless SystemOptions.instances says more); the first is the one appPid names. */
+  instances: AppInstance[];
+  /** With several instances: the balancer in front of them (requests each answered). */
+  balancer: Balancer | null;
   /** The drill's own connection to the app's database (checks, and "another instance" with a clock ahead). */
   db: Db;
   sandbox: PostmarkSandbox;
@@ -64,6 +84,10 @@ export interface SystemOptions {
   dataDir: string;
   port?: number;
   postgresPort?: number;
+  /** App processes against the one database (default 1); with 2, `secondPort` and `balancerPort` (free ports by default). */
+  instances?: 1 | 2;
+  secondPort?: number;
+  balancerPort?: number;
   log?: (m: string) => void;
   /** Keep the data directory (and the app's log in it) after stop. */
   keep?: boolean;
@@ -124,7 +148,12 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
   const wire = await startWire(sandbox.url);
   const port = options.port ?? (await freePort());
   const postgresPort = options.postgresPort ?? (await freePort());
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const ownUrl = `http://127.0.0.1:${port}`;
+  const two = options.instances === 2;
+  const secondPort = two ? (options.secondPort ?? (await freePort())) : 0;
+  const secondUrl = `http://127.0.0.1:${secondPort}`;
+  const balancer = two ? await startBalancer([ownUrl, secondUrl], options.balancerPort ?? 0) : null;
+  const baseUrl = balancer?.url ?? ownUrl;
   sandbox.configureWebhook({ url: `${baseUrl}/api/webhooks/postmark`, headers: { "X-Webhook-Secret": secrets.webhookSecret } });
   const { postmark, sending } = sendingDepsFor(sandbox, baseUrl, secrets.authSecret);
   const appEnv = {
@@ -137,13 +166,15 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
     ADMIN_EMAIL,
     ADMIN_PASSWORD: secrets.adminPassword,
     ALLOW_PRIVATE_WEBHOOK_URLS: "127.0.0.1",
+    // With a balancer, links and the chained cron runs go to it, the public address.
+    ...(balancer ? { APP_URL: baseUrl } : {}),
     // The drills drive the cron routes themselves, at their own pace.
     POSTLINE_CRON: "off",
     // The sandbox's sender (postline.local) has no DMARC record: the sender check would refuse the
     // drills' campaigns of 1,500+ (the launcher sets this itself against a sandbox; the route server does not).
     SENDER_CHECK_MIN_RECIPIENTS: "100000000",
   };
-  const common = { ...secrets, baseUrl, sandbox, wire, postmark, sending, postgres: { dataDir: path.join(dataDir, "postgres"), port: postgresPort } };
+  const common = { ...secrets, baseUrl, balancer, sandbox, wire, postmark, sending, postgres: { dataDir: path.join(dataDir, "postgres"), port: postgresPort } };
 
   if (options.kind === "launcher") {
     const launch = () => startLauncher({ dataDir: options.dataDir, port, postgresPort, env: appEnv });
@@ -159,28 +190,64 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
         return null;
       }
     };
+    const killApp = async () => {
+      const pid = appPid();
+      if (pid) process.kill(pid, "SIGKILL");
+      launcher.child.kill("SIGKILL");
+      await launcher.exited;
+      log("SIGKILLed the app and its launcher");
+    };
+    const restartApp = async () => {
+      launcher = await launch();
+    };
+    const instances: AppInstance[] = [{ name: "a", baseUrl: ownUrl, pid: appPid, kill: killApp, restart: restartApp }];
+    // The second instance: a launcher of its own (its own data directory, no PostgreSQL of its own).
+    let second: LauncherProcess | null = null;
+    if (two) {
+      const secondDir = path.join(options.dataDir, "instance-b");
+      const launchSecond = () => startLauncher({ dataDir: secondDir, port: secondPort, postgresPort, env: { ...appEnv, DATABASE_URL: databaseUrl } });
+      second = await launchSecond();
+      const secondPid = () => {
+        try {
+          const id = parseIdentity(fs.readFileSync(path.join(ROOT, secondDir, "app.pid"), "utf8"));
+          return id && second?.child.exitCode === null ? id.pid : null;
+        } catch {
+          return null;
+        }
+      };
+      instances.push({
+        name: "b",
+        baseUrl: secondUrl,
+        pid: secondPid,
+        async kill() {
+          const pid = secondPid();
+          if (pid) process.kill(pid, "SIGKILL");
+          second!.child.kill("SIGKILL");
+          await second!.exited;
+          log("SIGKILLed instance b (its app and its launcher)");
+        },
+        async restart() {
+          second = await launchSecond();
+        },
+      });
+    }
     return {
       kind: "launcher",
       ...common,
+      instances,
       db,
       appPid,
-      async killApp() {
-        const pid = appPid();
-        if (pid) process.kill(pid, "SIGKILL");
-        launcher.child.kill("SIGKILL");
-        await launcher.exited;
-        log("SIGKILLed the app and its launcher");
-      },
-      async restartApp() {
-        launcher = await launch();
-      },
+      killApp,
+      restartApp,
       async stop() {
+        if (second) await stopLauncher(second);
         await stopLauncher(launcher);
         await db.$client.end().catch(() => {});
         // A PostgreSQL restarted by a drill is not the launcher's child: stop it ourselves.
         await stopIfRunning(path.join(dataDir, "postgres"));
         await wire.close();
         await sandbox.close();
+        await balancer?.close();
       },
     };
   }
@@ -190,53 +257,66 @@ export async function startDrillSystem(options: SystemOptions): Promise<DrillSys
   const db = createDb(pgServer.url, { max: 10, applicationName: "postline-drill" });
   await ensureFirstAdmin(db, { email: ADMIN_EMAIL, password: secrets.adminPassword });
   await ensureBootstrapApiKey(db, secrets.apiKey);
-  let app: ChildProcess | null = null;
-  const output: string[] = [];
-  const startApp = async () => {
-    output.length = 0;
-    const child = spawn(process.execPath, ["--import", "tsx", "--require", path.join(ROOT, "lib/local/launcher/exit-with-parent.cjs"), path.join(ROOT, "lib/tooling/drills/route-server.ts"), String(port)], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: "production", PORT: String(port), DATABASE_URL: pgServer.url, APP_URL: baseUrl, ...appEnv },
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-    });
-    const keep = (b: Buffer) => {
-      fs.appendFileSync(path.join(dataDir, "app.log"), b);
-      output.push(...b.toString().split("\n").filter(Boolean));
-      if (output.length > 100) output.splice(0, output.length - 100);
+  const routeServer = (name: string, appPort: number, logFile: string) => {
+    let app: ChildProcess | null = null;
+    const output: string[] = [];
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    const start = async () => {
+      output.length = 0;
+      const child = spawn(process.execPath, ["--import", "tsx", "--require", path.join(ROOT, "lib/local/launcher/exit-with-parent.cjs"), path.join(ROOT, "lib/tooling/drills/route-server.ts"), String(appPort)], {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: "production", PORT: String(appPort), DATABASE_URL: pgServer.url, APP_URL: baseUrl, ...appEnv },
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+      });
+      const keep = (b: Buffer) => {
+        fs.appendFileSync(path.join(dataDir, logFile), b);
+        output.push(...b.toString().split("\n").filter(Boolean));
+        if (output.length > 100) output.splice(0, output.length - 100);
+      };
+      child.stdout!.on("data", keep);
+      child.stderr!.on("data", keep);
+      app = child;
+      await waitForHealth(appUrl, () => child.exitCode === null && child.signalCode === null, () => output.slice(-20).join("\n"));
     };
-    child.stdout!.on("data", keep);
-    child.stderr!.on("data", keep);
-    app = child;
-    await waitForHealth(baseUrl, () => child.exitCode === null && child.signalCode === null, () => output.slice(-20).join("\n"));
-  };
-  await startApp();
-  const appPid = () => (app && app.exitCode === null && app.signalCode === null ? (app.pid ?? null) : null);
-  return {
-    kind: "routes",
-    ...common,
-    db,
-    appPid,
-    async killApp() {
+    const pid = () => (app && app.exitCode === null && app.signalCode === null ? (app.pid ?? null) : null);
+    const stopWith = async (signal: NodeJS.Signals) => {
       const child = app;
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
+      child.kill(signal);
       await exited;
-      log("SIGKILLed the app");
-    },
-    restartApp: startApp,
+    };
+    const instance: AppInstance = {
+      name,
+      baseUrl: appUrl,
+      pid,
+      async kill() {
+        await stopWith("SIGKILL");
+        log(two ? `SIGKILLed instance ${name}` : "SIGKILLed the app");
+      },
+      restart: start,
+    };
+    return { instance, start, stop: () => stopWith("SIGTERM") };
+  };
+  const servers = [routeServer("a", port, "app.log"), ...(two ? [routeServer("b", secondPort, "app-b.log")] : [])];
+  for (const server of servers) await server.start();
+  const [first] = servers;
+  return {
+    kind: "routes",
+    ...common,
+    instances: servers.map((s) => s.instance),
+    db,
+    appPid: first.instance.pid,
+    killApp: first.instance.kill,
+    restartApp: first.instance.restart,
     async stop() {
-      const child = app;
-      if (child && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      for (const server of servers) await server.stop();
       await db.$client.end().catch(() => {});
       await pgServer.stop();
       await stopIfRunning(path.join(dataDir, "postgres"));
       await wire.close();
       await sandbox.close();
+      await balancer?.close();
       if (!options.keep) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
