@@ -5,24 +5,14 @@
  * against known numbers whatever the sandbox's traffic or the classifier's current rules.
  */
 import fs from "node:fs";
-import path from "node:path";
-import pg from "pg";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E } from "../playwright.config";
-import { expectAccessible, signInAndWait } from "./helpers";
+import { appDatabase, expectAccessible, signInAndWait } from "./helpers";
 
 const auth = { authorization: `Bearer ${E2E.bootstrapApiKey}` };
 const SCREENSHOTS = "test-results/screenshots";
 
 test.describe.configure({ timeout: 180_000 });
-
-/** The e2e launcher's own PostgreSQL (playwright.config.ts: data in .data/e2e, port 5440). */
-async function appDatabase(): Promise<pg.Client> {
-  const secrets = JSON.parse(fs.readFileSync(path.join(".data/e2e", "secrets.json"), "utf8")) as { POSTGRES_PASSWORD: string };
-  const client = new pg.Client({ connectionString: `postgres://postgres:${encodeURIComponent(secrets.POSTGRES_PASSWORD)}@127.0.0.1:5440/postline` });
-  await client.connect();
-  return client;
-}
 
 interface Seeded {
   campaignId: string;

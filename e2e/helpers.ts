@@ -1,4 +1,15 @@
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
 import { expect, type Page } from "@playwright/test";
+
+/** The e2e launcher's own PostgreSQL (playwright.config.ts: data in .data/e2e, port 5440). */
+export async function appDatabase(): Promise<pg.Client> {
+  const secrets = JSON.parse(fs.readFileSync(path.join(".data/e2e", "secrets.json"), "utf8")) as { POSTGRES_PASSWORD: string };
+  const client = new pg.Client({ connectionString: `postgres://postgres:${encodeURIComponent(secrets.POSTGRES_PASSWORD)}@127.0.0.1:5440/postline` });
+  await client.connect();
+  return client;
+}
 
 export async function signIn(page: Page, email: string, password: string) {
   await page.goto("/login");

@@ -31,8 +31,8 @@ export default async function TemplatesPage() {
       created: <Time value={t.createdAt} zone={zone} />,
       actions: (
         <div className="flex flex-wrap items-center justify-end gap-2">
-          <Link href={`/campaigns/new?template=${t.id}`} className={buttonClass("secondary", "px-2 py-1 text-xs")} aria-label={`New campaign from ${t.name}`}>
-            Use
+          <Link href={`/campaigns/new?template=${t.id}`} className={buttonClass("secondary", "px-2 py-1 text-xs")}>
+            Use<span className="sr-only"> template {t.name} for a new campaign</span>
           </Link>
           <InlineAction action={deleteTemplateAction} fields={{ templateId: t.id }} label="Delete" variant="danger" confirm={`Delete the template "${t.name}"? Campaigns made from it keep their content.`} />
         </div>
