@@ -59,8 +59,9 @@ export const CAUTIOUS_BATCH_SHARE = 0.002;
  * reason to hold a campaign for good). Without it a fast send outruns every webhook: 10,000 recipients
  * go out in seconds and a breaker could only ever act after the send. It holds only while Postmark's
  * Delivery webhooks are arriving (one received in the last WEBHOOKS_LIVE_MS): with none, there is
- * nothing to wait for. The sending workers wait through a hold (lib/sending/advance-sending.ts) rather
- * than leaving the campaign to the next cron run.
+ * nothing to wait for. A held campaign is left to the next sending run (the cron, each minute), not
+ * waited for inside this one: complaints come after deliveries, and a run that went on the moment the
+ * deliveries were in sent the rest before the complaints could count (drill 9 caught it).
  */
 export const PROBE_MULTIPLE = 2;
 export const PROBE_WAIT_MS = 120_000;

@@ -25,14 +25,11 @@ export type SendingStep = () => Promise<{ sent: number; failed: number; batch: b
 
 /**
  * Asked before each claim of a campaign's batch (the circuit breakers, lib/deliverability, wired in
- * lib/jobs/send-campaigns.ts): `send: false` skips the campaign (the guard paused it), `batchSize`
- * makes its batches smaller, `holding` says the campaign waits a few seconds (its sample's deliveries),
- * so a worker with nothing else to do waits too instead of ending the run.
+ * lib/jobs/send-campaigns.ts): `send: false` skips the campaign (the guard paused it or holds it),
+ * `batchSize` makes its batches smaller. A held campaign is left to the next sending run: by then the
+ * sample's complaints, which come after its deliveries, have had time to arrive.
  */
-export type CampaignGuard = (campaignId: string) => Promise<{ send: boolean; batchSize?: number; holding?: boolean }>;
-
-/** How often a worker looks again at a campaign that holds. */
-const HOLD_POLL_MS = 1_000;
+export type CampaignGuard = (campaignId: string) => Promise<{ send: boolean; batchSize?: number }>;
 
 export interface AdvanceResult {
   batches: number;
@@ -102,19 +99,15 @@ export async function advanceSending(
         .orderBy(campaigns.startedAt)
         .limit(20);
       let claimed: ClaimedBatch | null = null;
-      let holding = false;
       for (const { id } of sending) {
         const verdict = options.guard ? await options.guard(id) : { send: true };
-        holding ||= verdict.holding === true;
         if (!verdict.send) continue;
         claimed = await claimCampaignBatch(db, { campaignId: id }, verdict.batchSize ? { ...deps, batchSize: Math.min(verdict.batchSize, deps.batchSize ?? verdict.batchSize) } : deps);
         if (claimed) break;
       }
       if (!claimed) {
         if (!otherFirst && (await moreWork())) continue;
-        if (!holding) return;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(HOLD_POLL_MS, Math.max(0, deadline - Date.now()))));
-        continue;
+        return;
       }
       let c = compiled.get(claimed.campaignId);
       if (!c) {
