@@ -31,3 +31,22 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A free port below Linux's ephemeral range (32768-60999 by default), for a server started a moment
+ * after the port is chosen. A port the kernel handed out with `listen(0)` is free only until the next
+ * outgoing connection (a database pool opening, a webhook post) is given it as its local port: a drill
+ * once failed with EADDRINUSE that way. Below the range, only another listener can take it.
+ */
+export async function freeServerPort(from = 20_000, to = 32_000): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return freePort();
+}

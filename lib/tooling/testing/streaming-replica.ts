@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { freeServerPort } from "@/lib/local/launcher/ports";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@/lib/local/launcher/postgres";
 import { waitForExit } from "@/lib/local/launcher/processes";
 
@@ -39,19 +39,6 @@ export interface StreamingPair {
 const PASSWORD = "postgres";
 const WATCHDOG = path.resolve(import.meta.dirname, "../../local/launcher/postgres-watchdog.cjs");
 const SLOT = "postline_standby";
-
-/** A port nothing listens on right now (asked of the OS). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * What the docs say a base backup need not (or must not) contain: the server's pid and options files,
@@ -120,8 +107,8 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string, val
 export async function startStreamingPair(options: { dir?: string; primaryPort?: number; standbyPort?: number; database?: string } = {}): Promise<StreamingPair> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "postline-replica-"));
   const ownsDir = options.dir === undefined;
-  const primaryPort = options.primaryPort ?? (await freePort());
-  const standbyPort = options.standbyPort ?? (await freePort());
+  const primaryPort = options.primaryPort ?? (await freeServerPort());
+  const standbyPort = options.standbyPort ?? (await freeServerPort());
   const database = options.database ?? "postline";
   const primaryDir = path.join(dir, "primary");
   const standbyDir = path.join(dir, "standby");
