@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db";
 import { extractPostmarkEvent } from "@/lib/ingest/extract";
@@ -11,7 +10,7 @@ import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
 import { migrateDatabase, migrationsFolder } from "./migrate";
 import { applyRepeatableSql } from "./repeatable-sql";
-import { createEmptyDatabase, type EmptyDatabase } from "./testing/empty-database";
+import { createEmptyDatabase, withClient, type EmptyDatabase } from "./testing/empty-database";
 
 /**
  * migration 0025 (message_events partitioned by month) on a database populated before it: every
@@ -23,16 +22,6 @@ const created: EmptyDatabase[] = [];
 afterAll(async () => {
   for (const db of created) await db.drop();
 });
-
-async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** db/migrations as it stood before 0025: the journal cut there. */
 function migrationsBefore(tag: string): string {

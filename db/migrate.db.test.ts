@@ -3,13 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase, migrationsFolder } from "./migrate";
 import { functionsFolder } from "./repeatable-sql";
 import { readJournal } from "./shipped-migrations";
 import { catalogDump } from "./testing/catalog-dump";
-import { createEmptyDatabase, type EmptyDatabase } from "./testing/empty-database";
+import { createEmptyDatabase, withClient, type EmptyDatabase } from "./testing/empty-database";
 
 /**
  * The migration runner on databases of its own (not the suite's template): a database left by an
@@ -31,16 +30,6 @@ async function emptyDatabase(label: string) {
 afterAll(async () => {
   for (const db of created) await db.drop();
 });
-
-async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const dump = (url: string) => withClient(url, (c) => catalogDump(c));
 
