@@ -44,10 +44,15 @@ export async function recordBatchResults(
       tx,
       results.flatMap((r) => (r.postmarkMessageId ? [r.postmarkMessageId] : [])),
     );
+    // The batch id rides in every row rather than as a constant: with a constant, the planner trusted
+    // messages_batch_idx (its statistics say few rows are `sending`) and joined the 500 rows to the
+    // 500 values by a nested loop over the values list, 250,000 comparisons a batch, which made this
+    // statement most of sending's cost (bench:dispatch, 2026-11-26). Joined by id, each row is one
+    // primary-key lookup.
     const values = sql.join(
       results.map(
         (r) =>
-          sql`(${r.messageId}::uuid, ${r.postmarkMessageId ?? null}::text, ${r.errorCode ?? null}::int, ${r.errorMessage ?? null}::text, ${(r.submittedAt ?? now).toISOString()}::timestamptz, ${r.subject ?? null}::text)`,
+          sql`(${r.messageId}::uuid, ${r.postmarkMessageId ?? null}::text, ${r.errorCode ?? null}::int, ${r.errorMessage ?? null}::text, ${(r.submittedAt ?? now).toISOString()}::timestamptz, ${r.subject ?? null}::text, ${batchId}::uuid)`,
       ),
       sql`, `,
     );
@@ -65,8 +70,8 @@ export async function recordBatchResults(
           subject = coalesce(v.subject, m.subject),
           next_attempt_at = null,
           updated_at = ${now.toISOString()}::timestamptz
-      from (values ${values}) as v(id, pm_id, code, msg, at, subject)
-      where m.id = v.id and m.batch_id = ${batchId}::uuid and m.status = 'sending'
+      from (values ${values}) as v(id, pm_id, code, msg, at, subject, batch)
+      where m.id = v.id and m.batch_id = v.batch and m.status = 'sending'
       returning m.status, m.postmark_message_id, m.contact_id, m.campaign_id, m.sent_at),
       reached as (
         select contact_id, min(sent_at) as sent_at from upd
