@@ -10,3 +10,4 @@ export * from "./forms";
 export * from "./sequences";
 export * from "./postmark";
 export * from "./deliverability";
+export * from "./jobs";

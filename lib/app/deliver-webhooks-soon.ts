@@ -1,5 +1,5 @@
 import { afterResponse } from "@/lib/app/after-response";
-import { chainCronRoute, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/continue-sending";
+import { continueChain, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/continue-sending";
 import { getAppDb, getOutboundDeps } from "@/lib/app/deps";
 import { runDeliverOutboundWebhooks } from "@/lib/jobs/deliver-outbound-webhooks";
 
@@ -12,7 +12,7 @@ export function deliverWebhooksAfterResponse(): void {
   afterResponse(async () => {
     try {
       const { outboundWebhooks } = await runDeliverOutboundWebhooks(getAppDb(), { budgetMs: 20_000 }, getOutboundDeps());
-      if (outboundWebhooks.stoppedBy === "budget") chainCronRoute(DELIVER_WEBHOOKS_ROUTE);
+      await continueChain(DELIVER_WEBHOOKS_ROUTE, { stoppedBy: outboundWebhooks.stoppedBy, token: null });
     } catch (error) {
       console.error("[outbound-webhooks] delivering after a retry failed; the cron will deliver", error);
     }

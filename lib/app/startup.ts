@@ -42,7 +42,7 @@ export function resumeWorkAfterStart(): void {
         import("@/lib/app/deps"),
       ]);
       const { sending } = await runSendCampaigns(getAppDb(), {}, getSendingDeps(), getBreakerDeps());
-      if (sending.stoppedBy === "budget") chainSending();
+      await chainSending({ stoppedBy: sending.stoppedBy, token: null });
     } catch (error) {
       console.warn("[startup] resuming work failed; the sending cron will retry", error);
     }

@@ -3,9 +3,9 @@
  * vercel.json no longer names it; it stays so a deployment or a script still calling it keeps working,
  * and runs the three jobs as it always did: sending and outbound delivery side by side, then digests.
  */
-import { after } from "next/server";
+import { afterResponse } from "@/lib/app/after-response";
 import { cronRoute } from "@/lib/app/api-route";
-import { chainCronRoute, chainSending, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/continue-sending";
+import { chainSending, continueChain, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/continue-sending";
 import { getAlertEmailer, getBreakerDeps, getOutboundDeps, getSendingDeps } from "@/lib/app/deps";
 import { runDeliverOutboundWebhooks } from "@/lib/jobs/deliver-outbound-webhooks";
 import { runSendAlertDigests } from "@/lib/jobs/send-alert-digests";
@@ -20,7 +20,8 @@ export const GET = cronRoute("dispatch", async ({ db }) => {
     runDeliverOutboundWebhooks(db, { lingerMs: 40_000 }, getOutboundDeps()),
   ]);
   const { alertDigests } = await runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() });
-  if (sending.stoppedBy === "budget") after(chainSending);
-  if (outboundWebhooks.stoppedBy === "budget") after(() => chainCronRoute(DELIVER_WEBHOOKS_ROUTE));
+  // Not a link of either chain: it continues one only when none is alive.
+  afterResponse(() => chainSending({ stoppedBy: sending.stoppedBy, token: null }));
+  afterResponse(() => continueChain(DELIVER_WEBHOOKS_ROUTE, { stoppedBy: outboundWebhooks.stoppedBy, token: null }));
   return { sending, alertDigests, outboundWebhooks };
 });
