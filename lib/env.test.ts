@@ -97,5 +97,12 @@ describe("TRUSTED_PROXIES and VERCEL", () => {
     expect(parseAppEnv(complete).VERCEL).toBe(false);
     expect(parseAppEnv({ ...complete, VERCEL: "1" }).VERCEL).toBe(true);
   });
+  it("takes the embedded PostgreSQL's buffer cache as a size, and names the variable when it is not one", () => {
+    expect(getLauncherEnv({}).POSTGRES_SHARED_BUFFERS).toBeUndefined();
+    expect(getLauncherEnv({ POSTGRES_SHARED_BUFFERS: "512MB" }).POSTGRES_SHARED_BUFFERS).toBe("512MB");
+    for (const bad of ["512", "lots", "0MB", "1TB", "512MB; fsync=off"]) {
+      expect(() => getLauncherEnv({ POSTGRES_SHARED_BUFFERS: bad })).toThrow(/POSTGRES_SHARED_BUFFERS/);
+    }
+  });
 });
 

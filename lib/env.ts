@@ -189,6 +189,10 @@ const launcherEnvSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: optionalNonEmpty,
   POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5439),
+  // The embedded PostgreSQL's buffer cache (its `shared_buffers`; PostgreSQL's default is 128MB). A
+  // table larger than the cache is read from the operating system's cache on every update of a random
+  // row: bench:dispatch at a million recipients.
+  POSTGRES_SHARED_BUFFERS: optionalNonEmpty.pipe(z.string().regex(/^[1-9]\d{0,6}(kB|MB|GB)$/, "POSTGRES_SHARED_BUFFERS is a size such as 512MB or 2GB").optional()),
   POSTMARK_SERVER_TOKEN: optionalNonEmpty,
   POSTMARK_API_URL: optionalNonEmpty,
   POSTMARK_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),

@@ -10,6 +10,7 @@
  *   by one INSERT … SELECT generate_series straight into the launcher's PostgreSQL (default: sql when the
  *   largest size is above 100,000, where the API takes minutes; the report says which).
  *   --port / --postgres-port / --data-dir: where the launcher listens and keeps its data.
+ *   --shared-buffers 512MB: the launcher's PostgreSQL buffer cache (POSTGRES_SHARED_BUFFERS).
  *
  * Reports recipients per second (send request → campaign "sent"), peak memory of the launcher's
  * process tree, and for the crash run: SIGKILL the launcher mid-campaign, start it again, and count
@@ -39,6 +40,8 @@ if (SEED !== "api" && SEED !== "sql") throw new Error("--seed is api or sql");
 const LATENCY = flag("latency", 30);
 const KILL_AT = flag("kill-at", 0.4);
 const SKIP_CRASH = args.includes("--skip-crash");
+// `--shared-buffers 512MB`: the launcher's PostgreSQL buffer cache (POSTGRES_SHARED_BUFFERS; default PostgreSQL's 128MB).
+const SHARED_BUFFERS = text("shared-buffers", "");
 const KEY = `pl_bench_${randomBytes(16).toString("hex")}`;
 const TOKEN = `bench-${randomBytes(8).toString("hex")}`;
 
@@ -218,9 +221,10 @@ async function crash(sandbox: Sandbox, env: Record<string, string>, recipients: 
 
 async function main() {
   console.log(`bench:dispatch on ${machine()}`);
-  console.log(`${SIZES.map((n) => n.toLocaleString("en")).join(", ")} recipients, sandbox latency ${LATENCY} ms per call, contacts seeded ${SEED === "sql" ? "by SQL (one INSERT … SELECT generate_series into contacts, then VACUUM ANALYZE)" : "through the bulk API (POST /api/v1/contacts, 10,000 a call)"}\n`);
+  console.log(`${SIZES.map((n) => n.toLocaleString("en")).join(", ")} recipients, sandbox latency ${LATENCY} ms per call, PostgreSQL shared_buffers ${SHARED_BUFFERS || "128MB (default)"}, contacts seeded ${SEED === "sql" ? "by SQL (one INSERT … SELECT generate_series into contacts, then VACUUM ANALYZE)" : "through the bulk API (POST /api/v1/contacts, 10,000 a call)"}\n`);
   const sandbox = await startPostmarkSandbox({ host: "127.0.0.1", port: 0, serverToken: TOKEN, keepBodies: false, faults: { latencyMs: LATENCY }, log: () => {} });
-  const env = { POSTMARK_SERVER_TOKEN: TOKEN, POSTMARK_API_URL: sandbox.url, BOOTSTRAP_API_KEY: KEY, ADMIN_PASSWORD: "bench-admin-password", POSTLINE_CRON: "on" };
+  const env: Record<string, string> = { POSTMARK_SERVER_TOKEN: TOKEN, POSTMARK_API_URL: sandbox.url, BOOTSTRAP_API_KEY: KEY, ADMIN_PASSWORD: "bench-admin-password", POSTLINE_CRON: "on" };
+  if (SHARED_BUFFERS) env.POSTGRES_SHARED_BUFFERS = SHARED_BUFFERS;
   const rows: Record<string, string | number>[] = [];
 
   // 1. Throughput, one run per size on a fresh database.

@@ -224,6 +224,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         port: env.POSTGRES_PORT,
         password: secrets.POSTGRES_PASSWORD,
         log,
+        settings: env.POSTGRES_SHARED_BUFFERS ? { shared_buffers: env.POSTGRES_SHARED_BUFFERS } : undefined,
       });
       cleanups.push({ name: "PostgreSQL", run: () => postgres.stop() });
       databaseUrl = postgres.url;
