@@ -1,6 +1,6 @@
 import { after } from "next/server";
 import { getEnv } from "@/lib/env";
-import { endChain, extendChain } from "@/lib/jobs/chains";
+import { endChain, extendChain, type ChainRun } from "@/lib/jobs/chains";
 import { runSendCampaigns } from "@/lib/jobs/send-campaigns";
 import { getAppDb, getBreakerDeps, getSendingDeps } from "@/lib/app/deps";
 
@@ -31,7 +31,7 @@ export function chainToken(req: Request): string | null {
  * holds it or no chain is alive (otherwise the live chain carries its work on); one that ran out of
  * work ends the chain it held. Never throws: the cron is the fallback.
  */
-export async function continueChain(route: string, run: { stoppedBy: "idle" | "budget"; token: string | null }): Promise<void> {
+export async function continueChain(route: string, run: ChainRun): Promise<void> {
   try {
     const db = getAppDb();
     if (run.stoppedBy === "budget") {
@@ -46,7 +46,7 @@ export async function continueChain(route: string, run: { stoppedBy: "idle" | "b
 }
 
 /** Continues the sending job's chain (see lib/jobs/send-campaigns.ts). */
-export function chainSending(run: { stoppedBy: "idle" | "budget"; token: string | null }): Promise<void> {
+export function chainSending(run: ChainRun): Promise<void> {
   return continueChain(SEND_ROUTE, run);
 }
 

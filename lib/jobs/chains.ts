@@ -19,14 +19,20 @@ import { jobChains } from "@/db/schema";
  */
 export const CHAIN_LEASE_MS = 120_000;
 
+/** How a run of a chaining job ended, and the chain token it was started with (null: not a link). */
+export interface ChainRun {
+  stoppedBy: "idle" | "budget";
+  token: string | null;
+}
+
 /**
  * Called by a run that stopped for its budget: returns the token to hand to the next link, or null
  * when another chain is alive (this run's work is carried on by it). `token` is the one this run was
  * started with (null for a cron tick, the send action or a restart).
  */
-export async function extendChain(db: Db, { job, token, now, leaseMs = CHAIN_LEASE_MS }: { job: string; token: string | null; now: Date; leaseMs?: number }): Promise<string | null> {
+export async function extendChain(db: Db, { job, token, now }: { job: string; token: string | null; now: Date }): Promise<string | null> {
   const next = randomBytes(12).toString("base64url");
-  const expiresAt = new Date(now.getTime() + leaseMs);
+  const expiresAt = new Date(now.getTime() + CHAIN_LEASE_MS);
   const rows = await db
     .insert(jobChains)
     .values({ job, token: next, expiresAt })
