@@ -104,5 +104,12 @@ describe("TRUSTED_PROXIES and VERCEL", () => {
       expect(() => getLauncherEnv({ POSTGRES_SHARED_BUFFERS: bad })).toThrow(/POSTGRES_SHARED_BUFFERS/);
     }
   });
+  it("runs one app process unless told how many, and names the variable when the number is not one", () => {
+    expect(getLauncherEnv({}).POSTLINE_APP_PROCESSES).toBe(1);
+    expect(getLauncherEnv({ POSTLINE_APP_PROCESSES: "2" }).POSTLINE_APP_PROCESSES).toBe(2);
+    for (const bad of ["0", "1.5", "17", "two"]) {
+      expect(() => getLauncherEnv({ POSTLINE_APP_PROCESSES: bad })).toThrow(/POSTLINE_APP_PROCESSES/);
+    }
+  });
 });
 

@@ -207,6 +207,9 @@ const launcherEnvSchema = z.object({
   BOOTSTRAP_API_KEY: bootstrapApiKey,
   APP_URL: optionalNonEmpty,
   POSTLINE_CRON: z.enum(["on", "off"]).default("on"),
+  // How many `next start` processes serve the port (lib/local/launcher/app-processes.cjs): one node
+  // process is one core of JavaScript, and a platform runs several instances behind one address.
+  POSTLINE_APP_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
   // Set in production-like runs; locally the launcher generates and keeps them in <data>/secrets.json.
   AUTH_SECRET: optionalNonEmpty,
   CRON_SECRET: optionalNonEmpty,

@@ -65,9 +65,11 @@ export interface FormsLoadOptions {
   seconds: number;
   /** Recipients of the campaign sending meanwhile. */
   recipients: number;
+  /** `next start` processes sharing the port (POSTLINE_APP_PROCESSES). */
+  appProcesses: number;
 }
 
-export async function formsUnderLoad({ rate, seconds, recipients }: FormsLoadOptions, log: (row: Record<string, string | number>) => void) {
+export async function formsUnderLoad({ rate, seconds, recipients, appProcesses }: FormsLoadOptions, log: (row: Record<string, string | number>) => void) {
   const token = `bench-${randomBytes(8).toString("hex")}`;
   const key = `pl_bench_${randomBytes(16).toString("hex")}`;
   const sandbox = await startPostmarkSandbox({ host: "127.0.0.1", port: 0, serverToken: token, keepBodies: false, faults: { latencyMs: 30 }, log: () => {} });
@@ -87,6 +89,7 @@ export async function formsUnderLoad({ rate, seconds, recipients }: FormsLoadOpt
       // Posts come from many visitors (10.x.y.z) through a proxy on 127.0.0.1 that the app trusts, as in
       // production behind a load balancer; the per-source limit keeps its default (60 a minute).
       TRUSTED_PROXIES: "127.0.0.1",
+      POSTLINE_APP_PROCESSES: String(appProcesses),
     },
   });
   const call = api(launcher.baseUrl, key);
@@ -111,12 +114,18 @@ export async function formsUnderLoad({ rate, seconds, recipients }: FormsLoadOpt
     await fixedRate(port, "/api/bench/noop", () => "{}", 100, 300);
     await fixedRate(port, `/f/${formId}`, (i) => JSON.stringify({ email: `warm${i}.${run}@form.bench.test`, website: "", _ts: stamp }), 100, 300, 1_000_000);
     const count = rate * seconds;
+    console.log(`measuring the no-op route at ${rate}/s…`);
     const noop = await fixedRate(port, "/api/bench/noop", () => "{}", rate, count);
+    console.log(`measuring form posts alone at ${rate}/s…`);
+    // The same posts with nothing else running: what the route costs on its own.
+    const alone = await fixedRate(port, `/f/${formId}`, (i) => JSON.stringify({ email: `alone${i}.${run}@form.bench.test`, website: "", _ts: stamp }), rate, count, 2_000_000);
     const started = await call("POST", `/api/v1/campaigns/${campaign.body.data.id}/send`);
     if (started.status !== 202) throw new Error(`the campaign did not start: ${started.status} ${JSON.stringify(started.body).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 1_000));
     const before = (await call<{ data: { progress: { processed: number } } }>("GET", `/api/v1/campaigns/${campaign.body.data.id}`)).body.data.progress.processed;
+    console.log(`measuring form posts at ${rate}/s while the campaign sends…`);
     const forms = await fixedRate(port, `/f/${formId}`, formBody, rate, count);
+    console.log("waiting for the confirmation emails…");
     const after = (await call<{ data: { progress: { processed: number }; status: string } }>("GET", `/api/v1/campaigns/${campaign.body.data.id}`)).body.data;
     const sentMeanwhile = after.progress.processed - before;
 
@@ -129,8 +138,9 @@ export async function formsUnderLoad({ rate, seconds, recipients }: FormsLoadOpt
       await new Promise((r) => setTimeout(r, 500));
     }
     log({ test: `no-op route, ${rate}/s for ${seconds} s`, result: `${noop.achieved.toFixed(0)}/s achieved, p50 ${noop.p50.toFixed(1)} ms, p99 ${noop.p99.toFixed(1)} ms; ${JSON.stringify(noop.statuses)}` });
+    log({ test: `form posts, ${rate}/s for ${seconds} s, nothing else running`, result: `${alone.achieved.toFixed(0)}/s achieved, p50 ${alone.p50.toFixed(1)} ms, p99 ${alone.p99.toFixed(1)} ms, max ${alone.max.toFixed(0)} ms; ${JSON.stringify(alone.statuses)}` });
     log({
-      test: `form posts, ${rate}/s for ${seconds} s, campaign sending`,
+      test: `form posts, ${rate}/s for ${seconds} s, campaign sending, ${appProcesses} app process${appProcesses > 1 ? "es" : ""}`,
       result:
         `${forms.achieved.toFixed(0)}/s achieved, p50 ${forms.p50.toFixed(1)} ms, p99 ${forms.p99.toFixed(1)} ms (${(forms.p99 / noop.p99).toFixed(1)}× the no-op's), max ${forms.max.toFixed(0)} ms; ` +
         `${JSON.stringify(forms.statuses)}; ${confirmations.toLocaleString("en")} confirmation emails sent; the campaign sent ${sentMeanwhile.toLocaleString("en")} meanwhile (${after.status})`,

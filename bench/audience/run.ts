@@ -4,6 +4,7 @@
  *   npm run bench:audience                          # 1,000,000 contacts, ≈5,000,000 events
  *   npm run bench:audience -- --contacts 100000     # a smaller audience
  *   npm run bench:audience -- --only forms --form-rate 300 --form-seconds 20 --form-recipients 50000
+ *   npm run bench:audience -- --only forms --app-processes 2   # two `next start` processes on the port
  *   npm run bench:audience -- --data .data/bench-audience   # keep the seeded database for the next run
  *   npm run bench:audience -- --only freeze --data .data/bench-audience   # only the freeze (no segment counts)
  *
@@ -43,6 +44,8 @@ const PG_SETTINGS = Object.fromEntries(args.flatMap((a, i) => (a === "--pg" ? [a
 const FORM_RATE = flag("form-rate", 300);
 const FORM_SECONDS = flag("form-seconds", 20);
 const FORM_RECIPIENTS = flag("form-recipients", 50_000);
+// `--app-processes N`: how many `next start` processes serve the form posts (POSTLINE_APP_PROCESSES).
+const APP_PROCESSES = flag("app-processes", 1);
 // `--data DIR` keeps the database in DIR between runs (seeded once), for trying changes on one dataset.
 // `--pg-port N`: the embedded PostgreSQL's port (a free one by default).
 const PG_PORT = flag("pg-port", 0);
@@ -97,7 +100,7 @@ async function main() {
   if (ONLY.has("segments") || ONLY.has("freeze")) await segmentsAtScale();
   if (ONLY.has("forms")) {
     const rows: Record<string, string | number>[] = [];
-    await formsUnderLoad({ rate: FORM_RATE, seconds: FORM_SECONDS, recipients: FORM_RECIPIENTS }, (row) => {
+    await formsUnderLoad({ rate: FORM_RATE, seconds: FORM_SECONDS, recipients: FORM_RECIPIENTS, appProcesses: APP_PROCESSES }, (row) => {
       rows.push(row);
       console.log(`${row.test}: ${row.result}`);
     });

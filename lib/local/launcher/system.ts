@@ -318,6 +318,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         // The socket's address, appended to X-Forwarded-For: see the file.
         "--require",
         path.join(REPO_ROOT, "lib/local/launcher/forwarded-for.cjs"),
+        // Several processes on one port (POSTLINE_APP_PROCESSES, `next start` only): see the file.
+        ...(options.mode === "start" && env.POSTLINE_APP_PROCESSES > 1
+          ? [path.join(REPO_ROOT, "lib/local/launcher/app-processes.cjs"), String(env.POSTLINE_APP_PROCESSES)]
+          : []),
         path.join(REPO_ROOT, "node_modules/next/dist/bin/next"),
         options.mode,
         "-p",
