@@ -1,16 +1,11 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { drizzle } from "drizzle-orm/node-postgres";
-import { migrate } from "drizzle-orm/node-postgres/migrator";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db";
 import { extractPostmarkEvent } from "@/lib/ingest/extract";
 import { ingestPostmarkEvent } from "@/lib/ingest/ingest";
 import { postmarkEventSchema } from "@/lib/ingest/postmark-payload";
-import { migrateDatabase, migrationsFolder } from "./migrate";
-import { applyRepeatableSql } from "./repeatable-sql";
+import { migrateDatabase } from "./migrate";
 import { createEmptyDatabase, withClient, type EmptyDatabase } from "./testing/empty-database";
+import { migrateToBefore } from "./testing/migrations-before";
 
 /**
  * migration 0025 (message_events partitioned by month) on a database populated before it: every
@@ -23,19 +18,6 @@ afterAll(async () => {
   for (const db of created) await db.drop();
 });
 
-/** db/migrations as it stood before 0025: the journal cut there. */
-function migrationsBefore(tag: string): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "postline-migrations-"));
-  fs.cpSync(migrationsFolder, folder, { recursive: true });
-  const journalPath = path.join(folder, "meta", "_journal.json");
-  const journal = JSON.parse(fs.readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
-  const cut = journal.entries.findIndex((e) => e.tag === tag);
-  expect(cut).toBeGreaterThan(0);
-  journal.entries = journal.entries.slice(0, cut);
-  fs.writeFileSync(journalPath, JSON.stringify(journal));
-  return folder;
-}
-
 const MONTHS = ["2019-02-11", "2026-05-03", "2026-09-30", "2026-10-01", "2026-11-15"];
 const PER_MONTH = 400;
 
@@ -43,13 +25,8 @@ describe("migration 0025 on a populated database (real PostgreSQL)", () => {
   it("moves every event into its month's partition, raw JSON and keys included, and keeps de-duplicating them", async () => {
     const db = await createEmptyDatabase("event_partitions");
     created.push(db);
-    const folder = migrationsBefore("0025_event_partitions");
-    await withClient(db.url, async (client) => {
-      await migrate(drizzle({ client }), { migrationsFolder: folder });
-      // The functions and triggers as the runner left them: recorded, on the unpartitioned table.
-      await applyRepeatableSql(client);
-    });
-    fs.rmSync(folder, { recursive: true, force: true });
+    // The functions and triggers as the runner left them: recorded, on the unpartitioned table.
+    await migrateToBefore(db.url, "0025_event_partitions");
 
     // Messages, and events as ingestion stored them: real Postmark payloads (so their keys are the
     // ones a retry would produce), some orphans, over several months of received_at.

@@ -7,7 +7,8 @@
 -- address becomes a `pending` contact (inserted, and so locked, here); a known one is locked and keeps
 -- its status and details until it confirms; a bounced or complained contact is left alone. Otherwise
 -- the confirmation email (when given) and the signup (the consent record) are written, and the form's
--- counter moves last, so its row lock, which every signup of the form shares, is held the least.
+-- count moves last, in the shard of this connection (db/schema/forms.ts formCounts), so signups on
+-- other connections never wait for it.
 --
 -- signup: {form_id, signup_id, email, name, fields, status_reason, submitted_at, submitted_ip,
 --          submitted_user_agent, shown_text, values, expires_at}
@@ -60,7 +61,8 @@ BEGIN
           signup->>'submitted_user_agent', signup->>'shown_text', signup->'values',
           (signup->>'expires_at')::timestamptz, (confirmation->>'id')::uuid);
 
-  UPDATE forms SET submissions = submissions + 1 WHERE id = (signup->>'form_id')::uuid;
+  INSERT INTO form_counts (form_id, shard, submissions) VALUES ((signup->>'form_id')::uuid, pg_backend_pid() % 16, 1)
+  ON CONFLICT (form_id, shard) DO UPDATE SET submissions = form_counts.submissions + 1;
   RETURN jsonb_build_object('outcome', 'written', 'contact_id', c_id, 'status', c_status);
 END
 $$;

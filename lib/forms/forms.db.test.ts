@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { contacts, formSignups, forms, webhookEndpoints } from "@/db/schema";
+import { contacts, formSignups, webhookEndpoints } from "@/db/schema";
 import { createContact, createList, updateContact } from "@/lib/contacts/contacts";
 import { eraseContact } from "@/lib/contacts/erase";
 import { createTag } from "@/lib/contacts/tags";
@@ -10,7 +10,7 @@ import { sendQueuedSingleEmail } from "@/lib/sending/single-email";
 import { sandboxRecords, useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { erasePendingContacts } from "./cleanup";
 import { FORM_DEFAULT_LIMITS, type FormDeps } from "./deps";
-import { createForm, getFormOrThrow, setFormArchived, updateForm } from "./forms";
+import { createForm, getFormOrThrow, listForms, setFormArchived, updateForm } from "./forms";
 import { confirmSignup, listContactSignups, resolveConfirmation, submitForm, type FormSubmission } from "./signups";
 import { createConfirmToken, createFillStamp, formsKey } from "./tokens";
 
@@ -48,8 +48,8 @@ async function refusal(promise: Promise<unknown>): Promise<AppError> {
 }
 
 async function counts(formId: string) {
-  const [f] = await bed.t.db.select({ submissions: forms.submissions, confirmed: forms.confirmed, bots: forms.refusedAsBot }).from(forms).where(sql`${forms.id} = ${formId}`);
-  return f;
+  const f = await getFormOrThrow(bed.t.db, formId);
+  return { submissions: f.submissions, confirmed: f.confirmed, bots: f.refusedAsBot };
 }
 
 async function contactByEmail(email: string) {
@@ -304,6 +304,23 @@ describe("bad input and abuse (real PostgreSQL)", () => {
     expect(await refusal(submitForm(bed.t.db, submission(form.id, { email: "a@forms.test", "fields.company": "C" }), deps(), now))).toMatchObject({ code: "not_found" });
     expect(await contactByEmail("a@forms.test")).toBeNull();
     expect(await counts(form.id)).toMatchObject({ submissions: 2 });
+  });
+
+  it("counts signups made at once on many connections exactly, none waiting on another's count", async () => {
+    const form = await newForm();
+    const d = deps();
+    // Sixteen at a time on the pool's connections: each adds to its connection's shard.
+    await Promise.all(
+      Array.from({ length: 64 }, (_, i) => submitForm(bed.t.db, submission(form.id, { email: `rush${i}@forms.test`, "fields.company": "C" }), d, now)),
+    );
+    await submitForm(bed.t.db, submission(form.id, { email: "bot@forms.test", website: "http://spam.example" }), d, now);
+    expect(await counts(form.id)).toEqual({ submissions: 64, confirmed: 0, bots: 1 });
+    const shards = await bed.t.db.execute<{ shard: number; submissions: number }>(sql`select shard, submissions from form_counts where form_id = ${form.id}::uuid`);
+    expect(shards.rows.length).toBeGreaterThan(1);
+    expect(shards.rows.every((r) => r.shard >= 0 && r.shard < 16)).toBe(true);
+    // Listing forms sums the same shards.
+    const listed = (await listForms(bed.t.db)).find((f) => f.id === form.id)!;
+    expect({ submissions: listed.submissions, bots: listed.refusedAsBot }).toEqual({ submissions: 64, bots: 1 });
   });
 
   it("10,000 submissions of one address: the per-address limit holds (same answer, nothing more written or sent); one source is refused past its own limit", async () => {

@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db";
-import { formLists, forms, formTags, lists, tags, type FormField } from "@/db/schema";
+import { formCounts, formLists, forms, formTags, lists, tags, type FormField } from "@/db/schema";
 import { assertListsExist, fieldNameSchema } from "@/lib/contacts/contacts";
 import { uuidArray } from "@/lib/http/id";
 import { resolveTags, tagNamesSchema, type TagRef } from "@/lib/contacts/tags";
@@ -11,8 +11,54 @@ import { idField } from "@/lib/http/id";
 export type Form = typeof forms.$inferSelect;
 export type { FormField };
 
-/** A form with the lists and tags a confirmed subscriber joins. */
-export type FormWithTargets = Form & { lists: { id: string; name: string }[]; tags: TagRef[] };
+/** What a form has seen: accepted submissions, confirmations, submissions refused as bots. */
+export interface FormTotals {
+  submissions: number;
+  confirmed: number;
+  refusedAsBot: number;
+}
+/** A form with its totals. */
+export type CountedForm = Form & FormTotals;
+/** A form with its totals and the lists and tags a confirmed subscriber joins. */
+export type FormWithTargets = CountedForm & { lists: { id: string; name: string }[]; tags: TagRef[] };
+
+/** Shards of a form's counts (db/schema/forms.ts formCounts); the same number as postline_form_signup.sql's. */
+export const FORM_COUNT_SHARDS = 16;
+
+/** Adds to a form's counts in the shard of this connection, so writers on other connections never wait for it. */
+export async function addToFormCounts(db: DbOrTx, formId: string, add: Partial<FormTotals>): Promise<void> {
+  await db
+    .insert(formCounts)
+    .values({ formId, shard: sql`pg_backend_pid() % ${FORM_COUNT_SHARDS}`, submissions: add.submissions ?? 0, confirmed: add.confirmed ?? 0, refusedAsBot: add.refusedAsBot ?? 0 })
+    .onConflictDoUpdate({
+      target: [formCounts.formId, formCounts.shard],
+      set: {
+        submissions: sql`${formCounts.submissions} + excluded.submissions`,
+        confirmed: sql`${formCounts.confirmed} + excluded.confirmed`,
+        refusedAsBot: sql`${formCounts.refusedAsBot} + excluded.refused_as_bot`,
+      },
+    });
+}
+
+/** The forms with their totals (each the sum of its shards). */
+async function withTotals<F extends Form>(db: DbOrTx, rows: F[]): Promise<(F & FormTotals)[]> {
+  if (rows.length === 0) return [];
+  const sums = await db
+    .select({
+      formId: formCounts.formId,
+      submissions: sql<number>`sum(${formCounts.submissions})::int`,
+      confirmed: sql<number>`sum(${formCounts.confirmed})::int`,
+      refusedAsBot: sql<number>`sum(${formCounts.refusedAsBot})::int`,
+    })
+    .from(formCounts)
+    .where(sql`${formCounts.formId} = any(${uuidArray(rows.map((r) => r.id))})`)
+    .groupBy(formCounts.formId);
+  const byForm = new Map(sums.map((s) => [s.formId, s]));
+  return rows.map((r) => {
+    const s = byForm.get(r.id);
+    return { ...r, submissions: s?.submissions ?? 0, confirmed: s?.confirmed ?? 0, refusedAsBot: s?.refusedAsBot ?? 0 };
+  });
+}
 
 /** What `{{ confirm_url }}` in a confirmation email becomes: the signed link. */
 export const CONFIRM_URL_TAG = /\{\{\s*confirm_url\s*\}\}/g;
@@ -266,11 +312,12 @@ export async function setFormArchived(db: DbOrTx, input: { id: string; archived:
 export async function getForm(db: DbOrTx, id: string): Promise<FormWithTargets | null> {
   const [form] = await db.select().from(forms).where(sql`${forms.id} = any(${uuidArray([id])})`).limit(1);
   if (!form) return null;
-  const [formListRows, formTagRows] = await Promise.all([
+  const [[counted], formListRows, formTagRows] = await Promise.all([
+    withTotals(db, [form]),
     db.select({ id: lists.id, name: lists.name }).from(formLists).innerJoin(lists, eq(lists.id, formLists.listId)).where(eq(formLists.formId, form.id)).orderBy(sql`lower(${lists.name})`),
     db.select({ id: tags.id, name: tags.name }).from(formTags).innerJoin(tags, eq(tags.id, formTags.tagId)).where(eq(formTags.formId, form.id)).orderBy(sql`lower(${tags.name})`),
   ]);
-  return { ...form, lists: formListRows, tags: formTagRows };
+  return { ...counted, lists: formListRows, tags: formTagRows };
 }
 
 export async function getFormOrThrow(db: DbOrTx, id: string): Promise<FormWithTargets> {
@@ -280,12 +327,13 @@ export async function getFormOrThrow(db: DbOrTx, id: string): Promise<FormWithTa
 }
 
 /** Forms, newest first; archived ones only when asked. */
-export async function listForms(db: DbOrTx, { archived = false }: { archived?: boolean } = {}): Promise<Form[]> {
-  return db
+export async function listForms(db: DbOrTx, { archived = false }: { archived?: boolean } = {}): Promise<CountedForm[]> {
+  const rows = await db
     .select()
     .from(forms)
     .where(archived ? sql`${forms.archivedAt} is not null` : isNull(forms.archivedAt))
     .orderBy(desc(forms.createdAt), desc(forms.id));
+  return withTotals(db, rows);
 }
 
 /** A live (not archived) form, for the public routes: null for an unknown or archived one. */

@@ -10,7 +10,7 @@ import { enqueueOutboundEvent } from "@/lib/outbound-webhooks/outbox";
 import { hitRateLimit, hitRateLimits, type RateLimitState } from "@/lib/rate-limit/rate-limit";
 import { singleEmailRow } from "@/lib/sending/single-email";
 import type { FormDeps } from "./deps";
-import { CONFIRM_URL_TAG, getLiveForm, shownText, type Form } from "./forms";
+import { addToFormCounts, CONFIRM_URL_TAG, getLiveForm, shownText, type Form } from "./forms";
 import { createConfirmToken, verifyConfirmToken, verifyFillStamp } from "./tokens";
 
 /** The hidden fields every form carries: a honeypot people never see, and the signed time it was shown. */
@@ -125,7 +125,7 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
   const stampFails = stamp === undefined ? input.stampRequired !== false : !shownAt || now.getTime() - shownAt.getTime() < deps.minFillMs;
   if ((input.values[HONEYPOT_FIELD] ?? "") !== "" || stampFails) {
     refuseSource(await hitRateLimit(db, sourceLimit, now));
-    await db.update(forms).set({ refusedAsBot: sql`${forms.refusedAsBot} + 1` }).where(eq(forms.id, form.id));
+    await addToFormCounts(db, form.id, { refusedAsBot: 1 });
     return { form, confirmationMessageId: null, signupId: null, outcome: "bot" };
   }
   let values: ReturnType<typeof validateSubmission>;
@@ -298,7 +298,7 @@ async function applyConfirmation(
     .set({ confirmedAt: now, confirmedIp: ip, confirmedUserAgent: userAgent.slice(0, 1000) })
     .where(eq(formSignups.id, signup.id))
     .returning();
-  await tx.update(forms).set({ confirmed: sql`${forms.confirmed} + 1` }).where(eq(forms.id, form.id));
+  await addToFormCounts(tx, form.id, { confirmed: 1 });
   await enqueueOutboundEvent(tx, {
     event: "Contact.Subscribed",
     occurredAt: now,
