@@ -27,6 +27,7 @@ import { getCampaignActivity } from "@/lib/campaigns/activity";
 import { getCampaignLastEventAt } from "@/lib/campaigns/live";
 import { machine, percentile, table } from "../support";
 import { describeViews, seedViews, shapeFor } from "./seed";
+import { SEQ_SCAN_ROWS, seqScannedEventRows } from "./plans";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
@@ -79,10 +80,10 @@ async function explainPath(db: Db, fn: () => Promise<unknown>): Promise<{ seq: s
   for (const s of statements) {
     const result = await original(`explain (analyze, buffers) ${s.text}`, s.values as never[]);
     const plan = (result.rows as { "QUERY PLAN": string }[]).map((r) => r["QUERY PLAN"]).join("\n");
-    if (/Seq Scan on message_events/.test(plan)) seq.push(s.text.slice(0, 60));
+    if (seqScannedEventRows(plan) > SEQ_SCAN_ROWS) seq.push(s.text.slice(0, 60));
     plans.push(`${s.text.replace(/\s+/g, " ").slice(0, 400)}\n  params: ${JSON.stringify(s.values)}\n${plan}`);
   }
-  return { seq: seq.length ? `SEQ SCAN: ${seq.join("; ")}` : "no seq scan of message_events", plans };
+  return { seq: seq.length ? `SEQ SCAN: ${seq.join("; ")}` : `no seq scan of message_events reading over ${SEQ_SCAN_ROWS.toLocaleString("en")} rows`, plans };
 }
 
 /**
