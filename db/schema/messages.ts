@@ -37,6 +37,10 @@ export const sendBatches = pgTable(
     checkAfter: timestamp({ withTimezone: true }).notNull(),
     completedAt: timestamp({ withTimezone: true }),
     error: text(),
+    // The messages claimed into this batch. A message in flight is `queued` with its batch_id set, and
+    // batch_id is in no index of messages, so claiming it rewrites the row in place (a HOT update, no
+    // index entries); recovery and a 429's release find the batch's messages from this list.
+    messageIds: uuid().array(),
   },
   (t) => [index("send_batches_open_idx").on(t.status, t.checkAfter).where(sql`${t.status} in ('in_flight', 'uncertain')`)],
 );
@@ -129,9 +133,9 @@ export const messages = pgTable(
       .where(sql`${t.campaignId} is not null and ${t.contactId} is not null`),
     // The dispatcher claims the next queued messages of a campaign in id order from this index.
     index("messages_campaign_status_idx").on(t.campaignId, t.status, t.id),
-    // Partial (issue 16): a message is in a batch only once claimed, so freezing an audience (every
-    // row queued, no batch, no MessageID yet) writes neither of these two indexes.
-    index("messages_batch_idx").on(t.batchId).where(sql`${t.batchId} is not null`),
+    // No index on batch_id (send_batches.message_ids lists a batch's messages): a claim changes only
+    // batch_id, attempts and updated_at, none of them indexed, so with the page's free space (fillfactor
+    // 85, migration 0029) the row is rewritten in place without an entry in any of these indexes.
     uniqueIndex("messages_postmark_message_id_key").on(t.postmarkMessageId).where(sql`${t.postmarkMessageId} is not null`),
     // Each (enrollment, email) of a sequence is sent at most once, whatever races or crashes.
     uniqueIndex("messages_enrollment_email_key").on(t.enrollmentId, t.sequenceEmailId).where(sql`${t.enrollmentId} is not null`),

@@ -11,6 +11,7 @@ import type { FormWithTargets } from "@/lib/forms/forms";
 import type { SequenceDetail } from "@/lib/sequences/detail";
 import type { Enrollment } from "@/lib/sequences/enrollments";
 import { WEEKDAY_NAMES } from "@/lib/sequences/schedule";
+import { shownStatus } from "@/lib/sending/in-flight";
 
 /** The public JSON shapes of /api/v1 (snake_case, ISO times). */
 
@@ -112,7 +113,8 @@ export function toApiMessage(m: typeof messages.$inferSelect) {
     metadata: m.metadata,
     track_opens: m.trackOpens,
     track_links: m.trackLinks,
-    status: m.status,
+    // In flight (queued with its batch) reads "sending", as it did when a claim set that status.
+    status: shownStatus(m),
     // What people did, apart from any open or click (issue 15): the status the dashboard shows, the
     // first open and click a person made, and every fetcher class seen.
     human_status: humanStatus(m),

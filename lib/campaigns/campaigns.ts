@@ -316,7 +316,7 @@ export async function resumeCampaign(db: Db, id: string, now: Date, by: { role: 
 export async function cancelCampaign(db: Db, id: string, now: Date): Promise<Campaign> {
   return db.transaction(async (tx) => {
     const row = await transition(tx, { campaignId: id, from: ["draft", "scheduled", "sending", "paused"], set: { status: "cancelled", cancelledAt: now }, verb: "cancelled" }, now);
-    await tx.execute(sql`update messages set status = 'cancelled', updated_at = ${now.toISOString()}::timestamptz where campaign_id = ${id}::uuid and status = 'queued'`);
+    await tx.execute(sql`update messages set status = 'cancelled', updated_at = ${now.toISOString()}::timestamptz where campaign_id = ${id}::uuid and status = 'queued' and batch_id is null`);
     return row;
   });
 }

@@ -70,10 +70,11 @@ export async function eraseContacts(db: DbOrTx, input: { contactIds: string[]; a
       update messages m set
         to_email = ${ERASED}, subject = ${ERASED}, html_body = null, text_body = null, metadata = '{}'::jsonb,
         error_message = case
-          when m.status = 'queued' then 'Recipient erased before sending'
+          when m.status = 'queued' and m.batch_id is null then 'Recipient erased before sending'
           when strpos(lower(m.error_message), t.email) > 0 then ${ERASED}
           else m.error_message end,
-        status = case when m.status = 'queued' and m.campaign_id is null then 'cancelled'::message_status else m.status end,
+        -- One in flight (queued with its batch) is left to its batch: Postmark may have it already.
+        status = case when m.status = 'queued' and m.batch_id is null and m.campaign_id is null then 'cancelled'::message_status else m.status end,
         updated_at = ${at}::timestamptz
       from target t where t.id = m.id
       returning m.id, t.email`);

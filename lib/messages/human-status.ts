@@ -4,6 +4,7 @@
  * webhooks rely on it); what people did is in first_human_opened_at / first_human_clicked_at, and what
  * machines did in open_classes / click_classes (every class seen, human included).
  *
+ *   queued with a batch (in flight)     sending (lib/sending/in-flight.ts)
  *   terminal and not-yet-sent statuses  as they are (bounced, spam_complaint, unsubscribed, failed, …)
  *   first_human_clicked_at set          clicked
  *   first_human_opened_at set           opened (a human click sets it too: someone who clicked opened)
@@ -14,6 +15,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import { messages, type MessageStatus } from "@/db/schema";
+import { shownStatus } from "@/lib/sending/in-flight";
 
 export type EngagementFields = {
   status: MessageStatus;
@@ -23,7 +25,8 @@ export type EngagementFields = {
   clickClasses: string[];
 };
 
-export function humanStatus(m: Pick<EngagementFields, "status" | "firstHumanOpenedAt" | "firstHumanClickedAt">): MessageStatus {
+export function humanStatus(m: Pick<EngagementFields, "status" | "firstHumanOpenedAt" | "firstHumanClickedAt"> & { batchId?: string | null }): MessageStatus {
+  if (m.status === "queued") return shownStatus(m);
   if (m.status !== "delivered" && m.status !== "opened" && m.status !== "clicked") return m.status;
   if (m.firstHumanClickedAt) return "clicked";
   if (m.firstHumanOpenedAt) return "opened";
@@ -32,6 +35,7 @@ export function humanStatus(m: Pick<EngagementFields, "status" | "firstHumanOpen
 
 export function humanStatusSql(): SQL<MessageStatus> {
   return sql<MessageStatus>`(case
+    when ${messages.status} = 'queued' and ${messages.batchId} is not null then 'sending'::message_status
     when ${messages.status} not in ('delivered', 'opened', 'clicked') then ${messages.status}
     when ${messages.firstHumanClickedAt} is not null then 'clicked'::message_status
     when ${messages.firstHumanOpenedAt} is not null then 'opened'::message_status

@@ -8,6 +8,7 @@ import type { Db } from "@/db";
 import { campaigns, messages, sendBatches } from "@/db/schema";
 import { sendingDefaults, type SendingDeps } from "./deps";
 import { backoffMs, classifyPostmarkError, type CallFailure } from "./postmark-outcome";
+import { inFlightIn } from "./in-flight";
 import { recordBatchResults } from "./record-results";
 
 /** 429: nothing was accepted; the messages wait (backoff with jitter) and go out in a later batch. */
@@ -22,14 +23,14 @@ async function releaseBatch(
     const rows = await tx
       .select({ id: messages.id, attempts: messages.attempts })
       .from(messages)
-      .where(and(eq(messages.batchId, batchId), eq(messages.status, "sending")));
+      .where(inFlightIn(batchId));
     // Each message waits according to its own attempt count; one statement for the whole batch.
     const waits = rows.map((r) => ({ id: r.id, at: delay ? new Date(now.getTime() + backoffMs(r.attempts, random)).toISOString() : null }));
     if (waits.length) {
       await tx.execute(sql`
         update messages m set status = 'queued', batch_id = null, next_attempt_at = w.at, updated_at = ${now.toISOString()}::timestamptz
         from jsonb_to_recordset(${JSON.stringify(waits)}::jsonb) as w(id uuid, at timestamptz)
-        where m.id = w.id and m.status = 'sending'`);
+        where m.id = w.id and m.status = 'queued' and m.batch_id = ${batchId}::uuid`);
     }
     await tx.update(sendBatches).set({ status: "released", completedAt: now, error: failure.message }).where(eq(sendBatches.id, batchId));
   });

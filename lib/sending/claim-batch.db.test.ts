@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { messages } from "@/db/schema";
+import { messages, sendBatches } from "@/db/schema";
 import { startedCampaignTo, useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { claimCampaignBatch } from "./claim-batch";
 
@@ -12,8 +12,15 @@ describe("claiming a campaign batch (real PostgreSQL)", () => {
     const claimed = await claimCampaignBatch(bed.t.db, { campaignId: campaign.id }, bed.fixture.deps);
     expect(claimed?.messages).toHaveLength(500);
     const rows = await bed.t.db.select({ status: messages.status, batchId: messages.batchId }).from(messages).where(eq(messages.campaignId, campaign.id));
-    expect(rows.filter((r) => r.status === "sending" && r.batchId === claimed!.batchId)).toHaveLength(500);
-    expect(rows.filter((r) => r.status === "queued")).toHaveLength(20);
+    // In flight: still queued, carrying the batch (the claim rewrites nothing an index holds).
+    expect(rows.filter((r) => r.status === "queued" && r.batchId === claimed!.batchId)).toHaveLength(500);
+    expect(rows.filter((r) => r.status === "queued" && r.batchId === null)).toHaveLength(20);
+    const [batch] = await bed.t.db.select({ ids: sendBatches.messageIds }).from(sendBatches).where(eq(sendBatches.id, claimed!.batchId));
+    expect(new Set(batch.ids)).toEqual(new Set(claimed!.messages.map((m) => m.id)));
+    // A second claim takes the 20 left, never one in flight.
+    const second = await claimCampaignBatch(bed.t.db, { campaignId: campaign.id }, bed.fixture.deps);
+    expect(second?.messages).toHaveLength(20);
+    expect(second!.messages.some((m) => batch.ids!.includes(m.id))).toBe(false);
   });
 
   it("never waits for nor takes messages another claim holds: a claim racing it gets what is left", async () => {

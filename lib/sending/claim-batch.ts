@@ -38,14 +38,14 @@ export interface ClaimedBatch<C extends string | null = string> {
  * the number of batches depends on timing.
  */
 export async function claimCampaignBatch(db: Db, { campaignId }: { campaignId: string }, deps: SendingDeps): Promise<ClaimedBatch | null> {
-  const eligible = sql`m.campaign_id = ${campaignId}::uuid and m.status = 'queued'
+  const eligible = sql`m.campaign_id = ${campaignId}::uuid and m.status = 'queued' and m.batch_id is null
           and exists (select 1 from campaigns c where c.id = ${campaignId}::uuid and c.status = 'sending')`;
   return claimQueued(db, { campaignId, eligible }, deps) as Promise<ClaimedBatch | null>;
 }
 
 /** Queued sequence mail of active sequences (retries: first attempts are claimed from enrollments). */
 export async function claimQueuedSequenceBatch(db: Db, deps: SendingDeps): Promise<ClaimedBatch<null> | null> {
-  const eligible = sql`m.sequence_id is not null and m.status = 'queued'
+  const eligible = sql`m.sequence_id is not null and m.status = 'queued' and m.batch_id is null
           and exists (select 1 from sequences s where s.id = m.sequence_id and s.status = 'active')`;
   return claimQueued(db, { campaignId: null, eligible }, deps) as Promise<ClaimedBatch<null> | null>;
 }
@@ -65,13 +65,13 @@ async function claimQueued(db: Db, { campaignId, eligible }: { campaignId: strin
         for update of m skip locked
       ),
       batch as (
-        insert into send_batches (campaign_id, message_count, claimed_at, check_after)
-        select ${campaignId}::uuid, count(*), ${now.toISOString()}::timestamptz, ${checkAfter.toISOString()}::timestamptz
+        insert into send_batches (campaign_id, message_count, claimed_at, check_after, message_ids)
+        select ${campaignId}::uuid, count(*), ${now.toISOString()}::timestamptz, ${checkAfter.toISOString()}::timestamptz, array_agg(picked.id)
         from picked having count(*) > 0
         returning id
       )
       update messages m
-      set status = 'sending', batch_id = batch.id, attempts = m.attempts + 1, updated_at = ${now.toISOString()}::timestamptz
+      set batch_id = batch.id, attempts = m.attempts + 1, updated_at = ${now.toISOString()}::timestamptz
       from picked, batch
       where m.id = picked.id
       returning m.id, m.contact_id, m.to_email, m.sequence_email_id, batch.id as batch_id`);

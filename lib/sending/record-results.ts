@@ -45,7 +45,7 @@ export async function recordBatchResults(
       results.flatMap((r) => (r.postmarkMessageId ? [r.postmarkMessageId] : [])),
     );
     // The batch id rides in every row rather than as a constant: with a constant, the planner trusted
-    // messages_batch_idx (its statistics say few rows are `sending`) and joined the 500 rows to the
+    // messages_batch_idx (dropped since, migration 0029; its statistics said few rows were in flight) and joined the 500 rows to the
     // 500 values by a nested loop over the values list, 250,000 comparisons a batch, which made this
     // statement most of sending's cost (bench:dispatch, 2026-11-26). Joined by id, each row is one
     // primary-key lookup.
@@ -71,7 +71,7 @@ export async function recordBatchResults(
           next_attempt_at = null,
           updated_at = ${now.toISOString()}::timestamptz
       from (values ${values}) as v(id, pm_id, code, msg, at, subject, batch)
-      where m.id = v.id and m.batch_id = v.batch and m.status = 'sending'
+      where m.id = v.id and m.batch_id = v.batch and m.status = 'queued'
       returning m.status, m.postmark_message_id, m.contact_id, m.campaign_id, m.sent_at),
       reached as (
         select contact_id, min(sent_at) as sent_at from upd

@@ -7,6 +7,7 @@ import { and, eq, inArray, lte } from "drizzle-orm";
 import type { Db } from "@/db";
 import { messages, sendBatches } from "@/db/schema";
 import { METADATA_BATCH_ID, METADATA_MESSAGE_ID, type SendingDeps } from "./deps";
+import { inFlightIn } from "./in-flight";
 import { recordBatchResults, type EntryResult } from "./record-results";
 
 /**
@@ -42,10 +43,7 @@ export async function recoverOpenBatches(
       deps.log?.(`outbound search for batch ${batch.id} failed: ${String(error)}`);
       continue;
     }
-    const open = await db
-      .select({ id: messages.id, toEmail: messages.toEmail })
-      .from(messages)
-      .where(and(eq(messages.batchId, batch.id), eq(messages.status, "sending")));
+    const open = await db.select({ id: messages.id, toEmail: messages.toEmail }).from(messages).where(inFlightIn(batch.id));
     const accepted = new Map(found.map((f) => [f.Metadata?.[METADATA_MESSAGE_ID], f]));
     const results: EntryResult[] = [];
     const missing: string[] = [];
@@ -58,8 +56,8 @@ export async function recoverOpenBatches(
     if (missing.length) {
       await db
         .update(messages)
-        .set({ status: "queued", batchId: null, updatedAt: now })
-        .where(and(inArray(messages.id, missing), eq(messages.status, "sending"), eq(messages.batchId, batch.id)));
+        .set({ batchId: null, updatedAt: now })
+        .where(and(inArray(messages.id, missing), eq(messages.status, "queued"), eq(messages.batchId, batch.id)));
     }
     if (results.length) await recordBatchResults(db, { batchId: batch.id, campaignId: batch.campaignId, results }, deps);
     await db.update(sendBatches).set({ status: "done", completedAt: now, error: `recovered: ${results.length} accepted by Postmark, ${missing.length} queued again` }).where(eq(sendBatches.id, batch.id));

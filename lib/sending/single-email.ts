@@ -104,7 +104,7 @@ async function claimSingles(db: Db, { messageId, limit }: { messageId?: string; 
   const rows = await db.execute<{ id: string; batch_id: string }>(sql`
     with due as (
       select id, coalesce(octet_length(html_body), 0) + coalesce(octet_length(text_body), 0) as bytes from messages
-      where campaign_id is null and sequence_id is null and status = 'queued'
+      where campaign_id is null and sequence_id is null and status = 'queued' and batch_id is null
         and (next_attempt_at is null or next_attempt_at <= ${now.toISOString()}::timestamptz)
         ${messageId ? sql`and id = ${messageId}::uuid` : sql``}
       order by id limit ${Math.min(limit, POSTMARK_BATCH_LIMIT)} for update skip locked
@@ -114,12 +114,12 @@ async function claimSingles(db: Db, { messageId, limit }: { messageId?: string; 
       where n = 1 or running <= ${SINGLES_BATCH_BYTES}
     ),
     batch as (
-      insert into send_batches (campaign_id, message_count, claimed_at, check_after)
-      select null, count(*), ${now.toISOString()}::timestamptz, ${checkAfter.toISOString()}::timestamptz from picked
+      insert into send_batches (campaign_id, message_count, claimed_at, check_after, message_ids)
+      select null, count(*), ${now.toISOString()}::timestamptz, ${checkAfter.toISOString()}::timestamptz, array_agg(picked.id) from picked
       having count(*) > 0
       returning id
     )
-    update messages m set status = 'sending', batch_id = batch.id, attempts = m.attempts + 1, updated_at = ${now.toISOString()}::timestamptz
+    update messages m set batch_id = batch.id, attempts = m.attempts + 1, updated_at = ${now.toISOString()}::timestamptz
     from picked, batch where m.id = picked.id
     returning m.id, batch.id as batch_id`);
   if (rows.rows.length === 0) return null;
