@@ -30,7 +30,7 @@ async function releaseBatch(
       await tx.execute(sql`
         update messages m set status = 'queued', batch_id = null, next_attempt_at = w.at, updated_at = ${now.toISOString()}::timestamptz
         from jsonb_to_recordset(${JSON.stringify(waits)}::jsonb) as w(id uuid, at timestamptz)
-        where m.id = w.id and m.status = 'queued' and m.batch_id = ${batchId}::uuid`);
+        where m.id = w.id and m.status in ('queued', 'sending') and m.batch_id = ${batchId}::uuid`);
     }
     await tx.update(sendBatches).set({ status: "released", completedAt: now, error: failure.message }).where(eq(sendBatches.id, batchId));
   });

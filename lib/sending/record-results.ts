@@ -71,7 +71,7 @@ export async function recordBatchResults(
           next_attempt_at = null,
           updated_at = ${now.toISOString()}::timestamptz
       from (values ${values}) as v(id, pm_id, code, msg, at, subject, batch)
-      where m.id = v.id and m.batch_id = v.batch and m.status = 'queued'
+      where m.id = v.id and m.batch_id = v.batch and m.status in ('queued', 'sending')
       returning m.status, m.postmark_message_id, m.contact_id, m.campaign_id, m.sent_at),
       reached as (
         select contact_id, min(sent_at) as sent_at from upd

@@ -56,8 +56,8 @@ export async function recoverOpenBatches(
     if (missing.length) {
       await db
         .update(messages)
-        .set({ batchId: null, updatedAt: now })
-        .where(and(inArray(messages.id, missing), eq(messages.status, "queued"), eq(messages.batchId, batch.id)));
+        .set({ status: "queued", batchId: null, updatedAt: now })
+        .where(and(inArray(messages.id, missing), inArray(messages.status, ["queued", "sending"]), eq(messages.batchId, batch.id)));
     }
     if (results.length) await recordBatchResults(db, { batchId: batch.id, campaignId: batch.campaignId, results }, deps);
     await db.update(sendBatches).set({ status: "done", completedAt: now, error: `recovered: ${results.length} accepted by Postmark, ${missing.length} queued again` }).where(eq(sendBatches.id, batch.id));

@@ -131,7 +131,7 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
           insert into messages (id, kind, sequence_id, sequence_email_id, enrollment_id, contact_id, to_email, from_email, subject, message_stream, tag,
                                 status, batch_id, attempts, created_at, updated_at)
           select v.id, 'sequence', v.sequence_id, v.email_id, v.enrollment_id, v.contact_id, v.to_email, s.from_email, se.subject, ${deps.broadcastStream},
-                 'sequence-' || v.sequence_id, 'queued', batch.id, 1, ${at}::timestamptz, ${at}::timestamptz
+                 'sequence-' || v.sequence_id, 'sending', batch.id, 1, ${at}::timestamptz, ${at}::timestamptz
           from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(id uuid, sequence_id uuid, email_id uuid, enrollment_id uuid, contact_id uuid, to_email text)
           join sequences s on s.id = v.sequence_id
           join sequence_emails se on se.id = v.email_id
