@@ -2,7 +2,9 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { messages, sendBatches } from "@/db/schema";
 import { startedCampaignTo, useSendingTestbed } from "@/lib/tooling/testing/sending";
+import { cancelCampaign } from "@/lib/campaigns/campaigns";
 import { claimCampaignBatch } from "./claim-batch";
+import { recordBatchResults } from "./record-results";
 
 const bed = useSendingTestbed();
 
@@ -21,6 +23,24 @@ describe("claiming a campaign batch (real PostgreSQL)", () => {
     const second = await claimCampaignBatch(bed.t.db, { campaignId: campaign.id }, bed.fixture.deps);
     expect(second?.messages).toHaveLength(20);
     expect(second!.messages.some((m) => batch.ids!.includes(m.id))).toBe(false);
+  });
+
+  it("cancelling a campaign leaves the batch in flight to its answer: those are recorded as sent, only the waiting ones are cancelled", async () => {
+    const { campaign } = await startedCampaignTo(bed, 30);
+    const claimed = (await claimCampaignBatch(bed.t.db, { campaignId: campaign.id }, { ...bed.fixture.deps, batchSize: 20 }))!;
+    await cancelCampaign(bed.t.db, campaign.id, new Date());
+    // Postmark accepted the batch before the cancel reached it.
+    const sent = await recordBatchResults(
+      bed.t.db,
+      { batchId: claimed.batchId, campaignId: campaign.id, results: claimed.messages.map((m, i) => ({ messageId: m.id, toEmail: m.toEmail, postmarkMessageId: `pm-cancel-${i}` })) },
+      bed.fixture.deps,
+    );
+    expect(sent).toEqual({ sent: 20, failed: 0 });
+    const rows = await bed.t.db.execute<{ status: string; n: number }>(sql`select status::text, count(*)::int as n from messages where campaign_id = ${campaign.id}::uuid group by 1 order by 1`);
+    expect(rows.rows).toEqual([
+      { status: "cancelled", n: 10 },
+      { status: "sent", n: 20 },
+    ]);
   });
 
   it("never waits for nor takes messages another claim holds: a claim racing it gets what is left", async () => {
