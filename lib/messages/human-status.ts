@@ -26,8 +26,7 @@ export type EngagementFields = {
 };
 
 export function humanStatus(m: Pick<EngagementFields, "status" | "firstHumanOpenedAt" | "firstHumanClickedAt"> & { batchId?: string | null }): MessageStatus {
-  if (m.status === "queued") return shownStatus(m);
-  if (m.status !== "delivered" && m.status !== "opened" && m.status !== "clicked") return m.status;
+  if (m.status !== "delivered" && m.status !== "opened" && m.status !== "clicked") return shownStatus(m);
   if (m.firstHumanClickedAt) return "clicked";
   if (m.firstHumanOpenedAt) return "opened";
   return "delivered";

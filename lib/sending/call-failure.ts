@@ -28,9 +28,9 @@ async function releaseBatch(
     const waits = rows.map((r) => ({ id: r.id, at: delay ? new Date(now.getTime() + backoffMs(r.attempts, random)).toISOString() : null }));
     if (waits.length) {
       await tx.execute(sql`
-        update messages m set status = 'queued', batch_id = null, next_attempt_at = w.at, updated_at = ${now.toISOString()}::timestamptz
+        update messages set status = 'queued', batch_id = null, next_attempt_at = w.at, updated_at = ${now.toISOString()}::timestamptz
         from jsonb_to_recordset(${JSON.stringify(waits)}::jsonb) as w(id uuid, at timestamptz)
-        where m.id = w.id and m.status in ('queued', 'sending') and m.batch_id = ${batchId}::uuid`);
+        where ${messages.id} = w.id and ${inFlightIn(batchId)}`);
     }
     await tx.update(sendBatches).set({ status: "released", completedAt: now, error: failure.message }).where(eq(sendBatches.id, batchId));
   });

@@ -57,7 +57,7 @@ export async function recoverOpenBatches(
       await db
         .update(messages)
         .set({ status: "queued", batchId: null, updatedAt: now })
-        .where(and(inArray(messages.id, missing), inArray(messages.status, ["queued", "sending"]), eq(messages.batchId, batch.id)));
+        .where(and(inArray(messages.id, missing), inFlightIn(batch.id)));
     }
     if (results.length) await recordBatchResults(db, { batchId: batch.id, campaignId: batch.campaignId, results }, deps);
     await db.update(sendBatches).set({ status: "done", completedAt: now, error: `recovered: ${results.length} accepted by Postmark, ${missing.length} queued again` }).where(eq(sendBatches.id, batch.id));

@@ -19,6 +19,7 @@ import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db";
 import type { SequenceDelayUnit } from "@/db/schema";
 import { compileTemplate, htmlToText } from "@/lib/campaigns/template";
+import { uuidArray } from "@/lib/http/id";
 import { claimQueuedSequenceBatch, type ClaimedBatch, type ClaimedMessage } from "@/lib/sending/claim-batch";
 import { checkAfterClaim, POSTMARK_BATCH_LIMIT, sendingDefaults, type SendingDeps } from "@/lib/sending/deps";
 import { buildBroadcastEmail, sendBroadcastBatch, type BroadcastMail } from "@/lib/sending/send-batch";
@@ -124,7 +125,7 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
         with batch as (
           insert into send_batches (campaign_id, message_count, claimed_at, check_after, message_ids)
           values (null, ${sends.length}, ${at}::timestamptz, ${checkAfterClaim(deps, now).toISOString()}::timestamptz,
-                  array(select jsonb_array_elements_text(${JSON.stringify(sends.map((s) => s.messageId))}::jsonb)::uuid))
+                  ${uuidArray(sends.map((s) => s.messageId))})
           returning id
         ),
         ins as (
