@@ -66,16 +66,28 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
   const at = now.toISOString();
   const size = Math.min(deps.batchSize ?? sendingDefaults.batchSize, POSTMARK_BATCH_LIMIT);
   return db.transaction(async (tx) => {
+    // The batch's enrollments are picked first, alone, in due order through the due index, and only
+    // they meet their contacts. Joined in one query (or with the sequence as a join or EXISTS), the
+    // planner read every due enrollment, with its contact, and sorted them all to keep 500: 400 ms a
+    // claim with 100,000 due, so a burst's claims cost the square of its size. Active sequences as an
+    // array keep the index's order: under 10 ms.
     const due = await tx.execute<DueRow>(sql`
-      select e.id, e.sequence_id, e.contact_id, e.next_email_id, c.email, c.name, c.fields, c.status::text as contact_status,
+      with picked as (
+        select e.id, e.sequence_id, e.contact_id, e.next_email_id, e.next_due_at
+        from sequence_enrollments e
+        where e.status = 'active' and e.next_due_at <= ${at}::timestamptz
+          and e.sequence_id = any (array(select s.id from sequences s where s.status = 'active'))
+        order by e.next_due_at
+        limit ${size}
+        for update of e skip locked
+      )
+      select p.id, p.sequence_id, p.contact_id, p.next_email_id, c.email, c.name, c.fields, c.status::text as contact_status,
              s.window_days, s.window_start_hour, s.window_end_hour, s.time_zone
-      from sequence_enrollments e
-      join sequences s on s.id = e.sequence_id
-      join contacts c on c.id = e.contact_id
-      where e.status = 'active' and e.next_due_at <= ${at}::timestamptz and s.status = 'active'
-      order by e.next_due_at
-      limit ${size}
-      for update of e skip locked`);
+      from picked p
+      join sequences s on s.id = p.sequence_id
+      -- The contacts by index too (as a plain join the planner may hash all of them against 500).
+      join contacts c on c.id = p.contact_id and c.id = any (array(select contact_id from picked))
+      order by p.next_due_at`);
     if (due.rows.length === 0) return null;
     const sequenceIds = [...new Set(due.rows.map((r) => r.sequence_id))];
     const live = await tx.execute<LiveEmail>(sql`
@@ -151,12 +163,13 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
       batch = { batchId, campaignId: null, messages };
     }
     if (advances.length) {
+      const sentEnrollments = new Set(sends.map((s) => s.enrollment.id));
       await tx.execute(sql`
         update sequence_enrollments e
         set next_email_id = v.next, anchor_at = ${at}::timestamptz, next_due_at = v.due, status = v.status,
             completed_at = case when v.status = 'completed' then ${at}::timestamptz end,
             emails_sent = e.emails_sent + case when v.sent then 1 else 0 end, updated_at = ${at}::timestamptz
-        from jsonb_to_recordset(${JSON.stringify(advances.map((a) => ({ ...a, sent: sends.some((s) => s.enrollment.id === a.id) })))}::jsonb)
+        from jsonb_to_recordset(${JSON.stringify(advances.map((a) => ({ ...a, sent: sentEnrollments.has(a.id) })))}::jsonb)
           as v(id uuid, next uuid, due timestamptz, status enrollment_status, sent boolean)
         where e.id = v.id`);
       const completed = advances.filter((a) => a.status === "completed").map((a) => a.id);
