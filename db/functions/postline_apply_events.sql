@@ -18,8 +18,9 @@
 -- (details as stored in message_events; contact_reason is the reason of an unsubscribe)
 -- message_states: [{message_id, after}] (null when the batch has no open or click)
 DROP FUNCTION IF EXISTS postline_apply_events(jsonb);
+-- Generic plans, as in postline_ingest_events (which sets the same for its call of this one).
 CREATE OR REPLACE FUNCTION postline_apply_events(items jsonb, message_states jsonb) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   deltas jsonb;
   sequence_deltas jsonb;
