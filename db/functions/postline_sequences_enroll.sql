@@ -19,6 +19,16 @@ BEGIN
     WHERE e.deleted_at IS NULL AND e.sequence_id IN (SELECT sid FROM src)
     ORDER BY e.sequence_id, e.position
   ),
+  -- The enrollments these contacts already have, read through the contact index for just them. As a
+  -- NOT EXISTS per pair, the planner probed with the sequence's index too (a BitmapAnd reading every
+  -- enrollment of the sequence for each pair): 1.2 s per 1,000 contacts joining a list a sequence
+  -- listens to, and growing with the sequence.
+  taken AS (
+    SELECT x.sequence_id, x.contact_id, bool_or(x.status = 'active') AS active
+    FROM sequence_enrollments x
+    WHERE x.contact_id = ANY (ARRAY(SELECT cid FROM src))
+    GROUP BY x.sequence_id, x.contact_id
+  ),
   ins AS (
     INSERT INTO sequence_enrollments (sequence_id, contact_id, status, next_email_id, anchor_at, next_due_at, enrolled_at, updated_at)
     SELECT src.sid, src.cid, 'active', f.id, p_at, p_at + postline_sequence_delay(f.delay_amount, f.delay_unit), p_at, p_at
@@ -26,9 +36,8 @@ BEGIN
     JOIN sequences s ON s.id = src.sid
     JOIN contacts c ON c.id = src.cid AND c.status = 'subscribed'
     JOIN first_email f ON f.sequence_id = src.sid
-    WHERE NOT EXISTS (
-      SELECT 1 FROM sequence_enrollments x
-      WHERE x.sequence_id = src.sid AND x.contact_id = src.cid AND (x.status = 'active' OR NOT s.reenroll))
+    LEFT JOIN taken t ON t.sequence_id = src.sid AND t.contact_id = src.cid
+    WHERE t.contact_id IS NULL OR (NOT t.active AND s.reenroll)
     ON CONFLICT DO NOTHING
     RETURNING id
   )

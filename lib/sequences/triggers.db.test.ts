@@ -4,7 +4,7 @@ import type { DbOrTx } from "@/db";
 import { contacts, sequenceEnrollments, webhookEndpoints } from "@/db/schema";
 import { createContact, createContactsBulk, createList } from "@/lib/contacts/contacts";
 import { importContactsCsv } from "@/lib/contacts/import-csv";
-import { addContactsToList } from "@/lib/contacts/lists";
+import { addContactsToList, removeContactsFromList } from "@/lib/contacts/lists";
 import { createTag, tagContacts } from "@/lib/contacts/tags";
 import { FORM_DEFAULT_LIMITS, type FormDeps } from "@/lib/forms/deps";
 import { createForm } from "@/lib/forms/forms";
@@ -170,6 +170,27 @@ describe("the list and tag triggers under bulk changes (real PostgreSQL)", () =>
     expect(await enrolled(s.id)).toHaveLength(1499);
     // Contacts already in the quiet list stay out of the listened sequence.
     expect(got.some((e) => !e.startsWith("listened-"))).toBe(false);
+  });
+
+  it("rejoining a list: an active enrollment is never doubled; a completed one enrols again only in a sequence that re-enrols", async () => {
+    const list = await createList(bed.t.db, { name: `Rejoin ${++n}` });
+    const once = await activeSequence({ trigger: { type: "list", id: list.id } });
+    const again = await activeSequence({ trigger: { type: "list", id: list.id }, reenroll: true });
+    const ids = await bulk(`rejoin${n}`, 3);
+    const rejoin = async () => {
+      await removeContactsFromList(bed.t.db, { listId: list.id, contactIds: ids });
+      await addContactsToList(bed.t.db, { listId: list.id, contactIds: ids });
+    };
+    const statuses = async (sequenceId: string) =>
+      (await bed.t.db.select({ status: sequenceEnrollments.status }).from(sequenceEnrollments).where(eq(sequenceEnrollments.sequenceId, sequenceId))).map((r) => r.status).sort();
+    await addContactsToList(bed.t.db, { listId: list.id, contactIds: ids });
+    await rejoin();
+    expect([await statuses(once.id), await statuses(again.id)]).toEqual([["active", "active", "active"], ["active", "active", "active"]]);
+    // The first contact completes both sequences; rejoining enrols it again only where re-enrolment is on.
+    await bed.t.db.update(sequenceEnrollments).set({ status: "completed", completedAt: now, nextEmailId: null, nextDueAt: null }).where(eq(sequenceEnrollments.contactId, ids[0]));
+    await rejoin();
+    expect(await statuses(once.id)).toEqual(["active", "active", "completed"]);
+    expect(await statuses(again.id)).toEqual(["active", "active", "active", "completed"]);
   });
 
   it("a bulk tag with no sequence on that tag calls nothing; with one, it enrols each contact once; an exit tag takes them out", async () => {
