@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { messages, sendBatches } from "@/db/schema";
 import { startedCampaignTo, useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { cancelCampaign } from "@/lib/campaigns/campaigns";
+import { eraseContact, ERASED } from "@/lib/contacts/erase";
 import { claimCampaignBatch } from "./claim-batch";
 import { recordBatchResults } from "./record-results";
 
@@ -41,6 +42,22 @@ describe("claiming a campaign batch (real PostgreSQL)", () => {
       { status: "cancelled", n: 10 },
       { status: "sent", n: 20 },
     ]);
+  });
+
+  it("erasing a contact whose message is in flight leaves the message to its batch: Postmark's answer is recorded, and the address stays erased", async () => {
+    const { campaign } = await startedCampaignTo(bed, 3);
+    const claimed = (await claimCampaignBatch(bed.t.db, { campaignId: campaign.id }, bed.fixture.deps))!;
+    const [target] = claimed.messages;
+    await eraseContact(bed.t.db, { contactId: target.contactId!, actor: "test" }, new Date());
+    // Postmark accepted the batch (with the address, sent before the erasure) before the erasure committed.
+    const sent = await recordBatchResults(
+      bed.t.db,
+      { batchId: claimed.batchId, campaignId: campaign.id, results: claimed.messages.map((m, i) => ({ messageId: m.id, toEmail: m.toEmail, postmarkMessageId: `pm-erase-${i}` })) },
+      bed.fixture.deps,
+    );
+    expect(sent).toEqual({ sent: 3, failed: 0 });
+    const [row] = await bed.t.db.select({ status: messages.status, toEmail: messages.toEmail, pm: messages.postmarkMessageId }).from(messages).where(eq(messages.id, target.id));
+    expect(row).toEqual({ status: "sent", toEmail: ERASED, pm: "pm-erase-0" });
   });
 
   it("never waits for nor takes messages another claim holds: a claim racing it gets what is left", async () => {
