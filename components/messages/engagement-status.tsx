@@ -13,8 +13,9 @@ export function MachineBadge({ children }: { children: React.ReactNode }) {
 /**
  * A message's status as marketers read it (issue 15): what people did, with what machines did beside
  * it, muted. A message only Apple's proxy opened reads "delivered · Opened by Apple's proxy only".
+ * `batchId` is required: a queued message in flight (with its batch) shows as "sending", as in the API.
  */
-export function HumanStatusBadge({ message }: { message: EngagementFields }) {
+export function HumanStatusBadge({ message }: { message: EngagementFields & { batchId: string | null } }) {
   const machine = machineActivity(message);
   return (
     <span className="inline-flex flex-wrap items-center gap-1" data-testid="human-status" data-status={humanStatus(message)}>
