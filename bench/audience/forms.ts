@@ -17,6 +17,9 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 /** A visitor's address: signups come from many people, each through the proxy in front of the app. */
 const visitor = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
+/** A post that got no answer is status 0; its socket error's code is kept here, so a run can say what happened. */
+const socketErrors = new Map<string, number>();
+
 function post(port: number, pathname: string, body: string, i: number): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -34,7 +37,10 @@ function post(port: number, pathname: string, body: string, i: number): Promise<
         res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
       },
     );
-    req.on("error", () => resolve({ status: 0, ms: performance.now() - started }));
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      socketErrors.set(error.code ?? error.message, (socketErrors.get(error.code ?? error.message) ?? 0) + 1);
+      resolve({ status: 0, ms: performance.now() - started });
+    });
     req.end(body);
   });
 }
@@ -145,6 +151,7 @@ export async function formsUnderLoad({ rate, seconds, recipients, appProcesses }
         `${forms.achieved.toFixed(0)}/s achieved, p50 ${forms.p50.toFixed(1)} ms, p99 ${forms.p99.toFixed(1)} ms (${(forms.p99 / noop.p99).toFixed(1)}× the no-op's), max ${forms.max.toFixed(0)} ms; ` +
         `${JSON.stringify(forms.statuses)}; ${confirmations.toLocaleString("en")} confirmation emails sent; the campaign sent ${sentMeanwhile.toLocaleString("en")} meanwhile (${after.status})`,
     });
+    if (socketErrors.size) log({ test: "posts with no answer (status 0), by socket error", result: JSON.stringify(Object.fromEntries(socketErrors)) });
   } finally {
     await stopLauncher(launcher);
     await sandbox.close();
