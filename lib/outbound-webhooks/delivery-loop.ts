@@ -346,7 +346,9 @@ export async function runOutboundDelivery(
   const pollMs = options.pollMs ?? 100;
   const result: DeliveryRunResult = { attempted: 0, succeeded: 0, failed: 0, stoppedBy: "idle" };
   const running = new Set<Promise<void>>();
-  // A finished request wakes the loop (after a few ms, so several completions share one claim).
+  // A finished request wakes the loop on the next turn of the event loop, so the completions of one
+  // turn share a claim. (It waited 3 ms: an endpoint answering at once then spent a third of each
+  // delivery waiting; bench:outbound, 2 endpoints, 225 -> 274 deliveries/s; 100 endpoints unchanged.)
   let signaled = false;
   let wake: (() => void) | null = null;
   const notify = () => {
@@ -369,7 +371,7 @@ export async function runOutboundDelivery(
       wake = () => {
         clearTimeout(timer);
         wake = null;
-        timer = setTimeout(done, 3);
+        timer = setTimeout(done, 0);
       };
     });
 
