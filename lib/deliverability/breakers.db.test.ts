@@ -137,9 +137,14 @@ describe("circuit breakers on campaigns (real PostgreSQL + sandbox)", () => {
     await bed.t.db.execute(sql`update campaigns set sent_count = 200 where id = ${campaign.id}::uuid`);
     // Webhooks late or down: after the wait it goes on (reconciliation recovers the outcomes).
     expect(await checkCampaignBreaker(bed.t.db, { campaignId: campaign.id }, at(PROBE_WAIT_MS + 1))).toMatchObject({ send: true, holding: false });
-    // Deliveries in: judged, so no hold.
+    // Judged on part of the sample (150 of 200 delivered): no hold, but cautious batches while the rest's complaints may still come.
+    await outcomes(sent.slice(0, 150), {});
+    expect(await checkCampaignBreaker(bed.t.db, { campaignId: campaign.id }, at(1_000))).toMatchObject({ send: true, holding: false, batchSize: 10 });
+    // The whole sample delivered: the usual batch size.
     await outcomes(sent, {});
-    expect(await checkCampaignBreaker(bed.t.db, { campaignId: campaign.id }, at(1_000))).toMatchObject({ send: true, holding: false });
+    const settled = await checkCampaignBreaker(bed.t.db, { campaignId: campaign.id }, at(1_000));
+    expect(settled).toMatchObject({ send: true, holding: false });
+    expect(settled.batchSize).toBeUndefined();
     // Out of the way of the sending runs of the tests below.
     await bed.t.db.update(campaigns).set({ status: "paused" }).where(eq(campaigns.id, campaign.id));
   });
