@@ -75,6 +75,9 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30 * 60_000)
 
 const sequenceSent = async (call: Call, id: string) => (await call<{ data: Sequence }>("GET", `/api/v1/sequences/${id}`)).body.data.emails[0].stats.sent;
 
+/** A sandbox record of this run's email (`subject`) to one of its contacts (`tag` in the address). */
+const isStep = (m: { to: string; subject: string }, tag: string, subject: string) => m.to.includes(`.${tag}@`) && m.subject.startsWith(subject);
+
 /**
  * Waits until every step is recorded as sent: first until the sandbox (in this process) has a message
  * for every recipient, which costs the system under test nothing, then through the API. The sequence's
@@ -86,7 +89,7 @@ async function waitForSequenceSent(call: Call, id: string, sandbox: Awaited<Retu
   let seen = 0;
   await waitUntil(async () => {
     const all = sandbox.messages();
-    for (; seen < all.length; seen++) if (all[seen].to.includes(`.${tag}@`) && all[seen].subject.startsWith("Hello")) mailed.add(all[seen].to);
+    for (; seen < all.length; seen++) if (isStep(all[seen], tag, "Hello")) mailed.add(all[seen].to);
     return mailed.size >= N;
   });
   await waitUntil(async () => (await sequenceSent(call, id)) >= N);
@@ -94,7 +97,7 @@ async function waitForSequenceSent(call: Call, id: string, sandbox: Awaited<Retu
 
 function countDeliveries(sandbox: Awaited<ReturnType<typeof startPostmarkSandbox>>, tag: string, subject: string) {
   const perAddress = new Map<string, number>();
-  for (const m of sandbox.messages()) if (m.to.includes(`.${tag}@`) && m.subject.startsWith(subject)) perAddress.set(m.to, (perAddress.get(m.to) ?? 0) + 1);
+  for (const m of sandbox.messages()) if (isStep(m, tag, subject)) perAddress.set(m.to, (perAddress.get(m.to) ?? 0) + 1);
   let duplicated = 0;
   for (const n of perAddress.values()) if (n > 1) duplicated += n - 1;
   return { distinct: perAddress.size, duplicated, missing: N - perAddress.size };

@@ -245,7 +245,7 @@ async function act(db: Db, owner: "campaign" | "sequence", state: OwnerState, de
   // batches stay cautious. A rate crossing in the meantime then stops within a few dozen recipients
   // (drill 9 once saw 1,000 recipients go out after the 1,500th delivery crossed 0.3%: full batches,
   // claimed, as far as the figures tell, while the complaints counted were still below the alert level).
-  const settling = owner === "campaign" && verdict.judged && state.firstWindow && state.window.delivered < PROBE_MULTIPLE * deps.thresholds.minDeliveries;
+  const settling = verdict.judged && state.firstWindow && state.window.delivered < PROBE_MULTIPLE * deps.thresholds.minDeliveries;
   const batchSize = (verdict.cautious || settling) && owner === "campaign" ? Math.min(500, Math.max(10, Math.ceil(state.recipientCount * CAUTIOUS_BATCH_SHARE))) : undefined;
   const sampleSent =
     owner === "campaign" &&

@@ -92,7 +92,7 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
     const sequenceIds = [...new Set(due.rows.map((r) => r.sequence_id))];
     const live = await tx.execute<LiveEmail>(sql`
       select id, sequence_id, position, delay_amount, delay_unit from sequence_emails
-      where sequence_id = any(${`{${sequenceIds.join(",")}}`}::uuid[]) and deleted_at is null
+      where sequence_id = any(${uuidArray(sequenceIds)}) and deleted_at is null
       order by sequence_id, position`);
     const emailsOf = new Map<string, LiveEmail[]>();
     for (const e of live.rows) emailsOf.set(e.sequence_id, [...(emailsOf.get(e.sequence_id) ?? []), e]);
@@ -100,7 +100,7 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
     const exits = new Map<string, string[]>();
     const deferred: { id: string; at: string }[] = [];
     const sends: { enrollment: DueRow; emailId: string; messageId: string }[] = [];
-    const advances: { id: string; next: string | null; due: string | null; status: "active" | "completed" }[] = [];
+    const advances: { id: string; next: string | null; due: string | null; status: "active" | "completed"; sent: boolean }[] = [];
     for (const row of due.rows) {
       if (row.contact_status !== "subscribed") {
         exits.set(row.contact_status, [...(exits.get(row.contact_status) ?? []), row.id]);
@@ -110,7 +110,7 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
       const index = emails.findIndex((e) => e.id === row.next_email_id);
       if (index < 0) {
         // Its email is gone (the editing rules move enrollments off deleted emails; this is the guard).
-        advances.push({ id: row.id, next: null, due: null, status: "completed" });
+        advances.push({ id: row.id, next: null, due: null, status: "completed", sent: false });
         continue;
       }
       const window = sequenceWindow({ windowDays: row.window_days, windowStartHour: row.window_start_hour, windowEndHour: row.window_end_hour });
@@ -125,8 +125,8 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
       const following = emails[index + 1];
       advances.push(
         following
-          ? { id: row.id, next: following.id, due: new Date(now.getTime() + delayMs({ amount: following.delay_amount, unit: following.delay_unit })).toISOString(), status: "active" }
-          : { id: row.id, next: null, due: null, status: "completed" },
+          ? { id: row.id, next: following.id, due: new Date(now.getTime() + delayMs({ amount: following.delay_amount, unit: following.delay_unit })).toISOString(), status: "active", sent: true }
+          : { id: row.id, next: null, due: null, status: "completed", sent: true },
       );
     }
 
@@ -163,17 +163,16 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
       batch = { batchId, campaignId: null, messages };
     }
     if (advances.length) {
-      const sentEnrollments = new Set(sends.map((s) => s.enrollment.id));
       await tx.execute(sql`
         update sequence_enrollments e
         set next_email_id = v.next, anchor_at = ${at}::timestamptz, next_due_at = v.due, status = v.status,
             completed_at = case when v.status = 'completed' then ${at}::timestamptz end,
             emails_sent = e.emails_sent + case when v.sent then 1 else 0 end, updated_at = ${at}::timestamptz
-        from jsonb_to_recordset(${JSON.stringify(advances.map((a) => ({ ...a, sent: sentEnrollments.has(a.id) })))}::jsonb)
+        from jsonb_to_recordset(${JSON.stringify(advances)}::jsonb)
           as v(id uuid, next uuid, due timestamptz, status enrollment_status, sent boolean)
         where e.id = v.id`);
       const completed = advances.filter((a) => a.status === "completed").map((a) => a.id);
-      if (completed.length) await tx.execute(sql`select postline_sequence_events('Sequence.Completed', ${`{${completed.join(",")}}`}::uuid[], ${at}::timestamptz)`);
+      if (completed.length) await tx.execute(sql`select postline_sequence_events('Sequence.Completed', ${uuidArray(completed)}, ${at}::timestamptz)`);
     }
     if (deferred.length) {
       await tx.execute(sql`
@@ -181,7 +180,7 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
         from jsonb_to_recordset(${JSON.stringify(deferred)}::jsonb) as v(id uuid, at timestamptz) where e.id = v.id`);
     }
     for (const [reason, ids] of exits) {
-      await tx.execute(sql`select postline_sequences_exit(${`{${ids.join(",")}}`}::uuid[], ${reason}, ${at}::timestamptz)`);
+      await tx.execute(sql`select postline_sequences_exit(${uuidArray(ids)}, ${reason}, ${at}::timestamptz)`);
     }
     return { batch, exited: [...exits.values()].reduce((n, ids) => n + ids.length, 0), deferred: deferred.length, completed: advances.filter((a) => a.status === "completed").length };
   });
@@ -194,7 +193,7 @@ async function mailsFor(db: DbOrTx, emailIds: string[], cache: SequenceMailCache
   const rows = await db.execute<{ id: string; sequence_id: string; subject: string; html: string; text: string | null; from_email: string; updated_at: string }>(sql`
     select se.id, se.sequence_id, se.subject, se.html, se.text, s.from_email, se.updated_at::text || s.updated_at::text as updated_at
     from sequence_emails se join sequences s on s.id = se.sequence_id
-    where se.id = any(${`{${[...new Set(emailIds)].join(",")}}`}::uuid[])`);
+    where se.id = any(${uuidArray(emailIds)})`);
   const out = new Map<string, BroadcastMail>();
   for (const r of rows.rows) {
     const key = `${r.id}@${r.updated_at}`;
