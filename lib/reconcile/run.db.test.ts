@@ -95,8 +95,27 @@ describe("reconciliation runs (sandbox with .silent recipients, real PostgreSQL)
   });
 
   it("two overlapping runs do not both work: the second is skipped", async () => {
-    const [a, b] = await Promise.all([reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: () => new Date() }), reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: () => new Date() })]);
-    expect([a.skipped, b.skipped].filter(Boolean)).toEqual(["another reconciliation run is in progress"]);
+    // The second run starts while the first is inside its first Postmark call, so they overlap
+    // whatever the machine's load (two runs merely started together could finish one after the other).
+    await bed.t.db.update(messages).set({ reconcileCount: 99 });
+    await sendSilently(["delivered.silent+overlap@rec.test"]);
+    let second: Promise<Awaited<ReturnType<typeof reconcile>>> | null = null;
+    const overlapping = new Proxy(bed.fixture.deps.postmark, {
+      get(target, prop, receiver) {
+        if (prop === "getOutboundMessageDetails") {
+          return async (id: string) => {
+            second ??= reconcile(bed.t.db, { trigger: "cron" }, { postmark: bed.fixture.deps.postmark, now: () => new Date() });
+            await second;
+            return target.getOutboundMessageDetails(id);
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const first = await reconcile(bed.t.db, { trigger: "cron" }, { postmark: overlapping, now: () => new Date(Date.now() + 15 * 60_000) });
+    expect(second).not.toBeNull();
+    const b = await second!;
+    expect([first.skipped, b.skipped]).toEqual([undefined, "another reconciliation run is in progress"]);
   });
 
   it("backs off when Postmark answers 429 and stops inside its budget", async () => {
