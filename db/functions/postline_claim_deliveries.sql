@@ -13,7 +13,10 @@
 -- Generic plans (plan_cache_mode), as in postline_ingest_events: every statement here reaches rows by key
 -- or by an indexed prefix, and planning this statement anew on each call cost as much as running it
 -- (bench:outbound, pg_stat_statements: 0.61 ms planning, 0.65 ms executing per claim).
-CREATE OR REPLACE FUNCTION postline_claim_deliveries(max_endpoints integer, claim_at timestamptz, lease_until timestamptz)
+-- only_endpoint (or null for any): the loop claims the next head of the endpoint whose answer it is
+-- recording, in the same call (see postline_record_attempt).
+DROP FUNCTION IF EXISTS postline_claim_deliveries(integer, timestamptz, timestamptz);
+CREATE OR REPLACE FUNCTION postline_claim_deliveries(max_endpoints integer, claim_at timestamptz, lease_until timestamptz, only_endpoint uuid)
 RETURNS TABLE (
   endpoint_id uuid, url text, secret text, previous_secret text, previous_secret_expires_at timestamptz,
   delivery_id bigint, attempts integer, event_id uuid, event text, data jsonb, occurred_at timestamptz,
@@ -44,7 +47,7 @@ BEGIN
       WHERE a.endpoint_id = e.id AND a.started_at > claim_at - p.period
       ORDER BY a.started_at DESC OFFSET e.rate_limit - 1 LIMIT 1
     ) w ON true
-    WHERE e.status = 'active' AND e.ready_at <= claim_at
+    WHERE e.status = 'active' AND e.ready_at <= claim_at AND (only_endpoint IS NULL OR e.id = only_endpoint)
       AND (e.lease_expires_at IS NULL OR e.lease_expires_at <= claim_at)
     ORDER BY e.ready_at, e.id
     LIMIT max_endpoints

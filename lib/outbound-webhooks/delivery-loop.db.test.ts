@@ -153,6 +153,37 @@ describe("rate limits", () => {
   });
 });
 
+describe("one endpoint's deliveries back to back", () => {
+  const real: OutboundDeps = { ...deps, now: () => new Date() };
+
+  it("claims an endpoint's next head with each success: all in order, one attempt each, never two in flight", async () => {
+    const { endpoint, receiver: rec } = await liveEndpoint();
+    const events = Array.from({ length: 20 }, () => delivered());
+    await enqueue(...events);
+    const run = await runOutboundDelivery(bed.db, { budgetMs: 10_000, pollMs: 20 }, real);
+    expect(run).toMatchObject({ attempted: 20, succeeded: 20, failed: 0 });
+    expect(rec.received.map((r) => JSON.parse(r.body).data.seq)).toEqual(events.map((e) => e.data.seq));
+    const attempts = await bed.db.select().from(webhookDeliveryAttempts).where(eq(webhookDeliveryAttempts.endpointId, endpoint.id)).orderBy(webhookDeliveryAttempts.id);
+    expect(attempts.map((a) => a.status)).toEqual(Array(20).fill("succeeded"));
+    expect(new Set(attempts.map((a) => a.deliveryId)).size).toBe(20);
+    // Each attempt started only once the one before it had its answer recorded.
+    for (let i = 1; i < attempts.length; i++) expect(attempts[i].startedAt.getTime()).toBeGreaterThanOrEqual(attempts[i - 1].finishedAt!.getTime());
+    const ep = await getEndpointOrThrow(bed.db, endpoint.id);
+    expect(ep.leaseAttemptId).toBeNull();
+  });
+
+  it("takes turns between endpoints when every slot is busy (a busy endpoint does not keep its slot)", async () => {
+    const a = await liveEndpoint();
+    const b = await liveEndpoint();
+    await enqueue(...Array.from({ length: 4 }, () => delivered()));
+    await runOutboundDelivery(bed.db, { budgetMs: 10_000, pollMs: 20, concurrency: 1 }, real);
+    const arrivals = [...a.receiver.received.map((r) => ({ at: r.at, who: "a" })), ...b.receiver.received.map((r) => ({ at: r.at, who: "b" }))].sort((x, y) => x.at - y.at);
+    expect(arrivals).toHaveLength(8);
+    // One slot: an endpoint never gets two in a row while the other has work waiting.
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i].who).not.toBe(arrivals[i - 1].who);
+  });
+});
+
 describe("archive, redirects and connect-time refusal", () => {
   it("archiving stops deliveries: waiting ones are cancelled and new events are not queued", async () => {
     const { endpoint, receiver: rec } = await liveEndpoint();
