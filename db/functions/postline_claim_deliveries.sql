@@ -24,7 +24,20 @@ RETURNS TABLE (
 )
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
+DECLARE
+  candidates uuid[];
 BEGIN
+  -- The candidates by key, so that one generic plan reaches them by the primary key whether they are
+  -- one endpoint or every ready one (with `only_endpoint IS NULL OR e.id = only_endpoint` in the query,
+  -- every chained claim read every ready endpoint, dead row versions included). The same goes for the
+  -- attempts closed as lost below: `id IN (…) OR delivery_id IN (…)` was planned as a scan of every
+  -- attempt; `= ANY (ARRAY(…))` on each side is two index probes.
+  IF only_endpoint IS NOT NULL THEN
+    candidates := ARRAY[only_endpoint];
+  ELSE
+    candidates := ARRAY(SELECT k.id FROM webhook_endpoints k WHERE k.status = 'active' AND k.ready_at <= claim_at
+                          AND (k.lease_expires_at IS NULL OR k.lease_expires_at <= claim_at));
+  END IF;
   RETURN QUERY
   WITH c AS MATERIALIZED (
     SELECT e.id AS endpoint_id, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at, e.lease_attempt_id,
@@ -47,7 +60,7 @@ BEGIN
       WHERE a.endpoint_id = e.id AND a.started_at > claim_at - p.period
       ORDER BY a.started_at DESC OFFSET e.rate_limit - 1 LIMIT 1
     ) w ON true
-    WHERE e.status = 'active' AND e.ready_at <= claim_at AND (only_endpoint IS NULL OR e.id = only_endpoint)
+    WHERE e.id = ANY (candidates) AND e.status = 'active' AND e.ready_at <= claim_at
       AND (e.lease_expires_at IS NULL OR e.lease_expires_at <= claim_at)
     ORDER BY e.ready_at, e.id
     LIMIT max_endpoints
@@ -58,7 +71,8 @@ BEGIN
     UPDATE webhook_delivery_attempts SET status = 'lost', finished_at = claim_at,
       error = 'No result was recorded: the worker stopped before the answer (the delivery is tried again)'
     WHERE status = 'in_flight'
-      AND (id IN (SELECT c.lease_attempt_id FROM c WHERE c.lease_attempt_id IS NOT NULL) OR delivery_id IN (SELECT go.delivery_id FROM go))
+      AND (id = ANY (ARRAY(SELECT c.lease_attempt_id FROM c WHERE c.lease_attempt_id IS NOT NULL))
+           OR delivery_id = ANY (ARRAY(SELECT go.delivery_id FROM go)))
   ),
   deferred AS (
     UPDATE webhook_endpoints e SET ready_at = c.ready_at FROM c WHERE e.id = c.endpoint_id AND c.ready_at IS NOT NULL
