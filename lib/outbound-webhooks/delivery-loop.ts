@@ -209,7 +209,9 @@ export async function recordAttempt(db: Db, input: RecordInput, deps: OutboundDe
  * (the claim runs after the record, which released the lease, and sees it). An endpoint's deliveries
  * go one after the other, so each one paid for a record and a claim: two round trips and two commits.
  */
-async function recordAndClaimNext(db: Db, input: RecordInput, deps: OutboundDeps): Promise<{ verdict: AttemptVerdict; next: ClaimedDelivery | null }> {
+type Chained = { verdict: AttemptVerdict; next: ClaimedDelivery | null; nextReadyAt: Date | null };
+
+async function recordAndClaimNext(db: Db, input: RecordInput, deps: OutboundDeps): Promise<Chained> {
   const now = clockOf(deps);
   const { call, verdict, disableReason } = recordCall(input, now, deps);
   const { rows } = await db.execute<ClaimRow & { just_disabled: boolean }>(sql`
@@ -217,8 +219,8 @@ async function recordAndClaimNext(db: Db, input: RecordInput, deps: OutboundDeps
     from ${call} as r(just_disabled)
     left join lateral ${claimCall(sql`case when r.just_disabled then 0 else 1 end`, input.claim.endpointId, now, deps)} on true`);
   await alertIfDisabled(db, rows[0]?.just_disabled === true, { claim: input.claim, disableReason, now }, deps);
-  const claimed = claimResult(rows.filter((r) => r.endpoint_id !== null), now).claimed;
-  return { verdict, next: claimed[0] ?? null };
+  const { claimed, nextReadyAt } = claimResult(rows.filter((r) => r.endpoint_id !== null), now);
+  return { verdict, next: claimed[0] ?? null, nextReadyAt };
 }
 
 async function sendClaimed(claim: ClaimedDelivery, deps: OutboundDeps): Promise<HttpOutcome> {
@@ -237,9 +239,9 @@ export async function performDelivery(db: Db, claim: ClaimedDelivery, deps: Outb
  * Sends one claimed delivery and records the result; after a success, claims the same endpoint's next
  * head in the same call when `claimNext` (null when there is none, or it may not go yet).
  */
-export async function performDeliveryAndClaimNext(db: Db, claim: ClaimedDelivery, deps: OutboundDeps, claimNext: boolean): Promise<{ verdict: AttemptVerdict; next: ClaimedDelivery | null }> {
+export async function performDeliveryAndClaimNext(db: Db, claim: ClaimedDelivery, deps: OutboundDeps, claimNext: boolean): Promise<Chained> {
   const input = { claim, outcome: await sendClaimed(claim, deps) };
-  if (!claimNext || judgeOutcome(input.outcome, claim.attemptNumber) !== "succeeded") return { verdict: await recordAttempt(db, input, deps), next: null };
+  if (!claimNext || judgeOutcome(input.outcome, claim.attemptNumber) !== "succeeded") return { verdict: await recordAttempt(db, input, deps), next: null, nextReadyAt: null };
   return recordAndClaimNext(db, input, deps);
 }
 
@@ -285,6 +287,8 @@ export async function runOutboundDelivery(
   const running = new Set<Promise<void>>();
   // Whether the last claim took as many endpoints as it asked for (more may be waiting).
   let saturated = false;
+  // The earliest time (domain clock) an endpoint deferred by a chained claim may go.
+  let deferredUntil: number | null = null;
   // A finished request wakes the loop on the next turn of the event loop, so the completions of one
   // turn share a claim. (It waited 3 ms: an endpoint answering at once then spent a third of each
   // delivery waiting; bench:outbound, 2 endpoints, 225 -> 274 deliveries/s; 100 endpoints unchanged.)
@@ -344,7 +348,7 @@ export async function runOutboundDelivery(
         while (current) {
           result.attempted++;
           const claimNext = !saturated && Date.now() < deadline && !options.signal?.aborted;
-          let done: { verdict: AttemptVerdict; next: ClaimedDelivery | null };
+          let done: Chained;
           try {
             done = await performDeliveryAndClaimNext(db, current, deps, claimNext);
           } catch (error) {
@@ -354,6 +358,8 @@ export async function runOutboundDelivery(
           if (done.verdict === "succeeded") result.succeeded++;
           else result.failed++;
           current = done.next;
+          // The next head may not go yet (its backoff or the rate window): wake for it then.
+          if (done.nextReadyAt) deferredUntil = Math.min(deferredUntil ?? Infinity, done.nextReadyAt.getTime());
         }
       };
       const p: Promise<void> = chain().finally(() => {
@@ -363,7 +369,9 @@ export async function runOutboundDelivery(
       running.add(p);
     }
     if (claim.claimed.length > 0 && claim.claimed.length === free) continue;
-    let untilReady = claim.nextReadyAt ? claim.nextReadyAt.getTime() - clockOf(deps).getTime() : pollMs;
+    const readyAt = Math.min(claim.nextReadyAt?.getTime() ?? Infinity, deferredUntil ?? Infinity);
+    deferredUntil = null;
+    let untilReady = Number.isFinite(readyAt) ? readyAt - clockOf(deps).getTime() : pollMs;
     if (running.size === 0 && claim.claimed.length === 0) {
       // Idle: wait for the earliest endpoint that has work but is held by its rate limit or backoff,
       // if that comes within the budget; otherwise stop (after lingering for new work, if asked).
