@@ -241,8 +241,15 @@ export async function performDelivery(db: Db, claim: ClaimedDelivery, deps: Outb
  */
 export async function performDeliveryAndClaimNext(db: Db, claim: ClaimedDelivery, deps: OutboundDeps, claimNext: boolean): Promise<Chained> {
   const input = { claim, outcome: await sendClaimed(claim, deps) };
-  if (!claimNext || judgeOutcome(input.outcome, claim.attemptNumber) !== "succeeded") return { verdict: await recordAttempt(db, input, deps), next: null, nextReadyAt: null };
-  return recordAndClaimNext(db, input, deps);
+  if (claimNext && judgeOutcome(input.outcome, claim.attemptNumber) === "succeeded") {
+    try {
+      return await recordAndClaimNext(db, input, deps);
+    } catch (error) {
+      // The answer came: it is recorded on its own rather than left to the lease (which would send it again).
+      deps.log?.(`recording delivery ${claim.deliveryId} with the next claim failed: ${String(error)}; recording it alone`);
+    }
+  }
+  return { verdict: await recordAttempt(db, input, deps), next: null, nextReadyAt: null };
 }
 
 async function hasActiveEndpoints(db: Db): Promise<boolean> {
