@@ -1,5 +1,8 @@
+import fs from "node:fs";
+import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { functionsFolder } from "@/db/repeatable-sql";
 import { alerts, webhookDeliveries, webhookDeliveryAttempts } from "@/db/schema";
 import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy, type Resolver } from "./address-policy";
@@ -170,6 +173,28 @@ describe("one endpoint's deliveries back to back", () => {
     for (let i = 1; i < attempts.length; i++) expect(attempts[i].startedAt.getTime()).toBeGreaterThanOrEqual(attempts[i - 1].finishedAt!.getTime());
     const ep = await getEndpointOrThrow(bed.db, endpoint.id);
     expect(ep.leaseAttemptId).toBeNull();
+  });
+
+  it("records a success alone when claiming the next head with it fails: every delivery sent once", async () => {
+    // The chained claim (only_endpoint set) fails inside the database; the loop's own claims still work.
+    const original = fs.readFileSync(path.join(functionsFolder, "postline_claim_deliveries.sql"), "utf8").replace(/^DROP FUNCTION[^\n]*\n/m, "");
+    const failing = original.replace(/\nBEGIN\n/, "\nBEGIN\n  IF only_endpoint IS NOT NULL THEN RAISE EXCEPTION 'chained claim refused (test)'; END IF;\n");
+    expect(failing).not.toBe(original);
+    const { endpoint, receiver: rec } = await liveEndpoint();
+    const events = Array.from({ length: 5 }, () => delivered());
+    await enqueue(...events);
+    const logged: string[] = [];
+    await bed.db.execute(sql.raw(failing));
+    try {
+      const run = await runOutboundDelivery(bed.db, { budgetMs: 10_000, pollMs: 20 }, { ...real, log: (m) => logged.push(m) });
+      expect(run).toMatchObject({ attempted: 5, succeeded: 5 });
+    } finally {
+      await bed.db.execute(sql.raw(original));
+    }
+    expect(logged.filter((m) => m.includes("chained claim refused (test)")), logged.join("\n")).toHaveLength(5);
+    expect(rec.received.map((r) => JSON.parse(r.body).data.seq)).toEqual(events.map((e) => e.data.seq));
+    const attempts = await bed.db.select().from(webhookDeliveryAttempts).where(eq(webhookDeliveryAttempts.endpointId, endpoint.id));
+    expect(attempts.map((a) => a.status)).toEqual(Array(5).fill("succeeded"));
   });
 
   it("takes turns between endpoints when every slot is busy (a busy endpoint does not keep its slot)", async () => {

@@ -246,10 +246,15 @@ export async function performDeliveryAndClaimNext(db: Db, claim: ClaimedDelivery
       return await recordAndClaimNext(db, input, deps);
     } catch (error) {
       // The answer came: it is recorded on its own rather than left to the lease (which would send it again).
-      deps.log?.(`recording delivery ${claim.deliveryId} with the next claim failed: ${String(error)}; recording it alone`);
+      deps.log?.(`recording delivery ${claim.deliveryId} with the next claim failed: ${reason(error)}; recording it alone`);
     }
   }
   return { verdict: await recordAttempt(db, input, deps), next: null, nextReadyAt: null };
+}
+
+/** The database's own message for a failed query (drizzle wraps it as the cause). */
+function reason(error: unknown): string {
+  return String((error as { cause?: unknown } | undefined)?.cause ?? error);
 }
 
 async function hasActiveEndpoints(db: Db): Promise<boolean> {
@@ -359,7 +364,7 @@ export async function runOutboundDelivery(
           try {
             done = await performDeliveryAndClaimNext(db, current, deps, claimNext);
           } catch (error) {
-            deps.log?.(`delivery ${current.deliveryId} could not be recorded: ${String(error)}; its lease will expire and it is tried again`);
+            deps.log?.(`delivery ${current.deliveryId} could not be recorded: ${reason(error)}; its lease will expire and it is tried again`);
             break;
           }
           if (done.verdict === "succeeded") result.succeeded++;
