@@ -49,9 +49,15 @@ BEGIN
       SELECT CASE e.rate_limit_period WHEN 'second' THEN interval '1 second' WHEN 'minute' THEN interval '1 minute'
                                       WHEN 'hour' THEN interval '1 hour' ELSE interval '1 day' END AS period
     ) p
+    -- The head: the endpoint's oldest pending delivery, read from webhook_deliveries_pending_idx. Written
+    -- as a range on endpoint_id and ordered by (endpoint_id, id) so that only that index gives the order:
+    -- with `endpoint_id = e.id … ORDER BY id`, the planner expected pending rows spread evenly over the
+    -- table and walked its primary key from the oldest delivery (drill 10: 38 ms and 37,000 buffers per
+    -- claim once 70,000 deliveries had succeeded, slower with every one; 0.2 ms this way).
     CROSS JOIN LATERAL (
       SELECT d.id, d.next_attempt_at, d.attempts, d.event_id FROM webhook_deliveries d
-      WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.id LIMIT 1
+      WHERE d.endpoint_id >= e.id AND d.endpoint_id <= e.id AND d.status = 'pending'
+      ORDER BY d.endpoint_id, d.id LIMIT 1
     ) h
     JOIN webhook_events ev ON ev.id = h.event_id
     -- The rate window: the rate_limit-th most recent attempt start within the period, if there is one.
