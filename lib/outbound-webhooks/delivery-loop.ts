@@ -18,6 +18,9 @@ import { activeSecrets, messageIdFor, signRequest } from "./signing";
  *   endpoint's row lock); the excess waits in the outbox, it is never dropped.
  * - Failures back off exponentially with jitter over about a day; 410 disables at once; a head that
  *   exhausts its schedule disables the endpoint and alerts the admins.
+ * - Back to back: a success records its answer and claims the endpoint's next head in one call and
+ *   commit, and the same slot sends it, so an endpoint that answers at once is not kept waiting by
+ *   round trips (unless every slot is busy: then endpoints take turns through the loop's claim).
  */
 
 /** Waits after the 1st, 2nd, … failed attempt: about 22.6 hours in all before giving up. */
@@ -94,9 +97,8 @@ export interface ClaimResult {
  * Claims the head delivery of up to `max` ready endpoints in one statement and one commit
  * (postline_claim_deliveries in db/functions/, which says what it writes). Endpoints whose head is
  * backing off or whose window is full get `ready_at` pushed to when they may go, so the next claim does
- * not look at them again before then. (It was a transaction of five to seven round trips, planned anew
- * each time: bench:outbound, 2 endpoints answering at once, 204 and 186 -> 247 and 208 deliveries/s as
- * one statement from here, and more as a function with one plan per connection.)
+ * not look at them again before then. (It was a transaction of five to seven round trips, each
+ * statement planned anew; BENCHMARKS.md, "bench:outbound: an endpoint's deliveries back to back".)
  */
 export async function claimDeliveries(db: Db, { max }: { max: number }, deps: OutboundDeps): Promise<ClaimResult> {
   const now = clockOf(deps);
