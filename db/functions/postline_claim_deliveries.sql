@@ -14,7 +14,8 @@
 -- or by an indexed prefix, and planning this statement anew on each call cost as much as running it
 -- (bench:outbound, pg_stat_statements: 0.61 ms planning, 0.65 ms executing per claim).
 -- only_endpoint (or null for any): the loop claims the next head of the endpoint whose answer it is
--- recording, in the same call (see postline_record_attempt).
+-- recording, in the same call (see postline_record_attempt). The DROP removes the three-argument form
+-- this function had while it was being written, from databases made then (none was released with it).
 DROP FUNCTION IF EXISTS postline_claim_deliveries(integer, timestamptz, timestamptz);
 CREATE OR REPLACE FUNCTION postline_claim_deliveries(max_endpoints integer, claim_at timestamptz, lease_until timestamptz, only_endpoint uuid)
 RETURNS TABLE (
