@@ -6,7 +6,7 @@ import { functionsFolder } from "@/db/repeatable-sql";
 import { alerts, webhookDeliveries, webhookDeliveryAttempts } from "@/db/schema";
 import { outboundTestBed } from "@/lib/tooling/testing/outbound-bed";
 import { createAddressPolicy, type Resolver } from "./address-policy";
-import { claimDeliveries, MAX_ATTEMPTS, performDelivery, RETRY_DELAYS_MS, runOutboundDelivery } from "./delivery-loop";
+import { claimDeliveries, MAX_ATTEMPTS, nextDueAt, performDelivery, RETRY_DELAYS_MS, runOutboundDelivery } from "./delivery-loop";
 import { type OutboundDeps } from "./deps";
 import { archiveEndpoint, createEndpoint, getEndpointOrThrow, updateEndpoint, verificationFileName, verifyEndpoint } from "./endpoints";
 import { deliverDue } from "./test-support";
@@ -37,6 +37,16 @@ describe("order, retries and disabling (injected clock)", () => {
     const seqs = rec.received.map((r) => JSON.parse(r.body).data.seq);
     expect(seqs).toEqual([events[0], events[0], events[0], ...events.slice(1)].map((e) => e.data.seq));
     expect((await getEndpointOrThrow(bed.db, endpoint.id)).consecutiveFailures).toBe(0);
+  });
+
+  it("knows when the next waiting endpoint may go: none while nothing waits, then now, then the head's retry", async () => {
+    const rec = await receiver({ respond: () => ({ status: 503, body: "busy" }) });
+    await liveEndpoint({}, rec);
+    expect(await nextDueAt(bed.db)).toBeNull();
+    await enqueue(delivered(), delivered());
+    expect((await nextDueAt(bed.db))!.getTime()).toBeLessThanOrEqual(bed.clock.getTime());
+    expect(await deliverDue(bed.db, deps)).toEqual(["retry"]);
+    expect((await nextDueAt(bed.db))!.getTime() - bed.clock.getTime()).toBe(RETRY_DELAYS_MS[0]);
   });
 
   it("backs off exponentially over about a day, then disables the endpoint and alerts the admins", async () => {

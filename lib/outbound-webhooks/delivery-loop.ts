@@ -264,11 +264,20 @@ async function hasActiveEndpoints(db: Db): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** When the next endpoint with waiting deliveries may be sent to (null: nothing waits). */
+/**
+ * When the next endpoint with waiting deliveries may be sent to (null: nothing waits). Each active
+ * endpoint's waiting work is found as the claim finds its head: one probe of the pending index (as an
+ * EXISTS, the planner may scan the whole outbox when its statistics lag a drain).
+ */
 export async function nextDueAt(db: Db): Promise<Date | null> {
   const { rows } = await db.execute<{ at: string | null }>(sql`
     select min(greatest(e.ready_at, e.lease_expires_at))::text as at from webhook_endpoints e
-    where e.status = 'active' and exists (select 1 from webhook_deliveries d where d.endpoint_id = e.id and d.status = 'pending')`);
+    cross join lateral (
+      select 1 from webhook_deliveries d
+      where d.endpoint_id >= e.id and d.endpoint_id <= e.id and d.status = 'pending'
+      order by d.endpoint_id, d.id limit 1
+    ) waiting
+    where e.status = 'active'`);
   return rows[0]?.at ? new Date(rows[0].at) : null;
 }
 
