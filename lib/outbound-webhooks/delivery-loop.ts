@@ -206,21 +206,21 @@ export async function recordAttempt(db: Db, input: RecordInput, deps: OutboundDe
   return verdict;
 }
 
-/**
- * Writes a successful attempt's result and claims the endpoint's next head in the same call and commit
- * (the claim runs after the record, which released the lease, and sees it). An endpoint's deliveries
- * go one after the other, so each one paid for a record and a claim: two round trips and two commits.
- */
 type Chained = { verdict: AttemptVerdict; next: ClaimedDelivery | null; nextReadyAt: Date | null };
 
+/**
+ * Writes a successful attempt's result and claims the endpoint's next head in the same call and commit.
+ * The claim refers to the record's row, so it runs after it and sees the lease released. (A success
+ * never disables an endpoint, so there is no alert to raise here.) An endpoint's deliveries go one after
+ * the other, so each one paid for a record and a claim: two round trips and two commits.
+ */
 async function recordAndClaimNext(db: Db, input: RecordInput, deps: OutboundDeps): Promise<Chained> {
   const now = clockOf(deps);
-  const { call, verdict, disableReason } = recordCall(input, now, deps);
-  const { rows } = await db.execute<ClaimRow & { just_disabled: boolean }>(sql`
-    select r.just_disabled, ${claimColumns}
+  const { call, verdict } = recordCall(input, now, deps);
+  const { rows } = await db.execute<ClaimRow>(sql`
+    select ${claimColumns}
     from ${call} as r(just_disabled)
     left join lateral ${claimCall(sql`case when r.just_disabled then 0 else 1 end`, input.claim.endpointId, now, deps)} on true`);
-  await alertIfDisabled(db, rows[0]?.just_disabled === true, { claim: input.claim, disableReason, now }, deps);
   const { claimed, nextReadyAt } = claimResult(rows.filter((r) => r.endpoint_id !== null), now);
   return { verdict, next: claimed[0] ?? null, nextReadyAt };
 }
@@ -234,7 +234,7 @@ async function sendClaimed(claim: ClaimedDelivery, deps: OutboundDeps): Promise<
 
 /** Sends one claimed delivery and records the result. */
 export async function performDelivery(db: Db, claim: ClaimedDelivery, deps: OutboundDeps): Promise<AttemptVerdict> {
-  return recordAttempt(db, { claim, outcome: await sendClaimed(claim, deps) }, deps);
+  return (await performDeliveryAndClaimNext(db, claim, deps, false)).verdict;
 }
 
 /**

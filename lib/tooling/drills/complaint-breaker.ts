@@ -35,9 +35,11 @@ export async function complaintBreakerDrill(sys: DrillSystem, size: Size): Promi
   await sleep(3_000);
   sys.sandbox.setFaults({});
 
-  // The crossing: events of this campaign in the order they were stored, counted as the breaker counts,
-  // up to the pause (its trip's time). The first moment above is kept for the record.
-  const [trip] = (await sys.db.execute<{ at: Date }>(sql`select tripped_at as at from breaker_trips where campaign_id = ${campaignId}::uuid and level = 'pause' order by id limit 1`)).rows;
+  const trips = await sys.db.execute<{ reason: string; level: string; paused: boolean; delivered: number; complaints: number; rate: number; tripped_at: Date }>(sql`
+    select reason::text, level::text, paused, delivered, complaints, rate, tripped_at from breaker_trips where campaign_id = ${campaignId}::uuid order by id`);
+  const pause = trips.rows.find((t) => t.level === "pause");
+  // The rate: events of this campaign in the order they were stored, counted as the breaker counts, up
+  // to the pause.
   const events = await sys.db.execute<{ record_type: string; received_at: Date; message_id: string }>(sql`
     select e.record_type, e.received_at, e.message_id from message_events e join messages m on m.id = e.message_id
     where m.campaign_id = ${campaignId}::uuid and e.record_type in ('Delivery', 'SpamComplaint') order by e.received_at, e.id`);
@@ -46,7 +48,7 @@ export async function complaintBreakerDrill(sys: DrillSystem, size: Size): Promi
   // Each stretch of time the rate was above the threshold (the last one open until the pause).
   const stretches: { from: Date; to: Date | null; delivered: number; complaints: number }[] = [];
   for (const e of events.rows) {
-    if (trip && new Date(e.received_at) > new Date(trip.at)) break;
+    if (pause && new Date(e.received_at) > new Date(pause.tripped_at)) break;
     if (e.record_type === "Delivery") delivered++;
     else complaints++;
     const above = delivered >= MIN_DELIVERIES && complaints / delivered > PAUSE_RATE;
@@ -55,17 +57,13 @@ export async function complaintBreakerDrill(sys: DrillSystem, size: Size): Promi
     else if (!above && open) open.to = new Date(e.received_at);
   }
   const crossing = stretches.at(-1)?.to === null ? stretches.at(-1)! : null;
-  const crossedAt = crossing?.from ?? null;
   const wanted = new Set(emails);
   const mine = sys.sandbox.messages().filter((m) => m.recipients.some((r) => wanted.has(r)));
   // Sent while the rate was above the threshold, in any stretch (a dip under it is not counted).
-  const sentAfter = mine.filter((m) => {
+  const sentWhileAbove = mine.filter((m) => {
     const at = Date.parse(m.submittedAt);
     return stretches.some((x) => at > x.from.getTime() && (x.to === null || at <= x.to.getTime()));
   }).length;
-  const trips = await sys.db.execute<{ reason: string; level: string; paused: boolean; delivered: number; complaints: number; rate: number }>(sql`
-    select reason::text, level::text, paused, delivered, complaints, rate from breaker_trips where campaign_id = ${campaignId}::uuid order by id`);
-  const pause = trips.rows.find((t) => t.level === "pause");
   const finalStatus = await status();
   const budget = Math.floor(p.recipients / 100);
   const pct = (c: { delivered: number; complaints: number }) => `${((c.complaints / c.delivered) * 100).toFixed(2)}%`;
@@ -75,15 +73,15 @@ export async function complaintBreakerDrill(sys: DrillSystem, size: Size): Promi
   }
   result.notes.push(
     crossing
-      ? `threshold crossed for good at ${crossing.delivered.toLocaleString("en")} delivered with ${crossing.complaints} complaints (${pct(crossing)}); recipients sent while the rate was above it: ${sentAfter} (1% of the audience is ${budget})`
+      ? `threshold crossed for good at ${crossing.delivered.toLocaleString("en")} delivered with ${crossing.complaints} complaints (${pct(crossing)}); recipients sent while the rate was above it: ${sentWhileAbove} (1% of the audience is ${budget})`
       : "the threshold was never crossed",
   );
   result.notes.push(`${mine.length.toLocaleString("en")} of ${p.recipients.toLocaleString("en")} sent in all; campaign ${finalStatus}${pause ? `, paused at ${pause.complaints} complaints of ${pause.delivered} delivered (${(pause.rate * 100).toFixed(2)}%)` : ""}`);
   console.log(`[drill 9] ${result.notes.join("; ")}`);
-  check(result, crossedAt !== null, "the complaint rate never crossed the threshold (the sandbox did not force complaints?)");
+  check(result, crossing !== null, "the complaint rate never crossed the threshold (the sandbox did not force complaints?)");
   check(result, finalStatus === "paused", `the campaign is ${finalStatus}, not paused`);
   check(result, pause?.reason === "complaint_rate" && pause.paused === true, "no complaint-rate pause recorded in breaker_trips");
-  check(result, sentAfter < budget, `${sentAfter} recipients were sent while the rate was above the threshold (1% of the audience is ${budget})`);
+  check(result, sentWhileAbove < budget, `${sentWhileAbove} recipients were sent while the rate was above the threshold (1% of the audience is ${budget})`);
   const alerts = await sys.db.execute<{ n: number }>(sql`select count(*)::int as n from alerts where kind = 'deliverability_breaker' and dedupe_key like ${`campaign:${campaignId}:%`}`);
   check(result, alerts.rows[0].n >= 1, "no admin alert was raised");
   result.requests = Object.values(sys.sandbox.stats().apiCalls).reduce((a, b) => a + b, 0);
