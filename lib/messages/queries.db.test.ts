@@ -90,6 +90,22 @@ describe("per-recipient keyset pages (real PostgreSQL)", () => {
     expect(await count({ search: "_" })).toBe(0);
   });
 
+  it("a search pages through its matches in either address order with whole rows, alone or with a filter", async () => {
+    // The search alone finds a page's ids in the address index, then its rows: every column must come back.
+    const matches = Array.from({ length: 23 }, (_, k) => `p${String(k * 10 + 9).padStart(3, "0")}@views.test`);
+    expect(await allPages("email", 4, { search: "9@" })).toEqual(matches);
+    expect(await allPages("-email", 4, { search: "9@" })).toEqual([...matches].reverse());
+    const page = await listCampaignRecipients(t.db, { campaignId, search: "P12", sort: "email", limit: 3 });
+    expect(page.rows.map((r) => [r.toEmail, r.status, r.postmarkMessageId])).toEqual([
+      ["p120@views.test", "sent", "views-120"],
+      ["p121@views.test", "delivered", "views-121"],
+      ["p122@views.test", "opened", "views-122"],
+    ]);
+    expect(page.rows[2].firstHumanOpenedAt).toBeInstanceOf(Date);
+    // A status filter with the search: the same matches, only those with the status.
+    expect(await allPages("email", 2, { search: "9@", filter: "bounced" })).toEqual(matches.filter((_, k) => (k * 10 + 9) % 5 === 4));
+  });
+
   it("refuses a forged cursor by starting over rather than failing", async () => {
     const page = await listCampaignRecipients(t.db, { campaignId, after: "not-a-cursor", limit: 5 });
     expect(page.rows[0].toEmail).toBe("p000@views.test");

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db";
 import { messageEventRaw, messageEvents, messages, type MessageStatus } from "@/db/schema";
+import { uuidArray } from "@/lib/http/id";
 import { humanStatusSql } from "./human-status";
 
 export type Message = typeof messages.$inferSelect;
@@ -104,7 +105,7 @@ export async function listCampaignRecipients(
   if (sort === "email" || sort === "-email") {
     const after = cursor ? (sort === "email" ? sql`(${messages.toEmail}, ${messages.id}) > (${cursor.v}, ${cursor.id}::uuid)` : sql`(${messages.toEmail}, ${messages.id}) < (${cursor.v}, ${cursor.id}::uuid)`) : undefined;
     const order = sort === "email" ? [asc(messages.toEmail), asc(messages.id)] : [desc(messages.toEmail), desc(messages.id)];
-    const rows = await db.select().from(messages).where(and(...base, after)).orderBy(...order).limit(limit + 1);
+    const rows = term && !f ? await searchByAddress(db, and(...base, after)!, order, limit + 1) : await db.select().from(messages).where(and(...base, after)).orderBy(...order).limit(limit + 1);
     const page = rows.slice(0, limit);
     return { rows: page, next: rows.length > limit ? encodeCursor({ v: page[page.length - 1].toEmail, id: page[page.length - 1].id }) : null };
   }
@@ -136,6 +137,22 @@ export async function listCampaignRecipients(
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { rows: page, next: rows.length > limit && last ? encodeCursor({ v: last.lastEventAt?.toISOString() ?? null, id: last.id }) : null };
+}
+
+/**
+ * A search in address order, in two steps: the page's ids from messages_campaign_address_idx alone
+ * (campaign_id, to_email, id, lower(to_email)), each address tested on the lower-case copy the index
+ * holds (an index-only scan: a term whose matches sort late, or match nothing, walks index entries
+ * instead of fetching every row it passes from the table and lowering its address), then the page's
+ * rows by id. Only for conditions on those columns (a status filter reads the table anyway).
+ */
+async function searchByAddress(db: DbOrTx, where: SQL, order: SQL[], n: number): Promise<Message[]> {
+  const keys = await db.select({ id: messages.id }).from(messages).where(where).orderBy(...order).limit(n);
+  if (keys.length === 0) return [];
+  const ids = keys.map((k) => k.id);
+  const rows = await db.select().from(messages).where(sql`${messages.id} = any(${uuidArray(ids)})`);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 export async function getMessage(db: DbOrTx, id: string): Promise<Message | null> {
