@@ -28,7 +28,7 @@ import { machine, table } from "../support";
 import { createSegment } from "@/lib/segments/segments";
 import { formsUnderLoad } from "./forms";
 import { measureSegments, seedForms } from "./segments";
-import { describeAudience, seedAudience } from "./seed";
+import { deriveMissingContactEngagement, describeAudience, seedAudience } from "./seed";
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -117,6 +117,8 @@ async function segmentsAtScale() {
   try {
     const [{ existing }] = (await db.execute<{ existing: number }>(sql`select count(*)::int as existing from contacts`)).rows;
     const seeded = existing ? await describeAudience(db) : await seedAudience(db, { contacts: CONTACTS, campaigns: CAMPAIGNS });
+    const derived = existing ? await deriveMissingContactEngagement(db) : null;
+    if (derived !== null) console.log(`the kept database had no contact_engagement rows: derived ${derived.toLocaleString("en")} from its messages`);
     console.log(
       `seeded ${seeded.contacts.toLocaleString("en")} contacts (${seeded.taggings.toLocaleString("en")} taggings, ${seeded.memberships.toLocaleString("en")} list memberships), ` +
         `${seeded.messages.toLocaleString("en")} messages and ${seeded.events.toLocaleString("en")} events in ${seeded.seconds.toFixed(0)} s\n`,
