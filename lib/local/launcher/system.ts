@@ -60,6 +60,14 @@ export interface RunningSystem {
 }
 
 const APP_STOP_GRACE_MS = 10_000;
+/**
+ * The embedded PostgreSQL's checkpoints: a campaign rewrites its message rows at random places (uuid
+ * keys), and the first change to a page after a checkpoint writes the whole page to the WAL. With
+ * PostgreSQL's defaults (1GB, 5 minutes) a large send checkpoints every minute or so; these are the
+ * usual settings for a write-heavy primary (bench:dispatch at 1,000,000 recipients: BENCHMARKS.md). The
+ * WAL may then take up to max_wal_size on disk between checkpoints.
+ */
+const EMBEDDED_POSTGRES_SETTINGS = { max_wal_size: "4GB", checkpoint_timeout: "15min" };
 
 function stoppedWhileStarting(): LauncherError {
   return new LauncherError("stopped while starting");
@@ -224,7 +232,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         port: env.POSTGRES_PORT,
         password: secrets.POSTGRES_PASSWORD,
         log,
-        settings: env.POSTGRES_SHARED_BUFFERS ? { shared_buffers: env.POSTGRES_SHARED_BUFFERS } : undefined,
+        settings: { ...EMBEDDED_POSTGRES_SETTINGS, ...(env.POSTGRES_SHARED_BUFFERS ? { shared_buffers: env.POSTGRES_SHARED_BUFFERS } : {}) },
       });
       cleanups.push({ name: "PostgreSQL", run: () => postgres.stop() });
       databaseUrl = postgres.url;
