@@ -115,18 +115,13 @@ export async function seedAudience(db: Db, { contacts, campaigns }: SeedOptions)
 }
 
 /**
- * contact_engagement as sending and ingestion keep it (db/schema/contacts.ts), derived from the
- * messages written above, as migration 0020 derived it: the seed writes messages directly, so without
- * this the engagement segments would be counted over an empty table.
+ * contact_engagement as sending and ingestion keep it (db/schema/contacts.ts), by the product's own
+ * recompute over the contacts the messages above reached: the seed writes messages directly, so without
+ * this the engagement segments would be counted over an empty table. (About 90 s at a million contacts;
+ * checked equal, row for row, to migration 0020's set-based derivation on the kept database.)
  */
 const deriveContactEngagementSql = sql`
-  insert into contact_engagement (contact_id, sent_at, human_opened_at, human_clicked_at)
-  select contact_id, min(sent_at), max(first_human_opened_at), max(first_human_clicked_at)
-  from messages
-  where campaign_id is not null and contact_id is not null
-  group by contact_id
-  having min(sent_at) is not null or max(first_human_opened_at) is not null or max(first_human_clicked_at) is not null
-  on conflict (contact_id) do nothing`;
+  select postline_refresh_contact_engagement(array(select distinct contact_id from messages where campaign_id is not null and contact_id is not null))`;
 
 /**
  * A database kept (`--data`) from before the seed derived contact_engagement has it empty: derive it
@@ -135,9 +130,10 @@ const deriveContactEngagementSql = sql`
 export async function deriveMissingContactEngagement(db: Db): Promise<number | null> {
   const [{ empty }] = (await db.execute<{ empty: boolean }>(sql`select not exists (select 1 from contact_engagement) and exists (select 1 from messages where campaign_id is not null and contact_id is not null) as empty`)).rows;
   if (!empty) return null;
-  const result = await db.execute(deriveContactEngagementSql);
+  await db.execute(deriveContactEngagementSql);
   await db.execute(sql`vacuum analyze contact_engagement`);
-  return result.rowCount ?? 0;
+  const [{ n }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from contact_engagement`)).rows;
+  return n;
 }
 
 /** What a seeded database holds (for a run on a kept one, `--data`). */
