@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageEventRaw, messageEvents, messages } from "@/db/schema";
 import { createCampaign } from "@/lib/campaigns/campaigns";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
+import { addressContains } from "./address-search";
 import { csvField } from "./csv";
 import { listCampaignRecipients, listEventsSince, searchMessages, type RecipientPageInput, type RecipientSort } from "./queries";
 
@@ -169,3 +170,45 @@ describe("csvField", () => {
 });
 
 void sql;
+
+describe("a two-character address search (no trigram of its own)", () => {
+  // Where the two characters fall: before a letter, a digit, punctuation or the end; in the domain; in an
+  // address with characters beyond ASCII (the part the trigram index cannot answer for two letters).
+  const addresses = ["zz@a.test", "azzb@a.test", "a.zz9@a.test", "xz_z@a.test", "a+zz@b.test", "b@host.zz", "c@zzz.test", "zoëzz@a.test", "zzé@a.test", "ézz@a.test", "ZZTop@a.test", "none@a.test", "z@z.test"];
+  let twoId: string;
+
+  beforeAll(async () => {
+    const c = await createCampaign(t.db, { name: "two letters", subject: "s", html: "<p>h</p>" }, { defaultFrom: "f@postline.test" });
+    twoId = c.id;
+    await t.db.insert(messages).values(addresses.map((toEmail) => ({ kind: "campaign" as const, campaignId: twoId, toEmail, fromEmail: "f@postline.test", subject: "s", messageStream: "broadcast", status: "sent" as const })));
+  });
+
+  it.each(["zz", "ZZ", "z@", ".z", "z9", "ës", "é", "zo", "oë"])("'%s' finds exactly the addresses that contain it, in the campaign and on the messages page", async (term) => {
+    const expected = addresses.filter((a) => a.toLowerCase().includes(term.toLowerCase())).sort();
+    const page = await listCampaignRecipients(t.db, { campaignId: twoId, search: term, limit: 500 });
+    expect(page.rows.map((r) => r.toEmail).sort()).toEqual(expected);
+    const global = await searchMessages(t.db, { search: term, campaignId: twoId, limit: 500 });
+    expect(global.rows.map((r) => r.toEmail).sort()).toEqual(expected);
+  });
+
+  it("two letters are answered by indexes: the trigram index and the list of addresses beyond ASCII", async () => {
+    // Bitmap scans only (as the planner chooses for a rare term among many messages), over the search
+    // alone (inside a campaign the campaign's own index could stand in): a condition no index can
+    // answer would leave a sequential scan, however costly it is made.
+    const query = t.db.select({ id: messages.id }).from(messages).where(addressContains("zz")).toSQL();
+    const client = await t.db.$client.connect();
+    try {
+      await client.query("begin");
+      await client.query("set local enable_seqscan = off; set local enable_indexscan = off; set local enable_indexonlyscan = off");
+      const res = await client.query<{ "QUERY PLAN": string }>(`explain (costs off) ${query.sql}`, query.params as unknown[]);
+      const text = res.rows.map((r) => r["QUERY PLAN"]).join("\n");
+      expect(text).toContain("BitmapOr");
+      expect(text).toContain("messages_to_email_trgm_idx");
+      expect(text).toContain("messages_campaign_non_ascii_address_idx");
+      expect(text).not.toContain("Seq Scan");
+    } finally {
+      await client.query("rollback");
+      client.release();
+    }
+  });
+});

@@ -1,0 +1,1 @@
+CREATE INDEX "messages_campaign_non_ascii_address_idx" ON "messages" USING btree ("campaign_id") WHERE "messages"."to_email" ~ '[^\x01-\x7f]';
