@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { campaigns, contacts, messageEventKeys, messageEventRaw, messageEvents, messages } from "@/db/schema";
@@ -52,5 +54,38 @@ describe("schema invariants (real PostgreSQL)", () => {
     await t.db.insert(messageEventRaw).values({ eventId: stored.id, receivedAt: stored.receivedAt, raw });
     const result = await t.db.execute(sql`select raw from message_event_raw where event_id = ${stored.id}`);
     expect(result.rows[0].raw).toEqual(raw);
+  });
+
+  it("gives messages ids in time order (UUID version 7), with the older servers' SQL version alike", async () => {
+    const [campaign] = await t.db.insert(campaigns).values({ name: "ids", fromEmail: "f@example.com", subject: "s", html: "<p>h</p>" }).returning();
+    const before = Date.now();
+    const rows = await t.db.execute<{ id: string }>(sql`
+      insert into messages (kind, campaign_id, to_email, from_email, subject, message_stream)
+      select 'campaign', ${campaign.id}::uuid, 'v7-' || i || '@example.com', 'f@example.com', 's', 'broadcast' from generate_series(1, 2000) i
+      returning id`);
+    // The migration's fallback for servers before PostgreSQL 18, run here as it is written there.
+    const migration = fs.readFileSync(path.join(process.cwd(), "db/migrations/0032_message_ids_in_time_order.sql"), "utf8");
+    const fallback = /ELSE\s+CREATE OR REPLACE FUNCTION postline_uuidv7\(\)[^']*'((?:[^']|'')*)'/.exec(migration)![1].replace(/''/g, "'");
+    const client = await t.db.$client.connect();
+    let fallbackIds: string[];
+    try {
+      await client.query(`create function pg_temp.uuidv7_fallback() returns uuid language sql volatile as $f$${fallback}$f$`);
+      fallbackIds = (await client.query<{ id: string }>("select pg_temp.uuidv7_fallback() as id from generate_series(1, 2000)")).rows.map((r) => r.id);
+    } finally {
+      client.release();
+    }
+    const after = Date.now();
+    for (const ids of [rows.rows.map((r) => r.id), fallbackIds]) {
+      expect(new Set(ids).size).toBe(2000);
+      for (const id of ids) {
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const ms = parseInt(id.replace(/-/g, "").slice(0, 12), 16);
+        expect(ms).toBeGreaterThanOrEqual(before - 1000);
+        expect(ms).toBeLessThanOrEqual(after + 1000);
+      }
+      // The first 48 bits (milliseconds) never go back within one statement.
+      const stamps = ids.map((id) => id.slice(0, 13));
+      expect(stamps).toEqual([...stamps].sort());
+    }
   });
 });

@@ -68,7 +68,12 @@ export type MessageStatus = (typeof messageStatusEnum.enumValues)[number];
 export const messages = pgTable(
   "messages",
   {
-    id: uuid().primaryKey().defaultRandom(),
+    // In time order (UUID version 7, migration 0032): a freeze's rows and their later status entries
+    // go to the right edge of the indexes that end in the id (the primary key, the campaign's status
+    // and activity indexes) instead of every page of them (bench:audience's freeze of 920,000: 42–51 s
+    // with random ids, 33–34 s in time order). Public links carry ids only under a MAC
+    // (lib/sending/unsubscribe-token.ts); an id tells when its message was made, nothing more.
+    id: uuid().primaryKey().default(sql`postline_uuidv7()`),
     kind: messageKindEnum().notNull(),
     campaignId: uuid().references(() => campaigns.id, { onDelete: "cascade" }),
     contactId: uuid().references(() => contacts.id, { onDelete: "set null" }),
