@@ -92,10 +92,31 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Samples the memory (PSS) of a process and its descendants; reports the peak total and per command name. */
+/**
+ * What a process is, for the breakdown at the peak: PostgreSQL's processes by their title ("postgres:
+ * autovacuum worker", "postgres: checkpointer", a backend as "postgres: <user> <database>"), others by
+ * their command name.
+ */
+function roleOf(pid: number, name: string): string {
+  if (name !== "postgres") return name;
+  try {
+    const title = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "");
+    if (!title.startsWith("postgres: ")) return "postgres (postmaster)";
+    const words = title.slice("postgres: ".length).split(" ");
+    return /^(autovacuum|logical|walwriter|background|checkpointer|io|walsummarizer|startup)$/.test(words[0]) ? `postgres: ${words.slice(0, 2).join(" ").trim()}` : "postgres: backends";
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * Samples the memory (PSS) of a process and its descendants; reports the peak total, the peak per
+ * command name, and what made up the tree at its peak (PostgreSQL's processes by role).
+ */
 export function sampleMemory(rootPid: number, everyMs = 200) {
   const peaks = new Map<string, number>();
   let peakTotal = 0;
+  let atPeak = new Map<string, number>();
   const tick = () => {
     const seen: number[] = [];
     const walk = (pid: number) => {
@@ -105,6 +126,7 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
     walk(rootPid);
     let total = 0;
     const byName = new Map<string, number>();
+    const byRole = new Map<string, number>();
     for (const pid of seen) {
       let name = "?";
       try {
@@ -115,7 +137,10 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
       const kib = pssKiB(pid);
       total += kib;
       byName.set(name, (byName.get(name) ?? 0) + kib);
+      const role = roleOf(pid, name);
+      byRole.set(role, (byRole.get(role) ?? 0) + kib);
     }
+    if (total > peakTotal) atPeak = byRole;
     peakTotal = Math.max(peakTotal, total);
     for (const [name, kib] of byName) peaks.set(name, Math.max(peaks.get(name) ?? 0, kib));
   };
@@ -124,7 +149,8 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
   return {
     stop: () => {
       clearInterval(timer);
-      return { peakTotalMiB: peakTotal / 1024, peaksMiB: Object.fromEntries([...peaks].map(([k, v]) => [k, Math.round(v / 1024)])) };
+      const mib = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / 1024)]));
+      return { peakTotalMiB: peakTotal / 1024, peaksMiB: mib(peaks), atPeakMiB: mib(atPeak) };
     },
   };
 }

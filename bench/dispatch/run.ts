@@ -159,7 +159,7 @@ async function throughput(sandbox: Sandbox, env: Record<string, string>, recipie
     const sendingMem = memory.stop();
     const mem = { peakTotalMiB: Math.max(freezeMem.peakTotalMiB, sendingMem.peakTotalMiB) };
     const counts = deliveryCounter(sandbox, tag, recipients)();
-    console.log(`${recipients.toLocaleString("en")}: peak memory (PSS, MiB) by process name, all processes of that name together, during the freeze: ${JSON.stringify(freezeMem.peaksMiB)} (total ${Math.round(freezeMem.peakTotalMiB)}); while sending: ${JSON.stringify(sendingMem.peaksMiB)} (total ${Math.round(sendingMem.peakTotalMiB)}); bench process heap ${mib(process.memoryUsage().heapUsed)} MiB`);
+    console.log(`${recipients.toLocaleString("en")}: peak memory (PSS, MiB) by process name, all processes of that name together, during the freeze: ${JSON.stringify(freezeMem.peaksMiB)} (total ${Math.round(freezeMem.peakTotalMiB)}); while sending: ${JSON.stringify(sendingMem.peaksMiB)} (total ${Math.round(sendingMem.peakTotalMiB)}; at that peak: ${JSON.stringify(sendingMem.atPeakMiB)}); bench process heap ${mib(process.memoryUsage().heapUsed)} MiB`);
     await sandbox.reset();
     return {
       run: "throughput",
