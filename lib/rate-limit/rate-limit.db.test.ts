@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "@/db";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { hitRateLimit, hitRateLimits, refundRateLimit } from "./rate-limit";
 import { peekRateLimit } from "./test-support";
@@ -55,5 +57,20 @@ describe("fixed-window rate limits in PostgreSQL", () => {
     expect((await peekRateLimit(t.db, { key: "k3", rule }, t0)).count).toBe(0);
     await refundRateLimit(t.db, "never-hit");
   });
-});
 
+  it("commits a hit without waiting for the disk, and only that hit: the connection's next statements commit as before", async () => {
+    const one = createDb(t.url, { max: 1 });
+    try {
+      const t0 = new Date("2026-05-09T00:00:00Z");
+      // The session's own setting (the test server may run with another default).
+      await one.execute(sql`set synchronous_commit = on`);
+      await hitRateLimits(one, [{ key: "async-a", rule }, { key: "async-b", rule }], t0);
+      const [{ synchronous_commit }] = (await one.execute<{ synchronous_commit: string }>(sql`show synchronous_commit`)).rows;
+      expect(synchronous_commit).toBe("on");
+      // The hit itself is committed: another connection sees it.
+      expect((await peekRateLimit(t.db, { key: "async-b", rule }, t0)).count).toBe(1);
+    } finally {
+      await one.$client.end();
+    }
+  });
+});

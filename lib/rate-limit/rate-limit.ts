@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { DbOrTx } from "@/db";
+import type { Db, DbOrTx } from "@/db";
 import { rateLimits } from "@/db/schema";
 
 export interface RateLimitRule {
@@ -16,8 +16,15 @@ export interface RateLimitState {
 /**
  * Counts one hit in a fixed window kept in PostgreSQL (every app instance shares it) and says whether
  * the caller is now over the limit. One statement: the upsert either continues the window or restarts it.
+ *
+ * Committed asynchronously (`synchronous_commit = off` for that statement's own transaction): the
+ * answer does not wait for the WAL to reach the disk. A count is protection, not a record; a crash of
+ * the database can lose the last fraction of a second of hits (what `wal_writer_delay` holds), never
+ * make the table inconsistent. Waiting for that flush doubled what a signup form post waits on the
+ * disk (two commits a post), and on this machine's disk the flushes were the form's limit (bench:audience
+ * forms). Hence `Db`, not a transaction: the setting would cover a caller's whole transaction.
  */
-export async function hitRateLimit(db: DbOrTx, limit: { key: string; rule: RateLimitRule }, now: Date): Promise<RateLimitState> {
+export async function hitRateLimit(db: Db, limit: { key: string; rule: RateLimitRule }, now: Date): Promise<RateLimitState> {
   const [state] = await hitRateLimits(db, [limit], now);
   return state;
 }
@@ -27,7 +34,7 @@ export async function hitRateLimit(db: DbOrTx, limit: { key: string; rule: RateL
  * address), answering in the order asked. Rows are taken in key order, so two callers naming the same
  * keys never wait on each other in a cycle.
  */
-export async function hitRateLimits(db: DbOrTx, limits: { key: string; rule: RateLimitRule }[], now: Date): Promise<RateLimitState[]> {
+export async function hitRateLimits(db: Db, limits: { key: string; rule: RateLimitRule }[], now: Date): Promise<RateLimitState[]> {
   if (limits.length === 0) return [];
   const sorted = [...new Set(limits.map((l) => l.key))].sort();
   // Each key's window length travels with it, so one statement serves rules of different windows.
@@ -42,7 +49,8 @@ export async function hitRateLimits(db: DbOrTx, limits: { key: string; rule: Rat
         windowStart: sql`case when ${rateLimits.windowStart} <= ${now.toISOString()}::timestamptz - ${windowOfSql(windowOf)} then ${now.toISOString()}::timestamptz else ${rateLimits.windowStart} end`,
       },
     })
-    .returning({ key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart });
+    // set_config(…, true) lasts until this statement's transaction commits, and decides how it commits.
+    .returning({ key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, asynchronous: sql<string>`set_config('synchronous_commit', 'off', true)` });
   const byKey = new Map(rows.map((r) => [r.key, r]));
   return limits.map(({ key, rule }) => {
     const row = byKey.get(key)!;
