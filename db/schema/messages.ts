@@ -173,8 +173,9 @@ export const messages = pgTable(
     index("messages_to_email_idx").on(sql`lower(${t.toEmail})`),
     // The address search, inside a campaign's recipient table and on the messages page: a substring
     // (`lower(to_email) like '%…%'`) found by its trigrams (pg_trgm, issue 19). Inside a campaign the
-    // planner intersects it with the campaign filter; a term of one or two letters has no trigram and
-    // walks messages_campaign_address_idx in address order instead (bench:views prints both plans).
+    // planner intersects it with the campaign filter; a term of one character (or two with punctuation)
+    // has no trigram and walks messages_campaign_address_idx in address order instead (bench:views
+    // prints the plans); two letters or digits are asked as below.
     index("messages_to_email_trgm_idx").using("gin", sql`lower(${t.toEmail}) gin_trgm_ops`),
     // Two letters have no trigram of their own, but in an address of ASCII characters each place they
     // occur is followed by a character (a trigram of the three) or ends the address (a trigram of the
