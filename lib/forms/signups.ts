@@ -6,6 +6,7 @@ import { emailSchema } from "@/lib/contacts/contacts";
 import { tagContacts } from "@/lib/contacts/tags";
 import { AppError, notFound } from "@/lib/errors";
 import { parseId } from "@/lib/http/id";
+import { newMessageId } from "@/lib/messages/ids";
 import { enqueueOutboundEvent } from "@/lib/outbound-webhooks/outbox";
 import { hitRateLimit, hitRateLimits, type RateLimitState } from "@/lib/rate-limit/rate-limit";
 import { singleEmailRow } from "@/lib/sending/single-email";
@@ -179,7 +180,7 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
   }
 
   // Double opt-in: one statement writes the contact, the confirmation email and the signup (see the SQL).
-  const messageId = randomUUID();
+  const messageId = newMessageId();
   const url = confirmUrl(deps, signupId);
   const confirmation = singleEmailRow(
     {

@@ -3,13 +3,13 @@
  * with `sendEmail`, several queued ones with one `sendEmailBatch`); one throttled or unanswered earlier
  * is picked up again by advance-sending.ts.
  */
-import { randomUUID } from "node:crypto";
 import { eq, inArray, sql } from "drizzle-orm";
 import { Models } from "postmark";
 import type { Db, DbOrTx } from "@/db";
 import { contacts, messages } from "@/db/schema";
 import { compileTemplate, htmlToText, renderTemplate, TemplateError, type CompiledTemplate, type Recipient } from "@/lib/campaigns/template";
 import { AppError } from "@/lib/errors";
+import { newMessageId } from "@/lib/messages/ids";
 import { handleCallFailure } from "./call-failure";
 import { checkAfterClaim, METADATA_BATCH_ID, METADATA_MESSAGE_ID, POSTMARK_BATCH_LIMIT, unsubscribeUrl, type SendingDeps } from "./deps";
 import { classifyPostmarkError } from "./postmark-outcome";
@@ -222,7 +222,7 @@ export async function queueSingleEmail(db: DbOrTx, input: SingleEmailInput, deps
     .where(sql`lower(${contacts.email}) = lower(${input.to})`)
     .limit(1);
   // The id is chosen here so `{{ unsubscribe_url }}` can carry it before the row exists.
-  const id = randomUUID();
+  const id = newMessageId();
   const content = input.personalize ? renderSingleEmail({ email: input, contact: contact ?? null, unsubscribeUrl: unsubscribeUrl(deps, id) }) : input;
   const [row] = await db
     .insert(messages)

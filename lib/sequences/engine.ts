@@ -14,12 +14,12 @@
  *
  * The clock is `deps.now()`: tests run a week of a sequence in seconds.
  */
-import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db";
 import type { SequenceDelayUnit } from "@/db/schema";
 import { compileTemplate, htmlToText } from "@/lib/campaigns/template";
 import { uuidArray } from "@/lib/http/id";
+import { newMessageId } from "@/lib/messages/ids";
 import { claimQueuedSequenceBatch, type ClaimedBatch, type ClaimedMessage } from "@/lib/sending/claim-batch";
 import { checkAfterClaim, POSTMARK_BATCH_LIMIT, sendingDefaults, type SendingDeps } from "@/lib/sending/deps";
 import { buildBroadcastEmail, sendBroadcastBatch, type BroadcastMail } from "@/lib/sending/send-batch";
@@ -121,7 +121,7 @@ export async function claimDueSequenceSteps(db: Db, deps: SendingDeps): Promise<
           continue;
         }
       }
-      sends.push({ enrollment: row, emailId: emails[index].id, messageId: randomUUID() });
+      sends.push({ enrollment: row, emailId: emails[index].id, messageId: newMessageId() });
       const following = emails[index + 1];
       advances.push(
         following
