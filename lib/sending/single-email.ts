@@ -9,9 +9,9 @@ import type { Db, DbOrTx } from "@/db";
 import { contacts, messages } from "@/db/schema";
 import { compileTemplate, htmlToText, renderTemplate, TemplateError, type CompiledTemplate, type Recipient } from "@/lib/campaigns/template";
 import { AppError } from "@/lib/errors";
-import { newMessageId } from "@/lib/messages/ids";
 import { handleCallFailure } from "./call-failure";
 import { checkAfterClaim, METADATA_BATCH_ID, METADATA_MESSAGE_ID, POSTMARK_BATCH_LIMIT, unsubscribeUrl, type SendingDeps } from "./deps";
+import { newMessageId } from "./message-id";
 import { classifyPostmarkError } from "./postmark-outcome";
 import { recordBatchResults, type EntryResult } from "./record-results";
 

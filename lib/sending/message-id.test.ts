@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newMessageId } from "./ids";
+import { newMessageId } from "./message-id";
 
 describe("newMessageId", () => {
   it("is a version 7 UUID carrying the time it was made, in the order it was made", () => {
