@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQLWrapper } from "drizzle-orm";
 import {
   bigint,
   bigserial,
@@ -64,6 +64,12 @@ export const messageStatusEnum = pgEnum("message_status", [
   "cancelled",
 ]);
 export type MessageStatus = (typeof messageStatusEnum.enumValues)[number];
+
+/**
+ * "The address has a character beyond ASCII": messages_campaign_non_ascii_address_idx's predicate. A
+ * query reaches that index only with this very expression (lib/messages/address-search.ts).
+ */
+export const nonAsciiAddress = (toEmail: SQLWrapper) => sql`${toEmail} ~ '[^\\x01-\\x7f]'`;
 
 export const messages = pgTable(
   "messages",
@@ -181,7 +187,7 @@ export const messages = pgTable(
     // occur is followed by a character (a trigram of the three) or ends the address (a trigram of the
     // two and the end): lib/messages/address-search.ts asks the index above for those. The few
     // addresses with any other character are kept here, so the search stays exact for them too.
-    index("messages_campaign_non_ascii_address_idx").on(t.campaignId).where(sql`${t.toEmail} ~ '[^\\x01-\\x7f]'`),
+    index("messages_campaign_non_ascii_address_idx").on(t.campaignId).where(nonAsciiAddress(t.toEmail)),
     index("messages_created_at_idx").on(t.createdAt),
   ],
 );

@@ -58,7 +58,7 @@ describe("fixed-window rate limits in PostgreSQL", () => {
     await refundRateLimit(t.db, "never-hit");
   });
 
-  it("commits a hit without waiting for the disk, and only that hit: the connection's next statements commit as before", async () => {
+  it("turns synchronous commit off for the hit's own transaction only: the hit is committed, and the connection's next statements commit as before", async () => {
     const one = createDb(t.url, { max: 1 });
     try {
       const t0 = new Date("2026-05-09T00:00:00Z");
