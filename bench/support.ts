@@ -68,12 +68,28 @@ export function api(baseUrl: string, key: string) {
 /**
  * Proportional set size: shared pages (PostgreSQL's shared buffers, mapped by every backend) are
  * divided among the processes that map them, so the sum over a process tree is real memory, where
- * a sum of RSS would count shared buffers once per backend.
+ * a sum of RSS would count shared buffers once per backend. `shmem` is the part of it in shared
+ * memory (PostgreSQL's shared buffers and other shared structures).
  */
-function pssKiB(pid: number): number {
+function pssKiB(pid: number): { pss: number; shmem: number } {
   try {
     const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-    return Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    return { pss: Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0), shmem: Number(/^Pss_Shmem:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) };
+  } catch {
+    return { pss: 0, shmem: 0 };
+  }
+}
+
+/**
+ * The size of the shared memory a PostgreSQL postmaster allocated at start (its shared mappings: the
+ * buffer cache and the other shared structures), touched or not. Fixed for the server's life.
+ */
+function sharedMemorySizeKiB(postmasterPid: number): number {
+  try {
+    const smaps = fs.readFileSync(`/proc/${postmasterPid}/smaps`, "utf8");
+    let total = 0;
+    for (const m of smaps.matchAll(/^[0-9a-f]+-[0-9a-f]+ [r-][w-][x-]s .*\n(?:[A-Z]\S*:.*\n)*?Size:\s+(\d+) kB/gm)) total += Number(m[1]);
+    return total;
   } catch {
     return 0;
   }
@@ -103,7 +119,7 @@ function roleOf(pid: number, name: string): string {
     const title = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0+$/, "");
     if (!title.startsWith("postgres: ")) return "postgres (postmaster)";
     const words = title.slice("postgres: ".length).split(" ");
-    return /^(autovacuum|logical|walwriter|background|checkpointer|io|walsummarizer|startup)$/.test(words[0]) ? `postgres: ${words.slice(0, 2).join(" ").trim()}` : "postgres: backends";
+    return /^(autovacuum|logical|walwriter|background|checkpointer|io|walsummarizer|startup|parallel)$/.test(words[0]) ? `postgres: ${words.slice(0, 2).join(" ").trim()}` : "postgres: backends";
   } catch {
     return name;
   }
@@ -112,11 +128,20 @@ function roleOf(pid: number, name: string): string {
 /**
  * Samples the memory (PSS) of a process and its descendants; reports the peak total, the peak per
  * command name, and what made up the tree at its peak (PostgreSQL's processes by role).
+ *
+ * Also a second peak, `peakReservedMiB`: the same total with PostgreSQL's shared memory counted at its
+ * allocated size from the first sample on, instead of by the pages touched so far. A fresh server's
+ * buffer cache is counted by PSS as it fills, so a short run on it reads lower than a long one by up
+ * to the cache's size, though the cache is fixed at start (shared_buffers) and never grows beyond it;
+ * `atPeakReservedMiB` breaks that peak down into each role's private memory and the shared memory.
  */
 export function sampleMemory(rootPid: number, everyMs = 200) {
   const peaks = new Map<string, number>();
   let peakTotal = 0;
+  let peakReserved = 0;
   let atPeak = new Map<string, number>();
+  let atPeakReserved = new Map<string, number>();
+  const sharedSizes = new Map<number, number>();
   const tick = () => {
     const seen: number[] = [];
     const walk = (pid: number) => {
@@ -125,8 +150,12 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
     };
     walk(rootPid);
     let total = 0;
+    let shmemTouched = 0;
+    let shmemSize = 0;
     const byName = new Map<string, number>();
     const byRole = new Map<string, number>();
+    const privateByRole = new Map<string, number>();
+    const processesByRole = new Map<string, number>();
     for (const pid of seen) {
       let name = "?";
       try {
@@ -134,14 +163,28 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
       } catch {
         continue;
       }
-      const kib = pssKiB(pid);
-      total += kib;
-      byName.set(name, (byName.get(name) ?? 0) + kib);
+      const { pss, shmem } = pssKiB(pid);
+      total += pss;
+      shmemTouched += shmem;
+      byName.set(name, (byName.get(name) ?? 0) + pss);
       const role = roleOf(pid, name);
-      byRole.set(role, (byRole.get(role) ?? 0) + kib);
+      byRole.set(role, (byRole.get(role) ?? 0) + pss);
+      privateByRole.set(role, (privateByRole.get(role) ?? 0) + pss - shmem);
+      processesByRole.set(role, (processesByRole.get(role) ?? 0) + 1);
+      if (role === "postgres (postmaster)") {
+        if (!sharedSizes.has(pid)) sharedSizes.set(pid, sharedMemorySizeKiB(pid));
+        shmemSize += sharedSizes.get(pid)!;
+      }
     }
+    const shared = Math.max(shmemTouched, shmemSize);
+    const reserved = total - shmemTouched + shared;
     if (total > peakTotal) atPeak = byRole;
+    if (reserved > peakReserved) {
+      const counted = [...privateByRole].map(([role, kib]): [string, number] => [processesByRole.get(role)! > 1 ? `${role} (${processesByRole.get(role)})` : role, kib]);
+      atPeakReserved = new Map([...counted, ["shared memory", shared]]);
+    }
     peakTotal = Math.max(peakTotal, total);
+    peakReserved = Math.max(peakReserved, reserved);
     for (const [name, kib] of byName) peaks.set(name, Math.max(peaks.get(name) ?? 0, kib));
   };
   const timer = setInterval(tick, everyMs);
@@ -150,7 +193,13 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
     stop: () => {
       clearInterval(timer);
       const mib = (m: Map<string, number>) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / 1024)]));
-      return { peakTotalMiB: peakTotal / 1024, peaksMiB: mib(peaks), atPeakMiB: mib(atPeak) };
+      return {
+        peakTotalMiB: peakTotal / 1024,
+        peaksMiB: mib(peaks),
+        atPeakMiB: mib(atPeak),
+        peakReservedMiB: peakReserved / 1024,
+        atPeakReservedMiB: mib(atPeakReserved),
+      };
     },
   };
 }

@@ -47,6 +47,11 @@ const CRASH_ONLY = args.includes("--crash-only");
 if (SKIP_CRASH && CRASH_ONLY) throw new Error("--skip-crash and --crash-only leave nothing to run");
 // `--shared-buffers 512MB`: the launcher's PostgreSQL buffer cache (POSTGRES_SHARED_BUFFERS; default PostgreSQL's 128MB).
 const SHARED_BUFFERS = text("shared-buffers", "");
+// `--warmup N` (default 20,000; 0 for none): a campaign to N other contacts on the same launcher before
+// each measured one, so both sizes are measured on a running system (its connection pool open, its
+// caches filled) rather than one that is also starting up; those contacts are deleted before the
+// measured campaign, whose audience is every contact.
+const WARMUP = flag("warmup", 20_000);
 const KEY = `pl_bench_${randomBytes(16).toString("hex")}`;
 const TOKEN = `bench-${randomBytes(8).toString("hex")}`;
 
@@ -141,6 +146,7 @@ async function throughput(sandbox: Sandbox, env: Record<string, string>, recipie
   const launcher = await startLauncher({ dataDir: DATA_DIR, port: PORT, postgresPort: POSTGRES_PORT, env, fresh: true });
   try {
     const call = api(launcher.baseUrl, KEY);
+    if (WARMUP > 0) await warmUp(call, databaseUrl(DATA_DIR, POSTGRES_PORT), sandbox);
     const tag = "t" + randomBytes(3).toString("hex");
     const { campaignId, seedSeconds } = await seedAndCreate(call, tag, recipients, databaseUrl(DATA_DIR, POSTGRES_PORT));
     // Memory in two phases: the freeze (the send request, one INSERT … SELECT of the audience) and the
@@ -157,9 +163,12 @@ async function throughput(sandbox: Sandbox, env: Record<string, string>, recipie
     const finished = Date.now();
     const seconds = (finished - started) / 1000;
     const sendingMem = memory.stop();
-    const mem = { peakTotalMiB: Math.max(freezeMem.peakTotalMiB, sendingMem.peakTotalMiB) };
+    const mem = {
+      peakTotalMiB: Math.max(freezeMem.peakTotalMiB, sendingMem.peakTotalMiB),
+      peakReservedMiB: Math.max(freezeMem.peakReservedMiB, sendingMem.peakReservedMiB),
+    };
     const counts = deliveryCounter(sandbox, tag, recipients)();
-    console.log(`${recipients.toLocaleString("en")}: peak memory (PSS, MiB) by process name, all processes of that name together, during the freeze: ${JSON.stringify(freezeMem.peaksMiB)} (total ${Math.round(freezeMem.peakTotalMiB)}); while sending: ${JSON.stringify(sendingMem.peaksMiB)} (total ${Math.round(sendingMem.peakTotalMiB)}; at that peak: ${JSON.stringify(sendingMem.atPeakMiB)}); bench process heap ${mib(process.memoryUsage().heapUsed)} MiB`);
+    console.log(`${recipients.toLocaleString("en")}: peak memory (PSS, MiB) by process name, all processes of that name together, during the freeze: ${JSON.stringify(freezeMem.peaksMiB)} (total ${Math.round(freezeMem.peakTotalMiB)}); while sending: ${JSON.stringify(sendingMem.peaksMiB)} (total ${Math.round(sendingMem.peakTotalMiB)}; at that peak: ${JSON.stringify(sendingMem.atPeakMiB)}); with PostgreSQL's shared memory at its size, peak ${Math.round(mem.peakReservedMiB)} (freeze ${Math.round(freezeMem.peakReservedMiB)}, sending ${Math.round(sendingMem.peakReservedMiB)}; private memory by role and the shared memory at the sending peak: ${JSON.stringify(sendingMem.atPeakReservedMiB)}); bench process heap ${mib(process.memoryUsage().heapUsed)} MiB`);
     await sandbox.reset();
     return {
       run: "throughput",
@@ -170,6 +179,7 @@ async function throughput(sandbox: Sandbox, env: Record<string, string>, recipie
       "recipients/s": Math.round(recipients / seconds),
       "after freeze /s": Math.round(recipients / ((finished - frozen) / 1000)),
       "peak PSS (MiB)": Math.round(mem.peakTotalMiB),
+      "shared memory at its size (MiB)": Math.round(mem.peakReservedMiB),
       "freeze / sending PSS": `${Math.round(freezeMem.peakTotalMiB)} / ${Math.round(sendingMem.peakTotalMiB)}`,
       sent: done.stats.sent,
       duplicated: counts.duplicated,
@@ -179,6 +189,23 @@ async function throughput(sandbox: Sandbox, env: Record<string, string>, recipie
   } finally {
     await stopLauncher(launcher);
   }
+}
+
+/** A campaign to WARMUP contacts of their own, sent to the end; then those contacts are deleted. */
+async function warmUp(call: ReturnType<typeof api>, url: string, sandbox: Sandbox) {
+  const tag = "w" + randomBytes(3).toString("hex");
+  const { campaignId } = await seedAndCreate(call, tag, WARMUP, url);
+  const send = await call("POST", `/api/v1/campaigns/${campaignId}/send`);
+  if (send.status !== 202) throw new Error(`warm-up send failed: ${send.status} ${JSON.stringify(send.body)}`);
+  await waitUntilSent(call, campaignId);
+  const client = new pg.Client({ connectionString: url, application_name: "bench:dispatch warm-up" });
+  await client.connect();
+  try {
+    await client.query(`delete from contacts where email like '%.' || $1::text || '@bench.postline.test'`, [tag]);
+  } finally {
+    await client.end();
+  }
+  await sandbox.reset();
 }
 
 async function crash(sandbox: Sandbox, env: Record<string, string>, recipients: number) {
@@ -213,6 +240,7 @@ async function crash(sandbox: Sandbox, env: Record<string, string>, recipients: 
       "recipients/s": Math.round(recipients / seconds),
       "after freeze /s": "-",
       "peak PSS (MiB)": "-",
+      "shared memory at its size (MiB)": "-",
       "freeze / sending PSS": "-",
       sent: done.stats.sent,
       duplicated: counts.duplicated,
@@ -226,7 +254,7 @@ async function crash(sandbox: Sandbox, env: Record<string, string>, recipients: 
 
 async function main() {
   console.log(`bench:dispatch on ${machine()}`);
-  console.log(`${SIZES.map((n) => n.toLocaleString("en")).join(", ")} recipients, sandbox latency ${LATENCY} ms per call, PostgreSQL shared_buffers ${SHARED_BUFFERS || "128MB (default)"}, contacts seeded ${SEED === "sql" ? "by SQL (one INSERT … SELECT generate_series into contacts, then VACUUM ANALYZE)" : "through the bulk API (POST /api/v1/contacts, 10,000 a call)"}\n`);
+  console.log(`${SIZES.map((n) => n.toLocaleString("en")).join(", ")} recipients, sandbox latency ${LATENCY} ms per call, PostgreSQL shared_buffers ${SHARED_BUFFERS || "128MB (default)"}, contacts seeded ${SEED === "sql" ? "by SQL (one INSERT … SELECT generate_series into contacts, then VACUUM ANALYZE)" : "through the bulk API (POST /api/v1/contacts, 10,000 a call)"}, ${WARMUP > 0 ? `a warm-up campaign to ${WARMUP.toLocaleString("en")} other contacts before each measured one` : "no warm-up campaign"}\n`);
   const sandbox = await startPostmarkSandbox({ host: "127.0.0.1", port: 0, serverToken: TOKEN, keepBodies: false, faults: { latencyMs: LATENCY }, log: () => {} });
   const env: Record<string, string> = { POSTMARK_SERVER_TOKEN: TOKEN, POSTMARK_API_URL: sandbox.url, BOOTSTRAP_API_KEY: KEY, ADMIN_PASSWORD: "bench-admin-password", POSTLINE_CRON: "on" };
   if (SHARED_BUFFERS) env.POSTGRES_SHARED_BUFFERS = SHARED_BUFFERS;
@@ -241,7 +269,7 @@ async function main() {
     const base = rows[0];
     for (const r of rows.slice(1)) {
       console.log(
-        `${Number(r.recipients).toLocaleString("en")} against ${Number(base.recipients).toLocaleString("en")}: peak PSS ×${(Number(r["peak PSS (MiB)"]) / Number(base["peak PSS (MiB)"])).toFixed(3)}, recipients/s ×${(Number(r["recipients/s"]) / Number(base["recipients/s"])).toFixed(3)}`,
+        `${Number(r.recipients).toLocaleString("en")} against ${Number(base.recipients).toLocaleString("en")}: peak PSS ×${(Number(r["peak PSS (MiB)"]) / Number(base["peak PSS (MiB)"])).toFixed(3)}, with PostgreSQL's shared memory at its size ×${(Number(r["shared memory at its size (MiB)"]) / Number(base["shared memory at its size (MiB)"])).toFixed(3)}, recipients/s ×${(Number(r["recipients/s"]) / Number(base["recipients/s"])).toFixed(3)}`,
       );
     }
   }
