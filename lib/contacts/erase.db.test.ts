@@ -170,6 +170,34 @@ describe("deleting a contact erases it (real PostgreSQL + Postmark sandbox)", ()
     await expect(eraseContact(db, { contactId: a.id, actor: "m" }, new Date())).rejects.toMatchObject({ code: "not_found" });
   });
 
+  it("finds messages by contact, and by address only those without a contact (through the address index of those alone)", async () => {
+    const db = bed.t.db;
+    const row = (toEmail: string, contactId: string | null) => ({ kind: "single" as const, contactId, toEmail, fromEmail: "f@postline.test", subject: "s", messageStream: "outbound", status: "sent" as const });
+    // Sent before the address was a contact (no contact id), in another case than the contact's.
+    const [stranger] = await db.insert(messages).values(row("Early.Bird@Erase.test", null)).returning();
+    const person = await createContact(db, { email: "early.bird@erase.test" });
+    const [own] = await db.insert(messages).values(row("early.bird@erase.test", person.id)).returning();
+    // A contact who had this address before moving to another: what went to it is that contact's history.
+    const former = await createContact(db, { email: "moved-on@erase.test" });
+    const [formers] = await db.insert(messages).values(row("early.bird@erase.test", former.id)).returning();
+
+    // The address arm reads messages_to_email_idx, which holds only messages without a contact.
+    const plan = await db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      const rows = await tx.execute<{ "QUERY PLAN": string }>(
+        sql`explain select m.id from messages m where m.contact_id is null and lower(m.to_email) in (select 'early.bird@erase.test'::text)`,
+      );
+      return rows.rows.map((r) => r["QUERY PLAN"]).join("\n");
+    });
+    expect(plan).toContain("messages_to_email_idx");
+    const [{ n }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from messages where contact_id is not null and lower(to_email) = 'early.bird@erase.test'`)).rows;
+    expect(n).toBe(2);
+
+    expect(await eraseContact(db, { contactId: person.id, actor: "m" }, new Date())).toMatchObject({ erased: 1, messages: 2 });
+    const after = new Map((await db.select().from(messages).where(sql`${messages.id} in (${stranger.id}, ${own.id}, ${formers.id})`)).map((m) => [m.id, m.toEmail]));
+    expect(after).toEqual(new Map([[stranger.id, ERASED], [own.id, ERASED], [formers.id, "early.bird@erase.test"]]));
+  });
+
   it("a queued single email to the address is cancelled; a campaign still sending suppresses the erased recipient", async () => {
     const db = bed.t.db;
     const c = await createContact(db, { email: "queued@erase.test" });

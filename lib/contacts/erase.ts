@@ -60,12 +60,15 @@ export async function eraseContacts(db: DbOrTx, input: { contactIds: string[]; a
       delete from suppressed_addresses s using ${people} p
       where p.status = 'subscribed' and s.address_hash = postline_address_hash(p.email)`);
 
-    // By contact, or by address: a single email sent before the address became a contact has no contact id.
+    // By contact, or by address for messages without a contact: a single email sent before the address
+    // became a contact has no contact id (messages_to_email_idx holds only those). A message with a
+    // contact belongs to that contact's history, whichever address it went to.
     const messageRows = await tx.execute<{ id: string; email: string }>(sql`
       with target as (
         select m.id, p.email from messages m join ${people} p on m.contact_id = p.id
         union
-        select m.id, lower(m.to_email) from messages m where lower(m.to_email) in (select p.email from ${people} p)
+        select m.id, lower(m.to_email) from messages m
+        where m.contact_id is null and lower(m.to_email) in (select p.email from ${people} p)
       )
       update messages m set
         to_email = ${ERASED}, subject = ${ERASED}, html_body = null, text_body = null, metadata = '{}'::jsonb,
