@@ -154,8 +154,8 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
     let shmemSize = 0;
     const byName = new Map<string, number>();
     const byRole = new Map<string, number>();
-    const privateByRole = new Map<string, number>();
-    const processesByRole = new Map<string, number>();
+    // Each role's private memory (PSS without shared memory) and how many processes it had.
+    const privateByRole = new Map<string, { kib: number; processes: number }>();
     for (const pid of seen) {
       let name = "?";
       try {
@@ -169,8 +169,8 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
       byName.set(name, (byName.get(name) ?? 0) + pss);
       const role = roleOf(pid, name);
       byRole.set(role, (byRole.get(role) ?? 0) + pss);
-      privateByRole.set(role, (privateByRole.get(role) ?? 0) + pss - shmem);
-      processesByRole.set(role, (processesByRole.get(role) ?? 0) + 1);
+      const own = privateByRole.get(role) ?? { kib: 0, processes: 0 };
+      privateByRole.set(role, { kib: own.kib + pss - shmem, processes: own.processes + 1 });
       if (role === "postgres (postmaster)") {
         if (!sharedSizes.has(pid)) sharedSizes.set(pid, sharedMemorySizeKiB(pid));
         shmemSize += sharedSizes.get(pid)!;
@@ -180,8 +180,8 @@ export function sampleMemory(rootPid: number, everyMs = 200) {
     const reserved = total - shmemTouched + shared;
     if (total > peakTotal) atPeak = byRole;
     if (reserved > peakReserved) {
-      const counted = [...privateByRole].map(([role, kib]): [string, number] => [processesByRole.get(role)! > 1 ? `${role} (${processesByRole.get(role)})` : role, kib]);
-      atPeakReserved = new Map([...counted, ["shared memory", shared]]);
+      atPeakReserved = new Map([...privateByRole].map(([role, { kib, processes }]) => [processes > 1 ? `${role} (${processes})` : role, kib]));
+      atPeakReserved.set("shared memory", shared);
     }
     peakTotal = Math.max(peakTotal, total);
     peakReserved = Math.max(peakReserved, reserved);

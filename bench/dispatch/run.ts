@@ -146,9 +146,10 @@ async function throughput(sandbox: Sandbox, env: Record<string, string>, recipie
   const launcher = await startLauncher({ dataDir: DATA_DIR, port: PORT, postgresPort: POSTGRES_PORT, env, fresh: true });
   try {
     const call = api(launcher.baseUrl, KEY);
-    if (WARMUP > 0) await warmUp(call, databaseUrl(DATA_DIR, POSTGRES_PORT), sandbox);
+    const url = databaseUrl(DATA_DIR, POSTGRES_PORT);
+    if (WARMUP > 0) await warmUp(call, url, sandbox);
     const tag = "t" + randomBytes(3).toString("hex");
-    const { campaignId, seedSeconds } = await seedAndCreate(call, tag, recipients, databaseUrl(DATA_DIR, POSTGRES_PORT));
+    const { campaignId, seedSeconds } = await seedAndCreate(call, tag, recipients, url);
     // Memory in two phases: the freeze (the send request, one INSERT … SELECT of the audience) and the
     // sending after it, so what grows can be told apart; the whole run's peak is the larger of the two.
     const freezeMemory = sampleMemory(launcher.child.pid!);

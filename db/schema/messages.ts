@@ -179,7 +179,7 @@ export const messages = pgTable(
     // Erasure finds a person's messages by contact id (messages_contact_idx), and by address only the
     // messages that have no contact (a single email to someone not yet a contact, lib/contacts/erase.ts).
     // So only those are indexed by address: a campaign's rows, every one with its contact, skip this
-    // index at the freeze (a random place in a large index for each, about a fifth of a frozen row's cost).
+    // index at the freeze (a random place in a large index for each: a seventh to a fifth of a frozen row's cost).
     index("messages_to_email_idx").on(sql`lower(${t.toEmail})`).where(sql`${t.contactId} is null`),
     // The address search, inside a campaign's recipient table and on the messages page: a substring
     // (`lower(to_email) like '%…%'`) found by its trigrams (pg_trgm, issue 19). Inside a campaign the

@@ -181,7 +181,8 @@ describe("deleting a contact erases it (real PostgreSQL + Postmark sandbox)", ()
     const former = await createContact(db, { email: "moved-on@erase.test" });
     const [formers] = await db.insert(messages).values(row("early.bird@erase.test", former.id)).returning();
 
-    // The address arm reads messages_to_email_idx, which holds only messages without a contact.
+    // erase.ts's address arm, as it is written there, can be answered by messages_to_email_idx (which holds
+    // only messages without a contact): the index's predicate is implied by the query's.
     const plan = await db.transaction(async (tx) => {
       await tx.execute(sql`set local enable_seqscan = off`);
       const rows = await tx.execute<{ "QUERY PLAN": string }>(
