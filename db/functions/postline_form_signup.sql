@@ -11,11 +11,16 @@
 -- other connections never wait for it.
 --
 -- signup: {form_id, signup_id, email, name, fields, status_reason, submitted_at, submitted_ip,
---          submitted_user_agent, shown_text, values, expires_at}
+--          submitted_user_agent, shown_text, values, expires_at, and optionally:
+--          form_version: the form's updated_at in epoch milliseconds as the caller read it (perhaps from
+--            its cache): when the form was edited or archived since, nothing is written;
+--          limits: [{key, window_ms, limit}]: rate limits counted first (postline_hit_rate_limits), in
+--            this statement's transaction; when any is over its limit, nothing else is written}
 -- confirmation (or null): the single email's row as lib/sending/single-email.ts singleEmailRow makes
 --   it: {id, fromEmail, subject, messageStream, tag, metadata, htmlBody, textBody, trackOpens,
 --   trackLinks}; its recipient is the contact (its address as stored).
--- Answers {outcome: "suppressed" | "conflict" | "written", contact_id, status (before this signup)}.
+-- Answers {outcome: "suppressed" | "conflict" | "written", contact_id, status (before this signup)},
+-- {outcome: "stale_form"}, or {outcome: "limited", hits: [{key, count, window_start}]}.
 -- Generic plans (plan_cache_mode), as in postline_ingest_events: every statement here finds its rows by
 -- key, so one plan per connection fits every signup, and planning each statement for each post was a
 -- measurable part of a post's time (bench:audience forms, 300/s: p99 460 -> 280-353 ms while sending).
@@ -26,7 +31,24 @@ DECLARE
   c_id uuid;
   c_email text;
   c_status contact_status;
+  hits jsonb;
+  is_limited boolean;
 BEGIN
+  IF signup ? 'form_version' AND NOT EXISTS (
+       SELECT 1 FROM forms WHERE id = (signup->>'form_id')::uuid AND archived_at IS NULL
+         AND abs(extract(epoch FROM updated_at) * 1000 - (signup->>'form_version')::numeric) < 1) THEN
+    RETURN jsonb_build_object('outcome', 'stale_form');
+  END IF;
+  IF signup ? 'limits' THEN
+    SELECT jsonb_agg(jsonb_build_object('key', h.key, 'count', h.count, 'window_start', h.window_start)), bool_or(h.count > l."limit")
+      INTO hits, is_limited
+      FROM postline_hit_rate_limits(signup->'limits', at) h
+      JOIN jsonb_to_recordset(signup->'limits') AS l(key text, "limit" integer) ON l.key = h.key;
+    IF is_limited THEN
+      RETURN jsonb_build_object('outcome', 'limited', 'hits', hits);
+    END IF;
+  END IF;
+
   IF EXISTS (SELECT 1 FROM suppressed_addresses
              WHERE address_hash = postline_address_hash(signup->>'email') AND status IN ('bounced', 'complained')) THEN
     RETURN jsonb_build_object('outcome', 'suppressed');

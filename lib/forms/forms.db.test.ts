@@ -10,7 +10,7 @@ import { sendQueuedSingleEmail } from "@/lib/sending/single-email";
 import { sandboxRecords, useSendingTestbed } from "@/lib/tooling/testing/sending";
 import { erasePendingContacts } from "./cleanup";
 import { FORM_DEFAULT_LIMITS, type FormDeps } from "./deps";
-import { createForm, getFormOrThrow, listForms, setFormArchived, updateForm } from "./forms";
+import { createForm, getFormOrThrow, getLiveFormCached, listForms, setFormArchived, updateForm } from "./forms";
 import { confirmSignup, listContactSignups, resolveConfirmation, submitForm, type FormSubmission } from "./signups";
 import { createConfirmToken, createFillStamp, formsKey } from "./tokens";
 
@@ -265,6 +265,18 @@ describe("submitting a form and confirming (real PostgreSQL + Postmark sandbox)"
     expect(consent).toMatchObject({ expiresAt: null, confirmedIp: "192.0.2.44", submittedIp: "192.0.2.44" });
     expect(sandboxRecords(bed.fixture.sandbox).length).toBe(before);
     expect(await counts(form.id)).toEqual({ submissions: 1, confirmed: 1, bots: 0 });
+
+    // Its limits are counted in the same transaction, and a refused post's hit still counts.
+    const d = deps({ limits: { perSource: { limit: 2, windowMs: 60_000 }, perAddress: { limit: 1, windowMs: 60_000 } } });
+    const post = (email: string) => submitForm(bed.t.db, submission(form.id, { email, "fields.company": "C" }, { ip: "192.0.2.45" }), d, now);
+    expect((await post("single-a@forms.test")).outcome).toBe("subscribed");
+    expect((await post("single-a@forms.test")).outcome).toBe("throttled");
+    expect(await refusal(post("single-b@forms.test"))).toMatchObject({ code: "rate_limited", details: { retry_after: 60 } });
+    expect(await refusal(post("single-c@forms.test"))).toMatchObject({ code: "rate_limited" });
+    const [source] = (await bed.t.db.execute<{ count: number }>(sql`select count from rate_limits where key = 'form-source:192.0.2.45'`)).rows;
+    expect(source.count).toBe(4);
+    expect(await contactByEmail("single-b@forms.test")).toBeNull();
+    expect(await counts(form.id)).toEqual({ submissions: 2, confirmed: 2, bots: 0 });
   });
 });
 
@@ -304,6 +316,39 @@ describe("bad input and abuse (real PostgreSQL)", () => {
     expect(await refusal(submitForm(bed.t.db, submission(form.id, { email: "a@forms.test", "fields.company": "C" }), deps(), now))).toMatchObject({ code: "not_found" });
     expect(await contactByEmail("a@forms.test")).toBeNull();
     expect(await counts(form.id)).toMatchObject({ submissions: 2 });
+  });
+
+  it("a post made with a copy of the form read before another process edited or archived it writes against the stored form, or nothing", async () => {
+    const form = await newForm({ consent_text: "Old consent." });
+    // Another process's edit: the row changes under this process's copy (no call here forgets it).
+    const cached = await getLiveFormCached(bed.t.db, form.id);
+    expect(cached?.consentText).toBe("Old consent.");
+    await bed.t.db.execute(sql`update forms set consent_text = 'New consent.', updated_at = updated_at + interval '1 second' where id = ${form.id}::uuid`);
+    expect((await getLiveFormCached(bed.t.db, form.id))?.consentText).toBe("Old consent.");
+    const posted = await submitForm(bed.t.db, { ...submission(form.id, { email: "stale-copy@forms.test", "fields.company": "C" }), form: cached! }, deps(), now);
+    expect(posted.outcome).toBe("pending");
+    expect(posted.form.consentText).toBe("New consent.");
+    const [signup] = await bed.t.db.select().from(formSignups).where(sql`${formSignups.id} = ${posted.signupId}::uuid`);
+    expect(signup.shownText).toContain("New consent.");
+    expect(signup.shownText).not.toContain("Old consent.");
+    // The post read it again, so the copy is the stored form now.
+    expect((await getLiveFormCached(bed.t.db, form.id))?.consentText).toBe("New consent.");
+
+    // Archived elsewhere: the post with the old copy is not_found, and nothing is written or counted.
+    const copy = (await getLiveFormCached(bed.t.db, form.id))!;
+    await bed.t.db.execute(sql`update forms set archived_at = now(), updated_at = updated_at + interval '1 second' where id = ${form.id}::uuid`);
+    const limitsBefore = (await bed.t.db.execute(sql`select count(*)::int as n, coalesce(sum(count), 0)::int as hits from rate_limits`)).rows[0];
+    expect(await refusal(submitForm(bed.t.db, { ...submission(form.id, { email: "archived-copy@forms.test", "fields.company": "C" }), form: copy }, deps(), now))).toMatchObject({ code: "not_found" });
+    expect(await contactByEmail("archived-copy@forms.test")).toBeNull();
+    expect(await counts(form.id)).toMatchObject({ submissions: 1 });
+    expect((await bed.t.db.execute(sql`select count(*)::int as n, coalesce(sum(count), 0)::int as hits from rate_limits`)).rows[0]).toEqual(limitsBefore);
+    expect(await getLiveFormCached(bed.t.db, form.id)).toBeNull();
+
+    // An edit through this process forgets its copy at once.
+    await setFormArchived(bed.t.db, { id: form.id, archived: false }, now);
+    expect((await getLiveFormCached(bed.t.db, form.id))?.archivedAt).toBeNull();
+    await updateForm(bed.t.db, { id: form.id, patch: { consent_text: "Newest consent." } }, now);
+    expect((await getLiveFormCached(bed.t.db, form.id))?.consentText).toBe("Newest consent.");
   });
 
   it("counts signups made at once on many connections exactly, none waiting on another's count", async () => {

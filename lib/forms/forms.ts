@@ -295,7 +295,9 @@ export async function updateForm(db: DbOrTx, input: { id: string; patch: FormPat
       .where(eq(forms.id, current.id));
     await setTargets(tx, current.id, p);
   });
-  return getFormOrThrow(db, input.id);
+  const updated = await getFormOrThrow(db, input.id);
+  forgetLiveForm(updated.id);
+  return updated;
 }
 
 /** Archives (the hosted page and posts answer 404; the consent records stay) or restores a form. */
@@ -306,6 +308,7 @@ export async function setFormArchived(db: DbOrTx, input: { id: string; archived:
     .where(sql`${forms.id} = any(${uuidArray([input.id])})`)
     .returning();
   if (!row) throw notFound("Form");
+  forgetLiveForm(row.id);
   return row;
 }
 
@@ -336,10 +339,41 @@ export async function listForms(db: DbOrTx, { archived = false }: { archived?: b
   return withTotals(db, rows);
 }
 
-/** A live (not archived) form, for the public routes: null for an unknown or archived one. */
+/** A live (not archived) form, read now: null for an unknown or archived one. */
 export async function getLiveForm(db: DbOrTx, id: string): Promise<Form | null> {
   const [form] = await db.select().from(forms).where(and(sql`${forms.id} = any(${uuidArray([id])})`, isNull(forms.archivedAt))).limit(1);
+  if (form) remember(form);
+  else forgetLiveForm(id);
   return form ?? null;
+}
+
+/** How long a process serves a live form it read without reading it again. */
+export const LIVE_FORM_CACHE_MS = 5_000;
+const LIVE_FORM_CACHE_SIZE = 1_000;
+const liveForms = new Map<string, { form: Form; readAt: number }>();
+
+function remember(form: Form): void {
+  if (liveForms.size >= LIVE_FORM_CACHE_SIZE) liveForms.delete(liveForms.keys().next().value!);
+  liveForms.set(form.id, { form, readAt: Date.now() });
+}
+
+/**
+ * A live form for the public routes (the hosted page, its posts, CORS preflights), served from this
+ * process's copy when it was read in the last LIVE_FORM_CACHE_MS: a rush of signups reads the form
+ * once every few seconds, not once a post. A copy never decides what is written: the signup's
+ * statement checks the form's version and writes nothing when it changed (submitForm then reads it
+ * again). So an edit or an archive made through another process shows on the hosted page within
+ * seconds, and on posts at once; one made through this process, at once everywhere.
+ */
+export async function getLiveFormCached(db: DbOrTx, id: string): Promise<Form | null> {
+  const kept = liveForms.get(id);
+  if (kept && Date.now() - kept.readAt < LIVE_FORM_CACHE_MS) return kept.form;
+  return getLiveForm(db, id);
+}
+
+/** Drops this process's copy of a form (it was edited or archived here). */
+export function forgetLiveForm(id: string): void {
+  liveForms.delete(id);
 }
 
 /**

@@ -7,11 +7,11 @@ import { tagContacts } from "@/lib/contacts/tags";
 import { AppError, notFound } from "@/lib/errors";
 import { parseId } from "@/lib/http/id";
 import { enqueueOutboundEvent } from "@/lib/outbound-webhooks/outbox";
-import { hitRateLimit, hitRateLimits, type RateLimitState } from "@/lib/rate-limit/rate-limit";
+import { hitRateLimit, rateLimitStates, type RateLimitState } from "@/lib/rate-limit/rate-limit";
 import { newMessageId } from "@/lib/sending/message-id";
 import { singleEmailRow } from "@/lib/sending/single-email";
 import type { FormDeps } from "./deps";
-import { addToFormCounts, CONFIRM_URL_TAG, getLiveForm, shownText, type Form } from "./forms";
+import { addToFormCounts, CONFIRM_URL_TAG, forgetLiveForm, getLiveForm, shownText, type Form } from "./forms";
 import { createConfirmToken, verifyConfirmToken, verifyFillStamp } from "./tokens";
 
 /** The hidden fields every form carries: a honeypot people never see, and the signed time it was shown. */
@@ -113,6 +113,24 @@ function addressKey(email: string): string {
 export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, now: Date): Promise<SubmitResult> {
   const form = input.form ?? (await getLiveForm(db, input.formId));
   if (!form) throw notFound("Form");
+  const result = await submitTo(db, form, input, deps, now);
+  if (result !== STALE_FORM) return result;
+  // Archived or edited since this post read it (a cached copy): read it again and submit against that, once.
+  forgetLiveForm(form.id);
+  const fresh = await getLiveForm(db, form.id);
+  if (!fresh) throw notFound("Form");
+  const again = await submitTo(db, fresh, input, deps, now);
+  if (again === STALE_FORM) throw new AppError("conflict", "This form changed while you signed up; please submit again");
+  return again;
+}
+
+/** What submitTo answers when the form it was given is no longer the stored one (nothing was written). */
+const STALE_FORM = Symbol("stale form");
+/** The signup's statement wrote nothing: the form changed, or these limits' states (one was over). */
+type Unwritten = typeof STALE_FORM | RateLimitState[];
+type Written = Extract<SignupStatement, { outcome: "written" | "suppressed" }>;
+
+async function submitTo(db: Db, form: Form, input: FormSubmission, deps: FormDeps, now: Date): Promise<SubmitResult | typeof STALE_FORM> {
   if (input.origin !== null && input.origin !== input.appOrigin && !form.allowedOrigins.includes(input.origin)) {
     throw new AppError("origin_not_allowed", `This form does not accept posts from ${input.origin.slice(0, 200)}`);
   }
@@ -137,17 +155,17 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
     refuseSource(await hitRateLimit(db, sourceLimit, now));
     throw invalid;
   }
-  // The source and the address are counted in one statement: a person's post costs one round trip here.
-  const [source, perAddress] = await hitRateLimits(db, [sourceLimit, { key: addressKey(values.email), rule: deps.limits.perAddress }], now);
-  refuseSource(source);
-  if (perAddress.limited) return { form, confirmationMessageId: null, signupId: null, outcome: "throttled" };
-
+  const limits = [sourceLimit, { key: addressKey(values.email), rule: deps.limits.perAddress }];
   const signupId = randomUUID();
   const submitted: Record<string, string> = { email: values.email };
   if (values.name !== null) submitted.name = values.name;
   for (const [k, v] of Object.entries(values.fields)) submitted[`fields.${k}`] = v;
   const signup = {
     form_id: form.id,
+    // The form as this post read it (possibly from the cache): the statement writes nothing if it changed since.
+    form_version: form.updatedAt.getTime(),
+    // The source and the address are counted in the same statement: a person's post costs one round trip.
+    limits: limits.map((l) => ({ key: l.key, window_ms: l.rule.windowMs, limit: l.rule.limit })),
     signup_id: signupId,
     email: values.email,
     name: values.name,
@@ -160,23 +178,37 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
     values: submitted,
     expires_at: form.doubleOptIn ? new Date(now.getTime() + deps.confirmTtlMs).toISOString() : null,
   };
-  const write = async (db: DbOrTx, confirmation: ReturnType<typeof singleEmailRow> | null) => {
-    const [row] = (await db.execute<{ result: { outcome: "suppressed" | "conflict" | "written"; contact_id?: string } }>(sql`
-      select postline_form_signup(${JSON.stringify(signup)}::jsonb, ${confirmation ? JSON.stringify(confirmation) : null}::jsonb) as result`)).rows;
-    if (row.result.outcome === "conflict") throw new AppError("conflict", "Your signup crossed another change; please submit again");
-    return row.result;
+  /**
+   * The statement's answer when it wrote the signup (or left a suppressed address alone); else the form
+   * changed (nothing written), or a limit was over (only the limits' hits written): see `unwritten`.
+   */
+  const write = async (db: DbOrTx, confirmation: ReturnType<typeof singleEmailRow> | null): Promise<Written | Unwritten> => {
+    const result = await callFormSignup(db, signup, confirmation);
+    if (result.outcome === "conflict") throw new AppError("conflict", "Your signup crossed another change; please submit again");
+    if (result.outcome === "stale_form") return STALE_FORM;
+    if (result.outcome === "limited") return rateLimitStates(limits, result.hits);
+    return result;
+  };
+  /** A source over its limit is `rate_limited`; an address over its own gets the usual answer. */
+  const unwritten = (why: Unwritten): SubmitResult | typeof STALE_FORM => {
+    if (why === STALE_FORM) return STALE_FORM;
+    refuseSource(why[0]);
+    return { form, confirmationMessageId: null, signupId: null, outcome: "throttled" };
   };
 
   if (!form.doubleOptIn) {
-    // Without double opt-in the submission is the confirmation: the same writes, then confirmSignup's effects, in one transaction.
-    return db.transaction(async (tx) => {
+    // Without double opt-in the submission is the confirmation: the same writes, then confirmSignup's
+    // effects, in one transaction (which commits the limits' hits of a post refused by them).
+    const done = await db.transaction(async (tx) => {
       const written = await write(tx, null);
+      if (written === STALE_FORM || Array.isArray(written)) return written;
       if (written.outcome === "suppressed") return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" as const };
-      const [contact] = await tx.select().from(contacts).where(eq(contacts.id, written.contact_id!));
+      const [contact] = await tx.select().from(contacts).where(eq(contacts.id, written.contact_id));
       const [row] = await tx.select().from(formSignups).where(eq(formSignups.id, signupId));
       await applyConfirmation(tx, { signup: row, form, contact, ip: input.ip, userAgent: input.userAgent }, now);
       return { form, confirmationMessageId: null, signupId, outcome: "subscribed" as const };
     });
+    return done === STALE_FORM || Array.isArray(done) ? unwritten(done) : done;
   }
 
   // Double opt-in: one statement writes the contact, the confirmation email and the signup (see the SQL).
@@ -199,8 +231,29 @@ export async function submitForm(db: Db, input: FormSubmission, deps: FormDeps, 
     deps.sending,
   );
   const written = await write(db, confirmation);
+  if (written === STALE_FORM || Array.isArray(written)) return unwritten(written);
   if (written.outcome === "suppressed") return { form, confirmationMessageId: null, signupId: null, outcome: "suppressed" };
   return { form, confirmationMessageId: messageId, signupId, outcome: "pending" };
+}
+
+/** What postline_form_signup (db/functions) answers. */
+type SignupStatement =
+  | { outcome: "written"; contact_id: string; status: string }
+  | { outcome: "suppressed"; contact_id?: string; status?: string }
+  | { outcome: "conflict" }
+  | { outcome: "stale_form" }
+  | { outcome: "limited"; hits: { key: string; count: number; window_start: string }[] };
+
+const SIGNUP_SQL = "select postline_form_signup($1::jsonb, $2::jsonb) as result";
+
+/**
+ * Calls the signup's statement. Outside a transaction it is a named prepared statement on the pool's
+ * connection: the hottest public write is parsed once per connection, not built and parsed per post.
+ */
+async function callFormSignup(db: DbOrTx, signup: object, confirmation: object | null): Promise<SignupStatement> {
+  const values = [JSON.stringify(signup), confirmation ? JSON.stringify(confirmation) : null];
+  if ("$client" in db) return (await db.$client.query<{ result: SignupStatement }>({ name: "postline_form_signup", text: SIGNUP_SQL, values })).rows[0].result;
+  return (await db.execute<{ result: SignupStatement }>(sql`select postline_form_signup(${values[0]}::jsonb, ${values[1]}::jsonb) as result`)).rows[0].result;
 }
 
 /** The link in the confirmation email: `/c/{token}` (the token names the signup, and so the form). */

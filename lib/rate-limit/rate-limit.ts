@@ -36,33 +36,24 @@ export async function hitRateLimit(db: Db, limit: { key: string; rule: RateLimit
  */
 export async function hitRateLimits(db: Db, limits: { key: string; rule: RateLimitRule }[], now: Date): Promise<RateLimitState[]> {
   if (limits.length === 0) return [];
-  const sorted = [...new Set(limits.map((l) => l.key))].sort();
-  // Each key's window length travels with it, so one statement serves rules of different windows.
-  const windowOf = new Map(limits.map((l) => [l.key, l.rule.windowMs]));
-  const rows = await db
-    .insert(rateLimits)
-    .values(sorted.map((key) => ({ key, windowStart: now, count: 1 })))
-    .onConflictDoUpdate({
-      target: rateLimits.key,
-      set: {
-        count: sql`case when ${rateLimits.windowStart} <= ${now.toISOString()}::timestamptz - ${windowOfSql(windowOf)} then 1 else ${rateLimits.count} + 1 end`,
-        windowStart: sql`case when ${rateLimits.windowStart} <= ${now.toISOString()}::timestamptz - ${windowOfSql(windowOf)} then ${now.toISOString()}::timestamptz else ${rateLimits.windowStart} end`,
-      },
-    })
-    // set_config(…, true) lasts until this statement's transaction commits, and decides how it commits.
-    .returning({ key: rateLimits.key, count: rateLimits.count, windowStart: rateLimits.windowStart, asynchronous: sql<string>`set_config('synchronous_commit', 'off', true)` });
+  const result = await db.execute<{ key: string; count: number; window_start: string }>(sql`
+    select key, count, window_start, set_config('synchronous_commit', 'off', true) as asynchronous
+    from postline_hit_rate_limits(${JSON.stringify(rateLimitHits(limits))}::jsonb, ${now.toISOString()}::timestamptz)`);
+  return rateLimitStates(limits, result.rows);
+}
+
+/** The `hits` argument of postline_hit_rate_limits (db/functions): each key once, with its window. */
+export function rateLimitHits(limits: { key: string; rule: RateLimitRule }[]): { key: string; window_ms: number }[] {
+  return [...new Map(limits.map((l) => [l.key, l.rule.windowMs]))].map(([key, windowMs]) => ({ key, window_ms: windowMs }));
+}
+
+/** Each asked limit's state, in the order asked, from postline_hit_rate_limits's rows. */
+export function rateLimitStates(limits: { key: string; rule: RateLimitRule }[], rows: { key: string; count: number; window_start: string | Date }[]): RateLimitState[] {
   const byKey = new Map(rows.map((r) => [r.key, r]));
   return limits.map(({ key, rule }) => {
     const row = byKey.get(key)!;
-    return { count: row.count, limited: row.count > rule.limit, resetAt: new Date(row.windowStart.getTime() + rule.windowMs) };
+    return { count: row.count, limited: row.count > rule.limit, resetAt: new Date(new Date(row.window_start).getTime() + rule.windowMs) };
   });
-}
-
-/** The window of the row being updated, as an interval: one key's window, or a lookup by key. */
-function windowOfSql(windowOf: Map<string, number>) {
-  const entries = [...windowOf];
-  if (entries.length === 1) return sql`${entries[0][1]} * interval '1 millisecond'`;
-  return sql`(case ${rateLimits.key} ${sql.join(entries.map(([k, ms]) => sql`when ${k} then ${ms} * interval '1 millisecond'`), sql` `)} end)`;
 }
 
 /**

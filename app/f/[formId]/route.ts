@@ -4,7 +4,7 @@ import { sendQueuedSinglesSoon } from "@/lib/app/send-singles-soon";
 import { getEnv } from "@/lib/env";
 import { AppError, errorResponse, logUnexpected } from "@/lib/errors";
 import { failedPage, htmlResponse, notFoundPage } from "../responses";
-import { getLiveForm, type Form } from "@/lib/forms/forms";
+import { getLiveFormCached, type Form } from "@/lib/forms/forms";
 import { renderFormPage, renderMessagePage } from "@/lib/forms/page";
 import { submitForm } from "@/lib/forms/signups";
 import { createFillStamp } from "@/lib/forms/tokens";
@@ -27,7 +27,7 @@ function formPage(form: Form, status: number, values?: Record<string, string>, e
 export async function GET(_req: Request, { params }: Context) {
   const { formId } = await params;
   try {
-    const form = await getLiveForm(getAppDb(), formId);
+    const form = await getLiveFormCached(getAppDb(), formId);
     return form ? formPage(form, 200) : notFoundPage();
   } catch (error) {
     return failedPage("form page", error);
@@ -44,7 +44,7 @@ export async function OPTIONS(req: Request, { params }: Context) {
   const { formId } = await params;
   const origin = req.headers.get("origin");
   try {
-    const form = await getLiveForm(getAppDb(), formId);
+    const form = await getLiveFormCached(getAppDb(), formId);
     if (!form) return errorResponse("not_found", "Form not found");
     if (!origin || !form.allowedOrigins.includes(origin)) return errorResponse("origin_not_allowed", `This form does not accept posts from ${(origin ?? "this origin").slice(0, 200)}`, undefined, { vary: "Origin" });
     return new Response(null, {
@@ -82,7 +82,7 @@ export async function POST(req: Request, { params }: Context) {
   let form: Form | null = null;
   let values: Record<string, string> = {};
   try {
-    form = await getLiveForm(db, formId);
+    form = await getLiveFormCached(db, formId);
     if (!form) throw new AppError("not_found", "Form not found");
     if (!json && contentType !== "application/x-www-form-urlencoded") {
       throw new AppError("unsupported_content_type", "Post the form as application/x-www-form-urlencoded or application/json");
@@ -110,6 +110,8 @@ export async function POST(req: Request, { params }: Context) {
       new Date(),
     );
     if (result.confirmationMessageId) sendQueuedSinglesSoon(db, getFormDeps().sending);
+    // The form as the signup was written against (read again when the cached copy was stale).
+    form = result.form;
     const redirect = form.thankYouUrl;
     // The same answer for every address (no enumeration): the status says what the form does, not what
     // happened to this address.
