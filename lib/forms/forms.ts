@@ -348,7 +348,7 @@ export async function getLiveForm(db: DbOrTx, id: string): Promise<Form | null> 
 }
 
 /** How long a process serves a live form it read without reading it again. */
-export const LIVE_FORM_CACHE_MS = 5_000;
+const LIVE_FORM_CACHE_MS = 5_000;
 const LIVE_FORM_CACHE_SIZE = 1_000;
 const liveForms = new Map<string, { form: Form; readAt: number }>();
 
@@ -362,8 +362,9 @@ function remember(form: Form): void {
  * process's copy when it was read in the last LIVE_FORM_CACHE_MS: a rush of signups reads the form
  * once every few seconds, not once a post. A copy never decides what is written: the signup's
  * statement checks the form's version and writes nothing when it changed (submitForm then reads it
- * again). So an edit or an archive made through another process shows on the hosted page within
- * seconds, and on posts at once; one made through this process, at once everywhere.
+ * again). So an edit or an archive made through another process shows on accepted posts at once, and
+ * on the hosted page and refused posts (a bot's, an invalid one) within seconds; one made through
+ * this process, at once everywhere.
  */
 export async function getLiveFormCached(db: DbOrTx, id: string): Promise<Form | null> {
   const kept = liveForms.get(id);
