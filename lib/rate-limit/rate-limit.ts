@@ -20,9 +20,9 @@ export interface RateLimitState {
  * Committed asynchronously (`synchronous_commit = off` for that statement's own transaction): the
  * answer does not wait for the WAL to reach the disk. A count is protection, not a record; a crash of
  * the database can lose the last fraction of a second of hits (what `wal_writer_delay` holds), never
- * make the table inconsistent. Waiting for that flush doubled what a signup form post waits on the
- * disk (two commits a post), and on this machine's disk the flushes were the form's limit (bench:audience
- * forms). Hence `Db`, not a transaction: the setting would cover a caller's whole transaction.
+ * make the table inconsistent. (A signup form post counts its limits inside its own statement,
+ * postline_form_signup, so its hits commit with its signup, in the one flush it waits for anyway.)
+ * Hence `Db`, not a transaction: the setting would cover a caller's whole transaction.
  */
 export async function hitRateLimit(db: Db, limit: { key: string; rule: RateLimitRule }, now: Date): Promise<RateLimitState> {
   const [state] = await hitRateLimits(db, [limit], now);
@@ -30,9 +30,9 @@ export async function hitRateLimit(db: Db, limit: { key: string; rule: RateLimit
 }
 
 /**
- * Counts one hit on each of several limits in one statement (a request checked per source and per
- * address), answering in the order asked. Rows are taken in key order, so two callers naming the same
- * keys never wait on each other in a cycle.
+ * Counts one hit on each of several limits in one statement (db/functions/postline_hit_rate_limits.sql:
+ * rows taken in key order, so two callers naming the same keys never wait on each other in a cycle),
+ * answering in the order asked.
  */
 export async function hitRateLimits(db: Db, limits: { key: string; rule: RateLimitRule }[], now: Date): Promise<RateLimitState[]> {
   if (limits.length === 0) return [];
