@@ -352,7 +352,9 @@ const LIVE_FORM_CACHE_MS = 5_000;
 const LIVE_FORM_CACHE_SIZE = 1_000;
 const liveForms = new Map<string, { form: Form; readAt: number }>();
 
+/** Keeps a copy, newest last; past the size the oldest read goes first. */
 function remember(form: Form): void {
+  liveForms.delete(form.id);
   if (liveForms.size >= LIVE_FORM_CACHE_SIZE) liveForms.delete(liveForms.keys().next().value!);
   liveForms.set(form.id, { form, readAt: Date.now() });
 }
