@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { SandboxFaults } from "@/lib/local/postmark-sandbox/types";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -51,6 +52,43 @@ export async function stopLauncher(l: LauncherProcess, signal: NodeJS.Signals = 
   if (l.child.exitCode !== null || l.child.signalCode !== null) return;
   l.child.kill(signal);
   await l.exited;
+}
+
+/**
+ * The Postmark sandbox in its own process (bench/sandbox-process.ts), for a benchmark that
+ * times requests: in the benchmark's process, parsing a campaign's 500-message batches would hold up
+ * the event loop that timestamps the answers (up to 40 ms at a time was seen), and Postmark's work is
+ * not on our machine's event loop in production either.
+ */
+export async function startSandboxProcess(options: { token: string; faults?: SandboxFaults }): Promise<{
+  url: string;
+  /** Every message the sandbox holds whose recipient passes `keep`, read in pages of 10,000. */
+  recipients: (keep: (to: string) => boolean) => Promise<string[]>;
+  close: () => Promise<void>;
+}> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/sandbox-process.ts", JSON.stringify(options)], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("message", (m: { type?: string; url?: string }) => (m.type === "ready" && m.url ? resolve(m.url) : reject(new Error("the sandbox did not start"))));
+    child.once("exit", (code) => reject(new Error(`the sandbox exited with ${code}`)));
+  });
+  const control = (pathname: string) => fetch(`${url}${pathname}`, { headers: { "x-postmark-server-token": options.token, accept: "application/json" } });
+  return {
+    url,
+    async recipients(keep) {
+      const out: string[] = [];
+      for (let offset = 0; ; offset += 10_000) {
+        const page = (await (await control(`/__sandbox/messages?offset=${offset}&limit=10000`)).json()) as { TotalCount: number; Messages: { to: string }[] };
+        for (const m of page.Messages) if (keep(m.to)) out.push(m.to);
+        if (offset + 10_000 >= page.TotalCount) return out;
+      }
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 export function api(baseUrl: string, key: string) {

@@ -5,12 +5,11 @@
  * trusted proxy, so the per-source limit applies per visitor as in production), double opt-in on, so
  * each accepted post writes a pending contact, its signup and a queued confirmation email, and the
  * confirmation emails go out after the responses in batch calls (the sandbox answers each Postmark call
- * in 30 ms).
+ * in 30 ms, from its own process).
  */
 import http from "node:http";
 import { randomBytes } from "node:crypto";
-import { startPostmarkSandbox } from "@/lib/local/postmark-sandbox/server";
-import { api, percentile, startLauncher, stopLauncher } from "../support";
+import { api, percentile, startLauncher, startSandboxProcess, stopLauncher } from "../support";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -78,7 +77,7 @@ export interface FormsLoadOptions {
 export async function formsUnderLoad({ rate, seconds, recipients, appProcesses }: FormsLoadOptions, log: (row: Record<string, string | number>) => void) {
   const token = `bench-${randomBytes(8).toString("hex")}`;
   const key = `pl_bench_${randomBytes(16).toString("hex")}`;
-  const sandbox = await startPostmarkSandbox({ host: "127.0.0.1", port: 0, serverToken: token, keepBodies: false, faults: { latencyMs: 30 }, log: () => {} });
+  const sandbox = await startSandboxProcess({ token, faults: { latencyMs: 30 } });
   const port = 3330;
   const launcher = await startLauncher({
     dataDir: ".data/bench-audience-forms",
@@ -139,7 +138,7 @@ export async function formsUnderLoad({ rate, seconds, recipients, appProcesses }
     const deadline = Date.now() + 120_000;
     let confirmations = 0;
     while (Date.now() < deadline) {
-      confirmations = sandbox.messages().filter((m) => m.to.endsWith(`.${run}@form.bench.test`) && m.to.startsWith("s")).length;
+      confirmations = (await sandbox.recipients((to) => to.endsWith(`.${run}@form.bench.test`) && to.startsWith("s"))).length;
       if (confirmations >= count) break;
       await new Promise((r) => setTimeout(r, 500));
     }
