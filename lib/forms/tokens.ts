@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { decodeBase64urlStrict } from "@/lib/security/base64url";
 
 /**
  * Two signed values, no storage: the confirmation link's token (the signup id plus a MAC; its expiry is
@@ -17,8 +18,8 @@ function mac(key: Buffer, purpose: string, value: string): Buffer {
 }
 
 function sameMac(given: string, expected: Buffer): boolean {
-  const bytes = Buffer.from(given, "base64url");
-  return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+  const bytes = decodeBase64urlStrict(given);
+  return bytes !== null && bytes.length === expected.length && timingSafeEqual(bytes, expected);
 }
 
 export function createConfirmToken(key: Buffer, signupId: string): string {
@@ -31,8 +32,8 @@ export function verifyConfirmToken(key: Buffer, token: string): string | null {
   if (token.length > 100) return null;
   const [idPart, macPart, extra] = token.split(".");
   if (!idPart || !macPart || extra !== undefined) return null;
-  const hex = Buffer.from(idPart, "base64url").toString("hex");
-  if (hex.length !== 32) return null;
+  const hex = decodeBase64urlStrict(idPart)?.toString("hex");
+  if (hex?.length !== 32) return null;
   const signupId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   if (!UUID.test(signupId)) return null;
   return sameMac(macPart, mac(key, "confirm", signupId)) ? signupId : null;

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { decodeBase64urlStrict } from "@/lib/security/base64url";
 
 /**
  * Unsubscribe tokens are the message id plus a MAC, so they need no storage and cannot be forged or
@@ -24,11 +25,11 @@ export function verifyUnsubscribeToken(key: Buffer, token: string): string | nul
   if (token.length > 100) return null;
   const [idPart, macPart, extra] = token.split(".");
   if (!idPart || !macPart || extra !== undefined) return null;
-  const hex = Buffer.from(idPart, "base64url").toString("hex");
-  if (hex.length !== 32) return null;
+  const hex = decodeBase64urlStrict(idPart)?.toString("hex");
+  if (hex?.length !== 32) return null;
   const messageId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   if (!UUID.test(messageId)) return null;
-  const given = Buffer.from(macPart, "base64url");
+  const given = decodeBase64urlStrict(macPart);
   const expected = mac(key, messageId);
-  return given.length === expected.length && timingSafeEqual(given, expected) ? messageId : null;
+  return given !== null && given.length === expected.length && timingSafeEqual(given, expected) ? messageId : null;
 }

@@ -42,7 +42,7 @@ async function contactStatus(email: string) {
 
 /**
  * The token with its signature's first character changed: six bits every decoder reads (changing the
- * last two characters to "AA" left it valid about once in a thousand runs, as base64url's last
+ * last two characters to "AA" left it valid about once in 256 runs, as base64url's last
  * character carries bits a decoder drops).
  */
 function forged(token: string): string {
