@@ -10,8 +10,9 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import { api, percentile, startLauncher, startSandboxProcess, stopLauncher } from "../support";
+import { keepAliveAgent } from "@/lib/tooling/keep-alive-agent";
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const agent = keepAliveAgent({ maxSockets: 256 });
 
 /** A visitor's address: signups come from many people, each through the proxy in front of the app. */
 const visitor = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;

@@ -3,8 +3,9 @@
  * to the app under test, and a closed loop that keeps N requests in flight for a while.
  */
 import http from "node:http";
+import { keepAliveAgent } from "@/lib/tooling/keep-alive-agent";
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const agent = keepAliveAgent({ maxSockets: 64 });
 
 export function post(port: number, pathname: string, body: string, secret: string): Promise<{ status: number; ms: number }> {
   const started = performance.now();

@@ -8,6 +8,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { keepAliveAgent } from "@/lib/tooling/keep-alive-agent";
 
 export interface Balancer {
   url: string;
@@ -20,7 +21,7 @@ export interface Balancer {
 
 export async function startBalancer(targets: string[], port = 0): Promise<Balancer> {
   const answered = new Map<string, number>(targets.map((t) => [t, 0]));
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const agent = keepAliveAgent({ maxSockets: 512 });
   let next = 0;
   const failed = new Map<string, number>();
 

@@ -9,6 +9,7 @@ import { encode } from "next-auth/jwt";
 import type { SandboxMessage } from "@/lib/local/postmark-sandbox/server";
 import { api } from "../../../bench/support";
 import { ADMIN_EMAIL, type DrillSystem } from "./system";
+import { keepAliveAgent } from "@/lib/tooling/keep-alive-agent";
 
 export interface DrillResult {
   drill: string;
@@ -44,7 +45,7 @@ const agents = new Map<string, http.Agent>();
 function agentFor(localAddress: string): http.Agent {
   let agent = agents.get(localAddress);
   if (!agent) {
-    agent = new http.Agent({ keepAlive: true, maxSockets: 64, localAddress });
+    agent = keepAliveAgent({ maxSockets: 64, localAddress });
     agents.set(localAddress, agent);
   }
   return agent;

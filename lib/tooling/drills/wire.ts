@@ -6,6 +6,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { keepAliveAgent } from "@/lib/tooling/keep-alive-agent";
 
 export interface WireCall {
   path: string;
@@ -28,7 +29,7 @@ function recipientsOf(body: Buffer): string[] {
 export async function startWire(target: string) {
   const calls: WireCall[] = [];
   let recording = false;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const agent = keepAliveAgent({ maxSockets: 256 });
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
