@@ -47,6 +47,19 @@ async function refusal(work: Promise<unknown>): Promise<pg.DatabaseError> {
   throw new Error("expected a refusal");
 }
 
+/** A second session, for what happens while the test's own transaction is open. */
+async function withOtherSession(work: (other: pg.Client) => Promise<void>): Promise<void> {
+  const other = new pg.Client({ connectionString: t.url });
+  await other.connect();
+  try {
+    await work(other);
+  } finally {
+    await client.query("rollback").catch(() => {});
+    await other.query("rollback").catch(() => {});
+    await other.end();
+  }
+}
+
 const count = async (campaignId: string) => Number((await client.query(`select count(*) from messages where campaign_id = $1`, [campaignId])).rows[0].count);
 
 describe("messages.campaign_id, checked a statement at a time (real PostgreSQL)", () => {
@@ -77,9 +90,7 @@ describe("messages.campaign_id, checked a statement at a time (real PostgreSQL)"
 
   it("holds the campaign as the declared key did: it cannot be deleted until the inserting transaction ends", async () => {
     const a = await campaign("f");
-    const other = new pg.Client({ connectionString: t.url });
-    await other.connect();
-    try {
+    await withOtherSession(async (other) => {
       await client.query("begin");
       await insertMessages(client, [a, a]);
       await other.query("set lock_timeout = '300ms'");
@@ -88,17 +99,12 @@ describe("messages.campaign_id, checked a statement at a time (real PostgreSQL)"
       // Once it committed, the delete goes through and takes the campaign's messages with it.
       await other.query(`delete from campaigns where id = $1`, [a]);
       expect(await count(a)).toBe(0);
-    } finally {
-      await client.query("rollback").catch(() => {});
-      await other.end();
-    }
+    });
   });
 
   it("refuses an insert for a campaign deleted by a transaction that committed meanwhile", async () => {
     const a = await campaign("g");
-    const other = new pg.Client({ connectionString: t.url });
-    await other.connect();
-    try {
+    await withOtherSession(async (other) => {
       await other.query("begin");
       await other.query(`delete from campaigns where id = $1`, [a]);
       const inserting = refusal(insertMessages(client, [a]));
@@ -106,10 +112,7 @@ describe("messages.campaign_id, checked a statement at a time (real PostgreSQL)"
       await other.query("commit");
       expect(await inserting).toMatchObject({ code: "23503" });
       expect(await count(a)).toBe(0);
-    } finally {
-      await other.query("rollback").catch(() => {});
-      await other.end();
-    }
+    });
   });
 
   it("refuses changing the id of a campaign that has messages", async () => {

@@ -15,10 +15,7 @@ BEGIN
   WHERE i.campaign_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = i.campaign_id)
   LIMIT 1;
   IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'insert or update on table "messages" violates foreign key constraint "messages_campaign_id_campaigns_id_fk"'
-      USING ERRCODE = 'foreign_key_violation',
-            DETAIL = format('Key (campaign_id)=(%s) is not present in table "campaigns".', missing),
-            TABLE = 'messages', CONSTRAINT = 'messages_campaign_id_campaigns_id_fk';
+    PERFORM postline_campaign_key_missing(missing);
   END IF;
   RETURN NULL;
 END

@@ -6,10 +6,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM campaigns c WHERE c.id = NEW.campaign_id FOR KEY SHARE OF c;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'insert or update on table "messages" violates foreign key constraint "messages_campaign_id_campaigns_id_fk"'
-      USING ERRCODE = 'foreign_key_violation',
-            DETAIL = format('Key (campaign_id)=(%s) is not present in table "campaigns".', NEW.campaign_id),
-            TABLE = 'messages', CONSTRAINT = 'messages_campaign_id_campaigns_id_fk';
+    PERFORM postline_campaign_key_missing(NEW.campaign_id);
   END IF;
   RETURN NULL;
 END
