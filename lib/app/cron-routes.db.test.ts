@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { suspiciousRequests } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/lib/tooling/testing/db";
 import { routeTestEnv } from "@/lib/tooling/testing/route-env";
@@ -51,6 +52,27 @@ describe("cron routes", () => {
     expect(res.status).toBe(200);
     const { data } = (await res.json()) as { data: Record<string, unknown> };
     expect(Object.keys(data).sort()).toEqual(["job", ...keys].sort());
+  });
+
+  it.each(["/api/cron/send", DEPRECATED])("%s as a scheduled tick starts no sending run while one is in progress; a chain's link still runs", async (route) => {
+    const file = path.join(ROOT, "app", route, "route.ts");
+    const { GET } = (await import(/* @vite-ignore */ file)) as { GET: (req: Request) => Promise<Response> };
+    const call = async (query = "") => {
+      const res = await GET(new Request(`http://127.0.0.1${route}${query}`, { headers: { authorization: "Bearer the-right-cron-secret" } }));
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { data: { sending: Record<string, unknown> } }).data.sending;
+    };
+    // A run in progress elsewhere (another process, another instance): its row, kept alive by its heartbeat.
+    await t.db.execute(sql`insert into job_runs (token, job, alive_until) values ('elsewhere', 'send', now() + interval '1 minute')`);
+    try {
+      expect(await call()).toEqual({ skipped: "a sending run is in progress" });
+      if (route === "/api/cron/send") expect(await call("?chain=the-chains-token")).toEqual(expect.objectContaining({ stoppedBy: "idle" }));
+      // The run died: its row stops being renewed, and the next tick runs.
+      await t.db.execute(sql`update job_runs set alive_until = now() - interval '1 second' where token = 'elsewhere'`);
+      expect(await call()).toEqual(expect.objectContaining({ stoppedBy: "idle" }));
+    } finally {
+      await t.db.execute(sql`delete from job_runs where token = 'elsewhere'`);
+    }
   });
 
   it.each([...scheduled, DEPRECATED])("%s refuses a missing or wrong bearer with 401 and records it", async (route) => {

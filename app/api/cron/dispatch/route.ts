@@ -9,19 +9,21 @@ import { chainSending, continueChain, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/c
 import { getAlertEmailer, getBreakerDeps, getOutboundDeps, getSendingDeps } from "@/lib/app/deps";
 import { runDeliverOutboundWebhooks } from "@/lib/jobs/deliver-outbound-webhooks";
 import { runSendAlertDigests } from "@/lib/jobs/send-alert-digests";
-import { runSendCampaigns } from "@/lib/jobs/send-campaigns";
+import { runSendCampaigns, sendingRunAlive } from "@/lib/jobs/send-campaigns";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
 
 export const GET = cronRoute("dispatch", async ({ db }) => {
+  // A tick like /api/cron/send's: no sending run beside one in progress.
+  const sendingAlready = await sendingRunAlive(db);
   const [{ sending }, { outboundWebhooks }] = await Promise.all([
-    runSendCampaigns(db, {}, getSendingDeps(), getBreakerDeps()),
+    sendingAlready ? { sending: { skipped: "a sending run is in progress" } as const } : runSendCampaigns(db, {}, getSendingDeps(), getBreakerDeps()),
     runDeliverOutboundWebhooks(db, { lingerMs: 40_000 }, getOutboundDeps()),
   ]);
   const { alertDigests } = await runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() });
   // Not a link of either chain: it continues one only when none is alive.
-  afterResponse(() => chainSending({ stoppedBy: sending.stoppedBy, token: null }));
+  if ("stoppedBy" in sending) afterResponse(() => chainSending({ stoppedBy: sending.stoppedBy, token: null }));
   afterResponse(() => continueChain(DELIVER_WEBHOOKS_ROUTE, { stoppedBy: outboundWebhooks.stoppedBy, token: null }));
   return { sending, alertDigests, outboundWebhooks };
 });
