@@ -47,16 +47,16 @@ describe("registered runs of a job (real PostgreSQL)", () => {
       t.db,
       "job-d",
       async () => {
-        await sleep(900);
+        await sleep(1_500);
         // Three times the lease: only the heartbeat keeps it alive.
         expect(await jobRunAlive(t.db, "job-d")).toBe(true);
       },
-      { aliveMs: 300, heartbeatMs: 50 },
+      { aliveMs: 500, heartbeatMs: 50 },
     );
     // A run that died mid-work: its row stays, nobody renews it.
-    await t.db.execute(sql`insert into job_runs (token, job, alive_until) values ('dead', 'job-d', now() + interval '300 milliseconds')`);
+    await t.db.execute(sql`insert into job_runs (token, job, alive_until) values ('dead', 'job-d', now() + interval '1 second')`);
     expect(await jobRunAlive(t.db, "job-d")).toBe(true);
-    await sleep(400);
+    await sleep(1_200);
     expect(await jobRunAlive(t.db, "job-d")).toBe(false);
   });
 

@@ -6,8 +6,8 @@
  * Why: the scheduled cron tick is the sending job's safety net, but it started a run of its own
  * whatever else was running. A campaign of a few minutes met a tick every minute, and for as long as
  * the two runs overlapped it sent with twice the workers: a pace that depended on where the clock
- * hand was, and a database that had half as much room for the people signing up meanwhile
- * (bench:audience's form posts were slowest in the runs a tick landed in). A tick now looks here
+ * hand was, and a database that had half as much room for the people signing up meanwhile (some of
+ * bench:audience's slowest form-post runs were ones a tick landed in). A tick now looks here
  * first and starts nothing while a run is alive (app/api/cron/send). Runs started for a reason (a
  * chain's next link, the send action, a restart) still run: each is how the work continues.
  */
