@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
+import { forged } from "@/lib/tooling/testing/base64url";
 import { contacts, formSignups, webhookEndpoints } from "@/db/schema";
 import { createContact, createList, updateContact } from "@/lib/contacts/contacts";
 import { eraseContact } from "@/lib/contacts/erase";
@@ -35,16 +36,6 @@ function submission(formId: string, values: Record<string, string>, extra: Parti
     origin: extra.origin ?? null,
     appOrigin: APP,
   };
-}
-
-/**
- * The token with its signature's first character changed: six bits every decoder reads (changing the
- * last two characters to "AA" left it valid about once in 256 runs, as base64url's last
- * character carries bits a decoder drops).
- */
-function forged(token: string): string {
-  const at = token.lastIndexOf(".") + 1;
-  return token.slice(0, at) + (token[at] === "A" ? "B" : "A") + token.slice(at + 1);
 }
 
 async function refusal(promise: Promise<unknown>): Promise<AppError> {

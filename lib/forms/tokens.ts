@@ -1,5 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
-import { decodeBase64urlStrict } from "@/lib/security/base64url";
+import { createHmac, hkdfSync } from "node:crypto";
+import { macMatches, uuidFromBase64url, uuidToBase64url } from "@/lib/security/base64url";
 
 /**
  * Two signed values, no storage: the confirmation link's token (the signup id plus a MAC; its expiry is
@@ -11,20 +11,12 @@ export function formsKey(authSecret: string): Buffer {
   return Buffer.from(hkdfSync("sha256", authSecret, "postline", "form-tokens-v1", 32));
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 function mac(key: Buffer, purpose: string, value: string): Buffer {
   return createHmac("sha256", key).update(`${purpose}:${value}`).digest().subarray(0, 16);
 }
 
-function sameMac(given: string, expected: Buffer): boolean {
-  const bytes = decodeBase64urlStrict(given);
-  return bytes !== null && bytes.length === expected.length && timingSafeEqual(bytes, expected);
-}
-
 export function createConfirmToken(key: Buffer, signupId: string): string {
-  const id = Buffer.from(signupId.replace(/-/g, ""), "hex").toString("base64url");
-  return `${id}.${mac(key, "confirm", signupId).toString("base64url")}`;
+  return `${uuidToBase64url(signupId)}.${mac(key, "confirm", signupId).toString("base64url")}`;
 }
 
 /** The signup id a confirmation token was made for, or null when it is malformed or forged. */
@@ -32,11 +24,8 @@ export function verifyConfirmToken(key: Buffer, token: string): string | null {
   if (token.length > 100) return null;
   const [idPart, macPart, extra] = token.split(".");
   if (!idPart || !macPart || extra !== undefined) return null;
-  const hex = decodeBase64urlStrict(idPart)?.toString("hex");
-  if (hex?.length !== 32) return null;
-  const signupId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  if (!UUID.test(signupId)) return null;
-  return sameMac(macPart, mac(key, "confirm", signupId)) ? signupId : null;
+  const signupId = uuidFromBase64url(idPart);
+  return signupId !== null && macMatches(macPart, mac(key, "confirm", signupId)) ? signupId : null;
 }
 
 /** The hidden `_ts` field: when the form was shown (ms), signed for this form. */
@@ -50,5 +39,5 @@ export function verifyFillStamp(key: Buffer, formId: string, stamp: string | und
   if (!stamp || stamp.length > 100) return null;
   const [ms, macPart, extra] = stamp.split(".");
   if (!ms || !macPart || extra !== undefined || !/^\d{1,15}$/.test(ms)) return null;
-  return sameMac(macPart, mac(key, `fill:${formId.toLowerCase()}`, ms)) ? new Date(Number(ms)) : null;
+  return macMatches(macPart, mac(key, `fill:${formId.toLowerCase()}`, ms)) ? new Date(Number(ms)) : null;
 }

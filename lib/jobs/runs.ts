@@ -28,12 +28,11 @@ export const RUN_ALIVE_MS = 20_000;
 export async function withJobRun<T>(db: Db, job: string, work: () => Promise<T>, options: { heartbeatMs?: number; aliveMs?: number } = {}): Promise<T> {
   const token = randomBytes(12).toString("base64url");
   const aliveMs = options.aliveMs ?? RUN_ALIVE_MS;
-  const beat = () =>
-    db.execute(sql`
-      with lapsed as (delete from job_runs where alive_until < now() - interval '1 hour')
-      insert into job_runs (token, job, alive_until) values (${token}, ${job}, now() + ${aliveMs} * interval '1 millisecond')
-      on conflict (token) do update set alive_until = excluded.alive_until`);
-  await beat();
+  const until = sql`now() + ${aliveMs} * interval '1 millisecond'`;
+  await db.execute(sql`
+    with lapsed as (delete from job_runs where alive_until < now() - interval '1 hour')
+    insert into job_runs (token, job, alive_until) values (${token}, ${job}, ${until})`);
+  const beat = () => db.update(jobRuns).set({ aliveUntil: until }).where(eq(jobRuns.token, token));
   let beating: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     // A missed beat is harmless (the row outlives several); a slow one is not doubled.
@@ -46,7 +45,7 @@ export async function withJobRun<T>(db: Db, job: string, work: () => Promise<T>,
     return await work();
   } finally {
     clearInterval(timer);
-    // A beat still in flight would write the row again after the delete.
+    // Let a beat in flight finish first, so the delete is the row's last write.
     await beating;
     await db
       .delete(jobRuns)

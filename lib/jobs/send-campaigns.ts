@@ -14,6 +14,9 @@ import { jobRunAlive, withJobRun } from "./runs";
 /** The sending job's name among registered runs (lib/jobs/runs.ts). */
 export const SENDING_JOB = "send";
 
+/** What a scheduled tick answers for sending when it starts none (app/api/cron/send, /dispatch). */
+export const SENDING_SKIPPED = { skipped: "a sending run is in progress" } as const;
+
 /** Whether a sending run is alive anywhere (a scheduled tick then starts none, app/api/cron/send). */
 export function sendingRunAlive(db: Db): Promise<boolean> {
   return jobRunAlive(db, SENDING_JOB);

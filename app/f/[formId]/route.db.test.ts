@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
+import { forged } from "@/lib/tooling/testing/base64url";
 import { contacts } from "@/db/schema";
 import { FORM_DEFAULT_LIMITS, type FormDeps } from "@/lib/forms/deps";
 import { createForm } from "@/lib/forms/forms";
@@ -38,16 +39,6 @@ const urlencoded = (values: Record<string, string>) => new URLSearchParams(value
 async function contactStatus(email: string) {
   const [c] = await bed.t.db.select({ status: contacts.status }).from(contacts).where(sql`lower(${contacts.email}) = lower(${email})`);
   return c?.status ?? null;
-}
-
-/**
- * The token with its signature's first character changed: six bits every decoder reads (changing the
- * last two characters to "AA" left it valid about once in 256 runs, as base64url's last
- * character carries bits a decoder drops).
- */
-function forged(token: string): string {
-  const at = token.lastIndexOf(".") + 1;
-  return token.slice(0, at) + (token[at] === "A" ? "B" : "A") + token.slice(at + 1);
 }
 
 describe("GET/POST /f/{formId} (real PostgreSQL)", () => {

@@ -9,7 +9,7 @@ import { chainSending, continueChain, DELIVER_WEBHOOKS_ROUTE } from "@/lib/app/c
 import { getAlertEmailer, getBreakerDeps, getOutboundDeps, getSendingDeps } from "@/lib/app/deps";
 import { runDeliverOutboundWebhooks } from "@/lib/jobs/deliver-outbound-webhooks";
 import { runSendAlertDigests } from "@/lib/jobs/send-alert-digests";
-import { runSendCampaigns, sendingRunAlive } from "@/lib/jobs/send-campaigns";
+import { runSendCampaigns, SENDING_SKIPPED, sendingRunAlive } from "@/lib/jobs/send-campaigns";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 60;
@@ -18,7 +18,7 @@ export const GET = cronRoute("dispatch", async ({ db }) => {
   // A tick like /api/cron/send's: no sending run beside one in progress.
   const sendingAlready = await sendingRunAlive(db);
   const [{ sending }, { outboundWebhooks }] = await Promise.all([
-    sendingAlready ? { sending: { skipped: "a sending run is in progress" } as const } : runSendCampaigns(db, {}, getSendingDeps(), getBreakerDeps()),
+    sendingAlready ? { sending: SENDING_SKIPPED } : runSendCampaigns(db, {}, getSendingDeps(), getBreakerDeps()),
     runDeliverOutboundWebhooks(db, { lingerMs: 40_000 }, getOutboundDeps()),
   ]);
   const { alertDigests } = await runSendAlertDigests(db, { emailer: getAlertEmailer(), now: new Date() });
