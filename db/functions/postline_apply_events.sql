@@ -169,31 +169,8 @@ BEGIN
     JOIN messages m ON m.id = ANY (ids) AND m.id = a.message_id
     WHERE a.event IS NOT NULL));
 
-  -- Clicks per link: unique when it is the message's first click on that link (none stored before
-  -- this batch, none earlier in it).
-  WITH clicks AS (
-    SELECT v.event_id, v.message_id, m.campaign_id, left(v.link, 2000) AS link, coalesce(v.human, false) AS human,
-           row_number() OVER (PARTITION BY v.message_id, left(v.link, 2000) ORDER BY v.ord) AS nth
-    FROM jsonb_to_recordset(items) AS v(ord int, event_id bigint, message_id uuid, kind text, link text, human boolean)
-    JOIN messages m ON m.id = ANY (ids) AND m.id = v.message_id
-    WHERE v.kind = 'clicked' AND v.link IS NOT NULL AND m.campaign_id IS NOT NULL
-  ),
-  batch_ids AS (
-    SELECT array_agg((e->>'event_id')::bigint) AS ids FROM jsonb_array_elements(items) e
-  )
-  INSERT INTO campaign_link_clicks (campaign_id, link, clicks, human_clicks, unique_clicks)
-  SELECT c.campaign_id, c.link, count(*), count(*) FILTER (WHERE c.human),
-         count(*) FILTER (WHERE c.nth = 1 AND NOT EXISTS (
-           SELECT 1 FROM message_events p, batch_ids b
-           WHERE p.message_id = c.message_id AND p.record_type = 'Click'
-             AND left(p.details->>'link', 2000) = c.link AND p.id <> ALL (b.ids)))
-  FROM clicks c
-  GROUP BY c.campaign_id, c.link
-  ORDER BY c.campaign_id, c.link
-  ON CONFLICT (campaign_id, link) DO UPDATE
-    SET clicks = campaign_link_clicks.clicks + excluded.clicks,
-        human_clicks = campaign_link_clicks.human_clicks + excluded.human_clicks,
-        unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks;
+  -- Clicks per link (its own function: see there why).
+  PERFORM postline_add_link_clicks(items, ids);
 
   PERFORM postline_add_outcome_counts(deltas);
   IF jsonb_array_length(sequence_deltas) > 0 THEN

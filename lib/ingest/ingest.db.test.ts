@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "@/db";
 import { contacts, messageEvents, messages } from "@/db/schema";
 import { createCampaign } from "@/lib/campaigns/campaigns";
 import { getCampaignOutcomes } from "@/lib/campaigns/stats";
@@ -142,6 +143,32 @@ describe("ingestion semantics (real PostgreSQL)", () => {
     expect(m).toMatchObject({ status: "opened", openCount: 1 });
     const linked = await t.db.select().from(messageEvents).where(eq(messageEvents.postmarkMessageId, pm));
     expect(linked.every((e) => e.messageId === message.id)).toBe(true);
+  });
+});
+
+describe("the plans ingestion keeps for a connection", () => {
+  // Plans are generic and kept for the connection's life, so one made while this month's events were
+  // few must still reach them by index once they are many: a new install and every new month start so.
+  it("looks for a message's earlier click on a link by index, never by reading the month's clicks", async () => {
+    const { pm, email, campaign } = await sentMessage();
+    await ingestPostmarkEvent(t.db, event("Click", pm, email, new Date(Date.now() - 1000).toISOString()));
+    const one = createDb(t.url, { max: 1 });
+    const plans: string[] = [];
+    one.$client.on("connect", (client) => client.on("notice", (notice) => plans.push(notice.message ?? "")));
+    try {
+      await one.execute(sql`load 'auto_explain'`);
+      await one.execute(sql`set auto_explain.log_min_duration = 0`);
+      await one.execute(sql`set auto_explain.log_nested_statements = on`);
+      await one.execute(sql`set auto_explain.log_level = notice`);
+      expect((await ingestPostmarkEvent(one, event("Click", pm, email, new Date().toISOString()))).outcome).toBe("stored");
+    } finally {
+      await one.$client.end();
+    }
+    const plan = plans.find((p) => p.includes("INSERT INTO campaign_link_clicks")) ?? "";
+    expect(plan).toMatch(/Index Scan using message_events_\w+ on message_events_/);
+    expect(plan).not.toMatch(/Seq Scan on message_events/);
+    const links = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid`)).rows;
+    expect(links).toEqual([{ clicks: 2, unique_clicks: 1 }]);
   });
 });
 
