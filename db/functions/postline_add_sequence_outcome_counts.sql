@@ -1,12 +1,12 @@
 -- Sequence totals the circuit breakers judge (lib/deliverability/breakers.ts), kept like campaign
 -- totals (postline_add_outcome_counts): deltas summed per (sequence, counter shard), written in key
--- order, a message always in the shard of its id.
+-- order, in the shard of the writer's connection.
 --
 -- deltas: [{sequence_id, message_id, delivered, hard_bounced, spam_complaints}]
 CREATE OR REPLACE FUNCTION postline_add_sequence_outcome_counts(deltas jsonb) RETURNS void
 LANGUAGE sql AS $$
   INSERT INTO sequence_outcome_counters (sequence_id, shard, delivered, hard_bounced, spam_complaints)
-  SELECT d.sequence_id, (('x' || left(d.message_id::text, 8))::bit(32)::bigint % 16)::int AS shard,
+  SELECT d.sequence_id, (pg_backend_pid() % 16)::int AS shard,
          sum(d.delivered), sum(d.hard_bounced), sum(d.spam_complaints)
   FROM jsonb_to_recordset(coalesce(deltas, '[]'::jsonb)) AS d(sequence_id uuid, message_id uuid, delivered int, hard_bounced int, spam_complaints int)
   GROUP BY 1, 2

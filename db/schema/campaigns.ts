@@ -149,8 +149,8 @@ export const CAMPAIGN_COUNTER_SHARDS = 16;
 
 /**
  * Campaign totals of recipient outcomes, kept incrementally by ingestion (never recounted from
- * message_events). A message always adds to the same shard (derived from its id), and a campaign's
- * total is the sum of at most CAMPAIGN_COUNTER_SHARDS rows.
+ * message_events). A writer adds to the shard of its connection (postline_add_outcome_counts), and a
+ * campaign's total is the sum of at most CAMPAIGN_COUNTER_SHARDS rows.
  */
 export const campaignEventCounters = pgTable(
   "campaign_event_counters",

@@ -6,7 +6,7 @@ import { users } from "./users";
 
 /**
  * A sequence's recipient outcomes that the circuit breakers judge, kept by ingestion like
- * campaign_event_counters (sharded the same way: a message always adds to the shard of its id), so a
+ * campaign_event_counters (sharded the same way: a writer adds to the shard of its connection), so a
  * check reads at most 16 rows instead of counting messages.
  */
 export const sequenceOutcomeCounters = pgTable(

@@ -14,7 +14,7 @@ export const ZERO_OUTCOMES: OutcomeCounts = { delivered: 0, opened: 0, clicked: 
 
 /**
  * Adds one message's deltas to its campaign's outcome counters (postline_add_outcome_counts in
- * db/functions/, which ingestion uses for whole batches: the shard is chosen there, from the message id).
+ * db/functions/, which ingestion uses for whole batches: the shard is chosen there, by connection).
  */
 export async function addOutcomeCounts(
   db: DbOrTx,

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { PostmarkEvent, RecordType } from "./postmark-payload";
 
 export type EventEffect =
@@ -118,7 +118,7 @@ export function topLevelValueText(json: string, name: string): string | null {
  * keys from the Messages API, so an event seen both ways is stored once.
  */
 export function eventKeyFor(parts: (string | null | undefined)[]): string {
-  return createHash("sha256").update(parts.map((p) => p ?? "").join("\u001f")).digest("hex").slice(0, 40);
+  return hash("sha256", parts.map((p) => p ?? "").join("\u001f"), "hex").slice(0, 40);
 }
 
 export function extractPostmarkEvent(event: PostmarkEvent, rawText: string | null = null): ExtractedEvent {

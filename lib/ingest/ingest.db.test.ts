@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { eq, inArray, sql } from "drizzle-orm";
+import type { PoolClient } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db";
 import { contacts, messageEvents, messages } from "@/db/schema";
@@ -169,6 +170,36 @@ describe("the plans ingestion keeps for a connection", () => {
     expect(plan).not.toMatch(/Seq Scan on message_events/);
     const links = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid`)).rows;
     expect(links).toEqual([{ clicks: 2, unique_clicks: 1 }]);
+  });
+});
+
+describe("campaign totals written by two connections at once", () => {
+  it("a batch adds to its own connection's shard, so it never waits for another connection's batch of the same campaign", async () => {
+    const { campaign } = await sentMessage();
+    // Two connections whose shards differ (pg_backend_pid() mod 16).
+    const conns: PoolClient[] = [];
+    const shardOf = new Map<PoolClient, number>();
+    while (new Set(shardOf.values()).size < 2) {
+      const c = await t.db.$client.connect();
+      conns.push(c);
+      const pid = Number((await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid);
+      if (![...shardOf.values()].includes(pid % 16)) shardOf.set(c, pid % 16);
+    }
+    const [a, b] = [...shardOf.keys()];
+    // Two messages whose ids fall in the same shard by id (how shards were chosen before).
+    const delta = (messageId: string) => JSON.stringify([{ campaign_id: campaign.id, message_id: messageId, delivered: 1, opened: 0, clicked: 0, bounced: 0, spam_complaints: 0, unsubscribed: 0 }]);
+    try {
+      await a.query("begin");
+      await a.query("select postline_add_outcome_counts($1::jsonb)", [delta("0000000a-0000-4000-8000-000000000001")]);
+      await b.query("set lock_timeout = '2s'");
+      await b.query("select postline_add_outcome_counts($1::jsonb)", [delta("0000001a-0000-4000-8000-000000000002")]);
+      await a.query("commit");
+    } finally {
+      for (const c of conns) c.release();
+    }
+    const shards = (await t.db.execute<{ shard: number; delivered: number }>(sql`select shard, delivered from campaign_event_counters where campaign_id = ${campaign.id}::uuid order by shard`)).rows;
+    expect(shards).toEqual([...shardOf.values()].sort((x, y) => x - y).map((shard) => ({ shard, delivered: 1 })));
+    expect((await getCampaignOutcomes(t.db, campaign.id)).delivered).toBe(2);
   });
 });
 

@@ -20,6 +20,8 @@ import { ipInAllowlist } from "./source-ip";
  */
 
 export const WEBHOOK_SECRET_HEADER = "x-webhook-secret";
+/** Strict UTF-8 (a malformed body is invalid_json); without `stream`, decode keeps no state between calls. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 /** Each reason is also the error code answered (lib/errors.ts's catalogue gives its status). */
@@ -101,7 +103,7 @@ export async function handlePostmarkWebhook(req: Request, deps: WebhookDeps): Pr
     let text: string;
     let body: unknown;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      text = UTF8.decode(bytes);
       body = JSON.parse(text);
     } catch {
       return errorResponse("invalid_json", "The body is not valid UTF-8 JSON");
