@@ -1,7 +1,7 @@
 -- Clicks per link of a campaign, for a batch of events postline_apply_events has just applied (it
 -- holds the messages `ids` locked): every click counts, a human one also as human, and it is unique
 -- when it is the message's first click on that link (none stored before this batch, none earlier in
--- it).
+-- it). In the shard of this connection, as the campaign's counters.
 --
 -- items: [{ord, event_id, message_id, kind, link, human}] (as postline_apply_events gets them)
 --
@@ -25,8 +25,8 @@ BEGIN
     JOIN messages m ON m.id = ANY (ids) AND m.id = v.message_id
     WHERE v.kind = 'clicked' AND v.link IS NOT NULL AND m.campaign_id IS NOT NULL
   )
-  INSERT INTO campaign_link_clicks (campaign_id, link, clicks, human_clicks, unique_clicks)
-  SELECT c.campaign_id, c.link, count(*), count(*) FILTER (WHERE c.human),
+  INSERT INTO campaign_link_clicks (campaign_id, link, shard, clicks, human_clicks, unique_clicks)
+  SELECT c.campaign_id, c.link, pg_backend_pid() % 16, count(*), count(*) FILTER (WHERE c.human),
          count(*) FILTER (WHERE c.nth = 1 AND earlier.seen IS NULL)
   FROM clicks c
   LEFT JOIN LATERAL (
@@ -37,7 +37,7 @@ BEGIN
   ) earlier ON true
   GROUP BY c.campaign_id, c.link
   ORDER BY c.campaign_id, c.link
-  ON CONFLICT (campaign_id, link) DO UPDATE
+  ON CONFLICT (campaign_id, link, shard) DO UPDATE
     SET clicks = campaign_link_clicks.clicks + excluded.clicks,
         human_clicks = campaign_link_clicks.human_clicks + excluded.human_clicks,
         unique_clicks = campaign_link_clicks.unique_clicks + excluded.unique_clicks;

@@ -3,8 +3,9 @@
 -- terminal outcome, once reached, is never left; between two terminals in one batch, the first in
 -- batch order wins). Campaign totals move by exactly the flags that changed (RETURNING OLD/NEW),
 -- summed per counter shard; opens and clicks feed hourly activity and clicks per link; each event
--- is announced through the outbox. Counter shards and hourly rows, which every batch of a campaign
--- shares, are written last so their locks are held only until the commit.
+-- is announced through the outbox. Counters, hourly rows and link rows are written last, each in
+-- the shard of this connection (pg_backend_pid() mod 16), so concurrent batches of one campaign
+-- rarely meet on a row, and when they do the lock is held only until the commit.
 --
 -- Opens and clicks come classified (lib/ingest/engagement.ts): `human` says the event counts as a
 -- person; the message's first human open and click and its classifier state come from `message_states`
@@ -183,9 +184,10 @@ BEGIN
     PERFORM postline_add_sequence_outcome_counts(sequence_deltas);
   END IF;
 
-  -- Opens and clicks per hour (UTC), never recounted.
-  INSERT INTO campaign_hourly_activity (campaign_id, hour, opens, clicks, human_opens, human_clicks)
-  SELECT m.campaign_id, date_trunc('hour', v.occurred_at, 'UTC'),
+  -- Opens and clicks per hour (UTC), never recounted, in the shard of this connection (as the
+  -- counters: concurrent batches of a campaign would otherwise all wait on the hour's one row).
+  INSERT INTO campaign_hourly_activity (campaign_id, hour, shard, opens, clicks, human_opens, human_clicks)
+  SELECT m.campaign_id, date_trunc('hour', v.occurred_at, 'UTC'), pg_backend_pid() % 16,
          count(*) FILTER (WHERE v.kind = 'opened'), count(*) FILTER (WHERE v.kind = 'clicked'),
          count(*) FILTER (WHERE v.kind = 'opened' AND v.human), count(*) FILTER (WHERE v.kind = 'clicked' AND v.human)
   FROM jsonb_to_recordset(items) AS v(message_id uuid, kind text, occurred_at timestamptz, human boolean)
@@ -193,7 +195,7 @@ BEGIN
   WHERE v.kind IN ('opened', 'clicked') AND m.campaign_id IS NOT NULL
   GROUP BY 1, 2
   ORDER BY 1, 2
-  ON CONFLICT (campaign_id, hour) DO UPDATE
+  ON CONFLICT (campaign_id, hour, shard) DO UPDATE
     SET opens = campaign_hourly_activity.opens + excluded.opens, clicks = campaign_hourly_activity.clicks + excluded.clicks,
         human_opens = campaign_hourly_activity.human_opens + excluded.human_opens,
         human_clicks = campaign_hourly_activity.human_clicks + excluded.human_clicks;

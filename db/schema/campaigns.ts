@@ -197,8 +197,12 @@ export const campaignHourlyActivity = pgTable(
     // Of those, the opens and clicks classified human (image-proxy opens count: a person opened).
     humanOpens: integer().notNull().default(0),
     humanClicks: integer().notNull().default(0),
+    // Like campaign_event_counters: each writer adds to the row of its connection's shard
+    // (pg_backend_pid() mod 16), so concurrent batches of a campaign do not wait for each other's
+    // commit on the hour's one row; an hour's figures are the sum of its shards (migration 0036).
+    shard: smallint().notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.campaignId, t.hour] })],
+  (t) => [primaryKey({ columns: [t.campaignId, t.hour, t.shard] })],
 );
 
 /** Clicks per link of a campaign: total clicks and distinct recipients who clicked it. */
@@ -213,8 +217,10 @@ export const campaignLinkClicks = pgTable(
     uniqueClicks: integer().notNull().default(0),
     // Clicks classified human (Postmark posts one click per recipient and link, so these are people).
     humanClicks: integer().notNull().default(0),
+    // Sharded by the writer's connection, as campaign_hourly_activity; a link's figures are the sum.
+    shard: smallint().notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.campaignId, t.link] })],
+  (t) => [primaryKey({ columns: [t.campaignId, t.link, t.shard] })],
 );
 
 /** A campaign's content saved under a name, to start new campaigns from (lib/campaigns/templates.ts). */

@@ -2,8 +2,8 @@
  * A campaign's opens and clicks over time, in bars sized to its age: minutes in its first hours, then
  * hours, then days, so the chart has roughly 24 to 60 bars whatever the campaign's age.
  *
- * Ingestion keeps opens and clicks per hour (campaign_hourly_activity, never recounted); bars of an hour
- * or more are sums of those rows. Bars under an hour are counted from the campaign's events, and only
+ * Ingestion keeps opens and clicks per hour (campaign_hourly_activity, never recounted; an hour's
+ * writers' shards are summed here); bars of an hour or more are sums of those rows. Bars under an hour are counted from the campaign's events, and only
  * for a campaign of at most FINE_BARS_MAX_SENT sent messages: the count costs one index probe per
  * message (about 10 µs each, so ≤ 50 ms on every refresh of the page); a larger campaign gets hours.
  * Minute bars for any size would need ingestion to keep per-minute rows as it keeps hourly ones.
@@ -110,9 +110,11 @@ export interface CampaignActivity {
 export async function getCampaignActivity(db: DbOrTx, { campaign, live, now, timeZone }: CampaignActivityInput): Promise<CampaignActivity> {
   const [hourlyRows, linkRows] = await Promise.all([
     db.execute<{ hour: string | Date; opens: number; clicks: number; human_opens: number; human_clicks: number }>(sql`
-      select hour, opens, clicks, human_opens, human_clicks from campaign_hourly_activity where campaign_id = ${campaign.id}::uuid order by hour`),
+      select hour, sum(opens)::int as opens, sum(clicks)::int as clicks, sum(human_opens)::int as human_opens, sum(human_clicks)::int as human_clicks
+      from campaign_hourly_activity where campaign_id = ${campaign.id}::uuid group by hour order by hour`),
     db.execute<{ link: string; clicks: number; human_clicks: number; unique_clicks: number }>(sql`
-      select link, clicks, human_clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid order by clicks desc limit 50`),
+      select link, sum(clicks)::int as clicks, sum(human_clicks)::int as human_clicks, sum(unique_clicks)::int as unique_clicks
+      from campaign_link_clicks where campaign_id = ${campaign.id}::uuid group by link order by clicks desc, link limit 50`),
   ]);
   const hourly = hourlyRows.rows.map((r) => ({ at: new Date(r.hour).getTime(), opens: Number(r.human_opens), clicks: Number(r.human_clicks), allOpens: Number(r.opens), allClicks: Number(r.clicks) }));
   const links = linkRows.rows;

@@ -144,7 +144,7 @@ describe("classification at ingestion (real PostgreSQL)", () => {
     expect(m.firstHumanClickedAt).toBeNull();
     expect(m.firstHumanOpenedAt).toBeNull();
     expect(await counters(campaign.id)).toMatchObject({ clicked: 1, clicked_human: 0, clicked_link_scanner: 1 });
-    const links2 = (await t.db.execute<{ clicks: number; human_clicks: number }>(sql`select clicks, human_clicks from campaign_link_clicks where campaign_id = ${campaign.id}`)).rows;
+    const links2 = (await t.db.execute<{ clicks: number; human_clicks: number }>(sql`select sum(clicks)::int as clicks, sum(human_clicks)::int as human_clicks from campaign_link_clicks where campaign_id = ${campaign.id} group by link`)).rows;
     expect(links2.map((r) => [r.clicks, r.human_clicks])).toEqual([[1, 0], [1, 0], [1, 0]]);
     const outbound = (await t.db.execute<{ data: { machine: { class: string; reasons: string[] } } }>(sql`select data from webhook_events where event = 'Email.Clicked' and data->>'message_id' = ${message.id}`)).rows;
     expect(outbound).toHaveLength(3);

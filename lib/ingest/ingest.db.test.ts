@@ -168,24 +168,51 @@ describe("the plans ingestion keeps for a connection", () => {
     const plan = plans.find((p) => p.includes("INSERT INTO campaign_link_clicks")) ?? "";
     expect(plan).toMatch(/Index Scan using message_events_\w+ on message_events_/);
     expect(plan).not.toMatch(/Seq Scan on message_events/);
-    const links = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid`)).rows;
+    const links = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select sum(clicks)::int as clicks, sum(unique_clicks)::int as unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid`)).rows;
     expect(links).toEqual([{ clicks: 2, unique_clicks: 1 }]);
   });
 });
 
 describe("campaign totals written by two connections at once", () => {
-  it("a batch adds to its own connection's shard, so it never waits for another connection's batch of the same campaign", async () => {
-    const { campaign } = await sentMessage();
-    // Two connections whose shards differ (pg_backend_pid() mod 16).
+  /** Two connections whose shards (pg_backend_pid() mod 16) differ, released by `release`. */
+  async function twoShards() {
     const conns: PoolClient[] = [];
     const shardOf = new Map<PoolClient, number>();
-    while (new Set(shardOf.values()).size < 2) {
+    while (shardOf.size < 2) {
       const c = await t.db.$client.connect();
       conns.push(c);
       const pid = Number((await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid);
       if (![...shardOf.values()].includes(pid % 16)) shardOf.set(c, pid % 16);
     }
-    const [a, b] = [...shardOf.keys()];
+    return { conns: [...shardOf.keys()], shards: [...shardOf.values()], release: () => conns.forEach((c) => c.release()) };
+  }
+
+  it("a link's clicks: a batch adds to its connection's row, so it never waits for another connection's batch clicking the same link", async () => {
+    const first = await sentMessage();
+    const second = await sentMessage();
+    await t.db.update(messages).set({ campaignId: first.campaign.id }).where(eq(messages.id, second.message.id));
+    const { conns: [a, b], release } = await twoShards();
+    const click = (messageId: string, eventId: number) => [JSON.stringify([{ ord: 0, event_id: eventId, message_id: messageId, kind: "clicked", link: "https://e.test/same", human: true }]), [messageId]];
+    try {
+      await a.query("begin");
+      await a.query("select postline_add_link_clicks($1::jsonb, $2::uuid[])", click(first.message.id, -1));
+      await b.query("set lock_timeout = '2s'");
+      await b.query("select postline_add_link_clicks($1::jsonb, $2::uuid[])", click(second.message.id, -2));
+      await a.query("commit");
+    } finally {
+      release();
+    }
+    const rows = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select sum(clicks)::int as clicks, sum(unique_clicks)::int as unique_clicks, count(*)::int as n from campaign_link_clicks where campaign_id = ${first.campaign.id}::uuid`)).rows;
+    expect(rows).toEqual([{ clicks: 2, unique_clicks: 2, n: 2 }]);
+  });
+
+  it("a batch adds to its own connection's shard, so it never waits for another connection's batch of the same campaign", async () => {
+    const { campaign } = await sentMessage();
+    const {
+      conns: [a, b],
+      shards,
+      release,
+    } = await twoShards();
     // Two messages whose ids fall in the same shard by id (how shards were chosen before).
     const delta = (messageId: string) => JSON.stringify([{ campaign_id: campaign.id, message_id: messageId, delivered: 1, opened: 0, clicked: 0, bounced: 0, spam_complaints: 0, unsubscribed: 0 }]);
     try {
@@ -195,10 +222,10 @@ describe("campaign totals written by two connections at once", () => {
       await b.query("select postline_add_outcome_counts($1::jsonb)", [delta("0000001a-0000-4000-8000-000000000002")]);
       await a.query("commit");
     } finally {
-      for (const c of conns) c.release();
+      release();
     }
-    const shards = (await t.db.execute<{ shard: number; delivered: number }>(sql`select shard, delivered from campaign_event_counters where campaign_id = ${campaign.id}::uuid order by shard`)).rows;
-    expect(shards).toEqual([...shardOf.values()].sort((x, y) => x - y).map((shard) => ({ shard, delivered: 1 })));
+    const rows = (await t.db.execute<{ shard: number; delivered: number }>(sql`select shard, delivered from campaign_event_counters where campaign_id = ${campaign.id}::uuid order by shard`)).rows;
+    expect(rows).toEqual([...shards].sort((x, y) => x - y).map((shard) => ({ shard, delivered: 1 })));
     expect((await getCampaignOutcomes(t.db, campaign.id)).delivered).toBe(2);
   });
 });
@@ -236,8 +263,8 @@ describe("batched ingestion (group commit)", () => {
       .from(messages)
       .where(eq(messages.campaignId, campaignId));
     const strip = (e: string) => e.replace(/^[ab]-/, "");
-    const hourly = await t.db.execute(sql`select hour, opens, clicks from campaign_hourly_activity where campaign_id = ${campaignId}::uuid order by hour`);
-    const links = await t.db.execute(sql`select link, clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaignId}::uuid order by link`);
+    const hourly = await t.db.execute(sql`select hour, sum(opens)::int as opens, sum(clicks)::int as clicks from campaign_hourly_activity where campaign_id = ${campaignId}::uuid group by hour order by hour`);
+    const links = await t.db.execute(sql`select link, sum(clicks)::int as clicks, sum(unique_clicks)::int as unique_clicks from campaign_link_clicks where campaign_id = ${campaignId}::uuid group by link order by link`);
     return {
       messages: rows.map((r) => ({ ...r, toEmail: strip(r.toEmail) })).sort((x, y) => x.toEmail.localeCompare(y.toEmail)),
       totals: await getCampaignOutcomes(t.db, campaignId),
@@ -317,7 +344,7 @@ describe("batched ingestion (group commit)", () => {
     expect(await getCampaignOutcomes(t.db, campaign.id)).toMatchObject({ delivered: 20, opened: 20, clicked: 20 });
     const [activity] = (await t.db.execute<{ opens: number; clicks: number }>(sql`select sum(opens)::int as opens, sum(clicks)::int as clicks from campaign_hourly_activity where campaign_id = ${campaign.id}::uuid`)).rows;
     expect(activity).toEqual({ opens: 400, clicks: 100 });
-    const links = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select clicks, unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid order by link`)).rows;
+    const links = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select sum(clicks)::int as clicks, sum(unique_clicks)::int as unique_clicks from campaign_link_clicks where campaign_id = ${campaign.id}::uuid group by link order by link`)).rows;
     expect(links).toEqual([{ clicks: 60, unique_clicks: 20 }, { clicks: 40, unique_clicks: 20 }]);
     expect(one.stats.largest > 1 || two.stats.largest > 1).toBe(true);
   });
