@@ -84,8 +84,9 @@ export async function ingestPhase(accuracyCorpus: LabelledEvent[], throughputCor
     if (failed) throw new Error(`${failed} posts refused`);
     const stored = (
       await db.execute<{ pm: string; record_type: string; link: string | null; at: string; cls: string }>(sql`
-        select postmark_message_id as pm, record_type, details->>'link' as link, raw->>'ReceivedAt' as at, engagement_class::text as cls
-        from message_events where postmark_message_id like 'acc-%' and record_type in ('Open', 'Click')`)
+        select e.postmark_message_id as pm, e.record_type, e.details->>'link' as link, r.raw->>'ReceivedAt' as at, e.engagement_class::text as cls
+        from message_events e join message_event_raw r on r.event_id = e.id and r.received_at = e.received_at
+        where e.postmark_message_id like 'acc-%' and e.record_type in ('Open', 'Click')`)
     ).rows;
     const classes = ["human", "apple_mpp", "image_proxy", "link_scanner", "unknown"];
     const confusion = Object.fromEntries(classes.map((t) => [t, Object.fromEntries(classes.map((p) => [p, 0]))])) as Record<string, Record<string, number>>;
