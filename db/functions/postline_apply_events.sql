@@ -176,8 +176,10 @@ BEGIN
     WHERE a.event = ANY (subscribed)))
   WHERE cardinality(subscribed) > 0;
 
-  -- Clicks per link (its own function: see there why).
-  PERFORM postline_add_link_clicks(items, ids);
+  -- Clicks per link (its own function: see there why), when the batch has any.
+  IF jsonb_path_exists(items, '$[*] ? (@.kind == "clicked")') THEN
+    PERFORM postline_add_link_clicks(items, ids);
+  END IF;
 
   PERFORM postline_add_outcome_counts(deltas);
   IF jsonb_array_length(sequence_deltas) > 0 THEN
