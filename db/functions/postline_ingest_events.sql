@@ -28,7 +28,9 @@
 -- call. Planning was then about a third of PostgreSQL's time per batch (bench:ingest, 2026-11-26: 0.51
 -- -> 0.38 ms of CPU per event). The rule above, messages only through `= ANY (array)` on an indexed
 -- column, is what makes one plan right for every batch; a plan made while a table was young is made
--- again once (auto)analyze updates the table's statistics, which invalidates cached plans.
+-- again once (auto)analyze updates the table's statistics, which invalidates cached plans. A new
+-- month's message_events partition can go minutes without one, so the one statement here that reads
+-- message_events has a guard of its own (postline_add_link_clicks).
 DROP FUNCTION IF EXISTS postline_ingest_events(jsonb);
 CREATE OR REPLACE FUNCTION postline_ingest_events(items jsonb, message_states jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$

@@ -206,6 +206,27 @@ describe("campaign totals written by two connections at once", () => {
     expect(rows).toEqual([{ clicks: 2, unique_clicks: 2, n: 2 }]);
   });
 
+  it("an hour's activity: a batch adds to its connection's row, so it never waits for another connection's batch opened in the same hour", async () => {
+    const first = await sentMessage();
+    const second = await sentMessage();
+    await t.db.update(messages).set({ campaignId: first.campaign.id }).where(eq(messages.id, second.message.id));
+    const { conns: [a, b], release } = await twoShards();
+    const at = "2026-11-20T10:15:00.000Z";
+    const opened = (messageId: string, eventId: number) =>
+      JSON.stringify([{ ord: 0, event_id: eventId, message_id: messageId, kind: "opened", implied: "opened", occurred_at: at, link: null, details: {}, recipient: "r@x.test", contact_reason: null, engagement_class: "human", engagement_reasons: [], human: true }]);
+    try {
+      await a.query("begin");
+      await a.query("select postline_apply_events($1::jsonb, null)", [opened(first.message.id, -1)]);
+      await b.query("set lock_timeout = '2s'");
+      await b.query("select postline_apply_events($1::jsonb, null)", [opened(second.message.id, -2)]);
+      await a.query("commit");
+    } finally {
+      release();
+    }
+    const rows = (await t.db.execute<{ opens: number; human_opens: number; n: number }>(sql`select sum(opens)::int as opens, sum(human_opens)::int as human_opens, count(*)::int as n from campaign_hourly_activity where campaign_id = ${first.campaign.id}::uuid`)).rows;
+    expect(rows).toEqual([{ opens: 2, human_opens: 2, n: 2 }]);
+  });
+
   it("a batch adds to its own connection's shard, so it never waits for another connection's batch of the same campaign", async () => {
     const { campaign } = await sentMessage();
     const {
