@@ -174,77 +174,65 @@ describe("the plans ingestion keeps for a connection", () => {
 });
 
 describe("campaign totals written by two connections at once", () => {
-  /** Two connections whose shards (pg_backend_pid() mod 16) differ, released by `release`. */
-  async function twoShards() {
+  /**
+   * Runs `statement` with `first` in a transaction left open on one connection, then with `second` on
+   * another connection whose shard (pg_backend_pid() mod 16) differs, which must not wait for the first
+   * (a lock timeout fails the test); then commits. Returns the two connections' shards.
+   */
+  async function writeBesideUncommitted(statement: string, first: unknown[], second: unknown[]): Promise<number[]> {
     const conns: PoolClient[] = [];
     const shardOf = new Map<PoolClient, number>();
-    while (shardOf.size < 2) {
-      const c = await t.db.$client.connect();
-      conns.push(c);
-      const pid = Number((await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid);
-      if (![...shardOf.values()].includes(pid % 16)) shardOf.set(c, pid % 16);
+    try {
+      while (shardOf.size < 2) {
+        const c = await t.db.$client.connect();
+        conns.push(c);
+        const pid = Number((await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid);
+        if (![...shardOf.values()].includes(pid % 16)) shardOf.set(c, pid % 16);
+      }
+      const [a, b] = [...shardOf.keys()];
+      await a.query("begin");
+      await a.query(statement, first);
+      await b.query("set lock_timeout = '2s'");
+      await b.query(statement, second);
+      await a.query("commit");
+      return [...shardOf.values()];
+    } finally {
+      for (const c of conns) c.release();
     }
-    return { conns: [...shardOf.keys()], shards: [...shardOf.values()], release: () => conns.forEach((c) => c.release()) };
   }
 
-  it("a link's clicks: a batch adds to its connection's row, so it never waits for another connection's batch clicking the same link", async () => {
+  /** Two sent messages of one campaign. */
+  async function twoMessagesOfOneCampaign() {
     const first = await sentMessage();
     const second = await sentMessage();
     await t.db.update(messages).set({ campaignId: first.campaign.id }).where(eq(messages.id, second.message.id));
-    const { conns: [a, b], release } = await twoShards();
+    return { campaignId: first.campaign.id, ids: [first.message.id, second.message.id] };
+  }
+
+  it("a link's clicks: a batch adds to its connection's row, so it never waits for another connection's batch clicking the same link", async () => {
+    const { campaignId, ids } = await twoMessagesOfOneCampaign();
     const click = (messageId: string, eventId: number) => [JSON.stringify([{ ord: 0, event_id: eventId, message_id: messageId, kind: "clicked", link: "https://e.test/same", human: true }]), [messageId]];
-    try {
-      await a.query("begin");
-      await a.query("select postline_add_link_clicks($1::jsonb, $2::uuid[])", click(first.message.id, -1));
-      await b.query("set lock_timeout = '2s'");
-      await b.query("select postline_add_link_clicks($1::jsonb, $2::uuid[])", click(second.message.id, -2));
-      await a.query("commit");
-    } finally {
-      release();
-    }
-    const rows = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select sum(clicks)::int as clicks, sum(unique_clicks)::int as unique_clicks, count(*)::int as n from campaign_link_clicks where campaign_id = ${first.campaign.id}::uuid`)).rows;
+    await writeBesideUncommitted("select postline_add_link_clicks($1::jsonb, $2::uuid[])", click(ids[0], -1), click(ids[1], -2));
+    const rows = (await t.db.execute<{ clicks: number; unique_clicks: number }>(sql`select sum(clicks)::int as clicks, sum(unique_clicks)::int as unique_clicks, count(*)::int as n from campaign_link_clicks where campaign_id = ${campaignId}::uuid`)).rows;
     expect(rows).toEqual([{ clicks: 2, unique_clicks: 2, n: 2 }]);
   });
 
   it("an hour's activity: a batch adds to its connection's row, so it never waits for another connection's batch opened in the same hour", async () => {
-    const first = await sentMessage();
-    const second = await sentMessage();
-    await t.db.update(messages).set({ campaignId: first.campaign.id }).where(eq(messages.id, second.message.id));
-    const { conns: [a, b], release } = await twoShards();
+    const { campaignId, ids } = await twoMessagesOfOneCampaign();
     const at = "2026-11-20T10:15:00.000Z";
-    const opened = (messageId: string, eventId: number) =>
-      JSON.stringify([{ ord: 0, event_id: eventId, message_id: messageId, kind: "opened", implied: "opened", occurred_at: at, link: null, details: {}, recipient: "r@x.test", contact_reason: null, engagement_class: "human", engagement_reasons: [], human: true }]);
-    try {
-      await a.query("begin");
-      await a.query("select postline_apply_events($1::jsonb, null)", [opened(first.message.id, -1)]);
-      await b.query("set lock_timeout = '2s'");
-      await b.query("select postline_apply_events($1::jsonb, null)", [opened(second.message.id, -2)]);
-      await a.query("commit");
-    } finally {
-      release();
-    }
-    const rows = (await t.db.execute<{ opens: number; human_opens: number; n: number }>(sql`select sum(opens)::int as opens, sum(human_opens)::int as human_opens, count(*)::int as n from campaign_hourly_activity where campaign_id = ${first.campaign.id}::uuid`)).rows;
+    const opened = (messageId: string, eventId: number) => [
+      JSON.stringify([{ ord: 0, event_id: eventId, message_id: messageId, kind: "opened", implied: "opened", occurred_at: at, link: null, details: {}, recipient: "r@x.test", contact_reason: null, engagement_class: "human", engagement_reasons: [], human: true }]),
+    ];
+    await writeBesideUncommitted("select postline_apply_events($1::jsonb, null)", opened(ids[0], -1), opened(ids[1], -2));
+    const rows = (await t.db.execute<{ opens: number; human_opens: number; n: number }>(sql`select sum(opens)::int as opens, sum(human_opens)::int as human_opens, count(*)::int as n from campaign_hourly_activity where campaign_id = ${campaignId}::uuid`)).rows;
     expect(rows).toEqual([{ opens: 2, human_opens: 2, n: 2 }]);
   });
 
   it("a batch adds to its own connection's shard, so it never waits for another connection's batch of the same campaign", async () => {
     const { campaign } = await sentMessage();
-    const {
-      conns: [a, b],
-      shards,
-      release,
-    } = await twoShards();
     // Two messages whose ids fall in the same shard by id (how shards were chosen before).
-    const delta = (messageId: string) => JSON.stringify([{ campaign_id: campaign.id, message_id: messageId, delivered: 1, opened: 0, clicked: 0, bounced: 0, spam_complaints: 0, unsubscribed: 0 }]);
-    try {
-      await a.query("begin");
-      await a.query("select postline_add_outcome_counts($1::jsonb)", [delta("0000000a-0000-4000-8000-000000000001")]);
-      await b.query("set lock_timeout = '2s'");
-      await b.query("select postline_add_outcome_counts($1::jsonb)", [delta("0000001a-0000-4000-8000-000000000002")]);
-      await a.query("commit");
-    } finally {
-      release();
-    }
+    const delta = (messageId: string) => [JSON.stringify([{ campaign_id: campaign.id, message_id: messageId, delivered: 1, opened: 0, clicked: 0, bounced: 0, spam_complaints: 0, unsubscribed: 0 }])];
+    const shards = await writeBesideUncommitted("select postline_add_outcome_counts($1::jsonb)", delta("0000000a-0000-4000-8000-000000000001"), delta("0000001a-0000-4000-8000-000000000002"));
     const rows = (await t.db.execute<{ shard: number; delivered: number }>(sql`select shard, delivered from campaign_event_counters where campaign_id = ${campaign.id}::uuid order by shard`)).rows;
     expect(rows).toEqual([...shards].sort((x, y) => x - y).map((shard) => ({ shard, delivered: 1 })));
     expect((await getCampaignOutcomes(t.db, campaign.id)).delivered).toBe(2);

@@ -20,9 +20,9 @@ import { ipInAllowlist } from "./source-ip";
  */
 
 export const WEBHOOK_SECRET_HEADER = "x-webhook-secret";
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 /** Strict UTF-8 (a malformed body is invalid_json); without `stream`, decode keeps no state between calls. */
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
-export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 /** Each reason is also the error code answered (lib/errors.ts's catalogue gives its status). */
 export type RejectReason =
