@@ -8,9 +8,16 @@ import { ingestPostmarkEvents, type IngestInput, type IngestResult } from "./ing
  * the next transaction: the fixed cost of a transaction (round trips, locks, the durable commit) is
  * paid once per batch instead of once per event.
  *
- * Nothing waits on a timer. With fewer requests in flight than `concurrency`, each goes to the
- * database at once, alone; batches only form when the database is already busy, and grow with the
- * load (up to `maxBatch`).
+ * Nothing waits on a timer. With nothing being written, an event goes to the database at once,
+ * alone; batches only form when the database is already busy, and grow with the load (up to
+ * `maxBatch`). Up to `concurrency` transactions run at once, so one's commit is hidden behind
+ * another's work, but a transaction starts beside running ones only when it would carry at least as
+ * many events as the smallest of them (or a full batch): otherwise the events wait for the next one
+ * to finish. Each transaction has a fixed cost in PostgreSQL, and where PostgreSQL shares the cores
+ * with the app, many small transactions take CPU from the app's thread: starting the second at once
+ * made a sixth more transactions and cost PostgreSQL about an eighth more CPU an event
+ * (bench:ingest, BENCHMARKS.md). The rule keeps itself stable: a batch started with nothing running
+ * takes whatever is queued, so a threshold too high for the load falls at the next batch.
  *
  * A batch that fails is not allowed to take innocent events down with it: on an ordinary error the
  * batch is retried one event at a time, so only the event that really fails gets the error. When
@@ -39,22 +46,28 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export function createIngestBatcher(db: Db, options: { maxBatch?: number; maxBatchBytes?: number; concurrency?: number } = {}): IngestBatcher {
+export interface IngestBatcherOptions {
+  maxBatch?: number;
+  maxBatchBytes?: number;
+  concurrency?: number;
+  /** How a batch is written: ingestPostmarkEvents on `db` unless given (tests drive the timing with their own). */
+  write?: (inputs: IngestInput[]) => Promise<IngestResult[]>;
+}
+
+export function createIngestBatcher(db: Db, options: IngestBatcherOptions = {}): IngestBatcher {
   const maxBatch = options.maxBatch ?? 200;
   // Bodies may be up to 1 MiB each (a Bounce can carry the message's content): a batch also stops at
   // this many bytes of raw JSON, so one statement's parameter stays small (always at least one event).
   const maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
   const concurrency = options.concurrency ?? 2;
+  const write = options.write ?? ((inputs: IngestInput[]) => ingestPostmarkEvents(db, inputs));
   const queue: Pending[] = [];
   let running = 0;
   const stats = { batches: 0, events: 0, largest: 0, held: 0 };
 
   async function run(batch: Pending[]): Promise<void> {
     try {
-      const results = await ingestPostmarkEvents(
-        db,
-        batch.map((p) => p.input),
-      );
+      const results = await write(batch.map((p) => p.input));
       batch.forEach((p, i) => p.resolve(results[i]));
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
@@ -96,13 +109,25 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; maxBat
     return batch;
   }
 
+  // Sizes of the batches being written: another starts beside them only with as many events queued
+  // as the smallest of them, or a full batch by count or bytes (see above).
+  const runningSizes: number[] = [];
+  const worthAnotherTransaction = () => {
+    if (running === 0) return true;
+    if (queue.length >= Math.min(maxBatch, ...runningSizes)) return true;
+    let bytes = 0;
+    for (const p of queue) if ((bytes += sizeOf(p)) >= maxBatchBytes) return true;
+    return false;
+  };
+
   function pump(): void {
-    while (running < concurrency && queue.length > 0) {
+    while (running < concurrency && queue.length > 0 && worthAnotherTransaction()) {
       const batch = takeBatch();
       if (batch.length === 0) return; // everything queued waits for a running batch's messages
       const ids = batch.map(messageIdOf).filter((id): id is string => id !== null);
       for (const id of ids) inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
       running++;
+      runningSizes.push(batch.length);
       stats.batches++;
       stats.events += batch.length;
       stats.largest = Math.max(stats.largest, batch.length);
@@ -113,6 +138,7 @@ export function createIngestBatcher(db: Db, options: { maxBatch?: number; maxBat
           else inFlight.set(id, n);
         }
         running--;
+        runningSizes.splice(runningSizes.indexOf(batch.length), 1);
         pump();
       });
     }
