@@ -150,9 +150,9 @@ describe("ingestion semantics (real PostgreSQL)", () => {
 describe("the plans ingestion keeps for a connection", () => {
   // Plans are generic and kept for the connection's life, so one made while this month's events were
   // few must still reach them by index once they are many: a new install and every new month start so.
-  it("looks for a message's earlier click on a link by index, never by reading the month's clicks", async () => {
-    const { pm, email, campaign } = await sentMessage();
-    await ingestPostmarkEvent(t.db, event("Click", pm, email, new Date(Date.now() - 1000).toISOString()));
+
+  /** Ingests `e` on a connection of its own and returns the plan of every statement it ran (auto_explain). */
+  async function plansOf(e: PostmarkEvent): Promise<string[]> {
     const one = createDb(t.url, { max: 1 });
     const plans: string[] = [];
     one.$client.on("connect", (client) => client.on("notice", (notice) => plans.push(notice.message ?? "")));
@@ -161,10 +161,17 @@ describe("the plans ingestion keeps for a connection", () => {
       await one.execute(sql`set auto_explain.log_min_duration = 0`);
       await one.execute(sql`set auto_explain.log_nested_statements = on`);
       await one.execute(sql`set auto_explain.log_level = notice`);
-      expect((await ingestPostmarkEvent(one, event("Click", pm, email, new Date().toISOString()))).outcome).toBe("stored");
+      expect((await ingestPostmarkEvent(one, e)).outcome).toBe("stored");
     } finally {
       await one.$client.end();
     }
+    return plans;
+  }
+
+  it("looks for a message's earlier click on a link by index, never by reading the month's clicks", async () => {
+    const { pm, email, campaign } = await sentMessage();
+    await ingestPostmarkEvent(t.db, event("Click", pm, email, new Date(Date.now() - 1000).toISOString()));
+    const plans = await plansOf(event("Click", pm, email, new Date().toISOString()));
     const plan = plans.find((p) => p.includes("INSERT INTO campaign_link_clicks")) ?? "";
     expect(plan).toMatch(/Index Scan using message_events_\w+ on message_events_/);
     expect(plan).not.toMatch(/Seq Scan on message_events/);
@@ -177,18 +184,7 @@ describe("the plans ingestion keeps for a connection", () => {
     // hash-joined them over a sequential scan of the table, 10.6 ms a batch (bench:engagement).
     const { pm, email } = await sentMessage();
     await ingestPostmarkEvent(t.db, event("Delivery", pm, email, new Date(Date.now() - 60_000).toISOString()));
-    const one = createDb(t.url, { max: 1 });
-    const plans: string[] = [];
-    one.$client.on("connect", (client) => client.on("notice", (notice) => plans.push(notice.message ?? "")));
-    try {
-      await one.execute(sql`load 'auto_explain'`);
-      await one.execute(sql`set auto_explain.log_min_duration = 0`);
-      await one.execute(sql`set auto_explain.log_nested_statements = on`);
-      await one.execute(sql`set auto_explain.log_level = notice`);
-      expect((await ingestPostmarkEvent(one, event("Open", pm, email, new Date().toISOString()))).outcome).toBe("stored");
-    } finally {
-      await one.$client.end();
-    }
+    const plans = await plansOf(event("Open", pm, email, new Date().toISOString()));
     const check = plans.find((p) => p.includes("IS DISTINCT FROM g.version")) ?? "";
     expect(check).toMatch(/Function Scan on jsonb_to_recordset g/);
     expect(check).not.toMatch(/on messages/);
