@@ -44,9 +44,9 @@ BEGIN
   PERFORM postline_lock_postmark_ids(pms, false);
 
   -- The messages locked in id order, and their updated_at as they are now, for the check below. The
-  -- check compares against what this statement read: joining the states to messages instead let the
-  -- planner hash-join them over a sequential scan of messages (a plan made while the table was young,
-  -- kept for the connection's life: 10.6 ms a batch in bench:engagement, 2026-11-27).
+  -- check compares against what this statement read. It used to join the states to messages, and a
+  -- plan made while the table was small joins them to a sequential scan of it (seen in the tests'
+  -- database), kept for the connection's life: 10.6 ms a batch in bench:engagement, 2026-11-27.
   SELECT coalesce(jsonb_object_agg(l.postmark_message_id, l.updated_at), '{}'::jsonb) INTO versions
   FROM (SELECT postmark_message_id, updated_at FROM messages WHERE postmark_message_id = ANY (pms) ORDER BY id FOR UPDATE) l;
 

@@ -5,8 +5,8 @@
  * Ingestion keeps opens and clicks per hour (campaign_hourly_activity, never recounted; an hour's
  * writers' shards are summed here); bars of an hour or more are sums of those rows. Bars under an
  * hour are counted from the campaign's events, and only for a campaign of at most FINE_BARS_MAX_SENT
- * sent messages: the count costs one index probe per
- * message (about 10 µs each, so ≤ 50 ms on every refresh of the page); a larger campaign gets hours.
+ * sent messages: the count costs one index probe per message (about 10 µs each, so ≤ 50 ms on every
+ * refresh of the page); a larger campaign gets hours.
  * Minute bars for any size would need ingestion to keep per-minute rows as it keeps hourly ones.
  */
 import { sql } from "drizzle-orm";

@@ -62,7 +62,6 @@ export function createIngestBatcher(db: Db, options: IngestBatcherOptions = {}):
   const concurrency = options.concurrency ?? 2;
   const write = options.write ?? ((inputs: IngestInput[]) => ingestPostmarkEvents(db, inputs));
   const queue: Pending[] = [];
-  let running = 0;
   const stats = { batches: 0, events: 0, largest: 0, held: 0 };
 
   async function run(batch: Pending[]): Promise<void> {
@@ -109,11 +108,11 @@ export function createIngestBatcher(db: Db, options: IngestBatcherOptions = {}):
     return batch;
   }
 
-  // Sizes of the batches being written: another starts beside them only with as many events queued
-  // as the smallest of them, or a full batch by count or bytes (see above).
+  // Sizes of the batches being written (one entry per transaction in flight): another starts beside
+  // them only with as many events queued as the smallest of them, or a full batch by count or bytes.
   const runningSizes: number[] = [];
   const worthAnotherTransaction = () => {
-    if (running === 0) return true;
+    if (runningSizes.length === 0) return true;
     if (queue.length >= Math.min(maxBatch, ...runningSizes)) return true;
     let bytes = 0;
     for (const p of queue) if ((bytes += sizeOf(p)) >= maxBatchBytes) return true;
@@ -121,12 +120,11 @@ export function createIngestBatcher(db: Db, options: IngestBatcherOptions = {}):
   };
 
   function pump(): void {
-    while (running < concurrency && queue.length > 0 && worthAnotherTransaction()) {
+    while (runningSizes.length < concurrency && queue.length > 0 && worthAnotherTransaction()) {
       const batch = takeBatch();
       if (batch.length === 0) return; // everything queued waits for a running batch's messages
       const ids = batch.map(messageIdOf).filter((id): id is string => id !== null);
       for (const id of ids) inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
-      running++;
       runningSizes.push(batch.length);
       stats.batches++;
       stats.events += batch.length;
@@ -137,7 +135,6 @@ export function createIngestBatcher(db: Db, options: IngestBatcherOptions = {}):
           if (n === 0) inFlight.delete(id);
           else inFlight.set(id, n);
         }
-        running--;
         runningSizes.splice(runningSizes.indexOf(batch.length), 1);
         pump();
       });
@@ -155,7 +152,7 @@ export function createIngestBatcher(db: Db, options: IngestBatcherOptions = {}):
       return queue.length;
     },
     get running() {
-      return running;
+      return runningSizes.length;
     },
     stats,
   };

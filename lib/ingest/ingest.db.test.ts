@@ -180,8 +180,8 @@ describe("the plans ingestion keeps for a connection", () => {
   });
 
   it("checks the engagement it classified against what its row lock read, without reading messages again", async () => {
-    // The check once joined the batch's states to messages: a plan made while messages was young
-    // hash-joined them over a sequential scan of the table, 10.6 ms a batch (bench:engagement).
+    // The check once joined the batch's states to messages: a plan made while messages was small
+    // joined them to a sequential scan of the table, 10.6 ms a batch in bench:engagement.
     const { pm, email } = await sentMessage();
     await ingestPostmarkEvent(t.db, event("Delivery", pm, email, new Date(Date.now() - 60_000).toISOString()));
     const plans = await plansOf(event("Open", pm, email, new Date().toISOString()));
